@@ -1,0 +1,83 @@
+"""The App: settings and the edges (database, storage, templates, IMAP, SMTP), built once.
+
+Commands build one App and pass it on; nothing imports a global. Tests inject their own
+`connect` (a mailbox factory) or `sender` instead of patching modules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from mailflow.archive import Archive
+from mailflow.compose import Composer
+from mailflow.config import MailboxSettings, Settings
+from mailflow.db import create_schema, make_engine
+from mailflow.errors import RulesError
+from mailflow.filing import Context
+from mailflow.mailbox import Mailbox
+from mailflow.outbox import Sender
+from mailflow.rules import Rules, load_rules
+
+log = logging.getLogger(__name__)
+
+
+class RulesHolder:
+    """The rules in force; reloaded when a file changes, keeping the last good set on error."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._stamp = self._mtimes()
+        self.current: Rules = load_rules(folder)
+        self.last_error: RulesError | None = None
+
+    def _mtimes(self) -> tuple[tuple[str, float], ...]:
+        return tuple(sorted((p.name, p.stat().st_mtime) for p in self.folder.glob("*.toml")))
+
+    def get(self) -> Rules:
+        stamp = self._mtimes()
+        if stamp != self._stamp:
+            self._stamp = stamp
+            try:
+                self.current = load_rules(self.folder)
+                self.last_error = None
+                log.info("event=rules_reloaded folder=%s", self.folder)
+            except RulesError as exc:
+                self.last_error = exc
+                log.error("event=rules_rejected folder=%s problems=%d first=%r (keeping the last good rules)",
+                          self.folder, len(exc.problems), str(exc.problems[0]))
+        return self.current
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    archive: Archive
+    composer: Composer
+    rules: RulesHolder
+    sender: Sender
+    connect: Callable[[MailboxSettings], Mailbox] = field(default=Mailbox.connect)
+
+    @classmethod
+    def build(cls, settings: Settings, **edges) -> App:
+        engine = make_engine(settings.database_url)
+        create_schema(engine)
+        templates = settings.templates_dir
+        override = templates if templates.resolve() != Composer.builtin().resolve() else None
+        return cls(
+            settings=settings,
+            engine=engine,
+            archive=Archive(settings.storage_dir),
+            composer=Composer(override),
+            rules=RulesHolder(settings.rules_dir),
+            sender=edges.pop("sender", None) or Sender(settings.smtp),
+            **edges,
+        )
+
+    def context(self) -> Context:
+        return Context(self.settings, self.rules.get(), self.composer, self.archive)

@@ -1,0 +1,56 @@
+"""Content-addressed storage for raw messages and attachments.
+
+Files are named by their SHA-256 only; a sender's filename is data in the database and never
+part of a path. Writes are atomic (temp file, fsync, rename) so a crash leaves either the whole
+file or none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Archive:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, kind: str, digest: str) -> Path:
+        return self.root / kind / digest[:2] / digest[2:4] / digest
+
+    def _put(self, kind: str, data: bytes) -> str:
+        digest = sha256_hex(data)
+        path = self._path(kind, digest)
+        if path.exists():
+            return digest
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return digest
+
+    def put_raw(self, data: bytes) -> str:
+        """Keep a message exactly as received; returns its SHA-256."""
+        return self._put("raw", data)
+
+    def put_file(self, data: bytes) -> str:
+        return self._put("files", data)
+
+    def raw(self, digest: str) -> bytes:
+        return self._path("raw", digest).read_bytes()
+
+    def file(self, digest: str) -> bytes:
+        return self._path("files", digest).read_bytes()

@@ -1,0 +1,237 @@
+"""The `mailflow` command: builds one App from the config and hands it to the command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from mailflow.app import App
+from mailflow.config import Settings, load_settings
+from mailflow.db import transaction
+from mailflow.errors import MailflowError, MessageError, RulesError
+from mailflow.filing import release
+from mailflow.logs import setup_logging
+from mailflow.models import QuarantineItem
+from mailflow.parsing import parse_message
+from mailflow.queries import find_letter, letter_record, letters, quarantine_items, quarantine_record
+from mailflow.rules import load_rules
+
+console = Console()
+
+
+class _Obj:
+    """Lazily built App, so `--help` and `rules check` need no database."""
+
+    def __init__(self, config: Path | None) -> None:
+        self.config = config
+        self._settings: Settings | None = None
+        self._app: App | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config)
+            setup_logging(self._settings.log_format)
+        return self._settings
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = App.build(self.settings)
+        return self._app
+
+
+pass_obj = click.make_pass_decorator(_Obj)
+
+
+@click.group()
+@click.option("--config", type=click.Path(path_type=Path), envvar="MAILFLOW_CONFIG",
+              help="config.toml to use (default: $MAILFLOW_CONFIG, then ./config.toml)")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None) -> None:
+    """Mailflow: incoming letters and their dispositions over ordinary email."""
+    ctx.obj = _Obj(config)
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="one pass over every mailbox and the outbox, then exit")
+@pass_obj
+def poll(obj: _Obj, once: bool) -> None:
+    """Poll the mailboxes (with --once: a single pass)."""
+    from mailflow import service
+
+    if not once:
+        service.run(obj.app)
+        return
+    reports = service.once(obj.app)
+    failed = [r for r in reports if r.error]
+    for r in reports:
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(r.outcomes.items())) or "nothing new"
+        console.print(f"{r.mailbox}: {outcomes}" + (f" [red]error: {r.error}[/red]" if r.error else ""))
+    if failed:
+        sys.exit(2)
+
+
+@cli.command()
+@pass_obj
+def run(obj: _Obj) -> None:
+    """Run the service until SIGTERM/SIGINT."""
+    from mailflow import service
+
+    service.run(obj.app)
+
+
+@cli.command("letters")
+@click.option("--year", type=int)
+@click.option("--status")
+@click.option("--json", "as_json", is_flag=True)
+@pass_obj
+def letters_cmd(obj: _Obj, year: int | None, status: str | None, as_json: bool) -> None:
+    """The registry (buku agenda)."""
+    rows = letters(obj.app.engine, year, status)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table(title="Buku agenda surat masuk")
+    for column in ("Agenda", "Diterima", "Asal surat", "Nomor surat", "Perihal", "Status"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(r["agenda_number"], (r["received_at"] or "")[:10], r["sender"] or "?",
+                      r["letter_number"] or "?", r["subject"] or "?", r["status"])
+    console.print(table)
+
+
+@cli.group()
+def letter() -> None:
+    """One letter."""
+
+
+@letter.command("show")
+@click.argument("agenda")
+@click.option("--json", "as_json", is_flag=True)
+@pass_obj
+def letter_show(obj: _Obj, agenda: str, as_json: bool) -> None:
+    """A letter with its registry fields, files and log."""
+    with Session(obj.app.engine) as session:
+        found = find_letter(session, agenda)
+        if found is None:
+            raise click.ClickException(f"no letter with agenda number {agenda}")
+        record = letter_record(session, found)
+    if as_json:
+        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+        return
+    console.print(f"[bold]{record['agenda_number']}[/bold]  {record['subject'] or '(no subject)'}")
+    for key in ("sender", "letter_number", "letter_date", "received_at", "urgency", "security",
+                "classification", "attachment_count", "note", "status"):
+        console.print(f"  {key:<17} {record[key] if record[key] is not None else '[dim]unknown[/dim]'}")
+    for f in record["attachments"]:
+        console.print(f"  file              {f['filename']} ({f['content_type']}, {f['size']} B)")
+    console.print("  log:")
+    for e in record["log"]:
+        targets = f" -> {', '.join(e['targets'])}" if e["targets"] else ""
+        console.print(f"    {e['at'][:19]}  {e['action']:<13} {e['actor']}{targets}  {e['text']}")
+
+
+@cli.group("quarantine")
+def quarantine_group() -> None:
+    """Messages held for an admin."""
+
+
+@quarantine_group.command("list")
+@click.option("--all", "include_released", is_flag=True, help="released items too")
+@click.option("--json", "as_json", is_flag=True)
+@pass_obj
+def quarantine_list(obj: _Obj, include_released: bool, as_json: bool) -> None:
+    items = [quarantine_record(i) for i in quarantine_items(obj.app.engine, include_released)]
+    if as_json:
+        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    table = Table(title="Karantina")
+    for column in ("ID", "Reason", "From", "Subject", "Received", "Status"):
+        table.add_column(column)
+    for i in items:
+        table.add_row(str(i["id"]), i["reason"], i["from"], i["subject"], i["received_at"][:19], i["status"])
+    console.print(table)
+
+
+@quarantine_group.command("show")
+@click.argument("item_id", type=int)
+@click.option("--raw", is_flag=True, help="print the raw message as received")
+@pass_obj
+def quarantine_show(obj: _Obj, item_id: int, raw: bool) -> None:
+    with Session(obj.app.engine) as session:
+        item = session.get(QuarantineItem, item_id)
+    if item is None:
+        raise click.ClickException(f"no quarantine item {item_id}")
+    if raw:
+        sys.stdout.buffer.write(obj.app.archive.raw(item.raw_sha256))
+        return
+    for key, value in quarantine_record(item).items():
+        click.echo(f"{key:<12} {value}")
+
+
+@quarantine_group.command("release")
+@click.argument("item_id", type=int)
+@pass_obj
+def quarantine_release(obj: _Obj, item_id: int) -> None:
+    """File a held message as a letter after all."""
+    app = obj.app
+    with transaction(app.engine) as session:
+        item = session.get(QuarantineItem, item_id)
+        if item is None or item.status != "held":
+            raise click.ClickException(f"no held quarantine item {item_id}")
+        try:
+            message = parse_message(app.archive.raw(item.raw_sha256))
+        except MessageError as exc:
+            raise click.ClickException(f"item {item_id} still cannot be read ({exc}); "
+                                       f"inspect it with `mailflow quarantine show {item_id} --raw`") from exc
+        filed = release(session, app.context(), item, message)
+        agenda = filed.agenda_number
+    from mailflow import service
+
+    service.flush(app)
+    click.echo(f"released {item_id}: filed as {agenda}")
+
+
+@cli.group("rules")
+def rules_group() -> None:
+    """Check the rules folder."""
+
+
+@rules_group.command("check")
+@click.option("--rules-dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@pass_obj
+def rules_check(obj: _Obj, rules_dir: Path | None) -> None:
+    folder = rules_dir or obj.settings.rules_dir
+    try:
+        rules = load_rules(folder)
+    except RulesError as exc:
+        for problem in exc.problems:
+            click.echo(f"{folder / problem.file}:{problem.line or ''}: {problem.message}", err=True)
+        raise SystemExit(1) from exc
+    click.echo(f"{folder}: OK ({len(rules.positions)} positions, {len(rules.people)} people, "
+               f"{len(rules.clerks)} clerks)")
+
+
+@cli.command()
+@click.option("--workdir", type=click.Path(path_type=Path, file_okay=False),
+              help="where the demo writes its database, storage and exports (default: a temp folder)")
+def demo(workdir: Path | None) -> None:
+    """Play the whole flow on a self-contained loopback mail server (no outside server)."""
+    from mailflow.demo import run_demo
+
+    sys.exit(run_demo(workdir, console))
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except MailflowError as exc:
+        click.echo(f"mailflow: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,169 @@
+"""Jinja2 templates -> EmailMessage, threaded and with a Message-ID fixed at creation.
+
+Templates live in `templates/<lang>/NAME.txt.j2` (first line: the subject; then a blank line;
+then the plain-text body) and `NAME.html.j2` (autoescaped). An admin's own templates folder is
+searched first, so any template can be overridden by a file of the same name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from mailflow.config import PROJECT_ROOT
+
+BUILTIN_TEMPLATES = PROJECT_ROOT / "templates"
+
+MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+             "September", "Oktober", "November", "Desember")
+
+LABELS_ID = (
+    ("sender", "Asal surat"),
+    ("letter_number", "Nomor surat"),
+    ("letter_date", "Tanggal surat"),
+    ("subject", "Perihal"),
+    ("attachment_count", "Lampiran"),
+    ("urgency", "Sifat (kecepatan)"),
+    ("security", "Sifat (keamanan)"),
+    ("classification", "Klasifikasi"),
+    ("note", "Catatan"),
+)
+
+
+def date_id(value: dt.date | None) -> str:
+    """'2 Oktober 2017', the way letters write dates."""
+    if value is None:
+        return "-"
+    return f"{value.day} {MONTHS_ID[value.month - 1]} {value.year}"
+
+
+def size_text(size: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size} B"
+
+
+def one_line(value: str) -> str:
+    """No CR, LF or control character of a sender's text may reach one of our headers."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
+
+
+@dataclass(frozen=True)
+class FileView:
+    filename: str
+    content_type: str
+    size: int
+
+    @property
+    def size_text(self) -> str:
+        return size_text(self.size)
+
+
+@dataclass(frozen=True)
+class LetterView:
+    """A letter as templates show it: unknown fields are named, never left blank."""
+
+    agenda_number: str
+    tag: str
+    received_at: dt.datetime
+    values: dict[str, Any]
+
+    def display(self, name: str) -> str:
+        value = self.values.get(name)
+        if value is None:
+            return "(belum diketahui)"
+        if isinstance(value, dt.date):
+            return date_id(value)
+        return str(value)
+
+    @property
+    def subject(self) -> str | None:
+        return self.values.get("subject")
+
+    @property
+    def unknown(self) -> list[str]:
+        return [n for n, _ in LABELS_ID if n != "note" and self.values.get(n) is None]
+
+    @property
+    def unknown_labels(self) -> list[str]:
+        labels = dict(LABELS_ID)
+        return [labels[n] for n in self.unknown]
+
+    @property
+    def received_text(self) -> str:
+        return date_id(self.received_at.date())
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+class Composer:
+    @staticmethod
+    def builtin() -> Path:
+        return BUILTIN_TEMPLATES
+
+    def __init__(self, override_dir: Path | None = None) -> None:
+        searchpath = [str(p) for p in (override_dir, BUILTIN_TEMPLATES) if p is not None]
+        self.env = Environment(
+            loader=FileSystemLoader(searchpath),
+            autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+        )
+
+    def render(self, name: str, language: str, **context: Any) -> Rendered:
+        lang = language if (BUILTIN_TEMPLATES / language / f"{name}.txt.j2").exists() else "id"
+        text = self.env.get_template(f"{lang}/{name}.txt.j2").render(**context)
+        html = self.env.get_template(f"{lang}/{name}.html.j2").render(**context)
+        subject, _, body = text.partition("\n")
+        return Rendered(one_line(subject), body.lstrip("\n"), html)
+
+
+def build_message(
+    rendered: Rendered,
+    *,
+    sender: str,
+    sender_name: str,
+    to: str,
+    reply_to: str | None = None,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    auto_submitted: str = "auto-replied",
+    attach_messages: Sequence[bytes] = (),
+) -> EmailMessage:
+    """A ready-to-send message; its Message-ID is fixed now so a retry is never a new email."""
+    msg = EmailMessage()
+    domain = sender.rpartition("@")[2] or "mailflow.invalid"
+    msg["Message-ID"] = make_msgid(idstring="mailflow", domain=domain)
+    msg["Date"] = format_datetime(dt.datetime.now(dt.UTC))
+    msg["From"] = formataddr((one_line(sender_name), sender))
+    msg["To"] = to
+    if reply_to:
+        msg["Reply-To"] = reply_to
+    msg["Subject"] = rendered.subject
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = " ".join([*[r for r in references if r != in_reply_to], in_reply_to])
+    # RFC 3834: our mail is machine-sent; well-behaved responders must not answer it.
+    msg["Auto-Submitted"] = auto_submitted
+    msg["X-Mailflow"] = "1"
+    msg.set_content(rendered.text)
+    msg.add_alternative(rendered.html, subtype="html")
+    for raw in attach_messages:
+        # As a .eml file, byte-exact: re-serialising a message/rfc822 part could alter it.
+        msg.add_attachment(raw, maintype="application", subtype="octet-stream",
+                           filename="surat-asli.eml")
+    return msg

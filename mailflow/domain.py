@@ -1,0 +1,132 @@
+"""Pure domain types shared by the pipeline: no I/O here.
+
+The registry fields follow the agenda book of Indonesian regional offices (domain reference
+§1.2). Urgency (kecepatan) and security (keamanan) are separate axes (§1.3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from mailflow.htmltext import html_to_text
+
+
+class Urgency(StrEnum):
+    AMAT_SEGERA = "amat segera"
+    SEGERA = "segera"
+    PENTING = "penting"
+    BIASA = "biasa"
+
+
+class Security(StrEnum):
+    SANGAT_RAHASIA = "sangat rahasia"
+    RAHASIA = "rahasia"
+    TERBATAS = "terbatas"
+    BIASA = "biasa"
+
+
+class Source(StrEnum):
+    """Where a registry field came from, so the receipt can say how sure we are."""
+
+    CLERK = "clerk"
+    FORWARD = "forward"
+    PDF = "pdf"
+    LETTER_NUMBER = "letter number"
+    EMAIL = "email"
+
+
+FIELD_NAMES = (
+    "sender",
+    "letter_number",
+    "letter_date",
+    "subject",
+    "attachment_count",
+    "urgency",
+    "security",
+    "classification",
+    "note",
+)
+
+
+@dataclass(frozen=True)
+class LetterFields:
+    """The registry fields of one letter; None means unknown, never a guess."""
+
+    sender: str | None = None
+    letter_number: str | None = None
+    letter_date: dt.date | None = None
+    subject: str | None = None
+    attachment_count: int | None = None
+    urgency: Urgency | None = None
+    security: Security | None = None
+    classification: str | None = None
+    note: str | None = None
+    sources: dict[str, Source] = field(default_factory=dict)
+
+    def merged_under(self, weaker: LetterFields) -> LetterFields:
+        """Fill what this one lacks from `weaker`, keeping where each value came from."""
+        values: dict[str, object] = {}
+        sources = dict(weaker.sources)
+        for name in FIELD_NAMES:
+            mine = getattr(self, name)
+            if mine is not None:
+                values[name] = mine
+                if name in self.sources:
+                    sources[name] = self.sources[name]
+            else:
+                values[name] = getattr(weaker, name)
+        return replace(self, **values, sources=sources)
+
+    def unknown(self) -> list[str]:
+        return [name for name in FIELD_NAMES if name != "note" and getattr(self, name) is None]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried by a message; `filename` is data only and never becomes a path."""
+
+    filename: str
+    content_type: str
+    payload: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.payload)
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    """What the pipeline needs of one raw message, decoded once."""
+
+    message_id: str
+    from_address: str
+    from_name: str
+    to_addresses: tuple[str, ...]
+    subject: str
+    date: dt.datetime | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    text: str
+    html: str
+    attachments: tuple[Attachment, ...]
+    embedded: tuple[ParsedMessage, ...]
+    headers: tuple[tuple[str, str], ...]
+    defects: tuple[str, ...] = ()
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lname:
+                return value
+        return None
+
+    @property
+    def body_text(self) -> str:
+        """The plain text, or the HTML rendered as text when the sender wrote only HTML."""
+        if self.text.strip():
+            return self.text
+        if self.html:
+            return html_to_text(self.html)
+        return ""

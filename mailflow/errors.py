@@ -1,0 +1,62 @@
+"""The one exception tree of Mailflow.
+
+    MailflowError
+    ├── ConfigError          config.toml unusable: names the file, the key and what is expected
+    ├── RulesError           rules/*.toml unusable: carries every problem with file and line
+    ├── MailboxError         an IMAP server could not be reached or refused us (retried next run)
+    ├── SendError            the SMTP server refused or failed a message (retried with backoff)
+    └── MessageError         one message cannot be handled; it goes to quarantine with `reason`
+
+Library errors (imaplib, ssl, socket, aiosmtplib, pydantic, tomllib) are translated into these at
+the edge that calls the library, so callers catch only ours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MailflowError(Exception):
+    """Base of every error Mailflow raises on purpose."""
+
+
+class ConfigError(MailflowError):
+    """The configuration file is missing, not TOML, or has unknown keys or bad values."""
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """One problem found in the rules folder, located for the admin who must fix it."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+class RulesError(MailflowError):
+    """The rules folder cannot be loaded; `problems` lists every finding."""
+
+    def __init__(self, problems: list[RuleProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class MailboxError(MailflowError):
+    """An IMAP mailbox is unreachable or misbehaving; the poll of that mailbox stops."""
+
+
+class SendError(MailflowError):
+    """An outgoing message could not be handed to the SMTP server."""
+
+
+class MessageError(MailflowError):
+    """A single message cannot be processed; `reason` is the quarantine reason code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason}: {detail}")

@@ -1,0 +1,138 @@
+"""Database tables. Times are timezone-aware UTC; conversion to the office zone is at the edges."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class AgendaCounter(SQLModel, table=True):
+    """The last agenda serial per office and year; bumped in the filing transaction (gap-free)."""
+
+    office: str = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    seq: int = 0
+
+
+class Letter(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    office: str = Field(index=True)
+    year: int = Field(index=True)
+    seq: int
+    agenda_number: str = Field(unique=True, index=True)
+    subject_tag: str = Field(index=True)
+    received_at: dt.datetime
+    sender: str | None = None
+    letter_number: str | None = None
+    letter_date: dt.date | None = None
+    subject: str | None = None
+    attachment_count: int | None = None
+    urgency: str | None = None
+    security: str | None = None
+    classification: str | None = None
+    note: str | None = None
+    status: str = Field(default="registered", index=True)
+    mailbox: str
+    clerk: str
+    message_id: str = Field(index=True)
+    fingerprint: str = Field(unique=True, index=True)
+    raw_sha256: str
+    sources: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+    __table_args__ = (UniqueConstraint("office", "year", "seq"),)
+
+
+class LetterFile(SQLModel, table=True):
+    """A file stored with a letter (the scan, or later a completion report's attachment)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    letter_id: int = Field(foreign_key="letter.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="event.id")
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class Event(SQLModel, table=True):
+    """One step in a letter's log; the log is append-only."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    letter_id: int = Field(foreign_key="letter.id", index=True)
+    at: dt.datetime = Field(default_factory=utcnow)
+    actor: str
+    action: str = Field(index=True)
+    targets: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    instruction: str | None = None
+    deadline: dt.date | None = None
+    text: str = ""
+    message_id: str | None = None
+
+
+class MailboxState(SQLModel, table=True):
+    """The IMAP cursor (UIDVALIDITY, last UID) and health of one configured mailbox."""
+
+    mailbox: str = Field(primary_key=True)
+    uidvalidity: int | None = None
+    last_uid: int = 0
+    last_success_at: dt.datetime | None = None
+    last_error: str | None = None
+    last_error_at: dt.datetime | None = None
+
+
+class InboundMessage(SQLModel, table=True):
+    """The ledger: every message seen, keyed by where it was, committed before any server action."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str
+    uidvalidity: int
+    uid: int
+    message_id: str = Field(index=True)
+    sha256: str = Field(index=True)
+    seen_at: dt.datetime = Field(default_factory=utcnow)
+    outcome: str
+    letter_id: int | None = Field(default=None, foreign_key="letter.id")
+    quarantine_id: int | None = Field(default=None, foreign_key="quarantineitem.id")
+    settled: bool = Field(default=False, index=True)
+    destination: str | None = None
+
+    __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid"),)
+
+
+class QuarantineItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str
+    reason: str = Field(index=True)
+    detail: str
+    from_address: str
+    subject: str
+    received_at: dt.datetime = Field(default_factory=utcnow)
+    message_id: str
+    raw_sha256: str
+    status: str = Field(default="held", index=True)
+    released_at: dt.datetime | None = None
+    resolution: str | None = None
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An email to send; written in the transaction of the event that causes it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(unique=True, index=True)
+    kind: str
+    recipient: str = Field(index=True)
+    subject: str
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    letter_id: int | None = Field(default=None, foreign_key="letter.id", index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    status: str = Field(default="pending", index=True)
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(default_factory=utcnow)
+    last_error: str | None = None
+    sent_at: dt.datetime | None = None

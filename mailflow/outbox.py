@@ -1,0 +1,121 @@
+"""The outbox: emails are rows first, written with the event that causes them, sent later.
+
+A row's Message-ID and bytes are fixed when it is written, so a retry after a crash or an SMTP
+failure delivers the same email again, never a second distinct one. Failures back off
+exponentially; a row that keeps failing is marked `failed` for the admin after MAX_ATTEMPTS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+
+import aiosmtplib
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from mailflow.config import SmtpSettings
+from mailflow.db import transaction
+from mailflow.mailbox import tls_context
+from mailflow.models import Event, OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+# Outbox kinds whose delivery is itself a step in the letter's log.
+LOGGED_KINDS = {"receipt": "receipt_sent"}
+
+
+def enqueue(session: Session, msg: EmailMessage, kind: str, letter_id: int | None = None) -> OutboxMessage:
+    """Add `msg` to the outbox inside the caller's transaction."""
+    row = OutboxMessage(
+        message_id=msg["Message-ID"],
+        kind=kind,
+        recipient=str(msg["To"]),
+        subject=str(msg["Subject"]),
+        raw=msg.as_bytes(policy=SMTP_POLICY),
+        letter_id=letter_id,
+    )
+    session.add(row)
+    return row
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class Sender:
+    """Hands outbox rows to the SMTP server with the configured, fail-closed TLS mode."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    async def send(self, raw: bytes, recipient: str) -> None:
+        s = self.settings
+        context = tls_context(s.tls_verify, f"smtp {s.host}:{s.port}") if s.security != "none" else None
+        await aiosmtplib.send(
+            message_from_bytes(raw),
+            sender=s.from_address or None,
+            recipients=[recipient],
+            hostname=s.host,
+            port=s.port,
+            username=s.username or None,
+            password=(s.secret() or None) if s.username else None,
+            use_tls=s.security == "tls",
+            start_tls=s.security == "starttls",
+            tls_context=context,
+            timeout=s.timeout,
+        )
+
+
+def _due(engine: Engine, limit: int) -> list[OutboxMessage]:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= utcnow())
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ).all()
+        return list(rows)
+
+
+def _record(engine: Engine, row_id: int, error: str | None) -> None:
+    with transaction(engine) as session:
+        row = session.get(OutboxMessage, row_id)
+        if row is None or row.status != "pending":
+            return
+        row.attempts += 1
+        if error is None:
+            row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+            if row.kind in LOGGED_KINDS and row.letter_id is not None:
+                session.add(Event(letter_id=row.letter_id, actor="mailflow",
+                                  action=LOGGED_KINDS[row.kind], targets=[row.recipient],
+                                  message_id=row.message_id))
+        else:
+            row.last_error = error[:500]
+            row.next_attempt_at = utcnow() + backoff(row.attempts)
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+        session.add(row)
+
+
+async def flush_outbox(engine: Engine, sender: Sender, limit: int = 200) -> tuple[int, int]:
+    """Send what is due; returns (sent, failed) for this pass."""
+    sent = failed = 0
+    for row in _due(engine, limit):
+        try:
+            await sender.send(row.raw, row.recipient)
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            failed += 1
+            log.warning("event=send_failed outbox=%s to=%s error=%s", row.id, row.recipient,
+                        type(exc).__name__)
+            _record(engine, row.id, f"{type(exc).__name__}: {exc}")
+            continue
+        sent += 1
+        log.info("event=sent outbox=%s kind=%s to=%s message_id=%s", row.id, row.kind,
+                 row.recipient, row.message_id)
+        _record(engine, row.id, None)
+    return sent, failed

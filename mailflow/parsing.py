@@ -1,0 +1,181 @@
+"""Raw bytes -> ParsedMessage, decoded once.
+
+We parse with the standard library's compat32 policy and decode the parts ourselves instead of
+using mail-parser: mail-parser parses eagerly (~260 msg/s measured here against ~380 for the bare
+stdlib parse) and the ingest budget is 1.5x the bare parse. Decoding is forgiving (unknown
+charsets, broken base64, missing headers) and bounded (part count, nesting depth), because every
+message must come out as a result or a clear MessageError, never a crash.
+"""
+
+from __future__ import annotations
+
+import email
+import email.message
+import email.utils
+import hashlib
+import re
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+
+from mailflow.domain import Attachment, ParsedMessage
+from mailflow.errors import MessageError
+
+MAX_PARTS = 500
+MAX_DEPTH = 12
+_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$|^[^@\s<>\"]+@[A-Za-z0-9-]+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def decode_header_value(value: str | email.header.Header | None) -> str:
+    """A header as one line of text, whatever RFC 2047 or charset damage it carries."""
+    if value is None:
+        return ""
+    try:
+        text = str(make_header(decode_header(str(value))))
+    except (HeaderParseError, LookupError, UnicodeError, ValueError):
+        text = str(value)
+    # Folded or injected line breaks never survive into a value we may reuse in our own headers.
+    return _CONTROL.sub("", " ".join(text.replace("\r", "\n").split("\n"))).strip()
+
+
+def parse_address(value: str) -> tuple[str, str]:
+    """(display name, lower-case address) of a single-address header, or ("", "") if invalid.
+
+    A header naming several addresses, or whose address is not a plain local@domain, yields no
+    address: a reply must never act for someone on the strength of a display name.
+    """
+    pairs = email.utils.getaddresses([value])
+    real = [(name, addr) for name, addr in pairs if addr]
+    if len(real) != 1:
+        return ("", "")
+    name, addr = real[0]
+    addr = addr.strip().lower()
+    if not _ADDRESS.match(addr):
+        return ("", "")
+    return (decode_header_value(name), addr)
+
+
+def parse_addresses(values: list[str]) -> tuple[str, ...]:
+    out = []
+    for _name, addr in email.utils.getaddresses(values):
+        addr = addr.strip().lower()
+        if _ADDRESS.match(addr):
+            out.append(addr)
+    return tuple(out)
+
+
+def _message_ids(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(re.findall(r"<[^<>\s]+>", str(value)))
+
+
+def _decode_text(part: email.message.Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    for candidate in (charset, "utf-8"):
+        try:
+            return payload.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return payload.decode("latin-1")
+
+
+def _filename(part: email.message.Message) -> str:
+    try:
+        name = part.get_filename()
+    except (HeaderParseError, LookupError, UnicodeError, ValueError, TypeError):
+        name = None
+    return decode_header_value(name) if name else ""
+
+
+def _date(value: str | None):
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+class _Walker:
+    """Collects the body, the attachments and the embedded messages of one MIME tree."""
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+        self.parts = 0
+        self.text: list[str] = []
+        self.html: list[str] = []
+        self.attachments: list[Attachment] = []
+        self.embedded: list[ParsedMessage] = []
+
+    def walk(self, part: email.message.Message, level: int = 0) -> None:
+        self.parts += 1
+        if self.parts > MAX_PARTS:
+            raise MessageError("malformed", f"more than {MAX_PARTS} MIME parts")
+        if level > MAX_DEPTH:
+            raise MessageError("malformed", f"MIME nesting deeper than {MAX_DEPTH}")
+        ctype = part.get_content_type()
+        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        if ctype == "message/rfc822":
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and self.depth < MAX_DEPTH:
+                self.embedded.append(_from_message(inner[0], self.depth + 1))
+            return
+        if part.is_multipart():
+            children = part.get_payload()
+            if isinstance(children, list):
+                for child in children:
+                    self.walk(child, level + 1)
+            return
+        filename = _filename(part)
+        is_body = ctype in ("text/plain", "text/html") and disposition != "attachment"
+        if is_body and not filename:
+            (self.text if ctype == "text/plain" else self.html).append(_decode_text(part))
+            return
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes) or not payload:
+            return
+        if ctype == "application/octet-stream" and filename.lower().endswith(".eml"):
+            self.embedded.append(parse_message(payload, self.depth + 1))
+            return
+        self.attachments.append(Attachment(filename or "", ctype, payload))
+
+
+def _from_message(msg: email.message.Message, depth: int) -> ParsedMessage:
+    walker = _Walker(depth)
+    walker.walk(msg)
+    from_name, from_address = parse_address(decode_header_value(msg.get("From")))
+    message_id = (_message_ids(msg.get("Message-ID")) or ("",))[0]
+    headers = tuple((k, decode_header_value(v)) for k, v in msg.items())
+    return ParsedMessage(
+        message_id=message_id,
+        from_address=from_address,
+        from_name=from_name,
+        to_addresses=parse_addresses([str(v) for v in msg.get_all("To", []) + msg.get_all("Cc", [])]),
+        subject=decode_header_value(msg.get("Subject")),
+        date=_date(msg.get("Date")),
+        in_reply_to=_message_ids(msg.get("In-Reply-To")),
+        references=_message_ids(msg.get("References")),
+        text="\n".join(walker.text),
+        html="\n".join(walker.html),
+        attachments=tuple(walker.attachments),
+        embedded=tuple(walker.embedded),
+        headers=headers,
+        defects=tuple(type(d).__name__ for d in msg.defects),
+    )
+
+
+def parse_message(raw: bytes, depth: int = 0) -> ParsedMessage:
+    """Decode `raw`; a message with no usable header at all is a MessageError."""
+    msg = email.message_from_bytes(raw)
+    if not msg.keys():
+        raise MessageError("malformed", "no header could be read")
+    parsed = _from_message(msg, depth)
+    if not parsed.message_id:
+        # Some scanners send no Message-ID; the content hash stands in so dedupe still works.
+        synthetic = f"<{hashlib.sha256(raw).hexdigest()}@mailflow.invalid>"
+        parsed = ParsedMessage(**{**parsed.__dict__, "message_id": synthetic})
+    return parsed

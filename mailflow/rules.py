@@ -1,0 +1,263 @@
+"""The rules folder an admin edits: the office, its clerks and its organisation chart.
+
+`load_rules` reads every file and checks the whole, collecting every problem with its file and
+line so that `mailflow rules check` can list them all at once; nothing half-loaded is returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mailflow.errors import RuleProblem, RulesError
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    email: str
+    also: tuple[str, ...] = ()
+    language: str = "id"
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return (self.email, *self.also)
+
+
+@dataclass(frozen=True)
+class Position:
+    id: str
+    title: str
+    unit: str
+    holder: str
+    reports_to: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Acting:
+    position: str
+    person: str
+    kind: str  # "Plt" or "Plh"
+    start: dt.date
+    until: dt.date
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    name: str
+    head: str
+    mailbox: str | None = None
+
+
+@dataclass(frozen=True)
+class Clerk:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a position on a given day, and whether they only act for it."""
+
+    person: Person
+    position: Position
+    acting: str | None = None  # "Plt" / "Plh"
+
+    @property
+    def title(self) -> str:
+        return f"{self.acting}. {self.position.title}" if self.acting else self.position.title
+
+
+@dataclass(frozen=True)
+class Rules:
+    office_name: str
+    office_code: str
+    letterhead: tuple[str, ...]
+    clerks: tuple[Clerk, ...]
+    units: dict[str, Unit]
+    positions: dict[str, Position]
+    people: dict[str, Person]
+    acting: tuple[Acting, ...] = ()
+    folder: Path | None = field(default=None, compare=False)
+
+    def clerk(self, address: str) -> Clerk | None:
+        address = address.lower()
+        return next((c for c in self.clerks if c.email == address), None)
+
+    def person_by_address(self, address: str) -> Person | None:
+        address = address.lower()
+        return next((p for p in self.people.values() if address in p.addresses), None)
+
+    def unit_for_mailbox(self, address: str) -> Unit | None:
+        address = address.lower()
+        return next((u for u in self.units.values() if u.mailbox == address), None)
+
+    def holder(self, position_id: str, on: dt.date) -> Holder:
+        position = self.positions[position_id]
+        for act in self.acting:
+            if act.position == position_id and act.start <= on <= act.until:
+                return Holder(self.people[act.person], position, act.kind)
+        return Holder(self.people[position.holder], position)
+
+
+class _Reader:
+    """Reads one TOML file and remembers problems with the line they are on."""
+
+    def __init__(self, folder: Path, name: str, problems: list[RuleProblem]) -> None:
+        self.path = folder / name
+        self.name = name
+        self.problems = problems
+        self.text = ""
+        self.data: dict[str, Any] = {}
+        try:
+            self.text = self.path.read_text(encoding="utf-8")
+            self.data = tomllib.loads(self.text)
+        except FileNotFoundError:
+            self.problem(None, "file is missing")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem(None, f"cannot read: {exc}")
+        except tomllib.TOMLDecodeError as exc:
+            line = re.search(r"line (\d+)", str(exc))
+            self.problem(int(line[1]) if line else None, f"not valid TOML: {exc}")
+
+    def line_of(self, *needles: str) -> int | None:
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            if all(n in line for n in needles):
+                return number
+        return None
+
+    def problem(self, line: int | None, message: str) -> None:
+        self.problems.append(RuleProblem(self.name, line, message))
+
+    def tables(self, key: str, required: set[str], optional: set[str]) -> list[dict[str, Any]]:
+        items = self.data.get(key, [])
+        if not isinstance(items, list):
+            self.problem(self.line_of(key), f"{key} must be a list of [[{key}]] tables")
+            return []
+        good = []
+        for item in items:
+            where = self.line_of('"' + str(item.get("id", item.get("email", ""))) + '"')
+            missing = required - item.keys()
+            unknown = item.keys() - required - optional
+            if missing:
+                self.problem(where, f"[[{key}]] lacks {', '.join(sorted(missing))}")
+            for k in sorted(unknown):
+                self.problem(self.line_of(k) or where, f"[[{key}]] has unknown key {k!r}")
+            if not missing:
+                good.append(item)
+        return good
+
+
+def _lower(values: Any) -> tuple[str, ...]:
+    return tuple(str(v).strip().lower() for v in (values or []))
+
+
+def load_rules(folder: Path) -> Rules:
+    """Load and check the rules folder; raises RulesError listing every problem found."""
+    problems: list[RuleProblem] = []
+    office = _Reader(folder, "office.toml", problems)
+    org = _Reader(folder, "organisation.toml", problems)
+
+    clerks = tuple(
+        Clerk(c["name"], c["email"].lower())
+        for c in office.tables("clerks", {"name", "email"}, set())
+    )
+    units = {
+        u["id"]: Unit(u["id"], u["name"], u["head"], (u.get("mailbox") or "").lower() or None)
+        for u in org.tables("units", {"id", "name", "head"}, {"mailbox"})
+    }
+    people = {
+        p["id"]: Person(p["id"], p["name"], p["email"].lower(), _lower(p.get("also")),
+                        p.get("language", "id"))
+        for p in org.tables("people", {"id", "name", "email"}, {"also", "language"})
+    }
+    positions = {
+        p["id"]: Position(p["id"], p["title"], p["unit"], p["holder"], p.get("reports_to") or None,
+                          _lower(p.get("aliases")))
+        for p in org.tables("positions", {"id", "title", "unit", "holder"},
+                            {"reports_to", "aliases"})
+    }
+    acting = []
+    for a in org.tables("acting", {"position", "person", "kind", "from", "until"}, set()):
+        line = org.line_of(a["position"])
+        if a["kind"] not in ("Plt", "Plh"):
+            org.problem(line, f"acting kind must be \"Plt\" or \"Plh\", not {a['kind']!r}")
+        elif not (isinstance(a["from"], dt.date) and isinstance(a["until"], dt.date)):
+            org.problem(line, "acting from/until must be dates such as 2026-12-01")
+        elif a["from"] > a["until"]:
+            org.problem(line, "acting period ends before it starts")
+        else:
+            acting.append(Acting(a["position"], a["person"], a["kind"], a["from"], a["until"]))
+
+    _check_references(org, units, positions, people, acting)
+    _check_unique(org, office, people, positions, clerks)
+    if "name" not in office.data and office.text:
+        office.problem(None, "office name is missing (name = \"...\")")
+    if problems:
+        raise RulesError(problems)
+    return Rules(
+        office_name=office.data["name"],
+        office_code=office.data.get("code", "OPD"),
+        letterhead=tuple(office.data.get("letterhead", ())),
+        clerks=clerks,
+        units=units,
+        positions=positions,
+        people=people,
+        acting=tuple(acting),
+        folder=folder,
+    )
+
+
+def _check_references(org: _Reader, units, positions, people, acting) -> None:
+    for unit in units.values():
+        if unit.head not in positions:
+            org.problem(org.line_of(f'"{unit.head}"'), f"unit {unit.id!r}: unknown head position {unit.head!r}")
+    for pos in positions.values():
+        line = org.line_of(f'id = "{pos.id}"')
+        if pos.unit not in units:
+            org.problem(line, f"position {pos.id!r}: unknown unit {pos.unit!r}")
+        if pos.holder not in people:
+            org.problem(line, f"position {pos.id!r}: unknown holder {pos.holder!r}")
+        if pos.reports_to and pos.reports_to not in positions:
+            org.problem(line, f"position {pos.id!r}: reports_to unknown position {pos.reports_to!r}")
+    for act in acting:
+        if act.position not in positions:
+            org.problem(org.line_of(act.position), f"acting: unknown position {act.position!r}")
+        if act.person not in people:
+            org.problem(org.line_of(act.person), f"acting: unknown person {act.person!r}")
+    for pos in positions.values():
+        seen, current = {pos.id}, pos.reports_to
+        while current in positions:
+            if current in seen:
+                org.problem(org.line_of(f'id = "{pos.id}"'),
+                            f"position {pos.id!r}: reports_to forms a cycle")
+                break
+            seen.add(current)
+            current = positions[current].reports_to
+
+
+def _check_unique(org: _Reader, office: _Reader, people, positions, clerks) -> None:
+    owners: dict[str, str] = {}
+    for person in people.values():
+        for addr in person.addresses:
+            if addr in owners:
+                org.problem(org.line_of(addr), f"address {addr} belongs to both {owners[addr]!r} and {person.id!r}")
+            owners[addr] = person.id
+    for clerk in clerks:
+        if clerk.email in owners:
+            office.problem(office.line_of(clerk.email),
+                           f"clerk address {clerk.email} is also an official's address")
+    aliases: dict[str, str] = {}
+    for pos in positions.values():
+        for alias in (*pos.aliases, pos.id.lower()):
+            if aliases.get(alias, pos.id) != pos.id:
+                org.problem(org.line_of(f'"{alias}"'),
+                            f"alias {alias!r} names both {aliases[alias]!r} and {pos.id!r}")
+            aliases[alias] = pos.id

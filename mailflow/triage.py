@@ -1,0 +1,156 @@
+"""What to do with one incoming message: an ordered chain of small, named checks.
+
+Like Mailman's rule chains, the order is written once, as data (`CHAIN`), and the first check
+that returns a verdict decides. Each check is a pure function of the message and what it may
+look up; the verdict names the check, so "why was this quarantined?" always has an answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mailflow.config import MailboxSettings
+from mailflow.domain import ParsedMessage
+from mailflow.rules import Rules
+
+
+class Action(StrEnum):
+    FILE = "file"  # file a new letter
+    CORRECT = "correct"  # a clerk corrects a letter by replying to its receipt
+    QUARANTINE = "quarantine"  # hold for an admin; the raw message is kept
+    IGNORE = "ignore"  # auto-replies, bounces, our own mail: recorded, never answered
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: Action
+    check: str
+    reason: str = ""
+    detail: str = ""
+    notify_sender: bool = False
+    letter_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message and everything the checks may consult about it."""
+
+    message: ParsedMessage
+    mailbox: MailboxSettings
+    rules: Rules
+    # Our letter that an In-Reply-To/References id or subject tag points at: (letter id, clerk).
+    replied_letter: tuple[int, str] | None = None
+
+
+Check = Callable[[Inbound], Verdict | None]
+
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|balasan otomatis|"
+    r"di luar kantor|sedang cuti|undeliverable|undelivered mail|delivery status notification|"
+    r"mail delivery failed|returned mail|failure notice|pesan tidak terkirim)\b",
+    re.I,
+)
+
+
+def auto_generated(inbound: Inbound) -> Verdict | None:
+    """Auto-replies, bounces and list mail are never answered nor acted on (RFC 3834)."""
+    m = inbound.message
+    auto = (m.header("Auto-Submitted") or "no").strip().lower()
+    precedence = (m.header("Precedence") or "").strip().lower()
+    return_path = m.header("Return-Path")
+    ctype = (m.header("Content-Type") or "").lower()
+    signals = [
+        ("auto-submitted", not auto.startswith("no")),
+        ("precedence", precedence in {"bulk", "list", "junk", "auto_reply"}),
+        ("x-autoreply", m.header("X-Autoreply") is not None or m.header("X-Autorespond") is not None),
+        ("x-auto-response-suppress", m.header("X-Auto-Response-Suppress") is not None),
+        ("list", m.header("List-Id") is not None or m.header("List-Unsubscribe") is not None),
+        ("null return path", return_path is not None and return_path.strip() in ("<>", "")),
+        ("bounce", "multipart/report" in ctype),
+        ("subject", bool(_AUTO_SUBJECT.match(m.subject))),
+        ("mailer-daemon", m.from_address.startswith(("mailer-daemon@", "postmaster@"))),
+    ]
+    hits = [name for name, hit in signals if hit]
+    if hits:
+        return Verdict(Action.IGNORE, "auto_generated", "auto_generated", ", ".join(hits))
+    return None
+
+
+def own_mail(inbound: Inbound) -> Verdict | None:
+    """Our own mail coming back (a copy, a loop) is never processed again."""
+    m = inbound.message
+    if m.header("X-Mailflow") is not None or m.from_address == inbound.mailbox.address:
+        return Verdict(Action.IGNORE, "own_mail", "own_mail", "sent by Mailflow")
+    return None
+
+
+def no_sender(inbound: Inbound) -> Verdict | None:
+    """Without one valid From address nobody can be answered or trusted."""
+    if not inbound.message.from_address:
+        return Verdict(Action.QUARANTINE, "no_sender", "no_sender",
+                       "the From header has no single valid address")
+    return None
+
+
+def receipt_reply(inbound: Inbound) -> Verdict | None:
+    """A reply to a receipt: the clerk who filed the letter may correct its fields."""
+    if inbound.replied_letter is None:
+        return None
+    letter_id, clerk = inbound.replied_letter
+    if inbound.message.from_address == clerk:
+        return Verdict(Action.CORRECT, "receipt_reply", letter_id=letter_id)
+    return Verdict(Action.QUARANTINE, "receipt_reply", "not_authorised",
+                   f"{inbound.message.from_address} replied to a receipt sent to {clerk}",
+                   notify_sender=False, letter_id=letter_id)
+
+
+def clerk_letter(inbound: Inbound) -> Verdict | None:
+    """A listed clerk files whatever they send, scan or forward."""
+    if inbound.rules.clerk(inbound.message.from_address) is None:
+        return None
+    m = inbound.message
+    if not (m.attachments or m.embedded or m.body_text.strip()):
+        return Verdict(Action.QUARANTINE, "clerk_letter", "empty",
+                       "the email has no text, no attachment and no forwarded letter",
+                       notify_sender=True)
+    return Verdict(Action.FILE, "clerk_letter")
+
+
+def official_mail(inbound: Inbound) -> Verdict | None:
+    """An official writing to the mailbox without replying to one of our emails."""
+    if inbound.rules.person_by_address(inbound.message.from_address) is None:
+        return None
+    return Verdict(Action.QUARANTINE, "official_mail", "not_understood",
+                   "mail from an official that answers none of our emails",
+                   notify_sender=True)
+
+
+def direct_letter(inbound: Inbound) -> Verdict | None:
+    """Mail from outside: filed or held for a clerk, as the mailbox's policy says."""
+    if inbound.mailbox.direct_letters == "register":
+        return Verdict(Action.FILE, "direct_letter")
+    return Verdict(Action.QUARANTINE, "direct_letter", "direct_letter",
+                   f"letter sent directly by {inbound.message.from_address}; awaiting a clerk",
+                   notify_sender=True)
+
+
+CHAIN: tuple[Check, ...] = (
+    auto_generated,
+    own_mail,
+    no_sender,
+    receipt_reply,
+    clerk_letter,
+    official_mail,
+    direct_letter,
+)
+
+
+def triage(inbound: Inbound, chain: tuple[Check, ...] = CHAIN) -> Verdict:
+    for check in chain:
+        verdict = check(inbound)
+        if verdict is not None:
+            return verdict
+    raise AssertionError("the chain ends with a check that always decides")

@@ -1,0 +1,125 @@
+"""Fixtures: the real loopback mail servers, and a fresh office configured against them."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mailflow import service
+from mailflow.app import App
+from mailflow.config import PROJECT_ROOT, load_settings
+from mailflow.poll import PollReport
+from tests.support.dovecot import PASSWORD, Dovecot, free_port
+from tests.support.mail import Mail
+from tests.support.relay import start_relay
+
+DOMAIN = "probolinggokab.example"
+USERS = [f"{u}@{DOMAIN}" for u in ("surat", "agenda", "kadis", "sekretaris", "kabid.dikdas",
+                                     "kabid.paud", "kasubbag.umum", "admin")] + [
+    "umum@kemendagri.go.id", "sekretariat@jatimprov.example", "stranger@elsewhere.example"]
+
+
+@dataclass
+class Servers:
+    dovecot: Dovecot
+    smtp_port: int
+    relay: object
+    mail: Mail
+
+
+@pytest.fixture(scope="session")
+def servers():
+    if shutil.which("dovecot") is None:
+        pytest.skip("dovecot is not installed; run scripts/install-test-deps (CI installs it)")
+    dovecot = Dovecot(USERS)
+    dovecot.start()
+    smtp_port = free_port()
+    controller, relay = start_relay(dovecot.lmtp_port, smtp_port)
+    try:
+        yield Servers(dovecot, smtp_port, relay, Mail(dovecot.imap_port, smtp_port))
+    finally:
+        controller.stop()
+        dovecot.cleanup()
+
+
+CONFIG = """\
+database_url = "sqlite:///{dir}/mailflow.db"
+storage_dir = "{dir}/storage"
+rules_dir = "{rules}"
+poll_interval = 1
+outbox_interval = 1
+admin_email = "admin@{domain}"
+{extra}
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp}
+security = "none"
+from_address = "surat@{domain}"
+
+[[mailboxes]]
+name = "surat"
+host = "127.0.0.1"
+port = {imap}
+security = "none"
+username = "surat@{domain}"
+password_env = "MAILFLOW_TEST_IMAP_PASSWORD"
+address = "surat@{domain}"
+unit = "disdik"
+{box_extra}
+"""
+
+
+@dataclass
+class Office:
+    """One test's office: a config against the real servers, and the App built from it."""
+
+    dir: Path
+    servers: Servers
+    extra: str = ""
+    box_extra: str = ""
+
+    def __post_init__(self) -> None:
+        self.write_config()
+        self._app: App | None = None
+
+    def write_config(self) -> Path:
+        path = self.dir / "config.toml"
+        path.write_text(CONFIG.format(dir=self.dir, rules=PROJECT_ROOT / "rules", domain=DOMAIN,
+                                      smtp=self.servers.smtp_port, imap=self.servers.dovecot.imap_port,
+                                      extra=self.extra, box_extra=self.box_extra))
+        return path
+
+    def reconfigure(self, extra: str = "", box_extra: str = "") -> None:
+        self.extra, self.box_extra = extra, box_extra
+        self.write_config()
+        self._app = None
+
+    @property
+    def config_path(self) -> Path:
+        return self.dir / "config.toml"
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = App.build(load_settings(self.config_path))
+        return self._app
+
+    @property
+    def mail(self) -> Mail:
+        return self.servers.mail
+
+    def poll(self) -> PollReport:
+        reports = service.once(self.app)
+        return reports[0]
+
+
+@pytest.fixture
+def office(servers: Servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Office:
+    servers.dovecot.wipe_mail()
+    servers.relay.refuse = False
+    monkeypatch.setenv("MAILFLOW_TEST_IMAP_PASSWORD", PASSWORD)
+    return Office(tmp_path, servers)
