@@ -95,7 +95,7 @@ def file_letter(session: Session, ctx: Context, box: MailboxSettings, message: P
     hashes = [ctx.archive.put_file(f.payload) for f in files]
     pdf_texts = [pdf_text(f.payload) for f in files if f.content_type == "application/pdf"
                  or f.filename.lower().endswith(".pdf")]
-    fields = extract_fields(message, pdf_texts)
+    fields = extract_fields(message, pdf_texts, direct=ctx.rules.clerk(message.from_address) is None)
     key = fingerprint(message, fields, hashes)
     existing = session.exec(select(Letter).where(Letter.fingerprint == key)).first()
     if existing is not None:

@@ -277,8 +277,17 @@ def pdf_fields(text: str) -> LetterFields:
     return LetterFields(**values, sources={k: Source.PDF for k in values})
 
 
-def extract_fields(message: ParsedMessage, pdf_texts: list[str]) -> LetterFields:
-    """Registry fields of the letter `message` files, in the documented order of trust."""
+def extract_fields(message: ParsedMessage, pdf_texts: list[str], direct: bool = False) -> LetterFields:
+    """Registry fields of the letter `message` files, in the documented order of trust.
+
+    `direct` means the message is the letter itself (an agency wrote to the mailbox), not a
+    clerk's forward: its own From, Date and Subject then describe the letter.
+    """
+    if direct:
+        fields = embedded_fields(message)
+        for pdf_text in pdf_texts:
+            fields = fields.merged_under(pdf_fields(pdf_text))
+        return _derived(fields)
     text = message.body_text
     forwards = find_forwards(text)
     own_text = forwards[0].own_text if forwards else text
@@ -292,6 +301,10 @@ def extract_fields(message: ParsedMessage, pdf_texts: list[str]) -> LetterFields
         fields = fields.merged_under(pdf_fields(pdf_text))
     if fields.subject is None and (subject := strip_forward_prefix(message.subject)):
         fields = replace(fields, subject=subject, sources={**fields.sources, "subject": Source.EMAIL})
+    return _derived(fields)
+
+
+def _derived(fields: LetterFields) -> LetterFields:
     if fields.classification is None and (code := classification_of(fields.letter_number)):
         fields = replace(
             fields,

@@ -1,0 +1,169 @@
+"""Processing guarantees of "Letters in": exactly once, nothing lost, one bad message never blocks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from click.testing import CliRunner
+from sqlmodel import Session, select
+
+from mailflow.cli import cli
+from mailflow.mailbox import Mailbox
+from mailflow.models import InboundMessage, Letter, OutboxMessage, QuarantineItem
+from tests.support.letters import CLERK, MAILBOX, gmail_forward, original_letter, pdf_letter
+
+NESTED = b"".join(
+    f"--b{i}\r\nContent-Type: multipart/mixed; boundary=b{i + 1}\r\n\r\n".encode() for i in range(20)
+)
+
+
+def malformed_messages() -> list[bytes]:
+    no_header = b"\x00\x01\x02 this is not a mail at all\r\n\r\njust bytes\r\n"
+    deep = (b"From: agenda@probolinggokab.example\r\nTo: surat@probolinggokab.example\r\n"
+            b"Subject: deep\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n" + NESTED)
+    return [no_header, deep]
+
+
+def letters_in(office) -> list[Letter]:
+    with Session(office.app.engine) as session:
+        return list(session.exec(select(Letter).order_by(Letter.seq)).all())
+
+
+def run_cli(office, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--config", str(office.config_path), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_malformed_mime_is_quarantined_and_the_next_letter_still_filed(office):
+    for raw in malformed_messages():
+        office.mail.append(MAILBOX, raw)
+    office.mail.send(gmail_forward(pdf=pdf_letter()))
+    report = office.poll()
+    assert report.outcomes == {"quarantined": 2, "letter": 1}
+    items = json.loads(run_cli(office, "quarantine", "list", "--json"))
+    assert sorted(i["reason"] for i in items) == ["malformed", "malformed"]
+    assert office.mail.count(MAILBOX, "Mailflow/Quarantine") == 2
+    assert office.mail.count(MAILBOX, "Mailflow/Processed") == 1
+    # the raw bytes are kept exactly as received
+    with Session(office.app.engine) as session:
+        shas = [q.raw_sha256 for q in session.exec(select(QuarantineItem))]
+    kept = sorted(office.app.archive.raw(s) for s in shas)
+    assert kept[0].startswith(b"From:") and kept[0].endswith(NESTED)
+    assert b"this is not a mail at all" in kept[1]  # Dovecot stores NUL as 0x80
+
+
+def test_uidvalidity_change_resyncs_without_refiling(office):
+    office.reconfigure(box_extra='folder = "Surat"')
+    office.mail.append(MAILBOX, gmail_forward(pdf=pdf_letter()), folder="Surat")
+    office.reconfigure(box_extra='folder = "Surat"\nafter_processing = "keyword"')
+    assert office.poll().outcomes == {"letter": 1}
+    office.mail.recreate_folder(MAILBOX, "Surat")  # new UIDVALIDITY, same message
+    office.mail.append(MAILBOX, gmail_forward(pdf=pdf_letter(number="9/2017")), folder="Surat")
+    report = office.poll()
+    assert report.outcomes == {"seen_before": 1, "letter": 1}
+    assert [letter.seq for letter in letters_in(office)] == [1, 2]
+    receipts = [m for m in office.mail.messages(CLERK) if "Tanda terima" in str(m["Subject"])]
+    assert len(receipts) == 2
+
+
+def test_nothing_moves_before_commit_and_an_interrupted_move_is_finished_next_run(office):
+    class CrashBeforeMove(Mailbox):
+        def settle(self, uid, folder, keyword):
+            raise ConnectionResetError("connection dropped before MOVE")
+
+    office.mail.send(gmail_forward(pdf=pdf_letter()))
+    app = office.app
+    app.connect = CrashBeforeMove.connect
+    report = office.poll()
+    assert report.error and "dropped" in report.error
+    # committed: the letter exists, the message is still in the inbox, unsettled in the ledger
+    assert len(letters_in(office)) == 1
+    assert office.mail.count(MAILBOX) == 1
+    app.connect = Mailbox.connect
+    assert office.poll().seen == 0  # nothing processed again ...
+    assert office.mail.count(MAILBOX) == 0  # ... but the move is done now
+    assert office.mail.count(MAILBOX, "Mailflow/Processed") == 1
+    with Session(app.engine) as session:
+        assert all(row.settled for row in session.exec(select(InboundMessage)))
+    assert len(letters_in(office)) == 1
+
+
+def test_sigkill_in_the_middle_of_a_poll_loses_and_doubles_nothing(office):
+    count = 12
+    for i in range(count):
+        office.mail.send(gmail_forward(pdf=pdf_letter(number=f"{i + 1}/KILL/2026"),
+                                       original_subject=f"Surat {i + 1}"))
+    env = {**os.environ, "MAILFLOW_CONFIG": str(office.config_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "mailflow", "poll", "--once"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if 2 <= len(letters_in(office)) < count:
+            break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    filed_before = len(letters_in(office))
+    office.poll()
+    filed = letters_in(office)
+    assert [letter.seq for letter in filed] == list(range(1, count + 1)), filed_before
+    assert sorted(letter.letter_number for letter in filed) == sorted(f"{i + 1}/KILL/2026" for i in range(count))
+    assert office.mail.count(MAILBOX) == 0
+    with Session(office.app.engine) as session:
+        receipts = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "receipt")).all()
+    assert len(receipts) == count and len({r.letter_id for r in receipts}) == count
+
+
+def test_direct_letter_is_held_for_a_clerk_and_released_by_an_admin(office):
+    office.mail.send(original_letter(), to=MAILBOX)
+    assert office.poll().outcomes == {"quarantined": 1}
+    held = office.mail.wait_for("sekretariat@jatimprov.example", lambda m: "Belum diproses" in str(m["Subject"]))
+    assert held["Auto-Submitted"] == "auto-replied"
+    notice = office.mail.wait_for(CLERK, lambda m: "menunggu pencatatan" in str(m["Subject"]))
+    assert any(p.get_filename() == "surat-asli.eml" for p in notice.iter_attachments())
+    [item] = json.loads(run_cli(office, "quarantine", "list", "--json"))
+    assert item["reason"] == "direct_letter" and item["from"] == "sekretariat@jatimprov.example"
+    assert "released" in run_cli(office, "quarantine", "release", str(item["id"]))
+    [letter] = letters_in(office)
+    assert letter.sender == "sekretariat@jatimprov.example" and letter.letter_number == "005/123/426.101/2026"
+    assert json.loads(run_cli(office, "quarantine", "list", "--json")) == []
+
+
+def test_direct_letters_are_filed_at_once_when_the_policy_says_register(office):
+    office.reconfigure(box_extra='direct_letters = "register"')
+    office.mail.send(original_letter(), to=MAILBOX)
+    assert office.poll().outcomes == {"letter": 1}
+    receipt = office.mail.wait_for(CLERK, lambda m: "Tanda terima" in str(m["Subject"]))
+    assert "Undangan Rapat Koordinasi" in str(receipt["Subject"])
+
+
+def test_auto_replies_and_our_own_mail_are_never_answered(office):
+    ooo = original_letter(subject="Di luar kantor: Undangan", sender="stranger@elsewhere.example")
+    ooo["Auto-Submitted"] = "auto-replied"
+    office.mail.send(ooo, to=MAILBOX)
+    assert office.poll().outcomes == {"ignored": 1}
+    with Session(office.app.engine) as session:
+        assert session.exec(select(OutboxMessage)).all() == []
+
+
+def test_smtp_outage_is_caught_up_with_the_same_message_id(office):
+    office.mail.send(gmail_forward(pdf=pdf_letter()))  # the clerk's own mail goes through the relay ...
+    office.servers.relay.refuse = True
+    office.poll()  # ... but our receipt is refused: the outbox keeps it
+    with Session(office.app.engine) as session:
+        [row] = session.exec(select(OutboxMessage)).all()
+        assert row.status == "pending" and row.attempts == 1 and "451" in row.last_error
+        message_id = row.message_id
+        row.next_attempt_at = row.created_at  # due again now, instead of after the backoff
+        session.add(row)
+        session.commit()
+    office.servers.relay.refuse = False
+    office.poll()
+    receipt = office.mail.wait_for(CLERK, lambda m: "Tanda terima" in str(m["Subject"]))
+    assert receipt["Message-ID"].strip() == message_id
