@@ -48,8 +48,12 @@ class RulesHolder:
                 log.info("event=rules_reloaded folder=%s", self.folder)
             except RulesError as exc:
                 self.last_error = exc
-                log.error("event=rules_rejected folder=%s problems=%d first=%r (keeping the last good rules)",
-                          self.folder, len(exc.problems), str(exc.problems[0]))
+                log.error(
+                    "event=rules_rejected folder=%s problems=%d first=%r (keeping the last good rules)",
+                    self.folder,
+                    len(exc.problems),
+                    str(exc.problems[0]),
+                )
         return self.current
 
 

@@ -51,8 +51,12 @@ pass_obj = click.make_pass_decorator(_Obj)
 
 
 @click.group()
-@click.option("--config", type=click.Path(path_type=Path), envvar="MAILFLOW_CONFIG",
-              help="config.toml to use (default: $MAILFLOW_CONFIG, then ./config.toml)")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    envvar="MAILFLOW_CONFIG",
+    help="config.toml to use (default: $MAILFLOW_CONFIG, then ./config.toml)",
+)
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None) -> None:
     """Mailflow: incoming letters and their dispositions over ordinary email."""
@@ -102,8 +106,14 @@ def letters_cmd(obj: _Obj, year: int | None, status: str | None, as_json: bool) 
     for column in ("Agenda", "Diterima", "Asal surat", "Nomor surat", "Perihal", "Status"):
         table.add_column(column)
     for r in rows:
-        table.add_row(r["agenda_number"], (r["received_at"] or "")[:10], r["sender"] or "?",
-                      r["letter_number"] or "?", r["subject"] or "?", r["status"])
+        table.add_row(
+            r["agenda_number"],
+            (r["received_at"] or "")[:10],
+            r["sender"] or "?",
+            r["letter_number"] or "?",
+            r["subject"] or "?",
+            r["status"],
+        )
     console.print(table)
 
 
@@ -127,8 +137,18 @@ def letter_show(obj: _Obj, agenda: str, as_json: bool) -> None:
         click.echo(json.dumps(record, indent=2, ensure_ascii=False))
         return
     console.print(f"[bold]{record['agenda_number']}[/bold]  {record['subject'] or '(no subject)'}")
-    for key in ("sender", "letter_number", "letter_date", "received_at", "urgency", "security",
-                "classification", "attachment_count", "note", "status"):
+    for key in (
+        "sender",
+        "letter_number",
+        "letter_date",
+        "received_at",
+        "urgency",
+        "security",
+        "classification",
+        "attachment_count",
+        "note",
+        "status",
+    ):
         console.print(f"  {key:<17} {record[key] if record[key] is not None else '[dim]unknown[/dim]'}")
     for f in record["attachments"]:
         console.print(f"  file              {f['filename']} ({f['content_type']}, {f['size']} B)")
@@ -189,8 +209,10 @@ def quarantine_release(obj: _Obj, item_id: int) -> None:
         try:
             message = parse_message(app.archive.raw(item.raw_sha256))
         except MessageError as exc:
-            raise click.ClickException(f"item {item_id} still cannot be read ({exc}); "
-                                       f"inspect it with `mailflow quarantine show {item_id} --raw`") from exc
+            raise click.ClickException(
+                f"item {item_id} still cannot be read ({exc}); "
+                f"inspect it with `mailflow quarantine show {item_id} --raw`"
+            ) from exc
         filed = release(session, app.context(), item, message)
         agenda = filed.agenda_number
     from mailflow import service
@@ -215,13 +237,18 @@ def rules_check(obj: _Obj, rules_dir: Path | None) -> None:
         for problem in exc.problems:
             click.echo(f"{folder / problem.file}:{problem.line or ''}: {problem.message}", err=True)
         raise SystemExit(1) from exc
-    click.echo(f"{folder}: OK ({len(rules.positions)} positions, {len(rules.people)} people, "
-               f"{len(rules.clerks)} clerks)")
+    click.echo(
+        f"{folder}: OK ({len(rules.positions)} positions, {len(rules.people)} people, "
+        f"{len(rules.clerks)} clerks)"
+    )
 
 
 @cli.command()
-@click.option("--workdir", type=click.Path(path_type=Path, file_okay=False),
-              help="where the demo writes its database, storage and exports (default: a temp folder)")
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="where the demo writes its database, storage and exports (default: a temp folder)",
+)
 def demo(workdir: Path | None) -> None:
     """Play the whole flow on a self-contained loopback mail server (no outside server)."""
     from mailflow.demo import run_demo

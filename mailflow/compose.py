@@ -21,8 +21,20 @@ from mailflow.config import PROJECT_ROOT
 
 BUILTIN_TEMPLATES = PROJECT_ROOT / "templates"
 
-MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-             "September", "Oktober", "November", "Desember")
+MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 
 LABELS_ID = (
     ("sender", "Asal surat"),
@@ -164,6 +176,5 @@ def build_message(
     msg.add_alternative(rendered.html, subtype="html")
     for raw in attach_messages:
         # As a .eml file, byte-exact: re-serialising a message/rfc822 part could alter it.
-        msg.add_attachment(raw, maintype="application", subtype="octet-stream",
-                           filename="surat-asli.eml")
+        msg.add_attachment(raw, maintype="application", subtype="octet-stream", filename="surat-asli.eml")
     return msg

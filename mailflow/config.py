@@ -143,8 +143,8 @@ def _resolve(data: dict, base: Path) -> dict:
             data[key] = str(base / data[key])
     url = data.get("database_url", "sqlite:///mailflow.db")
     prefix = "sqlite:///"
-    if url.startswith(prefix) and not url[len(prefix):].startswith("/") and url != "sqlite://":
-        data["database_url"] = prefix + str(base / url[len(prefix):])
+    if url.startswith(prefix) and not url[len(prefix) :].startswith("/") and url != "sqlite://":
+        data["database_url"] = prefix + str(base / url[len(prefix) :])
     data.setdefault("database_url", prefix + str(base / "mailflow.db"))
     data.setdefault("storage_dir", str(base / "storage"))
     for section in [data.get("smtp", {}), *data.get("mailboxes", [])]:

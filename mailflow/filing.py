@@ -7,7 +7,6 @@ agenda number without its letter.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -54,8 +53,16 @@ def letter_view(letter: Letter) -> LetterView:
     return LetterView(letter.agenda_number, letter.subject_tag, letter.received_at, values)
 
 
-def _mail(ctx: Context, box: MailboxSettings, to: str, template: str, *, reply_to: ParsedMessage | None,
-          attach: tuple[bytes, ...] = (), **context) -> EmailMessage:
+def _mail(
+    ctx: Context,
+    box: MailboxSettings,
+    to: str,
+    template: str,
+    *,
+    reply_to: ParsedMessage | None,
+    attach: tuple[bytes, ...] = (),
+    **context,
+) -> EmailMessage:
     rendered = ctx.composer.render(template, "id", office=ctx.rules.office_name, **context)
     return build_message(
         rendered,
@@ -74,8 +81,9 @@ def find_replied_letter(session: Session, message: ParsedMessage) -> tuple[int, 
     ids = [*message.in_reply_to, *message.references]
     if ids:
         row = session.exec(
-            select(OutboxMessage).where(col(OutboxMessage.message_id).in_(ids),
-                                        OutboxMessage.letter_id.is_not(None))
+            select(OutboxMessage).where(
+                col(OutboxMessage.message_id).in_(ids), OutboxMessage.letter_id.is_not(None)
+            )
         ).first()
         if row is not None:
             letter = session.get(Letter, row.letter_id)
@@ -88,21 +96,33 @@ def find_replied_letter(session: Session, message: ParsedMessage) -> tuple[int, 
     return None
 
 
-def file_letter(session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage,
-                raw_sha256: str, clerk: str) -> tuple[Letter, bool]:
+def file_letter(
+    session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage, raw_sha256: str, clerk: str
+) -> tuple[Letter, bool]:
     """File `message` as a letter, or link it to the letter it duplicates; (letter, is_new)."""
     files = letter_files(message)
     hashes = [ctx.archive.put_file(f.payload) for f in files]
-    pdf_texts = [pdf_text(f.payload) for f in files if f.content_type == "application/pdf"
-                 or f.filename.lower().endswith(".pdf")]
+    pdf_texts = [
+        pdf_text(f.payload)
+        for f in files
+        if f.content_type == "application/pdf" or f.filename.lower().endswith(".pdf")
+    ]
     fields = extract_fields(message, pdf_texts, direct=ctx.rules.clerk(message.from_address) is None)
     key = fingerprint(message, fields, hashes)
     existing = session.exec(select(Letter).where(Letter.fingerprint == key)).first()
     if existing is not None:
-        session.add(Event(letter_id=existing.id, actor=message.from_address, action="duplicate",
-                          text=f"filed again in {message.message_id}", message_id=message.message_id))
-        mail = _mail(ctx, box, message.from_address, "duplicate", reply_to=message,
-                     letter=letter_view(existing))
+        session.add(
+            Event(
+                letter_id=existing.id,
+                actor=message.from_address,
+                action="duplicate",
+                text=f"filed again in {message.message_id}",
+                message_id=message.message_id,
+            )
+        )
+        mail = _mail(
+            ctx, box, message.from_address, "duplicate", reply_to=message, letter=letter_view(existing)
+        )
         outbox.enqueue(session, mail, "duplicate", existing.id)
         return existing, False
 
@@ -111,24 +131,52 @@ def file_letter(session: Session, ctx: Context, box: MailboxSettings, message: P
     office = ctx.rules.office_code
     seq = next_serial(session, office, local.year)
     letter = Letter(
-        office=office, year=local.year, seq=seq,
+        office=office,
+        year=local.year,
+        seq=seq,
         agenda_number=format_agenda(ctx.settings.agenda_template, seq, local.year, local.month, office),
         subject_tag=format_agenda(DEFAULT_TAG, seq, local.year, local.month, office),
-        received_at=now, mailbox=box.name, clerk=clerk, message_id=message.message_id,
-        fingerprint=key, raw_sha256=raw_sha256,
+        received_at=now,
+        mailbox=box.name,
+        clerk=clerk,
+        message_id=message.message_id,
+        fingerprint=key,
+        raw_sha256=raw_sha256,
         sources={k: str(v) for k, v in fields.sources.items()},
         **{name: _stored(getattr(fields, name)) for name in FIELD_NAMES},
     )
     session.add(letter)
     session.flush()
     for f, digest in zip(files, hashes, strict=True):
-        session.add(LetterFile(letter_id=letter.id, filename=f.filename, content_type=f.content_type,
-                               size=f.size, sha256=digest))
-    session.add(Event(letter_id=letter.id, actor=message.from_address, action="registered",
-                      text=f"filed from {box.name}", message_id=message.message_id))
+        session.add(
+            LetterFile(
+                letter_id=letter.id,
+                filename=f.filename,
+                content_type=f.content_type,
+                size=f.size,
+                sha256=digest,
+            )
+        )
+    session.add(
+        Event(
+            letter_id=letter.id,
+            actor=message.from_address,
+            action="registered",
+            text=f"filed from {box.name}",
+            message_id=message.message_id,
+        )
+    )
     views = [FileView(f.filename, f.content_type, f.size) for f in files]
-    mail = _mail(ctx, box, clerk, "receipt", reply_to=message if clerk == message.from_address else None,
-                 letter=letter_view(letter), labels=LABELS_ID, files=views)
+    mail = _mail(
+        ctx,
+        box,
+        clerk,
+        "receipt",
+        reply_to=message if clerk == message.from_address else None,
+        letter=letter_view(letter),
+        labels=LABELS_ID,
+        files=views,
+    )
     outbox.enqueue(session, mail, "receipt", letter.id)
     return letter, True
 
@@ -138,8 +186,9 @@ def _stored(value: object) -> object:
     return value.value if isinstance(value, Enum) else value
 
 
-def correct_letter(session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage,
-                   letter_id: int) -> list[tuple[str, str, str]]:
+def correct_letter(
+    session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage, letter_id: int
+) -> list[tuple[str, str, str]]:
     """Apply a clerk's `Label: value` lines; every reply gets a confirmation, even a no-op."""
     letter = session.get(Letter, letter_id)
     new_text = extract_new_text(message.text, message.html)
@@ -157,38 +206,81 @@ def correct_letter(session: Session, ctx: Context, box: MailboxSettings, message
         changes.append((labels[name], before, letter_view(letter).display(name)))
     session.add(letter)
     if changes:
-        session.add(Event(letter_id=letter.id, actor=message.from_address, action="corrected",
-                          text="; ".join(f"{label}: {old} -> {new}" for label, old, new in changes),
-                          message_id=message.message_id))
-    mail = _mail(ctx, box, message.from_address, "corrected", reply_to=message,
-                 letter=letter_view(letter), labels=LABELS_ID, changes=changes)
+        session.add(
+            Event(
+                letter_id=letter.id,
+                actor=message.from_address,
+                action="corrected",
+                text="; ".join(f"{label}: {old} -> {new}" for label, old, new in changes),
+                message_id=message.message_id,
+            )
+        )
+    mail = _mail(
+        ctx,
+        box,
+        message.from_address,
+        "corrected",
+        reply_to=message,
+        letter=letter_view(letter),
+        labels=LABELS_ID,
+        changes=changes,
+    )
     outbox.enqueue(session, mail, "corrected", letter.id)
     return changes
 
 
-def quarantine(session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage | None,
-               raw_sha256: str, reason: str, detail: str, notify_sender: bool,
-               raw: bytes = b"") -> QuarantineItem:
+def quarantine(
+    session: Session,
+    ctx: Context,
+    box: MailboxSettings,
+    message: ParsedMessage | None,
+    raw_sha256: str,
+    reason: str,
+    detail: str,
+    notify_sender: bool,
+    raw: bytes = b"",
+) -> QuarantineItem:
     """Hold a message for an admin; answer the sender and clerks where that is safe and useful."""
     item = QuarantineItem(
-        mailbox=box.name, reason=reason, detail=detail[:1000],
+        mailbox=box.name,
+        reason=reason,
+        detail=detail[:1000],
         from_address=message.from_address if message else "",
         subject=(message.subject if message else "")[:500],
-        message_id=message.message_id if message else "", raw_sha256=raw_sha256,
+        message_id=message.message_id if message else "",
+        raw_sha256=raw_sha256,
     )
     session.add(item)
     session.flush()
     if message is None or not message.from_address:
         return item
     if notify_sender:
-        mail = _mail(ctx, box, message.from_address, "held", reply_to=message, subject=message.subject,
-                     mailbox=box.address, reason_text=REASON_TEXT.get(reason, detail), hint="")
+        mail = _mail(
+            ctx,
+            box,
+            message.from_address,
+            "held",
+            reply_to=message,
+            subject=message.subject,
+            mailbox=box.address,
+            reason_text=REASON_TEXT.get(reason, detail),
+            hint="",
+        )
         outbox.enqueue(session, mail, "held")
     if reason == "direct_letter":
         for clerk in ctx.rules.clerks:
-            mail = _mail(ctx, box, clerk.email, "direct_letter", reply_to=None, attach=(raw,),
-                         subject=message.subject, sender=message.from_address,
-                         mailbox=box.address, quarantine_id=item.id)
+            mail = _mail(
+                ctx,
+                box,
+                clerk.email,
+                "direct_letter",
+                reply_to=None,
+                attach=(raw,),
+                subject=message.subject,
+                sender=message.from_address,
+                mailbox=box.address,
+                quarantine_id=item.id,
+            )
             outbox.enqueue(session, mail, "direct_letter")
     return item
 

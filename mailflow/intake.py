@@ -30,7 +30,9 @@ LABELS: dict[str, str] = {
 }  # fmt: skip
 
 _LABEL_LINE = re.compile(
-    r"^\s*(" + "|".join(re.escape(k) for k in sorted(LABELS, key=len, reverse=True)) + r")\s*[:=]\s*(.*?)\s*$",
+    r"^\s*("
+    + "|".join(re.escape(k) for k in sorted(LABELS, key=len, reverse=True))
+    + r")\s*[:=]\s*(.*?)\s*$",
     re.I,
 )
 _FORWARD_PREFIX = re.compile(r"^\s*((fwd?|fw|tr|trs|wg|i)\s*:\s*)+", re.I)
@@ -171,8 +173,10 @@ def _header_block(lines: list[str], start: int) -> tuple[dict[str, str], int]:
 
 
 def _looks_like_headers(headers: dict[str, str]) -> bool:
-    return bool(_EMAIL.search(headers.get("from", ""))) and "date" in headers and (
-        "subject" in headers or "to" in headers
+    return (
+        bool(_EMAIL.search(headers.get("from", "")))
+        and "date" in headers
+        and ("subject" in headers or "to" in headers)
     )
 
 
@@ -234,9 +238,7 @@ def embedded_fields(message: ParsedMessage) -> LetterFields:
     return fields.merged_under(label_fields(message.body_text, Source.FORWARD))
 
 
-_PDF_LINE = re.compile(
-    r"^\s*(nomor|no\.?|sifat|lampiran|hal|perihal)\s*:\s*(.+?)\s*$", re.I | re.M
-)
+_PDF_LINE = re.compile(r"^\s*(nomor|no\.?|sifat|lampiran|hal|perihal)\s*:\s*(.+?)\s*$", re.I | re.M)
 _PDF_PLACE_DATE = re.compile(r"^\s*[A-Z][A-Za-z .'-]{2,40},\s*(.+\d{4})\s*$", re.M)
 _KOP_STOP = re.compile(r"\b(jalan|jl\.|telp|telepon|fax|faks|email|website|kode pos|nomor)\b", re.I)
 

@@ -78,7 +78,9 @@ class Mailbox:
         try:
             info = self.client.select_folder(self.settings.folder)
         except _NETWORK_ERRORS as exc:
-            raise MailboxError(f"{self.settings.name}: cannot select {self.settings.folder}: {_describe(exc)}") from exc
+            raise MailboxError(
+                f"{self.settings.name}: cannot select {self.settings.folder}: {_describe(exc)}"
+            ) from exc
         self.uidvalidity = int(info[b"UIDVALIDITY"])
 
     def __enter__(self) -> Mailbox:

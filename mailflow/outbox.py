@@ -91,9 +91,15 @@ def _record(engine: Engine, row_id: int, error: str | None) -> None:
         if error is None:
             row.status, row.sent_at, row.last_error = "sent", utcnow(), None
             if row.kind in LOGGED_KINDS and row.letter_id is not None:
-                session.add(Event(letter_id=row.letter_id, actor="mailflow",
-                                  action=LOGGED_KINDS[row.kind], targets=[row.recipient],
-                                  message_id=row.message_id))
+                session.add(
+                    Event(
+                        letter_id=row.letter_id,
+                        actor="mailflow",
+                        action=LOGGED_KINDS[row.kind],
+                        targets=[row.recipient],
+                        message_id=row.message_id,
+                    )
+                )
         else:
             row.last_error = error[:500]
             row.next_attempt_at = utcnow() + backoff(row.attempts)
@@ -110,12 +116,18 @@ async def flush_outbox(engine: Engine, sender: Sender, limit: int = 200) -> tupl
             await sender.send(row.raw, row.recipient)
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             failed += 1
-            log.warning("event=send_failed outbox=%s to=%s error=%s", row.id, row.recipient,
-                        type(exc).__name__)
+            log.warning(
+                "event=send_failed outbox=%s to=%s error=%s", row.id, row.recipient, type(exc).__name__
+            )
             _record(engine, row.id, f"{type(exc).__name__}: {exc}")
             continue
         sent += 1
-        log.info("event=sent outbox=%s kind=%s to=%s message_id=%s", row.id, row.kind,
-                 row.recipient, row.message_id)
+        log.info(
+            "event=sent outbox=%s kind=%s to=%s message_id=%s",
+            row.id,
+            row.kind,
+            row.recipient,
+            row.message_id,
+        )
         _record(engine, row.id, None)
     return sent, failed

@@ -14,7 +14,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from mailflow.app import App
 from mailflow.config import MailboxSettings
@@ -65,8 +65,16 @@ def _headers_of(raw: bytes) -> ParsedMessage | None:
         return None
 
 
-def _hold(session, ctx: Context, box: MailboxSettings, raw: bytes, sha: str, row: InboundMessage,
-          reason: str, detail: str) -> None:
+def _hold(
+    session,
+    ctx: Context,
+    box: MailboxSettings,
+    raw: bytes,
+    sha: str,
+    row: InboundMessage,
+    reason: str,
+    detail: str,
+) -> None:
     head = _headers_of(raw)
     safe = head is not None and auto_generated(Inbound(head, box, ctx.rules)) is None
     item = quarantine(session, ctx, box, head, sha, reason, detail, notify_sender=safe)
@@ -74,8 +82,9 @@ def _hold(session, ctx: Context, box: MailboxSettings, raw: bytes, sha: str, row
     log.info("event=quarantined reason=%s detail=%r", reason, detail)
 
 
-def _apply(session, ctx: Context, box: MailboxSettings, fetched: FetchedMessage, sha: str,
-           row: InboundMessage) -> None:
+def _apply(
+    session, ctx: Context, box: MailboxSettings, fetched: FetchedMessage, sha: str, row: InboundMessage
+) -> None:
     """Decide what the message is and write the consequences; fills in the ledger row."""
     raw = fetched.raw
     limit = ctx.settings.max_message_bytes
@@ -91,28 +100,49 @@ def _apply(session, ctx: Context, box: MailboxSettings, fetched: FetchedMessage,
     row.message_id = message.message_id
     if verdict.action is Action.FILE:
         clerk = ctx.rules.clerk(message.from_address)
-        clerk_address = clerk.email if clerk else (ctx.rules.clerks[0].email if ctx.rules.clerks
-                                                   else message.from_address)
+        clerk_address = (
+            clerk.email
+            if clerk
+            else (ctx.rules.clerks[0].email if ctx.rules.clerks else message.from_address)
+        )
         letter, new = file_letter(session, ctx, box, message, sha, clerk_address)
         row.outcome, row.letter_id = ("letter" if new else "duplicate"), letter.id
         row.destination = box.processed_folder
-        log.info("event=%s agenda=%s message_id=%s mailbox=%s", row.outcome, letter.agenda_number,
-                 message.message_id, box.name)
+        log.info(
+            "event=%s agenda=%s message_id=%s mailbox=%s",
+            row.outcome,
+            letter.agenda_number,
+            message.message_id,
+            box.name,
+        )
     elif verdict.action is Action.CORRECT:
         changes = correct_letter(session, ctx, box, message, verdict.letter_id)
         row.outcome, row.letter_id, row.destination = "correction", verdict.letter_id, box.processed_folder
-        log.info("event=correction letter=%s changes=%d message_id=%s", verdict.letter_id,
-                 len(changes), message.message_id)
+        log.info(
+            "event=correction letter=%s changes=%d message_id=%s",
+            verdict.letter_id,
+            len(changes),
+            message.message_id,
+        )
     elif verdict.action is Action.QUARANTINE:
-        item = quarantine(session, ctx, box, message, sha, verdict.reason, verdict.detail,
-                          verdict.notify_sender, raw)
+        item = quarantine(
+            session, ctx, box, message, sha, verdict.reason, verdict.detail, verdict.notify_sender, raw
+        )
         row.outcome, row.quarantine_id, row.destination = "quarantined", item.id, box.quarantine_folder
-        log.info("event=quarantined reason=%s check=%s message_id=%s", verdict.reason, verdict.check,
-                 message.message_id)
+        log.info(
+            "event=quarantined reason=%s check=%s message_id=%s",
+            verdict.reason,
+            verdict.check,
+            message.message_id,
+        )
     else:
         row.outcome, row.destination = "ignored", box.processed_folder
-        log.info("event=ignored check=%s detail=%s message_id=%s", verdict.check, verdict.detail,
-                 message.message_id)
+        log.info(
+            "event=ignored check=%s detail=%s message_id=%s",
+            verdict.check,
+            verdict.detail,
+            message.message_id,
+        )
 
 
 def process_one(app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage) -> InboundMessage:
@@ -120,16 +150,21 @@ def process_one(app: App, box: MailboxSettings, uidvalidity: int, fetched: Fetch
     sha = app.archive.put_raw(fetched.raw)
     ctx = app.context()
     with transaction(app.engine) as session:
-        existing = session.exec(select(InboundMessage).where(
-            InboundMessage.mailbox == box.name, InboundMessage.uidvalidity == uidvalidity,
-            InboundMessage.uid == fetched.uid)).first()
+        existing = session.exec(
+            select(InboundMessage).where(
+                InboundMessage.mailbox == box.name,
+                InboundMessage.uidvalidity == uidvalidity,
+                InboundMessage.uid == fetched.uid,
+            )
+        ).first()
         if existing is not None:  # an overlapping poll got here first
             return existing
         state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
         state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
         session.add(state)
-        row = InboundMessage(mailbox=box.name, uidvalidity=uidvalidity, uid=fetched.uid,
-                             message_id="", sha256=sha, outcome="")
+        row = InboundMessage(
+            mailbox=box.name, uidvalidity=uidvalidity, uid=fetched.uid, message_id="", sha256=sha, outcome=""
+        )
         prior = session.exec(select(InboundMessage).where(InboundMessage.sha256 == sha)).first()
         if prior is not None:
             # The same bytes again (a UIDVALIDITY resync, or a copy in another folder).
@@ -142,27 +177,44 @@ def process_one(app: App, box: MailboxSettings, uidvalidity: int, fetched: Fetch
     return row
 
 
-def _quarantine_failure(app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage,
-                        error: BaseException) -> InboundMessage:
+def _quarantine_failure(
+    app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, error: BaseException
+) -> InboundMessage:
     """A bug while handling one message: keep it, hold it, and let the poll go on."""
     sha = app.archive.put_raw(fetched.raw)
     with transaction(app.engine) as session:
-        item = quarantine(session, app.context(), box, None, sha, "internal_error",
-                          f"{type(error).__name__}: {error}", notify_sender=False)
+        item = quarantine(
+            session,
+            app.context(),
+            box,
+            None,
+            sha,
+            "internal_error",
+            f"{type(error).__name__}: {error}",
+            notify_sender=False,
+        )
         state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
         state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
         session.add(state)
-        row = InboundMessage(mailbox=box.name, uidvalidity=uidvalidity, uid=fetched.uid,
-                             message_id="", sha256=sha, outcome="quarantined",
-                             quarantine_id=item.id, destination=box.quarantine_folder)
+        row = InboundMessage(
+            mailbox=box.name,
+            uidvalidity=uidvalidity,
+            uid=fetched.uid,
+            message_id="",
+            sha256=sha,
+            outcome="quarantined",
+            quarantine_id=item.id,
+            destination=box.quarantine_folder,
+        )
         session.add(row)
     return row
 
 
 def _settle(app: App, mailbox: Mailbox, row: InboundMessage) -> None:
     held = row.outcome == "quarantined" or row.destination == mailbox.settings.quarantine_folder
-    mailbox.settle(row.uid, row.destination or mailbox.settings.processed_folder,
-                   KEYWORD_HELD if held else KEYWORD_DONE)
+    mailbox.settle(
+        row.uid, row.destination or mailbox.settings.processed_folder, KEYWORD_HELD if held else KEYWORD_DONE
+    )
     with transaction(app.engine) as session:
         fresh = session.get(InboundMessage, row.id)
         fresh.settled = True
@@ -173,8 +225,12 @@ def _cursor(app: App, box: MailboxSettings, uidvalidity: int) -> int:
     with transaction(app.engine) as session:
         state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
         if state.uidvalidity is not None and state.uidvalidity != uidvalidity:
-            log.warning("event=uidvalidity_changed mailbox=%s old=%s new=%s (resync, dedupe by content)",
-                        box.name, state.uidvalidity, uidvalidity)
+            log.warning(
+                "event=uidvalidity_changed mailbox=%s old=%s new=%s (resync, dedupe by content)",
+                box.name,
+                state.uidvalidity,
+                uidvalidity,
+            )
             state.last_uid = 0
         state.uidvalidity = uidvalidity
         session.add(state)
@@ -183,9 +239,15 @@ def _cursor(app: App, box: MailboxSettings, uidvalidity: int) -> int:
 
 def _unsettled(app: App, box: MailboxSettings, uidvalidity: int) -> list[InboundMessage]:
     with transaction(app.engine) as session:
-        return list(session.exec(select(InboundMessage).where(
-            InboundMessage.mailbox == box.name, InboundMessage.uidvalidity == uidvalidity,
-            InboundMessage.settled == False)).all())  # noqa: E712  (SQL, not Python)
+        return list(
+            session.exec(
+                select(InboundMessage).where(
+                    InboundMessage.mailbox == box.name,
+                    InboundMessage.uidvalidity == uidvalidity,
+                    col(InboundMessage.settled).is_(False),
+                )
+            ).all()
+        )
 
 
 def poll_mailbox(app: App, box: MailboxSettings, stop: threading.Event | None = None) -> PollReport:

@@ -21,8 +21,9 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
 
 def letter_record(session: Session, letter: Letter, with_log: bool = True) -> dict[str, Any]:
     """A letter as `mailflow letter show --json` prints it (the interface other tools rely on)."""
-    files = session.exec(select(LetterFile).where(LetterFile.letter_id == letter.id,
-                                                  LetterFile.event_id.is_(None))).all()
+    files = session.exec(
+        select(LetterFile).where(LetterFile.letter_id == letter.id, LetterFile.event_id.is_(None))
+    ).all()
     record: dict[str, Any] = {
         "agenda_number": letter.agenda_number,
         "received_at": _iso(letter.received_at),
@@ -43,11 +44,19 @@ def letter_record(session: Session, letter: Letter, with_log: bool = True) -> di
         "sources": letter.sources,
     }
     if with_log:
-        events = session.exec(select(Event).where(Event.letter_id == letter.id)
-                              .order_by(col(Event.at), col(Event.id))).all()
+        events = session.exec(
+            select(Event).where(Event.letter_id == letter.id).order_by(col(Event.at), col(Event.id))
+        ).all()
         record["log"] = [
-            {"at": _iso(e.at), "actor": e.actor, "action": e.action, "targets": list(e.targets),
-             "instruction": e.instruction, "deadline": _iso(e.deadline), "text": e.text}
+            {
+                "at": _iso(e.at),
+                "actor": e.actor,
+                "action": e.action,
+                "targets": list(e.targets),
+                "instruction": e.instruction,
+                "deadline": _iso(e.deadline),
+                "text": e.text,
+            }
             for e in events
         ]
     return record
@@ -57,8 +66,9 @@ def find_letter(session: Session, agenda: str) -> Letter | None:
     """By full agenda number, or by serial alone within the current year's book."""
     letter = session.exec(select(Letter).where(Letter.agenda_number == agenda)).first()
     if letter is None and agenda.isdigit():
-        letter = session.exec(select(Letter).where(Letter.seq == int(agenda))
-                              .order_by(col(Letter.year).desc())).first()
+        letter = session.exec(
+            select(Letter).where(Letter.seq == int(agenda)).order_by(col(Letter.year).desc())
+        ).first()
     return letter
 
 
@@ -81,6 +91,14 @@ def quarantine_items(engine: Engine, include_released: bool = False) -> list[Qua
 
 
 def quarantine_record(item: QuarantineItem) -> dict[str, Any]:
-    return {"id": item.id, "reason": item.reason, "detail": item.detail, "from": item.from_address,
-            "subject": item.subject, "received_at": _iso(item.received_at), "mailbox": item.mailbox,
-            "status": item.status, "resolution": item.resolution}
+    return {
+        "id": item.id,
+        "reason": item.reason,
+        "detail": item.detail,
+        "from": item.from_address,
+        "subject": item.subject,
+        "received_at": _iso(item.received_at),
+        "mailbox": item.mailbox,
+        "status": item.status,
+        "resolution": item.resolution,
+    }

@@ -29,7 +29,8 @@ _SEPARATOR = re.compile(
 )
 _HEADER = re.compile(
     r"^\s*\*?(from|dari|sent|date|dikirim|terkirim|tanggal|to|kepada|subject|subjek|perihal|cc)"
-    r"\*?\s*:", re.I,
+    r"\*?\s*:",
+    re.I,
 )
 _SIGNATURE = re.compile(
     r"^\s*(--\s*|—\s*|sent from my\b.*|sent from \w+( \w+)?$|sent via\b.*|"

@@ -116,9 +116,11 @@ class _Reader:
         self.problems = problems
         self.text = ""
         self.data: dict[str, Any] = {}
+        self.loaded = False
         try:
             self.text = self.path.read_text(encoding="utf-8")
             self.data = tomllib.loads(self.text)
+            self.loaded = True
         except FileNotFoundError:
             self.problem(None, "file is missing")
         except (OSError, UnicodeDecodeError) as exc:
@@ -166,29 +168,29 @@ def load_rules(folder: Path) -> Rules:
     org = _Reader(folder, "organisation.toml", problems)
 
     clerks = tuple(
-        Clerk(c["name"], c["email"].lower())
-        for c in office.tables("clerks", {"name", "email"}, set())
+        Clerk(c["name"], c["email"].lower()) for c in office.tables("clerks", {"name", "email"}, set())
     )
     units = {
         u["id"]: Unit(u["id"], u["name"], u["head"], (u.get("mailbox") or "").lower() or None)
         for u in org.tables("units", {"id", "name", "head"}, {"mailbox"})
     }
     people = {
-        p["id"]: Person(p["id"], p["name"], p["email"].lower(), _lower(p.get("also")),
-                        p.get("language", "id"))
+        p["id"]: Person(
+            p["id"], p["name"], p["email"].lower(), _lower(p.get("also")), p.get("language", "id")
+        )
         for p in org.tables("people", {"id", "name", "email"}, {"also", "language"})
     }
     positions = {
-        p["id"]: Position(p["id"], p["title"], p["unit"], p["holder"], p.get("reports_to") or None,
-                          _lower(p.get("aliases")))
-        for p in org.tables("positions", {"id", "title", "unit", "holder"},
-                            {"reports_to", "aliases"})
+        p["id"]: Position(
+            p["id"], p["title"], p["unit"], p["holder"], p.get("reports_to") or None, _lower(p.get("aliases"))
+        )
+        for p in org.tables("positions", {"id", "title", "unit", "holder"}, {"reports_to", "aliases"})
     }
     acting = []
     for a in org.tables("acting", {"position", "person", "kind", "from", "until"}, set()):
         line = org.line_of(a["position"])
         if a["kind"] not in ("Plt", "Plh"):
-            org.problem(line, f"acting kind must be \"Plt\" or \"Plh\", not {a['kind']!r}")
+            org.problem(line, f'acting kind must be "Plt" or "Plh", not {a["kind"]!r}')
         elif not (isinstance(a["from"], dt.date) and isinstance(a["until"], dt.date)):
             org.problem(line, "acting from/until must be dates such as 2026-12-01")
         elif a["from"] > a["until"]:
@@ -198,8 +200,8 @@ def load_rules(folder: Path) -> Rules:
 
     _check_references(org, units, positions, people, acting)
     _check_unique(org, office, people, positions, clerks)
-    if "name" not in office.data and office.text:
-        office.problem(None, "office name is missing (name = \"...\")")
+    if office.loaded and "name" not in office.data:
+        office.problem(None, 'office name is missing (name = "...")')
     if problems:
         raise RulesError(problems)
     return Rules(
@@ -218,7 +220,9 @@ def load_rules(folder: Path) -> Rules:
 def _check_references(org: _Reader, units, positions, people, acting) -> None:
     for unit in units.values():
         if unit.head not in positions:
-            org.problem(org.line_of(f'"{unit.head}"'), f"unit {unit.id!r}: unknown head position {unit.head!r}")
+            org.problem(
+                org.line_of(f'"{unit.head}"'), f"unit {unit.id!r}: unknown head position {unit.head!r}"
+            )
     for pos in positions.values():
         line = org.line_of(f'id = "{pos.id}"')
         if pos.unit not in units:
@@ -236,8 +240,7 @@ def _check_references(org: _Reader, units, positions, people, acting) -> None:
         seen, current = {pos.id}, pos.reports_to
         while current in positions:
             if current in seen:
-                org.problem(org.line_of(f'id = "{pos.id}"'),
-                            f"position {pos.id!r}: reports_to forms a cycle")
+                org.problem(org.line_of(f'id = "{pos.id}"'), f"position {pos.id!r}: reports_to forms a cycle")
                 break
             seen.add(current)
             current = positions[current].reports_to
@@ -248,16 +251,20 @@ def _check_unique(org: _Reader, office: _Reader, people, positions, clerks) -> N
     for person in people.values():
         for addr in person.addresses:
             if addr in owners:
-                org.problem(org.line_of(addr), f"address {addr} belongs to both {owners[addr]!r} and {person.id!r}")
+                org.problem(
+                    org.line_of(addr), f"address {addr} belongs to both {owners[addr]!r} and {person.id!r}"
+                )
             owners[addr] = person.id
     for clerk in clerks:
         if clerk.email in owners:
-            office.problem(office.line_of(clerk.email),
-                           f"clerk address {clerk.email} is also an official's address")
+            office.problem(
+                office.line_of(clerk.email), f"clerk address {clerk.email} is also an official's address"
+            )
     aliases: dict[str, str] = {}
     for pos in positions.values():
         for alias in (*pos.aliases, pos.id.lower()):
             if aliases.get(alias, pos.id) != pos.id:
-                org.problem(org.line_of(f'"{alias}"'),
-                            f"alias {alias!r} names both {aliases[alias]!r} and {pos.id!r}")
+                org.problem(
+                    org.line_of(f'"{alias}"'), f"alias {alias!r} names both {aliases[alias]!r} and {pos.id!r}"
+                )
             aliases[alias] = pos.id

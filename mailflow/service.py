@@ -28,9 +28,13 @@ def poll_all(app: App, stop: threading.Event | None = None) -> list[PollReport]:
         if stop is not None and stop.is_set():
             break
         report = poll_mailbox(app, box, stop)
-        log.info("event=poll_done mailbox=%s seen=%d outcomes=%s error=%s", box.name, report.seen,
-                 ",".join(f"{k}:{v}" for k, v in sorted(report.outcomes.items())) or "-",
-                 report.error or "-")
+        log.info(
+            "event=poll_done mailbox=%s seen=%d outcomes=%s error=%s",
+            box.name,
+            report.seen,
+            ",".join(f"{k}:{v}" for k, v in sorted(report.outcomes.items())) or "-",
+            report.error or "-",
+        )
         reports.append(report)
     return reports
 
@@ -50,10 +54,24 @@ def run(app: App) -> None:
     stop = threading.Event()
     scheduler = BlockingScheduler(timezone=app.settings.zone)
     defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-    scheduler.add_job(poll_all, "interval", args=[app, stop], seconds=app.settings.poll_interval,
-                      id="poll", next_run_time=_now(app), **defaults)
-    scheduler.add_job(flush, "interval", args=[app], seconds=app.settings.outbox_interval,
-                      id="outbox", next_run_time=_now(app), **defaults)
+    scheduler.add_job(
+        poll_all,
+        "interval",
+        args=[app, stop],
+        seconds=app.settings.poll_interval,
+        id="poll",
+        next_run_time=_now(app),
+        **defaults,
+    )
+    scheduler.add_job(
+        flush,
+        "interval",
+        args=[app],
+        seconds=app.settings.outbox_interval,
+        id="outbox",
+        next_run_time=_now(app),
+        **defaults,
+    )
 
     def _stop(signum: int, _frame: object) -> None:
         log.info("event=stopping signal=%s (finishing the message in hand)", signal.Signals(signum).name)
@@ -62,8 +80,9 @@ def run(app: App) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    log.info("event=started mailboxes=%d poll_interval=%s", len(app.settings.mailboxes),
-             app.settings.poll_interval)
+    log.info(
+        "event=started mailboxes=%d poll_interval=%s", len(app.settings.mailboxes), app.settings.poll_interval
+    )
     scheduler.start()
     log.info("event=stopped")
 

@@ -90,8 +90,9 @@ def own_mail(inbound: Inbound) -> Verdict | None:
 def no_sender(inbound: Inbound) -> Verdict | None:
     """Without one valid From address nobody can be answered or trusted."""
     if not inbound.message.from_address:
-        return Verdict(Action.QUARANTINE, "no_sender", "no_sender",
-                       "the From header has no single valid address")
+        return Verdict(
+            Action.QUARANTINE, "no_sender", "no_sender", "the From header has no single valid address"
+        )
     return None
 
 
@@ -102,9 +103,14 @@ def receipt_reply(inbound: Inbound) -> Verdict | None:
     letter_id, clerk = inbound.replied_letter
     if inbound.message.from_address == clerk:
         return Verdict(Action.CORRECT, "receipt_reply", letter_id=letter_id)
-    return Verdict(Action.QUARANTINE, "receipt_reply", "not_authorised",
-                   f"{inbound.message.from_address} replied to a receipt sent to {clerk}",
-                   notify_sender=False, letter_id=letter_id)
+    return Verdict(
+        Action.QUARANTINE,
+        "receipt_reply",
+        "not_authorised",
+        f"{inbound.message.from_address} replied to a receipt sent to {clerk}",
+        notify_sender=False,
+        letter_id=letter_id,
+    )
 
 
 def clerk_letter(inbound: Inbound) -> Verdict | None:
@@ -113,9 +119,13 @@ def clerk_letter(inbound: Inbound) -> Verdict | None:
         return None
     m = inbound.message
     if not (m.attachments or m.embedded or m.body_text.strip()):
-        return Verdict(Action.QUARANTINE, "clerk_letter", "empty",
-                       "the email has no text, no attachment and no forwarded letter",
-                       notify_sender=True)
+        return Verdict(
+            Action.QUARANTINE,
+            "clerk_letter",
+            "empty",
+            "the email has no text, no attachment and no forwarded letter",
+            notify_sender=True,
+        )
     return Verdict(Action.FILE, "clerk_letter")
 
 
@@ -123,18 +133,26 @@ def official_mail(inbound: Inbound) -> Verdict | None:
     """An official writing to the mailbox without replying to one of our emails."""
     if inbound.rules.person_by_address(inbound.message.from_address) is None:
         return None
-    return Verdict(Action.QUARANTINE, "official_mail", "not_understood",
-                   "mail from an official that answers none of our emails",
-                   notify_sender=True)
+    return Verdict(
+        Action.QUARANTINE,
+        "official_mail",
+        "not_understood",
+        "mail from an official that answers none of our emails",
+        notify_sender=True,
+    )
 
 
 def direct_letter(inbound: Inbound) -> Verdict | None:
     """Mail from outside: filed or held for a clerk, as the mailbox's policy says."""
     if inbound.mailbox.direct_letters == "register":
         return Verdict(Action.FILE, "direct_letter")
-    return Verdict(Action.QUARANTINE, "direct_letter", "direct_letter",
-                   f"letter sent directly by {inbound.message.from_address}; awaiting a clerk",
-                   notify_sender=True)
+    return Verdict(
+        Action.QUARANTINE,
+        "direct_letter",
+        "direct_letter",
+        f"letter sent directly by {inbound.message.from_address}; awaiting a clerk",
+        notify_sender=True,
+    )
 
 
 CHAIN: tuple[Check, ...] = (

@@ -17,9 +17,19 @@ from tests.support.mail import Mail
 from tests.support.relay import start_relay
 
 DOMAIN = "probolinggokab.example"
-USERS = [f"{u}@{DOMAIN}" for u in ("surat", "agenda", "kadis", "sekretaris", "kabid.dikdas",
-                                     "kabid.paud", "kasubbag.umum", "admin")] + [
-    "umum@kemendagri.go.id", "sekretariat@jatimprov.example", "stranger@elsewhere.example"]
+USERS = [
+    f"{u}@{DOMAIN}"
+    for u in (
+        "surat",
+        "agenda",
+        "kadis",
+        "sekretaris",
+        "kabid.dikdas",
+        "kabid.paud",
+        "kasubbag.umum",
+        "admin",
+    )
+] + ["umum@kemendagri.go.id", "sekretariat@jatimprov.example", "stranger@elsewhere.example"]
 
 
 @dataclass
@@ -88,9 +98,17 @@ class Office:
 
     def write_config(self) -> Path:
         path = self.dir / "config.toml"
-        path.write_text(CONFIG.format(dir=self.dir, rules=PROJECT_ROOT / "rules", domain=DOMAIN,
-                                      smtp=self.servers.smtp_port, imap=self.servers.dovecot.imap_port,
-                                      extra=self.extra, box_extra=self.box_extra))
+        path.write_text(
+            CONFIG.format(
+                dir=self.dir,
+                rules=PROJECT_ROOT / "rules",
+                domain=DOMAIN,
+                smtp=self.servers.smtp_port,
+                imap=self.servers.dovecot.imap_port,
+                extra=self.extra,
+                box_extra=self.box_extra,
+            )
+        )
         return path
 
     def reconfigure(self, extra: str = "", box_extra: str = "") -> None:

@@ -24,8 +24,10 @@ NESTED = b"".join(
 
 def malformed_messages() -> list[bytes]:
     no_header = b"\x00\x01\x02 this is not a mail at all\r\n\r\njust bytes\r\n"
-    deep = (b"From: agenda@probolinggokab.example\r\nTo: surat@probolinggokab.example\r\n"
-            b"Subject: deep\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n" + NESTED)
+    deep = (
+        b"From: agenda@probolinggokab.example\r\nTo: surat@probolinggokab.example\r\n"
+        b"Subject: deep\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n" + NESTED
+    )
     return [no_header, deep]
 
 
@@ -97,11 +99,16 @@ def test_nothing_moves_before_commit_and_an_interrupted_move_is_finished_next_ru
 def test_sigkill_in_the_middle_of_a_poll_loses_and_doubles_nothing(office):
     count = 12
     for i in range(count):
-        office.mail.send(gmail_forward(pdf=pdf_letter(number=f"{i + 1}/KILL/2026"),
-                                       original_subject=f"Surat {i + 1}"))
+        office.mail.send(
+            gmail_forward(pdf=pdf_letter(number=f"{i + 1}/KILL/2026"), original_subject=f"Surat {i + 1}")
+        )
     env = {**os.environ, "MAILFLOW_CONFIG": str(office.config_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "mailflow", "poll", "--once"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mailflow", "poll", "--once"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         if 2 <= len(letters_in(office)) < count:
@@ -113,7 +120,9 @@ def test_sigkill_in_the_middle_of_a_poll_loses_and_doubles_nothing(office):
     office.poll()
     filed = letters_in(office)
     assert [letter.seq for letter in filed] == list(range(1, count + 1)), filed_before
-    assert sorted(letter.letter_number for letter in filed) == sorted(f"{i + 1}/KILL/2026" for i in range(count))
+    assert sorted(letter.letter_number for letter in filed) == sorted(
+        f"{i + 1}/KILL/2026" for i in range(count)
+    )
     assert office.mail.count(MAILBOX) == 0
     with Session(office.app.engine) as session:
         receipts = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "receipt")).all()
@@ -123,7 +132,9 @@ def test_sigkill_in_the_middle_of_a_poll_loses_and_doubles_nothing(office):
 def test_direct_letter_is_held_for_a_clerk_and_released_by_an_admin(office):
     office.mail.send(original_letter(), to=MAILBOX)
     assert office.poll().outcomes == {"quarantined": 1}
-    held = office.mail.wait_for("sekretariat@jatimprov.example", lambda m: "Belum diproses" in str(m["Subject"]))
+    held = office.mail.wait_for(
+        "sekretariat@jatimprov.example", lambda m: "Belum diproses" in str(m["Subject"])
+    )
     assert held["Auto-Submitted"] == "auto-replied"
     notice = office.mail.wait_for(CLERK, lambda m: "menunggu pencatatan" in str(m["Subject"]))
     assert any(p.get_filename() == "surat-asli.eml" for p in notice.iter_attachments())

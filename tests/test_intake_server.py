@@ -24,7 +24,9 @@ from tests.support.mail import text_of
 
 
 def show(office, agenda: str) -> dict:
-    result = CliRunner().invoke(cli, ["--config", str(office.config_path), "letter", "show", agenda, "--json"])
+    result = CliRunner().invoke(
+        cli, ["--config", str(office.config_path), "letter", "show", agenda, "--json"]
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 
@@ -72,8 +74,13 @@ def test_raw_message_is_archived_under_its_hash(office):
 
 
 def test_photo_scan_with_several_pages_and_labels(office):
-    office.mail.send(photo_scan(pages=3, labels="Dari: Bappeda Kabupaten Probolinggo\nNomor: 050/77/426.110/2026\n"
-                                                 "Tanggal: Senin, 2 Nov 2026\nPerihal: Undangan Musrenbang"))
+    office.mail.send(
+        photo_scan(
+            pages=3,
+            labels="Dari: Bappeda Kabupaten Probolinggo\nNomor: 050/77/426.110/2026\n"
+            "Tanggal: Senin, 2 Nov 2026\nPerihal: Undangan Musrenbang",
+        )
+    )
     assert office.poll().outcomes == {"letter": 1}
     letter = show(office, "1")
     assert letter["sender"] == "Bappeda Kabupaten Probolinggo"
@@ -84,9 +91,14 @@ def test_photo_scan_with_several_pages_and_labels(office):
 
 
 def test_fields_from_the_pdf_text_layer_of_a_copier_scan(office):
-    pdf = pdf_letter(kop=("PEMERINTAH PROVINSI JAWA TIMUR", "DINAS PENDIDIKAN"), place_date="Surabaya, 02-10-2017",
-                     number="420/1234/101.1/2017", sifat="Sangat Segera, Rahasia", lampiran="-",
-                     hal="Data Guru Honorer")
+    pdf = pdf_letter(
+        kop=("PEMERINTAH PROVINSI JAWA TIMUR", "DINAS PENDIDIKAN"),
+        place_date="Surabaya, 02-10-2017",
+        number="420/1234/101.1/2017",
+        sifat="Sangat Segera, Rahasia",
+        lampiran="-",
+        hal="Data Guru Honorer",
+    )
     office.mail.send(scan_to_email(pdf))
     office.poll()
     letter = show(office, "1")
@@ -100,11 +112,16 @@ def test_fields_from_the_pdf_text_layer_of_a_copier_scan(office):
 
 
 def test_forward_of_a_forward_takes_the_innermost_original(office):
-    inner = gmail_forward(original_from="Sekretariat Daerah <setda@probolinggokab.example>",
-                          original_date="Sel, 3 Okt 2017 pukul 10.15", original_subject="Rapat Evaluasi")
-    outer_text = ("Mohon dicatat.\n\n---------- Forwarded message ---------\nFrom: Kasubbag <kasubbag@x.example>\n"
-                  "Date: Wed, Oct 4, 2017 at 8:00 AM\nSubject: Fwd: Rapat Evaluasi\nTo: <agenda@x.example>\n\n"
-                  + inner.get_body(("plain",)).get_content())
+    inner = gmail_forward(
+        original_from="Sekretariat Daerah <setda@probolinggokab.example>",
+        original_date="Sel, 3 Okt 2017 pukul 10.15",
+        original_subject="Rapat Evaluasi",
+    )
+    outer_text = (
+        "Mohon dicatat.\n\n---------- Forwarded message ---------\nFrom: Kasubbag <kasubbag@x.example>\n"
+        "Date: Wed, Oct 4, 2017 at 8:00 AM\nSubject: Fwd: Rapat Evaluasi\nTo: <agenda@x.example>\n\n"
+        + inner.get_body(("plain",)).get_content()
+    )
     outer = gmail_forward()
     outer.set_content(outer_text)
     del outer["Subject"]

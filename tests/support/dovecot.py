@@ -93,7 +93,8 @@ class Dovecot:
         os.chown(self.dir / "mail", MAIL_UID, MAIL_UID)
         (self.dir / "passwd").write_text("".join(f"{u}:{{PLAIN}}{PASSWORD}::::::\n" for u in users))
         (self.dir / "dovecot.conf").write_text(
-            CONFIG.format(dir=self.dir, imap=self.imap_port, lmtp=self.lmtp_port, uid=MAIL_UID))
+            CONFIG.format(dir=self.dir, imap=self.imap_port, lmtp=self.lmtp_port, uid=MAIL_UID)
+        )
         atexit.register(self.stop)
 
     def start(self) -> None:
@@ -101,13 +102,14 @@ class Dovecot:
         pid_file.unlink(missing_ok=True)
         self.proc = subprocess.Popen(
             ["dovecot", "-F", "-c", str(self.dir / "dovecot.conf")],
-            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"dovecot exited: {self.proc.stderr.read().decode()} "
-                                   f"{self.log()[-2000:]}")
+                raise RuntimeError(f"dovecot exited: {self.proc.stderr.read().decode()} {self.log()[-2000:]}")
             if self._ours_listening():
                 return
             time.sleep(0.02)

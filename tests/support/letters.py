@@ -14,10 +14,15 @@ MAILBOX = "surat@probolinggokab.example"
 CLERK = "agenda@probolinggokab.example"
 
 
-def pdf_letter(*, kop: tuple[str, ...] = ("KEMENTERIAN DALAM NEGERI", "REPUBLIK INDONESIA"),
-               place_date: str = "Jakarta, 2 Oktober 2017", number: str = "061/5432/OTDA",
-               sifat: str = "Segera", lampiran: str = "1 (satu) berkas",
-               hal: str = "Pembentukan Cabang Dinas dan UPTD", padding: int = 0) -> bytes:
+def pdf_letter(
+    *,
+    kop: tuple[str, ...] = ("KEMENTERIAN DALAM NEGERI", "REPUBLIK INDONESIA"),
+    place_date: str = "Jakarta, 2 Oktober 2017",
+    number: str = "061/5432/OTDA",
+    sifat: str = "Segera",
+    lampiran: str = "1 (satu) berkas",
+    hal: str = "Pembentukan Cabang Dinas dan UPTD",
+) -> bytes:
     pdf = FPDF(format="A4")
     pdf.add_page()
     pdf.set_font("Helvetica", size=12)
@@ -30,9 +35,6 @@ def pdf_letter(*, kop: tuple[str, ...] = ("KEMENTERIAN DALAM NEGERI", "REPUBLIK 
         pdf.cell(0, 6, f"{label}   : {value}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.multi_cell(0, 6, "Yth. Bupati Probolinggo\ndi Probolinggo\n\nDalam rangka penataan ...")
-    if padding:
-        pdf.set_font("Helvetica", size=6)
-        pdf.multi_cell(0, 3, "x" * padding)
     return bytes(pdf.output())
 
 
@@ -63,23 +65,33 @@ def attach(msg: EmailMessage, payload: bytes, filename: str, ctype: str) -> Emai
     return msg
 
 
-def gmail_forward(*, labels: str = "", original_from: str = "Biro Umum Kemendagri <umum@kemendagri.go.id>",
-                  original_date: str = "Mon, Oct 2, 2017 at 9:15 AM",
-                  original_subject: str = "Pembentukan Cabang Dinas dan UPTD",
-                  body: str = "Dengan hormat, terlampir surat kami.", pdf: bytes | None = None,
-                  sender: str = CLERK) -> EmailMessage:
-    text = (f"{labels}\n\n---------- Forwarded message ---------\nFrom: {original_from}\n"
-            f"Date: {original_date}\nSubject: {original_subject}\nTo: <{MAILBOX}>\n\n{body}\n")
+def gmail_forward(
+    *,
+    labels: str = "",
+    original_from: str = "Biro Umum Kemendagri <umum@kemendagri.go.id>",
+    original_date: str = "Mon, Oct 2, 2017 at 9:15 AM",
+    original_subject: str = "Pembentukan Cabang Dinas dan UPTD",
+    body: str = "Dengan hormat, terlampir surat kami.",
+    pdf: bytes | None = None,
+    sender: str = CLERK,
+) -> EmailMessage:
+    text = (
+        f"{labels}\n\n---------- Forwarded message ---------\nFrom: {original_from}\n"
+        f"Date: {original_date}\nSubject: {original_subject}\nTo: <{MAILBOX}>\n\n{body}\n"
+    )
     msg = _base(f"Fwd: {original_subject}", text, sender)
     if pdf is not None:
         attach(msg, pdf, "surat-kemendagri.pdf", "application/pdf")
     return msg
 
 
-def outlook_forward(*, original_from: str, original_subject: str, sent: str, pdf: bytes | None = None,
-                    own: str = "") -> EmailMessage:
-    text = (f"{own}\n\n________________________________\nFrom: {original_from}\nSent: {sent}\n"
-            f"To: {MAILBOX}\nSubject: {original_subject}\n\nIsi surat.\n")
+def outlook_forward(
+    *, original_from: str, original_subject: str, sent: str, pdf: bytes | None = None, own: str = ""
+) -> EmailMessage:
+    text = (
+        f"{own}\n\n________________________________\nFrom: {original_from}\nSent: {sent}\n"
+        f"To: {MAILBOX}\nSubject: {original_subject}\n\nIsi surat.\n"
+    )
     msg = _base(f"FW: {original_subject}", text)
     if pdf is not None:
         attach(msg, pdf, "surat.pdf", "application/pdf")
@@ -87,20 +99,26 @@ def outlook_forward(*, original_from: str, original_subject: str, sent: str, pdf
 
 
 def apple_forward(*, original_from: str, original_subject: str, date: str) -> EmailMessage:
-    text = (f"\n\nBegin forwarded message:\n\nFrom: {original_from}\nSubject: {original_subject}\n"
-            f"Date: {date}\nTo: {MAILBOX}\n\nIsi surat.\n")
+    text = (
+        f"\n\nBegin forwarded message:\n\nFrom: {original_from}\nSubject: {original_subject}\n"
+        f"Date: {date}\nTo: {MAILBOX}\n\nIsi surat.\n"
+    )
     return _base(f"Fwd: {original_subject}", text)
 
 
-def original_letter(subject: str = "Undangan Rapat Koordinasi", sender: str = "sekretariat@jatimprov.example",
-                    body: str = "Nomor: 005/123/426.101/2026\nSifat: Penting\n\nMengundang ...") -> EmailMessage:
+def original_letter(
+    subject: str = "Undangan Rapat Koordinasi",
+    sender: str = "sekretariat@jatimprov.example",
+    body: str = "Nomor: 005/123/426.101/2026\nSifat: Penting\n\nMengundang ...",
+) -> EmailMessage:
     return _base(subject, body, sender=sender, to="dinas@probolinggokab.example")
 
 
 def eml_forward(original: EmailMessage, own: str = "") -> EmailMessage:
     msg = _base(f"Fwd: {original['Subject']}", own or "Terlampir surat asli.")
-    msg.add_attachment(original.as_bytes(), maintype="application", subtype="octet-stream",
-                       filename="surat.eml")
+    msg.add_attachment(
+        original.as_bytes(), maintype="application", subtype="octet-stream", filename="surat.eml"
+    )
     return msg
 
 

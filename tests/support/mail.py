@@ -49,7 +49,9 @@ class Mail:
             client.select_folder(folder, readonly=True)
             uids = client.search("ALL")
             data = client.fetch(uids, ["BODY.PEEK[]"]) if uids else {}
-        return [email.message_from_bytes(data[u][b"BODY[]"], policy=email.policy.default) for u in sorted(data)]
+        return [
+            email.message_from_bytes(data[u][b"BODY[]"], policy=email.policy.default) for u in sorted(data)
+        ]
 
     def count(self, user: str, folder: str = "INBOX") -> int:
         with self._client(user) as client:
@@ -57,8 +59,13 @@ class Mail:
                 return 0
             return client.folder_status(folder, ["MESSAGES"])[b"MESSAGES"]
 
-    def wait_for(self, user: str, predicate: Callable[[Message], bool] = lambda m: True,
-                 timeout: float = 10.0, folder: str = "INBOX") -> Message:
+    def wait_for(
+        self,
+        user: str,
+        predicate: Callable[[Message], bool] = lambda m: True,
+        timeout: float = 10.0,
+        folder: str = "INBOX",
+    ) -> Message:
         deadline = time.monotonic() + timeout
         seen: list[Message] = []
         while time.monotonic() < deadline:

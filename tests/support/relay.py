@@ -20,8 +20,9 @@ class LmtpDelivery:
         with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
             lmtp.sendmail(sender, recipients, data)
 
-    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
         if self.refuse:
             return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)
@@ -30,8 +31,9 @@ class LmtpDelivery:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         data = envelope.original_content or envelope.content
         try:
-            await server.loop.run_in_executor(None, self._deliver, envelope.mail_from,
-                                              list(envelope.rcpt_tos), data)
+            await server.loop.run_in_executor(
+                None, self._deliver, envelope.mail_from, list(envelope.rcpt_tos), data
+            )
         except smtplib.SMTPRecipientsRefused as exc:
             return f"550 5.1.1 {exc.recipients}"
         self.accepted.append((envelope.mail_from, list(envelope.rcpt_tos), data))

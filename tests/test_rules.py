@@ -1,0 +1,98 @@
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mailflow.cli import cli
+from mailflow.config import PROJECT_ROOT
+from mailflow.errors import RulesError
+from mailflow.rules import load_rules
+
+RULES = PROJECT_ROOT / "rules"
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    return folder
+
+
+def test_the_shipped_example_office():
+    rules = load_rules(RULES)
+    assert rules.clerk("Agenda@probolinggokab.example").name == "Siti Aminah"
+    assert rules.person_by_address("kadis@probolinggokab.example").id == "budi"
+    assert rules.unit_for_mailbox("surat@probolinggokab.example").head == "kadis"
+    assert rules.positions["kasubbag_umum"].reports_to == "sekretaris"
+    assert rules.holder("kadis", dt.date(2026, 1, 1)).title == "Kepala Dinas Pendidikan"
+
+
+def test_acting_official_takes_the_post_for_the_period(rules_copy):
+    with (rules_copy / "organisation.toml").open("a") as fh:
+        fh.write(
+            '\n[[acting]]\nposition = "kadis"\nperson = "agus"\nkind = "Plt"\n'
+            "from = 2026-12-01\nuntil = 2026-12-14\n"
+        )
+    rules = load_rules(rules_copy)
+    acting = rules.holder("kadis", dt.date(2026, 12, 5))
+    assert acting.person.id == "agus" and acting.title == "Plt. Kepala Dinas Pendidikan"
+    assert rules.holder("kadis", dt.date(2026, 12, 15)).person.id == "budi"
+
+
+def break_file(folder: Path, name: str, old: str, new: str) -> None:
+    path = folder / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_every_problem_is_reported_with_file_and_line(rules_copy):
+    break_file(rules_copy, "organisation.toml", 'holder = "rina"', 'holder = "nobody"')
+    break_file(rules_copy, "organisation.toml", 'reports_to = "sekretaris"', 'reports_to = "kasubbag_umum"')
+    break_file(rules_copy, "organisation.toml", 'aliases = ["kabid paud", "paud"]', 'aliases = ["kadis"]')
+    break_file(
+        rules_copy,
+        "organisation.toml",
+        'email = "kabid.paud@probolinggokab.example"',
+        'email = "kadis@probolinggokab.example"',
+    )
+    with pytest.raises(RulesError) as err:
+        load_rules(rules_copy)
+    messages = [str(p) for p in err.value.problems]
+    assert any("unknown holder 'nobody'" in m and m.startswith("organisation.toml:") for m in messages)
+    assert any("cycle" in m for m in messages)
+    assert any("alias 'kadis' names both" in m for m in messages)
+    assert any("kadis@probolinggokab.example belongs to both" in m for m in messages)
+    assert all(p.line for p in err.value.problems), messages
+
+
+def test_broken_toml_names_the_line(rules_copy):
+    (rules_copy / "office.toml").write_text('name = "x"\n[[clerks]\n')
+    with pytest.raises(RulesError) as err:
+        load_rules(rules_copy)
+    [problem] = err.value.problems
+    assert problem.file == "office.toml" and problem.line == 2
+
+
+def test_rules_check_command(rules_copy):
+    runner = CliRunner()
+    ok = runner.invoke(
+        cli,
+        ["--config", str(PROJECT_ROOT / "config.example.toml"), "rules", "check", "--rules-dir", str(RULES)],
+    )
+    assert ok.exit_code == 0 and "OK (5 positions, 5 people, 1 clerks)" in ok.output
+    break_file(rules_copy, "organisation.toml", 'unit = "disdik"', 'unit = "dinkes"')
+    bad = runner.invoke(
+        cli,
+        [
+            "--config",
+            str(PROJECT_ROOT / "config.example.toml"),
+            "rules",
+            "check",
+            "--rules-dir",
+            str(rules_copy),
+        ],
+    )
+    assert bad.exit_code == 1 and "unknown unit 'dinkes'" in bad.output
