@@ -92,7 +92,7 @@ class LetterView:
     def display(self, name: str) -> str:
         value = self.values.get(name)
         if value is None:
-            return "(belum diketahui)"
+            return "-" if name == "note" else "(belum diketahui)"
         if isinstance(value, dt.date):
             return date_id(value)
         return str(value)

@@ -3,39 +3,20 @@ formats of Gmail, Outlook and Apple Mail, built fresh for each test."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from fpdf import FPDF
 from PIL import Image
+
+from mailflow.samples import letter_pdf
 
 MAILBOX = "surat@probolinggokab.example"
 CLERK = "agenda@probolinggokab.example"
 
 
-def pdf_letter(
-    *,
-    kop: tuple[str, ...] = ("KEMENTERIAN DALAM NEGERI", "REPUBLIK INDONESIA"),
-    place_date: str = "Jakarta, 2 Oktober 2017",
-    number: str = "061/5432/OTDA",
-    sifat: str = "Segera",
-    lampiran: str = "1 (satu) berkas",
-    hal: str = "Pembentukan Cabang Dinas dan UPTD",
-) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    for line in kop:
-        pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT", align="C")
-    pdf.cell(0, 6, "Jalan Medan Merdeka Utara No. 7 Jakarta 10110", new_x="LMARGIN", new_y="NEXT", align="C")
-    pdf.ln(6)
-    pdf.cell(0, 6, place_date, new_x="LMARGIN", new_y="NEXT", align="R")
-    for label, value in (("Nomor", number), ("Sifat", sifat), ("Lampiran", lampiran), ("Hal", hal)):
-        pdf.cell(0, 6, f"{label}   : {value}", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(6)
-    pdf.multi_cell(0, 6, "Yth. Bupati Probolinggo\ndi Probolinggo\n\nDalam rangka penataan ...")
-    return bytes(pdf.output())
+pdf_letter = letter_pdf
 
 
 def jpeg_scan(seed: int = 0, size: tuple[int, int] = (320, 440)) -> bytes:
@@ -53,7 +34,7 @@ def _base(subject: str, body: str, sender: str = CLERK, to: str = MAILBOX) -> Em
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(__import__("datetime").datetime.now().astimezone())
+    msg["Date"] = format_datetime(dt.datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     msg.set_content(body)
     return msg

@@ -1,0 +1,146 @@
+"""`mailflow demo`: the whole flow on an embedded loopback mail server, narrated.
+
+Everything runs for real: the clerk's email goes over SMTP to the dev server, Mailflow polls it
+over IMAP, files the letter, and the receipt travels back over SMTP into the clerk's mailbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import smtplib
+import tempfile
+import time
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from sqlmodel import Session, select
+
+from mailflow import service
+from mailflow.app import App
+from mailflow.config import PROJECT_ROOT, settings_from_dict
+from mailflow.devserver import DevMailServer
+from mailflow.models import Letter
+from mailflow.samples import letter_pdf
+
+DOMAIN = "probolinggokab.example"
+MAILBOX = f"surat@{DOMAIN}"
+CLERK = f"agenda@{DOMAIN}"
+
+
+def demo_settings(workdir: Path, server: DevMailServer):
+    data = {
+        "database_url": f"sqlite:///{workdir / 'mailflow.db'}",
+        "storage_dir": str(workdir / "storage"),
+        "rules_dir": str(PROJECT_ROOT / "rules"),
+        "poll_interval": 2,
+        "outbox_interval": 1,
+        "smtp": {"host": "127.0.0.1", "port": server.smtp_port, "security": "none", "from_address": MAILBOX},
+        "mailboxes": [
+            {
+                "name": "surat",
+                "host": "127.0.0.1",
+                "port": server.imap_port,
+                "security": "none",
+                "username": MAILBOX,
+                "password": server.password,
+                "address": MAILBOX,
+                "unit": "disdik",
+            }
+        ],
+    }
+    return settings_from_dict(data, workdir / "config.toml")
+
+
+def clerk_forward() -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = f"Siti Aminah <{CLERK}>"
+    msg["To"] = MAILBOX
+    msg["Subject"] = "Fwd: Pembentukan Cabang Dinas dan UPTD"
+    msg["Date"] = format_datetime(dt.datetime.now().astimezone())
+    msg["Message-ID"] = make_msgid(domain=DOMAIN)
+    msg.set_content(
+        "Sifat: Segera\n\n---------- Forwarded message ---------\n"
+        "From: Biro Organisasi Kemendagri <biro.organisasi@kemendagri.example>\n"
+        "Date: Mon, Oct 2, 2017 at 9:15 AM\nSubject: Pembentukan Cabang Dinas dan UPTD\n"
+        f"To: <{MAILBOX}>\n\nDengan hormat, terlampir surat Menteri Dalam Negeri.\n"
+    )
+    msg.add_attachment(letter_pdf(), maintype="application", subtype="pdf", filename="surat-mendagri.pdf")
+    return msg
+
+
+def _send(server: DevMailServer, msg: EmailMessage) -> None:
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as smtp:
+        smtp.send_message(msg)
+
+
+def _wait_for(server: DevMailServer, user: str, needle: str, timeout: float = 15) -> email.message.Message:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for raw in server.messages(user):
+            msg = email.message_from_bytes(raw, policy=email.policy.default)
+            if needle in str(msg["Subject"]):
+                return msg
+        time.sleep(0.05)
+    raise TimeoutError(f"{user} received no message with {needle!r}")
+
+
+def run_demo(workdir: Path | None, console: Console, keep: bool = False) -> int:
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="mailflow-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    server = DevMailServer().start()
+    try:
+        console.print(
+            Panel.fit(
+                f"Mailflow demo: a loopback mail server on IMAP {server.imap_port} / "
+                f"SMTP {server.smtp_port}\nWorking folder: {workdir}"
+            )
+        )
+        app = App.build(demo_settings(workdir, server))
+
+        console.print(
+            "[bold]1.[/bold] Siti, the records clerk, forwards the Minister's letter "
+            f"(a PDF) from her phone to {MAILBOX}."
+        )
+        _send(server, clerk_forward())
+        [report] = service.once(app)
+        console.print(f"   Mailflow polled the mailbox: {report.outcomes}")
+        with Session(app.engine) as session:
+            letter = session.exec(select(Letter)).one()
+        table = Table(show_header=False)
+        for label, value in (
+            ("Nomor agenda", letter.agenda_number),
+            ("Asal surat", letter.sender),
+            ("Nomor surat", letter.letter_number),
+            ("Tanggal surat", str(letter.letter_date)),
+            ("Perihal", letter.subject),
+            ("Sifat", letter.urgency),
+        ):
+            table.add_row(label, value or "(unknown)")
+        console.print(table)
+
+        receipt = _wait_for(server, CLERK, "Tanda terima")
+        console.print(
+            f"[bold]2.[/bold] Siti's phone shows the receipt: [italic]{receipt['Subject']}[/italic]"
+        )
+        console.print(Panel(receipt.get_body(("plain",)).get_content().strip(), title="receipt (text part)"))
+        console.print(f"Done in {time.monotonic() - started:.1f} s. Database and storage are in {workdir}.")
+        if keep:
+            console.print(
+                f"The demo server keeps running: IMAP 127.0.0.1:{server.imap_port}, "
+                f"SMTP 127.0.0.1:{server.smtp_port}, any user @{DOMAIN}, password "
+                f"'{server.password}'. Press Ctrl-C to stop."
+            )
+            while True:
+                time.sleep(3600)
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.stop()
