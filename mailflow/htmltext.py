@@ -6,6 +6,7 @@ import re
 
 from bs4 import BeautifulSoup
 
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _BLOCKS = ("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote", "table", "pre")
 
 
@@ -18,7 +19,7 @@ def html_to_text(html: str) -> str:
         tag.insert_before("\n")
         tag.insert_after("\n")
     text = soup.get_text()
-    text = text.replace("\xa0", " ")
+    text = _INVISIBLE.sub("", text.replace("\xa0", " "))
     lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
     out: list[str] = []
     for line in lines:
