@@ -14,6 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from mailflow.errors import RuleProblem, RulesError
+from mailflow.routing import RoutingRule
+from mailflow.workdays import DAY_NAMES, Calendar
+
+URGENCIES = ("amat segera", "segera", "penting", "biasa")
+SECURITIES = ("sangat rahasia", "rahasia", "terbatas", "biasa")
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,12 @@ class Holder:
 
 
 @dataclass(frozen=True)
+class Instruction:
+    code: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Rules:
     office_name: str
     office_code: str
@@ -85,7 +96,26 @@ class Rules:
     positions: dict[str, Position]
     people: dict[str, Person]
     acting: tuple[Acting, ...] = ()
+    instructions: tuple[Instruction, ...] = ()
+    calendar: Calendar = field(default_factory=Calendar)
+    routing: tuple[RoutingRule, ...] = ()
+    allowances: dict[str, tuple[str, ...]] = field(default_factory=dict)
     folder: Path | None = field(default=None, compare=False)
+
+    def dispose_targets(self, position_id: str) -> list[Position]:
+        """Whom the holder of `position_id` may dispose to, in the order of the numbered list:
+        the positions below it in the chart, then the extra allowances of the rules."""
+        below = [p for p in self.positions.values() if p.reports_to == position_id]
+        extra = [self.positions[p] for p in self.allowances.get(position_id, ()) if p in self.positions]
+        return below + [p for p in extra if p not in below]
+
+    def instruction(self, code: int) -> Instruction | None:
+        return next((i for i in self.instructions if i.code == code), None)
+
+    def positions_of(self, person_id: str, on: dt.date) -> list[Holder]:
+        """Every position a person holds on `on`, acting ones included."""
+        held = [self.holder(p.id, on) for p in self.positions.values()]
+        return [h for h in held if h.person.id == person_id]
 
     def clerk(self, address: str) -> Clerk | None:
         address = address.lower()
@@ -198,6 +228,16 @@ def load_rules(folder: Path) -> Rules:
         else:
             acting.append(Acting(a["position"], a["person"], a["kind"], a["from"], a["until"]))
 
+    allowances = {}
+    for a in org.tables("allow", {"position", "to"}, set()):
+        allowances[a["position"]] = tuple(a["to"])
+        for target in (a["position"], *a["to"]):
+            if target not in positions:
+                org.problem(org.line_of(target), f"allow: unknown position {target!r}")
+
+    instructions = _load_instructions(_Reader(folder, "instructions.toml", problems))
+    calendar = _load_calendar(_Reader(folder, "calendar.toml", problems))
+    routing = _load_routing(_Reader(folder, "routing.toml", problems), positions, instructions)
     _check_references(org, units, positions, people, acting)
     _check_unique(org, office, people, positions, clerks)
     if office.loaded and "name" not in office.data:
@@ -213,6 +253,10 @@ def load_rules(folder: Path) -> Rules:
         positions=positions,
         people=people,
         acting=tuple(acting),
+        instructions=instructions,
+        calendar=calendar,
+        routing=routing,
+        allowances=allowances,
         folder=folder,
     )
 
@@ -268,3 +312,83 @@ def _check_unique(org: _Reader, office: _Reader, people, positions, clerks) -> N
                     org.line_of(f'"{alias}"'), f"alias {alias!r} names both {aliases[alias]!r} and {pos.id!r}"
                 )
             aliases[alias] = pos.id
+
+
+def _load_instructions(reader: _Reader) -> tuple[Instruction, ...]:
+    found: dict[int, Instruction] = {}
+    for item in reader.tables("instructions", {"code", "text"}, set()):
+        line = reader.line_of(f"code = {item['code']}")
+        if not isinstance(item["code"], int) or item["code"] < 1:
+            reader.problem(line, f"instruction code must be a whole number from 1, not {item['code']!r}")
+        elif item["code"] in found:
+            reader.problem(line, f"instruction code {item['code']} appears twice")
+        else:
+            found[item["code"]] = Instruction(item["code"], str(item["text"]).strip())
+    if reader.loaded and not found:
+        reader.problem(None, "no [[instructions]]: officials need at least one numbered instruction")
+    return tuple(sorted(found.values(), key=lambda i: i.code))
+
+
+def _load_calendar(reader: _Reader) -> Calendar:
+    days = reader.data.get("workdays", list(DAY_NAMES[:5]))
+    bad = [d for d in days if d not in DAY_NAMES]
+    if bad:
+        reader.problem(reader.line_of("workdays"), f"unknown day names {bad}; use {', '.join(DAY_NAMES)}")
+    holidays: set[dt.date] = set()
+    for year, dates in reader.data.get("holidays", {}).items():
+        for day in dates:
+            if not isinstance(day, dt.date) or str(day.year) != str(year):
+                reader.problem(reader.line_of(str(day)), f"holiday {day!r} is not a date of {year}")
+            else:
+                holidays.add(day)
+    deadlines = dict(reader.data.get("deadlines", {}))
+    for key, value in deadlines.items():
+        if key not in (*URGENCIES, "unknown"):
+            reader.problem(reader.line_of(key), f"deadlines: unknown urgency {key!r}; use {', '.join(URGENCIES)}")
+        if not isinstance(value, int) or value < 0:
+            reader.problem(reader.line_of(key), f"deadlines: {key} must be a number of working days")
+    return Calendar(frozenset(DAY_NAMES.index(d) for d in days if d in DAY_NAMES), frozenset(holidays),
+                    {"unknown": 5, **deadlines})
+
+
+_ROUTING_KEYS = {"mailbox", "sender", "subject_keywords", "subject_pattern", "classification", "urgency",
+                 "security", "copies", "instruction", "deadline_days"}
+
+
+def _load_routing(reader: _Reader, positions: dict, instructions: tuple[Instruction, ...]) -> tuple:
+    rules: list[RoutingRule] = []
+    codes = {i.code for i in instructions}
+    catch_all: str | None = None
+    for item in reader.tables("rules", {"name", "to"}, _ROUTING_KEYS):
+        line = reader.line_of(f'"{item["name"]}"')
+        pattern = None
+        if item.get("subject_pattern"):
+            try:
+                pattern = re.compile(item["subject_pattern"], re.I)
+            except re.error as exc:
+                reader.problem(reader.line_of("subject_pattern") or line,
+                               f"rule {item['name']!r}: bad subject_pattern: {exc}")
+        for target in (item["to"], *item.get("copies", [])):
+            if target not in positions:
+                reader.problem(line, f"rule {item['name']!r}: unknown position {target!r}")
+        if item.get("instruction") is not None and item["instruction"] not in codes:
+            reader.problem(line, f"rule {item['name']!r}: unknown instruction code {item['instruction']}")
+        for axis, known in (("urgency", URGENCIES), ("security", SECURITIES)):
+            bad = [v for v in item.get(axis, []) if v not in known]
+            if bad:
+                reader.problem(line, f"rule {item['name']!r} can never match: {axis} {bad} is none of {known}")
+        rule = RoutingRule(
+            name=item["name"], to=item["to"], mailbox=item.get("mailbox"),
+            sender=_lower(item.get("sender")), subject_keywords=_lower(item.get("subject_keywords")),
+            subject_pattern=pattern, classification=tuple(str(c) for c in item.get("classification", [])),
+            urgency=_lower(item.get("urgency")), security=_lower(item.get("security")),
+            copies=tuple(item.get("copies", [])), instruction=item.get("instruction"),
+            deadline_days=item.get("deadline_days"),
+        )
+        if catch_all is not None:
+            reader.problem(line, f"rule {rule.name!r} can never match: rule {catch_all!r} before it has "
+                                 "no condition and catches everything")
+        if rule.conditions() == 0:
+            catch_all = catch_all or rule.name
+        rules.append(rule)
+    return tuple(rules)
