@@ -7,6 +7,8 @@ Commands build one App and pass it on; nothing imports a global. Tests inject th
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +19,12 @@ from mailflow.archive import Archive
 from mailflow.compose import Composer
 from mailflow.config import MailboxSettings, Settings
 from mailflow.db import create_schema, make_engine
-from mailflow.errors import RulesError
+from mailflow.errors import ConfigError, RulesError
 from mailflow.filing import Context
 from mailflow.mailbox import Mailbox
 from mailflow.outbox import Sender
 from mailflow.rules import Rules, load_rules
+from mailflow.tokens import Signer
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,29 @@ class RulesHolder:
         return self.current
 
 
+def token_key(settings: Settings) -> bytes:
+    """The reply-token key: configured, or made once and kept (0600) beside the storage."""
+    if settings.token_secret is not None:
+        return settings.token_secret.get_secret_value().encode()
+    if settings.token_secret_file is not None:
+        try:
+            return settings.token_secret_file.read_bytes().strip()
+        except OSError as exc:
+            raise ConfigError(f"token_secret_file {settings.token_secret_file}: {exc.strerror}") from exc
+    if settings.token_secret_env is not None:
+        value = os.environ.get(settings.token_secret_env)
+        if not value:
+            raise ConfigError(f"token_secret_env: environment variable {settings.token_secret_env} is unset")
+        return value.encode()
+    path = settings.storage_dir / "keys" / "token.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_bytes().strip()
+
+
 @dataclass
 class App:
     settings: Settings
@@ -65,6 +91,7 @@ class App:
     composer: Composer
     rules: RulesHolder
     sender: Sender
+    signer: Signer
     connect: Callable[[MailboxSettings], Mailbox] = field(default=Mailbox.connect)
 
     @classmethod
@@ -80,8 +107,9 @@ class App:
             composer=Composer(override),
             rules=RulesHolder(settings.rules_dir),
             sender=edges.pop("sender", None) or Sender(settings.smtp),
+            signer=Signer(token_key(settings)),
             **edges,
         )
 
     def context(self) -> Context:
-        return Context(self.settings, self.rules.get(), self.composer, self.archive)
+        return Context(self.settings, self.rules.get(), self.composer, self.archive, self.signer)

@@ -155,6 +155,7 @@ def build_message(
     references: Sequence[str] = (),
     auto_submitted: str = "auto-replied",
     attach_messages: Sequence[bytes] = (),
+    files: Sequence[tuple[str, str, bytes]] = (),
 ) -> EmailMessage:
     """A ready-to-send message; its Message-ID is fixed now so a retry is never a new email."""
     msg = EmailMessage()
@@ -174,6 +175,14 @@ def build_message(
     msg["X-Mailflow"] = "1"
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
+    for filename, content_type, payload in files:
+        maintype, _, subtype = content_type.partition("/")
+        msg.add_attachment(
+            payload,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=one_line(filename) or "lampiran",
+        )
     for raw in attach_messages:
         # As a .eml file, byte-exact: re-serialising a message/rfc822 part could alter it.
         msg.add_attachment(raw, maintype="application", subtype="octet-stream", filename="surat-asli.eml")

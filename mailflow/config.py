@@ -101,6 +101,13 @@ class Settings(_Strict):
     admin_email: str = ""
     max_message_bytes: int = Field(default=40_000_000, gt=0)
     log_format: Literal["kv", "json"] = "kv"
+    # The key that signs reply tokens: one of these, else a random key kept in storage_dir/keys.
+    token_secret: SecretStr | None = None
+    token_secret_file: Path | None = None
+    token_secret_env: str | None = None
+    token_days: int = Field(default=120, ge=1)
+    # Scans larger than this are not attached to disposition requests (a note says so instead).
+    attach_max_bytes: int = Field(default=10_000_000, ge=0)
     smtp: SmtpSettings = SmtpSettings()
     mailboxes: tuple[MailboxSettings, ...] = ()
 
@@ -138,7 +145,7 @@ class Settings(_Strict):
 
 def _resolve(data: dict, base: Path) -> dict:
     """Make relative paths relative to the config file, not to wherever mailflow was started."""
-    for key in ("storage_dir", "rules_dir", "templates_dir"):
+    for key in ("storage_dir", "rules_dir", "templates_dir", "token_secret_file"):
         if key in data and not Path(data[key]).is_absolute():
             data[key] = str(base / data[key])
     url = data.get("database_url", "sqlite:///mailflow.db")

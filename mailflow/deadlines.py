@@ -17,7 +17,8 @@ from mailflow.dates import MONTHS
 from mailflow.workdays import Calendar
 
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-_LEAD = r"(?:batas(?:\s+waktu)?|paling\s+lambat|selambat-lambatnya|sebelum|maks(?:imal)?|deadline|due|by|before|tenggat)"
+_LEAD = (r"(?:batas(?:\s+waktu)?|paling\s+lambat|selambat-lambatnya|sebelum|maks(?:imal)?|deadline|due|by|"
+         r"before|tenggat)")
 _WEEKDAYS = {
     "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5, "minggu": 6,
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
@@ -30,8 +31,12 @@ _DAYS = re.compile(
 _WORKDAYS = re.compile(r"\b(\d{1,3})\s*(hari\s+kerja|working\s+days?|business\s+days?)\b", re.I)
 _HOURS = re.compile(r"\b(\d{1,2})\s*[x×]\s*24\s*jam\b", re.I)
 _ISO = re.compile(rf"\b(?:{_LEAD}\s*)?(\d{{4}})-(\d{{2}})-(\d{{2}})\b", re.I)
-_NUMERIC = re.compile(rf"\b{_LEAD}\s*(?:tanggal|tgl\.?)?\s*(\d{{1,2}})[/-](\d{{1,2}})(?:[/-](\d{{2,4}}))?\b", re.I)
-_NAMED = re.compile(rf"\b{_LEAD}\s*(?:tanggal|tgl\.?)?\s*(\d{{1,2}})\s+({_MONTH})\.?(?:\s+(\d{{4}}))?\b", re.I)
+_NUMERIC = re.compile(
+    rf"\b{_LEAD}\s*(?:tanggal|tgl\.?)?\s*(\d{{1,2}})[/-](\d{{1,2}})(?:[/-](\d{{2,4}}))?\b", re.I
+)
+_NAMED = re.compile(
+    rf"\b{_LEAD}\s*(?:tanggal|tgl\.?)?\s*(\d{{1,2}})\s+({_MONTH})\.?(?:\s+(\d{{4}}))?\b", re.I
+)
 _WEEKDAY = re.compile(rf"\b{_LEAD}\s*(?:hari\s+)?({'|'.join(_WEEKDAYS)})\b", re.I)
 _RELATIVE = {
     re.compile(r"\b(hari ini|today)\b", re.I): 0,
@@ -61,7 +66,7 @@ def _yearless(day: int, month: int, today: dt.date) -> dt.date | None:
 
 
 def _cut(text: str, m: re.Match[str]) -> str:
-    return " ".join((text[: m.start()] + " " + text[m.end():]).split()).strip(" ,.;")
+    return " ".join((text[: m.start()] + " " + text[m.end() :]).split()).strip(" ,.;")
 
 
 def parse_deadline(text: str, today: dt.date, calendar: Calendar) -> Deadline:

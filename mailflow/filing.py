@@ -7,12 +7,11 @@ agenda number without its letter.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from enum import Enum
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from mailflow import outbox
 from mailflow.agenda import DEFAULT_TAG, format_agenda, next_serial
@@ -21,12 +20,11 @@ from mailflow.compose import LABELS_ID, Composer, FileView, LetterView, build_me
 from mailflow.config import MailboxSettings, Settings
 from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage, Source
 from mailflow.intake import extract_fields, fingerprint, label_fields, letter_files
-from mailflow.models import Event, Letter, LetterFile, OutboxMessage, QuarantineItem, utcnow
+from mailflow.models import Event, Letter, LetterFile, QuarantineItem, utcnow
 from mailflow.pdftext import pdf_text
 from mailflow.quotes import extract_new_text
 from mailflow.rules import Rules
-
-_TAG = re.compile(r"\[\s*(SM\s*\d+\s*/\s*\d{4})\s*\]", re.I)
+from mailflow.tokens import Signer
 
 REASON_TEXT = {
     "direct_letter": "surat dari luar dinas dicatat oleh petugas agenda; petugas sudah diberi tahu.",
@@ -38,6 +36,54 @@ REASON_TEXT = {
 }
 
 
+def reject(
+    session: Session,
+    ctx: Context,
+    box: MailboxSettings,
+    message: ParsedMessage,
+    raw_sha256: str,
+    reason: str,
+    detail: str,
+    letter_id: int | None,
+    owner: str | None,
+) -> QuarantineItem:
+    """A reply that may not act: logged on the letter, held, and its real addressee warned.
+
+    The sender gets nothing: an answer could confirm the letter exists or reveal its content.
+    """
+    item = quarantine(session, ctx, box, message, raw_sha256, reason, detail, notify_sender=False)
+    letter = session.get(Letter, letter_id) if letter_id else None
+    if letter is not None:
+        session.add(
+            Event(
+                letter_id=letter.id,
+                actor=message.from_address,
+                action="rejected",
+                text=f"{reason}: {detail} (quarantine {item.id})",
+                message_id=message.message_id,
+            )
+        )
+    if owner:
+        rendered = ctx.composer.render(
+            "impersonation",
+            "id",
+            office=ctx.rules.office_name,
+            sender=message.from_address,
+            agenda=letter.agenda_number if letter else "?",
+            quarantine_id=item.id,
+            reason=detail,
+        )
+        mail = build_message(
+            rendered,
+            sender=box.address,
+            sender_name=f"Mailflow {ctx.rules.office_code}",
+            to=owner,
+            auto_submitted="auto-generated",
+        )
+        outbox.enqueue(session, mail, "impersonation", letter.id if letter else None)
+    return item
+
+
 @dataclass(frozen=True)
 class Context:
     """What the write side needs; built once per poll from the App."""
@@ -46,6 +92,7 @@ class Context:
     rules: Rules
     composer: Composer
     archive: Archive
+    signer: Signer
 
 
 def letter_view(letter: Letter) -> LetterView:
@@ -74,26 +121,6 @@ def _mail(
         references=reply_to.references if reply_to else (),
         attach_messages=attach,
     )
-
-
-def find_replied_letter(session: Session, message: ParsedMessage) -> tuple[int, str] | None:
-    """The letter whose receipt this message answers: by Message-ID, then by subject tag."""
-    ids = [*message.in_reply_to, *message.references]
-    if ids:
-        row = session.exec(
-            select(OutboxMessage).where(
-                col(OutboxMessage.message_id).in_(ids), OutboxMessage.letter_id.is_not(None)
-            )
-        ).first()
-        if row is not None:
-            letter = session.get(Letter, row.letter_id)
-            return (letter.id, letter.clerk)
-    if m := _TAG.search(message.subject):
-        tag = re.sub(r"\s+", " ", m[1].upper()).replace(" /", "/").replace("/ ", "/")
-        letter = session.exec(select(Letter).where(Letter.subject_tag == tag)).first()
-        if letter is not None:
-            return (letter.id, letter.clerk)
-    return None
 
 
 def file_letter(

@@ -75,6 +75,31 @@ class Event(SQLModel, table=True):
     message_id: str | None = None
 
 
+class Disposition(SQLModel, table=True):
+    """One node of a letter's disposition tree: what one holder was asked to do, and its state.
+
+    The root is the first holder chosen by routing; each disposition a holder makes adds a
+    child per target. States: pending, acknowledged, in_progress, disposed (passed on; the
+    branch continues in the children), completed, archived, cancelled.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    letter_id: int = Field(foreign_key="letter.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="disposition.id", index=True)
+    position_id: str
+    holder: str = Field(index=True)
+    holder_name: str
+    holder_title: str
+    disposer: str
+    instruction: str = ""
+    deadline: dt.date | None = None
+    state: str = Field(default="pending", index=True)
+    answered: bool = False
+    event_id: int | None = Field(default=None, foreign_key="event.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
 class MailboxState(SQLModel, table=True):
     """The IMAP cursor (UIDVALIDITY, last UID) and health of one configured mailbox."""
 
@@ -130,6 +155,7 @@ class OutboxMessage(SQLModel, table=True):
     subject: str
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     letter_id: int | None = Field(default=None, foreign_key="letter.id", index=True)
+    disposition_id: int | None = Field(default=None, foreign_key="disposition.id", index=True)
     created_at: dt.datetime = Field(default_factory=utcnow)
     status: str = Field(default="pending", index=True)
     attempts: int = 0

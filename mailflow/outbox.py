@@ -29,7 +29,13 @@ MAX_ATTEMPTS = 12
 LOGGED_KINDS = {"receipt": "receipt_sent"}
 
 
-def enqueue(session: Session, msg: EmailMessage, kind: str, letter_id: int | None = None) -> OutboxMessage:
+def enqueue(
+    session: Session,
+    msg: EmailMessage,
+    kind: str,
+    letter_id: int | None = None,
+    disposition_id: int | None = None,
+) -> OutboxMessage:
     """Add `msg` to the outbox inside the caller's transaction."""
     row = OutboxMessage(
         message_id=msg["Message-ID"],
@@ -38,6 +44,7 @@ def enqueue(session: Session, msg: EmailMessage, kind: str, letter_id: int | Non
         subject=str(msg["Subject"]),
         raw=msg.as_bytes(policy=SMTP_POLICY),
         letter_id=letter_id,
+        disposition_id=disposition_id,
     )
     session.add(row)
     return row

@@ -12,26 +12,23 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from mailflow.app import App
 from mailflow.config import MailboxSettings
 from mailflow.db import transaction
+from mailflow.disposition import apply_reply, request_status, route_letter, today_in
 from mailflow.domain import ParsedMessage
 from mailflow.errors import MailboxError, MessageError
-from mailflow.filing import (
-    Context,
-    correct_letter,
-    file_letter,
-    find_replied_letter,
-    quarantine,
-)
+from mailflow.filing import Context, correct_letter, file_letter, quarantine, reject
 from mailflow.mailbox import FetchedMessage, Mailbox
 from mailflow.models import InboundMessage, MailboxState, utcnow
 from mailflow.parsing import parse_message
-from mailflow.triage import Action, Inbound, auto_generated, triage
+from mailflow.threads import ReplyMatch, match_reply
+from mailflow.triage import Action, Inbound, Verdict, auto_generated, triage
 
 log = logging.getLogger(__name__)
 
@@ -96,53 +93,103 @@ def _apply(
     except MessageError as exc:
         _hold(session, ctx, box, raw, sha, row, exc.reason, exc.detail)
         return
-    verdict = triage(Inbound(message, box, ctx.rules, find_replied_letter(session, message)))
+    match = match_reply(session, ctx.signer, message, box.address, ctx.rules, today_in(ctx))
+    verdict = triage(Inbound(message, box, ctx.rules, match))
     row.message_id = message.message_id
-    if verdict.action is Action.FILE:
-        clerk = ctx.rules.clerk(message.from_address)
-        clerk_address = (
-            clerk.email
-            if clerk
-            else (ctx.rules.clerks[0].email if ctx.rules.clerks else message.from_address)
-        )
-        letter, new = file_letter(session, ctx, box, message, sha, clerk_address)
-        row.outcome, row.letter_id = ("letter" if new else "duplicate"), letter.id
-        row.destination = box.processed_folder
+    ACTIONS[verdict.action](Step(session, ctx, box, message, raw, sha, row, verdict, match))
+
+
+@dataclass
+class Step:
+    """One triaged message on its way into the database."""
+
+    session: Session
+    ctx: Context
+    box: MailboxSettings
+    message: ParsedMessage
+    raw: bytes
+    sha: str
+    row: InboundMessage
+    verdict: Verdict
+    match: ReplyMatch | None
+
+    def record(self, outcome: str, letter_id: int | None = None, quarantine_id: int | None = None) -> None:
+        held = outcome == "quarantined"
+        self.row.outcome, self.row.letter_id, self.row.quarantine_id = outcome, letter_id, quarantine_id
+        self.row.destination = self.box.quarantine_folder if held else self.box.processed_folder
         log.info(
-            "event=%s agenda=%s message_id=%s mailbox=%s",
-            row.outcome,
-            letter.agenda_number,
-            message.message_id,
-            box.name,
+            "event=%s check=%s reason=%s letter=%s message_id=%s",
+            outcome,
+            self.verdict.check,
+            self.verdict.reason or "-",
+            letter_id or "-",
+            self.message.message_id,
         )
-    elif verdict.action is Action.CORRECT:
-        changes = correct_letter(session, ctx, box, message, verdict.letter_id)
-        row.outcome, row.letter_id, row.destination = "correction", verdict.letter_id, box.processed_folder
-        log.info(
-            "event=correction letter=%s changes=%d message_id=%s",
-            verdict.letter_id,
-            len(changes),
-            message.message_id,
-        )
-    elif verdict.action is Action.QUARANTINE:
-        item = quarantine(
-            session, ctx, box, message, sha, verdict.reason, verdict.detail, verdict.notify_sender, raw
-        )
-        row.outcome, row.quarantine_id, row.destination = "quarantined", item.id, box.quarantine_folder
-        log.info(
-            "event=quarantined reason=%s check=%s message_id=%s",
-            verdict.reason,
-            verdict.check,
-            message.message_id,
-        )
-    else:
-        row.outcome, row.destination = "ignored", box.processed_folder
-        log.info(
-            "event=ignored check=%s detail=%s message_id=%s",
-            verdict.check,
-            verdict.detail,
-            message.message_id,
-        )
+
+
+def _file(step: Step) -> None:
+    rules = step.ctx.rules
+    clerk = rules.clerk(step.message.from_address)
+    # A direct letter filed by policy or released by an admin: its receipt goes to the first clerk.
+    address = clerk.email if clerk else (rules.clerks[0].email if rules.clerks else step.message.from_address)
+    letter, new = file_letter(step.session, step.ctx, step.box, step.message, step.sha, address)
+    if new:
+        route_letter(step.session, step.ctx, step.box, letter)
+    step.record("letter" if new else "duplicate", letter.id)
+
+
+def _correct(step: Step) -> None:
+    correct_letter(step.session, step.ctx, step.box, step.message, step.verdict.letter_id)
+    step.record("correction", step.verdict.letter_id)
+
+
+def _reply(step: Step) -> None:
+    apply_reply(step.session, step.ctx, step.box, step.message, step.verdict.disposition_id)
+    step.record("reply", step.verdict.letter_id)
+
+
+def _status(step: Step) -> None:
+    step.record("status", request_status(step.session, step.ctx, step.box, step.message, step.verdict.detail))
+
+
+def _reject(step: Step) -> None:
+    owner = step.match.owners[0] if step.match and step.match.owners else None
+    v = step.verdict
+    item = reject(
+        step.session, step.ctx, step.box, step.message, step.sha, v.reason, v.detail, v.letter_id, owner
+    )
+    step.record("quarantined", v.letter_id, item.id)
+
+
+def _quarantine(step: Step) -> None:
+    v = step.verdict
+    item = quarantine(
+        step.session,
+        step.ctx,
+        step.box,
+        step.message,
+        step.sha,
+        v.reason,
+        v.detail,
+        v.notify_sender,
+        step.raw,
+    )
+    step.record("quarantined", quarantine_id=item.id)
+
+
+def _ignore(step: Step) -> None:
+    step.record("ignored")
+
+
+ACTIONS: dict[Action, Callable[[Step], None]] = {
+    Action.FILE: _file,
+    Action.CORRECT: _correct,
+    Action.REPLY: _reply,
+    Action.STATUS: _status,
+    Action.REJECT: _reject,
+    Action.QUARANTINE: _quarantine,
+    Action.IGNORE: _ignore,
+}
 
 
 def process_one(app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage) -> InboundMessage:

@@ -85,20 +85,95 @@ def squash(text: str) -> str:
     return " ".join(text.replace("_", " ").split())
 
 
-_POLITE = {squash(w) for w in (
-    "pak", "bu", "bapak", "ibu", "mohon", "tolong", "yth", "yth.", "ya", "yaa", "boss", "bos", "bang", "sir",
-    "kak", "mas", "mbak", "dear", "om", "segera", "izin", "ijin", "please", "pls", "dong", "nggih", "njih",
-)}
-_ACK_START = {squash(w) for w in ("siap", "laksanakan", "baik", "ok", "oke", "okay", "noted", "diterima",
-                                  "will", "on", "ack", "sip", "copy", "roger")}
-_ACK_WORDS = _ACK_START | {squash(w) for w in ("do", "it", "terima", "kasih", "laksanakan", "noted", "pak", "ok",
-                                               "siap", "dan", "akan", "dilaksanakan", "kami", "saya")}
-_ARCHIVE = {squash(w) for w in ("arsipkan", "arsip", "simpan", "file", "archive", "arsipkan saja",
-                                "simpan saja", "cukup diarsipkan", "diarsipkan")}
+_POLITE = {
+    squash(w)
+    for w in (
+        "pak",
+        "bu",
+        "bapak",
+        "ibu",
+        "mohon",
+        "tolong",
+        "yth",
+        "yth.",
+        "ya",
+        "yaa",
+        "boss",
+        "bos",
+        "bang",
+        "sir",
+        "kak",
+        "mas",
+        "mbak",
+        "dear",
+        "om",
+        "segera",
+        "izin",
+        "ijin",
+        "please",
+        "pls",
+        "dong",
+        "nggih",
+        "njih",
+    )
+}
+_ACK_START = {
+    squash(w)
+    for w in (
+        "siap",
+        "laksanakan",
+        "baik",
+        "ok",
+        "oke",
+        "okay",
+        "noted",
+        "diterima",
+        "will",
+        "on",
+        "ack",
+        "sip",
+        "copy",
+        "roger",
+    )
+}
+_ACK_WORDS = _ACK_START | {
+    squash(w)
+    for w in (
+        "do",
+        "it",
+        "terima",
+        "kasih",
+        "laksanakan",
+        "noted",
+        "pak",
+        "ok",
+        "siap",
+        "dan",
+        "akan",
+        "dilaksanakan",
+        "kami",
+        "saya",
+    )
+}
+_ARCHIVE = {
+    squash(w)
+    for w in (
+        "arsipkan",
+        "arsip",
+        "simpan",
+        "file",
+        "archive",
+        "arsipkan saja",
+        "simpan saja",
+        "cukup diarsipkan",
+        "diarsipkan",
+    )
+}
 _UNDO = {squash(w) for w in ("batal", "batalkan", "undo", "cancel", "batalkan disposisi", "dibatalkan")}
 _STATUS = {squash(w) for w in ("status", "status surat", "posisi surat", "where is it", "cek status")}
 _GREETING = re.compile(
-    r"^(yth\.?\s.*|dear\b.*|hi\b.*|halo\b.*|hallo\b.*|assalamu.?alaikum.*|selamat (pagi|siang|sore|malam)\b.*|"
+    r"^(yth\.?\s.*|dear\b.*|hi\b.*|halo\b.*|hallo\b.*|assalamu.?alaikum.*|"
+    r"selamat (pagi|siang|sore|malam)\b.*|"
     r"terima ?kasih\b.*|makasih\b.*|thanks?\b.*|thank you\b.*|salam\b.*|regards\b.*|best\b.*|"
     r"wassalam.*|hormat (saya|kami)\b.*|sincerely\b.*|cheers\b.*)$",
     re.I,
@@ -115,23 +190,71 @@ _PROGRESS = re.compile(
     re.I,
 )
 _REPORT = re.compile(r"^(lapor|laporan|report)\s*:\s*(.*)$", re.I)
-_DONE_WORD = re.compile(r"\b(selesai|sudah dilaksanakan|telah dilaksanakan|ditindaklanjuti|done|completed)\b", re.I)
+_DONE_WORD = re.compile(
+    r"\b(selesai|sudah dilaksanakan|telah dilaksanakan|ditindaklanjuti|done|completed)\b", re.I
+)
 _ACK_PREFIX = re.compile(r"^(ok\w*|oke\w*|baik|siap\w*)[\s,!.]*((pak|bu|ya)\b[\s,!.]*)?", re.I)
 # Words an instruction starts with; a line without a separator must continue with one of these
 # (or a code) after its target, so "Agus sudah saya hubungi" stays a note.
-_VERBS = {squash(w) for w in (
-    "pelajari", "sosialisasikan", "proses", "tindaklanjuti", "ditindaklanjuti", "hadiri", "wakili", "siapkan",
-    "koordinasikan", "koordinasi", "konfirmasikan", "laksanakan", "arsipkan", "untuk", "harap", "mohon", "tolong",
-    "bicarakan", "telaah", "edarkan", "jawab", "teliti", "pantau", "ingatkan", "selesaikan", "catat",
-    "perhatikan", "buatkan", "jadwalkan", "agendakan", "rapatkan", "tanggapi", "periksa", "cek", "follow",
-    "review", "please", "prepare", "attend", "handle", "check", "for", "process", "study",
-)}
+_VERBS = {
+    squash(w)
+    for w in (
+        "pelajari",
+        "sosialisasikan",
+        "proses",
+        "tindaklanjuti",
+        "ditindaklanjuti",
+        "hadiri",
+        "wakili",
+        "siapkan",
+        "koordinasikan",
+        "koordinasi",
+        "konfirmasikan",
+        "laksanakan",
+        "arsipkan",
+        "untuk",
+        "harap",
+        "mohon",
+        "tolong",
+        "bicarakan",
+        "telaah",
+        "edarkan",
+        "jawab",
+        "teliti",
+        "pantau",
+        "ingatkan",
+        "selesaikan",
+        "catat",
+        "perhatikan",
+        "buatkan",
+        "jadwalkan",
+        "agendakan",
+        "rapatkan",
+        "tanggapi",
+        "periksa",
+        "cek",
+        "follow",
+        "review",
+        "please",
+        "prepare",
+        "attend",
+        "handle",
+        "check",
+        "for",
+        "process",
+        "study",
+    )
+}
 _NOTE_LABEL = re.compile(r"^(catatan|note|keterangan|info)\s*:\s*(.*)$", re.I)
-_LEAD_WORDS = re.compile(r"^((kepada|ke|yth\.?|untuk|mohon|tolong|to|teruskan ke|diteruskan ke|disposisi ke)\s+)+", re.I)
+_LEAD_WORDS = re.compile(
+    r"^((kepada|ke|yth\.?|untuk|mohon|tolong|to|teruskan ke|diteruskan ke|disposisi ke)\s+)+", re.I
+)
 _SEPARATORS = re.compile(r"\s*(->|=>|→|:|\s-\s|\s–\s)\s*")
 _TARGET_SPLIT = re.compile(r"\s*(?:,|;|&|\+|/|\bdan\b|\band\b)\s*", re.I)
 _HONORIFIC = re.compile(r"^(pak|bu|bapak|ibu|sdr\.?|sdri\.?|saudara|mr\.?|mrs\.?|ms\.?)\s+", re.I)
-_CODES = re.compile(r"^\s*((?:#?\d{1,2}\s*(?:,|dan|&|\+|\s)\s*)*#?\d{1,2})(?!\s*(?:hari|x|/|-\d))\b\s*[-:,.;]?\s*(.*)$", re.I)
+_CODES = re.compile(
+    r"^\s*((?:#?\d{1,2}\s*(?:,|dan|&|\+|\s)\s*)*#?\d{1,2})(?!\s*(?:hari|x|/|-\d))\b\s*[-:,.;]?\s*(.*)$", re.I
+)
 _ALL = {squash(w) for w in ("semua", "semuanya", "all", "everyone", "seluruhnya")}
 _TRAILING_NOISE = re.compile(r"[^\w)\]\"'?!.]+$")
 
@@ -152,8 +275,15 @@ class _Resolver:
         self.ctx = ctx
         self.names: dict[str, list[Target]] = {}
         for target in ctx.everyone:
-            keys = {target.position_id, target.title, target.name, target.email, *target.aliases,
-                    *target.addresses, target.position_id.replace("_", " ")}
+            keys = {
+                target.position_id,
+                target.title,
+                target.name,
+                target.email,
+                *target.aliases,
+                *target.addresses,
+                target.position_id.replace("_", " "),
+            }
             for key in keys:
                 self.names.setdefault(squash(key), []).append(target)
         firsts: dict[str, list[Target]] = {}
@@ -174,20 +304,31 @@ class _Resolver:
             n = int(key)
             if 1 <= n <= len(self.ctx.allowed):
                 return [self.ctx.allowed[n - 1]], None
-            return [], Problem(line, "unknown_target", f"nomor {n} tidak ada dalam daftar (1-{len(self.ctx.allowed)})",
-                               self._listed())
+            return [], Problem(
+                line,
+                "unknown_target",
+                f"nomor {n} tidak ada dalam daftar (1-{len(self.ctx.allowed)})",
+                self._listed(),
+            )
         found = list(dict.fromkeys(self.names.get(key, [])))
         if len({t.position_id for t in found}) > 1:
-            return [], Problem(line, "ambiguous_target", f"'{text}' bisa berarti beberapa pejabat",
-                               tuple(self._show(t) for t in found))
+            return [], Problem(
+                line,
+                "ambiguous_target",
+                f"'{text}' bisa berarti beberapa pejabat",
+                tuple(self._show(t) for t in found),
+            )
         if not found:
             close = difflib.get_close_matches(key, list(self.names), n=3, cutoff=0.6)
             candidates = tuple(dict.fromkeys(self._show(t) for c in close for t in self.names[c]))
-            return [], Problem(line, "unknown_target", f"'{text}' tidak dikenal", candidates or self._listed())
+            return [], Problem(
+                line, "unknown_target", f"'{text}' tidak dikenal", candidates or self._listed()
+            )
         target = found[0]
         if target.position_id not in {t.position_id for t in self.ctx.allowed}:
-            return [], Problem(line, "not_allowed", f"{self._show(target)} tidak termasuk daftar tujuan Anda",
-                               self._listed())
+            return [], Problem(
+                line, "not_allowed", f"{self._show(target)} tidak termasuk daftar tujuan Anda", self._listed()
+            )
         return [next(t for t in self.ctx.allowed if t.position_id == target.position_id)], None
 
     def knows(self, chunk: str) -> bool:
@@ -211,8 +352,12 @@ def _instruction(text: str, ctx: ReplyContext, line: str) -> tuple[str, Problem 
     for code in codes:
         known = next((i for i in ctx.instructions if i.code == code), None)
         if known is None:
-            return "", Problem(line, "unknown_instruction", f"instruksi nomor {code} tidak ada",
-                               tuple(f"{i.code}. {i.text}" for i in ctx.instructions))
+            return "", Problem(
+                line,
+                "unknown_instruction",
+                f"instruksi nomor {code} tidak ada",
+                tuple(f"{i.code}. {i.text}" for i in ctx.instructions),
+            )
         texts.append(known.text)
     free = m[2].strip(" ,.;")
     return "; ".join(texts) + (f" - {free}" if free else ""), None
@@ -222,7 +367,7 @@ def _dispose(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | P
     body = _LEAD_WORDS.sub("", line.strip()).strip()
     sep = _SEPARATORS.search(body)
     if sep and sep.start() > 0:
-        left, right = body[: sep.start()], body[sep.end():]
+        left, right = body[: sep.start()], body[sep.end() :]
         chunks = [c for c in _TARGET_SPLIT.split(left) if c.strip()]
         if not chunks or len(chunks) > 8 or any(len(c.split()) > 4 for c in chunks):
             return None  # "Mohon perhatian untuk rapat besok: ..." is prose, not targets
@@ -233,8 +378,9 @@ def _dispose(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | P
         for size in range(min(4, len(words) - 1), 0, -1):
             head = " ".join(words[:size])
             follows = squash(words[size]).lstrip("#")
-            if (squash(head) in resolver.aliases and (follows in _VERBS or follows.isdigit()
-                                                      or follows in resolver.instruction_words)):
+            if squash(head) in resolver.aliases and (
+                follows in _VERBS or follows.isdigit() or follows in resolver.instruction_words
+            ):
                 left, right, chunks = head, " ".join(words[size:]), [head]
                 break
         else:
@@ -301,8 +447,14 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
 
 def target_of(rules: Rules, position_id: str, on: dt.date) -> Target:
     holder = rules.holder(position_id, on)
-    return Target(position_id, holder.title, holder.person.name, holder.person.email,
-                  holder.position.aliases, holder.person.addresses)
+    return Target(
+        position_id,
+        holder.title,
+        holder.person.name,
+        holder.person.email,
+        holder.position.aliases,
+        holder.person.addresses,
+    )
 
 
 def reply_context(rules: Rules, position_id: str, today: dt.date, sender_name: str = "") -> ReplyContext:

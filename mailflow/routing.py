@@ -26,9 +26,18 @@ class RoutingRule:
     deadline_days: int | None = None
 
     def conditions(self) -> int:
-        return sum(bool(x) for x in (self.mailbox, self.sender, self.subject_keywords,
-                                     self.subject_pattern, self.classification, self.urgency,
-                                     self.security))
+        return sum(
+            bool(x)
+            for x in (
+                self.mailbox,
+                self.sender,
+                self.subject_keywords,
+                self.subject_pattern,
+                self.classification,
+                self.urgency,
+                self.security,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,12 @@ def route(rules: tuple[RoutingRule, ...], facts: LetterFacts, fallback_to: str) 
     for rule in rules:
         reasons = match(rule, facts)
         if reasons is not None:
-            return Route(rule.name, rule.to, rule.copies, rule.instruction, rule.deadline_days,
-                         reasons or ("the rule has no condition",))
+            return Route(
+                rule.name,
+                rule.to,
+                rule.copies,
+                rule.instruction,
+                rule.deadline_days,
+                reasons or ("the rule has no condition",),
+            )
     return Route("fallback", fallback_to, (), None, None, ("no rule matched: head of the mailbox's unit",))

@@ -344,15 +344,30 @@ def _load_calendar(reader: _Reader) -> Calendar:
     deadlines = dict(reader.data.get("deadlines", {}))
     for key, value in deadlines.items():
         if key not in (*URGENCIES, "unknown"):
-            reader.problem(reader.line_of(key), f"deadlines: unknown urgency {key!r}; use {', '.join(URGENCIES)}")
+            reader.problem(
+                reader.line_of(key), f"deadlines: unknown urgency {key!r}; use {', '.join(URGENCIES)}"
+            )
         if not isinstance(value, int) or value < 0:
             reader.problem(reader.line_of(key), f"deadlines: {key} must be a number of working days")
-    return Calendar(frozenset(DAY_NAMES.index(d) for d in days if d in DAY_NAMES), frozenset(holidays),
-                    {"unknown": 5, **deadlines})
+    return Calendar(
+        frozenset(DAY_NAMES.index(d) for d in days if d in DAY_NAMES),
+        frozenset(holidays),
+        {"unknown": 5, **deadlines},
+    )
 
 
-_ROUTING_KEYS = {"mailbox", "sender", "subject_keywords", "subject_pattern", "classification", "urgency",
-                 "security", "copies", "instruction", "deadline_days"}
+_ROUTING_KEYS = {
+    "mailbox",
+    "sender",
+    "subject_keywords",
+    "subject_pattern",
+    "classification",
+    "urgency",
+    "security",
+    "copies",
+    "instruction",
+    "deadline_days",
+}
 
 
 def _load_routing(reader: _Reader, positions: dict, instructions: tuple[Instruction, ...]) -> tuple:
@@ -366,8 +381,10 @@ def _load_routing(reader: _Reader, positions: dict, instructions: tuple[Instruct
             try:
                 pattern = re.compile(item["subject_pattern"], re.I)
             except re.error as exc:
-                reader.problem(reader.line_of("subject_pattern") or line,
-                               f"rule {item['name']!r}: bad subject_pattern: {exc}")
+                reader.problem(
+                    reader.line_of("subject_pattern") or line,
+                    f"rule {item['name']!r}: bad subject_pattern: {exc}",
+                )
         for target in (item["to"], *item.get("copies", [])):
             if target not in positions:
                 reader.problem(line, f"rule {item['name']!r}: unknown position {target!r}")
@@ -376,18 +393,29 @@ def _load_routing(reader: _Reader, positions: dict, instructions: tuple[Instruct
         for axis, known in (("urgency", URGENCIES), ("security", SECURITIES)):
             bad = [v for v in item.get(axis, []) if v not in known]
             if bad:
-                reader.problem(line, f"rule {item['name']!r} can never match: {axis} {bad} is none of {known}")
+                reader.problem(
+                    line, f"rule {item['name']!r} can never match: {axis} {bad} is none of {known}"
+                )
         rule = RoutingRule(
-            name=item["name"], to=item["to"], mailbox=item.get("mailbox"),
-            sender=_lower(item.get("sender")), subject_keywords=_lower(item.get("subject_keywords")),
-            subject_pattern=pattern, classification=tuple(str(c) for c in item.get("classification", [])),
-            urgency=_lower(item.get("urgency")), security=_lower(item.get("security")),
-            copies=tuple(item.get("copies", [])), instruction=item.get("instruction"),
+            name=item["name"],
+            to=item["to"],
+            mailbox=item.get("mailbox"),
+            sender=_lower(item.get("sender")),
+            subject_keywords=_lower(item.get("subject_keywords")),
+            subject_pattern=pattern,
+            classification=tuple(str(c) for c in item.get("classification", [])),
+            urgency=_lower(item.get("urgency")),
+            security=_lower(item.get("security")),
+            copies=tuple(item.get("copies", [])),
+            instruction=item.get("instruction"),
             deadline_days=item.get("deadline_days"),
         )
         if catch_all is not None:
-            reader.problem(line, f"rule {rule.name!r} can never match: rule {catch_all!r} before it has "
-                                 "no condition and catches everything")
+            reader.problem(
+                line,
+                f"rule {rule.name!r} can never match: rule {catch_all!r} before it has "
+                "no condition and catches everything",
+            )
         if rule.conditions() == 0:
             catch_all = catch_all or rule.name
         rules.append(rule)

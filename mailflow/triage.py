@@ -15,11 +15,15 @@ from enum import StrEnum
 from mailflow.config import MailboxSettings
 from mailflow.domain import ParsedMessage
 from mailflow.rules import Rules
+from mailflow.threads import ReplyMatch
 
 
 class Action(StrEnum):
     FILE = "file"  # file a new letter
     CORRECT = "correct"  # a clerk corrects a letter by replying to its receipt
+    REPLY = "reply"  # an official answers a disposition request
+    STATUS = "status"  # an official asks where a letter is ("STATUS 001/SM/2026")
+    REJECT = "reject"  # a reply that may not act (forged, expired, someone else's token)
     QUARANTINE = "quarantine"  # hold for an admin; the raw message is kept
     IGNORE = "ignore"  # auto-replies, bounces, our own mail: recorded, never answered
 
@@ -32,6 +36,7 @@ class Verdict:
     detail: str = ""
     notify_sender: bool = False
     letter_id: int | None = None
+    disposition_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,8 @@ class Inbound:
     message: ParsedMessage
     mailbox: MailboxSettings
     rules: Rules
-    # Our letter that an In-Reply-To/References id or subject tag points at: (letter id, clerk).
-    replied_letter: tuple[int, str] | None = None
+    # Which of our emails this answers, if any (see threads.match_reply).
+    reply: ReplyMatch | None = None
 
 
 Check = Callable[[Inbound], Verdict | None]
@@ -96,21 +101,37 @@ def no_sender(inbound: Inbound) -> Verdict | None:
     return None
 
 
-def receipt_reply(inbound: Inbound) -> Verdict | None:
-    """A reply to a receipt: the clerk who filed the letter may correct its fields."""
-    if inbound.replied_letter is None:
+def our_thread(inbound: Inbound) -> Verdict | None:
+    """A reply to one of our emails acts only for the person that email went to, with a valid token."""
+    match = inbound.reply
+    if match is None:
         return None
-    letter_id, clerk = inbound.replied_letter
-    if inbound.message.from_address == clerk:
-        return Verdict(Action.CORRECT, "receipt_reply", letter_id=letter_id)
-    return Verdict(
-        Action.QUARANTINE,
-        "receipt_reply",
-        "not_authorised",
-        f"{inbound.message.from_address} replied to a receipt sent to {clerk}",
-        notify_sender=False,
-        letter_id=letter_id,
-    )
+    sender = inbound.message.from_address
+    ids = {"letter_id": match.letter_id or None, "disposition_id": match.disposition_id}
+    if match.problem:
+        return Verdict(Action.REJECT, "our_thread", "bad_token", match.problem, **ids)
+    if sender not in match.owners:
+        return Verdict(
+            Action.REJECT,
+            "our_thread",
+            "not_recipient",
+            f"{sender} answered an email sent to {match.owners[0]}",
+            **ids,
+        )
+    if match.kind == "receipt":
+        return Verdict(Action.CORRECT, "our_thread", **ids)
+    return Verdict(Action.REPLY, "our_thread", **ids)
+
+
+_STATUS_SUBJECT = re.compile(r"^\s*(?:re:\s*)?status\s+(\S+)\s*$", re.I)
+
+
+def status_request(inbound: Inbound) -> Verdict | None:
+    """An official asks by a new email: subject "STATUS 001/SM/2026"."""
+    m = _STATUS_SUBJECT.match(inbound.message.subject)
+    if m and inbound.rules.person_by_address(inbound.message.from_address) is not None:
+        return Verdict(Action.STATUS, "status_request", detail=m[1])
+    return None
 
 
 def clerk_letter(inbound: Inbound) -> Verdict | None:
@@ -159,7 +180,8 @@ CHAIN: tuple[Check, ...] = (
     auto_generated,
     own_mail,
     no_sender,
-    receipt_reply,
+    our_thread,
+    status_request,
     clerk_letter,
     official_mail,
     direct_letter,

@@ -48,7 +48,7 @@ def test_forwarded_pdf_letter_is_filed_and_the_clerk_gets_a_threaded_receipt(off
     [pdf] = letter["attachments"]
     assert pdf["filename"] == "surat-kemendagri.pdf" and pdf["content_type"] == "application/pdf"
     assert len(pdf["sha256"]) == 64 and pdf["size"] > 500
-    assert [e["action"] for e in letter["log"]] == ["registered", "receipt_sent"]
+    assert [e["action"] for e in letter["log"]] == ["registered", "requested", "receipt_sent"]
 
     receipt = office.mail.wait_for(CLERK, lambda m: "Tanda terima" in str(m["Subject"]))
     assert receipt["In-Reply-To"] == forward["Message-ID"]

@@ -32,15 +32,22 @@ def emails(statement):
     [
         ("Sekretaris: Pelajari dan Sosialisasikan", ["sekretaris"], "Pelajari dan Sosialisasikan"),
         ("Sekretaris pelajari dan sosialisasikan", ["sekretaris"], "pelajari dan sosialisasikan"),
-        ("Kabid Dikdas, Kabid PAUD: 2, 4", ["kabid.dikdas", "kabid.paud"], "Proses lebih lanjut; Untuk diketahui"),
+        (
+            "Kabid Dikdas, Kabid PAUD: 2, 4",
+            ["kabid.dikdas", "kabid.paud"],
+            "Proses lebih lanjut; Untuk diketahui",
+        ),
         ("1: hadiri dan laporkan hasilnya", ["sekretaris"], "hadiri dan laporkan hasilnya"),
         ("Yth. Sekdis - mohon siapkan jawaban", ["sekretaris"], "mohon siapkan jawaban"),
         ("All: for your information", ["sekretaris", "kabid.dikdas", "kabid.paud"], "for your information"),
         ("semua -> 4", ["sekretaris", "kabid.dikdas", "kabid.paud"], "Untuk diketahui"),
         ("Kepada Pak Agus: #7", ["sekretaris"], "Sosialisasikan/edarkan"),
         ("kabid.dikdas@probolinggokab.example => 5", ["kabid.dikdas"], "Untuk ditindaklanjuti"),
-        ("Rina dan Dewi: 3 - tolong koordinasi dengan Bappeda", ["kabid.dikdas", "kabid.paud"],
-         "Koordinasikan/konfirmasikan - tolong koordinasi dengan Bappeda"),
+        (
+            "Rina dan Dewi: 3 - tolong koordinasi dengan Bappeda",
+            ["kabid.dikdas", "kabid.paud"],
+            "Koordinasikan/konfirmasikan - tolong koordinasi dengan Bappeda",
+        ),
         ("SEKRETARIS : PELAJARI 🙏", ["sekretaris"], "PELAJARI"),
         ("Kasubbag umum: siapkan bahan", ["kasubbag.umum"], "siapkan bahan"),
     ],
@@ -87,8 +94,24 @@ def test_a_deadline_in_the_past_is_asked_back():
     assert reading.statements == () and reading.problems[0].reason == "bad_deadline"
 
 
-@pytest.mark.parametrize("line", ["Siap!", "siap laksanakan", "Siapp pak 🙏", "laksanakan", "baik pak", "ok",
-                                  "Okeee", "noted", "Diterima", "will do", "on it", "ack", "Siap, terima kasih"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Siap!",
+        "siap laksanakan",
+        "Siapp pak 🙏",
+        "laksanakan",
+        "baik pak",
+        "ok",
+        "Okeee",
+        "noted",
+        "Diterima",
+        "will do",
+        "on it",
+        "ack",
+        "Siap, terima kasih",
+    ],
+)
 def test_acknowledge(line):
     assert only(line, "sekretaris").kind is Kind.ACK
 
