@@ -17,8 +17,10 @@ from mailflow.dates import MONTHS
 from mailflow.workdays import Calendar
 
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-_LEAD = (r"(?:batas(?:\s+waktu)?|paling\s+lambat|selambat-lambatnya|sebelum|maks(?:imal)?|deadline|due|by|"
-         r"before|tenggat)")
+_LEAD = (
+    r"(?:batas(?:\s+waktu)?|paling\s+lambat|selambat-lambatnya|sebelum|maks(?:imal)?|deadline|due|by|"
+    r"before|tenggat)"
+)
 _WEEKDAYS = {
     "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5, "minggu": 6,
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,

@@ -1,0 +1,106 @@
+"""Replies written the way real phone and desktop clients write them (quote styles, signatures,
+HTML-only bodies), each answering a message the official really received over IMAP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from email.message import EmailMessage, Message
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from tests.support.mail import text_of
+
+
+def _base(original: Message, sender: str, keep_headers: bool = True, to: str | None = None) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to or str(original["Reply-To"] or original["From"])
+    msg["Subject"] = "Re: " + " ".join(str(original["Subject"]).split())
+    msg["Date"] = format_datetime(dt.datetime.now().astimezone())
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    if keep_headers:
+        msg["In-Reply-To"] = original["Message-ID"].strip()
+        msg["References"] = " ".join(
+            str(original.get("References", "")).split() + [original["Message-ID"].strip()]
+        )
+    return msg
+
+
+def _quoted(original: Message) -> str:
+    return "\n".join("> " + line for line in text_of(original).splitlines())
+
+
+def _who(original: Message) -> str:
+    name, address = parseaddr(str(original["From"]))
+    return f"{name} <{address}>"
+
+
+def gmail_android_id(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    """Gmail on Android set to Indonesian: plain and HTML, 'Pada tanggal ... menulis:'."""
+    msg = _base(original, sender, **kw)
+    attribution = f"Pada tanggal Jum, 27 Nov 2026 pukul 10.15 {_who(original)} menulis:"
+    msg.set_content(f"{text}\n\n{attribution}\n\n{_quoted(original)}\n")
+    body = "".join(f"<div>{html.escape(line)}</div>" for line in text.splitlines())
+    msg.add_alternative(
+        f'<div dir="auto">{body}</div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">'
+        f'{html.escape(attribution)}<br></div><blockquote class="gmail_quote">'
+        f"{html.escape(text_of(original))}</blockquote></div>",
+        subtype="html",
+    )
+    return msg
+
+
+def iphone_id(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    """Apple Mail on iPhone in Indonesian: top-posted plain text, signature, '>' quote."""
+    msg = _base(original, sender, **kw)
+    msg.set_content(
+        f"{text}\n\nDikirim dari iPhone saya\n\n> Pada 27 Nov 2026, pukul 10.15, "
+        f"{_who(original)} menulis:\n>\n{_quoted(original)}\n"
+    )
+    return msg
+
+
+def apple_mail_en(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    msg = _base(original, sender, **kw)
+    msg.set_content(
+        f"{text}\n\nSent from my iPhone\n\nOn Nov 27, 2026, at 10:15, {_who(original)} wrote:\n\n"
+        f"{_quoted(original)}\n"
+    )
+    return msg
+
+
+def outlook_html_only(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    """Outlook (desktop or web): HTML only, the original after a divRplyFwdMsg header block."""
+    msg = _base(original, sender, **kw)
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines())
+    msg.set_content(
+        f'<html><body><div>{body}</div><hr><div id="divRplyFwdMsg"><b>From:</b> {html.escape(_who(original))}'
+        f"<br><b>Sent:</b> Friday, November 27, 2026 10:15 AM<br><b>Subject:</b> "
+        f"{html.escape(str(original['Subject']))}</div><div>{html.escape(text_of(original))}</div></body></html>",
+        subtype="html",
+    )
+    return msg
+
+
+def samsung_id(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    """Samsung Email in Indonesian: signature line, then an unquoted 'Pesan asli' header block."""
+    msg = _base(original, sender, **kw)
+    msg.set_content(
+        f"{text}\n\n\nDikirim dari ponsel cerdas Samsung Galaxy saya.\n\n\n-------- Pesan asli --------\n"
+        f"Dari: {_who(original)}\nTanggal: 27/11/26 10.15 (GMT+07:00)\nKe: {sender}\n"
+        f"Subjek: {original['Subject']}\n\n{text_of(original)}\n"
+    )
+    return msg
+
+
+def yahoo_android_id(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    msg = _base(original, sender, **kw)
+    msg.set_content(
+        f"{text}\n\nDikirim dari Yahoo Mail di Android\n\n  Pada Jum, 27 Nov 2026 pada 10:15, "
+        f"{_who(original)}\n<{parseaddr(str(original['From']))[1]}> menulis:\n{_quoted(original)}\n"
+    )
+    msg.add_alternative(
+        f'<div>{html.escape(text)}</div><div class="yahoo_quoted">{html.escape(text_of(original))}</div>',
+        subtype="html",
+    )
+    return msg
