@@ -21,7 +21,7 @@ def _base(original: Message, sender: str, keep_headers: bool = True, to: str | N
     if keep_headers:
         msg["In-Reply-To"] = original["Message-ID"].strip()
         msg["References"] = " ".join(
-            str(original.get("References", "")).split() + [original["Message-ID"].strip()]
+            [*str(original.get("References", "")).split(), original["Message-ID"].strip()]
         )
     return msg
 
