@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.tree import Tree
 from sqlmodel import Session
 
 from mailflow.app import App
@@ -91,28 +93,46 @@ def run(obj: _Obj) -> None:
     service.run(obj.app)
 
 
+STATUS_STYLE = {
+    "registered": "white",
+    "awaiting": "yellow",
+    "in_progress": "cyan",
+    "done": "green",
+    "archived": "dim",
+}
+
+
 @cli.command("letters")
 @click.option("--year", type=int)
-@click.option("--status")
+@click.option("--status", type=click.Choice(sorted(STATUS_STYLE)))
+@click.option("--holder", help="letters waiting on this official (email address)")
+@click.option("--overdue", is_flag=True, help="only letters with an instruction past its deadline")
 @click.option("--json", "as_json", is_flag=True)
 @pass_obj
-def letters_cmd(obj: _Obj, year: int | None, status: str | None, as_json: bool) -> None:
+def letters_cmd(
+    obj: _Obj, year: int | None, status: str | None, holder: str | None, overdue: bool, as_json: bool
+) -> None:
     """The registry (buku agenda)."""
-    rows = letters(obj.app.engine, year, status)
+    today = dt.datetime.now(obj.settings.zone).date()
+    rows = letters(obj.app.engine, today, year, status, holder, overdue)
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     table = Table(title="Buku agenda surat masuk")
-    for column in ("Agenda", "Diterima", "Asal surat", "Nomor surat", "Perihal", "Status"):
+    for column in ("Agenda", "Diterima", "Asal surat", "Perihal", "Pemegang", "Status"):
         table.add_column(column)
     for r in rows:
+        holders = ", ".join(h["title"] for h in r["holders"]) or "-"
+        mark = " [bold red]TERLAMBAT[/bold red]" if r["overdue"] else ""
+        style = STATUS_STYLE.get(r["status"], "white")
+        received = (r["received_at"] or "")[:10]
         table.add_row(
             r["agenda_number"],
-            (r["received_at"] or "")[:10],
+            received,
             r["sender"] or "?",
-            r["letter_number"] or "?",
             r["subject"] or "?",
-            r["status"],
+            holders,
+            f"[{style}]{r['status']}[/{style}]{mark}",
         )
     console.print(table)
 
@@ -152,10 +172,28 @@ def letter_show(obj: _Obj, agenda: str, as_json: bool) -> None:
         console.print(f"  {key:<17} {record[key] if record[key] is not None else '[dim]unknown[/dim]'}")
     for f in record["attachments"]:
         console.print(f"  file              {f['filename']} ({f['content_type']}, {f['size']} B)")
+    if record["dispositions"]:
+        console.print(_tree(record["dispositions"]))
     console.print("  log:")
     for e in record["log"]:
         targets = f" -> {', '.join(e['targets'])}" if e["targets"] else ""
         console.print(f"    {e['at'][:19]}  {e['action']:<13} {e['actor']}{targets}  {e['text']}")
+
+
+def _tree(nodes: list[dict]) -> Tree:
+    tree = Tree("[bold]Disposisi[/bold]")
+    branches: dict[int | None, Tree] = {None: tree}
+    for n in nodes:
+        style = {"completed": "green", "archived": "dim", "cancelled": "strike dim", "disposed": "cyan"}.get(
+            n["state"], "yellow"
+        )
+        deadline = f", batas {n['deadline']}" if n["deadline"] else ""
+        label = (
+            f"[{style}]{n['title']} ({n['name']}): {n['state']}[/{style}]"
+            f"{': ' + n['instruction'] if n['instruction'] else ''}{deadline}"
+        )
+        branches[n["id"]] = branches.get(n["parent"], tree).add(label)
+    return tree
 
 
 @cli.group("quarantine")
@@ -243,17 +281,50 @@ def rules_check(obj: _Obj, rules_dir: Path | None) -> None:
     )
 
 
+@rules_group.command("test")
+@click.argument("message", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--mailbox", help="which configured mailbox it arrives in (default: the first)")
+@pass_obj
+def rules_test(obj: _Obj, message: Path, mailbox: str | None) -> None:
+    """Show which routing rule fires for MESSAGE.eml and why; nothing is filed or sent."""
+    from mailflow.explain import explain
+
+    settings = obj.settings
+    try:
+        rules = load_rules(settings.rules_dir)
+        parsed = parse_message(message.read_bytes())
+    except RulesError as exc:
+        raise click.ClickException(f"the rules do not load:\n{exc}") from exc
+    except MessageError as exc:
+        raise click.ClickException(f"{message}: would be quarantined: {exc}") from exc
+    box = settings.mailbox(mailbox) if mailbox else (settings.mailboxes[0] if settings.mailboxes else None)
+    today = dt.datetime.now(settings.zone).date()
+    result = explain(parsed, rules, box.name if box else "", box.address if box else "", today)
+    click.echo(f"from:      {parsed.from_address} -> {result.sender_role}")
+    for name, source in sorted(result.fields.sources.items()):
+        click.echo(f"field:     {name} = {getattr(result.fields, name)} ({source})")
+    click.echo(f"rule:      {result.route.rule}")
+    for reason in result.route.reasons:
+        click.echo(f"  because  {reason}")
+    holder = result.holder
+    click.echo(f"first:     {holder.title} ({holder.person.name} <{holder.person.email}>)")
+    if result.route.copies:
+        click.echo(f"copies:    {', '.join(result.route.copies)}")
+    click.echo(f"deadline:  {result.deadline.isoformat()}")
+
+
 @cli.command()
 @click.option(
     "--workdir",
     type=click.Path(path_type=Path, file_okay=False),
     help="where the demo writes its database, storage and exports (default: a temp folder)",
 )
-def demo(workdir: Path | None) -> None:
+@click.option("--keep", is_flag=True, help="keep the demo mail server running afterwards")
+def demo(workdir: Path | None, keep: bool) -> None:
     """Play the whole flow on a self-contained loopback mail server (no outside server)."""
     from mailflow.demo import run_demo
 
-    sys.exit(run_demo(workdir, console))
+    sys.exit(run_demo(workdir, console, keep=keep))
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from mailflow.models import Event, Letter, LetterFile, QuarantineItem
+from mailflow.models import Disposition, Event, Letter, LetterFile, QuarantineItem
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
@@ -44,6 +44,7 @@ def letter_record(session: Session, letter: Letter, with_log: bool = True) -> di
         "sources": letter.sources,
     }
     if with_log:
+        record["dispositions"] = disposition_records(session, letter.id)
         events = session.exec(
             select(Event).where(Event.letter_id == letter.id).order_by(col(Event.at), col(Event.id))
         ).all()
@@ -72,14 +73,68 @@ def find_letter(session: Session, agenda: str) -> Letter | None:
     return letter
 
 
-def letters(engine: Engine, year: int | None = None, status: str | None = None) -> list[dict[str, Any]]:
+OPEN_STATES = ("pending", "acknowledged", "in_progress")
+
+
+def letters(
+    engine: Engine,
+    today: dt.date,
+    year: int | None = None,
+    status: str | None = None,
+    holder: str | None = None,
+    overdue_only: bool = False,
+) -> list[dict[str, Any]]:
+    """The registry, filtered; each letter with its open holders and whether one is overdue."""
     with Session(engine) as session:
         query = select(Letter).order_by(col(Letter.year), col(Letter.seq))
         if year is not None:
             query = query.where(Letter.year == year)
         if status is not None:
             query = query.where(Letter.status == status)
-        return [letter_record(session, letter, with_log=False) for letter in session.exec(query).all()]
+        if holder is not None:
+            waiting = select(Disposition.letter_id).where(
+                col(Disposition.state).in_(OPEN_STATES), Disposition.holder == holder.lower()
+            )
+            query = query.where(col(Letter.id).in_(waiting))
+        rows = []
+        for letter in session.exec(query).all():
+            record = letter_record(session, letter, with_log=False)
+            record["holders"] = open_holders(session, letter.id)
+            late = [h for h in record["holders"] if h["deadline"] and h["deadline"] < today.isoformat()]
+            record["overdue"] = bool(late)
+            if late or not overdue_only:
+                rows.append(record)
+        return rows
+
+
+def open_holders(session: Session, letter_id: int) -> list[dict[str, Any]]:
+    nodes = session.exec(
+        select(Disposition).where(Disposition.letter_id == letter_id, col(Disposition.state).in_(OPEN_STATES))
+    ).all()
+    return [
+        {"holder": n.holder, "title": n.holder_title, "state": n.state, "deadline": _iso(n.deadline)}
+        for n in nodes
+    ]
+
+
+def disposition_records(session: Session, letter_id: int) -> list[dict[str, Any]]:
+    nodes = session.exec(
+        select(Disposition).where(Disposition.letter_id == letter_id).order_by(col(Disposition.id))
+    ).all()
+    return [
+        {
+            "id": n.id,
+            "parent": n.parent_id,
+            "holder": n.holder,
+            "name": n.holder_name,
+            "title": n.holder_title,
+            "disposer": n.disposer,
+            "instruction": n.instruction,
+            "deadline": _iso(n.deadline),
+            "state": n.state,
+        }
+        for n in nodes
+    ]
 
 
 def quarantine_items(engine: Engine, include_released: bool = False) -> list[QuarantineItem]:

@@ -190,3 +190,32 @@ def test_status_by_a_new_email_from_an_official(office, inbox, request_to_kadis)
     office.mail.send(ask)
     assert office.poll().outcomes == {"status": 1}
     assert "Kepala Dinas Pendidikan (Budi Santoso)" in text_of(inbox.next(SEKRETARIS, "Status:"))
+
+
+def test_letters_by_holder_and_overdue(office, inbox, request_to_kadis):
+    import datetime as dt
+
+    from sqlmodel import Session, select
+
+    from mailflow.models import Disposition
+
+    def letters(*args):
+        result = CliRunner().invoke(cli, ["--config", str(office.config_path), "letters", "--json", *args])
+        assert result.exit_code == 0, result.output
+        return [r["agenda_number"] for r in json.loads(result.output)]
+
+    inbox.answer(clients.gmail_android_id, request_to_kadis, KADIS, "Sekretaris: pelajari batas 3 hari")
+    agenda = show(office)["agenda_number"]
+    assert letters("--holder", SEKRETARIS) == [agenda]
+    assert letters("--holder", KADIS) == []
+    assert letters("--overdue") == []
+    with Session(office.app.engine) as session:  # the clock moves on: the deadline passes
+        node = session.exec(select(Disposition).where(Disposition.holder == SEKRETARIS)).one()
+        node.deadline = dt.date.today() - dt.timedelta(days=2)
+        session.add(node)
+        session.commit()
+    assert letters("--overdue") == [agenda]
+    table = CliRunner().invoke(cli, ["--config", str(office.config_path), "letters"])
+    assert "TERLAMBAT" in table.output
+    shown = CliRunner().invoke(cli, ["--config", str(office.config_path), "letter", "show", agenda])
+    assert "Sekretaris Dinas Pendidikan (Agus Wibowo): pending" in shown.output
