@@ -16,9 +16,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from mailflow.archive import Archive
-from mailflow.compose import Composer
+from mailflow import outbox
+from mailflow.compose import Composer, build_message
 from mailflow.config import MailboxSettings, Settings
-from mailflow.db import create_schema, make_engine
+from mailflow.db import create_schema, make_engine, transaction
 from mailflow.errors import ConfigError, RulesError
 from mailflow.filing import Context
 from mailflow.mailbox import Mailbox
@@ -37,6 +38,7 @@ class RulesHolder:
         self._stamp = self._mtimes()
         self.current: Rules = load_rules(folder)
         self.last_error: RulesError | None = None
+        self.unreported = False  # a new last_error the admin has not been told about yet
 
     def _mtimes(self) -> tuple[tuple[str, float], ...]:
         return tuple(sorted((p.name, p.stat().st_mtime) for p in self.folder.glob("*.toml")))
@@ -51,6 +53,7 @@ class RulesHolder:
                 log.info("event=rules_reloaded folder=%s", self.folder)
             except RulesError as exc:
                 self.last_error = exc
+                self.unreported = True
                 log.error(
                     "event=rules_rejected folder=%s problems=%d first=%r (keeping the last good rules)",
                     self.folder,
@@ -110,6 +113,35 @@ class App:
             signer=Signer(token_key(settings)),
             **edges,
         )
+
+    def report_rules_problem(self) -> bool:
+        """Email the admin once about a broken rules edit; True when a report was queued."""
+        self.rules.get()
+        error = self.rules.last_error
+        if not self.rules.unreported or error is None or not self.settings.admin_email:
+            return False
+        rules = self.rules.current
+        rendered = self.composer.render(
+            "rules_broken",
+            "id",
+            office=rules.office_name,
+            folder=self.rules.folder,
+            problems=[str(p) for p in error.problems],
+        )
+        sender = (
+            self.settings.mailboxes[0].address if self.settings.mailboxes else self.settings.smtp.from_address
+        )
+        mail = build_message(
+            rendered,
+            sender=sender,
+            sender_name=f"Mailflow {rules.office_code}",
+            to=self.settings.admin_email,
+            auto_submitted="auto-generated",
+        )
+        with transaction(self.engine) as session:
+            outbox.enqueue(session, mail, "rules_broken")
+        self.rules.unreported = False
+        return True
 
     def context(self) -> Context:
         return Context(self.settings, self.rules.get(), self.composer, self.archive, self.signer)

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def poll_all(app: App, stop: threading.Event | None = None) -> list[PollReport]:
+    app.report_rules_problem()
     reports = []
     for box in app.settings.mailboxes:
         if stop is not None and stop.is_set():

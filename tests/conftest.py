@@ -91,6 +91,7 @@ class Office:
     servers: Servers
     extra: str = ""
     box_extra: str = ""
+    rules_dir: Path = PROJECT_ROOT / "rules"
 
     def __post_init__(self) -> None:
         self.write_config()
