@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from mailflow.archive import Archive
 from mailflow import outbox
+from mailflow.archive import Archive
 from mailflow.compose import Composer, build_message
 from mailflow.config import MailboxSettings, Settings
 from mailflow.db import create_schema, make_engine, transaction

@@ -102,7 +102,7 @@ class Office:
         path.write_text(
             CONFIG.format(
                 dir=self.dir,
-                rules=PROJECT_ROOT / "rules",
+                rules=self.rules_dir,
                 domain=DOMAIN,
                 smtp=self.servers.smtp_port,
                 imap=self.servers.dovecot.imap_port,
