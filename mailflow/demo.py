@@ -26,11 +26,33 @@ from mailflow.app import App
 from mailflow.config import PROJECT_ROOT, settings_from_dict
 from mailflow.devserver import DevMailServer
 from mailflow.models import Letter
+from mailflow.queries import letter_record
 from mailflow.samples import letter_pdf
 
 DOMAIN = "probolinggokab.example"
 MAILBOX = f"surat@{DOMAIN}"
 CLERK = f"agenda@{DOMAIN}"
+KADIS = f"kadis@{DOMAIN}"
+SEKRETARIS = f"sekretaris@{DOMAIN}"
+
+
+def phone_reply(original: email.message.Message, sender: str, text: str, signature: str = "") -> EmailMessage:
+    """A top-posted reply as a phone client writes it: new text, attribution, quoted original."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = str(original["Reply-To"] or original["From"])
+    msg["Subject"] = "Re: " + " ".join(str(original["Subject"]).split())
+    msg["In-Reply-To"] = original["Message-ID"].strip()
+    msg["References"] = " ".join(
+        [*str(original.get("References", "")).split(), original["Message-ID"].strip()]
+    )
+    msg["Message-ID"] = make_msgid(domain=DOMAIN)
+    quoted = "\n".join("> " + line for line in original.get_body(("plain",)).get_content().splitlines())
+    sign = f"\n\n{signature}" if signature else ""
+    msg.set_content(
+        f"{text}{sign}\n\nPada tanggal {format_datetime(dt.datetime.now())} Mailflow menulis:\n{quoted}\n"
+    )
+    return msg
 
 
 def demo_settings(workdir: Path, server: DevMailServer):
@@ -129,7 +151,39 @@ def run_demo(workdir: Path | None, console: Console, keep: bool = False) -> int:
         console.print(
             f"[bold]2.[/bold] Siti's phone shows the receipt: [italic]{receipt['Subject']}[/italic]"
         )
-        console.print(Panel(receipt.get_body(("plain",)).get_content().strip(), title="receipt (text part)"))
+
+        request = _wait_for(server, KADIS, "Mohon disposisi")
+        console.print(
+            f"[bold]3.[/bold] Pak Budi, the Kepala Dinas, gets [italic]{request['Subject']}[/italic] "
+            "with the scan, the numbered officials and instructions. From his phone he replies:"
+        )
+        console.print('   [green]"Sekretaris: Pelajari dan Sosialisasikan"[/green]')
+        _send(server, phone_reply(request, KADIS, "Sekretaris: Pelajari dan Sosialisasikan"))
+        service.once(app)
+
+        instruction = _wait_for(server, SEKRETARIS, "Disposisi dari")
+        console.print(
+            f"[bold]4.[/bold] Pak Agus, the Sekretaris, gets [italic]{instruction['Subject']}[/italic] "
+            'in the same thread and answers [green]"Siap!"[/green] from his iPhone.'
+        )
+        _send(server, phone_reply(instruction, SEKRETARIS, "Siap!", signature="Dikirim dari iPhone saya"))
+        service.once(app)
+        told = _wait_for(server, KADIS, "Siap")
+        console.print(f"[bold]5.[/bold] Pak Budi is told: [italic]{told['Subject']}[/italic]")
+
+        with Session(app.engine) as session:
+            record = letter_record(session, session.exec(select(Letter)).one())
+        console.print(
+            Panel(
+                "\n".join(
+                    f"{e['at'][11:19]}  {e['action']:<13} {e['actor']}"
+                    f"{' -> ' + ', '.join(e['targets']) if e['targets'] else ''}"
+                    f"{'  ' + e['instruction'] if e['instruction'] else ''}"
+                    for e in record["log"]
+                ),
+                title=f"mailflow letter show {record['agenda_number']}",
+            )
+        )
         console.print(f"Done in {time.monotonic() - started:.1f} s. Database and storage are in {workdir}.")
         if keep:
             console.print(

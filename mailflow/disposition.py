@@ -481,7 +481,7 @@ def apply_reply(
             "notice",
             actor_title=node.holder_title,
             actor_name=node.holder_name,
-            headline=reply.notices[0],
+            headline=reply.notices[0].split(":")[0],
             lines=reply.notices,
         )
         outbox.enqueue(session, notice, "notice", letter.id, parent.id)

@@ -13,4 +13,5 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "001/SM/" in result.stdout and "Tanda terima" in result.stdout
+    assert "disposed" in result.stdout and "acknowledged" in result.stdout
     assert (tmp_path / "mailflow.db").exists()

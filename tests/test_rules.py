@@ -96,3 +96,43 @@ def test_rules_check_command(rules_copy):
         ],
     )
     assert bad.exit_code == 1 and "unknown unit 'dinkes'" in bad.output
+
+
+def test_routing_instruction_and_calendar_problems(rules_copy):
+    (rules_copy / "routing.toml").write_text(
+        '[[rules]]\nname = "all"\nto = "kadis"\n\n'
+        '[[rules]]\nname = "bad"\nto = "bupati"\nsubject_pattern = "(unclosed"\nurgency = ["kilat"]\ninstruction = 99\n'
+    )
+    (rules_copy / "instructions.toml").write_text(
+        '[[instructions]]\ncode = 1\ntext = "a"\n[[instructions]]\ncode = 1\ntext = "b"\n'
+    )
+    (rules_copy / "calendar.toml").write_text('workdays = ["mon", "funday"]\n[deadlines]\nkilat = 1\n')
+    with pytest.raises(RulesError) as err:
+        load_rules(rules_copy)
+    messages = "\n".join(str(p) for p in err.value.problems)
+    for expected in (
+        "unknown position 'bupati'",
+        "bad subject_pattern",
+        "can never match: urgency ['kilat']",
+        "unknown instruction code 99",
+        "rule 'all' before it has no condition",
+        "instruction code 1 appears twice",
+        "unknown day names ['funday']",
+        "deadlines: unknown urgency 'kilat'",
+    ):
+        assert expected in messages, messages
+    assert "routing.toml:6" in messages  # the line of rule "bad"
+
+
+def test_routing_picks_the_first_matching_rule_and_says_why():
+    from mailflow.routing import LetterFacts, route
+
+    rules = load_rules(RULES)
+    facts = LetterFacts(
+        "surat", "BKD <bkd@probolinggokab.example>", "Usulan kenaikan pangkat", "800.1", "biasa", "biasa"
+    )
+    chosen = route(rules.routing, facts, "kadis")
+    assert (chosen.rule, chosen.to, chosen.copies) == ("kepegawaian-ke-sekretaris", "sekretaris", ("kadis",))
+    assert chosen.reasons == ("classification 800.1 starts with 800",)
+    other = route(rules.routing, LetterFacts("surat", "x", "Undangan", "005", "segera", "biasa"), "kadis")
+    assert other.rule == "fallback" and other.to == "kadis"
