@@ -77,6 +77,10 @@ class MailboxSettings(Credentials):
     processed_folder: str = "Mailflow/Processed"
     quarantine_folder: str = "Mailflow/Quarantine"
     fetch_batch: int = Field(default=50, ge=1, le=1000)
+    # Stronger authenticity: replies must carry dkim=pass aligned with From, as stamped in
+    # Authentication-Results by our own receiving server (its authserv-id).
+    require_dkim: bool = False
+    authserv_id: str = ""
 
     @field_validator("address")
     @classmethod

@@ -15,7 +15,7 @@ from email.policy import SMTP as SMTP_POLICY
 
 import aiosmtplib
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mailflow.config import SmtpSettings
 from mailflow.db import transaction
@@ -25,6 +25,9 @@ from mailflow.models import Event, OutboxMessage, utcnow
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
+# Answers to incoming mail: the kinds a mail loop or a storm would multiply. Workflow mail
+# (receipts, requests, instructions, notices) is not capped.
+RESPONSE_KINDS = ("held", "duplicate", "corrected", "confirmation", "status")
 # Outbox kinds whose delivery is itself a step in the letter's log.
 LOGGED_KINDS = {"receipt": "receipt_sent"}
 
@@ -115,10 +118,38 @@ def _record(engine: Engine, row_id: int, error: str | None) -> None:
         session.add(row)
 
 
+def _over_cap(engine: Engine, row: OutboxMessage, cap: int) -> bool:
+    """True (and the row postponed) when `row` would be the cap+1-th answer to one address in 24 h."""
+    if row.kind not in RESPONSE_KINDS:
+        return False
+    since = utcnow() - dt.timedelta(hours=24)
+    with transaction(engine) as session:
+        recent = session.exec(
+            select(OutboxMessage.sent_at)
+            .where(
+                OutboxMessage.recipient == row.recipient,
+                col(OutboxMessage.kind).in_(RESPONSE_KINDS),
+                OutboxMessage.status == "sent",
+                OutboxMessage.sent_at > since,
+            )
+            .order_by(col(OutboxMessage.sent_at))
+        ).all()
+        if len(recent) < cap:
+            return False
+        fresh = session.get(OutboxMessage, row.id)
+        fresh.next_attempt_at = recent[0] + dt.timedelta(hours=24)
+        fresh.last_error = f"daily cap of {cap} answers to {row.recipient} reached"
+        session.add(fresh)
+    log.warning("event=cap_reached to=%s cap=%d outbox=%s (postponed)", row.recipient, cap, row.id)
+    return True
+
+
 async def flush_outbox(engine: Engine, sender: Sender, limit: int = 200) -> tuple[int, int]:
     """Send what is due; returns (sent, failed) for this pass."""
     sent = failed = 0
     for row in _due(engine, limit):
+        if _over_cap(engine, row, sender.settings.daily_cap_per_address):
+            continue
         try:
             await sender.send(row.raw, row.recipient)
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from mailflow.app import App
+from mailflow.bounces import handle_bounce
 from mailflow.config import MailboxSettings
 from mailflow.db import transaction
 from mailflow.disposition import apply_reply, request_status, route_letter, today_in
@@ -25,7 +26,7 @@ from mailflow.domain import ParsedMessage
 from mailflow.errors import MailboxError, MessageError
 from mailflow.filing import Context, correct_letter, file_letter, quarantine, reject
 from mailflow.mailbox import FetchedMessage, Mailbox
-from mailflow.models import InboundMessage, MailboxState, utcnow
+from mailflow.models import Event, InboundMessage, MailboxState, utcnow
 from mailflow.parsing import parse_message
 from mailflow.threads import ReplyMatch, match_reply
 from mailflow.triage import Action, Inbound, Verdict, auto_generated, triage
@@ -94,7 +95,16 @@ def _apply(
         _hold(session, ctx, box, raw, sha, row, exc.reason, exc.detail)
         return
     match = match_reply(session, ctx.signer, message, box.address, ctx.rules, today_in(ctx))
-    verdict = triage(Inbound(message, box, ctx.rules, match))
+    replayed = (
+        match is not None
+        and session.exec(
+            select(Event.id).where(
+                Event.message_id == message.message_id, Event.actor == message.from_address
+            )
+        ).first()
+        is not None
+    )
+    verdict = triage(Inbound(message, box, ctx.rules, match, replayed))
     row.message_id = message.message_id
     ACTIONS[verdict.action](Step(session, ctx, box, message, raw, sha, row, verdict, match))
 
@@ -181,6 +191,11 @@ def _ignore(step: Step) -> None:
     step.record("ignored")
 
 
+def _bounce(step: Step) -> None:
+    row = handle_bounce(step.session, step.ctx, step.box, step.message, step.raw)
+    step.record("bounce", row.letter_id if row else None)
+
+
 ACTIONS: dict[Action, Callable[[Step], None]] = {
     Action.FILE: _file,
     Action.CORRECT: _correct,
@@ -189,6 +204,7 @@ ACTIONS: dict[Action, Callable[[Step], None]] = {
     Action.REJECT: _reject,
     Action.QUARANTINE: _quarantine,
     Action.IGNORE: _ignore,
+    Action.BOUNCE: _bounce,
 }
 
 

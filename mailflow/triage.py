@@ -24,6 +24,7 @@ class Action(StrEnum):
     REPLY = "reply"  # an official answers a disposition request
     STATUS = "status"  # an official asks where a letter is ("STATUS 001/SM/2026")
     REJECT = "reject"  # a reply that may not act (forged, expired, someone else's token)
+    BOUNCE = "bounce"  # a delivery failure of one of our emails
     QUARANTINE = "quarantine"  # hold for an admin; the raw message is kept
     IGNORE = "ignore"  # auto-replies, bounces, our own mail: recorded, never answered
 
@@ -48,6 +49,8 @@ class Inbound:
     rules: Rules
     # Which of our emails this answers, if any (see threads.match_reply).
     reply: ReplyMatch | None = None
+    # This Message-ID was already applied to the letter (the same reply delivered again).
+    replayed: bool = False
 
 
 Check = Callable[[Inbound], Verdict | None]
@@ -58,6 +61,32 @@ _AUTO_SUBJECT = re.compile(
     r"mail delivery failed|returned mail|failure notice|pesan tidak terkirim)\b",
     re.I,
 )
+
+
+_AUTO_BODY = re.compile(
+    r"^\W*(saya (sedang )?(di luar kantor|cuti|tidak berada di kantor)|sedang cuti|di luar kantor|"
+    r"i am (currently )?(out of (the )?office|away|on leave)|i'?m (currently )?(out of (the )?office|away)|"
+    r"this is an automatic reply|ini adalah balasan otomatis|balasan otomatis|automatic reply)",
+    re.I,
+)
+_BOUNCE_SUBJECT = re.compile(
+    r"^\s*(undeliverable|undelivered mail|delivery status notification \(failure\)|mail delivery failed|"
+    r"returned mail|failure notice|delivery failure|pesan tidak terkirim|tidak dapat dikirim)",
+    re.I,
+)
+
+
+def bounce(inbound: Inbound) -> Verdict | None:
+    """A delivery failure (RFC 3464 report, or the usual non-standard ones) is matched, not answered."""
+    m = inbound.message
+    ctype = (m.header("Content-Type") or "").lower()
+    standard = "multipart/report" in ctype and "delivery-status" in ctype
+    daemon = m.from_address.startswith(("mailer-daemon@", "postmaster@")) or not m.from_address
+    if standard or (daemon and _BOUNCE_SUBJECT.match(m.subject)):
+        return Verdict(
+            Action.BOUNCE, "bounce", "bounce", "RFC 3464 report" if standard else "non-standard bounce"
+        )
+    return None
 
 
 def auto_generated(inbound: Inbound) -> Verdict | None:
@@ -76,6 +105,7 @@ def auto_generated(inbound: Inbound) -> Verdict | None:
         ("null return path", return_path is not None and return_path.strip() in ("<>", "")),
         ("bounce", "multipart/report" in ctype),
         ("subject", bool(_AUTO_SUBJECT.match(m.subject))),
+        ("body", bool(_AUTO_BODY.match(m.body_text[:400].strip()))),
         ("mailer-daemon", m.from_address.startswith(("mailer-daemon@", "postmaster@"))),
     ]
     hits = [name for name, hit in signals if hit]
@@ -118,6 +148,12 @@ def our_thread(inbound: Inbound) -> Verdict | None:
             f"{sender} answered an email sent to {match.owners[0]}",
             **ids,
         )
+    if inbound.replayed:
+        return Verdict(Action.IGNORE, "our_thread", "replay", "this reply was already applied", **ids)
+    if inbound.mailbox.require_dkim and (
+        problem := dkim_problem(inbound.message, inbound.mailbox.authserv_id)
+    ):
+        return Verdict(Action.REJECT, "our_thread", "dkim", problem, **ids)
     if match.kind == "receipt":
         return Verdict(Action.CORRECT, "our_thread", **ids)
     return Verdict(Action.REPLY, "our_thread", **ids)
@@ -176,7 +212,32 @@ def direct_letter(inbound: Inbound) -> Verdict | None:
     )
 
 
+def dkim_problem(message: ParsedMessage, authserv_id: str) -> str | None:
+    """None when our own receiving server stamped dkim=pass for a domain aligned with From.
+
+    Authentication-Results headers from any other authserv-id are ignored: anyone can write one.
+    """
+    sender_domain = message.from_address.rpartition("@")[2]
+    ours = [
+        v
+        for k, v in message.headers
+        if k.lower() == "authentication-results" and v.split(";", 1)[0].strip().lower() == authserv_id.lower()
+    ]
+    if not authserv_id or not ours:
+        return f"no Authentication-Results from our server {authserv_id!r}"
+    for result in re.findall(r"dkim=pass\b[^;]*?header\.d=([\w.-]+)", ours[0], re.I):
+        domain = result.lower()
+        if (
+            sender_domain == domain
+            or sender_domain.endswith("." + domain)
+            or domain.endswith("." + sender_domain)
+        ):
+            return None
+    return f"no DKIM signature aligned with {sender_domain} passed at {authserv_id}"
+
+
 CHAIN: tuple[Check, ...] = (
+    bounce,
     auto_generated,
     own_mail,
     no_sender,

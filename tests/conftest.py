@@ -69,6 +69,7 @@ host = "127.0.0.1"
 port = {smtp}
 security = "none"
 from_address = "surat@{domain}"
+{smtp_extra}
 
 [[mailboxes]]
 name = "surat"
@@ -92,6 +93,7 @@ class Office:
     extra: str = ""
     box_extra: str = ""
     rules_dir: Path = PROJECT_ROOT / "rules"
+    smtp_extra: str = ""
 
     def __post_init__(self) -> None:
         self.write_config()
@@ -108,6 +110,7 @@ class Office:
                 imap=self.servers.dovecot.imap_port,
                 extra=self.extra,
                 box_extra=self.box_extra,
+                smtp_extra=self.smtp_extra,
             )
         )
         return path
