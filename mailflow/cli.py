@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -135,6 +136,36 @@ def letters_cmd(
             f"[{style}]{r['status']}[/{style}]{mark}",
         )
     console.print(table)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_obj
+def status(obj: _Obj, as_json: bool) -> None:
+    """Health: last good poll per mailbox, outbox backlog, quarantine; exit 1 when unhealthy."""
+    from mailflow.health import snapshot
+
+    health = snapshot(obj.app.engine, obj.settings)
+    if as_json:
+        data = dataclasses.asdict(health) | {"ok": health.ok}
+        click.echo(json.dumps(data, indent=2, default=str))
+    else:
+        table = Table(title="Mailflow status")
+        for column in ("Mailbox", "Last good poll (UTC)", "Failing since", "Last error"):
+            table.add_column(column)
+        for m in health.mailboxes:
+            table.add_row(
+                m.name,
+                f"{m.last_success_at:%Y-%m-%d %H:%M:%S}" if m.last_success_at else "never",
+                f"[red]{m.failing_since:%Y-%m-%d %H:%M}[/red]" if m.failing_since else "-",
+                m.last_error if m.failing_since else "-",
+            )
+        console.print(table)
+        console.print(
+            f"outbox: {health.outbox_pending} pending, {health.outbox_failed} failed; "
+            f"quarantine: {health.quarantine_held} held"
+        )
+    sys.exit(0 if health.ok else 1)
 
 
 @cli.group()

@@ -105,6 +105,8 @@ class Settings(_Strict):
     admin_email: str = ""
     max_message_bytes: int = Field(default=40_000_000, gt=0)
     log_format: Literal["kv", "json"] = "kv"
+    # The admin is emailed when a mailbox has failed for longer than this (seconds).
+    mailbox_alert_after: float = Field(default=1800, ge=0)
     # The key that signs reply tokens: one of these, else a random key kept in storage_dir/keys.
     token_secret: SecretStr | None = None
     token_secret_file: Path | None = None

@@ -109,6 +109,8 @@ class MailboxState(SQLModel, table=True):
     last_success_at: dt.datetime | None = None
     last_error: str | None = None
     last_error_at: dt.datetime | None = None
+    failing_since: dt.datetime | None = None
+    alerted: bool = False
 
 
 class InboundMessage(SQLModel, table=True):

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from mailflow.app import App
@@ -32,6 +33,9 @@ from mailflow.threads import ReplyMatch, match_reply
 from mailflow.triage import Action, Inbound, Verdict, auto_generated, triage
 
 log = logging.getLogger(__name__)
+
+# Failures of the edges (server, network, database): the poll stops and retries next run.
+_EDGE_ERRORS = (MailboxError, OSError, OperationalError)
 
 KEYWORD_DONE = "$MailflowProcessed"
 KEYWORD_HELD = "$MailflowQuarantined"
@@ -326,17 +330,20 @@ def poll_mailbox(app: App, box: MailboxSettings, stop: threading.Event | None = 
                     break
                 try:
                     row = process_one(app, box, mailbox.uidvalidity, fetched)
-                except (MailboxError, OSError):
-                    raise
-                except Exception as exc:
+                except _EDGE_ERRORS:
+                    raise  # not this message's fault: stop here, it is fetched again next run
+                except Exception as exc:  # the one per-message boundary: a bug must not stop the mailbox
                     log.exception("event=message_failed mailbox=%s uid=%s", box.name, fetched.uid)
                     row = _quarantine_failure(app, box, mailbox.uidvalidity, fetched, exc)
                 report.count(row.outcome)
                 _settle(app, mailbox, row)
-    except (MailboxError, OSError) as exc:
-        report.error = str(exc)
+    except _EDGE_ERRORS as exc:
+        report.error = f"database unavailable: {exc.orig}" if isinstance(exc, OperationalError) else str(exc)
         log.error("event=poll_failed mailbox=%s error=%s", box.name, report.error)
-    _record_health(app, box, report)
+    try:
+        _record_health(app, box, report)
+    except OperationalError as exc:
+        log.error("event=health_not_recorded mailbox=%s error=%s", box.name, exc.orig)
     return report
 
 
@@ -345,6 +352,7 @@ def _record_health(app: App, box: MailboxSettings, report: PollReport) -> None:
         state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
         if report.error:
             state.last_error, state.last_error_at = report.error[:500], utcnow()
+            state.failing_since = state.failing_since or state.last_error_at
         else:
-            state.last_success_at = utcnow()
+            state.last_success_at, state.failing_since, state.alerted = utcnow(), None, False
         session.add(state)

@@ -14,8 +14,10 @@ import signal
 import threading
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.exc import OperationalError
 
 from mailflow.app import App
+from mailflow.health import alert_failing_mailboxes, log_health, snapshot
 from mailflow.outbox import flush_outbox
 from mailflow.poll import PollReport, poll_mailbox
 
@@ -23,7 +25,10 @@ log = logging.getLogger(__name__)
 
 
 def poll_all(app: App, stop: threading.Event | None = None) -> list[PollReport]:
-    app.report_rules_problem()
+    try:
+        app.report_rules_problem()
+    except OperationalError as exc:
+        log.error("event=rules_report_failed error=database unavailable: %s", exc.orig)
     reports = []
     for box in app.settings.mailboxes:
         if stop is not None and stop.is_set():
@@ -37,11 +42,20 @@ def poll_all(app: App, stop: threading.Event | None = None) -> list[PollReport]:
             report.error or "-",
         )
         reports.append(report)
+    try:
+        alert_failing_mailboxes(app.engine, app.settings, app.rules.current.office_code)
+        log_health(snapshot(app.engine, app.settings))
+    except OperationalError as exc:
+        log.error("event=health_failed error=database unavailable: %s", exc.orig)
     return reports
 
 
 def flush(app: App) -> tuple[int, int]:
-    return asyncio.run(flush_outbox(app.engine, app.sender))
+    try:
+        return asyncio.run(flush_outbox(app.engine, app.sender))
+    except OperationalError as exc:
+        log.error("event=outbox_failed error=database unavailable: %s (retried next run)", exc.orig)
+        return (0, 0)
 
 
 def once(app: App) -> list[PollReport]:

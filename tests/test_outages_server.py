@@ -1,0 +1,97 @@
+"""Outages survived, logged and caught up: IMAP restarts and drops, database locks, a failing
+mailbox alerting the admin, and `mailflow status` telling the truth."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import threading
+import time
+
+from click.testing import CliRunner
+from sqlmodel import Session, select
+
+from mailflow.cli import cli
+from mailflow.mailbox import Mailbox
+from mailflow.models import Letter, MailboxState
+from tests.support.letters import MAILBOX, gmail_forward, pdf_letter
+
+
+def letters(office) -> list[int]:
+    with Session(office.app.engine) as session:
+        return [letter.seq for letter in session.exec(select(Letter).order_by(Letter.seq))]
+
+
+def status(office) -> tuple[int, dict]:
+    result = CliRunner().invoke(cli, ["--config", str(office.config_path), "status", "--json"])
+    return result.exit_code, json.loads(result.output)
+
+
+def test_imap_server_restarted_in_the_middle_of_a_poll(office, servers):
+    for n in range(6):
+        office.mail.send(gmail_forward(pdf=pdf_letter(number=f"{n}/R/2026")))
+
+    class RestartAfterTwo(Mailbox):
+        fetched = 0
+
+        def _fetch_batch(self, uids):
+            for item in super()._fetch_batch(uids):
+                RestartAfterTwo.fetched += 1
+                if RestartAfterTwo.fetched == 3:
+                    servers.dovecot.restart()  # the server goes away under the open connection
+                yield item
+
+    office.reconfigure(box_extra="fetch_batch = 2")
+    office.app.connect = RestartAfterTwo.connect
+    first = office.poll()
+    assert first.error is not None  # logged, not fatal
+    code, health = status(office)
+    assert code == 1 and health["mailboxes"][0]["failing_since"] is not None
+    office.app.connect = Mailbox.connect
+    office.poll()
+    assert letters(office) == [1, 2, 3, 4, 5, 6]
+    assert office.mail.count(MAILBOX) == 0
+    code, health = status(office)
+    assert code == 0 and health["mailboxes"][0]["failing_since"] is None
+
+
+def test_connection_dropped_during_fetch(office):
+    office.mail.send(gmail_forward(pdf=pdf_letter()))
+
+    class DropOnFetch(Mailbox):
+        def _fetch_batch(self, uids):
+            self.client._imap.sock.shutdown(socket.SHUT_RDWR)  # the connection dies in the middle of FETCH
+            yield from super()._fetch_batch(uids)
+
+    office.app.connect = DropOnFetch.connect
+    assert office.poll().error is not None
+    office.app.connect = Mailbox.connect
+    assert office.poll().outcomes == {"letter": 1}
+
+
+def test_database_locked_for_a_while(office):
+    office.poll()  # creates the schema
+    db = office.dir / "mailflow.db"
+    office.mail.send(gmail_forward(pdf=pdf_letter()))
+    blocker = sqlite3.connect(db, timeout=30, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock ...
+    threading.Timer(1.5, blocker.rollback).start()  # ... for 1.5 s
+    started = time.monotonic()
+    assert office.poll().outcomes == {"letter": 1}
+    assert time.monotonic() - started >= 1.0  # it waited instead of failing
+    blocker.close()
+
+
+def test_a_mailbox_failing_too_long_alerts_the_admin_once(office):
+    office.reconfigure(extra="mailbox_alert_after = 0")
+    broken = office.config_path.read_text().replace(f"port = {office.servers.dovecot.imap_port}", "port = 9")
+    office.config_path.write_text(broken)
+    office._app = None
+    assert office.poll().error is not None
+    office.poll()
+    with Session(office.app.engine) as session:
+        assert session.get(MailboxState, "surat").alerted
+    alert = office.mail.wait_for("admin@probolinggokab.example", lambda m: "gagal sejak" in str(m["Subject"]))
+    assert "Connection refused" in alert.get_body(("plain",)).get_content()
+    assert office.mail.count("admin@probolinggokab.example") == 1
