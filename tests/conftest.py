@@ -59,8 +59,8 @@ CONFIG = """\
 database_url = "sqlite:///{dir}/mailflow.db"
 storage_dir = "{dir}/storage"
 rules_dir = "{rules}"
-poll_interval = 1
-outbox_interval = 1
+poll_interval = {interval}
+outbox_interval = {interval}
 admin_email = "admin@{domain}"
 {extra}
 
@@ -94,6 +94,7 @@ class Office:
     box_extra: str = ""
     rules_dir: Path = PROJECT_ROOT / "rules"
     smtp_extra: str = ""
+    interval: float = 1
 
     def __post_init__(self) -> None:
         self.write_config()
@@ -111,6 +112,7 @@ class Office:
                 extra=self.extra,
                 box_extra=self.box_extra,
                 smtp_extra=self.smtp_extra,
+                interval=self.interval,
             )
         )
         return path
