@@ -104,6 +104,8 @@ class Settings(_Strict):
     agenda_template: str = "{seq:03d}/SM/{year}"
     admin_email: str = ""
     max_message_bytes: int = Field(default=40_000_000, gt=0)
+    # A single decoded attachment larger than this is not stored; the message is quarantined.
+    max_attachment_bytes: int = Field(default=30_000_000, gt=0)
     log_format: Literal["kv", "json"] = "kv"
     # The admin is emailed when a mailbox has failed for longer than this (seconds).
     mailbox_alert_after: float = Field(default=1800, ge=0)

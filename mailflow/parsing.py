@@ -14,7 +14,7 @@ import email.message
 import email.utils
 import hashlib
 import re
-from email.errors import HeaderParseError
+from email.errors import CharsetError, HeaderParseError
 from email.header import decode_header, make_header
 
 from mailflow.domain import Attachment, ParsedMessage
@@ -32,7 +32,7 @@ def decode_header_value(value: str | email.header.Header | None) -> str:
         return ""
     try:
         text = str(make_header(decode_header(str(value))))
-    except (HeaderParseError, LookupError, UnicodeError, ValueError):
+    except (HeaderParseError, CharsetError, LookupError, UnicodeError, ValueError):
         text = str(value)
     # Folded or injected line breaks never survive into a value we may reuse in our own headers.
     return _CONTROL.sub("", " ".join(text.replace("\r", "\n").split("\n"))).strip()
@@ -86,7 +86,7 @@ def _decode_text(part: email.message.Message) -> str:
 def _filename(part: email.message.Message) -> str:
     try:
         name = part.get_filename()
-    except (HeaderParseError, LookupError, UnicodeError, ValueError, TypeError):
+    except (HeaderParseError, CharsetError, LookupError, UnicodeError, ValueError, TypeError):
         name = None
     return decode_header_value(name) if name else ""
 
@@ -118,7 +118,8 @@ class _Walker:
         if level > MAX_DEPTH:
             raise MessageError("malformed", f"MIME nesting deeper than {MAX_DEPTH}")
         ctype = part.get_content_type()
-        disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
+        # str(): a header with raw 8-bit bytes comes back as a Header object, not a str.
+        disposition = str(part.get("Content-Disposition") or "").split(";")[0].strip().lower()
         if ctype == "message/rfc822":
             inner = part.get_payload()
             if isinstance(inner, list) and inner and self.depth < MAX_DEPTH:

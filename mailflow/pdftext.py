@@ -20,6 +20,18 @@ def pdf_text(payload: bytes) -> str:
         if reader.is_encrypted:
             return ""
         return "\n".join((page.extract_text() or "") for page in reader.pages[:MAX_PAGES])
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, RecursionError) as exc:
+    # pypdf raises NotImplementedError for filters it lacks and plain errors on damaged files.
+    except (
+        PdfReadError,
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        RecursionError,
+        NotImplementedError,
+        AttributeError,
+        IndexError,
+        ZeroDivisionError,
+    ) as exc:
         log.info("event=pdf_unreadable error=%s", type(exc).__name__)
         return ""

@@ -108,7 +108,7 @@ def _apply(
         ).first()
         is not None
     )
-    verdict = triage(Inbound(message, box, ctx.rules, match, replayed))
+    verdict = triage(Inbound(message, box, ctx.rules, match, replayed, ctx.settings.max_attachment_bytes))
     row.message_id = message.message_id
     ACTIONS[verdict.action](Step(session, ctx, box, message, raw, sha, row, verdict, match))
 

@@ -51,6 +51,7 @@ class Inbound:
     reply: ReplyMatch | None = None
     # This Message-ID was already applied to the letter (the same reply delivered again).
     replayed: bool = False
+    max_attachment_bytes: int = 30_000_000
 
 
 Check = Callable[[Inbound], Verdict | None]
@@ -170,6 +171,21 @@ def status_request(inbound: Inbound) -> Verdict | None:
     return None
 
 
+def oversize_attachment(inbound: Inbound) -> Verdict | None:
+    """A decoded attachment over the limit (a zip bomb, a video) is never stored."""
+    limit = inbound.max_attachment_bytes
+    big = [a for a in inbound.message.attachments if a.size > limit]
+    if big:
+        return Verdict(
+            Action.QUARANTINE,
+            "oversize_attachment",
+            "oversize",
+            f"attachment of {big[0].size} bytes over the limit of {limit}",
+            notify_sender=True,
+        )
+    return None
+
+
 def clerk_letter(inbound: Inbound) -> Verdict | None:
     """A listed clerk files whatever they send, scan or forward."""
     if inbound.rules.clerk(inbound.message.from_address) is None:
@@ -241,6 +257,7 @@ CHAIN: tuple[Check, ...] = (
     auto_generated,
     own_mail,
     no_sender,
+    oversize_attachment,
     our_thread,
     status_request,
     clerk_letter,
