@@ -19,7 +19,7 @@ from mailflow import outbox
 from mailflow.archive import Archive
 from mailflow.compose import Composer, build_message
 from mailflow.config import MailboxSettings, Settings
-from mailflow.db import create_schema, make_engine, transaction
+from mailflow.db import ensure_schema, make_engine, transaction
 from mailflow.errors import ConfigError, RulesError
 from mailflow.filing import Context
 from mailflow.mailbox import Mailbox
@@ -100,7 +100,7 @@ class App:
     @classmethod
     def build(cls, settings: Settings, **edges) -> App:
         engine = make_engine(settings.database_url)
-        create_schema(engine)
+        ensure_schema(engine)
         templates = settings.templates_dir
         override = templates if templates.resolve() != Composer.builtin().resolve() else None
         return cls(

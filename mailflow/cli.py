@@ -312,6 +312,25 @@ def rules_check(obj: _Obj, rules_dir: Path | None) -> None:
     )
 
 
+@cli.group("db")
+def db_group() -> None:
+    """The database schema."""
+
+
+@db_group.command("upgrade")
+@pass_obj
+def db_upgrade(obj: _Obj) -> None:
+    """Apply the schema migrations this Mailflow needs (back up the database first)."""
+    from mailflow.db import make_engine, upgrade
+
+    before, after = upgrade(make_engine(obj.settings.database_url))
+    click.echo(
+        f"database schema: {before or 'empty'} -> {after}"
+        if before != after
+        else f"database schema is current ({after})"
+    )
+
+
 @rules_group.command("test")
 @click.argument("message", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--mailbox", help="which configured mailbox it arrives in (default: the first)")

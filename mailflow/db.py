@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, create_engine
 
 from mailflow import models  # noqa: F401  (registers the tables)
+from mailflow.errors import SchemaError
 
 
 def make_engine(url: str) -> Engine:
@@ -39,8 +45,50 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _alembic(connection: Connection | None) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic(None)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
+    """Apply the migrations not yet applied, up to `target`; returns (before, after)."""
+    before = current_revision(engine)
+    with engine.begin() as connection:
+        command.upgrade(_alembic(connection), target)
+    return before, current_revision(engine)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """A new, empty database is created; an existing one must already be at the code's revision."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    if current is None and not inspect(engine).get_table_names():
+        upgrade(engine)
+        return
+    raise SchemaError(
+        f"the database schema is at revision {current or 'unversioned'}, this Mailflow needs {head}: "
+        "back up the database, then run `mailflow db upgrade`"
+    )
+
+
 def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """For tests and the demo: bring any database to the current schema."""
+    upgrade(engine)
 
 
 @contextmanager

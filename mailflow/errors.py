@@ -2,6 +2,7 @@
 
     MailflowError
     ├── ConfigError          config.toml unusable: names the file, the key and what is expected
+    ├── SchemaError          the database is at an older schema: `mailflow db upgrade` first
     ├── RulesError           rules/*.toml unusable: carries every problem with file and line
     ├── MailboxError         an IMAP server could not be reached or refused us (retried next run)
     ├── SendError            the SMTP server refused or failed a message (retried with backoff)
@@ -22,6 +23,10 @@ class MailflowError(Exception):
 
 class ConfigError(MailflowError):
     """The configuration file is missing, not TOML, or has unknown keys or bad values."""
+
+
+class SchemaError(MailflowError):
+    """The database was made by another version of Mailflow; upgrading it is an explicit step."""
 
 
 @dataclass(frozen=True)

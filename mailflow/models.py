@@ -72,7 +72,7 @@ class Event(SQLModel, table=True):
     instruction: str | None = None
     deadline: dt.date | None = None
     text: str = ""
-    message_id: str | None = None
+    message_id: str | None = Field(default=None, index=True)
 
 
 class Disposition(SQLModel, table=True):
@@ -111,6 +111,14 @@ class MailboxState(SQLModel, table=True):
     last_error_at: dt.datetime | None = None
     failing_since: dt.datetime | None = None
     alerted: bool = False
+
+
+class MailboxLease(SQLModel, table=True):
+    """Which worker polls a mailbox now; taken over when it expires (the worker died)."""
+
+    mailbox: str = Field(primary_key=True)
+    owner: str
+    expires_at: dt.datetime
 
 
 class InboundMessage(SQLModel, table=True):
@@ -164,3 +172,6 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: dt.datetime = Field(default_factory=utcnow)
     last_error: str | None = None
     sent_at: dt.datetime | None = None
+    # A worker's claim while it sends (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL).
+    claimed_by: str | None = None
+    claimed_until: dt.datetime | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from mailflow.config import PROJECT_ROOT, load_settings
 from mailflow.poll import PollReport
 from tests.support.dovecot import PASSWORD, Dovecot, free_port
 from tests.support.mail import Mail
+from tests.support.postgres import fresh_postgres_database
 from tests.support.relay import start_relay
 
 DOMAIN = "probolinggokab.example"
@@ -30,6 +32,15 @@ USERS = [
         "admin",
     )
 ] + ["umum@kemendagri.go.id", "sekretariat@jatimprov.example", "stranger@elsewhere.example"]
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A fresh, empty database: SQLite by default, PostgreSQL when MAILFLOW_TEST_DATABASE_URL is set."""
+    base = os.environ.get("MAILFLOW_TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{tmp_path}/test.db"
+    return fresh_postgres_database(base)
 
 
 @dataclass
@@ -56,7 +67,7 @@ def servers():
 
 
 CONFIG = """\
-database_url = "sqlite:///{dir}/mailflow.db"
+database_url = "{database_url}"
 storage_dir = "{dir}/storage"
 rules_dir = "{rules}"
 poll_interval = {interval}
@@ -95,6 +106,7 @@ class Office:
     rules_dir: Path = PROJECT_ROOT / "rules"
     smtp_extra: str = ""
     interval: float = 1
+    database_url: str = ""
 
     def __post_init__(self) -> None:
         self.write_config()
@@ -113,6 +125,7 @@ class Office:
                 box_extra=self.box_extra,
                 smtp_extra=self.smtp_extra,
                 interval=self.interval,
+                database_url=self.database_url or f"sqlite:///{self.dir}/mailflow.db",
             )
         )
         return path
@@ -142,8 +155,8 @@ class Office:
 
 
 @pytest.fixture
-def office(servers: Servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Office:
+def office(servers: Servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Office:
     servers.dovecot.wipe_mail()
     servers.relay.refuse = False
     monkeypatch.setenv("MAILFLOW_TEST_IMAP_PASSWORD", PASSWORD)
-    return Office(tmp_path, servers)
+    return Office(tmp_path, servers, database_url=database_url)

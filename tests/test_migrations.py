@@ -1,0 +1,35 @@
+"""Schema migrations: the models and the migrations agree, and an old schema is refused."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
+from sqlmodel import SQLModel
+
+from mailflow.cli import cli
+from mailflow.config import load_settings
+from mailflow.db import current_revision, head_revision, make_engine, upgrade
+
+
+def test_migrations_build_exactly_the_models(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        diff = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": False}), SQLModel.metadata
+        )
+    assert diff == []
+
+
+def test_an_older_schema_is_refused_until_upgraded(database_url, tmp_path):
+    engine = make_engine(database_url)
+    upgrade(engine, "0001")
+    config = tmp_path / "config.toml"
+    config.write_text(f'database_url = "{database_url}"\nstorage_dir = "{tmp_path}/storage"\n')
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["--config", str(config), "letters"])
+    assert refused.exit_code != 0 and "mailflow db upgrade" in str(refused.exception or refused.output)
+    done = runner.invoke(cli, ["--config", str(config), "db", "upgrade"])
+    assert done.exit_code == 0 and f"0001 -> {head_revision()}" in done.output
+    assert current_revision(engine) == head_revision()
+    assert runner.invoke(cli, ["--config", str(config), "letters", "--json"]).exit_code == 0
+    assert load_settings(config).database_url == database_url
