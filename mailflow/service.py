@@ -52,7 +52,9 @@ def poll_all(app: App, stop: threading.Event | None = None) -> list[PollReport]:
 
 def flush(app: App) -> tuple[int, int]:
     try:
-        return asyncio.run(flush_outbox(app.engine, app.sender))
+        rules = app.rules.current
+        people = {a for p in rules.people.values() for a in p.addresses} | {c.email for c in rules.clerks}
+        return asyncio.run(flush_outbox(app.engine, app.sender, exempt=frozenset(people)))
     except OperationalError as exc:
         log.error("event=outbox_failed error=database unavailable: %s (retried next run)", exc.orig)
         return (0, 0)
