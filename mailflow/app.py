@@ -22,6 +22,7 @@ from mailflow.config import MailboxSettings, Settings
 from mailflow.db import ensure_schema, make_engine, transaction
 from mailflow.errors import ConfigError, RulesError
 from mailflow.filing import Context
+from mailflow.leases import worker_id
 from mailflow.mailbox import Mailbox
 from mailflow.outbox import Sender
 from mailflow.rules import Rules, load_rules
@@ -96,6 +97,7 @@ class App:
     sender: Sender
     signer: Signer
     connect: Callable[[MailboxSettings], Mailbox] = field(default=Mailbox.connect)
+    worker: str = field(default_factory=worker_id)
 
     @classmethod
     def build(cls, settings: Settings, **edges) -> App:

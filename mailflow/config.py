@@ -60,6 +60,8 @@ class SmtpSettings(Credentials):
     from_address: str = ""
     from_name: str = "Mailflow"
     daily_cap_per_address: int = Field(default=40, ge=1)
+    # How long a worker's claim on outbox rows lasts; a dead worker's rows are sent after it.
+    claim_seconds: float = Field(default=120.0, gt=0)
 
 
 class MailboxSettings(Credentials):
@@ -100,6 +102,8 @@ class Settings(_Strict):
     templates_dir: Path = PROJECT_ROOT / "templates"
     timezone: str = "Asia/Jakarta"
     poll_interval: float = Field(default=60.0, gt=0)
+    # How long a worker's hold on a mailbox lasts without renewal (several workers share the load).
+    lease_seconds: float = Field(default=30.0, gt=0)
     outbox_interval: float = Field(default=15.0, gt=0)
     agenda_template: str = "{seq:03d}/SM/{year}"
     admin_email: str = ""

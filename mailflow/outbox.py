@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 
 import aiosmtplib
+from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -82,14 +83,28 @@ class Sender:
         )
 
 
-def _due(engine: Engine, limit: int) -> list[OutboxMessage]:
-    with Session(engine) as session:
+def _claim(engine: Engine, owner: str, limit: int, lapse: dt.timedelta) -> list[OutboxMessage]:
+    """Rows due now that no live worker holds; several workers never send the same row at once.
+
+    PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED. SQLite has one writer at a time anyway.
+    A claim lapses after `lapse`, so the rows of a worker that died are sent by another.
+    """
+    now = utcnow()
+    with transaction(engine) as session:
         rows = session.exec(
             select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= utcnow())
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+                or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+            )
             .order_by(OutboxMessage.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         ).all()
+        for row in rows:
+            row.claimed_by, row.claimed_until = owner, now + lapse
+            session.add(row)
         return list(rows)
 
 
@@ -99,6 +114,7 @@ def _record(engine: Engine, row_id: int, error: str | None) -> None:
         if row is None or row.status != "pending":
             return
         row.attempts += 1
+        row.claimed_by = row.claimed_until = None
         if error is None:
             row.status, row.sent_at, row.last_error = "sent", utcnow(), None
             if row.kind in LOGGED_KINDS and row.letter_id is not None:
@@ -139,17 +155,36 @@ def _over_cap(engine: Engine, row: OutboxMessage, cap: int, exempt: frozenset[st
             return False
         fresh = session.get(OutboxMessage, row.id)
         fresh.next_attempt_at = recent[0] + dt.timedelta(hours=24)
+        fresh.claimed_by = fresh.claimed_until = None
         fresh.last_error = f"daily cap of {cap} answers to {row.recipient} reached"
         session.add(fresh)
     log.warning("event=cap_reached to=%s cap=%d outbox=%s (postponed)", row.recipient, cap, row.id)
     return True
 
 
-async def flush_outbox(engine: Engine, sender: Sender, limit: int = 200,
-                       exempt: frozenset[str] = frozenset()) -> tuple[int, int]:
-    """Send what is due; returns (sent, failed) for this pass."""
+async def flush_outbox(
+    engine: Engine,
+    sender: Sender,
+    limit: int = 20,
+    exempt: frozenset[str] = frozenset(),
+    owner: str = "mailflow",
+) -> tuple[int, int]:
+    """Send what is due, `limit` rows per claim, until nothing is due; returns (sent, failed)."""
     sent = failed = 0
-    for row in _due(engine, limit):
+    lapse = dt.timedelta(seconds=sender.settings.claim_seconds)
+    while rows := _claim(engine, owner, limit, lapse):
+        done = await _send_rows(engine, sender, rows, exempt)
+        sent, failed = sent + done[0], failed + done[1]
+        if done[0] == 0:
+            break  # everything claimed failed or waits: try again next run
+    return sent, failed
+
+
+async def _send_rows(
+    engine: Engine, sender: Sender, rows: list[OutboxMessage], exempt: frozenset[str]
+) -> tuple[int, int]:
+    sent = failed = 0
+    for row in rows:
         if _over_cap(engine, row, sender.settings.daily_cap_per_address, exempt):
             continue
         try:

@@ -10,6 +10,7 @@ A crash anywhere repeats at most step 3 on the next run, which is harmless.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from mailflow import leases
 from mailflow.app import App
 from mailflow.bounces import handle_bounce
 from mailflow.config import MailboxSettings
@@ -47,6 +49,7 @@ class PollReport:
     seen: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    leased_elsewhere: bool = False  # another worker polls this mailbox now
 
     def count(self, outcome: str) -> None:
         self.seen += 1
@@ -320,13 +323,17 @@ def _unsettled(app: App, box: MailboxSettings, uidvalidity: int) -> list[Inbound
 def poll_mailbox(app: App, box: MailboxSettings, stop: threading.Event | None = None) -> PollReport:
     """One pass; a MailboxError (server gone, login refused) is recorded and returned, not raised."""
     report = PollReport(box.name)
+    lease = Lease(app, box.name)
+    if not lease.hold():
+        report.leased_elsewhere = True
+        return report
     try:
         with app.connect(box) as mailbox:
             for row in _unsettled(app, box, mailbox.uidvalidity):
                 _settle(app, mailbox, row)
             last_uid = _cursor(app, box, mailbox.uidvalidity)
             for fetched in mailbox.fetch(mailbox.uids_after(last_uid)):
-                if stop is not None and stop.is_set():
+                if (stop is not None and stop.is_set()) or not lease.hold():
                     break
                 try:
                     row = process_one(app, box, mailbox.uidvalidity, fetched)
@@ -342,9 +349,28 @@ def poll_mailbox(app: App, box: MailboxSettings, stop: threading.Event | None = 
         log.error("event=poll_failed mailbox=%s error=%s", box.name, report.error)
     try:
         _record_health(app, box, report)
+        lease.release()
     except OperationalError as exc:
         log.error("event=health_not_recorded mailbox=%s error=%s", box.name, exc.orig)
     return report
+
+
+class Lease:
+    """This worker's hold on one mailbox, renewed when half of it has run out."""
+
+    def __init__(self, app: App, mailbox: str) -> None:
+        self.app, self.mailbox = app, mailbox
+        self.until: dt.datetime | None = None
+
+    def hold(self) -> bool:
+        seconds = self.app.settings.lease_seconds
+        if self.until is not None and self.until - utcnow() > dt.timedelta(seconds=seconds / 2):
+            return True
+        self.until = leases.acquire(self.app.engine, self.mailbox, self.app.worker, seconds)
+        return self.until is not None
+
+    def release(self) -> None:
+        leases.release(self.app.engine, self.mailbox, self.app.worker)
 
 
 def _record_health(app: App, box: MailboxSettings, report: PollReport) -> None:

@@ -54,7 +54,7 @@ def flush(app: App) -> tuple[int, int]:
     try:
         rules = app.rules.current
         people = {a for p in rules.people.values() for a in p.addresses} | {c.email for c in rules.clerks}
-        return asyncio.run(flush_outbox(app.engine, app.sender, exempt=frozenset(people)))
+        return asyncio.run(flush_outbox(app.engine, app.sender, exempt=frozenset(people), owner=app.worker))
     except OperationalError as exc:
         log.error("event=outbox_failed error=database unavailable: %s (retried next run)", exc.orig)
         return (0, 0)

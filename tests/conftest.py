@@ -72,6 +72,7 @@ storage_dir = "{dir}/storage"
 rules_dir = "{rules}"
 poll_interval = {interval}
 outbox_interval = {interval}
+lease_seconds = 2
 admin_email = "admin@{domain}"
 {extra}
 
@@ -80,6 +81,7 @@ host = "127.0.0.1"
 port = {smtp}
 security = "none"
 from_address = "surat@{domain}"
+claim_seconds = 3
 {smtp_extra}
 
 [[mailboxes]]

@@ -117,6 +117,7 @@ def test_sigkill_in_the_middle_of_a_poll_loses_and_doubles_nothing(office):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     filed_before = len(letters_in(office))
+    time.sleep(2.1)  # the dead worker's lease on the mailbox runs out (lease_seconds = 2 here)
     office.poll()
     filed = letters_in(office)
     assert [letter.seq for letter in filed] == list(range(1, count + 1)), filed_before

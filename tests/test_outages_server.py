@@ -74,7 +74,7 @@ def test_database_locked_for_a_while(office):
     office.mail.send(gmail_forward(pdf=pdf_letter()))
     released = threading.Event()
     if office.app.engine.dialect.name == "sqlite":
-        blocker = sqlite3.connect(office.dir / "mailflow.db", timeout=30, check_same_thread=False)
+        blocker = sqlite3.connect(office.app.engine.url.database, timeout=30, check_same_thread=False)
         blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock ...
     else:
         blocker = office.app.engine.raw_connection()
