@@ -32,6 +32,7 @@ USERS = [
         "admin",
     )
 ] + ["umum@kemendagri.go.id", "sekretariat@jatimprov.example", "stranger@elsewhere.example"]
+USERS += [f"surat{n:02d}@{DOMAIN}" for n in range(1, 21)]  # the multi-worker test's mailboxes
 
 
 @pytest.fixture

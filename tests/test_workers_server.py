@@ -1,0 +1,89 @@
+"""Several `mailflow run` workers share one database: every mailbox is served by one worker at a
+time, a killed worker's mailboxes are taken over, and every letter is filed exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from sqlmodel import Session, func, select
+
+from mailflow.models import InboundMessage, Letter
+from tests.conftest import DOMAIN
+from tests.support.letters import gmail_forward, pdf_letter
+
+BOXES = [f"surat{n:02d}" for n in range(1, 21)]
+
+
+def boxes_config(imap_port: int) -> str:
+    return "".join(
+        f'\n[[mailboxes]]\nname = "{b}"\nhost = "127.0.0.1"\nport = {imap_port}\nsecurity = "none"\n'
+        f'username = "{b}@{DOMAIN}"\npassword_env = "MAILFLOW_TEST_IMAP_PASSWORD"\naddress = "{b}@{DOMAIN}"\n'
+        f'unit = "disdik"\nafter_processing = "keyword"\n'
+        for b in BOXES
+    )
+
+
+def start_worker(office) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mailflow", "--config", str(office.config_path), "run"],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def counts(office) -> tuple[int, dict[str, int]]:
+    with Session(office.app.engine) as session:
+        letters = session.exec(select(func.count()).select_from(Letter)).one()
+        per_box = dict(
+            session.exec(select(InboundMessage.mailbox, func.count()).group_by(InboundMessage.mailbox)).all()
+        )
+    return letters, per_box
+
+
+def send_round(office, round_no: int) -> None:
+    for box in BOXES:
+        letter = gmail_forward(
+            pdf=pdf_letter(number=f"{box}/{round_no}/2026"), original_subject=f"Surat {box} {round_no}"
+        )
+        office.mail.send(letter, to=f"{box}@{DOMAIN}")
+
+
+def test_three_workers_twenty_mailboxes_one_killed(office):
+    office.interval = 0.5
+    office.reconfigure()
+    office.config_path.write_text(
+        office.config_path.read_text() + boxes_config(office.servers.dovecot.imap_port)
+    )
+    office._app = None
+    office.app  # creates the schema before the workers race for it
+    workers = [start_worker(office) for _ in range(3)]
+    try:
+        send_round(office, 1)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and counts(office)[0] < len(BOXES) // 2:
+            time.sleep(0.2)
+        os.killpg(workers[0].pid, signal.SIGKILL)  # one worker dies in the middle of the work
+        send_round(office, 2)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and counts(office)[0] < 2 * len(BOXES):
+            time.sleep(0.3)
+    finally:
+        for worker in workers[1:]:
+            os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=30)
+    assert [w.returncode for w in workers[1:]] == [0, 0]  # SIGTERM: finish the message in hand, exit 0
+    letters, per_box = counts(office)
+    with Session(office.app.engine) as session:
+        numbers = session.exec(select(Letter.letter_number)).all()
+        serials = sorted(session.exec(select(Letter.seq)).all())
+    print(f"\nworkers: {letters} letters filed from {len(per_box)} mailboxes")
+    assert letters == 2 * len(BOXES) and len(set(numbers)) == letters  # each letter once
+    assert serials == list(range(1, letters + 1))  # gap-free under concurrency
+    assert all(per_box.get(box) == 2 for box in BOXES)  # every mailbox kept being served
