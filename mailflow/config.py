@@ -83,6 +83,9 @@ class MailboxSettings(Credentials):
     # Authentication-Results by our own receiving server (its authserv-id).
     require_dkim: bool = False
     authserv_id: str = ""
+    # IMAP IDLE push (polling stays as the fallback); renewed well inside RFC 2177's 29 minutes.
+    idle: bool = True
+    idle_renew_seconds: float = Field(default=540.0, gt=0, le=1740)
 
     @field_validator("address")
     @classmethod

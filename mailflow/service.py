@@ -12,19 +12,26 @@ import datetime as dt
 import logging
 import signal
 import threading
+from collections.abc import Callable
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import OperationalError
 
 from mailflow.app import App
+from mailflow.config import MailboxSettings
 from mailflow.health import alert_failing_mailboxes, log_health, snapshot
+from mailflow.idle import IdleWatcher
 from mailflow.outbox import flush_outbox
 from mailflow.poll import PollReport, poll_mailbox
 
 log = logging.getLogger(__name__)
 
 
-def poll_all(app: App, stop: threading.Event | None = None) -> list[PollReport]:
+def poll_all(
+    app: App,
+    stop: threading.Event | None = None,
+    poll_one: Callable[[MailboxSettings], PollReport | None] | None = None,
+) -> list[PollReport]:
     try:
         app.report_rules_problem()
     except OperationalError as exc:
@@ -33,7 +40,9 @@ def poll_all(app: App, stop: threading.Event | None = None) -> list[PollReport]:
     for box in app.settings.mailboxes:
         if stop is not None and stop.is_set():
             break
-        report = poll_mailbox(app, box, stop)
+        report = poll_one(box) if poll_one else poll_mailbox(app, box, stop)
+        if report is None:
+            break
         log.info(
             "event=poll_done mailbox=%s seen=%d outcomes=%s error=%s",
             box.name,
@@ -67,41 +76,87 @@ def once(app: App) -> list[PollReport]:
     return reports
 
 
+class Service:
+    """The scheduler (polls, outbox) and the IDLE watchers, startable in-process for tests."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.stop_event = threading.Event()
+        self.locks = {box.name: threading.Lock() for box in app.settings.mailboxes}
+        self.scheduler = BackgroundScheduler(timezone=app.settings.zone)
+        self.watchers: list[IdleWatcher] = []
+
+    def poll_box(self, box: MailboxSettings) -> PollReport | None:
+        """One mailbox, never twice at once in this process (IDLE and the scheduler share it)."""
+        if self.stop_event.is_set():
+            return None
+        with self.locks[box.name]:
+            return poll_mailbox(self.app, box, self.stop_event)
+
+    def poll_all(self) -> None:
+        poll_all(self.app, self.stop_event, self.poll_box)
+
+    def start(self) -> None:
+        app = self.app
+        defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+        self.scheduler.add_job(
+            self.poll_all,
+            "interval",
+            seconds=app.settings.poll_interval,
+            id="poll",
+            next_run_time=_now(app),
+            **defaults,
+        )
+        self.scheduler.add_job(
+            flush,
+            "interval",
+            args=[app],
+            seconds=app.settings.outbox_interval,
+            id="outbox",
+            next_run_time=_now(app),
+            **defaults,
+        )
+        self.scheduler.start()
+        for box in app.settings.mailboxes:
+            if box.idle:
+                watcher = IdleWatcher(app, box, self.stop_event, self._pushed)
+                watcher.start()
+                self.watchers.append(watcher)
+        log.info(
+            "event=started worker=%s mailboxes=%d idle=%d poll_interval=%s",
+            app.worker,
+            len(app.settings.mailboxes),
+            len(self.watchers),
+            app.settings.poll_interval,
+        )
+
+    def _pushed(self, box: MailboxSettings) -> None:
+        self.poll_box(box)
+        flush(self.app)  # the confirmation goes out now, not at the next outbox run
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.scheduler.shutdown(wait=True)
+        for watcher in self.watchers:
+            watcher.join(timeout=10)
+        log.info("event=stopped worker=%s", self.app.worker)
+
+
 def run(app: App) -> None:
-    stop = threading.Event()
-    scheduler = BlockingScheduler(timezone=app.settings.zone)
-    defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-    scheduler.add_job(
-        poll_all,
-        "interval",
-        args=[app, stop],
-        seconds=app.settings.poll_interval,
-        id="poll",
-        next_run_time=_now(app),
-        **defaults,
-    )
-    scheduler.add_job(
-        flush,
-        "interval",
-        args=[app],
-        seconds=app.settings.outbox_interval,
-        id="outbox",
-        next_run_time=_now(app),
-        **defaults,
-    )
+    """Until SIGTERM/SIGINT; then the message in hand is finished and the process exits."""
+    service = Service(app)
+    done = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:
         log.info("event=stopping signal=%s (finishing the message in hand)", signal.Signals(signum).name)
-        stop.set()
-        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+        service.stop_event.set()
+        done.set()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    log.info(
-        "event=started mailboxes=%d poll_interval=%s", len(app.settings.mailboxes), app.settings.poll_interval
-    )
-    scheduler.start()
-    log.info("event=stopped")
+    service.start()
+    done.wait()
+    service.stop()
 
 
 def _now(app: App) -> dt.datetime:

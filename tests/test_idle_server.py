@@ -1,0 +1,45 @@
+"""IMAP IDLE: with polling every minute, a reply is still handled within seconds; a dropped IDLE
+connection reconnects and catches up."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from mailflow.cli import cli
+from mailflow.service import Service
+from tests.support import clients
+from tests.support.letters import gmail_forward, pdf_letter
+
+KADIS, SEKRETARIS = "kadis@probolinggokab.example", "sekretaris@probolinggokab.example"
+
+
+@pytest.fixture
+def running(office):
+    office.interval = 60  # polls too rare to explain what follows: only IDLE can
+    office.reconfigure()
+    service = Service(office.app)
+    service.start()
+    assert all(w.connected.wait(10) for w in service.watchers)
+    yield service
+    service.stop()
+
+
+def test_a_reply_is_handled_within_seconds_by_idle(office, running):
+    time.sleep(1.5)  # the first scheduled poll is done; the next is a minute away
+    office.mail.send(gmail_forward(pdf=pdf_letter()))
+    request = office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]), timeout=15)
+    office.mail.send(clients.gmail_android_id(request, KADIS, "Sekretaris: pelajari"))
+    office.mail.wait_for(SEKRETARIS, lambda m: "Disposisi dari" in str(m["Subject"]), timeout=15)
+
+
+def test_idle_reconnects_after_the_server_drops_it(office, servers, running):
+    servers.dovecot.restart()  # every connection, the IDLE one included, is cut
+    time.sleep(0.5)
+    office.mail.send(gmail_forward(pdf=pdf_letter()))
+    office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]), timeout=30)
+    out = CliRunner().invoke(cli, ["--config", str(office.config_path), "letters", "--json"])
+    assert len(json.loads(out.output)) == 1
