@@ -1,8 +1,10 @@
-"""`mailflow run` and `mailflow poll --once`: the polls and the outbox on their intervals.
+"""`mailflow run` and `mailflow poll --once`: the polls, the outbox and the IDLE watchers.
 
 APScheduler runs each job with max_instances=1 (a busy run is never started twice) and
-coalesce=True (missed runs collapse into one, none is skipped for good). SIGTERM/SIGINT sets a
-stop flag that the poll checks between messages, so the message in hand is finished first.
+coalesce=True (missed runs collapse into one, none is skipped for good). IDLE watchers poll a
+mailbox the moment it has news; a per-mailbox lock keeps them and the scheduler from polling it
+twice at once. SIGTERM/SIGINT sets a stop flag that the poll checks between messages, so the
+message in hand is finished first.
 """
 
 from __future__ import annotations
