@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import Message
 
 from sqlmodel import Session, col, select
 
@@ -62,7 +62,7 @@ def official_mail(
     answering: ParsedMessage | None = None,
     files: tuple[Attachment, ...] = (),
     **context: object,
-) -> EmailMessage:
+) -> Message:
     """An email to the holder of `node`, answerable: its Reply-To carries their signed token."""
     today = today_in(ctx)
     token = ctx.signer.make(node.id, node.holder, today + dt.timedelta(days=ctx.settings.token_days))

@@ -8,7 +8,7 @@ agenda number without its letter.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from enum import Enum
 
 from sqlmodel import Session, select
@@ -109,7 +109,7 @@ def _mail(
     reply_to: ParsedMessage | None,
     attach: tuple[bytes, ...] = (),
     **context,
-) -> EmailMessage:
+) -> Message:
     rendered = ctx.composer.render(template, "id", office=ctx.rules.office_name, **context)
     return build_message(
         rendered,

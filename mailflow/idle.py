@@ -75,6 +75,8 @@ class IdleWatcher(threading.Thread):
                 if any(isinstance(r, tuple) and r[:1] == (b"BYE",) for r in responses):
                     raise MailboxError(f"{self.box.name}: the server said BYE during IDLE")
                 news = has_news(responses)
-            client.idle_done()
-            if news:
+            news = has_news(client.idle_done()[1]) or news
+            while news and not self.stop.is_set():
                 self.poll(self.box)
+                # What arrived while we polled is told on this connection's next command.
+                news = has_news(client.noop()[1])

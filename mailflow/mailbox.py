@@ -149,24 +149,26 @@ class Mailbox:
                     raise
         self._folders_made.add(folder)
 
-    def settle(self, uid: int, folder: str, keyword: str) -> None:
-        """After commit: move the message to `folder`, or tag it with `keyword`."""
+    def settle(self, uids: list[int], folder: str, keyword: str) -> None:
+        """After commit: move the messages to `folder`, or tag them with `keyword`."""
         try:
             if self.settings.after_processing == "keyword":
-                self.client.add_flags([uid], [keyword.encode()], silent=True)
+                self.client.add_flags(uids, [keyword.encode()], silent=True)
                 return
             self._ensure_folder(folder)
             if self.client.has_capability("MOVE"):
-                self.client.move([uid], folder)
+                self.client.move(uids, folder)
             else:
-                self.client.copy([uid], folder)
-                self.client.add_flags([uid], [b"\\Deleted"], silent=True)
+                self.client.copy(uids, folder)
+                self.client.add_flags(uids, [b"\\Deleted"], silent=True)
                 if self.client.has_capability("UIDPLUS"):
-                    self.client.uid_expunge([uid])
+                    self.client.uid_expunge(uids)
                 else:
-                    self.client.add_flags([uid], [keyword.encode()], silent=True)
+                    self.client.add_flags(uids, [keyword.encode()], silent=True)
         except _NETWORK_ERRORS as exc:
-            raise MailboxError(f"{self.settings.name}: cannot move UID {uid}: {_describe(exc)}") from exc
+            raise MailboxError(
+                f"{self.settings.name}: cannot move UIDs {uids[:5]}: {_describe(exc)}"
+            ) from exc
 
 
 def _no_delay(client: IMAPClient) -> None:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
+from email.message import Message
 
 import aiosmtplib
 from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from mailflow.compose import message_bytes
 from mailflow.config import SmtpSettings
 from mailflow.db import transaction
 from mailflow.mailbox import tls_context
@@ -36,7 +36,7 @@ LOGGED_KINDS = {"receipt": "receipt_sent"}
 
 def enqueue(
     session: Session,
-    msg: EmailMessage,
+    msg: Message,
     kind: str,
     letter_id: int | None = None,
     disposition_id: int | None = None,
@@ -47,7 +47,7 @@ def enqueue(
         kind=kind,
         recipient=str(msg["To"]),
         subject=str(msg["Subject"]),
-        raw=msg.as_bytes(policy=SMTP_POLICY),
+        raw=message_bytes(msg),
         letter_id=letter_id,
         disposition_id=disposition_id,
     )

@@ -280,15 +280,23 @@ def _quarantine_failure(
     return row
 
 
-def _settle(app: App, mailbox: Mailbox, row: InboundMessage) -> None:
-    held = row.outcome == "quarantined" or row.destination == mailbox.settings.quarantine_folder
-    mailbox.settle(
-        row.uid, row.destination or mailbox.settings.processed_folder, KEYWORD_HELD if held else KEYWORD_DONE
-    )
+def _settle(app: App, mailbox: Mailbox, rows: list[InboundMessage]) -> None:
+    """After their commit: move (or tag) committed messages, one command per folder, then mark them."""
+    by_target: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        held = row.outcome == "quarantined" or row.destination == mailbox.settings.quarantine_folder
+        target = (
+            row.destination or mailbox.settings.processed_folder,
+            KEYWORD_HELD if held else KEYWORD_DONE,
+        )
+        by_target.setdefault(target, []).append(row.uid)
+    for (folder, keyword), uids in by_target.items():
+        mailbox.settle(uids, folder, keyword)
     with transaction(app.engine) as session:
-        fresh = session.get(InboundMessage, row.id)
-        fresh.settled = True
-        session.add(fresh)
+        for row in rows:
+            fresh = session.get(InboundMessage, row.id)
+            fresh.settled = True
+            session.add(fresh)
 
 
 def _cursor(app: App, box: MailboxSettings, uidvalidity: int) -> int:
@@ -329,21 +337,29 @@ def poll_mailbox(app: App, box: MailboxSettings, stop: threading.Event | None = 
         return report
     try:
         with app.connect(box) as mailbox:
-            for row in _unsettled(app, box, mailbox.uidvalidity):
-                _settle(app, mailbox, row)
+            if leftovers := _unsettled(app, box, mailbox.uidvalidity):
+                _settle(app, mailbox, leftovers)
             last_uid = _cursor(app, box, mailbox.uidvalidity)
-            for fetched in mailbox.fetch(mailbox.uids_after(last_uid)):
-                if (stop is not None and stop.is_set()) or not lease.hold():
-                    break
-                try:
-                    row = process_one(app, box, mailbox.uidvalidity, fetched)
-                except _EDGE_ERRORS:
-                    raise  # not this message's fault: stop here, it is fetched again next run
-                except Exception as exc:  # the one per-message boundary: a bug must not stop the mailbox
-                    log.exception("event=message_failed mailbox=%s uid=%s", box.name, fetched.uid)
-                    row = _quarantine_failure(app, box, mailbox.uidvalidity, fetched, exc)
-                report.count(row.outcome)
-                _settle(app, mailbox, row)
+            done: list[InboundMessage] = []
+            try:
+                for fetched in mailbox.fetch(mailbox.uids_after(last_uid)):
+                    if (stop is not None and stop.is_set()) or not lease.hold():
+                        break
+                    try:
+                        row = process_one(app, box, mailbox.uidvalidity, fetched)
+                    except _EDGE_ERRORS:
+                        raise  # not this message's fault: stop here, it is fetched again next run
+                    except Exception as exc:  # the one per-message boundary: a bug must not stop the mailbox
+                        log.exception("event=message_failed mailbox=%s uid=%s", box.name, fetched.uid)
+                        row = _quarantine_failure(app, box, mailbox.uidvalidity, fetched, exc)
+                    report.count(row.outcome)
+                    done.append(row)
+                    if len(done) >= box.fetch_batch:
+                        _settle(app, mailbox, done)
+                        done = []
+            finally:
+                if done:
+                    _settle(app, mailbox, done)
     except _EDGE_ERRORS as exc:
         report.error = f"database unavailable: {exc.orig}" if isinstance(exc, OperationalError) else str(exc)
         log.error("event=poll_failed mailbox=%s error=%s", box.name, report.error)

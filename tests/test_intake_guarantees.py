@@ -76,7 +76,7 @@ def test_uidvalidity_change_resyncs_without_refiling(office):
 
 def test_nothing_moves_before_commit_and_an_interrupted_move_is_finished_next_run(office):
     class CrashBeforeMove(Mailbox):
-        def settle(self, uid, folder, keyword):
+        def settle(self, uids, folder, keyword):
             raise ConnectionResetError("connection dropped before MOVE")
 
     office.mail.send(gmail_forward(pdf=pdf_letter()))
