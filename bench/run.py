@@ -382,7 +382,12 @@ def main() -> int:
             max(len(str(getattr(r, f))) for r in [*rows, Row(*header)]) for f in Row.__dataclass_fields__
         ]
         for r in [Row(*header), *rows]:
-            print("  ".join(str(getattr(r, f)).ljust(w) for f, w in zip(Row.__dataclass_fields__, widths, strict=False)))
+            print(
+                "  ".join(
+                    str(getattr(r, f)).ljust(w)
+                    for f, w in zip(Row.__dataclass_fields__, widths, strict=False)
+                )
+            )
     return 0
 
 

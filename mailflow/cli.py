@@ -312,6 +312,38 @@ def rules_check(obj: _Obj, rules_dir: Path | None) -> None:
     )
 
 
+@cli.command("export")
+@click.option("--year", type=int, required=True)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default="xlsx")
+@click.option("--unit", help="only letters disposed within this unit (rules/organisation.toml)")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@pass_obj
+def export_cmd(obj: _Obj, year: int, fmt: str, unit: str | None, output: Path) -> None:
+    """The agenda book (buku agenda) of a year."""
+    from mailflow.records import agenda_rows, write_agenda
+
+    rows = agenda_rows(obj.app.engine, year, obj.settings.zone, unit, obj.app.rules.get())
+    write_agenda(rows, fmt, output, f"Buku agenda {year}")
+    click.echo(f"{output}: {len(rows)} letters of {year}")
+
+
+@cli.command("sheet")
+@click.argument("agenda")
+@click.option("--paper", type=click.Choice(["a4", "half-folio"]), default="a4")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@pass_obj
+def sheet_cmd(obj: _Obj, agenda: str, paper: str, output: Path) -> None:
+    """The disposition sheet (lembar disposisi) of one letter, as a PDF."""
+    from mailflow.records import sheet_pdf
+
+    with Session(obj.app.engine) as session:
+        found = find_letter(session, agenda)
+    if found is None:
+        raise click.ClickException(f"no letter with agenda number {agenda}")
+    output.write_bytes(sheet_pdf(obj.app.engine, found, obj.app.rules.get(), obj.settings.zone, paper))
+    click.echo(f"{output}: lembar disposisi {found.agenda_number}")
+
+
 @cli.group("db")
 def db_group() -> None:
     """The database schema."""

@@ -1,0 +1,208 @@
+"""The records an office must keep, made from the registry: the agenda book (buku agenda) as
+XLSX, CSV or JSON, and the disposition sheet (lembar disposisi) as a PDF."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+from jinja2 import Environment
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from mailflow.compose import LetterView, date_id
+from mailflow.domain import FIELD_NAMES
+from mailflow.models import Disposition, Event, Letter
+from mailflow.rules import Rules
+
+COLUMNS = (
+    ("agenda_number", "Nomor agenda", 14), ("received_at", "Tanggal terima", 14), ("sender", "Asal surat", 34),
+    ("letter_number", "Nomor surat", 24), ("letter_date", "Tanggal surat", 14), ("subject", "Perihal", 44),
+    ("attachment_count", "Lampiran", 9), ("urgency", "Sifat (kecepatan)", 14), ("security", "Sifat (keamanan)", 14),
+    ("classification", "Klasifikasi", 12), ("holder", "Pemegang sekarang", 30), ("status", "Status", 12),
+    ("done_at", "Tanggal selesai", 14), ("note", "Catatan", 30),
+)  # fmt: skip
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+PAPER = {"a4": "A4", "half-folio": (165.0, 215.0)}  # half folio (F4 215 x 330 mm, halved)
+
+
+def agenda_rows(
+    engine: Engine, year: int, zone, unit: str | None = None, rules: Rules | None = None
+) -> list[dict]:
+    """One row per letter of the year, in agenda order, with its current holder and status."""
+    with Session(engine) as session:
+        letters = session.exec(select(Letter).where(Letter.year == year).order_by(col(Letter.seq))).all()
+        rows = []
+        for letter in letters:
+            nodes = session.exec(select(Disposition).where(Disposition.letter_id == letter.id)).all()
+            if (
+                unit
+                and rules
+                and not any(
+                    rules.positions.get(n.position_id) and rules.positions[n.position_id].unit == unit
+                    for n in nodes
+                )
+            ):
+                continue
+            open_nodes = [n for n in nodes if n.state in ("pending", "acknowledged", "in_progress")]
+            done = session.exec(
+                select(Event.at)
+                .where(Event.letter_id == letter.id, col(Event.action).in_(("completed", "archived")))
+                .order_by(col(Event.at).desc())
+            ).first()
+            row = {name: getattr(letter, name) for name in FIELD_NAMES}
+            row |= {
+                "agenda_number": letter.agenda_number,
+                "received_at": letter.received_at.astimezone(zone).date(),
+                "holder": ", ".join(f"{n.holder_title} ({n.holder_name})" for n in open_nodes),
+                "status": letter.status,
+                "done_at": done.astimezone(zone).date()
+                if done and letter.status in ("done", "archived")
+                else None,
+            }
+            rows.append(row)
+        return rows
+
+
+def write_agenda(rows: list[dict], fmt: str, path: Path, title: str) -> None:
+    if fmt == "json":
+        path.write_text(json.dumps(rows, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow([label for _, label, _ in COLUMNS])
+        for row in rows:
+            writer.writerow(["" if row[key] is None else row[key] for key, _, _ in COLUMNS])
+        path.write_text(buf.getvalue(), encoding="utf-8-sig")  # the BOM makes Excel read UTF-8
+    else:
+        book = Workbook()
+        sheet = book.active
+        sheet.title = title[:31]
+        sheet.append([label for _, label, _ in COLUMNS])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in rows:
+            sheet.append([row[key] for key, _, _ in COLUMNS])
+        for index, (key, _, width) in enumerate(COLUMNS, start=1):
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = width
+            if key in ("received_at", "letter_date", "done_at"):
+                for cell in sheet[letter][1:]:
+                    cell.number_format = "DD/MM/YYYY"
+        sheet.freeze_panes = "A2"
+        book.save(path)
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    to: str
+    by: str
+    instruction: str
+    date: str
+    deadline: str
+    state: str
+
+
+SHEET_TEMPLATE = """
+<h2 align="center">{{ letterhead[0] if letterhead else office }}</h2>
+{% for line in letterhead[1:] %}<p align="center">{{ line }}</p>{% endfor %}
+<hr>
+<h1 align="center">LEMBAR DISPOSISI</h1>
+<table border="1" width="100%">
+<tr><td width="35%">Surat dari</td><td width="65%">{{ letter.display("sender") }}</td></tr>
+<tr><td>Nomor surat</td><td>{{ letter.display("letter_number") }}</td></tr>
+<tr><td>Tanggal surat</td><td>{{ letter.display("letter_date") }}</td></tr>
+<tr><td>Diterima tanggal</td><td>{{ received }}</td></tr>
+<tr><td>Nomor agenda</td><td>{{ letter.agenda_number }}</td></tr>
+<tr><td>Sifat</td><td>{{ sifat }}</td></tr>
+<tr><td>Hal / Perihal</td><td>{{ letter.display("subject") }}</td></tr>
+</table>
+<h3>Diteruskan kepada / Dengan hormat harap</h3>
+<table border="1" width="100%">
+<thead><tr><th width="24%">Kepada</th><th width="22%">Dari</th><th width="26%">Instruksi</th><th width="10%">Tanggal</th><th width="10%">Batas</th><th width="8%">Status</th></tr></thead>
+{% for line in lines %}<tr><td>{{ line.to }}</td><td>{{ line.by }}</td><td>{{ line.instruction }}</td><td>{{ line.date }}</td><td>{{ line.deadline }}</td><td>{{ line.state }}</td></tr>
+{% endfor %}</table>
+<h3>Catatan</h3>
+<p>{{ notes or "-" }}</p>
+<p align="right">Paraf dan tanggal: ............................</p>
+"""
+
+
+def sheet_pdf(engine: Engine, letter: Letter, rules: Rules, zone, paper: str = "a4") -> bytes:
+    """The lembar disposisi of domain reference §2.1, filled from the log (Plt./Plh. shown)."""
+    with Session(engine) as session:
+        nodes = session.exec(
+            select(Disposition).where(Disposition.letter_id == letter.id).order_by(col(Disposition.id))
+        ).all()
+        titles = {n.holder: f"{n.holder_title} ({n.holder_name})" for n in nodes}
+        notes = session.exec(
+            select(Event.text).where(Event.letter_id == letter.id, Event.action == "noted")
+        ).all()
+    state_text = {
+        "pending": "belum",
+        "acknowledged": "siap",
+        "in_progress": "proses",
+        "disposed": "diteruskan",
+        "completed": "selesai",
+        "archived": "arsip",
+        "cancelled": "batal",
+    }
+    lines = [
+        SheetLine(
+            f"{n.holder_title} ({n.holder_name})",
+            titles.get(n.disposer, "Mailflow"),
+            n.instruction or "-",
+            n.created_at.astimezone(zone).strftime("%d/%m/%y"),
+            n.deadline.strftime("%d/%m/%y") if n.deadline else "-",
+            state_text.get(n.state, n.state),
+        )
+        for n in nodes
+    ]
+    view = LetterView(
+        letter.agenda_number,
+        letter.subject_tag,
+        letter.received_at,
+        {name: getattr(letter, name) for name in FIELD_NAMES},
+    )
+    sifat = ", ".join(v for v in (letter.urgency, letter.security) if v) or "-"
+    html = (
+        Environment(autoescape=True)
+        .from_string(SHEET_TEMPLATE)
+        .render(
+            letter=view,
+            lines=lines,
+            notes="; ".join(notes),
+            sifat=sifat.title(),
+            office=rules.office_name,
+            letterhead=list(rules.letterhead),
+            received=date_id(letter.received_at.astimezone(zone).date()),
+        )
+    )
+    pdf = FPDF(format=PAPER.get(paper, "A4"))
+    pdf.set_margins(12, 10, 12)
+    pdf.add_page()
+    if DEJAVU.exists():
+        pdf.add_font("DejaVu", fname=str(DEJAVU))
+        pdf.add_font("DejaVu", style="B", fname=str(DEJAVU.with_name("DejaVuSans-Bold.ttf")))
+        pdf.set_font("DejaVu", size=9)
+    else:  # the core fonts know Latin-1 only
+        html = html.encode("latin-1", "replace").decode("latin-1")
+        pdf.set_font("Helvetica", size=9)
+    black = {
+        tag: FontFace(color=(0, 0, 0), size_pt=size, emphasis="BOLD")
+        for tag, size in (("h1", 15), ("h2", 12), ("h3", 10))
+    }
+    pdf.write_html(html, font_family=pdf.font_family, tag_styles=black)
+    pdf.set_y(-40)
+    pdf.cell(0, 5, f"Dicetak {dt.date.today():%d/%m/%Y} oleh Mailflow", align="R")
+    return bytes(pdf.output())

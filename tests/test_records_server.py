@@ -1,0 +1,79 @@
+"""The records an office keeps: the agenda book export and the disposition sheet PDF."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from mailflow.cli import cli
+from tests.support import clients
+from tests.support.letters import gmail_forward, pdf_letter
+
+KADIS, SEKRETARIS = "kadis@probolinggokab.example", "sekretaris@probolinggokab.example"
+
+
+def run(office, *args):
+    result = CliRunner().invoke(cli, ["--config", str(office.config_path), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def disposed_letter(office):
+    office.mail.send(gmail_forward(pdf=pdf_letter()))
+    office.mail.send(gmail_forward(pdf=pdf_letter(number="999/2/2026"), original_subject="Undangan Rapat"))
+    office.poll()
+    request = office.mail.wait_for(KADIS, lambda m: "Pembentukan" in str(m["Subject"]))
+    office.mail.send(
+        clients.gmail_android_id(request, KADIS, "Sekretaris: Pelajari dan Sosialisasikan batas 3 hari")
+    )
+    office.poll()
+    instruction = office.mail.wait_for(SEKRETARIS, lambda m: "Disposisi dari" in str(m["Subject"]))
+    office.mail.send(clients.iphone_id(instruction, SEKRETARIS, "Siap!"))
+    office.poll()
+
+
+def test_agenda_book_exports(office, tmp_path):
+    disposed_letter(office)
+    year = dt.date.today().year
+    run(office, "export", "--year", str(year), "--format", "xlsx", "-o", str(tmp_path / "agenda.xlsx"))
+    sheet = load_workbook(tmp_path / "agenda.xlsx").active
+    rows = list(sheet.values)
+    assert rows[0][:3] == ("Nomor agenda", "Tanggal terima", "Asal surat")
+    assert [r[0] for r in rows[1:]] == [f"001/SM/{year}", f"002/SM/{year}"]
+    assert isinstance(rows[1][1], dt.datetime) and rows[1][4] == dt.datetime(2017, 10, 2)  # dates as dates
+    assert "Sekretaris Dinas Pendidikan (Agus Wibowo)" in rows[1][10]
+    assert sheet.freeze_panes == "A2" and sheet.column_dimensions["F"].width >= 40
+    run(office, "export", "--year", str(year), "--format", "csv", "-o", str(tmp_path / "agenda.csv"))
+    table = list(csv.reader(io.StringIO((tmp_path / "agenda.csv").read_text(encoding="utf-8-sig"))))
+    assert len(table) == 3 and table[2][5] == "Undangan Rapat"
+    run(office, "export", "--year", str(year), "--format", "json", "-o", str(tmp_path / "agenda.json"))
+    assert [r["status"] for r in json.loads((tmp_path / "agenda.json").read_text())] == [
+        "in_progress",
+        "awaiting",
+    ]
+
+
+def test_disposition_sheet_pdf(office, tmp_path):
+    disposed_letter(office)
+    pdf = tmp_path / "sheet.pdf"
+    run(office, "sheet", "1", "-o", str(pdf))
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(pdf).pages).split())
+    for expected in (
+        "LEMBAR DISPOSISI",
+        "PEMERINTAH KABUPATEN PROBOLINGGO",
+        "061/5432/OTDA",
+        "001/SM/",
+        "Sekretaris Dinas Pendidikan (Agus Wibowo)",
+        "Pelajari dan Sosialisasikan",
+        "siap",
+    ):
+        assert expected in text, expected
+    run(office, "sheet", "1", "--paper", "half-folio", "-o", str(tmp_path / "half.pdf"))
+    width, height = PdfReader(tmp_path / "half.pdf").pages[0].mediabox.upper_right
+    assert round(float(width) / 72 * 25.4) == 165
