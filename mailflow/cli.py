@@ -15,6 +15,7 @@ from rich.tree import Tree
 from sqlmodel import Session
 
 from mailflow.app import App
+from mailflow.compose import BUILTIN_TEMPLATES
 from mailflow.config import Settings, load_settings
 from mailflow.db import transaction
 from mailflow.errors import MailflowError, MessageError, RulesError
@@ -340,7 +341,10 @@ def sheet_cmd(obj: _Obj, agenda: str, paper: str, output: Path) -> None:
         found = find_letter(session, agenda)
     if found is None:
         raise click.ClickException(f"no letter with agenda number {agenda}")
-    output.write_bytes(sheet_pdf(obj.app.engine, found, obj.app.rules.get(), obj.settings.zone, paper))
+    templates = tuple(dict.fromkeys((obj.settings.templates_dir, BUILTIN_TEMPLATES)))
+    output.write_bytes(
+        sheet_pdf(obj.app.engine, found, obj.app.rules.get(), obj.settings.zone, paper, templates)
+    )
     click.echo(f"{output}: lembar disposisi {found.agenda_number}")
 
 

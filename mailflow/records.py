@@ -19,18 +19,27 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from mailflow.compose import LetterView, date_id
+from mailflow.compose import BUILTIN_TEMPLATES, LetterView, date_id
 from mailflow.domain import FIELD_NAMES
 from mailflow.models import Disposition, Event, Letter
 from mailflow.rules import Rules
 
 COLUMNS = (
-    ("agenda_number", "Nomor agenda", 14), ("received_at", "Tanggal terima", 14), ("sender", "Asal surat", 34),
-    ("letter_number", "Nomor surat", 24), ("letter_date", "Tanggal surat", 14), ("subject", "Perihal", 44),
-    ("attachment_count", "Lampiran", 9), ("urgency", "Sifat (kecepatan)", 14), ("security", "Sifat (keamanan)", 14),
-    ("classification", "Klasifikasi", 12), ("holder", "Pemegang sekarang", 30), ("status", "Status", 12),
-    ("done_at", "Tanggal selesai", 14), ("note", "Catatan", 30),
-)  # fmt: skip
+    ("agenda_number", "Nomor agenda", 14),
+    ("received_at", "Tanggal terima", 14),
+    ("sender", "Asal surat", 34),
+    ("letter_number", "Nomor surat", 24),
+    ("letter_date", "Tanggal surat", 14),
+    ("subject", "Perihal", 44),
+    ("attachment_count", "Lampiran", 9),
+    ("urgency", "Sifat (kecepatan)", 14),
+    ("security", "Sifat (keamanan)", 14),
+    ("classification", "Klasifikasi", 12),
+    ("holder", "Pemegang sekarang", 30),
+    ("status", "Status", 12),
+    ("done_at", "Tanggal selesai", 14),
+    ("note", "Catatan", 30),
+)
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 PAPER = {"a4": "A4", "half-folio": (165.0, 215.0)}  # half folio (F4 215 x 330 mm, halved)
 
@@ -113,32 +122,14 @@ class SheetLine:
     state: str
 
 
-SHEET_TEMPLATE = """
-<h2 align="center">{{ letterhead[0] if letterhead else office }}</h2>
-{% for line in letterhead[1:] %}<p align="center">{{ line }}</p>{% endfor %}
-<hr>
-<h1 align="center">LEMBAR DISPOSISI</h1>
-<table border="1" width="100%">
-<tr><td width="35%">Surat dari</td><td width="65%">{{ letter.display("sender") }}</td></tr>
-<tr><td>Nomor surat</td><td>{{ letter.display("letter_number") }}</td></tr>
-<tr><td>Tanggal surat</td><td>{{ letter.display("letter_date") }}</td></tr>
-<tr><td>Diterima tanggal</td><td>{{ received }}</td></tr>
-<tr><td>Nomor agenda</td><td>{{ letter.agenda_number }}</td></tr>
-<tr><td>Sifat</td><td>{{ sifat }}</td></tr>
-<tr><td>Hal / Perihal</td><td>{{ letter.display("subject") }}</td></tr>
-</table>
-<h3>Diteruskan kepada / Dengan hormat harap</h3>
-<table border="1" width="100%">
-<thead><tr><th width="24%">Kepada</th><th width="22%">Dari</th><th width="26%">Instruksi</th><th width="10%">Tanggal</th><th width="10%">Batas</th><th width="8%">Status</th></tr></thead>
-{% for line in lines %}<tr><td>{{ line.to }}</td><td>{{ line.by }}</td><td>{{ line.instruction }}</td><td>{{ line.date }}</td><td>{{ line.deadline }}</td><td>{{ line.state }}</td></tr>
-{% endfor %}</table>
-<h3>Catatan</h3>
-<p>{{ notes or "-" }}</p>
-<p align="right">Paraf dan tanggal: ............................</p>
-"""
-
-
-def sheet_pdf(engine: Engine, letter: Letter, rules: Rules, zone, paper: str = "a4") -> bytes:
+def sheet_pdf(
+    engine: Engine,
+    letter: Letter,
+    rules: Rules,
+    zone,
+    paper: str = "a4",
+    templates: tuple[Path, ...] = (BUILTIN_TEMPLATES,),
+) -> bytes:
     """The lembar disposisi of domain reference §2.1, filled from the log (Plt./Plh. shown)."""
     with Session(engine) as session:
         nodes = session.exec(
@@ -175,18 +166,15 @@ def sheet_pdf(engine: Engine, letter: Letter, rules: Rules, zone, paper: str = "
         {name: getattr(letter, name) for name in FIELD_NAMES},
     )
     sifat = ", ".join(v for v in (letter.urgency, letter.security) if v) or "-"
-    html = (
-        Environment(autoescape=True)
-        .from_string(SHEET_TEMPLATE)
-        .render(
-            letter=view,
-            lines=lines,
-            notes="; ".join(notes),
-            sifat=sifat.title(),
-            office=rules.office_name,
-            letterhead=list(rules.letterhead),
-            received=date_id(letter.received_at.astimezone(zone).date()),
-        )
+    env = Environment(loader=FileSystemLoader([str(t) for t in templates]), autoescape=True)
+    html = env.get_template("sheet.html.j2").render(
+        letter=view,
+        lines=lines,
+        notes="; ".join(notes),
+        sifat=sifat.title(),
+        office=rules.office_name,
+        letterhead=list(rules.letterhead),
+        received=date_id(letter.received_at.astimezone(zone).date()),
     )
     pdf = FPDF(format=PAPER.get(paper, "A4"))
     pdf.set_margins(12, 10, 12)

@@ -75,5 +75,5 @@ def test_disposition_sheet_pdf(office, tmp_path):
     ):
         assert expected in text, expected
     run(office, "sheet", "1", "--paper", "half-folio", "-o", str(tmp_path / "half.pdf"))
-    width, height = PdfReader(tmp_path / "half.pdf").pages[0].mediabox.upper_right
+    width, _height = PdfReader(tmp_path / "half.pdf").pages[0].mediabox.upper_right
     assert round(float(width) / 72 * 25.4) == 165
