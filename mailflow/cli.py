@@ -313,6 +313,23 @@ def rules_check(obj: _Obj, rules_dir: Path | None) -> None:
     )
 
 
+@cli.command()
+@click.option("--at", "at", help="act as if it were this local time (YYYY-MM-DDTHH:MM), for catching up")
+@pass_obj
+def followup(obj: _Obj, at: str | None) -> None:
+    """Send the reminders, escalations and digests that are due (`mailflow run` does this itself)."""
+    from mailflow import service
+
+    now = dt.datetime.fromisoformat(at).replace(tzinfo=obj.settings.zone) if at else None
+    report = service.followups(obj.app, now)
+    service.flush(obj.app)
+    if report is not None:
+        click.echo(
+            f"reminded {len(report.reminded)}, escalated {len(report.escalated)}, "
+            f"digests {len(report.digests)}, weekly {len(report.weekly)}"
+        )
+
+
 @cli.command("export")
 @click.option("--year", type=int, required=True)
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default="xlsx")

@@ -114,6 +114,13 @@ class Settings(_Strict):
     # A single decoded attachment larger than this is not stored; the message is quarantined.
     max_attachment_bytes: int = Field(default=30_000_000, gt=0)
     log_format: Literal["kv", "json"] = "kv"
+    # Follow-up, in working days of rules/calendar.toml: a reminder this many days before a
+    # deadline and every working day after it; the disposer is told when an instruction is this
+    # many days overdue, and the disposer's superior at twice as many.
+    remind_before_days: int = Field(default=1, ge=0)
+    escalate_after_days: int = Field(default=2, ge=1)
+    # Local hour after which the morning digests go out; the weekly summary goes on Mondays.
+    digest_hour: int = Field(default=7, ge=0, le=23)
     # The admin is emailed when a mailbox has failed for longer than this (seconds).
     mailbox_alert_after: float = Field(default=1800, ge=0)
     # The key that signs reply tokens: one of these, else a random key kept in storage_dir/keys.

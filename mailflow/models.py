@@ -172,6 +172,8 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: dt.datetime = Field(default_factory=utcnow)
     last_error: str | None = None
     sent_at: dt.datetime | None = None
+    # Follow-ups (reminders, escalations, digests) are keyed, so a restart never sends one twice.
+    dedupe_key: str | None = Field(default=None, unique=True)
     # A worker's claim while it sends (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL).
     claimed_by: str | None = None
     claimed_until: dt.datetime | None = None

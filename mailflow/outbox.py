@@ -34,12 +34,20 @@ RESPONSE_KINDS = ("held", "duplicate", "corrected", "confirmation", "status")
 LOGGED_KINDS = {"receipt": "receipt_sent"}
 
 
+def already_queued(session: Session, dedupe_key: str) -> bool:
+    return (
+        session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).first()
+        is not None
+    )
+
+
 def enqueue(
     session: Session,
     msg: Message,
     kind: str,
     letter_id: int | None = None,
     disposition_id: int | None = None,
+    dedupe_key: str | None = None,
 ) -> OutboxMessage:
     """Add `msg` to the outbox inside the caller's transaction."""
     row = OutboxMessage(
@@ -50,6 +58,7 @@ def enqueue(
         raw=message_bytes(msg),
         letter_id=letter_id,
         disposition_id=disposition_id,
+        dedupe_key=dedupe_key,
     )
     session.add(row)
     return row

@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from mailflow.app import App
 from mailflow.config import MailboxSettings
+from mailflow.followup import FollowupReport, run_followups
 from mailflow.health import alert_failing_mailboxes, log_health, snapshot
 from mailflow.idle import IdleWatcher
 from mailflow.outbox import flush_outbox
@@ -71,6 +72,16 @@ def flush(app: App) -> tuple[int, int]:
         return (0, 0)
 
 
+def followups(app: App, now: dt.datetime | None = None) -> FollowupReport | None:
+    """Reminders, escalations and digests by the office's clock (or the one given)."""
+    now = now or _now(app)
+    try:
+        return run_followups(app.context(), app.engine, now.date(), now.hour)
+    except OperationalError as exc:
+        log.error("event=followup_failed error=database unavailable: %s", exc.orig)
+        return None
+
+
 def once(app: App) -> list[PollReport]:
     """One pass over every mailbox, then the outbox."""
     reports = poll_all(app)
@@ -117,6 +128,9 @@ class Service:
             id="outbox",
             next_run_time=_now(app),
             **defaults,
+        )
+        self.scheduler.add_job(
+            followups, "interval", args=[app], minutes=15, id="followup", next_run_time=_now(app), **defaults
         )
         self.scheduler.start()
         for box in app.settings.mailboxes:

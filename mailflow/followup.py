@@ -1,0 +1,307 @@
+"""Follow-up: reminders before and after deadlines, escalation of overdue instructions, the
+morning digest per official and the weekly summary per office.
+
+Everything takes `today` (and `hour`) from the caller, so the scheduler passes the office's clock
+and tests pass theirs. Each email is keyed in the outbox (`dedupe_key`), so running twice, or
+restarting, never sends one twice. Reminders and escalations are events in the letter's log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from mailflow import outbox
+from mailflow.compose import build_message, date_id
+from mailflow.config import MailboxSettings
+from mailflow.db import transaction
+from mailflow.disposition import OPEN, official_mail
+from mailflow.filing import Context, letter_view
+from mailflow.models import Disposition, Event, Letter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FollowupReport:
+    reminded: list[str] = field(default_factory=list)
+    escalated: list[str] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
+    weekly: list[str] = field(default_factory=list)
+
+
+def _box(ctx: Context, letter: Letter) -> MailboxSettings:
+    names = {b.name: b for b in ctx.settings.mailboxes}
+    return names.get(letter.mailbox) or ctx.settings.mailboxes[0]
+
+
+def _remind(
+    session: Session, ctx: Context, node: Disposition, letter: Letter, today: dt.date, report: FollowupReport
+) -> None:
+    calendar = ctx.rules.calendar
+    if node.deadline is None or not calendar.is_workday(today):
+        return
+    overdue = calendar.workdays_between(node.deadline, today)
+    ahead = calendar.workdays_between(today, node.deadline)
+    if node.deadline >= today and ahead != ctx.settings.remind_before_days:
+        return
+    key = f"remind:{node.id}:{today.isoformat()}"
+    if outbox.already_queued(session, key):
+        return
+    when = (
+        f"terlambat {overdue} hari kerja (batas {date_id(node.deadline)})"
+        if node.deadline < today
+        else f"batas {date_id(node.deadline)}"
+    )
+    mail = official_mail(
+        ctx,
+        _box(ctx, letter),
+        letter,
+        node,
+        "reminder",
+        when=when,
+        overdue=node.deadline < today,
+        instruction=node.instruction,
+    )
+    outbox.enqueue(session, mail, "reminder", letter.id, node.id, dedupe_key=key)
+    session.add(
+        Event(
+            letter_id=letter.id,
+            actor="mailflow",
+            action="reminded",
+            targets=[node.holder],
+            instruction=node.instruction or None,
+            deadline=node.deadline,
+            text=when,
+        )
+    )
+    report.reminded.append(f"{letter.agenda_number}:{node.holder}")
+
+
+def _escalate(
+    session: Session, ctx: Context, node: Disposition, letter: Letter, today: dt.date, report: FollowupReport
+) -> None:
+    calendar = ctx.rules.calendar
+    if (
+        node.deadline is None
+        or node.deadline >= today
+        or node.parent_id is None
+        or not calendar.is_workday(today)
+    ):
+        return
+    overdue = calendar.workdays_between(node.deadline, today)
+    step = ctx.settings.escalate_after_days
+    parent = session.get(Disposition, node.parent_id)
+    targets = [(1, parent)]
+    superior = ctx.rules.positions.get(parent.position_id)
+    if superior is not None and superior.reports_to:
+        holder = ctx.rules.holder(superior.reports_to, today)
+        up = session.exec(
+            select(Disposition).where(
+                Disposition.letter_id == letter.id, Disposition.holder == holder.person.email
+            )
+        ).first()
+        # A superior without a part in this letter gets the news, not an answerable request.
+        targets.append(
+            (
+                2,
+                up
+                or Disposition(
+                    letter_id=letter.id,
+                    position_id=superior.reports_to,
+                    holder=holder.person.email,
+                    holder_name=holder.person.name,
+                    holder_title=holder.title,
+                    disposer="mailflow",
+                ),
+            )
+        )
+    for level, target in targets:
+        key = f"escalate:{node.id}:{level}"
+        if overdue < step * level or outbox.already_queued(session, key):
+            continue
+        text = (
+            f'{node.holder_title} ({node.holder_name}) belum menyelesaikan "{node.instruction or "-"}": '
+            f"terlambat {overdue} hari kerja (batas {date_id(node.deadline)})"
+        )
+        box = _box(ctx, letter)
+        if target.id is not None:
+            mail = official_mail(ctx, box, letter, target, "escalation", text=text, level=level)
+        else:
+            rendered = ctx.composer.render(
+                "escalation",
+                "id",
+                office=ctx.rules.office_name,
+                text=text,
+                level=level,
+                letter=letter_view(letter),
+                token="",
+                targets=[],
+                instructions=[],
+                holder_title=target.holder_title,
+                holder_name=target.holder_name,
+            )
+            mail = build_message(
+                rendered,
+                sender=box.address,
+                sender_name=f"Mailflow {ctx.rules.office_code}",
+                to=target.holder,
+                auto_submitted="auto-generated",
+            )
+        outbox.enqueue(session, mail, "escalation", letter.id, target.id, dedupe_key=key)
+        session.add(
+            Event(
+                letter_id=letter.id,
+                actor="mailflow",
+                action="escalated",
+                targets=[target.holder],
+                instruction=node.instruction or None,
+                deadline=node.deadline,
+                text=text,
+            )
+        )
+        report.escalated.append(f"{letter.agenda_number}:{target.holder}")
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    agenda: str
+    subject: str
+    detail: str
+
+
+def _digest(
+    session: Session, ctx: Context, email: str, name: str, today: dt.date, report: FollowupReport
+) -> None:
+    key = f"digest:{email}:{today.isoformat()}"
+    if outbox.already_queued(session, key):
+        return
+    mine = session.exec(select(Disposition).where(Disposition.holder == email)).all()
+    yesterday = today - dt.timedelta(days=1)
+    sections: dict[str, list[DigestItem]] = {
+        "waiting": [],
+        "unacknowledged": [],
+        "overdue": [],
+        "completed": [],
+    }
+    for node in mine:
+        letter = session.get(Letter, node.letter_id)
+        item = DigestItem(
+            letter.agenda_number,
+            letter.subject or "-",
+            f"batas {date_id(node.deadline)}" if node.deadline else "",
+        )
+        children = session.exec(select(Disposition.id).where(Disposition.parent_id == node.id)).first()
+        if node.state == "pending" and node.parent_id is None and children is None:
+            sections["waiting"].append(item)
+        elif node.state == "pending" and node.parent_id is not None:
+            sections["unacknowledged"].append(item)
+        if node.state in OPEN and node.deadline and node.deadline < today:
+            sections["overdue"].append(item)
+        if node.state == "disposed":
+            for child in session.exec(
+                select(Disposition).where(Disposition.parent_id == node.id, Disposition.state == "completed")
+            ).all():
+                if child.updated_at.astimezone(ctx.settings.zone).date() == yesterday:
+                    sections["completed"].append(
+                        DigestItem(
+                            letter.agenda_number,
+                            letter.subject or "-",
+                            f"{child.holder_title} ({child.holder_name})",
+                        )
+                    )
+    if not any(sections.values()):
+        return
+    rendered = ctx.composer.render(
+        "digest", "id", office=ctx.rules.office_name, person=name, today=date_id(today), sections=sections
+    )
+    box = ctx.settings.mailboxes[0]
+    mail = build_message(
+        rendered,
+        sender=box.address,
+        sender_name=f"Mailflow {ctx.rules.office_code}",
+        to=email,
+        auto_submitted="auto-generated",
+    )
+    outbox.enqueue(session, mail, "digest", dedupe_key=key)
+    report.digests.append(email)
+
+
+def _weekly(session: Session, ctx: Context, today: dt.date, report: FollowupReport) -> None:
+    week = today.isocalendar()
+    for unit in ctx.rules.units.values():
+        key = f"weekly:{unit.id}:{week.year}-{week.week:02d}"
+        if outbox.already_queued(session, key):
+            continue
+        start = dt.datetime.combine(today - dt.timedelta(days=7), dt.time(), ctx.settings.zone)
+        end = dt.datetime.combine(today, dt.time(), ctx.settings.zone)
+        events = session.exec(select(Event).where(Event.at >= start, Event.at < end)).all()
+        counts = Counter(e.action for e in events)
+        nodes = session.exec(select(Disposition).where(col(Disposition.deadline).is_not(None))).all()
+        overdue = sum(1 for n in nodes if n.state in OPEN and n.deadline < today)
+        on_time = sum(
+            1 for e in events if e.action == "completed" and e.deadline and e.at.date() <= e.deadline
+        )
+        firsts = []
+        for letter in session.exec(
+            select(Letter).where(Letter.received_at >= start, Letter.received_at < end)
+        ).all():
+            first = session.exec(
+                select(Event.at)
+                .where(Event.letter_id == letter.id, Event.action == "disposed")
+                .order_by(col(Event.at))
+            ).first()
+            if first is not None:
+                firsts.append((first - letter.received_at).total_seconds() / 3600)
+        head = ctx.rules.holder(unit.head, today)
+        rendered = ctx.composer.render(
+            "weekly",
+            "id",
+            office=ctx.rules.office_name,
+            unit=unit.name,
+            week=f"{week.year}-W{week.week:02d}",
+            received=counts["registered"],
+            disposed=counts["disposed"],
+            completed=counts["completed"],
+            on_time=on_time,
+            overdue=overdue,
+            first_hours=f"{sum(firsts) / len(firsts):.1f} jam" if firsts else "-",
+        )
+        box = ctx.settings.mailboxes[0]
+        mail = build_message(
+            rendered,
+            sender=box.address,
+            sender_name=f"Mailflow {ctx.rules.office_code}",
+            to=head.person.email,
+            auto_submitted="auto-generated",
+        )
+        outbox.enqueue(session, mail, "weekly", dedupe_key=key)
+        report.weekly.append(unit.id)
+
+
+def run_followups(ctx: Context, engine, today: dt.date, hour: int) -> FollowupReport:
+    """One pass: reminders and escalations for every open instruction; digests after digest_hour."""
+    report = FollowupReport()
+    with transaction(engine) as session:
+        for node in session.exec(select(Disposition).where(col(Disposition.state).in_(OPEN))).all():
+            letter = session.get(Letter, node.letter_id)
+            _remind(session, ctx, node, letter, today, report)
+            _escalate(session, ctx, node, letter, today, report)
+        if hour >= ctx.settings.digest_hour and ctx.rules.calendar.is_workday(today):
+            for person in ctx.rules.people.values():
+                _digest(session, ctx, person.email, person.name, today, report)
+            if today.weekday() == 0:
+                _weekly(session, ctx, today, report)
+    if report.reminded or report.escalated or report.digests or report.weekly:
+        log.info(
+            "event=followup reminded=%d escalated=%d digests=%d weekly=%d",
+            len(report.reminded),
+            len(report.escalated),
+            len(report.digests),
+            len(report.weekly),
+        )
+    return report

@@ -1,0 +1,95 @@
+"""Follow-up on a clock the test controls: reminders at the right working-day moments and never
+twice across a restart, escalation to the disposer and then their superior, digests with counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import Session, select
+
+from mailflow.cli import cli
+from mailflow.models import Disposition, Event
+from tests.support import clients
+from tests.support.letters import gmail_forward, pdf_letter
+from tests.support.mail import text_of
+
+D = "@probolinggokab.example"
+KADIS, SEKRETARIS, KASUBBAG = f"kadis{D}", f"sekretaris{D}", f"kasubbag.umum{D}"
+DEADLINE = dt.date(2026, 12, 9)  # a Wednesday
+
+
+def followup(office, when: str) -> str:
+    result = CliRunner().invoke(cli, ["--config", str(office.config_path), "followup", "--at", when])
+    assert result.exit_code == 0, result.output
+    office._app = None  # every run as after a restart: nothing may be sent twice
+    return result.output
+
+
+def subjects(office, user: str, needle: str) -> list[str]:
+    return [str(m["Subject"]) for m in office.mail.messages(user) if needle in str(m["Subject"])]
+
+
+@pytest.fixture
+def cascade(office):
+    """Kadis -> Sekretaris -> Kasubbag Umum, the kasubbag's deadline set to DEADLINE."""
+    office.mail.send(gmail_forward(pdf=pdf_letter()))
+    office.poll()
+    request = office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]))
+    office.mail.send(clients.gmail_android_id(request, KADIS, "Sekretaris: tindaklanjuti"))
+    office.poll()
+    to_sek = office.mail.wait_for(SEKRETARIS, lambda m: "Disposisi dari" in str(m["Subject"]))
+    office.mail.send(clients.iphone_id(to_sek, SEKRETARIS, "Kasubbag umum: siapkan bahan"))
+    office.poll()
+    office.mail.wait_for(KASUBBAG, lambda m: "Disposisi dari" in str(m["Subject"]))
+    with Session(office.app.engine) as session:
+        node = session.exec(select(Disposition).where(Disposition.holder == KASUBBAG)).one()
+        node.deadline = DEADLINE
+        session.add(node)
+        session.commit()
+    return office
+
+
+def test_reminders_escalations_and_no_doubles(cascade):
+    office = cascade
+    assert "reminded 0" in followup(office, "2026-12-07T09:00")  # two working days before: nothing yet
+    assert "reminded 1" in followup(office, "2026-12-08T09:00")  # one working day before
+    assert "reminded 0" in followup(office, "2026-12-08T15:00")  # the same day again: not twice
+    assert "reminded 0" in followup(office, "2026-12-09T09:00")  # the deadline day itself
+    assert "reminded 1" in followup(office, "2026-12-10T09:00")  # overdue by one working day
+    assert "escalated 0" in followup(office, "2026-12-10T10:00")
+    assert "reminded 0" in followup(office, "2026-12-12T09:00")  # a Saturday: no reminder
+    out = followup(office, "2026-12-14T09:00")  # Monday: overdue by 3 working days
+    assert "reminded 1" in out and "escalated 1" in out  # the disposer (sekretaris) is told
+    assert "escalated 0" in followup(office, "2026-12-14T11:00")
+    out = followup(office, "2026-12-16T09:00")  # 5 working days: the sekretaris's superior (kadis)
+    assert "escalated 1" in out
+    assert len(subjects(office, KASUBBAG, "Pengingat")) == 1
+    assert len(subjects(office, KASUBBAG, "Terlambat")) == 3  # on the 10th, 14th and 16th
+    assert len(subjects(office, SEKRETARIS, "Eskalasi")) == 1
+    escalation_to_kadis = office.mail.wait_for(KADIS, lambda m: "Eskalasi" in str(m["Subject"]))
+    assert "terlambat 5 hari kerja" in text_of(escalation_to_kadis)
+    with Session(office.app.engine) as session:
+        actions = [e.action for e in session.exec(select(Event))]
+    assert actions.count("reminded") == 4 and actions.count("escalated") == 2
+
+
+def test_a_reminder_is_answerable_like_any_request(cascade):
+    office = cascade
+    followup(office, "2026-12-10T09:00")
+    reminder = office.mail.wait_for(KASUBBAG, lambda m: "Terlambat" in str(m["Subject"]))
+    office.mail.send(clients.samsung_id(reminder, KASUBBAG, "Selesai: bahan sudah siap"))
+    assert office.poll().outcomes == {"reply": 1}
+    assert "reminded 0" in followup(office, "2026-12-11T09:00")  # done: no more reminders
+
+
+def test_morning_digest_with_the_right_counts(cascade):
+    office = cascade
+    assert "digests 0" in followup(office, "2026-12-10T06:00")  # before digest_hour
+    out = followup(office, "2026-12-10T07:30")
+    assert "digests 1" in out  # only the kasubbag has something: one unacknowledged, overdue instruction
+    digest = office.mail.wait_for(KASUBBAG, lambda m: "Ringkasan surat" in str(m["Subject"]))
+    body = text_of(digest)
+    assert "Instruksi yang belum Anda jawab (1)" in body and "Terlambat (1)" in body
+    assert "digests 0" in followup(office, "2026-12-10T09:00")  # once a day
