@@ -25,8 +25,9 @@ from mailflow import service
 from mailflow.app import App
 from mailflow.config import PROJECT_ROOT, settings_from_dict
 from mailflow.devserver import DevMailServer
-from mailflow.models import Letter
+from mailflow.models import Disposition, Letter
 from mailflow.queries import letter_record
+from mailflow.records import agenda_rows, sheet_pdf, write_agenda
 from mailflow.samples import letter_pdf
 
 DOMAIN = "probolinggokab.example"
@@ -184,6 +185,28 @@ def run_demo(workdir: Path | None, console: Console, keep: bool = False) -> int:
                 title=f"mailflow letter show {record['agenda_number']}",
             )
         )
+        console.print("[bold]6.[/bold] The deadline passes with no report: a working day later the follow-up job "
+                      "reminds the Sekretaris, in the same thread.")
+        with Session(app.engine) as session:
+            node = session.exec(select(Disposition).where(Disposition.holder == SEKRETARIS)).one()
+            deadline = node.deadline
+        later = dt.datetime.combine(app.rules.current.calendar.add_workdays(deadline, 1), dt.time(9),
+                                    app.settings.zone)
+        service.followups(app, later)
+        service.flush(app)
+        reminder = _wait_for(server, SEKRETARIS, "Terlambat")
+        console.print(f"   [italic]{reminder['Subject']}[/italic]")
+
+        records = workdir / "records"
+        records.mkdir(exist_ok=True)
+        rows = agenda_rows(app.engine, record_year(app), app.settings.zone)
+        write_agenda(rows, "xlsx", records / "buku-agenda.xlsx", "Buku agenda")
+        with Session(app.engine) as session:
+            letter = session.exec(select(Letter)).one()
+        (records / "lembar-disposisi.pdf").write_bytes(sheet_pdf(app.engine, letter, app.rules.current,
+                                                                 app.settings.zone))
+        console.print(f"[bold]7.[/bold] The records the office must keep are written to {records}: "
+                      "buku-agenda.xlsx (the agenda book) and lembar-disposisi.pdf (the disposition sheet).")
         console.print(f"Done in {time.monotonic() - started:.1f} s. Database and storage are in {workdir}.")
         if keep:
             console.print(
@@ -198,3 +221,7 @@ def run_demo(workdir: Path | None, console: Console, keep: bool = False) -> int:
         return 0
     finally:
         server.stop()
+
+
+def record_year(app: App) -> int:
+    return dt.datetime.now(app.settings.zone).year
