@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 from sqlmodel import Session
@@ -81,7 +82,9 @@ def poll(obj: _Obj, once: bool) -> None:
     failed = [r for r in reports if r.error]
     for r in reports:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(r.outcomes.items())) or "nothing new"
-        console.print(f"{r.mailbox}: {outcomes}" + (f" [red]error: {r.error}[/red]" if r.error else ""))
+        console.print(
+            f"{r.mailbox}: {outcomes}" + (f" [red]error: {escape(r.error)}[/red]" if r.error else "")
+        )
     if failed:
         sys.exit(2)
 
@@ -131,9 +134,9 @@ def letters_cmd(
         table.add_row(
             r["agenda_number"],
             received,
-            r["sender"] or "?",
-            r["subject"] or "?",
-            holders,
+            escape(r["sender"] or "?"),
+            escape(r["subject"] or "?"),
+            escape(holders),
             f"[{style}]{r['status']}[/{style}]{mark}",
         )
     console.print(table)
@@ -188,7 +191,7 @@ def letter_show(obj: _Obj, agenda: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(record, indent=2, ensure_ascii=False))
         return
-    console.print(f"[bold]{record['agenda_number']}[/bold]  {record['subject'] or '(no subject)'}")
+    console.print(f"[bold]{record['agenda_number']}[/bold]  {escape(record['subject'] or '(no subject)')}")
     for key in (
         "sender",
         "letter_number",
@@ -201,15 +204,16 @@ def letter_show(obj: _Obj, agenda: str, as_json: bool) -> None:
         "note",
         "status",
     ):
-        console.print(f"  {key:<17} {record[key] if record[key] is not None else '[dim]unknown[/dim]'}")
+        value = escape(str(record[key])) if record[key] is not None else "[dim]unknown[/dim]"
+        console.print(f"  {key:<17} {value}")
     for f in record["attachments"]:
-        console.print(f"  file              {f['filename']} ({f['content_type']}, {f['size']} B)")
+        console.print(f"  file              {escape(f['filename'])} ({f['content_type']}, {f['size']} B)")
     if record["dispositions"]:
         console.print(_tree(record["dispositions"]))
     console.print("  log:")
     for e in record["log"]:
         targets = f" -> {', '.join(e['targets'])}" if e["targets"] else ""
-        console.print(f"    {e['at'][:19]}  {e['action']:<13} {e['actor']}{targets}  {e['text']}")
+        console.print(f"    {e['at'][:19]}  {e['action']:<13} {e['actor']}{targets}  {escape(e['text'])}")
 
 
 def _tree(nodes: list[dict]) -> Tree:
@@ -221,8 +225,8 @@ def _tree(nodes: list[dict]) -> Tree:
         )
         deadline = f", batas {n['deadline']}" if n["deadline"] else ""
         label = (
-            f"[{style}]{n['title']} ({n['name']}): {n['state']}[/{style}]"
-            f"{': ' + n['instruction'] if n['instruction'] else ''}{deadline}"
+            f"[{style}]{escape(n['title'])} ({escape(n['name'])}): {n['state']}[/{style}]"
+            f"{': ' + escape(n['instruction']) if n['instruction'] else ''}{deadline}"
         )
         branches[n["id"]] = branches.get(n["parent"], tree).add(label)
     return tree
@@ -246,7 +250,14 @@ def quarantine_list(obj: _Obj, include_released: bool, as_json: bool) -> None:
     for column in ("ID", "Reason", "From", "Subject", "Received", "Status"):
         table.add_column(column)
     for i in items:
-        table.add_row(str(i["id"]), i["reason"], i["from"], i["subject"], i["received_at"][:19], i["status"])
+        table.add_row(
+            str(i["id"]),
+            i["reason"],
+            escape(i["from"]),
+            escape(i["subject"]),
+            i["received_at"][:19],
+            i["status"],
+        )
     console.print(table)
 
 
@@ -328,6 +339,22 @@ def followup(obj: _Obj, at: str | None) -> None:
             f"reminded {len(report.reminded)}, escalated {len(report.escalated)}, "
             f"digests {len(report.digests)}, weekly {len(report.weekly)}"
         )
+
+
+@cli.command()
+@click.option("--no-probe", is_flag=True, help="do not send the plus-addressing probe email")
+@pass_obj
+def doctor(obj: _Obj, no_probe: bool) -> None:
+    """Check the config, rules, database, IMAP logins (IDLE, MOVE, plus-addressing) and SMTP."""
+    from mailflow.doctor import diagnose
+
+    checks = diagnose(obj.settings, probe=not no_probe)
+    for check in checks:
+        mark = "[green]ok  [/green]" if check.ok else "[red]FAIL[/red]"
+        console.print(f"{mark} {check.item:<28} {escape(check.detail)}")
+        if check.fix:
+            console.print(f"     {'':<28} [yellow]fix:[/yellow] {escape(check.fix)}")
+    sys.exit(0 if all(c.ok for c in checks) else 1)
 
 
 @cli.command("export")

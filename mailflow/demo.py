@@ -185,13 +185,16 @@ def run_demo(workdir: Path | None, console: Console, keep: bool = False) -> int:
                 title=f"mailflow letter show {record['agenda_number']}",
             )
         )
-        console.print("[bold]6.[/bold] The deadline passes with no report: a working day later the follow-up job "
-                      "reminds the Sekretaris, in the same thread.")
+        console.print(
+            "[bold]6.[/bold] The deadline passes with no report: a working day later the follow-up job "
+            "reminds the Sekretaris, in the same thread."
+        )
         with Session(app.engine) as session:
             node = session.exec(select(Disposition).where(Disposition.holder == SEKRETARIS)).one()
             deadline = node.deadline
-        later = dt.datetime.combine(app.rules.current.calendar.add_workdays(deadline, 1), dt.time(9),
-                                    app.settings.zone)
+        later = dt.datetime.combine(
+            app.rules.current.calendar.add_workdays(deadline, 1), dt.time(9), app.settings.zone
+        )
         service.followups(app, later)
         service.flush(app)
         reminder = _wait_for(server, SEKRETARIS, "Terlambat")
@@ -203,10 +206,13 @@ def run_demo(workdir: Path | None, console: Console, keep: bool = False) -> int:
         write_agenda(rows, "xlsx", records / "buku-agenda.xlsx", "Buku agenda")
         with Session(app.engine) as session:
             letter = session.exec(select(Letter)).one()
-        (records / "lembar-disposisi.pdf").write_bytes(sheet_pdf(app.engine, letter, app.rules.current,
-                                                                 app.settings.zone))
-        console.print(f"[bold]7.[/bold] The records the office must keep are written to {records}: "
-                      "buku-agenda.xlsx (the agenda book) and lembar-disposisi.pdf (the disposition sheet).")
+        (records / "lembar-disposisi.pdf").write_bytes(
+            sheet_pdf(app.engine, letter, app.rules.current, app.settings.zone)
+        )
+        console.print(
+            f"[bold]7.[/bold] The records the office must keep are written to {records}: "
+            "buku-agenda.xlsx (the agenda book) and lembar-disposisi.pdf (the disposition sheet)."
+        )
         console.print(f"Done in {time.monotonic() - started:.1f} s. Database and storage are in {workdir}.")
         if keep:
             console.print(

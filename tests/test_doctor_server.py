@@ -1,0 +1,26 @@
+"""`mailflow doctor` against the real servers: a verdict per item, and a fix for each failure."""
+
+from click.testing import CliRunner
+
+from mailflow.cli import cli
+
+
+def doctor(office, *args):
+    return CliRunner().invoke(cli, ["--config", str(office.config_path), "doctor", *args])
+
+
+def test_doctor_on_a_working_office(office):
+    result = doctor(office)
+    assert result.exit_code == 0, result.output
+    for item in ("rules", "database", "smtp", "imap surat", "imap surat IDLE", "plus-addressing surat"):
+        assert f"ok   {item}" in result.output, result.output
+    assert office.mail.count("surat@probolinggokab.example") == 0  # the probe cleaned up after itself
+
+
+def test_doctor_names_each_failure_and_its_fix(office):
+    config = office.config_path.read_text().replace(f"port = {office.servers.dovecot.imap_port}", "port = 9")
+    office.config_path.write_text(config.replace(f"port = {office.servers.smtp_port}", "port = 10"))
+    result = doctor(office, "--no-probe")
+    assert result.exit_code == 1
+    assert "FAIL imap surat" in result.output and "fix: check host, port, security" in result.output
+    assert "FAIL smtp" in result.output and "fix: check the [smtp] host" in result.output
