@@ -342,6 +342,50 @@ def followup(obj: _Obj, at: str | None) -> None:
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--mailbox", "address", help="the office mailbox, e.g. surat@dinas.example.go.id")
+@click.option("--imap-host", help="default: mail.<the mailbox's domain>")
+@click.option("--smtp-host", help="default: the IMAP host")
+@click.option("--admin", help="who hears about problems (default: the mailbox)")
+def init(
+    folder: Path, address: str | None, imap_host: str | None, smtp_host: str | None, admin: str | None
+) -> None:
+    """Write a commented config.toml and a copy of the example rules into a new FOLDER."""
+    import shutil
+
+    from mailflow.config import PROJECT_ROOT
+
+    if (folder / "config.toml").exists():
+        raise click.ClickException(f"{folder / 'config.toml'} exists already; nothing was changed")
+    address = (address or click.prompt("The office mailbox letters are sent to")).strip().lower()
+    domain = address.rpartition("@")[2]
+    imap_host = imap_host or click.prompt("IMAP server", default=f"mail.{domain}")
+    smtp_host = smtp_host or click.prompt("SMTP server", default=imap_host)
+    admin = admin or address
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(PROJECT_ROOT / "rules", folder / "rules")
+    text = (PROJECT_ROOT / "config.example.toml").read_text(encoding="utf-8")
+    for old, new in (
+        ("surat@probolinggokab.example", address),
+        ("admin@probolinggokab.example", admin),
+        ("mail.probolinggokab.example", imap_host),
+        ('password_env = "MAILFLOW_SURAT_PASSWORD"', 'password_file = "imap-password"'),
+        ('password_file = "/etc/mailflow/smtp-password"', 'password_file = "smtp-password"'),
+    ):
+        text = text.replace(old, new)
+    text = text.replace(f'[smtp]\nhost = "{imap_host}"', f'[smtp]\nhost = "{smtp_host}"')
+    (folder / "config.toml").write_text(text, encoding="utf-8")
+    click.echo(
+        f"wrote {folder / 'config.toml'} and {folder / 'rules'}/. Next:\n"
+        f"  1. put the mailbox password in {folder / 'imap-password'} and the SMTP one in "
+        f"{folder / 'smtp-password'} (chmod 600)\n"
+        f"  2. edit {folder / 'rules'}/*.toml for your office, then: mailflow --config "
+        f"{folder / 'config.toml'} rules check\n"
+        f"  3. mailflow --config {folder / 'config.toml'} doctor"
+    )
+
+
+@cli.command()
 @click.option("--no-probe", is_flag=True, help="do not send the plus-addressing probe email")
 @pass_obj
 def doctor(obj: _Obj, no_probe: bool) -> None:

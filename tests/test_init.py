@@ -1,0 +1,19 @@
+from click.testing import CliRunner
+
+from mailflow.cli import cli
+from mailflow.config import load_settings
+from mailflow.rules import load_rules
+
+
+def test_init_writes_a_working_config_and_rules(tmp_path):
+    folder = tmp_path / "disdik"
+    result = CliRunner().invoke(cli, ["init", str(folder)], input="surat@dinas.example.go.id\n\n\n")
+    assert result.exit_code == 0, result.output
+    settings = load_settings(folder / "config.toml")
+    assert settings.mailboxes[0].address == "surat@dinas.example.go.id"
+    assert settings.mailboxes[0].host == "mail.dinas.example.go.id"
+    assert settings.smtp.host == "mail.dinas.example.go.id"
+    assert settings.mailboxes[0].password_file == folder / "imap-password"
+    assert load_rules(folder / "rules").office_name
+    again = CliRunner().invoke(cli, ["init", str(folder), "--mailbox", "x@y.z"])
+    assert again.exit_code != 0 and "exists already" in again.output
