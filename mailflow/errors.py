@@ -5,11 +5,11 @@
     ├── SchemaError          the database is at an older schema: `mailflow db upgrade` first
     ├── RulesError           rules/*.toml unusable: carries every problem with file and line
     ├── MailboxError         an IMAP server could not be reached or refused us (retried next run)
-    ├── SendError            the SMTP server refused or failed a message (retried with backoff)
     └── MessageError         one message cannot be handled; it goes to quarantine with `reason`
 
-Library errors (imaplib, ssl, socket, aiosmtplib, pydantic, tomllib) are translated into these at
-the edge that calls the library, so callers catch only ours.
+Library errors (imaplib, ssl, socket, pydantic, tomllib) are translated into these at the edge
+that calls the library, so callers catch only ours. Sending is the exception: a failed SMTP
+delivery is not an error of the caller but a state of its outbox row (retried with backoff).
 """
 
 from __future__ import annotations
@@ -52,10 +52,6 @@ class RulesError(MailflowError):
 
 class MailboxError(MailflowError):
     """An IMAP mailbox is unreachable or misbehaving; the poll of that mailbox stops."""
-
-
-class SendError(MailflowError):
-    """An outgoing message could not be handed to the SMTP server."""
 
 
 class MessageError(MailflowError):

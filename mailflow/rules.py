@@ -112,11 +112,6 @@ class Rules:
     def instruction(self, code: int) -> Instruction | None:
         return next((i for i in self.instructions if i.code == code), None)
 
-    def positions_of(self, person_id: str, on: dt.date) -> list[Holder]:
-        """Every position a person holds on `on`, acting ones included."""
-        held = [self.holder(p.id, on) for p in self.positions.values()]
-        return [h for h in held if h.person.id == person_id]
-
     def clerk(self, address: str) -> Clerk | None:
         address = address.lower()
         return next((c for c in self.clerks if c.email == address), None)
