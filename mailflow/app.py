@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from mailflow import outbox
 from mailflow.archive import Archive
-from mailflow.compose import Composer, build_message
+from mailflow.compose import Composer, notice
 from mailflow.config import MailboxSettings, Settings
 from mailflow.db import ensure_schema, make_engine, transaction
 from mailflow.errors import ConfigError, RulesError
@@ -123,22 +123,18 @@ class App:
         if not self.rules.unreported or error is None or not self.settings.admin_email:
             return False
         rules = self.rules.current
-        rendered = self.composer.render(
-            "rules_broken",
-            "id",
-            office=rules.office_name,
-            folder=self.rules.folder,
-            problems=[str(p) for p in error.problems],
-        )
         sender = (
             self.settings.mailboxes[0].address if self.settings.mailboxes else self.settings.smtp.from_address
         )
-        mail = build_message(
-            rendered,
+        mail = notice(
+            self.composer,
+            "rules_broken",
             sender=sender,
-            sender_name=f"Mailflow {rules.office_code}",
+            office_code=rules.office_code,
             to=self.settings.admin_email,
-            auto_submitted="auto-generated",
+            office=rules.office_name,
+            folder=self.rules.folder,
+            problems=[str(p) for p in error.problems],
         )
         with transaction(self.engine) as session:
             outbox.enqueue(session, mail, "rules_broken")

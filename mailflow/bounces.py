@@ -8,7 +8,7 @@ import re
 from sqlmodel import Session, col, select
 
 from mailflow import outbox
-from mailflow.compose import build_message
+from mailflow.compose import notice
 from mailflow.config import MailboxSettings
 from mailflow.domain import ParsedMessage
 from mailflow.filing import Context
@@ -53,21 +53,17 @@ def handle_bounce(
             )
         )
     if ctx.settings.admin_email:
-        rendered = ctx.composer.render(
+        mail = notice(
+            ctx.composer,
             "bounced",
-            "id",
+            sender=box.address,
+            office_code=ctx.rules.office_code,
+            to=ctx.settings.admin_email,
             office=ctx.rules.office_name,
             address=failed,
             kind=row.kind,
             subject=row.subject,
             agenda=letter.agenda_number if letter else "-",
-        )
-        mail = build_message(
-            rendered,
-            sender=box.address,
-            sender_name=f"Mailflow {ctx.rules.office_code}",
-            to=ctx.settings.admin_email,
-            auto_submitted="auto-generated",
         )
         outbox.enqueue(session, mail, "bounce_report", row.letter_id)
     return row

@@ -19,6 +19,7 @@ from mailflow.config import MailboxSettings, Settings
 from mailflow.db import current_revision, head_revision, make_engine
 from mailflow.errors import MailboxError, RulesError
 from mailflow.mailbox import Mailbox, tls_context
+from mailflow.outbox import Sender
 from mailflow.rules import load_rules
 
 
@@ -118,7 +119,7 @@ def _plus_addressing(box: MailboxSettings, settings: Settings, mailbox: Mailbox)
         "Mailflow doctor checks that plus-addressed replies reach this mailbox. Safe to delete."
     )
     try:
-        asyncio.run(_send(settings, probe))
+        asyncio.run(Sender(settings.smtp).send(probe.as_bytes(), probe["To"]))
     except (aiosmtplib.SMTPException, OSError) as exc:
         return Check(
             f"plus-addressing {box.name}",
@@ -142,22 +143,6 @@ def _plus_addressing(box: MailboxSettings, settings: Settings, mailbox: Mailbox)
         f"{local}+TAG@{domain} did not arrive in 20 s",
         "enable sub-addressing (recipient_delimiter = +) on the mail server; replies are still found "
         "by Message-ID, subject tag and footer code, but less surely",
-    )
-
-
-async def _send(settings: Settings, msg: EmailMessage) -> None:
-    s = settings.smtp
-    context = tls_context(s.tls_verify, f"smtp {s.host}:{s.port}") if s.security != "none" else None
-    await aiosmtplib.send(
-        msg,
-        hostname=s.host,
-        port=s.port,
-        username=s.username or None,
-        password=(s.secret() or None) if s.username else None,
-        use_tls=s.security == "tls",
-        start_tls=s.security == "starttls",
-        tls_context=context,
-        timeout=s.timeout,
     )
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from mailflow import outbox
 from mailflow.agenda import DEFAULT_TAG, format_agenda, next_serial
 from mailflow.archive import Archive
-from mailflow.compose import LABELS_ID, Composer, FileView, LetterView, build_message
+from mailflow.compose import LABELS_ID, Composer, FileView, LetterView, build_message, notice
 from mailflow.config import MailboxSettings, Settings
 from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage, Source
 from mailflow.intake import extract_fields, fingerprint, label_fields, letter_files
@@ -64,21 +64,17 @@ def reject(
             )
         )
     if owner:
-        rendered = ctx.composer.render(
+        mail = notice(
+            ctx.composer,
             "impersonation",
-            "id",
+            sender=box.address,
+            office_code=ctx.rules.office_code,
+            to=owner,
             office=ctx.rules.office_name,
-            sender=message.from_address,
+            intruder=message.from_address,
             agenda=letter.agenda_number if letter else "?",
             quarantine_id=item.id,
             reason=detail,
-        )
-        mail = build_message(
-            rendered,
-            sender=box.address,
-            sender_name=f"Mailflow {ctx.rules.office_code}",
-            to=owner,
-            auto_submitted="auto-generated",
         )
         outbox.enqueue(session, mail, "impersonation", letter.id if letter else None)
     return item

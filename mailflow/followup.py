@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from mailflow import outbox
-from mailflow.compose import build_message, date_id
+from mailflow.compose import date_id, notice
 from mailflow.config import MailboxSettings
 from mailflow.db import transaction
 from mailflow.disposition import OPEN, official_mail
@@ -132,9 +132,12 @@ def _escalate(
         if target.id is not None:
             mail = official_mail(ctx, box, letter, target, "escalation", text=text, level=level)
         else:
-            rendered = ctx.composer.render(
+            mail = notice(
+                ctx.composer,
                 "escalation",
-                "id",
+                sender=box.address,
+                office_code=ctx.rules.office_code,
+                to=target.holder,
                 office=ctx.rules.office_name,
                 text=text,
                 level=level,
@@ -144,13 +147,6 @@ def _escalate(
                 instructions=[],
                 holder_title=target.holder_title,
                 holder_name=target.holder_name,
-            )
-            mail = build_message(
-                rendered,
-                sender=box.address,
-                sender_name=f"Mailflow {ctx.rules.office_code}",
-                to=target.holder,
-                auto_submitted="auto-generated",
             )
         outbox.enqueue(session, mail, "escalation", letter.id, target.id, dedupe_key=key)
         session.add(
@@ -216,16 +212,16 @@ def _digest(
                     )
     if not any(sections.values()):
         return
-    rendered = ctx.composer.render(
-        "digest", "id", office=ctx.rules.office_name, person=name, today=date_id(today), sections=sections
-    )
-    box = ctx.settings.mailboxes[0]
-    mail = build_message(
-        rendered,
-        sender=box.address,
-        sender_name=f"Mailflow {ctx.rules.office_code}",
+    mail = notice(
+        ctx.composer,
+        "digest",
+        sender=ctx.settings.mailboxes[0].address,
+        office_code=ctx.rules.office_code,
         to=email,
-        auto_submitted="auto-generated",
+        office=ctx.rules.office_name,
+        person=name,
+        today=date_id(today),
+        sections=sections,
     )
     outbox.enqueue(session, mail, "digest", dedupe_key=key)
     report.digests.append(email)
@@ -258,9 +254,12 @@ def _weekly(session: Session, ctx: Context, today: dt.date, report: FollowupRepo
             if first is not None:
                 firsts.append((first - letter.received_at).total_seconds() / 3600)
         head = ctx.rules.holder(unit.head, today)
-        rendered = ctx.composer.render(
+        mail = notice(
+            ctx.composer,
             "weekly",
-            "id",
+            sender=ctx.settings.mailboxes[0].address,
+            office_code=ctx.rules.office_code,
+            to=head.person.email,
             office=ctx.rules.office_name,
             unit=unit.name,
             week=f"{week.year}-W{week.week:02d}",
@@ -270,14 +269,6 @@ def _weekly(session: Session, ctx: Context, today: dt.date, report: FollowupRepo
             on_time=on_time,
             overdue=overdue,
             first_hours=f"{sum(firsts) / len(firsts):.1f} jam" if firsts else "-",
-        )
-        box = ctx.settings.mailboxes[0]
-        mail = build_message(
-            rendered,
-            sender=box.address,
-            sender_name=f"Mailflow {ctx.rules.office_code}",
-            to=head.person.email,
-            auto_submitted="auto-generated",
         )
         outbox.enqueue(session, mail, "weekly", dedupe_key=key)
         report.weekly.append(unit.id)
