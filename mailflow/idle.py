@@ -40,6 +40,7 @@ class IdleWatcher(threading.Thread):
         self.app, self.box, self.stop, self.poll = app, box, stop, poll
         self.renew = box.idle_renew_seconds
         self.connected = threading.Event()
+        self.caught_up = threading.Event()  # the first catch-up poll is done
 
     def run(self) -> None:
         backoff = 1.0
@@ -52,6 +53,7 @@ class IdleWatcher(threading.Thread):
                     backoff = 1.0
                     self.connected.set()
                     self.poll(self.box)  # catch up on what arrived while we were away
+                    self.caught_up.set()
                     self._watch(mailbox)
             except _ERRORS as exc:
                 self.connected.clear()
