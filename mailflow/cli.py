@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress, TaskID
 from rich.table import Table
 from rich.tree import Tree
 from sqlmodel import Session
@@ -78,7 +79,18 @@ def poll(obj: _Obj, once: bool) -> None:
     if not once:
         service.run(obj.app)
         return
-    reports = service.once(obj.app)
+    if console.is_terminal:
+        with Progress(console=console, transient=True) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def show(name: str, done: int, total: int) -> None:
+                if name not in tasks:
+                    tasks[name] = bar.add_task(f"polling {name}", total=total or None)
+                bar.update(tasks[name], completed=done, total=total or None)
+
+            reports = service.once(obj.app, show)
+    else:
+        reports = service.once(obj.app)
     failed = [r for r in reports if r.error]
     for r in reports:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(r.outcomes.items())) or "nothing new"

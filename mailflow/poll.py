@@ -328,8 +328,16 @@ def _unsettled(app: App, box: MailboxSettings, uidvalidity: int) -> list[Inbound
         )
 
 
-def poll_mailbox(app: App, box: MailboxSettings, stop: threading.Event | None = None) -> PollReport:
-    """One pass; a MailboxError (server gone, login refused) is recorded and returned, not raised."""
+def poll_mailbox(
+    app: App,
+    box: MailboxSettings,
+    stop: threading.Event | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PollReport:
+    """One pass; a MailboxError (server gone, login refused) is recorded and returned, not raised.
+
+    `progress(done, total)` is told after each message (the first poll of a big mailbox is long).
+    """
     report = PollReport(box.name)
     lease = Lease(app, box.name)
     if not lease.hold():
@@ -342,7 +350,10 @@ def poll_mailbox(app: App, box: MailboxSettings, stop: threading.Event | None = 
             last_uid = _cursor(app, box, mailbox.uidvalidity)
             done: list[InboundMessage] = []
             try:
-                for fetched in mailbox.fetch(mailbox.uids_after(last_uid)):
+                uids = mailbox.uids_after(last_uid)
+                if progress:
+                    progress(0, len(uids))
+                for fetched in mailbox.fetch(uids):
                     if (stop is not None and stop.is_set()) or not lease.hold():
                         break
                     try:
@@ -354,6 +365,8 @@ def poll_mailbox(app: App, box: MailboxSettings, stop: threading.Event | None = 
                         row = _quarantine_failure(app, box, mailbox.uidvalidity, fetched, exc)
                     report.count(row.outcome)
                     done.append(row)
+                    if progress:
+                        progress(report.seen, len(uids))
                     if len(done) >= box.fetch_batch:
                         _settle(app, mailbox, done)
                         done = []

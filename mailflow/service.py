@@ -82,9 +82,15 @@ def followups(app: App, now: dt.datetime | None = None) -> FollowupReport | None
         return None
 
 
-def once(app: App) -> list[PollReport]:
-    """One pass over every mailbox, then the outbox."""
-    reports = poll_all(app)
+def once(app: App, progress: Callable[[str, int, int], None] | None = None) -> list[PollReport]:
+    """One pass over every mailbox, then the outbox; `progress(mailbox, done, total)` if given."""
+    poll_one = None
+    if progress is not None:
+
+        def poll_one(box: MailboxSettings) -> PollReport:
+            return poll_mailbox(app, box, None, lambda done, total: progress(box.name, done, total))
+
+    reports = poll_all(app, None, poll_one)
     flush(app)
     return reports
 

@@ -168,3 +168,13 @@ def test_second_poll_and_restart_never_file_twice(office):
     with Session(office.app.engine) as session:
         assert [letter.seq for letter in session.exec(select(Letter).order_by(Letter.seq))] == [1, 2]
         assert session.exec(select(OutboxMessage).where(OutboxMessage.status != "sent")).all() == []
+
+
+def test_a_long_poll_reports_its_progress(office):
+    from mailflow import service
+
+    for n in range(3):
+        office.mail.send(gmail_forward(pdf=pdf_letter(number=f"{n}/P/2026")))
+    seen = []
+    service.once(office.app, lambda box, done, total: seen.append((box, done, total)))
+    assert seen[0] == ("surat", 0, 3) and seen[-1] == ("surat", 3, 3)
