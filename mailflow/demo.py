@@ -77,7 +77,22 @@ def demo_settings(workdir: Path, server: DevMailServer):
             }
         ],
     }
+    # Written out too, so `mailflow --config WORKDIR/config.toml letters` works on the demo's data.
+    (workdir / "config.toml").write_text(_toml(data), encoding="utf-8")
     return settings_from_dict(data, workdir / "config.toml")
+
+
+def _toml(data: dict) -> str:
+    """The demo's small config as TOML (strings, numbers and one level of tables)."""
+
+    def value(v: object) -> str:
+        return f'"{v}"' if isinstance(v, str) else str(v)
+
+    lines = [f"{k} = {value(v)}" for k, v in data.items() if not isinstance(v, dict | list)]
+    lines += ["", "[smtp]", *(f"{k} = {value(v)}" for k, v in data["smtp"].items())]
+    for box in data["mailboxes"]:
+        lines += ["", "[[mailboxes]]", *(f"{k} = {value(v)}" for k, v in box.items())]
+    return "\n".join(lines) + "\n"
 
 
 def clerk_forward() -> EmailMessage:
@@ -215,13 +230,19 @@ def run_demo(workdir: Path | None, console: Console, keep: bool = False) -> int:
         )
         console.print(f"Done in {time.monotonic() - started:.1f} s. Database and storage are in {workdir}.")
         if keep:
+            running = service.Service(app)  # IDLE and polling: your replies are handled live
+            running.start()
             console.print(
                 f"The demo server keeps running: IMAP 127.0.0.1:{server.imap_port}, "
                 f"SMTP 127.0.0.1:{server.smtp_port}, any user @{DOMAIN}, password "
-                f"'{server.password}'. Press Ctrl-C to stop."
+                f"'{server.password}', and Mailflow serves it. See the letters with "
+                f"`mailflow --config {workdir / 'config.toml'} letters`. Press Ctrl-C to stop."
             )
-            while True:
-                time.sleep(3600)
+            try:
+                while True:
+                    time.sleep(3600)
+            finally:
+                running.stop()
         return 0
     except KeyboardInterrupt:
         return 0
