@@ -70,6 +70,9 @@ service lmtp {{
 protocol imap {{
   mail_max_userip_connections = 50
 }}
+# One imap process per connection: the benchmarks watch 200 mailboxes at once (the default is 100).
+default_process_limit = 1000
+default_client_limit = 4000
 """
 
 
