@@ -247,6 +247,8 @@ class Bench:
                             break
                     time.sleep(0.01)
                 latencies.append(time.perf_counter() - t0)
+                if latencies[-1] > 3:
+                    print(f"slow sample {n}: {latencies[-1]:.1f} s in {box}", file=sys.stderr, flush=True)
                 time.sleep(rng.uniform(0, 0.3))
             sockets = open_sockets()
             grown = rss_mb() - before
