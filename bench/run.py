@@ -215,10 +215,11 @@ class Bench:
         # Every harness user shares one uid, and Dovecot needs an inotify instance per IDLE session:
         # past the per-uid limit (128 by default) it falls back to checking every 30 s.
         limit = Path("/proc/sys/fs/inotify/max_user_instances")
-        if int(limit.read_text()) < len(self.box_users) + 64:
+        wanted = max(1024, 4 * len(self.box_users))  # some sessions hold more than one
+        if int(limit.read_text()) < wanted:
             try:
-                limit.write_text(str(len(self.box_users) + 64))
-                print(f"raised fs.inotify.max_user_instances to {len(self.box_users) + 64}", file=sys.stderr)
+                limit.write_text(str(wanted))
+                print(f"raised fs.inotify.max_user_instances to {wanted}", file=sys.stderr)
             except OSError:
                 print("fs.inotify.max_user_instances is too low for this many IDLE sessions: Dovecot will "
                       "fall back to 30 s checks beyond it", file=sys.stderr)
