@@ -221,8 +221,11 @@ class Bench:
                 limit.write_text(str(wanted))
                 print(f"raised fs.inotify.max_user_instances to {wanted}", file=sys.stderr)
             except OSError:
-                print("fs.inotify.max_user_instances is too low for this many IDLE sessions: Dovecot will "
-                      "fall back to 30 s checks beyond it", file=sys.stderr)
+                print(
+                    "fs.inotify.max_user_instances is too low for this many IDLE sessions: Dovecot will "
+                    "fall back to 30 s checks beyond it",
+                    file=sys.stderr,
+                )
         before = rss_mb()
         office = self.office("many", interval=600)
         port = self.dovecot.imap_port

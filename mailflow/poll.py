@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from mailflow import leases
@@ -216,20 +216,42 @@ ACTIONS: dict[Action, Callable[[Step], None]] = {
 
 
 def process_one(app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage) -> InboundMessage:
-    """Archive, decide and commit one message; returns its ledger row."""
+    """Archive, decide and commit one message; returns its ledger row.
+
+    Workers whose leases overlapped (one stalled past its lease) may both reach the same message:
+    the mailbox's state row is locked first, so the second waits and then finds the first's ledger
+    row. A unique-key race that still slips through (the first agenda counter of a year) is retried.
+    """
     sha = app.archive.put_raw(fetched.raw)
+    for attempt in (1, 2):
+        try:
+            return _decide(app, box, uidvalidity, fetched, sha)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            log.info("event=retry_after_race mailbox=%s uid=%s", box.name, fetched.uid)
+    raise AssertionError("unreachable")
+
+
+def _ledger_row(session: Session, box: MailboxSettings, uidvalidity: int, uid: int) -> InboundMessage | None:
+    return session.exec(
+        select(InboundMessage).where(
+            InboundMessage.mailbox == box.name,
+            InboundMessage.uidvalidity == uidvalidity,
+            InboundMessage.uid == uid,
+        )
+    ).first()
+
+
+def _decide(
+    app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, sha: str
+) -> InboundMessage:
     ctx = app.context()
     with transaction(app.engine) as session:
-        existing = session.exec(
-            select(InboundMessage).where(
-                InboundMessage.mailbox == box.name,
-                InboundMessage.uidvalidity == uidvalidity,
-                InboundMessage.uid == fetched.uid,
-            )
-        ).first()
+        state = session.get(MailboxState, box.name, with_for_update=True) or MailboxState(mailbox=box.name)
+        existing = _ledger_row(session, box, uidvalidity, fetched.uid)
         if existing is not None:  # an overlapping poll got here first
             return existing
-        state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
         state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
         session.add(state)
         row = InboundMessage(

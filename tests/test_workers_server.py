@@ -11,7 +11,7 @@ import time
 
 from sqlmodel import Session, func, select
 
-from mailflow.models import InboundMessage, Letter
+from mailflow.models import InboundMessage, Letter, MailboxLease, MailboxState, QuarantineItem
 from tests.conftest import DOMAIN
 from tests.support.letters import gmail_forward, pdf_letter
 
@@ -84,6 +84,19 @@ def test_three_workers_twenty_mailboxes_one_killed(office):
         numbers = session.exec(select(Letter.letter_number)).all()
         serials = sorted(session.exec(select(Letter.seq)).all())
     print(f"\nworkers: {letters} letters filed from {len(per_box)} mailboxes")
-    assert letters == 2 * len(BOXES) and len(set(numbers)) == letters  # each letter once
+    with Session(office.app.engine) as session:
+        leases = [
+            (lease.mailbox, lease.owner, lease.expires_at) for lease in session.exec(select(MailboxLease))
+        ]
+        states = [(m.mailbox, m.last_uid, m.last_error) for m in session.exec(select(MailboxState))]
+    behind = {box: per_box.get(box, 0) for box in BOXES if per_box.get(box, 0) != 2}
+    with Session(office.app.engine) as session:
+        outcomes = dict(
+            session.exec(select(InboundMessage.outcome, func.count()).group_by(InboundMessage.outcome)).all()
+        )
+        reasons = [(q.reason, q.detail[:200]) for q in session.exec(select(QuarantineItem))]
+    behind["outcomes"], behind["quarantine"] = outcomes, reasons
+    assert letters == 2 * len(BOXES), (behind, leases, states)
+    assert len(set(numbers)) == letters  # each letter once
     assert serials == list(range(1, letters + 1))  # gap-free under concurrency
     assert all(per_box.get(box) == 2 for box in BOXES)  # every mailbox kept being served
