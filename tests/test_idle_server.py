@@ -31,15 +31,15 @@ def running(office):
 def test_a_reply_is_handled_within_seconds_by_idle(office, running):
     time.sleep(1.5)  # the first scheduled poll is done; the next is a minute away
     office.mail.send(gmail_forward(pdf=pdf_letter()))
-    request = office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]), timeout=15)
+    request = office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]), timeout=30)
     office.mail.send(clients.gmail_android_id(request, KADIS, "Sekretaris: pelajari"))
-    office.mail.wait_for(SEKRETARIS, lambda m: "Disposisi dari" in str(m["Subject"]), timeout=15)
+    office.mail.wait_for(SEKRETARIS, lambda m: "Disposisi dari" in str(m["Subject"]), timeout=30)
 
 
 def test_idle_reconnects_after_the_server_drops_it(office, servers, running):
     servers.dovecot.restart()  # every connection, the IDLE one included, is cut
     time.sleep(0.5)
     office.mail.send(gmail_forward(pdf=pdf_letter()))
-    office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]), timeout=30)
+    office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]), timeout=60)
     out = CliRunner().invoke(cli, ["--config", str(office.config_path), "letters", "--json"])
     assert len(json.loads(out.output)) == 1
