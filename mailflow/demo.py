@@ -128,11 +128,13 @@ def _wait_for(server: DevMailServer, user: str, needle: str, timeout: float = 15
     raise TimeoutError(f"{user} received no message with {needle!r}")
 
 
-def run_demo(workdir: Path | None, console: Console, keep: bool = False) -> int:
+def run_demo(
+    workdir: Path | None, console: Console, keep: bool = False, ports: tuple[int, int] = (0, 0)
+) -> int:
     workdir = Path(workdir or tempfile.mkdtemp(prefix="mailflow-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    server = DevMailServer().start()
+    server = DevMailServer(imap_port=ports[0], smtp_port=ports[1]).start()
     try:
         console.print(
             Panel.fit(
@@ -236,7 +238,11 @@ def run_demo(workdir: Path | None, console: Console, keep: bool = False) -> int:
                 f"The demo server keeps running: IMAP 127.0.0.1:{server.imap_port}, "
                 f"SMTP 127.0.0.1:{server.smtp_port}, any user @{DOMAIN}, password "
                 f"'{server.password}', and Mailflow serves it. See the letters with "
-                f"`mailflow --config {workdir / 'config.toml'} letters`. Press Ctrl-C to stop."
+                f"`mailflow --config {workdir / 'config.toml'} letters`.\n"
+                f"To play Pak Budi in Thunderbird or Apple Mail: add the account "
+                f"{KADIS}, set it up by hand with IMAP 127.0.0.1 port {server.imap_port} and SMTP "
+                f"127.0.0.1 port {server.smtp_port}, no SSL, normal password for IMAP, no "
+                "authentication for SMTP; answer the newest email. Press Ctrl-C to stop."
             )
             try:
                 while True:

@@ -2,9 +2,9 @@
 
 Why our own rather than pymap: pymap needs a single demo user or an admin API to add users,
 hashes passwords slowly, and writes responses in fragments that break imapclient's IDLE
-(../shared/docs/mail-servers.md). This one serves exactly what Mailflow and a scripted client
-use: LOGIN, LIST, CREATE, SELECT/EXAMINE, STATUS, APPEND, UID SEARCH/FETCH/STORE/MOVE/COPY,
-EXPUNGE, IDLE; the SMTP side (aiosmtpd) delivers `user+tag@domain` to `user@domain`, as Dovecot
+(../shared/docs/mail-servers.md). This one serves what Mailflow and desktop mail clients use:
+LOGIN, ID, NAMESPACE, LIST/LSUB, CREATE/RENAME, SELECT/EXAMINE, STATUS, APPEND, SEARCH by flags,
+FETCH of every item a client reads (devfetch.py), STORE/MOVE/COPY, EXPUNGE, IDLE; the SMTP side (aiosmtpd) delivers `user+tag@domain` to `user@domain`, as Dovecot
 does. It is never a production server: it binds 127.0.0.1 only and keeps mail in memory.
 """
 
@@ -19,8 +19,22 @@ from dataclasses import dataclass, field
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-CAPABILITIES = "IMAP4rev1 LITERAL+ MOVE UIDPLUS IDLE"
+from mailflow import devfetch
+
+CAPABILITIES = "IMAP4rev1 LITERAL+ MOVE UIDPLUS IDLE NAMESPACE ID UNSELECT CHILDREN"
 _LITERAL = re.compile(rb"\{(\d+)(\+?)\}\r?\n?$")
+_SECTION = re.compile(r"^BODY(?P<peek>\.PEEK)?\[(?P<section>[^\]]*)\](?P<partial><[\d.]+>)?$", re.I)
+_SEARCH_FLAGS = {f.upper(): f"\\{f}" for f in ("Seen", "Answered", "Flagged", "Deleted", "Draft")}
+_MACROS = {
+    "ALL": ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"],
+    "FAST": ["FLAGS", "INTERNALDATE", "RFC822.SIZE"],
+    "FULL": ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE", "BODY"],
+}
+_RFC822 = {
+    "RFC822": ("", "RFC822"),
+    "RFC822.HEADER": ("HEADER", "RFC822.HEADER"),
+    "RFC822.TEXT": ("TEXT", "RFC822.TEXT"),
+}
 
 
 @dataclass
@@ -171,7 +185,7 @@ class ImapSession:
             handler = getattr(self, f"cmd_{name.lower()}", None)
             try:
                 if handler is None or (
-                    name not in ("LOGIN", "CAPABILITY", "LOGOUT", "NOOP") and not self.user
+                    name not in ("LOGIN", "CAPABILITY", "LOGOUT", "NOOP", "ID") and not self.user
                 ):
                     raise ValueError("command unknown or not allowed now")
                 result = await handler(tag.decode(), list(_tokens(args)), uid)
@@ -217,6 +231,7 @@ class ImapSession:
         self.send("* 0 RECENT")
         self.send(f"* OK [UIDVALIDITY {folder.uidvalidity}] UIDs valid")
         self.send(f"* OK [UIDNEXT {folder.uidnext}] next UID")
+        self.send(r"* OK [PERMANENTFLAGS (\Answered \Flagged \Deleted \Seen \Draft \*)] flags")
         return f"{tag} OK [{'READ-ONLY' if readonly else 'READ-WRITE'}] SELECT completed"
 
     async def cmd_examine(self, tag, args, uid):
@@ -228,14 +243,36 @@ class ImapSession:
     async def cmd_unselect(self, tag, args, uid):
         self.folder = None
 
-    async def cmd_list(self, tag, args, uid):
+    async def cmd_list(self, tag, args, uid, kind="LIST"):
         pattern = args[1].decode()
+        if not pattern:  # the client asks for the hierarchy delimiter
+            self.send(f'* {kind} (\\Noselect) "/" ""')
+            return
         regex = re.compile("^" + re.escape(pattern).replace(r"\*", ".*").replace("%", "[^/]*") + "$")
         for name in self.store.folders(self.user):
             if regex.match(name):
-                self.send(f'* LIST (\\HasNoChildren) "/" "{name}"')
+                self.send(f'* {kind} (\\HasNoChildren) "/" "{name}"')
 
-    cmd_lsub = cmd_list
+    async def cmd_lsub(self, tag, args, uid):
+        await self.cmd_list(tag, args, uid, kind="LSUB")
+
+    async def cmd_namespace(self, tag, args, uid):
+        self.send('* NAMESPACE (("" "/")) NIL NIL')
+
+    async def cmd_id(self, tag, args, uid):
+        self.send('* ID ("name" "Mailflow demo")')
+
+    async def cmd_subscribe(self, tag, args, uid):
+        self._folder(args[0])
+
+    cmd_unsubscribe = cmd_subscribe
+    cmd_check = cmd_noop
+
+    async def cmd_rename(self, tag, args, uid):
+        folders = self.store.folders(self.user)
+        folder = folders.pop(args[0].decode())
+        folder.name = args[1].decode()
+        folders[folder.name] = folder
 
     async def cmd_create(self, tag, args, uid):
         name = args[0].decode()
@@ -248,11 +285,15 @@ class ImapSession:
 
     async def cmd_status(self, tag, args, uid):
         folder = self._folder(args[0])
-        unseen = sum("\\Seen" not in m.flags for m in folder.messages)
-        self.send(
-            f'* STATUS "{folder.name}" (MESSAGES {len(folder.messages)} UIDNEXT {folder.uidnext} '
-            f"UIDVALIDITY {folder.uidvalidity} UNSEEN {unseen} RECENT 0)"
-        )
+        values = {
+            "MESSAGES": len(folder.messages),
+            "RECENT": 0,
+            "UIDNEXT": folder.uidnext,
+            "UIDVALIDITY": folder.uidvalidity,
+            "UNSEEN": sum("\\Seen" not in m.flags for m in folder.messages),
+        }
+        wanted = [item.decode().upper() for item in args[1]]
+        self.send(f'* STATUS "{folder.name}" (' + " ".join(f"{w} {values[w]}" for w in wanted) + ")")
 
     async def cmd_append(self, tag, args, uid):
         folder = self._folder(args[0])
@@ -281,10 +322,11 @@ class ImapSession:
                 flag = words[i + 1]
                 hits = [m for m in hits if (flag in m.flags) == (word == "KEYWORD")]
                 i += 2
-            elif word in ("SEEN", "UNSEEN"):
-                hits = [m for m in hits if ("\\Seen" in m.flags) == (word == "SEEN")]
+            elif word.removeprefix("UN") in _SEARCH_FLAGS:
+                flag = _SEARCH_FLAGS[word.removeprefix("UN")]
+                hits = [m for m in hits if (flag in m.flags) != word.startswith("UN")]
                 i += 1
-            elif word in ("ALL", "CHARSET", "UTF-8", "US-ASCII"):
+            elif word in ("ALL", "CHARSET", "UTF-8", "US-ASCII", "NEW", "RECENT"):
                 i += 1
             elif re.match(r"^[\d:*,]+$", word):
                 keep = {m.uid for m in _uid_set(word, folder, uid)}
@@ -297,24 +339,56 @@ class ImapSession:
     async def cmd_fetch(self, tag, args, uid):
         folder = self._selected()
         items = args[1] if isinstance(args[1], list) else [args[1]]
-        names = [i.decode().upper() for i in items]
+        names = [i.decode() for i in items]
+        names = [n for name in names for n in _MACROS.get(name.upper(), [name])]
         for msg in _uid_set(args[0].decode(), folder, uid):
             seq = folder.messages.index(msg) + 1
-            parts: list[bytes] = [b"UID %d" % msg.uid]
-            for item in names:
-                if item == "FLAGS":
-                    parts.append(f"FLAGS ({' '.join(sorted(msg.flags))})".encode())
-                elif item == "RFC822.SIZE":
-                    parts.append(b"RFC822.SIZE %d" % len(msg.raw))
-                elif item == "INTERNALDATE":
-                    stamp = time.strftime("%d-%b-%Y %H:%M:%S +0000", time.gmtime(msg.internal))
-                    parts.append(f'INTERNALDATE "{stamp}"'.encode())
-                elif item in ("BODY[]", "BODY.PEEK[]", "RFC822"):
-                    key = b"RFC822" if item == "RFC822" else b"BODY[]"
-                    parts.append(key + b" {%d}\r\n" % len(msg.raw) + msg.raw)
-                    if item != "BODY.PEEK[]" and not self.readonly:
-                        msg.flags.add("\\Seen")
+            seen_before = "\\Seen" in msg.flags
+            parts = [b"UID %d" % msg.uid] if uid else []
+            parts += [self._fetch_item(msg, name) for name in names if not (uid and name.upper() == "UID")]
+            if not seen_before and "\\Seen" in msg.flags and "FLAGS" not in (n.upper() for n in names):
+                parts.append(b"FLAGS (" + " ".join(sorted(msg.flags)).encode() + b")")
             self.writer.write(b"* %d FETCH (" % seq + b" ".join(parts) + b")\r\n")
+
+    def _fetch_item(self, msg: StoredMessage, name: str) -> bytes:
+        upper = name.upper()
+        if upper in ("UID", "FLAGS", "RFC822.SIZE", "INTERNALDATE"):
+            return self._fetch_attribute(msg, upper)
+        if upper in ("ENVELOPE", "BODYSTRUCTURE", "BODY"):
+            entity = devfetch.parse(msg.raw)
+            if upper == "ENVELOPE":
+                return b"ENVELOPE " + devfetch.envelope(entity)
+            return upper.encode() + b" " + devfetch.bodystructure(entity, extensible=upper != "BODY")
+        if upper in _RFC822:
+            spec, key = _RFC822[upper]
+            return self._fetch_section(msg, spec, "", key.encode(), peek=upper == "RFC822.HEADER")
+        match = _SECTION.match(name)
+        if not match:
+            raise ValueError(f"fetch item {name} not supported")
+        key = f"BODY[{match['section'].upper()}]"
+        return self._fetch_section(
+            msg, match["section"], match["partial"] or "", key.encode(), bool(match["peek"])
+        )
+
+    def _fetch_attribute(self, msg: StoredMessage, name: str) -> bytes:
+        if name == "UID":
+            return b"UID %d" % msg.uid
+        if name == "FLAGS":
+            return f"FLAGS ({' '.join(sorted(msg.flags))})".encode()
+        if name == "RFC822.SIZE":
+            return b"RFC822.SIZE %d" % len(msg.raw)
+        stamp = time.strftime("%d-%b-%Y %H:%M:%S +0000", time.gmtime(msg.internal))
+        return f'INTERNALDATE "{stamp}"'.encode()
+
+    def _fetch_section(self, msg: StoredMessage, spec: str, suffix: str, key: bytes, peek: bool) -> bytes:
+        try:
+            data = devfetch.section(devfetch.parse(msg.raw), spec)
+        except devfetch.FetchError:
+            data = b""  # as Dovecot does: a section that does not exist is empty
+        data, origin = devfetch.partial(data.replace(b"\x00", b"\x80"), suffix)  # NUL, as Dovecot
+        if not peek and not self.readonly:
+            msg.flags.add("\\Seen")
+        return key + origin.encode() + b" {%d}\r\n" % len(data) + data
 
     async def cmd_store(self, tag, args, uid):
         folder = self._selected()

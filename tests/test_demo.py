@@ -1,7 +1,17 @@
 """The README's first command: the demo runs end to end on its embedded mail server."""
 
+import base64
+import quopri
+import re
+import signal
+import smtplib
 import subprocess
 import sys
+import time
+from email.header import decode_header, make_header
+from email.message import EmailMessage
+
+from imapclient import IMAPClient
 
 
 def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
@@ -21,17 +31,8 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
 
 
 def test_demo_keep_serves_replies_live(tmp_path):
-    """With --keep, a person can play the official: a reply is applied by the running Mailflow."""
-    import email
-    import email.policy
-    import re
-    import signal
-    import smtplib
-    import time
-    from email.message import EmailMessage
-
-    from imapclient import IMAPClient
-
+    """With --keep, a person can play the official from a desktop client: list by ENVELOPE, open
+    the text part by BODYSTRUCTURE, reply over SMTP; the running Mailflow applies the reply."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "mailflow", "demo", "--keep", "--workdir", str(tmp_path)],
         stdout=subprocess.PIPE,
@@ -51,28 +52,55 @@ def test_demo_keep_serves_replies_live(tmp_path):
                 r"IMAP 127\.0\.0\.1:(\d+).*?SMTP 127\.0\.0\.1:(\d+)", out.replace("\n", " "), re.S
             ).groups()
         )
-
-        def inbox(user):
-            with IMAPClient("127.0.0.1", port=imap_port, ssl=False) as client:
-                client.login(user, "demo")
-                client.select_folder("INBOX")
-                data = client.fetch(client.search("ALL"), ["BODY.PEEK[]"])
-                return [
-                    email.message_from_bytes(v[b"BODY[]"], policy=email.policy.default) for v in data.values()
-                ]
-
         kadis = "kadis@probolinggokab.example"
-        confirmation = next(m for m in inbox(kadis) if "Dicatat" in str(m["Subject"]))
+        [(_, confirmation)] = _desktop_inbox(imap_port, kadis, "Dicatat")
+        assert "Kode balasan" in confirmation["text"]
         reply = EmailMessage()
-        reply["From"], reply["To"] = kadis, str(confirmation["Reply-To"])
-        reply["Subject"] = "Re: " + str(confirmation["Subject"])
+        reply["From"], reply["To"] = kadis, confirmation["reply_to"]
+        reply["Subject"] = "Re: " + confirmation["subject"]
+        reply["In-Reply-To"] = confirmation["message_id"]
         reply.set_content("status")
         with smtplib.SMTP("127.0.0.1", smtp_port) as smtp:
             smtp.send_message(reply)
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not any("Status:" in str(m["Subject"]) for m in inbox(kadis)):
+        while time.monotonic() < deadline and not _desktop_inbox(imap_port, kadis, "Status:"):
             time.sleep(0.2)
-        assert any("Status:" in str(m["Subject"]) for m in inbox(kadis))
+        assert _desktop_inbox(imap_port, kadis, "Status:")
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
+
+
+DECODERS = {b"base64": base64.b64decode, b"quoted-printable": quopri.decodestring, b"7bit": bytes, b"8bit": bytes}
+
+
+def _desktop_inbox(port: int, user: str, needle: str) -> list[tuple[int, dict]]:
+    """Messages whose subject holds `needle`, read the way Thunderbird reads them."""
+    found = []
+    with IMAPClient("127.0.0.1", port=port, ssl=False) as client:
+        client.login(user, "demo")
+        client.select_folder("INBOX")
+        listing = client.fetch(client.search(["UNDELETED"]), ["ENVELOPE", "BODYSTRUCTURE", "FLAGS"])
+        for uid, data in listing.items():
+            envelope = data[b"ENVELOPE"]
+            subject = str(make_header(decode_header(envelope.subject.decode())))
+            if needle not in subject:
+                continue
+            structure = data[b"BODYSTRUCTURE"]
+            part = structure[0][0] if structure.is_multipart else structure
+            section = "1" if structure.is_multipart else "TEXT"
+            text = client.fetch([uid], [f"BODY[{section}]"])[uid][f"BODY[{section}]".encode()]
+            assert b"\\Seen" in client.get_flags([uid])[uid]
+            reply_to = envelope.reply_to[0]
+            found.append(
+                (
+                    uid,
+                    {
+                        "subject": subject,
+                        "reply_to": f"{reply_to.mailbox.decode()}@{reply_to.host.decode()}",
+                        "message_id": envelope.message_id.decode(),
+                        "text": DECODERS[part[5].lower()](text).decode(part[2][1].decode()),
+                    },
+                )
+            )
+    return found
