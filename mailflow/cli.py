@@ -506,8 +506,8 @@ def rules_test(obj: _Obj, message: Path, mailbox: str | None) -> None:
     help="where the demo writes its database, storage and exports (default: a temp folder)",
 )
 @click.option("--keep", is_flag=True, help="keep the demo mail server running afterwards")
-@click.option("--imap-port", type=int, default=0, help="fixed IMAP port for your mail client (default: any free)")
-@click.option("--smtp-port", type=int, default=0, help="fixed SMTP port for your mail client (default: any free)")
+@click.option("--imap-port", type=int, default=0, help="fixed IMAP port (default: any free)")
+@click.option("--smtp-port", type=int, default=0, help="fixed SMTP port (default: any free)")
 def demo(workdir: Path | None, keep: bool, imap_port: int, smtp_port: int) -> None:
     """Play the whole flow on a self-contained loopback mail server (no outside server)."""
     from mailflow.demo import run_demo

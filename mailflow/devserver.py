@@ -4,8 +4,9 @@ Why our own rather than pymap: pymap needs a single demo user or an admin API to
 hashes passwords slowly, and writes responses in fragments that break imapclient's IDLE
 (../shared/docs/mail-servers.md). This one serves what Mailflow and desktop mail clients use:
 LOGIN, ID, NAMESPACE, LIST/LSUB, CREATE/RENAME, SELECT/EXAMINE, STATUS, APPEND, SEARCH by flags,
-FETCH of every item a client reads (devfetch.py), STORE/MOVE/COPY, EXPUNGE, IDLE; the SMTP side (aiosmtpd) delivers `user+tag@domain` to `user@domain`, as Dovecot
-does. It is never a production server: it binds 127.0.0.1 only and keeps mail in memory.
+FETCH of every item a client reads (devfetch.py), STORE/MOVE/COPY, EXPUNGE, IDLE; the SMTP side
+(aiosmtpd) delivers `user+tag@domain` to `user@domain`, as Dovecot does. It is never a
+production server: it binds 127.0.0.1 only and keeps mail in memory.
 """
 
 from __future__ import annotations

@@ -71,7 +71,12 @@ def test_demo_keep_serves_replies_live(tmp_path):
         proc.wait(timeout=30)
 
 
-DECODERS = {b"base64": base64.b64decode, b"quoted-printable": quopri.decodestring, b"7bit": bytes, b"8bit": bytes}
+DECODERS = {
+    b"base64": base64.b64decode,
+    b"quoted-printable": quopri.decodestring,
+    b"7bit": bytes,
+    b"8bit": bytes,
+}
 
 
 def _desktop_inbox(port: int, user: str, needle: str) -> list[tuple[int, dict]]:
