@@ -61,6 +61,11 @@ def date_id(value: dt.date | None) -> str:
     return f"{value.day} {MONTHS_ID[value.month - 1]} {value.year}"
 
 
+def date_en(value: dt.date | None) -> str:
+    """'2 October 2017', for officials who read English."""
+    return "-" if value is None else f"{value.day} {value:%B %Y}"
+
+
 def size_text(size: int) -> str:
     for unit in ("B", "KB", "MB"):
         if size < 1024 or unit == "MB":
@@ -140,6 +145,7 @@ class Composer:
             undefined=StrictUndefined,
             keep_trailing_newline=True,
         )
+        self.env.filters.update(date_id=date_id, date_en=date_en)
 
     def render(self, name: str, language: str, **context: Any) -> Rendered:
         lang = language if (BUILTIN_TEMPLATES / language / f"{name}.txt.j2").exists() else "id"

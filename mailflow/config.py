@@ -119,7 +119,8 @@ class Settings(_Strict):
     # many days overdue, and the disposer's superior at twice as many.
     remind_before_days: int = Field(default=1, ge=0)
     escalate_after_days: int = Field(default=2, ge=1)
-    # Local hour after which the morning digests go out; the weekly summary goes on Mondays.
+    # Local hour after which the morning digests go out; the weekly summary of the week before
+    # goes on the first working day of each week.
     digest_hour: int = Field(default=7, ge=0, le=23)
     # The admin is emailed when a mailbox has failed for longer than this (seconds).
     mailbox_alert_after: float = Field(default=1800, ge=0)

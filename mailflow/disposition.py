@@ -47,7 +47,7 @@ def today_in(ctx: Context) -> dt.date:
     return dt.datetime.now(ctx.settings.zone).date()
 
 
-def _language(ctx: Context, address: str) -> str:
+def language_of(ctx: Context, address: str) -> str:
     person = ctx.rules.person_by_address(address)
     return person.language if person else "id"
 
@@ -69,7 +69,7 @@ def official_mail(
     targets = [target_of(ctx.rules, p.id, today) for p in ctx.rules.dispose_targets(node.position_id)]
     rendered = ctx.composer.render(
         template,
-        _language(ctx, node.holder),
+        language_of(ctx, node.holder),
         office=ctx.rules.office_name,
         letter=letter_view(letter),
         token=token,
@@ -493,10 +493,12 @@ class TreeRow:
     depth: int
     title: str
     name: str
-    state: str
+    state: str  # in Indonesian; templates in other languages word `key` themselves
     instruction: str
     deadline: str
     overdue: bool
+    key: str
+    due: dt.date | None
 
 
 def tree_rows(session: Session, letter: Letter, today: dt.date) -> list[TreeRow]:
@@ -520,6 +522,8 @@ def tree_rows(session: Session, letter: Letter, today: dt.date) -> list[TreeRow]
                     n.instruction,
                     date_id(n.deadline) if n.deadline else "",
                     overdue,
+                    n.state,
+                    n.deadline,
                 )
             )
             walk(n.id, depth + 1)
@@ -536,12 +540,13 @@ def send_status(
     node: Disposition,
     answering: ParsedMessage,
 ) -> None:
+    key = letter_status(session, letter)
     status = {
         "awaiting": "menunggu disposisi",
         "in_progress": "dalam proses",
         "done": "selesai",
         "archived": "diarsipkan",
-    }.get(letter_status(session, letter), letter.status)
+    }.get(key, letter.status)
     mail = official_mail(
         ctx,
         box,
@@ -550,6 +555,7 @@ def send_status(
         "status",
         answering=answering,
         status=status,
+        status_key=key,
         tree=tree_rows(session, letter, today_in(ctx)),
     )
     outbox.enqueue(session, mail, "status", letter.id, node.id)

@@ -3,7 +3,9 @@ morning digest per official and the weekly summary per office.
 
 Everything takes `today` (and `hour`) from the caller, so the scheduler passes the office's clock
 and tests pass theirs. Each email is keyed in the outbox (`dedupe_key`), so running twice, or
-restarting, never sends one twice. Reminders and escalations are events in the letter's log.
+restarting, never sends one twice. Reminders, escalations and digests are events in the logs of
+the letters they concern (`reminded`, `escalated`, `digested`); the weekly summary is about the
+office, not a letter, so only its outbox key records it.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from mailflow import outbox
 from mailflow.compose import date_id, notice
 from mailflow.config import MailboxSettings
 from mailflow.db import transaction
-from mailflow.disposition import OPEN, official_mail
+from mailflow.disposition import OPEN, language_of, official_mail
 from mailflow.filing import Context, letter_view
 from mailflow.models import Disposition, Event, Letter
+from mailflow.rules import Person
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +66,8 @@ def _remind(
         letter,
         node,
         "reminder",
-        when=when,
-        overdue=node.deadline < today,
+        deadline=node.deadline,
+        overdue_days=overdue if node.deadline < today else 0,
         instruction=node.instruction,
     )
     outbox.enqueue(session, mail, "reminder", letter.id, node.id, dedupe_key=key)
@@ -129,8 +132,16 @@ def _escalate(
             f"terlambat {overdue} hari kerja (batas {date_id(node.deadline)})"
         )
         box = _box(ctx, letter)
+        late = {
+            "late_title": node.holder_title,
+            "late_name": node.holder_name,
+            "instruction": node.instruction,
+            "overdue_days": overdue,
+            "deadline": node.deadline,
+            "level": level,
+        }
         if target.id is not None:
-            mail = official_mail(ctx, box, letter, target, "escalation", text=text, level=level)
+            mail = official_mail(ctx, box, letter, target, "escalation", **late)
         else:
             mail = notice(
                 ctx.composer,
@@ -138,9 +149,9 @@ def _escalate(
                 sender=box.address,
                 office_code=ctx.rules.office_code,
                 to=target.holder,
+                language=language_of(ctx, target.holder),
                 office=ctx.rules.office_name,
-                text=text,
-                level=level,
+                **late,
                 letter=letter_view(letter),
                 token="",
                 targets=[],
@@ -165,32 +176,34 @@ def _escalate(
 
 @dataclass(frozen=True)
 class DigestItem:
+    letter_id: int
     agenda: str
     subject: str
-    detail: str
+    deadline: dt.date | None = None
+    completed_by: str = ""
+
+
+DIGEST_SECTIONS = {
+    "waiting": "menunggu disposisi",
+    "unacknowledged": "instruksi belum dijawab",
+    "overdue": "terlambat",
+    "completed": "diselesaikan bawahan kemarin",
+}
 
 
 def _digest(
-    session: Session, ctx: Context, email: str, name: str, today: dt.date, report: FollowupReport
+    session: Session, ctx: Context, person: Person, today: dt.date, report: FollowupReport
 ) -> None:
+    email = person.email
     key = f"digest:{email}:{today.isoformat()}"
     if outbox.already_queued(session, key):
         return
     mine = session.exec(select(Disposition).where(Disposition.holder == email)).all()
     yesterday = today - dt.timedelta(days=1)
-    sections: dict[str, list[DigestItem]] = {
-        "waiting": [],
-        "unacknowledged": [],
-        "overdue": [],
-        "completed": [],
-    }
+    sections: dict[str, list[DigestItem]] = {name: [] for name in DIGEST_SECTIONS}
     for node in mine:
         letter = session.get(Letter, node.letter_id)
-        item = DigestItem(
-            letter.agenda_number,
-            letter.subject or "-",
-            f"batas {date_id(node.deadline)}" if node.deadline else "",
-        )
+        item = DigestItem(letter.id, letter.agenda_number, letter.subject or "-", node.deadline)
         children = session.exec(select(Disposition.id).where(Disposition.parent_id == node.id)).first()
         if node.state == "pending" and node.parent_id is None and children is None:
             sections["waiting"].append(item)
@@ -205,9 +218,10 @@ def _digest(
                 if child.updated_at.astimezone(ctx.settings.zone).date() == yesterday:
                     sections["completed"].append(
                         DigestItem(
+                            letter.id,
                             letter.agenda_number,
                             letter.subject or "-",
-                            f"{child.holder_title} ({child.holder_name})",
+                            completed_by=f"{child.holder_title} ({child.holder_name})",
                         )
                     )
     if not any(sections.values()):
@@ -218,33 +232,64 @@ def _digest(
         sender=ctx.settings.mailboxes[0].address,
         office_code=ctx.rules.office_code,
         to=email,
+        language=person.language,
         office=ctx.rules.office_name,
-        person=name,
-        today=date_id(today),
+        person=person.name,
+        today=today,
         sections=sections,
     )
     outbox.enqueue(session, mail, "digest", dedupe_key=key)
+    mentioned: dict[int, list[str]] = {}
+    for name, items in sections.items():
+        for item in items:
+            mentioned.setdefault(item.letter_id, []).append(DIGEST_SECTIONS[name])
+    for letter_id, where in mentioned.items():
+        session.add(
+            Event(
+                letter_id=letter_id,
+                actor="mailflow",
+                action="digested",
+                targets=[email],
+                text=f"ringkasan pagi {today.isoformat()}: " + ", ".join(dict.fromkeys(where)),
+            )
+        )
     report.digests.append(email)
 
 
+def _first_workday_of_week(ctx: Context, today: dt.date) -> bool:
+    monday = today - dt.timedelta(days=today.weekday())
+    days = (monday + dt.timedelta(days=n) for n in range(today.weekday()))
+    return ctx.rules.calendar.is_workday(today) and not any(map(ctx.rules.calendar.is_workday, days))
+
+
 def _weekly(session: Session, ctx: Context, today: dt.date, report: FollowupReport) -> None:
-    week = today.isocalendar()
+    """Each unit head's last week (Monday to Sunday, office time), on this week's first working
+    day: counts over the letters whose disposition tree reaches the unit."""
+    monday = today - dt.timedelta(days=today.weekday())
+    week = (monday - dt.timedelta(days=7)).isocalendar()
+    # Timestamps are stored as UTC: compare in UTC, on SQLite and PostgreSQL alike.
+    end = dt.datetime.combine(monday, dt.time(), ctx.settings.zone).astimezone(dt.UTC)
+    start = end - dt.timedelta(days=7)
+    nodes = session.exec(select(Disposition)).all()
     for unit in ctx.rules.units.values():
         key = f"weekly:{unit.id}:{week.year}-{week.week:02d}"
         if outbox.already_queued(session, key):
             continue
-        start = dt.datetime.combine(today - dt.timedelta(days=7), dt.time(), ctx.settings.zone)
-        end = dt.datetime.combine(today, dt.time(), ctx.settings.zone)
-        events = session.exec(select(Event).where(Event.at >= start, Event.at < end)).all()
+        ours = [n for n in nodes if (p := ctx.rules.positions.get(n.position_id)) and p.unit == unit.id]
+        letter_ids = {n.letter_id for n in ours}
+        events = session.exec(
+            select(Event).where(Event.at >= start, Event.at < end, col(Event.letter_id).in_(letter_ids))
+        ).all()
         counts = Counter(e.action for e in events)
-        nodes = session.exec(select(Disposition).where(col(Disposition.deadline).is_not(None))).all()
-        overdue = sum(1 for n in nodes if n.state in OPEN and n.deadline < today)
+        overdue = sum(1 for n in ours if n.state in OPEN and n.deadline and n.deadline < today)
         on_time = sum(
             1 for e in events if e.action == "completed" and e.deadline and e.at.date() <= e.deadline
         )
         firsts = []
         for letter in session.exec(
-            select(Letter).where(Letter.received_at >= start, Letter.received_at < end)
+            select(Letter).where(
+                Letter.received_at >= start, Letter.received_at < end, col(Letter.id).in_(letter_ids)
+            )
         ).all():
             first = session.exec(
                 select(Event.at)
@@ -260,6 +305,7 @@ def _weekly(session: Session, ctx: Context, today: dt.date, report: FollowupRepo
             sender=ctx.settings.mailboxes[0].address,
             office_code=ctx.rules.office_code,
             to=head.person.email,
+            language=head.person.language,
             office=ctx.rules.office_name,
             unit=unit.name,
             week=f"{week.year}-W{week.week:02d}",
@@ -268,7 +314,7 @@ def _weekly(session: Session, ctx: Context, today: dt.date, report: FollowupRepo
             completed=counts["completed"],
             on_time=on_time,
             overdue=overdue,
-            first_hours=f"{sum(firsts) / len(firsts):.1f} jam" if firsts else "-",
+            first_hours=sum(firsts) / len(firsts) if firsts else None,
         )
         outbox.enqueue(session, mail, "weekly", dedupe_key=key)
         report.weekly.append(unit.id)
@@ -284,8 +330,8 @@ def run_followups(ctx: Context, engine, today: dt.date, hour: int) -> FollowupRe
             _escalate(session, ctx, node, letter, today, report)
         if hour >= ctx.settings.digest_hour and ctx.rules.calendar.is_workday(today):
             for person in ctx.rules.people.values():
-                _digest(session, ctx, person.email, person.name, today, report)
-            if today.weekday() == 0:
+                _digest(session, ctx, person, today, report)
+            if _first_workday_of_week(ctx, today):
                 _weekly(session, ctx, today, report)
     if report.reminded or report.escalated or report.digests or report.weekly:
         log.info(

@@ -93,3 +93,57 @@ def test_morning_digest_with_the_right_counts(cascade):
     body = text_of(digest)
     assert "Instruksi yang belum Anda jawab (1)" in body and "Terlambat (1)" in body
     assert "digests 0" in followup(office, "2026-12-10T09:00")  # once a day
+    with Session(office.app.engine) as session:
+        [event] = session.exec(select(Event).where(Event.action == "digested")).all()
+    assert event.targets == [KASUBBAG] and "instruksi belum dijawab, terlambat" in event.text
+
+
+def test_weekly_summary_to_the_unit_head_with_the_right_counts(cascade):
+    office = cascade
+    today = dt.datetime.now(office.app.settings.zone).date()
+    calendar = office.app.rules.current.calendar
+    day = today + dt.timedelta(days=7 - today.weekday())  # next Monday, or the first working day after
+    while not calendar.is_workday(day):
+        day += dt.timedelta(days=1)
+    with Session(office.app.engine) as session:  # one instruction overdue when the summary goes out
+        node = session.exec(select(Disposition).where(Disposition.holder == KASUBBAG)).one()
+        node.deadline = today
+        session.add(node)
+        session.commit()
+    assert "weekly 0" in followup(office, f"{day - dt.timedelta(days=1)}T07:30")  # not yet this week
+    assert "weekly 1" in followup(office, f"{day}T07:30")
+    assert "weekly 0" in followup(office, f"{day}T10:00")  # once a week, across restarts
+    summary = office.mail.wait_for(KADIS, lambda m: "Ringkasan mingguan" in str(m["Subject"]))
+    body = text_of(summary)
+    assert "Surat diterima               : 1" in body
+    assert "Disposisi diberikan          : 2" in body  # kadis -> sekretaris -> kasubbag
+    assert "Instruksi selesai            : 0 (tepat waktu: 0)" in body
+    assert "Instruksi terlambat sekarang : 1" in body
+    assert "Rata-rata sampai disposisi pertama: 0.0 jam" in body
+
+
+def test_an_english_reading_official_gets_follow_up_in_english(office):
+    dewi = f"kabid.paud{D}"
+    office.mail.send(gmail_forward(pdf=pdf_letter()))
+    office.poll()
+    request = office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]))
+    office.mail.send(clients.gmail_android_id(request, KADIS, "Kabid PAUD: siapkan bahan"))
+    office.poll()
+    office.mail.wait_for(
+        dewi, lambda m: "Disposisi dari" in str(m["Subject"]) or "Disposition" in str(m["Subject"])
+    )
+    with Session(office.app.engine) as session:
+        node = session.exec(select(Disposition).where(Disposition.holder == dewi)).one()
+        node.deadline = DEADLINE
+        session.add(node)
+        session.commit()
+    out = followup(office, "2026-12-10T07:30")
+    assert "reminded 1" in out and "digests 1" in out  # only Dewi has something open
+    reminder = office.mail.wait_for(dewi, lambda m: "Overdue" in str(m["Subject"]))
+    assert "1 working day late (due 9 December 2026)" in text_of(reminder)
+    digest = office.mail.wait_for(dewi, lambda m: "Letters summary" in str(m["Subject"]))
+    assert "Instructions you have not answered (1)" in text_of(digest)
+    office.mail.send(clients.apple_mail_en(reminder, dewi, "status"))
+    office.poll()
+    status = office.mail.wait_for(dewi, lambda m: "Status:" in str(m["Subject"]))
+    assert "Where the disposition stands" in text_of(status) and "due 9 December 2026" in text_of(status)
