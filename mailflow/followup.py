@@ -83,6 +83,13 @@ def _remind(
         )
     )
     report.reminded.append(f"{letter.agenda_number}:{node.holder}")
+    log.info(
+        "event=reminded agenda=%s to=%s overdue_days=%d message_id=%s",
+        letter.agenda_number,
+        node.holder,
+        overdue if node.deadline < today else 0,
+        mail["Message-ID"],
+    )
 
 
 def _escalate(
@@ -172,6 +179,14 @@ def _escalate(
             )
         )
         report.escalated.append(f"{letter.agenda_number}:{target.holder}")
+        log.info(
+            "event=escalated agenda=%s to=%s level=%d overdue_days=%d message_id=%s",
+            letter.agenda_number,
+            target.holder,
+            level,
+            overdue,
+            mail["Message-ID"],
+        )
 
 
 @dataclass(frozen=True)
@@ -191,9 +206,7 @@ DIGEST_SECTIONS = {
 }
 
 
-def _digest(
-    session: Session, ctx: Context, person: Person, today: dt.date, report: FollowupReport
-) -> None:
+def _digest(session: Session, ctx: Context, person: Person, today: dt.date, report: FollowupReport) -> None:
     email = person.email
     key = f"digest:{email}:{today.isoformat()}"
     if outbox.already_queued(session, key):

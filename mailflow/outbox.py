@@ -21,7 +21,7 @@ from mailflow.compose import message_bytes
 from mailflow.config import SmtpSettings
 from mailflow.db import transaction
 from mailflow.mailbox import tls_context
-from mailflow.models import Event, OutboxMessage, utcnow
+from mailflow.models import Event, Letter, OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class Sender:
         )
 
 
-def _claim(engine: Engine, owner: str, limit: int, lapse: dt.timedelta) -> list[OutboxMessage]:
+def _claim(engine: Engine, owner: str, limit: int, lapse: dt.timedelta) -> list[tuple[OutboxMessage, str]]:
     """Rows due now that no live worker holds; several workers never send the same row at once.
 
     PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED. SQLite has one writer at a time anyway.
@@ -114,7 +114,12 @@ def _claim(engine: Engine, owner: str, limit: int, lapse: dt.timedelta) -> list[
         for row in rows:
             row.claimed_by, row.claimed_until = owner, now + lapse
             session.add(row)
-        return list(rows)
+        # Every log line about a letter names its agenda number.
+        ids = {r.letter_id for r in rows if r.letter_id is not None}
+        agendas = dict(
+            session.exec(select(Letter.id, Letter.agenda_number).where(col(Letter.id).in_(ids))).all()
+        )
+        return [(row, agendas.get(row.letter_id, "-")) for row in rows]
 
 
 def _record(engine: Engine, row_id: int, error: str | None) -> None:
@@ -190,10 +195,10 @@ async def flush_outbox(
 
 
 async def _send_rows(
-    engine: Engine, sender: Sender, rows: list[OutboxMessage], exempt: frozenset[str]
+    engine: Engine, sender: Sender, rows: list[tuple[OutboxMessage, str]], exempt: frozenset[str]
 ) -> tuple[int, int]:
     sent = failed = 0
-    for row in rows:
+    for row, agenda in rows:
         if _over_cap(engine, row, sender.settings.daily_cap_per_address, exempt):
             continue
         try:
@@ -201,15 +206,21 @@ async def _send_rows(
         except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
             failed += 1
             log.warning(
-                "event=send_failed outbox=%s to=%s error=%s", row.id, row.recipient, type(exc).__name__
+                "event=send_failed outbox=%s agenda=%s to=%s message_id=%s error=%s",
+                row.id,
+                agenda,
+                row.recipient,
+                row.message_id,
+                type(exc).__name__,
             )
             _record(engine, row.id, f"{type(exc).__name__}: {exc}")
             continue
         sent += 1
         log.info(
-            "event=sent outbox=%s kind=%s to=%s message_id=%s",
+            "event=sent outbox=%s kind=%s agenda=%s to=%s message_id=%s",
             row.id,
             row.kind,
+            agenda,
             row.recipient,
             row.message_id,
         )

@@ -29,7 +29,7 @@ from mailflow.domain import ParsedMessage
 from mailflow.errors import MailboxError, MessageError
 from mailflow.filing import Context, correct_letter, file_letter, quarantine, reject
 from mailflow.mailbox import FetchedMessage, Mailbox
-from mailflow.models import Event, InboundMessage, MailboxState, utcnow
+from mailflow.models import Event, InboundMessage, Letter, MailboxState, utcnow
 from mailflow.parsing import parse_message
 from mailflow.threads import ReplyMatch, match_reply
 from mailflow.triage import Action, Inbound, Verdict, auto_generated, triage
@@ -84,7 +84,14 @@ def _hold(
     safe = head is not None and auto_generated(Inbound(head, box, ctx.rules)) is None
     item = quarantine(session, ctx, box, head, sha, reason, detail, notify_sender=safe)
     row.outcome, row.quarantine_id, row.destination = "quarantined", item.id, box.quarantine_folder
-    log.info("event=quarantined reason=%s detail=%r", reason, detail)
+    log.info(
+        "event=quarantined mailbox=%s uid=%s reason=%s message_id=%s detail=%r",
+        box.name,
+        row.uid,
+        reason,
+        head.message_id if head else "-",
+        detail,
+    )
 
 
 def _apply(
@@ -134,12 +141,13 @@ class Step:
         held = outcome == "quarantined"
         self.row.outcome, self.row.letter_id, self.row.quarantine_id = outcome, letter_id, quarantine_id
         self.row.destination = self.box.quarantine_folder if held else self.box.processed_folder
+        letter = self.session.get(Letter, letter_id) if letter_id else None
         log.info(
-            "event=%s check=%s reason=%s letter=%s message_id=%s",
+            "event=%s check=%s reason=%s agenda=%s message_id=%s",
             outcome,
             self.verdict.check,
             self.verdict.reason or "-",
-            letter_id or "-",
+            letter.agenda_number if letter else "-",
             self.message.message_id,
         )
 

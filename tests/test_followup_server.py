@@ -4,6 +4,7 @@ twice across a restart, escalation to the disposer and then their superior, dige
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -147,3 +148,23 @@ def test_an_english_reading_official_gets_follow_up_in_english(office):
     office.poll()
     status = office.mail.wait_for(dewi, lambda m: "Status:" in str(m["Subject"]))
     assert "Where the disposition stands" in text_of(status) and "due 9 December 2026" in text_of(status)
+
+
+def test_every_log_line_about_a_letter_names_its_agenda_number_and_message(cascade, caplog):
+    out = followup(cascade, "2026-12-14T09:00")  # a reminder and an escalation
+    lines = [r.getMessage() for r in caplog.get_records("setup")] + out.splitlines()
+    about_letters = [
+        line
+        for line in lines
+        if re.search(r"event=(letter|reply|sent|send_failed|reminded|escalated)\b", line)
+        and not re.search(r"kind=(digest|weekly)\b", line)  # about an official's letters, not one
+    ]
+    assert {re.search(r"event=(\w+)", line)[1] for line in about_letters} >= {
+        "letter",
+        "reply",
+        "sent",
+        "reminded",
+        "escalated",
+    }
+    for line in about_letters:
+        assert re.search(r"agenda=\d{3}/SM/\d{4}", line) and re.search(r"message_id=<[^>]+>", line), line
