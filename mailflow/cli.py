@@ -423,8 +423,18 @@ def export_cmd(obj: _Obj, year: int, fmt: str, unit: str | None, output: Path) -
     """The agenda book (buku agenda) of a year."""
     from mailflow.records import agenda_rows, write_agenda
 
-    rows = agenda_rows(obj.app.engine, year, obj.settings.zone, unit, obj.app.rules.get())
-    write_agenda(rows, fmt, output, f"Buku agenda {year}")
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(f"buku agenda {year}", total=None)
+        rows = agenda_rows(
+            obj.app.engine,
+            year,
+            obj.settings.zone,
+            unit,
+            obj.app.rules.get(),
+            lambda done, total: bar.update(task, completed=done, total=total),
+        )
+        bar.update(task, description=f"writing {output.name}")
+        write_agenda(rows, fmt, output, f"Buku agenda {year}")
     click.echo(f"{output}: {len(rows)} letters of {year}")
 
 

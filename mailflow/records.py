@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,42 +45,62 @@ DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 PAPER = {"a4": "A4", "half-folio": (165.0, 215.0)}  # half folio (F4 215 x 330 mm, halved)
 
 
+Progress = Callable[[int, int], None]  # (done, total), for a progress bar
+
+
 def agenda_rows(
-    engine: Engine, year: int, zone, unit: str | None = None, rules: Rules | None = None
+    engine: Engine,
+    year: int,
+    zone,
+    unit: str | None = None,
+    rules: Rules | None = None,
+    progress: Progress | None = None,
 ) -> list[dict]:
-    """One row per letter of the year, in agenda order, with its current holder and status."""
+    """One row per letter of the year, in agenda order, with its current holder and status.
+
+    Three queries for the whole year, not three per letter: a year's book has thousands of rows.
+    """
     with Session(engine) as session:
         letters = session.exec(select(Letter).where(Letter.year == year).order_by(col(Letter.seq))).all()
-        rows = []
-        for letter in letters:
-            nodes = session.exec(select(Disposition).where(Disposition.letter_id == letter.id)).all()
-            if (
-                unit
-                and rules
-                and not any(
-                    rules.positions.get(n.position_id) and rules.positions[n.position_id].unit == unit
-                    for n in nodes
-                )
-            ):
-                continue
-            open_nodes = [n for n in nodes if n.state in ("pending", "acknowledged", "in_progress")]
-            done = session.exec(
-                select(Event.at)
-                .where(Event.letter_id == letter.id, col(Event.action).in_(("completed", "archived")))
-                .order_by(col(Event.at).desc())
-            ).first()
-            row = {name: getattr(letter, name) for name in FIELD_NAMES}
-            row |= {
-                "agenda_number": letter.agenda_number,
-                "received_at": letter.received_at.astimezone(zone).date(),
-                "holder": ", ".join(f"{n.holder_title} ({n.holder_name})" for n in open_nodes),
-                "status": letter.status,
-                "done_at": done.astimezone(zone).date()
-                if done and letter.status in ("done", "archived")
-                else None,
-            }
-            rows.append(row)
-        return rows
+        ids = [letter.id for letter in letters]
+        nodes: dict[int, list[Disposition]] = {}
+        for node in session.exec(select(Disposition).where(col(Disposition.letter_id).in_(ids))).all():
+            nodes.setdefault(node.letter_id, []).append(node)
+        done_at: dict[int, dt.datetime] = {}
+        for letter_id, at in session.exec(
+            select(Event.letter_id, Event.at).where(
+                col(Event.letter_id).in_(ids), col(Event.action).in_(("completed", "archived"))
+            )
+        ).all():
+            done_at[letter_id] = max(at, done_at.get(letter_id, at))
+    rows = []
+    for index, letter in enumerate(letters, start=1):
+        mine = sorted(nodes.get(letter.id, []), key=lambda n: n.id)
+        if progress is not None:
+            progress(index, len(letters))
+        if (
+            unit
+            and rules
+            and not any(
+                rules.positions.get(n.position_id) and rules.positions[n.position_id].unit == unit
+                for n in mine
+            )
+        ):
+            continue
+        open_nodes = [n for n in mine if n.state in ("pending", "acknowledged", "in_progress")]
+        done = done_at.get(letter.id)
+        row = {name: getattr(letter, name) for name in FIELD_NAMES}
+        row |= {
+            "agenda_number": letter.agenda_number,
+            "received_at": letter.received_at.astimezone(zone).date(),
+            "holder": ", ".join(f"{n.holder_title} ({n.holder_name})" for n in open_nodes),
+            "status": letter.status,
+            "done_at": done.astimezone(zone).date()
+            if done and letter.status in ("done", "archived")
+            else None,
+        }
+        rows.append(row)
+    return rows
 
 
 def write_agenda(rows: list[dict], fmt: str, path: Path, title: str) -> None:
