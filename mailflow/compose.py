@@ -99,12 +99,12 @@ class LetterView:
     received_at: dt.datetime
     values: dict[str, Any]
 
-    def display(self, name: str) -> str:
+    def display(self, name: str, language: str = "id") -> str:
         value = self.values.get(name)
         if value is None:
-            return "-" if name == "note" else "(belum diketahui)"
+            return "-" if name == "note" else ("(not known)" if language == "en" else "(belum diketahui)")
         if isinstance(value, dt.date):
-            return date_id(value)
+            return date_en(value) if language == "en" else date_id(value)
         return str(value)
 
     @property

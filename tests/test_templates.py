@@ -105,6 +105,7 @@ def test_follow_up_renders_in_both_languages(name: str, english: str, indonesian
     context = {**COMMON, **CONTEXTS[name]}
     en, id_ = composer.render(name, "en", **context), composer.render(name, "id", **context)
     assert english in en.text and indonesian in id_.text
+    assert "(belum diketahui)" not in en.text and "Desember" not in en.text
     assert "<script>" not in en.html + id_.html  # autoescaped
 
 
