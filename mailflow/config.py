@@ -115,9 +115,10 @@ class Settings(_Strict):
     max_attachment_bytes: int = Field(default=30_000_000, gt=0)
     log_format: Literal["kv", "json"] = "kv"
     # Follow-up, in working days of rules/calendar.toml: a reminder this many days before a
-    # deadline and every working day after it; the disposer is told when an instruction is this
-    # many days overdue, and the disposer's superior at twice as many.
+    # deadline, then every `remind_overdue_every_days` once it has passed; the disposer is told
+    # when an instruction is `escalate_after_days` overdue, and the disposer's superior at twice.
     remind_before_days: int = Field(default=1, ge=0)
+    remind_overdue_every_days: int = Field(default=1, ge=1)
     escalate_after_days: int = Field(default=2, ge=1)
     # Local hour after which the morning digests go out; the weekly summary of the week before
     # goes on the first working day of each week.

@@ -52,6 +52,8 @@ def _remind(
     ahead = calendar.workdays_between(today, node.deadline)
     if node.deadline >= today and ahead != ctx.settings.remind_before_days:
         return
+    if node.deadline < today and (overdue - 1) % ctx.settings.remind_overdue_every_days:
+        return
     key = f"remind:{node.id}:{today.isoformat()}"
     if outbox.already_queued(session, key):
         return

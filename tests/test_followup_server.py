@@ -168,3 +168,19 @@ def test_every_log_line_about_a_letter_names_its_agenda_number_and_message(casca
     }
     for line in about_letters:
         assert re.search(r"agenda=\d{3}/SM/\d{4}", line) and re.search(r"message_id=<[^>]+>", line), line
+
+
+def test_overdue_reminders_follow_the_configured_cadence(cascade):
+    office = cascade
+    office.reconfigure(extra="remind_overdue_every_days = 2\nescalate_after_days = 10")
+    reminded = {
+        day: "reminded 1" in followup(office, f"{day}T09:00")
+        for day in ("2026-12-10", "2026-12-11", "2026-12-14", "2026-12-15", "2026-12-16")
+    }  # overdue by 1, 2, 3 (after a weekend), 4 and 5 working days
+    assert reminded == {
+        "2026-12-10": True,
+        "2026-12-11": False,
+        "2026-12-14": True,
+        "2026-12-15": False,
+        "2026-12-16": True,
+    }
