@@ -34,5 +34,5 @@ def setup_logging(fmt: str = "kv", level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("imapclient", "aiosmtplib", "apscheduler", "mail.log", "pypdf", "alembic"):
+    for noisy in ("imapclient", "aiosmtplib", "apscheduler", "mail.log", "pypdf", "alembic", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
