@@ -3,7 +3,7 @@
 Why our own rather than pymap: pymap needs a single demo user or an admin API to add users,
 hashes passwords slowly, and writes responses in fragments that break imapclient's IDLE
 (../shared/docs/mail-servers.md). This one serves what Mailflow and desktop mail clients use:
-LOGIN, ID, NAMESPACE, LIST/LSUB, CREATE/RENAME, SELECT/EXAMINE, STATUS, APPEND, SEARCH by flags,
+LOGIN, ID, NAMESPACE, LIST/LSUB, CREATE/RENAME, SELECT/EXAMINE, STATUS, APPEND, SEARCH (devsearch.py),
 FETCH of every item a client reads (devfetch.py), STORE/MOVE/COPY, EXPUNGE, IDLE; the SMTP side
 (aiosmtpd) delivers `user+tag@domain` to `user@domain`, as Dovecot does. It is never a
 production server: it binds 127.0.0.1 only and keeps mail in memory.
@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from mailflow import devfetch
+from mailflow import devfetch, devsearch
 
 CAPABILITIES = "IMAP4rev1 LITERAL+ MOVE UIDPLUS IDLE NAMESPACE ID UNSELECT CHILDREN"
 _LITERAL = re.compile(rb"\{(\d+)(\+?)\}\r?\n?$")
 _SECTION = re.compile(r"^BODY(?P<peek>\.PEEK)?\[(?P<section>[^\]]*)\](?P<partial><[\d.]+>)?$", re.I)
-_SEARCH_FLAGS = {f.upper(): f"\\{f}" for f in ("Seen", "Answered", "Flagged", "Deleted", "Draft")}
 _MACROS = {
     "ALL": ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"],
     "FAST": ["FLAGS", "INTERNALDATE", "RFC822.SIZE"],
@@ -311,30 +310,12 @@ class ImapSession:
 
     async def cmd_search(self, tag, args, uid):
         folder = self._selected()
-        hits = list(folder.messages)
-        words = [a.decode() if isinstance(a, bytes) else a for a in args]
-        i = 0
-        while i < len(words):
-            word = words[i].upper() if isinstance(words[i], str) else ""
-            if word == "UID":
-                keep = {m.uid for m in _uid_set(words[i + 1], folder, True)}
-                hits, i = [m for m in hits if m.uid in keep], i + 2
-            elif word in ("KEYWORD", "UNKEYWORD"):
-                flag = words[i + 1]
-                hits = [m for m in hits if (flag in m.flags) == (word == "KEYWORD")]
-                i += 2
-            elif word.removeprefix("UN") in _SEARCH_FLAGS:
-                flag = _SEARCH_FLAGS[word.removeprefix("UN")]
-                hits = [m for m in hits if (flag in m.flags) != word.startswith("UN")]
-                i += 1
-            elif word in ("ALL", "CHARSET", "UTF-8", "US-ASCII", "NEW", "RECENT"):
-                i += 1
-            elif re.match(r"^[\d:*,]+$", word):
-                keep = {m.uid for m in _uid_set(word, folder, uid)}
-                hits, i = [m for m in hits if m.uid in keep], i + 1
-            else:
-                raise ValueError(f"search key {word} not supported")
-        numbers = [m.uid if uid else folder.messages.index(m) + 1 for m in hits]
+
+        def resolve(spec: str, by_uid: bool) -> set[int]:
+            return {m.uid for m in _uid_set(spec, folder, by_uid)}
+
+        wanted = devsearch.compile_search(args, resolve, uid)
+        numbers = [m.uid if uid else seq for seq, m in enumerate(folder.messages, start=1) if wanted(m)]
         self.send("* SEARCH" + "".join(f" {n}" for n in numbers))
 
     async def cmd_fetch(self, tag, args, uid):

@@ -6,6 +6,7 @@ from each answer (ENVELOPE, BODYSTRUCTURE, sections, partials) must be equal.
 
 from __future__ import annotations
 
+import datetime as dt
 import email.policy
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -152,3 +153,60 @@ def test_a_desktop_client_session(devserver) -> None:
         assert client.search(["ANSWERED"]) == [uid] and client.search(["UNANSWERED"]) == []
         client.rename_folder("Sent", "Terkirim")
         assert client.folder_status("Terkirim", ["MESSAGES", "UNSEEN"]) == {b"MESSAGES": 1, b"UNSEEN": 0}
+
+
+def _search_all(port: int, folder: str, queries: list[list]) -> list[list[int]]:
+    with IMAPClient("127.0.0.1", port=port, ssl=False, timeout=10) as client:
+        client.login(USER, PASSWORD)
+        if not client.folder_exists(folder):
+            client.create_folder(folder)
+        client.select_folder(folder)
+        for raw in MESSAGES.values():
+            client.append(folder, raw)
+        client.use_uid = False  # sequence numbers are the same on both servers, UIDs are not
+        client.add_flags([2], [b"\\Flagged"])
+        client.add_flags([3], [b"\\Answered", b"$Mailflow"])
+        client.add_flags([4], [b"\\Seen"])
+        answers = [sorted(client.search(query)) for query in queries]
+        client.delete_messages(client.search("ALL"))
+        client.expunge()
+    return answers
+
+
+def test_search_answers_match_dovecot(servers, devserver) -> None:
+    today = dt.date.today()
+    queries = [
+        ["NOT", "DELETED"],
+        ["UNSEEN"],
+        ["OR", "FLAGGED", "ANSWERED"],
+        ["NOT", ["FLAGGED", "UNSEEN"]],
+        ["KEYWORD", "$Mailflow"],
+        ["UNKEYWORD", "$Mailflow", "UNANSWERED"],
+        ["2:3"],
+        ["1,4:*"],
+        ["SUBJECT", "lampiran"],
+        ["SUBJECT", "undangan"],  # in an encoded-word subject too
+        ["FROM", "Dinas Pendidikan Kab."],
+        ["FROM", "jatimprov"],
+        ["TO", "kadis"],
+        ["CC", "Dikdas"],
+        ["BODY", "terlampir"],
+        ["TEXT", "Probolinggo"],
+        ["HEADER", "Message-ID", "raw.1"],
+        ["HEADER", "In-Reply-To", "root.001"],
+        ["LARGER", 5000],
+        ["SMALLER", 5000],
+        ["SINCE", today],
+        ["BEFORE", today],
+        ["ON", today],
+        ["SENTSINCE", dt.date(2026, 11, 23)],
+        ["SENTBEFORE", dt.date(2026, 11, 24)],
+        ["SENTON", dt.date(2026, 11, 23)],
+    ]
+    expected = _search_all(servers.dovecot.imap_port, "devserver-search", queries)
+    actual = _search_all(devserver.imap_port, "devserver-search", queries)
+    differences = [
+        f"{q}: dovecot {e}, ours {a}" for q, e, a in zip(queries, expected, actual, strict=True) if e != a
+    ]
+    assert not differences, "\n".join(differences)
+    assert expected[0] == [1, 2, 3, 4, 5] and expected[4] == [3]  # the searches are not all trivially empty
