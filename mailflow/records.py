@@ -62,7 +62,7 @@ def agenda_rows(
     """
     with Session(engine) as session:
         letters = session.exec(select(Letter).where(Letter.year == year).order_by(col(Letter.seq))).all()
-        ids = [letter.id for letter in letters]
+        ids = select(Letter.id).where(Letter.year == year)  # a subquery: no limit on bound parameters
         nodes: dict[int, list[Disposition]] = {}
         for node in session.exec(select(Disposition).where(col(Disposition.letter_id).in_(ids))).all():
             nodes.setdefault(node.letter_id, []).append(node)
