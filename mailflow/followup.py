@@ -48,18 +48,17 @@ def _remind(
     calendar = ctx.rules.calendar
     if node.deadline is None or not calendar.is_workday(today):
         return
-    overdue = calendar.workdays_between(node.deadline, today)
-    ahead = calendar.workdays_between(today, node.deadline)
-    if node.deadline >= today and ahead != ctx.settings.remind_before_days:
+    overdue = calendar.workdays_between(node.deadline, today) if node.deadline < today else 0
+    if not overdue and calendar.workdays_between(today, node.deadline) != ctx.settings.remind_before_days:
         return
-    if node.deadline < today and (overdue - 1) % ctx.settings.remind_overdue_every_days:
+    if overdue and (overdue - 1) % ctx.settings.remind_overdue_every_days:
         return
     key = f"remind:{node.id}:{today.isoformat()}"
     if outbox.already_queued(session, key):
         return
     when = (
         f"terlambat {overdue} hari kerja (batas {date_id(node.deadline)})"
-        if node.deadline < today
+        if overdue
         else f"batas {date_id(node.deadline)}"
     )
     mail = official_mail(
@@ -69,7 +68,7 @@ def _remind(
         node,
         "reminder",
         deadline=node.deadline,
-        overdue_days=overdue if node.deadline < today else 0,
+        overdue_days=overdue,
         instruction=node.instruction,
     )
     outbox.enqueue(session, mail, "reminder", letter.id, node.id, dedupe_key=key)
@@ -89,7 +88,7 @@ def _remind(
         "event=reminded agenda=%s to=%s overdue_days=%d message_id=%s",
         letter.agenda_number,
         node.holder,
-        overdue if node.deadline < today else 0,
+        overdue,
         mail["Message-ID"],
     )
 
