@@ -125,6 +125,10 @@ class Settings(_Strict):
     digest_hour: int = Field(default=7, ge=0, le=23)
     # The admin is emailed when a mailbox has failed for longer than this (seconds).
     mailbox_alert_after: float = Field(default=1800, ge=0)
+    # On SIGTERM, how long the work in hand may take to finish before the process exits anyway
+    # (seconds). Exiting mid-transaction is safe: the database rolls it back, and the message
+    # stays on the server to be handled again.
+    stop_timeout: float = Field(default=20.0, gt=0)
     # The key that signs reply tokens: one of these, else a random key kept in storage_dir/keys.
     token_secret: SecretStr | None = None
     token_secret_file: Path | None = None

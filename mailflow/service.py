@@ -12,9 +12,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import signal
+import sys
+import sysconfig
 import threading
+import time
+import traceback
 from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import OperationalError
@@ -156,12 +163,27 @@ class Service:
         self.poll_box(box)
         flush(self.app)  # the confirmation goes out now, not at the next outbox run
 
-    def stop(self) -> None:
+    def stop(self) -> bool:
+        """Let the work in hand finish, for at most `stop_timeout`; False (and whatever is still
+        busy named in the log) when it did not."""
         self.stop_event.set()
-        self.scheduler.shutdown(wait=True)
-        for watcher in self.watchers:
-            watcher.join(timeout=10)
+        deadline = time.monotonic() + self.app.settings.stop_timeout
+        jobs = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+        jobs.start()
+        for thread in (jobs, *self.watchers):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        busy = [t for t in threading.enumerate() if t.is_alive() and t not in (threading.main_thread(), jobs)]
+        busy = [t for t in busy if t in self.watchers or t.name.startswith("ThreadPoolExecutor")]
+        if busy:
+            frames = sys._current_frames()
+            log.warning(
+                "event=stop_timeout worker=%s seconds=%s busy=%s",
+                self.app.worker,
+                self.app.settings.stop_timeout,
+                ",".join(f"{t.name}@{_where(frames.get(t.ident))}" for t in busy),
+            )
         log.info("event=stopped worker=%s", self.app.worker)
+        return not busy
 
 
 def run(app: App) -> None:
@@ -178,7 +200,20 @@ def run(app: App) -> None:
     signal.signal(signal.SIGINT, _stop)
     service.start()
     done.wait()
-    service.stop()
+    if not service.stop():
+        logging.shutdown()
+        os._exit(1)  # a thread stuck past stop_timeout; the database rolls its transaction back
+
+
+_LIBRARIES = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+
+def _where(frame: FrameType | None) -> str:
+    """Where a busy thread is: its innermost frame outside the libraries, then the innermost one."""
+    stack = traceback.extract_stack(frame) if frame else []
+    ours = [f for f in stack if not f.filename.startswith(_LIBRARIES)]
+    places = [f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in ours[-1:] + stack[-1:]]
+    return "<-".join(dict.fromkeys(places)) or "?"
 
 
 def _now(app: App) -> dt.datetime:

@@ -7,10 +7,12 @@ import json
 import socket
 import sqlite3
 import threading
+import time
 
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
+from mailflow import service
 from mailflow.cli import cli
 from mailflow.mailbox import Mailbox
 from mailflow.models import Letter, MailboxState
@@ -103,3 +105,25 @@ def test_a_mailbox_failing_too_long_alerts_the_admin_once(office):
     alert = office.mail.wait_for("admin@probolinggokab.example", lambda m: "gagal sejak" in str(m["Subject"]))
     assert "Connection refused" in alert.get_body(("plain",)).get_content()
     assert office.mail.count("admin@probolinggokab.example") == 1
+
+
+def test_a_stuck_job_cannot_hold_up_a_stop_past_stop_timeout(office, caplog):
+    """SIGTERM must end the process even when a job hangs (a lock wait, a silent server)."""
+    office.reconfigure(extra="stop_timeout = 1")
+    running = service.Service(office.app)
+    released = threading.Event()
+
+    def stuck_job() -> None:
+        released.wait(30)
+
+    running.start()
+    running.scheduler.add_job(stuck_job, id="stuck")
+    time.sleep(0.5)  # the job is running
+    started = time.monotonic()
+    try:
+        assert running.stop() is False
+        assert time.monotonic() - started < 5
+    finally:
+        released.set()
+    [warning] = [r.getMessage() for r in caplog.records if "event=stop_timeout" in r.getMessage()]
+    assert "stuck_job" in warning

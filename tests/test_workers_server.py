@@ -27,12 +27,13 @@ def boxes_config(imap_port: int) -> str:
     )
 
 
-def start_worker(office) -> subprocess.Popen:
+def start_worker(office, n: int) -> subprocess.Popen:
+    log = (office.dir / f"worker-{n}.log").open("wb")  # kept for a failure's post-mortem
     return subprocess.Popen(
         [sys.executable, "-m", "mailflow", "--config", str(office.config_path), "run"],
         env=dict(os.environ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
 
@@ -62,7 +63,7 @@ def test_three_workers_twenty_mailboxes_one_killed(office):
     )
     office._app = None
     assert office.app.engine is not None  # the schema exists before the workers race for it
-    workers = [start_worker(office) for _ in range(3)]
+    workers = [start_worker(office, n) for n in range(3)]
     try:
         send_round(office, 1)
         deadline = time.monotonic() + 60
