@@ -101,7 +101,8 @@ class App:
 
     @classmethod
     def build(cls, settings: Settings, **edges) -> App:
-        engine = make_engine(settings.database_url)
+        # One connection per parallel poll, and one each for the outbox, follow-up and health jobs.
+        engine = make_engine(settings.database_url, connections=settings.parallel_polls + 3)
         ensure_schema(engine)
         templates = settings.templates_dir
         override = templates if templates.resolve() != Composer.builtin().resolve() else None

@@ -125,6 +125,9 @@ class Settings(_Strict):
     digest_hour: int = Field(default=7, ge=0, le=23)
     # The admin is emailed when a mailbox has failed for longer than this (seconds).
     mailbox_alert_after: float = Field(default=1800, ge=0)
+    # How many mailboxes one worker handles at the same moment (IDLE pushes and the scheduled
+    # poll share these); the process keeps this many database connections plus 3.
+    parallel_polls: int = Field(default=8, ge=1)
     # On SIGTERM, how long the work in hand may take to finish before the process exits anyway
     # (seconds). Exiting mid-transaction is safe: the database rolls it back, and the message
     # stays on the server to be handled again.

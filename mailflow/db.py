@@ -17,13 +17,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
 from mailflow import models  # noqa: F401  (registers the tables)
 from mailflow.errors import SchemaError
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, connections: int = 5) -> Engine:
+    """`connections`: how many this process may use at once (PostgreSQL; SQLite has one writer)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -42,8 +45,11 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, pool_size=connections, max_overflow=0)
 
+
+# The database gone (OperationalError) or every pooled connection busy (TimeoutError): retry later.
+DATABASE_ERRORS = (OperationalError, PoolTimeout)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

@@ -20,12 +20,13 @@ from imapclient.exceptions import IMAPClientError
 
 from mailflow.app import App
 from mailflow.config import MailboxSettings
+from mailflow.db import DATABASE_ERRORS
 from mailflow.errors import MailboxError
 
 log = logging.getLogger(__name__)
 
 _NEWS = (b"EXISTS", b"RECENT", b"FETCH")
-_ERRORS = (MailboxError, IMAPClientError, OSError, ssl.SSLError, socket.timeout)
+_ERRORS = (MailboxError, IMAPClientError, OSError, ssl.SSLError, socket.timeout, *DATABASE_ERRORS)
 
 
 def has_news(responses: list) -> bool:

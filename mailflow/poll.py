@@ -16,14 +16,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from mailflow import leases
 from mailflow.app import App
 from mailflow.bounces import handle_bounce
 from mailflow.config import MailboxSettings
-from mailflow.db import transaction
+from mailflow.db import DATABASE_ERRORS, transaction
 from mailflow.disposition import apply_reply, request_status, route_letter, today_in
 from mailflow.domain import ParsedMessage
 from mailflow.errors import MailboxError, MessageError
@@ -36,8 +36,9 @@ from mailflow.triage import Action, Inbound, Verdict, auto_generated, triage
 
 log = logging.getLogger(__name__)
 
-# Failures of the edges (server, network, database): the poll stops and retries next run.
-_EDGE_ERRORS = (MailboxError, OSError, OperationalError)
+# Failures of the edges (server, network, database), not a message's fault: the poll stops and
+# the message is fetched again next run. A pool TimeoutError means every connection was busy.
+_EDGE_ERRORS = (MailboxError, OSError, *DATABASE_ERRORS)
 
 KEYWORD_DONE = "$MailflowProcessed"
 KEYWORD_HELD = "$MailflowQuarantined"
@@ -404,13 +405,17 @@ def poll_mailbox(
                 if done:
                     _settle(app, mailbox, done)
     except _EDGE_ERRORS as exc:
-        report.error = f"database unavailable: {exc.orig}" if isinstance(exc, OperationalError) else str(exc)
+        report.error = (
+            f"database unavailable: {getattr(exc, 'orig', exc)}"
+            if isinstance(exc, DATABASE_ERRORS)
+            else str(exc)
+        )
         log.error("event=poll_failed mailbox=%s error=%s", box.name, report.error)
     try:
         _record_health(app, box, report)
         lease.release()
-    except OperationalError as exc:
-        log.error("event=health_not_recorded mailbox=%s error=%s", box.name, exc.orig)
+    except DATABASE_ERRORS as exc:
+        log.error("event=health_not_recorded mailbox=%s error=%s", box.name, getattr(exc, "orig", exc))
     return report
 
 

@@ -19,7 +19,8 @@ import sysconfig
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
@@ -109,15 +110,33 @@ class Service:
         self.app = app
         self.stop_event = threading.Event()
         self.locks = {box.name: threading.Lock() for box in app.settings.mailboxes}
+        # Polls in parallel are bounded by the database connections: waiting here, a stop is
+        # seen within a second; waiting for a pooled connection, it would not be.
+        self.slots = threading.BoundedSemaphore(app.settings.parallel_polls)
         self.scheduler = BackgroundScheduler(timezone=app.settings.zone)
         self.watchers: list[IdleWatcher] = []
 
-    def poll_box(self, box: MailboxSettings) -> PollReport | None:
-        """One mailbox, never twice at once in this process (IDLE and the scheduler share it)."""
-        if self.stop_event.is_set():
-            return None
-        with self.locks[box.name]:
-            return poll_mailbox(self.app, box, self.stop_event)
+    def poll_box(self, box: MailboxSettings, then: Callable[[], object] | None = None) -> PollReport | None:
+        """One mailbox, never twice at once in this process (IDLE and the scheduler share it),
+        then `then` in the same slot; None when stopping."""
+        with self._holding(self.locks[box.name]) as mine, self._holding(self.slots) as slot:
+            if not (mine and slot):
+                return None
+            report = poll_mailbox(self.app, box, self.stop_event)
+            if then is not None:
+                then()
+            return report
+
+    @contextmanager
+    def _holding(self, lock: threading.Lock | threading.BoundedSemaphore) -> Iterator[bool]:
+        while not lock.acquire(timeout=1):
+            if self.stop_event.is_set():
+                yield False
+                return
+        try:
+            yield not self.stop_event.is_set()
+        finally:
+            lock.release()
 
     def poll_all(self) -> None:
         poll_all(self.app, self.stop_event, self.poll_box)
@@ -160,8 +179,7 @@ class Service:
         )
 
     def _pushed(self, box: MailboxSettings) -> None:
-        self.poll_box(box)
-        flush(self.app)  # the confirmation goes out now, not at the next outbox run
+        self.poll_box(box, then=lambda: flush(self.app))  # the confirmation goes out now
 
     def stop(self) -> bool:
         """Let the work in hand finish, for at most `stop_timeout`; False (and whatever is still
