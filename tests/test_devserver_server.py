@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 
 import pytest
@@ -95,7 +96,9 @@ def devserver() -> Iterator[DevMailServer]:
     server.stop()
 
 
-def _fetch_all(port: int, folder: str, items: list[str], messages: dict[str, bytes] = MESSAGES) -> list[dict]:
+@contextmanager
+def _loaded(port: int, folder: str, messages: dict[str, bytes]) -> Iterator[IMAPClient]:
+    """A client on `folder` holding `messages` in order; emptied afterwards for the next test."""
     with IMAPClient("127.0.0.1", port=port, ssl=False, timeout=10) as client:
         client.login(USER, PASSWORD)
         if not client.folder_exists(folder):
@@ -103,10 +106,16 @@ def _fetch_all(port: int, folder: str, items: list[str], messages: dict[str, byt
         client.select_folder(folder)
         for raw in messages.values():
             client.append(folder, raw)
+        yield client
+        client.use_uid = True
+        client.delete_messages(client.search("ALL"))
+        client.expunge()
+
+
+def _fetch_all(port: int, folder: str, items: list[str], messages: dict[str, bytes] = MESSAGES) -> list[dict]:
+    with _loaded(port, folder, messages) as client:
         uids = sorted(client.search("ALL"))
         answers = client.fetch(uids, items)
-        client.delete_messages(uids)
-        client.expunge()
     return [{k: v for k, v in answers[u].items() if k not in (b"SEQ", b"UID")} for u in uids]
 
 
@@ -156,20 +165,12 @@ def test_a_desktop_client_session(devserver) -> None:
 
 
 def _search_all(port: int, folder: str, queries: list[list]) -> list[list[int]]:
-    with IMAPClient("127.0.0.1", port=port, ssl=False, timeout=10) as client:
-        client.login(USER, PASSWORD)
-        if not client.folder_exists(folder):
-            client.create_folder(folder)
-        client.select_folder(folder)
-        for raw in MESSAGES.values():
-            client.append(folder, raw)
+    with _loaded(port, folder, MESSAGES) as client:
         client.use_uid = False  # sequence numbers are the same on both servers, UIDs are not
         client.add_flags([2], [b"\\Flagged"])
         client.add_flags([3], [b"\\Answered", b"$Mailflow"])
         client.add_flags([4], [b"\\Seen"])
         answers = [sorted(client.search(query)) for query in queries]
-        client.delete_messages(client.search("ALL"))
-        client.expunge()
     return answers
 
 
