@@ -25,6 +25,7 @@ from mailflow import devfetch, devsearch
 CAPABILITIES = "IMAP4rev1 LITERAL+ MOVE UIDPLUS IDLE NAMESPACE ID UNSELECT CHILDREN"
 _LITERAL = re.compile(rb"\{(\d+)(\+?)\}\r?\n?$")
 _SECTION = re.compile(r"^BODY(?P<peek>\.PEEK)?\[(?P<section>[^\]]*)\](?P<partial><[\d.]+>)?$", re.I)
+_ATTRIBUTES = ("UID", "FLAGS", "RFC822.SIZE", "INTERNALDATE")  # answered without parsing
 _MACROS = {
     "ALL": ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"],
     "FAST": ["FLAGS", "INTERNALDATE", "RFC822.SIZE"],
@@ -327,29 +328,33 @@ class ImapSession:
             seq = folder.messages.index(msg) + 1
             seen_before = "\\Seen" in msg.flags
             parts = [b"UID %d" % msg.uid] if uid else []
-            parts += [self._fetch_item(msg, name) for name in names if not (uid and name.upper() == "UID")]
+            # Parsed once per message, and only when an item needs its parts (not for FLAGS of 1:*).
+            needs_parts = any(n.upper() not in _ATTRIBUTES for n in names)
+            entity = devfetch.parse(msg.raw) if needs_parts else None
+            parts += [
+                self._fetch_item(msg, entity, name) for name in names if not (uid and name.upper() == "UID")
+            ]
             if not seen_before and "\\Seen" in msg.flags and "FLAGS" not in (n.upper() for n in names):
                 parts.append(b"FLAGS (" + " ".join(sorted(msg.flags)).encode() + b")")
             self.writer.write(b"* %d FETCH (" % seq + b" ".join(parts) + b")\r\n")
 
-    def _fetch_item(self, msg: StoredMessage, name: str) -> bytes:
+    def _fetch_item(self, msg: StoredMessage, entity: devfetch.Entity | None, name: str) -> bytes:
         upper = name.upper()
-        if upper in ("UID", "FLAGS", "RFC822.SIZE", "INTERNALDATE"):
+        if upper in _ATTRIBUTES or entity is None:
             return self._fetch_attribute(msg, upper)
         if upper in ("ENVELOPE", "BODYSTRUCTURE", "BODY"):
-            entity = devfetch.parse(msg.raw)
             if upper == "ENVELOPE":
                 return b"ENVELOPE " + devfetch.envelope(entity)
             return upper.encode() + b" " + devfetch.bodystructure(entity, extensible=upper != "BODY")
         if upper in _RFC822:
             spec, key = _RFC822[upper]
-            return self._fetch_section(msg, spec, "", key.encode(), peek=upper == "RFC822.HEADER")
+            return self._fetch_section(msg, entity, spec, "", key.encode(), peek=upper == "RFC822.HEADER")
         match = _SECTION.match(name)
         if not match:
             raise ValueError(f"fetch item {name} not supported")
         key = f"BODY[{match['section'].upper()}]"
         return self._fetch_section(
-            msg, match["section"], match["partial"] or "", key.encode(), bool(match["peek"])
+            msg, entity, match["section"], match["partial"] or "", key.encode(), bool(match["peek"])
         )
 
     def _fetch_attribute(self, msg: StoredMessage, name: str) -> bytes:
@@ -362,9 +367,11 @@ class ImapSession:
         stamp = time.strftime("%d-%b-%Y %H:%M:%S +0000", time.gmtime(msg.internal))
         return f'INTERNALDATE "{stamp}"'.encode()
 
-    def _fetch_section(self, msg: StoredMessage, spec: str, suffix: str, key: bytes, peek: bool) -> bytes:
+    def _fetch_section(
+        self, msg: StoredMessage, entity: devfetch.Entity, spec: str, suffix: str, key: bytes, peek: bool
+    ) -> bytes:
         try:
-            data = devfetch.section(devfetch.parse(msg.raw), spec)
+            data = devfetch.section(entity, spec)
         except devfetch.FetchError:
             data = b""  # as Dovecot does: a section that does not exist is empty
         data, origin = devfetch.partial(data.replace(b"\x00", b"\x80"), suffix)  # NUL, as Dovecot

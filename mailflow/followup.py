@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from email.message import Message
 
 from sqlmodel import Session, col, select
 
@@ -27,6 +28,8 @@ from mailflow.models import Disposition, Event, Letter
 from mailflow.rules import Person
 
 log = logging.getLogger(__name__)
+
+CHASE_KINDS = {"reminded": "reminder", "escalated": "escalation"}  # event action -> outbox kind
 
 
 @dataclass
@@ -71,24 +74,43 @@ def _remind(
         overdue_days=overdue,
         instruction=node.instruction,
     )
-    outbox.enqueue(session, mail, "reminder", letter.id, node.id, dedupe_key=key)
+    _chase(session, letter, node, mail, "reminded", node.id, key, when, report.reminded, overdue_days=overdue)
+
+
+def _chase(
+    session: Session,
+    letter: Letter,
+    node: Disposition,
+    mail: Message,
+    action: str,
+    answerable_id: int | None,
+    key: str,
+    text: str,
+    done: list[str],
+    **logged: object,
+) -> None:
+    """Queue a reminder or escalation about `node` and log it on the letter, the same way for both."""
+    to = mail["To"]
+    outbox.enqueue(session, mail, CHASE_KINDS[action], letter.id, answerable_id, dedupe_key=key)
     session.add(
         Event(
             letter_id=letter.id,
             actor="mailflow",
-            action="reminded",
-            targets=[node.holder],
+            action=action,
+            targets=[to],
             instruction=node.instruction or None,
             deadline=node.deadline,
-            text=when,
+            text=text,
         )
     )
-    report.reminded.append(f"{letter.agenda_number}:{node.holder}")
+    done.append(f"{letter.agenda_number}:{to}")
+    fields = "".join(f" {name}={value}" for name, value in logged.items())
     log.info(
-        "event=reminded agenda=%s to=%s overdue_days=%d message_id=%s",
+        "event=%s agenda=%s to=%s%s message_id=%s",
+        action,
         letter.agenda_number,
-        node.holder,
-        overdue,
+        to,
+        fields,
         mail["Message-ID"],
     )
 
@@ -167,27 +189,10 @@ def _escalate(
                 holder_title=target.holder_title,
                 holder_name=target.holder_name,
             )
-        outbox.enqueue(session, mail, "escalation", letter.id, target.id, dedupe_key=key)
-        session.add(
-            Event(
-                letter_id=letter.id,
-                actor="mailflow",
-                action="escalated",
-                targets=[target.holder],
-                instruction=node.instruction or None,
-                deadline=node.deadline,
-                text=text,
-            )
-        )
-        report.escalated.append(f"{letter.agenda_number}:{target.holder}")
-        log.info(
-            "event=escalated agenda=%s to=%s level=%d overdue_days=%d message_id=%s",
-            letter.agenda_number,
-            target.holder,
-            level,
-            overdue,
-            mail["Message-ID"],
-        )
+        _chase(
+            session, letter, node, mail, "escalated", target.id, key, text, report.escalated,
+            level=level, overdue_days=overdue,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
