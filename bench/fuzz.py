@@ -22,13 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mailflow.config import PROJECT_ROOT, MailboxSettings
 from mailflow.errors import MessageError
-from mailflow.intake import extract_fields, letter_files
-from mailflow.parsing import parse_message
-from mailflow.pdftext import pdf_text
-from mailflow.quotes import extract_new_text
-from mailflow.replies import read_reply, reply_context
-from mailflow.rules import load_rules
-from mailflow.triage import Inbound, triage
+from mailflow.inbound.triage import Inbound, triage
+from mailflow.office.rules import load_rules
+from mailflow.text.fields import extract_fields, letter_files
+from mailflow.text.parsing import parse_message
+from mailflow.text.pdf import pdf_text
+from mailflow.text.quotes import extract_new_text
+from mailflow.text.replies import read_reply, reply_context
 from tests.support import clients
 from tests.support.hostile import corpus
 from tests.support.letters import gmail_forward, outlook_forward, pdf_letter, photo_scan

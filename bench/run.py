@@ -29,11 +29,11 @@ from imapclient import IMAPClient  # noqa: E402
 from PIL import Image  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from mailflow import service  # noqa: E402
-from mailflow.models import Event, Letter  # noqa: E402
-from mailflow.parsing import parse_message  # noqa: E402
-from mailflow.quotes import extract_new_text  # noqa: E402
-from mailflow.replies import read_reply, reply_context  # noqa: E402
+from mailflow.ops import service  # noqa: E402
+from mailflow.storage.models import Event, Letter  # noqa: E402
+from mailflow.text.parsing import parse_message  # noqa: E402
+from mailflow.text.quotes import extract_new_text  # noqa: E402
+from mailflow.text.replies import read_reply, reply_context  # noqa: E402
 from tests.conftest import DOMAIN, USERS, Office, Servers  # noqa: E402
 from tests.corpus.peers import cases  # noqa: E402
 from tests.support import clients  # noqa: E402
@@ -291,7 +291,7 @@ class Bench:
         raw = big.as_bytes()
         fill_maildir(self.dovecot, MAILBOX, [raw])
         code = (
-            "import resource,sys;from mailflow import service;from mailflow.app import App;"
+            "import resource,sys;from mailflow.ops import service;from mailflow.app import App;"
             "from mailflow.config import load_settings;app=App.build(load_settings());"
             "base=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
             "r=service.poll_all(app);"
@@ -351,7 +351,7 @@ class Bench:
 
 
 def load_settings_rules():
-    from mailflow.rules import load_rules
+    from mailflow.office.rules import load_rules
 
     return load_rules(ROOT / "rules")
 

@@ -15,18 +15,18 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from mailflow import outbox
-from mailflow.archive import Archive
-from mailflow.compose import Composer, notice
 from mailflow.config import MailboxSettings, Settings
-from mailflow.db import ensure_schema, make_engine, transaction
 from mailflow.errors import ConfigError, RulesError
-from mailflow.filing import Context
-from mailflow.leases import worker_id
-from mailflow.mailbox import Mailbox
-from mailflow.outbox import Sender
-from mailflow.rules import Rules, load_rules
-from mailflow.tokens import Signer
+from mailflow.inbound.imap import Mailbox
+from mailflow.inbound.leases import worker_id
+from mailflow.office.rules import Rules, load_rules
+from mailflow.outbound import outbox
+from mailflow.outbound.compose import Composer, notice
+from mailflow.outbound.outbox import Sender
+from mailflow.registry.filing import Context
+from mailflow.storage.archive import Archive
+from mailflow.storage.db import ensure_schema, make_engine, transaction
+from mailflow.text.tokens import Signer
 
 log = logging.getLogger(__name__)
 

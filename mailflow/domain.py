@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from mailflow.htmltext import html_to_text
+from mailflow.text.html import html_to_text
 
 
 class Urgency(StrEnum):

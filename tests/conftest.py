@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from mailflow import service
 from mailflow.app import App
 from mailflow.config import PROJECT_ROOT, load_settings
-from mailflow.poll import PollReport
+from mailflow.inbound.poll import PollReport
+from mailflow.ops import service
 from tests.support.dovecot import PASSWORD, Dovecot, free_port
 from tests.support.mail import Mail
 from tests.support.postgres import fresh_postgres_database

@@ -1,8 +1,8 @@
 import pytest
 from sqlmodel import Session
 
-from mailflow.agenda import format_agenda, next_serial
-from mailflow.db import create_schema, make_engine, transaction
+from mailflow.registry.agenda import format_agenda, next_serial
+from mailflow.storage.db import create_schema, make_engine, transaction
 
 
 def test_templates():

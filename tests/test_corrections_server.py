@@ -8,7 +8,7 @@ from email.utils import make_msgid
 
 from sqlmodel import Session, select
 
-from mailflow.models import Event, Letter
+from mailflow.storage.models import Event, Letter
 from tests.support.letters import CLERK, MAILBOX, attach, gmail_forward, pdf_letter
 from tests.support.mail import text_of
 

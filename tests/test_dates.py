@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from mailflow.dates import parse_date
+from mailflow.text.dates import parse_date
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ from email.message import EmailMessage
 import pytest
 from imapclient import IMAPClient
 
-from mailflow.demo import clerk_forward
-from mailflow.devserver import DevMailServer
+from mailflow.demo.scenario import clerk_forward
+from mailflow.demo.server import DevMailServer
 from tests.support.dovecot import PASSWORD
 from tests.support.hostile import corpus
 from tests.support.letters import original_letter, photo_scan

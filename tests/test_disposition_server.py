@@ -197,7 +197,7 @@ def test_letters_by_holder_and_overdue(office, inbox, request_to_kadis):
 
     from sqlmodel import Session, select
 
-    from mailflow.models import Disposition
+    from mailflow.storage.models import Disposition
 
     def letters(*args):
         result = CliRunner().invoke(cli, ["--config", str(office.config_path), "letters", "--json", *args])

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from mailflow.cli import cli
-from mailflow.models import Disposition, Event
+from mailflow.storage.models import Disposition, Event
 from tests.support import clients
 from tests.support.letters import gmail_forward, pdf_letter
 from tests.support.mail import text_of

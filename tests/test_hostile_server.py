@@ -9,7 +9,7 @@ import tracemalloc
 
 from sqlmodel import Session, select
 
-from mailflow.models import InboundMessage, Letter, LetterFile, OutboxMessage, QuarantineItem
+from mailflow.storage.models import InboundMessage, Letter, LetterFile, OutboxMessage, QuarantineItem
 from tests.support.hostile import MAILBOX, corpus
 
 

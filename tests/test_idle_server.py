@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from mailflow.cli import cli
-from mailflow.service import Service
+from mailflow.ops.service import Service
 from tests.support import clients
 from tests.support.letters import gmail_forward, pdf_letter
 

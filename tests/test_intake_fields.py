@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from mailflow.domain import Security, Source, Urgency
-from mailflow.intake import (
+from mailflow.text.fields import (
     classification_of,
     extract_fields,
     find_forwards,
@@ -15,7 +15,7 @@ from mailflow.intake import (
     pdf_fields,
     strip_forward_prefix,
 )
-from mailflow.parsing import parse_message
+from mailflow.text.parsing import parse_message
 from tests.support.letters import apple_forward, outlook_forward
 
 

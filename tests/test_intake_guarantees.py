@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from mailflow.cli import cli
-from mailflow.mailbox import Mailbox
-from mailflow.models import InboundMessage, Letter, OutboxMessage, QuarantineItem
+from mailflow.inbound.imap import Mailbox
+from mailflow.storage.models import InboundMessage, Letter, OutboxMessage, QuarantineItem
 from tests.support.letters import CLERK, MAILBOX, gmail_forward, original_letter, pdf_letter
 
 NESTED = b"".join(

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from mailflow.cli import cli
-from mailflow.models import Letter, LetterFile, OutboxMessage
+from mailflow.storage.models import Letter, LetterFile, OutboxMessage
 from tests.support.letters import (
     CLERK,
     MAILBOX,
@@ -171,7 +171,7 @@ def test_second_poll_and_restart_never_file_twice(office):
 
 
 def test_a_long_poll_reports_its_progress(office):
-    from mailflow import service
+    from mailflow.ops import service
 
     for n in range(3):
         office.mail.send(gmail_forward(pdf=pdf_letter(number=f"{n}/P/2026")))

@@ -7,7 +7,7 @@ from sqlmodel import SQLModel
 
 from mailflow.cli import cli
 from mailflow.config import load_settings
-from mailflow.db import current_revision, head_revision, make_engine, upgrade
+from mailflow.storage.db import current_revision, head_revision, make_engine, upgrade
 
 
 def test_migrations_build_exactly_the_models(database_url):

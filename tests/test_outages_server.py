@@ -12,10 +12,10 @@ import time
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from mailflow import service
 from mailflow.cli import cli
-from mailflow.mailbox import Mailbox
-from mailflow.models import Letter, MailboxState
+from mailflow.inbound.imap import Mailbox
+from mailflow.ops import service
+from mailflow.storage.models import Letter, MailboxState
 from tests.support.letters import MAILBOX, gmail_forward, pdf_letter
 
 

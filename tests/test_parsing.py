@@ -3,7 +3,7 @@
 import pytest
 
 from mailflow.errors import MessageError
-from mailflow.parsing import parse_address, parse_message
+from mailflow.text.parsing import parse_address, parse_message
 
 
 def test_encoded_headers_and_unknown_charset():

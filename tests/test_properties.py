@@ -7,14 +7,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailflow.config import PROJECT_ROOT
-from mailflow.deadlines import parse_deadline
 from mailflow.errors import MessageError
-from mailflow.intake import extract_fields, label_fields, pdf_fields
-from mailflow.parsing import parse_message
-from mailflow.quotes import extract_new_text
-from mailflow.replies import read_reply, reply_context
-from mailflow.rules import load_rules
-from mailflow.triage import Inbound, triage
+from mailflow.inbound.triage import Inbound, triage
+from mailflow.office.rules import load_rules
+from mailflow.text.deadlines import parse_deadline
+from mailflow.text.fields import extract_fields, label_fields, pdf_fields
+from mailflow.text.parsing import parse_message
+from mailflow.text.quotes import extract_new_text
+from mailflow.text.replies import read_reply, reply_context
 
 RULES = load_rules(PROJECT_ROOT / "rules")
 CTX = reply_context(RULES, "kadis", dt.date(2026, 11, 25), "Budi Santoso")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mailflow.quotes import extract_new_text
+from mailflow.text.quotes import extract_new_text
 
 QUOTE = "> Mohon disposisi surat nomor 061/5432/OTDA\n> Kode balasan: abc"
 

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from mailflow.config import PROJECT_ROOT
-from mailflow.replies import Kind, read_reply, reply_context
-from mailflow.rules import load_rules
+from mailflow.office.rules import load_rules
+from mailflow.text.replies import Kind, read_reply, reply_context
 
 RULES = load_rules(PROJECT_ROOT / "rules")
 TODAY = dt.date(2026, 11, 25)  # a Wednesday

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from mailflow.cli import cli
 from mailflow.config import PROJECT_ROOT
 from mailflow.errors import RulesError
-from mailflow.rules import load_rules
+from mailflow.office.rules import load_rules
 
 RULES = PROJECT_ROOT / "rules"
 
@@ -125,7 +125,7 @@ def test_routing_instruction_and_calendar_problems(rules_copy):
 
 
 def test_routing_picks_the_first_matching_rule_and_says_why():
-    from mailflow.routing import LetterFacts, route
+    from mailflow.office.routing import LetterFacts, route
 
     rules = load_rules(RULES)
     facts = LetterFacts(

@@ -47,7 +47,7 @@ def test_no_secret_in_logs_errors_or_database(office):
 def test_starttls_fails_closed_when_the_server_cannot_upgrade(office):
     from sqlmodel import Session
 
-    from mailflow.models import OutboxMessage
+    from mailflow.storage.models import OutboxMessage
 
     office.smtp_extra = ""
     office.reconfigure()

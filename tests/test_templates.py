@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from mailflow.compose import BUILTIN_TEMPLATES, Composer, LetterView
-from mailflow.disposition import TreeRow
-from mailflow.followup import DigestItem
+from mailflow.disposition.tree import TreeRow
+from mailflow.followup.run import DigestItem
+from mailflow.outbound.compose import BUILTIN_TEMPLATES, Composer, LetterView
 
 # The emails an official gets, in their own language (the rest go to clerks and the admin).
 TO_OFFICIALS = [

@@ -1,7 +1,7 @@
 import datetime as dt
 
 from mailflow.config import PROJECT_ROOT
-from mailflow.rules import load_rules
+from mailflow.office.rules import load_rules
 
 CAL = load_rules(PROJECT_ROOT / "rules").calendar
 

@@ -11,7 +11,7 @@ import time
 
 from sqlmodel import Session, func, select
 
-from mailflow.models import InboundMessage, Letter, MailboxLease, MailboxState, QuarantineItem
+from mailflow.storage.models import InboundMessage, Letter, MailboxLease, MailboxState, QuarantineItem
 from tests.conftest import DOMAIN
 from tests.support.letters import gmail_forward, pdf_letter
 

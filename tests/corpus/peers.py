@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mailflow.config import PROJECT_ROOT
-from mailflow.parsing import parse_message
-from mailflow.quotes import extract_new_text, is_signature_line, strip_signature
+from mailflow.text.parsing import parse_message
+from mailflow.text.quotes import extract_new_text, is_signature_line, strip_signature
 
 CORPUS = PROJECT_ROOT.parent / "shared" / "corpora" / "replies"
 SCORED_TIERS = {"explicit", "derived", "borrowed", "partial"}

@@ -10,7 +10,7 @@ from email.utils import format_datetime, make_msgid
 
 from PIL import Image
 
-from mailflow.samples import letter_pdf
+from mailflow.demo.samples import letter_pdf
 
 MAILBOX = "surat@probolinggokab.example"
 CLERK = "agenda@probolinggokab.example"

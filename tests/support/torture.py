@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, func, select
 
-from mailflow.models import Event, Letter, OutboxMessage
+from mailflow.storage.models import Event, Letter, OutboxMessage
 from tests.support import clients
 from tests.support.letters import gmail_forward, pdf_letter
 

@@ -1,0 +1,1 @@
+"""`mailflow demo`: the scenario and the embedded loopback mail server it plays on."""

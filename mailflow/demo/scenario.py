@@ -1,0 +1,260 @@
+"""`mailflow demo`: the whole flow on an embedded loopback mail server, narrated.
+
+Everything runs for real: the clerk's email goes over SMTP to the dev server, Mailflow polls it
+over IMAP, files the letter, and the receipt travels back over SMTP into the clerk's mailbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import smtplib
+import tempfile
+import time
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from sqlmodel import Session, select
+
+from mailflow.app import App
+from mailflow.config import PROJECT_ROOT, settings_from_dict
+from mailflow.demo.samples import letter_pdf
+from mailflow.demo.server import DevMailServer
+from mailflow.ops import service
+from mailflow.records.book import agenda_rows, sheet_pdf, write_agenda
+from mailflow.registry.queries import letter_record
+from mailflow.storage.models import Disposition, Letter
+
+DOMAIN = "probolinggokab.example"
+MAILBOX = f"surat@{DOMAIN}"
+CLERK = f"agenda@{DOMAIN}"
+KADIS = f"kadis@{DOMAIN}"
+SEKRETARIS = f"sekretaris@{DOMAIN}"
+
+
+def phone_reply(original: email.message.Message, sender: str, text: str, signature: str = "") -> EmailMessage:
+    """A top-posted reply as a phone client writes it: new text, attribution, quoted original."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = str(original["Reply-To"] or original["From"])
+    msg["Subject"] = "Re: " + " ".join(str(original["Subject"]).split())
+    msg["In-Reply-To"] = original["Message-ID"].strip()
+    msg["References"] = " ".join(
+        [*str(original.get("References", "")).split(), original["Message-ID"].strip()]
+    )
+    msg["Message-ID"] = make_msgid(domain=DOMAIN)
+    quoted = "\n".join("> " + line for line in original.get_body(("plain",)).get_content().splitlines())
+    sign = f"\n\n{signature}" if signature else ""
+    msg.set_content(
+        f"{text}{sign}\n\nPada tanggal {format_datetime(dt.datetime.now())} Mailflow menulis:\n{quoted}\n"
+    )
+    return msg
+
+
+def demo_settings(workdir: Path, server: DevMailServer):
+    data = {
+        "database_url": f"sqlite:///{workdir / 'mailflow.db'}",
+        "storage_dir": str(workdir / "storage"),
+        "rules_dir": str(PROJECT_ROOT / "rules"),
+        "poll_interval": 2,
+        "outbox_interval": 1,
+        "smtp": {"host": "127.0.0.1", "port": server.smtp_port, "security": "none", "from_address": MAILBOX},
+        "mailboxes": [
+            {
+                "name": "surat",
+                "host": "127.0.0.1",
+                "port": server.imap_port,
+                "security": "none",
+                "username": MAILBOX,
+                "password": server.password,
+                "address": MAILBOX,
+                "unit": "disdik",
+            }
+        ],
+    }
+    # Written out too, so `mailflow --config WORKDIR/config.toml letters` works on the demo's data.
+    (workdir / "config.toml").write_text(_toml(data), encoding="utf-8")
+    return settings_from_dict(data, workdir / "config.toml")
+
+
+def _toml(data: dict) -> str:
+    """The demo's small config as TOML (strings, numbers and one level of tables)."""
+
+    def value(v: object) -> str:
+        return f'"{v}"' if isinstance(v, str) else str(v)
+
+    lines = [f"{k} = {value(v)}" for k, v in data.items() if not isinstance(v, dict | list)]
+    lines += ["", "[smtp]", *(f"{k} = {value(v)}" for k, v in data["smtp"].items())]
+    for box in data["mailboxes"]:
+        lines += ["", "[[mailboxes]]", *(f"{k} = {value(v)}" for k, v in box.items())]
+    return "\n".join(lines) + "\n"
+
+
+def clerk_forward() -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = f"Siti Aminah <{CLERK}>"
+    msg["To"] = MAILBOX
+    msg["Subject"] = "Fwd: Pembentukan Cabang Dinas dan UPTD"
+    msg["Date"] = format_datetime(dt.datetime.now().astimezone())
+    msg["Message-ID"] = make_msgid(domain=DOMAIN)
+    msg.set_content(
+        "Sifat: Segera\n\n---------- Forwarded message ---------\n"
+        "From: Biro Organisasi Kemendagri <biro.organisasi@kemendagri.example>\n"
+        "Date: Mon, Oct 2, 2017 at 9:15 AM\nSubject: Pembentukan Cabang Dinas dan UPTD\n"
+        f"To: <{MAILBOX}>\n\nDengan hormat, terlampir surat Menteri Dalam Negeri.\n"
+    )
+    msg.add_attachment(letter_pdf(), maintype="application", subtype="pdf", filename="surat-mendagri.pdf")
+    return msg
+
+
+def _send(server: DevMailServer, msg: EmailMessage) -> None:
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as smtp:
+        smtp.send_message(msg)
+
+
+def _wait_for(server: DevMailServer, user: str, needle: str, timeout: float = 15) -> email.message.Message:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for raw in server.messages(user):
+            msg = email.message_from_bytes(raw, policy=email.policy.default)
+            if needle in str(msg["Subject"]):
+                return msg
+        time.sleep(0.05)
+    raise TimeoutError(f"{user} received no message with {needle!r}")
+
+
+def run_demo(
+    workdir: Path | None, console: Console, keep: bool = False, ports: tuple[int, int] = (0, 0)
+) -> int:
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="mailflow-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    server = DevMailServer(imap_port=ports[0], smtp_port=ports[1]).start()
+    try:
+        console.print(
+            Panel.fit(
+                f"Mailflow demo: a loopback mail server on IMAP {server.imap_port} / "
+                f"SMTP {server.smtp_port}\nWorking folder: {workdir}"
+            )
+        )
+        app = App.build(demo_settings(workdir, server))
+
+        console.print(
+            "[bold]1.[/bold] Siti, the records clerk, forwards the Minister's letter "
+            f"(a PDF) from her phone to {MAILBOX}."
+        )
+        _send(server, clerk_forward())
+        [report] = service.once(app)
+        console.print(f"   Mailflow polled the mailbox: {report.outcomes}")
+        with Session(app.engine) as session:
+            letter = session.exec(select(Letter)).one()
+        table = Table(show_header=False)
+        for label, value in (
+            ("Nomor agenda", letter.agenda_number),
+            ("Asal surat", letter.sender),
+            ("Nomor surat", letter.letter_number),
+            ("Tanggal surat", str(letter.letter_date)),
+            ("Perihal", letter.subject),
+            ("Sifat", letter.urgency),
+        ):
+            table.add_row(label, value or "(unknown)")
+        console.print(table)
+
+        receipt = _wait_for(server, CLERK, "Tanda terima")
+        console.print(
+            f"[bold]2.[/bold] Siti's phone shows the receipt: [italic]{receipt['Subject']}[/italic]"
+        )
+
+        request = _wait_for(server, KADIS, "Mohon disposisi")
+        console.print(
+            f"[bold]3.[/bold] Pak Budi, the Kepala Dinas, gets [italic]{request['Subject']}[/italic] "
+            "with the scan, the numbered officials and instructions. From his phone he replies:"
+        )
+        console.print('   [green]"Sekretaris: Pelajari dan Sosialisasikan"[/green]')
+        _send(server, phone_reply(request, KADIS, "Sekretaris: Pelajari dan Sosialisasikan"))
+        service.once(app)
+
+        instruction = _wait_for(server, SEKRETARIS, "Disposisi dari")
+        console.print(
+            f"[bold]4.[/bold] Pak Agus, the Sekretaris, gets [italic]{instruction['Subject']}[/italic] "
+            'in the same thread and answers [green]"Siap!"[/green] from his iPhone.'
+        )
+        _send(server, phone_reply(instruction, SEKRETARIS, "Siap!", signature="Dikirim dari iPhone saya"))
+        service.once(app)
+        told = _wait_for(server, KADIS, "Siap")
+        console.print(f"[bold]5.[/bold] Pak Budi is told: [italic]{told['Subject']}[/italic]")
+
+        with Session(app.engine) as session:
+            record = letter_record(session, session.exec(select(Letter)).one())
+        console.print(
+            Panel(
+                "\n".join(
+                    f"{e['at'][11:19]}  {e['action']:<13} {e['actor']}"
+                    f"{' -> ' + ', '.join(e['targets']) if e['targets'] else ''}"
+                    f"{'  ' + e['instruction'] if e['instruction'] else ''}"
+                    for e in record["log"]
+                ),
+                title=f"mailflow letter show {record['agenda_number']}",
+            )
+        )
+        console.print(
+            "[bold]6.[/bold] The deadline passes with no report: a working day later the follow-up job "
+            "reminds the Sekretaris, in the same thread."
+        )
+        with Session(app.engine) as session:
+            node = session.exec(select(Disposition).where(Disposition.holder == SEKRETARIS)).one()
+            deadline = node.deadline
+        later = dt.datetime.combine(
+            app.rules.current.calendar.add_workdays(deadline, 1), dt.time(9), app.settings.zone
+        )
+        service.followups(app, later)
+        service.flush(app)
+        reminder = _wait_for(server, SEKRETARIS, "Terlambat")
+        console.print(f"   [italic]{reminder['Subject']}[/italic]")
+
+        records = workdir / "records"
+        records.mkdir(exist_ok=True)
+        rows = agenda_rows(app.engine, record_year(app), app.settings.zone)
+        write_agenda(rows, "xlsx", records / "buku-agenda.xlsx", "Buku agenda")
+        with Session(app.engine) as session:
+            letter = session.exec(select(Letter)).one()
+        (records / "lembar-disposisi.pdf").write_bytes(
+            sheet_pdf(app.engine, letter, app.rules.current, app.settings.zone)
+        )
+        console.print(
+            f"[bold]7.[/bold] The records the office must keep are written to {records}: "
+            "buku-agenda.xlsx (the agenda book) and lembar-disposisi.pdf (the disposition sheet)."
+        )
+        console.print(f"Done in {time.monotonic() - started:.1f} s. Database and storage are in {workdir}.")
+        if keep:
+            running = service.Service(app)  # IDLE and polling: your replies are handled live
+            running.start()
+            console.print(
+                f"The demo server keeps running: IMAP 127.0.0.1:{server.imap_port}, "
+                f"SMTP 127.0.0.1:{server.smtp_port}, any user @{DOMAIN}, password "
+                f"'{server.password}', and Mailflow serves it. See the letters with "
+                f"`mailflow --config {workdir / 'config.toml'} letters`.\n"
+                f"To play Pak Budi in Thunderbird or Apple Mail: add the account "
+                f"{KADIS}, set it up by hand with IMAP 127.0.0.1 port {server.imap_port} and SMTP "
+                f"127.0.0.1 port {server.smtp_port}, no SSL, normal password for IMAP, no "
+                "authentication for SMTP; answer the newest email. Press Ctrl-C to stop."
+            )
+            try:
+                while True:
+                    time.sleep(3600)
+            finally:
+                running.stop()
+        return 0
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.stop()
+
+
+def record_year(app: App) -> int:
+    return dt.datetime.now(app.settings.zone).year

@@ -1,0 +1,1 @@
+"""Follow-up of open instructions: reminders, escalations, morning digests, the weekly summary."""

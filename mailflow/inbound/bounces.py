@@ -1,0 +1,69 @@
+"""Delivery failures of our own emails: matched to the outbox row they refer to, logged on the
+letter, and reported to the admin. A bounce is never answered."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, col, select
+
+from mailflow.config import MailboxSettings
+from mailflow.domain import ParsedMessage
+from mailflow.outbound import outbox
+from mailflow.outbound.compose import notice
+from mailflow.registry.filing import Context
+from mailflow.storage.models import Event, Letter, OutboxMessage
+
+_OUR_ID = re.compile(rb"<[\w.-]+\.mailflow@[\w.-]+>")
+_FINAL_RECIPIENT = re.compile(rb"(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s>;]+@[^\s>;]+)", re.I)
+
+
+def referenced_ids(message: ParsedMessage, raw: bytes) -> list[str]:
+    """Our Message-IDs a bounce quotes: in its returned message, headers part or text."""
+    ids = [m.decode("ascii", "replace") for m in _OUR_ID.findall(raw)]
+    ids += [inner.message_id for inner in message.embedded if inner.message_id]
+    return list(dict.fromkeys(ids))
+
+
+def handle_bounce(
+    session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage, raw: bytes
+) -> OutboxMessage | None:
+    ids = referenced_ids(message, raw)
+    row = (
+        session.exec(select(OutboxMessage).where(col(OutboxMessage.message_id).in_(ids))).first()
+        if ids
+        else None
+    )
+    if row is None:
+        return None
+    found = _FINAL_RECIPIENT.search(raw)
+    failed = found[1].decode("ascii", "replace").lower() if found else row.recipient
+    row.status, row.last_error = "bounced", f"bounced: {message.subject}"[:500]
+    session.add(row)
+    letter = session.get(Letter, row.letter_id) if row.letter_id else None
+    if letter is not None:
+        session.add(
+            Event(
+                letter_id=letter.id,
+                actor=failed,
+                action="bounced",
+                targets=[failed],
+                text=f"{row.kind} to {failed} could not be delivered",
+                message_id=message.message_id,
+            )
+        )
+    if ctx.settings.admin_email:
+        mail = notice(
+            ctx.composer,
+            "bounced",
+            sender=box.address,
+            office_code=ctx.rules.office_code,
+            to=ctx.settings.admin_email,
+            office=ctx.rules.office_name,
+            address=failed,
+            kind=row.kind,
+            subject=row.subject,
+            agenda=letter.agenda_number if letter else "-",
+        )
+        outbox.enqueue(session, mail, "bounce_report", row.letter_id)
+    return row

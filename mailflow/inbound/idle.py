@@ -1,0 +1,85 @@
+"""IMAP IDLE: one watching connection per mailbox, so a reply is handled within seconds instead
+of at the next poll. Polling stays as the fallback (servers without IDLE, missed pushes).
+
+The IDLE is renewed well inside the 29 minutes of RFC 2177 (some providers drop it after ~10),
+`stop` is looked at every second, and a BYE, a reset or a silent dead connection (found at the
+next renewal) means reconnecting with backoff. Each mailbox uses at most two connections: this
+one and the poll's.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+
+from imapclient.exceptions import IMAPClientError
+
+from mailflow.app import App
+from mailflow.config import MailboxSettings
+from mailflow.errors import MailboxError
+from mailflow.storage.db import DATABASE_ERRORS
+
+log = logging.getLogger(__name__)
+
+_NEWS = (b"EXISTS", b"RECENT", b"FETCH")
+_ERRORS = (MailboxError, IMAPClientError, OSError, ssl.SSLError, socket.timeout, *DATABASE_ERRORS)
+
+
+def has_news(responses: list) -> bool:
+    return any(isinstance(r, tuple) and len(r) > 1 and r[1] in _NEWS for r in responses)
+
+
+class IdleWatcher(threading.Thread):
+    def __init__(
+        self, app: App, box: MailboxSettings, stop: threading.Event, poll: Callable[[MailboxSettings], object]
+    ) -> None:
+        super().__init__(name=f"idle-{box.name}", daemon=True)
+        self.app, self.box, self.stop, self.poll = app, box, stop, poll
+        self.renew = box.idle_renew_seconds
+        self.connected = threading.Event()
+        self.caught_up = threading.Event()  # the first catch-up poll is done
+
+    def run(self) -> None:
+        backoff = 1.0
+        while not self.stop.is_set():
+            try:
+                with self.app.connect(self.box) as mailbox:
+                    if not mailbox.client.has_capability("IDLE"):
+                        log.info("event=idle_unsupported mailbox=%s (polling only)", self.box.name)
+                        return
+                    backoff = 1.0
+                    self.connected.set()
+                    self.poll(self.box)  # catch up on what arrived while we were away
+                    self.caught_up.set()
+                    self._watch(mailbox)
+            except _ERRORS as exc:
+                self.connected.clear()
+                log.warning(
+                    "event=idle_lost mailbox=%s error=%s retry_in=%.0fs",
+                    self.box.name,
+                    type(exc).__name__,
+                    backoff,
+                )
+                self.stop.wait(backoff)
+                backoff = min(backoff * 2, 300.0)
+
+    def _watch(self, mailbox) -> None:
+        client = mailbox.client
+        while not self.stop.is_set():
+            client.idle()
+            renew_at = time.monotonic() + self.renew
+            news = False
+            while not self.stop.is_set() and time.monotonic() < renew_at and not news:
+                responses = client.idle_check(timeout=1)
+                if any(isinstance(r, tuple) and r[:1] == (b"BYE",) for r in responses):
+                    raise MailboxError(f"{self.box.name}: the server said BYE during IDLE")
+                news = has_news(responses)
+            news = has_news(client.idle_done()[1]) or news
+            while news and not self.stop.is_set():
+                self.poll(self.box)
+                # What arrived while we polled is told on this connection's next command.
+                news = has_news(client.noop()[1])

@@ -1,0 +1,448 @@
+"""One pass over a mailbox: the only place that combines the IMAP edge, storage and database.
+
+Order per message, the guarantee of "Letters in":
+1. archive the raw bytes (content-addressed, atomic);
+2. decide and record in ONE transaction: ledger row keyed (mailbox, UIDVALIDITY, UID), cursor,
+   letter / correction / quarantine entry, events, outgoing mail;
+3. only after that commit, move (or tag) the message on the server, then mark it settled.
+A crash anywhere repeats at most step 3 on the next run, which is harmless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from mailflow.app import App
+from mailflow.config import MailboxSettings
+from mailflow.disposition.tree import apply_reply, request_status, route_letter, today_in
+from mailflow.domain import ParsedMessage
+from mailflow.errors import MailboxError, MessageError
+from mailflow.inbound import leases
+from mailflow.inbound.bounces import handle_bounce
+from mailflow.inbound.imap import FetchedMessage, Mailbox
+from mailflow.inbound.threads import ReplyMatch, match_reply
+from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, triage
+from mailflow.registry.filing import Context, correct_letter, file_letter, quarantine, reject
+from mailflow.storage.db import DATABASE_ERRORS, transaction
+from mailflow.storage.models import Event, InboundMessage, Letter, MailboxState, utcnow
+from mailflow.text.parsing import parse_message
+
+log = logging.getLogger(__name__)
+
+# Failures of the edges (server, network, database), not a message's fault: the poll stops and
+# the message is fetched again next run. A pool TimeoutError means every connection was busy.
+_EDGE_ERRORS = (MailboxError, OSError, *DATABASE_ERRORS)
+
+KEYWORD_DONE = "$MailflowProcessed"
+KEYWORD_HELD = "$MailflowQuarantined"
+
+
+@dataclass
+class PollReport:
+    mailbox: str
+    seen: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    leased_elsewhere: bool = False  # another worker polls this mailbox now
+
+    def count(self, outcome: str) -> None:
+        self.seen += 1
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+
+
+def _headers_only(raw: bytes) -> bytes:
+    end = raw.find(b"\r\n\r\n")
+    end = raw.find(b"\n\n") if end < 0 else end
+    return raw[: end if end >= 0 else 65536][:65536] + b"\r\n\r\n"
+
+
+def _headers_of(raw: bytes) -> ParsedMessage | None:
+    """The header of a message we will not parse whole, to know whom to tell."""
+    try:
+        return parse_message(_headers_only(raw))
+    except MessageError:
+        return None
+
+
+def _hold(
+    session,
+    ctx: Context,
+    box: MailboxSettings,
+    raw: bytes,
+    sha: str,
+    row: InboundMessage,
+    reason: str,
+    detail: str,
+) -> None:
+    head = _headers_of(raw)
+    safe = head is not None and auto_generated(Inbound(head, box, ctx.rules)) is None
+    item = quarantine(session, ctx, box, head, sha, reason, detail, notify_sender=safe)
+    row.outcome, row.quarantine_id, row.destination = "quarantined", item.id, box.quarantine_folder
+    log.info(
+        "event=quarantined mailbox=%s uid=%s reason=%s message_id=%s detail=%r",
+        box.name,
+        row.uid,
+        reason,
+        head.message_id if head else "-",
+        detail,
+    )
+
+
+def _apply(
+    session, ctx: Context, box: MailboxSettings, fetched: FetchedMessage, sha: str, row: InboundMessage
+) -> None:
+    """Decide what the message is and write the consequences; fills in the ledger row."""
+    raw = fetched.raw
+    limit = ctx.settings.max_message_bytes
+    if len(raw) > limit:
+        _hold(session, ctx, box, raw, sha, row, "oversize", f"{len(raw)} bytes, limit {limit}")
+        return
+    try:
+        message = parse_message(raw)
+    except MessageError as exc:
+        _hold(session, ctx, box, raw, sha, row, exc.reason, exc.detail)
+        return
+    match = match_reply(session, ctx.signer, message, box.address, ctx.rules, today_in(ctx))
+    replayed = (
+        match is not None
+        and session.exec(
+            select(Event.id).where(
+                Event.message_id == message.message_id, Event.actor == message.from_address
+            )
+        ).first()
+        is not None
+    )
+    verdict = triage(Inbound(message, box, ctx.rules, match, replayed, ctx.settings.max_attachment_bytes))
+    row.message_id = message.message_id
+    ACTIONS[verdict.action](Step(session, ctx, box, message, raw, sha, row, verdict, match))
+
+
+@dataclass
+class Step:
+    """One triaged message on its way into the database."""
+
+    session: Session
+    ctx: Context
+    box: MailboxSettings
+    message: ParsedMessage
+    raw: bytes
+    sha: str
+    row: InboundMessage
+    verdict: Verdict
+    match: ReplyMatch | None
+
+    def record(self, outcome: str, letter_id: int | None = None, quarantine_id: int | None = None) -> None:
+        held = outcome == "quarantined"
+        self.row.outcome, self.row.letter_id, self.row.quarantine_id = outcome, letter_id, quarantine_id
+        self.row.destination = self.box.quarantine_folder if held else self.box.processed_folder
+        letter = self.session.get(Letter, letter_id) if letter_id else None
+        log.info(
+            "event=%s check=%s reason=%s agenda=%s message_id=%s",
+            outcome,
+            self.verdict.check,
+            self.verdict.reason or "-",
+            letter.agenda_number if letter else "-",
+            self.message.message_id,
+        )
+
+
+def _file(step: Step) -> None:
+    rules = step.ctx.rules
+    clerk = rules.clerk(step.message.from_address)
+    # A direct letter filed by policy or released by an admin: its receipt goes to the first clerk.
+    address = clerk.email if clerk else (rules.clerks[0].email if rules.clerks else step.message.from_address)
+    letter, new = file_letter(step.session, step.ctx, step.box, step.message, step.sha, address)
+    if new:
+        route_letter(step.session, step.ctx, step.box, letter)
+    step.record("letter" if new else "duplicate", letter.id)
+
+
+def _correct(step: Step) -> None:
+    correct_letter(step.session, step.ctx, step.box, step.message, step.verdict.letter_id)
+    step.record("correction", step.verdict.letter_id)
+
+
+def _reply(step: Step) -> None:
+    apply_reply(step.session, step.ctx, step.box, step.message, step.verdict.disposition_id)
+    step.record("reply", step.verdict.letter_id)
+
+
+def _status(step: Step) -> None:
+    step.record("status", request_status(step.session, step.ctx, step.box, step.message, step.verdict.detail))
+
+
+def _reject(step: Step) -> None:
+    owner = step.match.owners[0] if step.match and step.match.owners else None
+    v = step.verdict
+    item = reject(
+        step.session, step.ctx, step.box, step.message, step.sha, v.reason, v.detail, v.letter_id, owner
+    )
+    step.record("quarantined", v.letter_id, item.id)
+
+
+def _quarantine(step: Step) -> None:
+    v = step.verdict
+    item = quarantine(
+        step.session,
+        step.ctx,
+        step.box,
+        step.message,
+        step.sha,
+        v.reason,
+        v.detail,
+        v.notify_sender,
+        step.raw,
+    )
+    step.record("quarantined", quarantine_id=item.id)
+
+
+def _ignore(step: Step) -> None:
+    step.record("ignored")
+
+
+def _bounce(step: Step) -> None:
+    row = handle_bounce(step.session, step.ctx, step.box, step.message, step.raw)
+    step.record("bounce", row.letter_id if row else None)
+
+
+ACTIONS: dict[Action, Callable[[Step], None]] = {
+    Action.FILE: _file,
+    Action.CORRECT: _correct,
+    Action.REPLY: _reply,
+    Action.STATUS: _status,
+    Action.REJECT: _reject,
+    Action.QUARANTINE: _quarantine,
+    Action.IGNORE: _ignore,
+    Action.BOUNCE: _bounce,
+}
+
+
+def process_one(app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage) -> InboundMessage:
+    """Archive, decide and commit one message; returns its ledger row.
+
+    Workers whose leases overlapped (one stalled past its lease) may both reach the same message:
+    the mailbox's state row is locked first, so the second waits and then finds the first's ledger
+    row. A unique-key race that still slips through (the first agenda counter of a year) is retried.
+    """
+    sha = app.archive.put_raw(fetched.raw)
+    for attempt in (1, 2):
+        try:
+            return _decide(app, box, uidvalidity, fetched, sha)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            log.info("event=retry_after_race mailbox=%s uid=%s", box.name, fetched.uid)
+    raise AssertionError("unreachable")
+
+
+def _ledger_row(session: Session, box: MailboxSettings, uidvalidity: int, uid: int) -> InboundMessage | None:
+    return session.exec(
+        select(InboundMessage).where(
+            InboundMessage.mailbox == box.name,
+            InboundMessage.uidvalidity == uidvalidity,
+            InboundMessage.uid == uid,
+        )
+    ).first()
+
+
+def _decide(
+    app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, sha: str
+) -> InboundMessage:
+    ctx = app.context()
+    with transaction(app.engine) as session:
+        state = session.get(MailboxState, box.name, with_for_update=True) or MailboxState(mailbox=box.name)
+        existing = _ledger_row(session, box, uidvalidity, fetched.uid)
+        if existing is not None:  # an overlapping poll got here first
+            return existing
+        state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
+        session.add(state)
+        row = InboundMessage(
+            mailbox=box.name, uidvalidity=uidvalidity, uid=fetched.uid, message_id="", sha256=sha, outcome=""
+        )
+        prior = session.exec(select(InboundMessage).where(InboundMessage.sha256 == sha)).first()
+        if prior is not None:
+            # The same bytes again (a UIDVALIDITY resync, or a copy in another folder).
+            row.message_id, row.outcome = prior.message_id, "seen_before"
+            row.letter_id, row.quarantine_id = prior.letter_id, prior.quarantine_id
+            row.destination = prior.destination
+        else:
+            _apply(session, ctx, box, fetched, sha, row)
+        session.add(row)
+    return row
+
+
+def _quarantine_failure(
+    app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, error: BaseException
+) -> InboundMessage:
+    """A bug while handling one message: keep it, hold it, and let the poll go on."""
+    sha = app.archive.put_raw(fetched.raw)
+    with transaction(app.engine) as session:
+        item = quarantine(
+            session,
+            app.context(),
+            box,
+            None,
+            sha,
+            "internal_error",
+            f"{type(error).__name__}: {error}",
+            notify_sender=False,
+        )
+        state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
+        state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
+        session.add(state)
+        row = InboundMessage(
+            mailbox=box.name,
+            uidvalidity=uidvalidity,
+            uid=fetched.uid,
+            message_id="",
+            sha256=sha,
+            outcome="quarantined",
+            quarantine_id=item.id,
+            destination=box.quarantine_folder,
+        )
+        session.add(row)
+    return row
+
+
+def _settle(app: App, mailbox: Mailbox, rows: list[InboundMessage]) -> None:
+    """After their commit: move (or tag) committed messages, one command per folder, then mark them."""
+    by_target: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        held = row.outcome == "quarantined" or row.destination == mailbox.settings.quarantine_folder
+        target = (
+            row.destination or mailbox.settings.processed_folder,
+            KEYWORD_HELD if held else KEYWORD_DONE,
+        )
+        by_target.setdefault(target, []).append(row.uid)
+    for (folder, keyword), uids in by_target.items():
+        mailbox.settle(uids, folder, keyword)
+    with transaction(app.engine) as session:
+        for row in rows:
+            fresh = session.get(InboundMessage, row.id)
+            fresh.settled = True
+            session.add(fresh)
+
+
+def _cursor(app: App, box: MailboxSettings, uidvalidity: int) -> int:
+    with transaction(app.engine) as session:
+        state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
+        if state.uidvalidity is not None and state.uidvalidity != uidvalidity:
+            log.warning(
+                "event=uidvalidity_changed mailbox=%s old=%s new=%s (resync, dedupe by content)",
+                box.name,
+                state.uidvalidity,
+                uidvalidity,
+            )
+            state.last_uid = 0
+        state.uidvalidity = uidvalidity
+        session.add(state)
+        return state.last_uid
+
+
+def _unsettled(app: App, box: MailboxSettings, uidvalidity: int) -> list[InboundMessage]:
+    with transaction(app.engine) as session:
+        return list(
+            session.exec(
+                select(InboundMessage).where(
+                    InboundMessage.mailbox == box.name,
+                    InboundMessage.uidvalidity == uidvalidity,
+                    col(InboundMessage.settled).is_(False),
+                )
+            ).all()
+        )
+
+
+def poll_mailbox(
+    app: App,
+    box: MailboxSettings,
+    stop: threading.Event | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PollReport:
+    """One pass; a MailboxError (server gone, login refused) is recorded and returned, not raised.
+
+    `progress(done, total)` is told after each message (the first poll of a big mailbox is long).
+    """
+    report = PollReport(box.name)
+    lease = Lease(app, box.name)
+    if not lease.hold():
+        report.leased_elsewhere = True
+        return report
+    try:
+        with app.connect(box) as mailbox:
+            if leftovers := _unsettled(app, box, mailbox.uidvalidity):
+                _settle(app, mailbox, leftovers)
+            last_uid = _cursor(app, box, mailbox.uidvalidity)
+            done: list[InboundMessage] = []
+            try:
+                uids = mailbox.uids_after(last_uid)
+                if progress:
+                    progress(0, len(uids))
+                for fetched in mailbox.fetch(uids):
+                    if (stop is not None and stop.is_set()) or not lease.hold():
+                        break
+                    try:
+                        row = process_one(app, box, mailbox.uidvalidity, fetched)
+                    except _EDGE_ERRORS:
+                        raise  # not this message's fault: stop here, it is fetched again next run
+                    except Exception as exc:  # the one per-message boundary: a bug must not stop the mailbox
+                        log.exception("event=message_failed mailbox=%s uid=%s", box.name, fetched.uid)
+                        row = _quarantine_failure(app, box, mailbox.uidvalidity, fetched, exc)
+                    report.count(row.outcome)
+                    done.append(row)
+                    if progress:
+                        progress(report.seen, len(uids))
+                    if len(done) >= box.fetch_batch:
+                        _settle(app, mailbox, done)
+                        done = []
+            finally:
+                if done:
+                    _settle(app, mailbox, done)
+    except _EDGE_ERRORS as exc:
+        report.error = (
+            f"database unavailable: {getattr(exc, 'orig', exc)}"
+            if isinstance(exc, DATABASE_ERRORS)
+            else str(exc)
+        )
+        log.error("event=poll_failed mailbox=%s error=%s", box.name, report.error)
+    try:
+        _record_health(app, box, report)
+        lease.release()
+    except DATABASE_ERRORS as exc:
+        log.error("event=health_not_recorded mailbox=%s error=%s", box.name, getattr(exc, "orig", exc))
+    return report
+
+
+class Lease:
+    """This worker's hold on one mailbox, renewed when half of it has run out."""
+
+    def __init__(self, app: App, mailbox: str) -> None:
+        self.app, self.mailbox = app, mailbox
+        self.until: dt.datetime | None = None
+
+    def hold(self) -> bool:
+        seconds = self.app.settings.lease_seconds
+        if self.until is not None and self.until - utcnow() > dt.timedelta(seconds=seconds / 2):
+            return True
+        self.until = leases.acquire(self.app.engine, self.mailbox, self.app.worker, seconds)
+        return self.until is not None
+
+    def release(self) -> None:
+        leases.release(self.app.engine, self.mailbox, self.app.worker)
+
+
+def _record_health(app: App, box: MailboxSettings, report: PollReport) -> None:
+    with transaction(app.engine) as session:
+        state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
+        if report.error:
+            state.last_error, state.last_error_at = report.error[:500], utcnow()
+            state.failing_since = state.failing_since or state.last_error_at
+        else:
+            state.last_success_at, state.failing_since, state.alerted = utcnow(), None, False
+        session.add(state)

@@ -1,0 +1,274 @@
+"""What to do with one incoming message: an ordered chain of small, named checks.
+
+Like Mailman's rule chains, the order is written once, as data (`CHAIN`), and the first check
+that returns a verdict decides. Each check is a pure function of the message and what it may
+look up; the verdict names the check, so "why was this quarantined?" always has an answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mailflow.config import MailboxSettings
+from mailflow.domain import ParsedMessage
+from mailflow.inbound.threads import ReplyMatch
+from mailflow.office.rules import Rules
+
+
+class Action(StrEnum):
+    FILE = "file"  # file a new letter
+    CORRECT = "correct"  # a clerk corrects a letter by replying to its receipt
+    REPLY = "reply"  # an official answers a disposition request
+    STATUS = "status"  # an official asks where a letter is ("STATUS 001/SM/2026")
+    REJECT = "reject"  # a reply that may not act (forged, expired, someone else's token)
+    BOUNCE = "bounce"  # a delivery failure of one of our emails
+    QUARANTINE = "quarantine"  # hold for an admin; the raw message is kept
+    IGNORE = "ignore"  # auto-replies, bounces, our own mail: recorded, never answered
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: Action
+    check: str
+    reason: str = ""
+    detail: str = ""
+    notify_sender: bool = False
+    letter_id: int | None = None
+    disposition_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message and everything the checks may consult about it."""
+
+    message: ParsedMessage
+    mailbox: MailboxSettings
+    rules: Rules
+    # Which of our emails this answers, if any (see threads.match_reply).
+    reply: ReplyMatch | None = None
+    # This Message-ID was already applied to the letter (the same reply delivered again).
+    replayed: bool = False
+    max_attachment_bytes: int = 30_000_000
+
+
+Check = Callable[[Inbound], Verdict | None]
+
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|balasan otomatis|"
+    r"di luar kantor|sedang cuti|undeliverable|undelivered mail|delivery status notification|"
+    r"mail delivery failed|returned mail|failure notice|pesan tidak terkirim)\b",
+    re.I,
+)
+
+
+_AUTO_BODY = re.compile(
+    r"^\W*(saya (sedang )?(di luar kantor|cuti|tidak berada di kantor)|sedang cuti|di luar kantor|"
+    r"i am (currently )?(out of (the )?office|away|on leave)|i'?m (currently )?(out of (the )?office|away)|"
+    r"this is an automatic reply|ini adalah balasan otomatis|balasan otomatis|automatic reply)",
+    re.I,
+)
+_BOUNCE_SUBJECT = re.compile(
+    r"^\s*(undeliverable|undelivered mail|delivery status notification \(failure\)|mail delivery failed|"
+    r"returned mail|failure notice|delivery failure|pesan tidak terkirim|tidak dapat dikirim)",
+    re.I,
+)
+
+
+def bounce(inbound: Inbound) -> Verdict | None:
+    """A delivery failure (RFC 3464 report, or the usual non-standard ones) is matched, not answered."""
+    m = inbound.message
+    ctype = (m.header("Content-Type") or "").lower()
+    standard = "multipart/report" in ctype and "delivery-status" in ctype
+    daemon = m.from_address.startswith(("mailer-daemon@", "postmaster@")) or not m.from_address
+    if standard or (daemon and _BOUNCE_SUBJECT.match(m.subject)):
+        return Verdict(
+            Action.BOUNCE, "bounce", "bounce", "RFC 3464 report" if standard else "non-standard bounce"
+        )
+    return None
+
+
+def auto_generated(inbound: Inbound) -> Verdict | None:
+    """Auto-replies, bounces and list mail are never answered nor acted on (RFC 3834)."""
+    m = inbound.message
+    auto = (m.header("Auto-Submitted") or "no").strip().lower()
+    precedence = (m.header("Precedence") or "").strip().lower()
+    return_path = m.header("Return-Path")
+    ctype = (m.header("Content-Type") or "").lower()
+    signals = [
+        ("auto-submitted", not auto.startswith("no")),
+        ("precedence", precedence in {"bulk", "list", "junk", "auto_reply"}),
+        ("x-autoreply", m.header("X-Autoreply") is not None or m.header("X-Autorespond") is not None),
+        ("x-auto-response-suppress", m.header("X-Auto-Response-Suppress") is not None),
+        ("list", m.header("List-Id") is not None or m.header("List-Unsubscribe") is not None),
+        ("null return path", return_path is not None and return_path.strip() in ("<>", "")),
+        ("bounce", "multipart/report" in ctype),
+        ("subject", bool(_AUTO_SUBJECT.match(m.subject))),
+        ("body", bool(_AUTO_BODY.match(m.body_text[:400].strip()))),
+        ("mailer-daemon", m.from_address.startswith(("mailer-daemon@", "postmaster@"))),
+    ]
+    hits = [name for name, hit in signals if hit]
+    if hits:
+        return Verdict(Action.IGNORE, "auto_generated", "auto_generated", ", ".join(hits))
+    return None
+
+
+def own_mail(inbound: Inbound) -> Verdict | None:
+    """Our own mail coming back (a copy, a loop) is never processed again."""
+    m = inbound.message
+    if m.header("X-Mailflow") is not None or m.from_address == inbound.mailbox.address:
+        return Verdict(Action.IGNORE, "own_mail", "own_mail", "sent by Mailflow")
+    return None
+
+
+def no_sender(inbound: Inbound) -> Verdict | None:
+    """Without one valid From address nobody can be answered or trusted."""
+    if not inbound.message.from_address:
+        return Verdict(
+            Action.QUARANTINE, "no_sender", "no_sender", "the From header has no single valid address"
+        )
+    return None
+
+
+def our_thread(inbound: Inbound) -> Verdict | None:
+    """A reply to one of our emails acts only for the person that email went to, with a valid token."""
+    match = inbound.reply
+    if match is None:
+        return None
+    sender = inbound.message.from_address
+    ids = {"letter_id": match.letter_id or None, "disposition_id": match.disposition_id}
+    if match.problem:
+        return Verdict(Action.REJECT, "our_thread", "bad_token", match.problem, **ids)
+    if sender not in match.owners:
+        return Verdict(
+            Action.REJECT,
+            "our_thread",
+            "not_recipient",
+            f"{sender} answered an email sent to {match.owners[0]}",
+            **ids,
+        )
+    if inbound.replayed:
+        return Verdict(Action.IGNORE, "our_thread", "replay", "this reply was already applied", **ids)
+    if inbound.mailbox.require_dkim and (
+        problem := dkim_problem(inbound.message, inbound.mailbox.authserv_id)
+    ):
+        return Verdict(Action.REJECT, "our_thread", "dkim", problem, **ids)
+    if match.kind == "receipt":
+        return Verdict(Action.CORRECT, "our_thread", **ids)
+    return Verdict(Action.REPLY, "our_thread", **ids)
+
+
+_STATUS_SUBJECT = re.compile(r"^\s*(?:re:\s*)?status\s+(\S+)\s*$", re.I)
+
+
+def status_request(inbound: Inbound) -> Verdict | None:
+    """An official asks by a new email: subject "STATUS 001/SM/2026"."""
+    m = _STATUS_SUBJECT.match(inbound.message.subject)
+    if m and inbound.rules.person_by_address(inbound.message.from_address) is not None:
+        return Verdict(Action.STATUS, "status_request", detail=m[1])
+    return None
+
+
+def oversize_attachment(inbound: Inbound) -> Verdict | None:
+    """A decoded attachment over the limit (a zip bomb, a video) is never stored."""
+    limit = inbound.max_attachment_bytes
+    big = [a for a in inbound.message.attachments if a.size > limit]
+    if big:
+        return Verdict(
+            Action.QUARANTINE,
+            "oversize_attachment",
+            "oversize",
+            f"attachment of {big[0].size} bytes over the limit of {limit}",
+            notify_sender=True,
+        )
+    return None
+
+
+def clerk_letter(inbound: Inbound) -> Verdict | None:
+    """A listed clerk files whatever they send, scan or forward."""
+    if inbound.rules.clerk(inbound.message.from_address) is None:
+        return None
+    m = inbound.message
+    if not (m.attachments or m.embedded or m.body_text.strip()):
+        return Verdict(
+            Action.QUARANTINE,
+            "clerk_letter",
+            "empty",
+            "the email has no text, no attachment and no forwarded letter",
+            notify_sender=True,
+        )
+    return Verdict(Action.FILE, "clerk_letter")
+
+
+def official_mail(inbound: Inbound) -> Verdict | None:
+    """An official writing to the mailbox without replying to one of our emails."""
+    if inbound.rules.person_by_address(inbound.message.from_address) is None:
+        return None
+    return Verdict(
+        Action.QUARANTINE,
+        "official_mail",
+        "not_understood",
+        "mail from an official that answers none of our emails",
+        notify_sender=True,
+    )
+
+
+def direct_letter(inbound: Inbound) -> Verdict | None:
+    """Mail from outside: filed or held for a clerk, as the mailbox's policy says."""
+    if inbound.mailbox.direct_letters == "register":
+        return Verdict(Action.FILE, "direct_letter")
+    return Verdict(
+        Action.QUARANTINE,
+        "direct_letter",
+        "direct_letter",
+        f"letter sent directly by {inbound.message.from_address}; awaiting a clerk",
+        notify_sender=True,
+    )
+
+
+def dkim_problem(message: ParsedMessage, authserv_id: str) -> str | None:
+    """None when our own receiving server stamped dkim=pass for a domain aligned with From.
+
+    Authentication-Results headers from any other authserv-id are ignored: anyone can write one.
+    """
+    sender_domain = message.from_address.rpartition("@")[2]
+    ours = [
+        v
+        for k, v in message.headers
+        if k.lower() == "authentication-results" and v.split(";", 1)[0].strip().lower() == authserv_id.lower()
+    ]
+    if not authserv_id or not ours:
+        return f"no Authentication-Results from our server {authserv_id!r}"
+    for result in re.findall(r"dkim=pass\b[^;]*?header\.d=([\w.-]+)", ours[0], re.I):
+        domain = result.lower()
+        if (
+            sender_domain == domain
+            or sender_domain.endswith("." + domain)
+            or domain.endswith("." + sender_domain)
+        ):
+            return None
+    return f"no DKIM signature aligned with {sender_domain} passed at {authserv_id}"
+
+
+CHAIN: tuple[Check, ...] = (
+    bounce,
+    auto_generated,
+    own_mail,
+    no_sender,
+    oversize_attachment,
+    our_thread,
+    status_request,
+    clerk_letter,
+    official_mail,
+    direct_letter,
+)
+
+
+def triage(inbound: Inbound, chain: tuple[Check, ...] = CHAIN) -> Verdict:
+    for check in chain:
+        verdict = check(inbound)
+        if verdict is not None:
+            return verdict
+    raise AssertionError("the chain ends with a check that always decides")

@@ -1,0 +1,1 @@
+"""The office as its admins describe it under rules/: people, positions, units, routing, calendar (pure)."""

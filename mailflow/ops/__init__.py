@@ -1,0 +1,1 @@
+"""Running it: the service, health, doctor and logs."""

@@ -1,0 +1,114 @@
+"""Health of the service: per-mailbox polling, outbox backlog, quarantine size; and the alert
+email when a mailbox has been failing for longer than the configured time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from mailflow.config import Settings
+from mailflow.outbound import outbox
+from mailflow.outbound.compose import Rendered, build_message
+from mailflow.storage.db import transaction
+from mailflow.storage.models import MailboxState, OutboxMessage, QuarantineItem, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MailboxHealth:
+    name: str
+    last_success_at: dt.datetime | None
+    last_error: str | None
+    failing_since: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Health:
+    mailboxes: tuple[MailboxHealth, ...]
+    outbox_pending: int
+    outbox_failed: int
+    quarantine_held: int
+
+    @property
+    def ok(self) -> bool:
+        return all(m.failing_since is None for m in self.mailboxes) and self.outbox_failed == 0
+
+
+def snapshot(engine: Engine, settings: Settings) -> Health:
+    with Session(engine) as session:
+        states = {s.mailbox: s for s in session.exec(select(MailboxState)).all()}
+
+        def count(model, *where) -> int:
+            return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+        return Health(
+            tuple(
+                MailboxHealth(
+                    b.name,
+                    states[b.name].last_success_at if b.name in states else None,
+                    states[b.name].last_error if b.name in states else None,
+                    states[b.name].failing_since if b.name in states else None,
+                )
+                for b in settings.mailboxes
+            ),
+            count(OutboxMessage, OutboxMessage.status == "pending"),
+            count(OutboxMessage, OutboxMessage.status == "failed"),
+            count(QuarantineItem, QuarantineItem.status == "held"),
+        )
+
+
+def log_health(health: Health) -> None:
+    failing = [m.name for m in health.mailboxes if m.failing_since]
+    log.info(
+        "event=health ok=%s mailboxes=%d failing=%s outbox_pending=%d outbox_failed=%d quarantine=%d",
+        health.ok,
+        len(health.mailboxes),
+        ",".join(failing) or "-",
+        health.outbox_pending,
+        health.outbox_failed,
+        health.quarantine_held,
+    )
+
+
+def alert_failing_mailboxes(engine: Engine, settings: Settings, office: str) -> list[str]:
+    """Email the admin once per failure episode of each mailbox failing longer than allowed."""
+    if not settings.admin_email:
+        return []
+    limit = dt.timedelta(seconds=settings.mailbox_alert_after)
+    alerted = []
+    with transaction(engine) as session:
+        for state in session.exec(select(MailboxState)).all():
+            if state.failing_since is None or state.alerted or utcnow() - state.failing_since < limit:
+                continue
+            box = settings.mailbox(state.mailbox)
+            text = (
+                f"Mailbox {box.name} ({box.address} at {box.host}:{box.port}) has failed since "
+                f"{state.failing_since:%Y-%m-%d %H:%M} UTC.\n\nLast error: {state.last_error}\n\n"
+                "Letters sent there wait on the server until it works again; nothing is lost.\n"
+                "Check it with: mailflow status\n"
+            )
+            rendered = Rendered(
+                f"Mailflow: mailbox {box.name} gagal sejak {state.failing_since:%H:%M} UTC",
+                text,
+                f"<pre>{html.escape(text)}</pre>",
+            )
+            mail = build_message(
+                rendered,
+                sender=box.address,
+                sender_name=f"Mailflow {office}",
+                to=settings.admin_email,
+                auto_submitted="auto-generated",
+            )
+            outbox.enqueue(session, mail, "mailbox_alert")
+            state.alerted = True
+            session.add(state)
+            alerted.append(box.name)
+            log.warning("event=mailbox_alert mailbox=%s failing_since=%s", box.name, state.failing_since)
+    return alerted

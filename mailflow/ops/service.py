@@ -1,0 +1,238 @@
+"""`mailflow run` and `mailflow poll --once`: the polls, the outbox and the IDLE watchers.
+
+APScheduler runs each job with max_instances=1 (a busy run is never started twice) and
+coalesce=True (missed runs collapse into one, none is skipped for good). IDLE watchers poll a
+mailbox the moment it has news; a per-mailbox lock keeps them and the scheduler from polling it
+twice at once. SIGTERM/SIGINT sets a stop flag that the poll checks between messages, so the
+message in hand is finished first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import signal
+import sys
+import sysconfig
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import OperationalError
+
+from mailflow.app import App
+from mailflow.config import MailboxSettings
+from mailflow.followup.run import FollowupReport, run_followups
+from mailflow.inbound.idle import IdleWatcher
+from mailflow.inbound.poll import PollReport, poll_mailbox
+from mailflow.ops.health import alert_failing_mailboxes, log_health, snapshot
+from mailflow.outbound.outbox import flush_outbox
+
+log = logging.getLogger(__name__)
+
+
+def poll_all(
+    app: App,
+    stop: threading.Event | None = None,
+    poll_one: Callable[[MailboxSettings], PollReport | None] | None = None,
+) -> list[PollReport]:
+    try:
+        app.report_rules_problem()
+    except OperationalError as exc:
+        log.error("event=rules_report_failed error=database unavailable: %s", exc.orig)
+    reports = []
+    for box in app.settings.mailboxes:
+        if stop is not None and stop.is_set():
+            break
+        report = poll_one(box) if poll_one else poll_mailbox(app, box, stop)
+        if report is None:
+            break
+        log.info(
+            "event=poll_done mailbox=%s seen=%d outcomes=%s error=%s",
+            box.name,
+            report.seen,
+            ",".join(f"{k}:{v}" for k, v in sorted(report.outcomes.items())) or "-",
+            report.error or "-",
+        )
+        reports.append(report)
+    try:
+        alert_failing_mailboxes(app.engine, app.settings, app.rules.current.office_code)
+        log_health(snapshot(app.engine, app.settings))
+    except OperationalError as exc:
+        log.error("event=health_failed error=database unavailable: %s", exc.orig)
+    return reports
+
+
+def flush(app: App) -> tuple[int, int]:
+    try:
+        rules = app.rules.current
+        people = {a for p in rules.people.values() for a in p.addresses} | {c.email for c in rules.clerks}
+        return asyncio.run(flush_outbox(app.engine, app.sender, exempt=frozenset(people), owner=app.worker))
+    except OperationalError as exc:
+        log.error("event=outbox_failed error=database unavailable: %s (retried next run)", exc.orig)
+        return (0, 0)
+
+
+def followups(app: App, now: dt.datetime | None = None) -> FollowupReport | None:
+    """Reminders, escalations and digests by the office's clock (or the one given)."""
+    now = now or _now(app)
+    try:
+        return run_followups(app.context(), app.engine, now.date(), now.hour)
+    except OperationalError as exc:
+        log.error("event=followup_failed error=database unavailable: %s", exc.orig)
+        return None
+
+
+def once(app: App, progress: Callable[[str, int, int], None] | None = None) -> list[PollReport]:
+    """One pass over every mailbox, then the outbox; `progress(mailbox, done, total)` if given."""
+    poll_one = None
+    if progress is not None:
+
+        def poll_one(box: MailboxSettings) -> PollReport:
+            return poll_mailbox(app, box, None, lambda done, total: progress(box.name, done, total))
+
+    reports = poll_all(app, None, poll_one)
+    flush(app)
+    return reports
+
+
+class Service:
+    """The scheduler (polls, outbox) and the IDLE watchers, startable in-process for tests."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.stop_event = threading.Event()
+        self.locks = {box.name: threading.Lock() for box in app.settings.mailboxes}
+        # Polls in parallel are bounded by the database connections: waiting here, a stop is
+        # seen within a second; waiting for a pooled connection, it would not be.
+        self.slots = threading.BoundedSemaphore(app.settings.parallel_polls)
+        self.scheduler = BackgroundScheduler(timezone=app.settings.zone)
+        self.watchers: list[IdleWatcher] = []
+
+    def poll_box(self, box: MailboxSettings, then: Callable[[], object] | None = None) -> PollReport | None:
+        """One mailbox, never twice at once in this process (IDLE and the scheduler share it),
+        then `then` in the same slot; None when stopping."""
+        with self._holding(self.locks[box.name]) as mine, self._holding(self.slots) as slot:
+            if not (mine and slot):
+                return None
+            report = poll_mailbox(self.app, box, self.stop_event)
+            if then is not None:
+                then()
+            return report
+
+    @contextmanager
+    def _holding(self, lock: threading.Lock | threading.BoundedSemaphore) -> Iterator[bool]:
+        while not lock.acquire(timeout=1):
+            if self.stop_event.is_set():
+                yield False
+                return
+        try:
+            yield not self.stop_event.is_set()
+        finally:
+            lock.release()
+
+    def poll_all(self) -> None:
+        poll_all(self.app, self.stop_event, self.poll_box)
+
+    def start(self) -> None:
+        app = self.app
+        defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+        self.scheduler.add_job(
+            self.poll_all,
+            "interval",
+            seconds=app.settings.poll_interval,
+            id="poll",
+            next_run_time=_now(app),
+            **defaults,
+        )
+        self.scheduler.add_job(
+            flush,
+            "interval",
+            args=[app],
+            seconds=app.settings.outbox_interval,
+            id="outbox",
+            next_run_time=_now(app),
+            **defaults,
+        )
+        self.scheduler.add_job(
+            followups, "interval", args=[app], minutes=15, id="followup", next_run_time=_now(app), **defaults
+        )
+        self.scheduler.start()
+        for box in app.settings.mailboxes:
+            if box.idle:
+                watcher = IdleWatcher(app, box, self.stop_event, self._pushed)
+                watcher.start()
+                self.watchers.append(watcher)
+        log.info(
+            "event=started worker=%s mailboxes=%d idle=%d poll_interval=%s",
+            app.worker,
+            len(app.settings.mailboxes),
+            len(self.watchers),
+            app.settings.poll_interval,
+        )
+
+    def _pushed(self, box: MailboxSettings) -> None:
+        self.poll_box(box, then=lambda: flush(self.app))  # the confirmation goes out now
+
+    def stop(self) -> bool:
+        """Let the work in hand finish, for at most `stop_timeout`; False (and whatever is still
+        busy named in the log) when it did not."""
+        self.stop_event.set()
+        deadline = time.monotonic() + self.app.settings.stop_timeout
+        jobs = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+        jobs.start()
+        for thread in (jobs, *self.watchers):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        busy = [t for t in threading.enumerate() if t.is_alive() and t not in (threading.main_thread(), jobs)]
+        busy = [t for t in busy if t in self.watchers or t.name.startswith("ThreadPoolExecutor")]
+        if busy:
+            frames = sys._current_frames()
+            log.warning(
+                "event=stop_timeout worker=%s seconds=%s busy=%s",
+                self.app.worker,
+                self.app.settings.stop_timeout,
+                ",".join(f"{t.name}@{_where(frames.get(t.ident))}" for t in busy),
+            )
+        log.info("event=stopped worker=%s", self.app.worker)
+        return not busy
+
+
+def run(app: App) -> None:
+    """Until SIGTERM/SIGINT; then the message in hand is finished and the process exits."""
+    service = Service(app)
+    done = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        log.info("event=stopping signal=%s (finishing the message in hand)", signal.Signals(signum).name)
+        service.stop_event.set()
+        done.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    service.start()
+    done.wait()
+    if not service.stop():
+        logging.shutdown()
+        os._exit(1)  # a thread stuck past stop_timeout; the database rolls its transaction back
+
+
+_LIBRARIES = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")})
+
+
+def _where(frame: FrameType | None) -> str:
+    """Where a busy thread is: its innermost frame outside the libraries, then the innermost one."""
+    stack = traceback.extract_stack(frame) if frame else []
+    ours = [f for f in stack if not f.filename.startswith(_LIBRARIES)]
+    places = [f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in ours[-1:] + stack[-1:]]
+    return "<-".join(dict.fromkeys(places)) or "?"
+
+
+def _now(app: App) -> dt.datetime:
+    return dt.datetime.now(app.settings.zone)

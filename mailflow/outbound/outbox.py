@@ -1,0 +1,228 @@
+"""The outbox: emails are rows first, written with the event that causes them, sent later.
+
+A row's Message-ID and bytes are fixed when it is written, so a retry after a crash or an SMTP
+failure delivers the same email again, never a second distinct one. Failures back off
+exponentially; a row that keeps failing is marked `failed` for the admin after MAX_ATTEMPTS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from email import message_from_bytes
+from email.message import Message
+
+import aiosmtplib
+from sqlalchemy import or_
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from mailflow.config import SmtpSettings
+from mailflow.inbound.imap import tls_context
+from mailflow.outbound.compose import message_bytes
+from mailflow.storage.db import transaction
+from mailflow.storage.models import Event, Letter, OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+# Answers to incoming mail: the kinds a mail loop or a storm would multiply. Workflow mail
+# (receipts, requests, instructions, notices) and the office's own people are not capped: a busy
+# official may well answer a hundred letters a day, while a loop comes from an unknown machine.
+RESPONSE_KINDS = ("held", "duplicate", "corrected", "confirmation", "status")
+# Outbox kinds whose delivery is itself a step in the letter's log.
+LOGGED_KINDS = {"receipt": "receipt_sent"}
+
+
+def already_queued(session: Session, dedupe_key: str) -> bool:
+    return (
+        session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).first()
+        is not None
+    )
+
+
+def enqueue(
+    session: Session,
+    msg: Message,
+    kind: str,
+    letter_id: int | None = None,
+    disposition_id: int | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage:
+    """Add `msg` to the outbox inside the caller's transaction."""
+    row = OutboxMessage(
+        message_id=msg["Message-ID"],
+        kind=kind,
+        recipient=str(msg["To"]),
+        subject=str(msg["Subject"]),
+        raw=message_bytes(msg),
+        letter_id=letter_id,
+        disposition_id=disposition_id,
+        dedupe_key=dedupe_key,
+    )
+    session.add(row)
+    return row
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class Sender:
+    """Hands outbox rows to the SMTP server with the configured, fail-closed TLS mode."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    async def send(self, raw: bytes, recipient: str) -> None:
+        s = self.settings
+        context = tls_context(s.tls_verify, f"smtp {s.host}:{s.port}") if s.security != "none" else None
+        await aiosmtplib.send(
+            message_from_bytes(raw),
+            sender=s.from_address or None,
+            recipients=[recipient],
+            hostname=s.host,
+            port=s.port,
+            username=s.username or None,
+            password=(s.secret() or None) if s.username else None,
+            use_tls=s.security == "tls",
+            start_tls=s.security == "starttls",
+            tls_context=context,
+            timeout=s.timeout,
+        )
+
+
+def _claim(engine: Engine, owner: str, limit: int, lapse: dt.timedelta) -> list[tuple[OutboxMessage, str]]:
+    """Rows due now that no live worker holds; several workers never send the same row at once.
+
+    PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED. SQLite has one writer at a time anyway.
+    A claim lapses after `lapse`, so the rows of a worker that died are sent by another.
+    """
+    now = utcnow()
+    with transaction(engine) as session:
+        rows = session.exec(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+                or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            row.claimed_by, row.claimed_until = owner, now + lapse
+            session.add(row)
+        # Every log line about a letter names its agenda number.
+        ids = {r.letter_id for r in rows if r.letter_id is not None}
+        agendas = dict(
+            session.exec(select(Letter.id, Letter.agenda_number).where(col(Letter.id).in_(ids))).all()
+        )
+        return [(row, agendas.get(row.letter_id, "-")) for row in rows]
+
+
+def _record(engine: Engine, row_id: int, error: str | None) -> None:
+    with transaction(engine) as session:
+        row = session.get(OutboxMessage, row_id)
+        if row is None or row.status != "pending":
+            return
+        row.attempts += 1
+        row.claimed_by = row.claimed_until = None
+        if error is None:
+            row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+            if row.kind in LOGGED_KINDS and row.letter_id is not None:
+                session.add(
+                    Event(
+                        letter_id=row.letter_id,
+                        actor="mailflow",
+                        action=LOGGED_KINDS[row.kind],
+                        targets=[row.recipient],
+                        message_id=row.message_id,
+                    )
+                )
+        else:
+            row.last_error = error[:500]
+            row.next_attempt_at = utcnow() + backoff(row.attempts)
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+        session.add(row)
+
+
+def _over_cap(engine: Engine, row: OutboxMessage, cap: int, exempt: frozenset[str]) -> bool:
+    """True (and the row postponed) when `row` would be the cap+1-th answer to one address in 24 h."""
+    if row.kind not in RESPONSE_KINDS or row.recipient.lower() in exempt:
+        return False
+    since = utcnow() - dt.timedelta(hours=24)
+    with transaction(engine) as session:
+        recent = session.exec(
+            select(OutboxMessage.sent_at)
+            .where(
+                OutboxMessage.recipient == row.recipient,
+                col(OutboxMessage.kind).in_(RESPONSE_KINDS),
+                OutboxMessage.status == "sent",
+                OutboxMessage.sent_at > since,
+            )
+            .order_by(col(OutboxMessage.sent_at))
+        ).all()
+        if len(recent) < cap:
+            return False
+        fresh = session.get(OutboxMessage, row.id)
+        fresh.next_attempt_at = recent[0] + dt.timedelta(hours=24)
+        fresh.claimed_by = fresh.claimed_until = None
+        fresh.last_error = f"daily cap of {cap} answers to {row.recipient} reached"
+        session.add(fresh)
+    log.warning("event=cap_reached to=%s cap=%d outbox=%s (postponed)", row.recipient, cap, row.id)
+    return True
+
+
+async def flush_outbox(
+    engine: Engine,
+    sender: Sender,
+    limit: int = 20,
+    exempt: frozenset[str] = frozenset(),
+    owner: str = "mailflow",
+) -> tuple[int, int]:
+    """Send what is due, `limit` rows per claim, until nothing is due; returns (sent, failed)."""
+    sent = failed = 0
+    lapse = dt.timedelta(seconds=sender.settings.claim_seconds)
+    while rows := _claim(engine, owner, limit, lapse):
+        done = await _send_rows(engine, sender, rows, exempt)
+        sent, failed = sent + done[0], failed + done[1]
+        if done[0] == 0:
+            break  # everything claimed failed or waits: try again next run
+    return sent, failed
+
+
+async def _send_rows(
+    engine: Engine, sender: Sender, rows: list[tuple[OutboxMessage, str]], exempt: frozenset[str]
+) -> tuple[int, int]:
+    sent = failed = 0
+    for row, agenda in rows:
+        if _over_cap(engine, row, sender.settings.daily_cap_per_address, exempt):
+            continue
+        try:
+            await sender.send(row.raw, row.recipient)
+        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+            failed += 1
+            log.warning(
+                "event=send_failed outbox=%s agenda=%s to=%s message_id=%s error=%s",
+                row.id,
+                agenda,
+                row.recipient,
+                row.message_id,
+                type(exc).__name__,
+            )
+            _record(engine, row.id, f"{type(exc).__name__}: {exc}")
+            continue
+        sent += 1
+        log.info(
+            "event=sent outbox=%s kind=%s agenda=%s to=%s message_id=%s",
+            row.id,
+            row.kind,
+            agenda,
+            row.recipient,
+            row.message_id,
+        )
+        _record(engine, row.id, None)
+    return sent, failed

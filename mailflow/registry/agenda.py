@@ -1,0 +1,36 @@
+"""Agenda numbers: one gap-free serial per office and year, shown through a template.
+
+The serial restarts every January (domain reference §4.1). It is taken inside the transaction
+that files the letter, so a rollback gives it back and no number is ever skipped or repeated.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from mailflow.storage.models import AgendaCounter
+
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+DEFAULT_TAG = "SM {seq:03d}/{year}"
+
+
+def format_agenda(template: str, seq: int, year: int, month: int, unit: str) -> str:
+    """'{seq:03d}/SM/{year}' -> '042/SM/2026'."""
+    return template.format(seq=seq, year=year, month=month, roman_month=ROMAN[month - 1], unit=unit)
+
+
+def next_serial(session: Session, office: str, year: int) -> int:
+    """Take the next serial; the row lock (or SQLite's write lock) serialises concurrent filers."""
+    result = session.execute(
+        update(AgendaCounter)
+        .where(AgendaCounter.office == office, AgendaCounter.year == year)
+        .values(seq=AgendaCounter.seq + 1)
+        .returning(AgendaCounter.seq)
+    )
+    seq = result.scalar_one_or_none()
+    if seq is not None:
+        return seq
+    session.add(AgendaCounter(office=office, year=year, seq=1))
+    session.flush()
+    return 1

@@ -1,0 +1,159 @@
+"""The registry's read side: letters, their logs and the quarantine as plain data for the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from mailflow.storage.models import Disposition, Event, Letter, LetterFile, QuarantineItem
+
+
+def _iso(value: dt.date | dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC).isoformat()
+    return value.isoformat()
+
+
+def letter_record(session: Session, letter: Letter, with_log: bool = True) -> dict[str, Any]:
+    """A letter as `mailflow letter show --json` prints it (the interface other tools rely on)."""
+    files = session.exec(
+        select(LetterFile).where(LetterFile.letter_id == letter.id, LetterFile.event_id.is_(None))
+    ).all()
+    record: dict[str, Any] = {
+        "agenda_number": letter.agenda_number,
+        "received_at": _iso(letter.received_at),
+        "sender": letter.sender,
+        "letter_number": letter.letter_number,
+        "letter_date": _iso(letter.letter_date),
+        "subject": letter.subject,
+        "attachment_count": letter.attachment_count,
+        "urgency": letter.urgency,
+        "security": letter.security,
+        "classification": letter.classification,
+        "note": letter.note,
+        "status": letter.status,
+        "attachments": [
+            {"filename": f.filename, "content_type": f.content_type, "size": f.size, "sha256": f.sha256}
+            for f in files
+        ],
+        "sources": letter.sources,
+    }
+    if with_log:
+        record["dispositions"] = disposition_records(session, letter.id)
+        events = session.exec(
+            select(Event).where(Event.letter_id == letter.id).order_by(col(Event.at), col(Event.id))
+        ).all()
+        record["log"] = [
+            {
+                "at": _iso(e.at),
+                "actor": e.actor,
+                "action": e.action,
+                "targets": list(e.targets),
+                "instruction": e.instruction,
+                "deadline": _iso(e.deadline),
+                "text": e.text,
+            }
+            for e in events
+        ]
+    return record
+
+
+def find_letter(session: Session, agenda: str) -> Letter | None:
+    """By full agenda number, or by serial alone within the current year's book."""
+    letter = session.exec(select(Letter).where(Letter.agenda_number == agenda)).first()
+    if letter is None and agenda.isdigit():
+        letter = session.exec(
+            select(Letter).where(Letter.seq == int(agenda)).order_by(col(Letter.year).desc())
+        ).first()
+    return letter
+
+
+OPEN_STATES = ("pending", "acknowledged", "in_progress")
+
+
+def letters(
+    engine: Engine,
+    today: dt.date,
+    year: int | None = None,
+    status: str | None = None,
+    holder: str | None = None,
+    overdue_only: bool = False,
+) -> list[dict[str, Any]]:
+    """The registry, filtered; each letter with its open holders and whether one is overdue."""
+    with Session(engine) as session:
+        query = select(Letter).order_by(col(Letter.year), col(Letter.seq))
+        if year is not None:
+            query = query.where(Letter.year == year)
+        if status is not None:
+            query = query.where(Letter.status == status)
+        if holder is not None:
+            waiting = select(Disposition.letter_id).where(
+                col(Disposition.state).in_(OPEN_STATES), Disposition.holder == holder.lower()
+            )
+            query = query.where(col(Letter.id).in_(waiting))
+        rows = []
+        for letter in session.exec(query).all():
+            record = letter_record(session, letter, with_log=False)
+            record["holders"] = open_holders(session, letter.id)
+            late = [h for h in record["holders"] if h["deadline"] and h["deadline"] < today.isoformat()]
+            record["overdue"] = bool(late)
+            if late or not overdue_only:
+                rows.append(record)
+        return rows
+
+
+def open_holders(session: Session, letter_id: int) -> list[dict[str, Any]]:
+    nodes = session.exec(
+        select(Disposition).where(Disposition.letter_id == letter_id, col(Disposition.state).in_(OPEN_STATES))
+    ).all()
+    return [
+        {"holder": n.holder, "title": n.holder_title, "state": n.state, "deadline": _iso(n.deadline)}
+        for n in nodes
+    ]
+
+
+def disposition_records(session: Session, letter_id: int) -> list[dict[str, Any]]:
+    nodes = session.exec(
+        select(Disposition).where(Disposition.letter_id == letter_id).order_by(col(Disposition.id))
+    ).all()
+    return [
+        {
+            "id": n.id,
+            "parent": n.parent_id,
+            "holder": n.holder,
+            "name": n.holder_name,
+            "title": n.holder_title,
+            "disposer": n.disposer,
+            "instruction": n.instruction,
+            "deadline": _iso(n.deadline),
+            "state": n.state,
+        }
+        for n in nodes
+    ]
+
+
+def quarantine_items(engine: Engine, include_released: bool = False) -> list[QuarantineItem]:
+    with Session(engine) as session:
+        query = select(QuarantineItem).order_by(col(QuarantineItem.id))
+        if not include_released:
+            query = query.where(QuarantineItem.status == "held")
+        return list(session.exec(query).all())
+
+
+def quarantine_record(item: QuarantineItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "reason": item.reason,
+        "detail": item.detail,
+        "from": item.from_address,
+        "subject": item.subject,
+        "received_at": _iso(item.received_at),
+        "mailbox": item.mailbox,
+        "status": item.status,
+        "resolution": item.resolution,
+    }

@@ -1,0 +1,1 @@
+"""Where things are kept: the database (engine, tables, migrations) and content-addressed files."""

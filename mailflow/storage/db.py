@@ -1,0 +1,109 @@
+"""Engine and transactions.
+
+SQLite gets WAL, a busy timeout and `BEGIN IMMEDIATE`, so that two processes filing at once
+queue for the write lock instead of failing half-way with "database is locked"; the agenda
+counter then increments strictly one after another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlmodel import Session, create_engine
+
+from mailflow.errors import SchemaError
+from mailflow.storage import models  # noqa: F401  (registers the tables)
+
+
+def make_engine(url: str, connections: int = 5) -> Engine:
+    """`connections`: how many this process may use at once (PostgreSQL; SQLite has one writer)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=connections, max_overflow=0)
+
+
+# The database gone (OperationalError) or every pooled connection busy (TimeoutError): retry later.
+DATABASE_ERRORS = (OperationalError, PoolTimeout)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _alembic(connection: Connection | None) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic(None)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
+    """Apply the migrations not yet applied, up to `target`; returns (before, after)."""
+    before = current_revision(engine)
+    with engine.begin() as connection:
+        command.upgrade(_alembic(connection), target)
+    return before, current_revision(engine)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """A new, empty database is created; an existing one must already be at the code's revision."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    if current is None and not inspect(engine).get_table_names():
+        upgrade(engine)
+        return
+    raise SchemaError(
+        f"the database schema is at revision {current or 'unversioned'}, this Mailflow needs {head}: "
+        "back up the database, then run `mailflow db upgrade`"
+    )
+
+
+def create_schema(engine: Engine) -> None:
+    """For tests and the demo: bring any database to the current schema."""
+    upgrade(engine)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One unit of work: committed on success, rolled back on any error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,277 @@
+"""The new text of a reply: quoted text, attribution lines and signatures removed (pure).
+
+Implements "What counts as quoted text or signature" of reply-language.md for top, bottom and
+inline posting. Each line is typed: a quoted line (`>`) is dropped wherever it stands; an
+*intro* (attribution such as "On ... wrote:" / "Pada ... menulis:", a separator such as
+"-----Original Message-----", or an Outlook-style header block) is dropped when a quoted block
+follows it, and cuts off everything below it when an unprefixed original follows instead.
+Signatures and sign-off blocks are removed last. HTML-only replies lose their quote containers
+(Gmail, Apple, Outlook, Yahoo, Thunderbird) before being read the same way as text.
+"""
+
+from __future__ import annotations
+
+import quopri
+import re
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from mailflow.text.html import html_to_text
+
+_VERBS = (
+    r"wrote|writes|sent|menulis|a écrit|a ecrit|schrieb|escribió|escribio|escreveu|skrev|"
+    r"napisał\(a\)|napisał|napisal|het volgende geschreven|geschreven|ha scritto|đã viết|"
+    r"написал\(а\)|написал|написала|kirjoitti|yazdı"
+)
+_ATTRIBUTION = re.compile(rf"^-*\s*.{{0,300}}?\b({_VERBS})\s*(:|-{{2,}})\s*$", re.I)
+# What the first line of an attribution wrapped over several lines looks like.
+_ATTRIBUTION_START = re.compile(r"\d|@|^(-+\s*)?(on|pada|le|am|el|op|den|på|w dniu|vào|em|il)\b", re.I)
+_EMAIL_COLON = re.compile(r"^.{0,200}<?[\w.+-]+@[\w-]+(\.[\w-]+)+>?\s*:\s*$")
+_DATE_EMAIL = re.compile(
+    r"^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b.{0,120}<?[\w.+-]+@[\w-]+(\.[\w-]+)+>?\s*:?\s*$"
+)
+_SEPARATOR_WORDS = (
+    r"original message|reply message|forwarded message|pesan asli|pesan orisinal|pesan diteruskan|"
+    r"pesan yang diteruskan|antwort nachricht|ursprüngliche nachricht|weitergeleitete nachricht|"
+    r"oprindelig meddelelse|videresendt meddelelse|message transféré|message d'origine|"
+    r"mensaje original|mensaje reenviado|mensagem original|mensagem encaminhada|"
+    r"vidarebefordrat meddelande|ursprungligt meddelande|wiadomość oryginalna|"
+    r"oorspronkelijk bericht|doorgestuurd bericht|alkuperäinen viesti|исходное сообщение|"
+    r"пересылаемое сообщение|пересланное сообщение|messaggio originale|messaggio inoltrato"
+)
+_SEPARATOR = re.compile(
+    rf"^\s*(-{{2,}}\s*({_SEPARATOR_WORDS})\s*-{{2,}}|-{{3,}}\s*({_SEPARATOR_WORDS}).*|_{{10,}}|"
+    r"begin forwarded message\s*:|forwarded message\s*:|awal pesan yang diteruskan\s*:|"
+    r"début du message réexpédié\s*:)\s*$",
+    re.I,
+)
+_FROM_WORDS = r"from|von|de|fra|från|od|от|dari|van|da|kimden|mittente"
+_DATE_WORDS = (
+    r"date|sent|datum|gesendet|envoyé|enviado|sendt|skickat|data|отправлено|дата|tanggal|"
+    r"dikirim|terkirim|wysłano|verzonden|inviato|fecha"
+)
+_OTHER_WORDS = (
+    r"to|an|à|a|til|till|do|кому|kepada|aan|para|per|pour|subject|betreff|objet|asunto|emne|"
+    r"ämne|temat|тема|subjek|perihal|onderwerp|oggetto|assunto|sujet|cc|kopie|tembusan|"
+    r"reply-to|répondre à|antwort an|requester"
+)
+_HEADER = re.compile(rf"^\s*\*?({_FROM_WORDS}|{_DATE_WORDS}|{_OTHER_WORDS})\*?\s*:\*?\s*(.*)$", re.I)
+_FROM_OR_DATE = re.compile(rf"^\s*\*?({_FROM_WORDS}|{_DATE_WORDS})\*?\s*:", re.I)
+_TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+
+_SIG_DELIMITER = re.compile(r"^\s*(--\s*|—\s*|-{3,}\s*|_{2,}\s*|#sig#.*)$")
+_MOBILE_SIGNATURE = re.compile(
+    r"^\s*(sent (from|with|using|via) .{2,60}|dikirim (dari|dengan) .{2,80}|diketik dari .{2,60}|"
+    r"(get|dapatkan) outlook (for|untuk) .{2,20}|sent from yahoo mail.*|"
+    r"envoyé de mon .{2,40}|von meinem .{2,40} gesendet)\s*$",
+    re.I,
+)
+_SIGN_OFF = re.compile(
+    r"^\s*(thanks|thank you|many thanks|thx|cheers|regards|best|best regards|kind regards|"
+    r"warm regards|sincerely|yours|br|salam|wassalam|hormat (saya|kami)|terima kasih|trims|"
+    r"mit freundlichen grüßen|mfg|viele grüße|gruß|cordialement|bien à vous|saludos|"
+    r"med venlig hilsen|venlig hilsen|hilsen|mvh|kh|med vänliga hälsningar|hälsningar|"
+    r"z poważaniem|z powazaniem|pozdrawiam|groeten|met vriendelijke groet)\s*[,.!]*\s*$",
+    re.I,
+)
+_SLASH_NAME = re.compile(r"^\s*[-/]\s?[A-Z][\w.'-]*( [A-Z][\w.'-]*){0,3}\s*$")
+
+_LINK_LINE = re.compile(r"^\s*(\S*[=&?/)]\S*|[(<]https?://.*|.*\)\s*>)\s*$", re.I)
+_SOFT_BREAK = re.compile(r"=\r?\n")
+_QP_ESCAPE = re.compile(r"=[0-9A-F]{2}")
+
+_QUOTE_CLASSES = re.compile(
+    r"gmail_quote|yahoo_quoted|moz-cite-prefix|protonmail_quote|zmail_extra|gmail_attr|"
+    r"AppleOriginalContents",
+    re.I,
+)
+# Outlook puts the original after its header block as siblings, not inside a container.
+_CUT_AFTER = re.compile(r"divRplyFwdMsg|OLK_SRC_BODY_SECTION|ms-outlook-mobile-reference", re.I)
+
+
+def strip_html_quotes(html: str) -> str:
+    """Drop the quote containers phone and web clients put around the original."""
+    soup = BeautifulSoup(html, "html.parser")
+    cut_after = None
+    for tag in soup.find_all(True):
+        if tag.decomposed:
+            continue
+        ident = " ".join([*tag.get("class", []), tag.get("id") or "", tag.get("name") or ""])
+        if _CUT_AFTER.search(ident) or tag.name == "hr":
+            cut_after = tag
+            break
+        if tag.name == "blockquote" or _QUOTE_CLASSES.search(ident):
+            tag.decompose()
+    if cut_after is not None:
+        following = list(cut_after.next_elements)
+        for node in following:
+            if isinstance(node, NavigableString):
+                node.extract()
+        for node in following:
+            if isinstance(node, Tag) and not node.decomposed:
+                node.decompose()
+        cut_after.decompose()
+    return str(soup)
+
+
+def is_quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def _is_header_block(lines: list[str], i: int) -> int:
+    """Length of an unprefixed header block (an original's From/Date/To/Subject) at i, or 0.
+
+    Rendered HTML puts blank lines between the headers, so blanks inside the block are allowed.
+    Clerk corrections ("Dari: ...", "Tanggal: ...") look alike, so a block also needs an address
+    in its From line or a clock time in its Date line.
+    """
+    if not _FROM_OR_DATE.match(lines[i]):
+        return 0
+    headers, end, j = [], i, i
+    while j < len(lines) and j - i < 16:
+        if lines[j].strip():
+            if _HEADER.match(lines[j]):
+                headers.append(lines[j])
+            elif not (end == j and len(lines[j].strip()) < 80):  # a wrapped header value
+                break
+            end = j + 1
+        j += 1
+    evidence = "@" in lines[i] or any(_FROM_OR_DATE.match(ln) and _TIME.search(ln) for ln in headers)
+    return end - i if len(headers) >= 2 and evidence else 0
+
+
+def _intro_span(lines: list[str], i: int) -> int:
+    """How many lines starting at i introduce an original (attribution, separator, headers)."""
+    line = lines[i].strip()
+    if not line:
+        return 0
+    if _SEPARATOR.match(line):
+        return 1
+    if span := _is_header_block(lines, i):
+        return span
+    joined = ""
+    for k in range(3):
+        if i + k >= len(lines) or (k and not lines[i + k].strip()) or is_quoted(lines[i + k]):
+            break
+        if k == 1 and not _ATTRIBUTION_START.search(line):
+            break  # "Lorem" above "Den 14 september ... skrev:" is text, not half an attribution
+        joined = f"{joined} {lines[i + k].strip()}".strip()
+        if len(joined) > 400:
+            break
+        if _ATTRIBUTION.match(joined) or _EMAIL_COLON.match(joined):
+            return k + 1
+    return 0
+
+
+def _followed_by_quote(lines: list[str], j: int) -> bool:
+    while j < len(lines) and not lines[j].strip():
+        j += 1
+    return j < len(lines) and is_quoted(lines[j])
+
+
+def _split_shared_line(line: str) -> list[str]:
+    """'reply On Wed, ... wrote:' -> ['reply', 'On Wed, ... wrote:']."""
+    m = re.search(r"\s(on|pada|le|am|el|op)\s", line, re.I)
+    if m and m.start() > 0 and _ATTRIBUTION.match(line[m.start() :].strip()):
+        return [line[: m.start()].rstrip().rstrip("-").rstrip(), line[m.start() :].strip()]
+    return [line]
+
+
+def _inside_quote(lines: list[str], i: int) -> bool:
+    """A link a client wrapped out of a quoted block: '(http://...) >' between two '>' lines."""
+    if not _LINK_LINE.match(lines[i]):
+        return False
+    before = next((ln for ln in reversed(lines[:i]) if ln.strip()), "")
+    after = next((ln for ln in lines[i + 1 :] if ln.strip()), "")
+    return is_quoted(before) and is_quoted(after)
+
+
+def _drop_quotes(lines: list[str]) -> list[str]:
+    kept: list[str] = []
+    i = 0
+    while i < len(lines):
+        if is_quoted(lines[i]) or _inside_quote(lines, i):
+            i += 1
+            continue
+        span = _intro_span(lines, i)
+        if span == 0 and _DATE_EMAIL.match(lines[i]) and _followed_by_quote(lines, i + 1):
+            span = 1
+        if span:
+            if _followed_by_quote(lines, i + span):
+                i += span
+                continue
+            break
+        kept.append(lines[i])
+        i += 1
+    return kept
+
+
+def is_signature_line(line: str) -> bool:
+    """A signature marker in any client's convention ("-- ", "Sent from my iPhone", "Salam,")."""
+    return bool(_SIG_DELIMITER.match(line) or _MOBILE_SIGNATURE.match(line) or _SIGN_OFF.match(line))
+
+
+def _sender_block(lines: list[str], sender_name: str) -> int:
+    """Index where a trailing block opening with the sender's own name begins, or -1."""
+    names = (
+        {sender_name.strip().lower(), sender_name.strip().split()[0].lower()}
+        if sender_name.strip()
+        else set()
+    )
+    names.discard("")
+    for back in range(1, min(7, len(lines)) + 1):
+        i = len(lines) - back
+        line = lines[i].strip().lower()
+        if (
+            i > 0
+            and line
+            and any(line == n or line.startswith(n + " ") or line.startswith(n + ",") for n in names)
+            and not lines[i - 1].strip()
+        ):
+            return i
+    return -1
+
+
+def strip_signature(text: str, sender_name: str = "") -> str:
+    """Remove the signature: from a delimiter or a phone's "Sent from" line, a trailing block
+    that opens with the sender's own name, and a trailing sign-off block ("Salam,\\nBudi"); a
+    sign-off in the middle of real text stays."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if i > 0 and (_SIG_DELIMITER.match(line) or _MOBILE_SIGNATURE.match(line)):
+            lines = lines[:i]
+            break
+        if i == 0 and _MOBILE_SIGNATURE.match(line):
+            return ""
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if (cut := _sender_block(lines, sender_name)) > 0:
+        lines = lines[:cut]
+        while lines and not lines[-1].strip():
+            lines.pop()
+    tail = 0
+    for back in range(1, min(5, len(lines)) + 1):
+        line = lines[-back]
+        if not line.strip():
+            continue
+        if _SIGN_OFF.match(line):
+            tail = back
+        elif len(line.strip()) > 40 or len(line.split()) > 5:
+            break
+    if tail:
+        lines = lines[:-tail]
+    elif lines and _SLASH_NAME.match(lines[-1]) and len(lines) > 1:
+        lines = lines[:-1]
+    return "\n".join(lines).strip()
+
+
+def extract_new_text(text: str, html: str = "", sender_name: str = "") -> str:
+    """The text the sender wrote in this message, without what they replied to."""
+    if not text.strip() and html:
+        text = html_to_text(strip_html_quotes(html))
+    if _SOFT_BREAK.search(text) and _QP_ESCAPE.search(text):
+        # A body pasted still quoted-printable ("w=\nrote:"): undo it so markers are whole again.
+        text = quopri.decodestring(text.encode("utf-8", "replace")).decode("utf-8", "replace")
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = [part for line in raw_lines for part in _split_shared_line(line)]
+    return strip_signature("\n".join(_drop_quotes(lines)).strip(), sender_name)
