@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mailflow.config import PROJECT_ROOT, MailboxSettings
+from mailflow.config import MailboxSettings
 from mailflow.errors import MessageError
 from mailflow.inbound.triage import Inbound, triage
 from mailflow.office.rules import load_rules
@@ -29,11 +29,11 @@ from mailflow.text.parsing import parse_message
 from mailflow.text.pdf import pdf_text
 from mailflow.text.quotes import extract_new_text
 from mailflow.text.replies import read_reply, reply_context
-from tests.support import clients
+from tests.support import REPO, clients
 from tests.support.hostile import corpus
 from tests.support.letters import gmail_forward, outlook_forward, pdf_letter, photo_scan
 
-RULES = load_rules(PROJECT_ROOT / "rules")
+RULES = load_rules(REPO / "rules")
 BOX = MailboxSettings(name="surat", address="surat@probolinggokab.example")
 CTX = reply_context(RULES, "kadis", dt.date(2026, 11, 25))
 INJECTIONS = [

@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from mailflow.errors import ConfigError
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from mailflow.resources import EXAMPLE_RULES, TEMPLATES
 
 Security = Literal["none", "starttls", "tls"]
 
@@ -101,8 +100,8 @@ class Settings(_Strict):
     config_path: Path | None = None
     database_url: str = "sqlite:///mailflow.db"
     storage_dir: Path = Path("storage")
-    rules_dir: Path = PROJECT_ROOT / "rules"
-    templates_dir: Path = PROJECT_ROOT / "templates"
+    rules_dir: Path = EXAMPLE_RULES
+    templates_dir: Path = TEMPLATES
     timezone: str = "Asia/Jakarta"
     poll_interval: float = Field(default=60.0, gt=0)
     # How long a worker's hold on a mailbox lasts without renewal (several workers share the load).

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from mailflow.app import App
-from mailflow.config import PROJECT_ROOT, load_settings
+from mailflow.config import load_settings
 from mailflow.inbound.poll import PollReport
 from mailflow.ops import service
+from tests.support import REPO
 from tests.support.dovecot import PASSWORD, Dovecot, free_port
 from tests.support.mail import Mail
 from tests.support.postgres import fresh_postgres_database
@@ -106,7 +107,7 @@ class Office:
     servers: Servers
     extra: str = ""
     box_extra: str = ""
-    rules_dir: Path = PROJECT_ROOT / "rules"
+    rules_dir: Path = REPO / "rules"
     smtp_extra: str = ""
     interval: float = 1
     database_url: str = ""

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from mailflow.config import PROJECT_ROOT, load_settings
+from mailflow.config import load_settings
 from mailflow.errors import ConfigError
+from tests.support import REPO
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -13,9 +14,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_the_example_config_is_valid_and_paths_are_relative_to_it():
-    settings = load_settings(PROJECT_ROOT / "config.example.toml")
+    settings = load_settings(REPO / "config.example.toml")
     assert settings.mailboxes[0].address == "surat@probolinggokab.example"
-    assert settings.database_url == f"sqlite:///{PROJECT_ROOT}/mailflow.db"
+    assert settings.database_url == f"sqlite:///{REPO}/mailflow.db"
     assert settings.timezone == "Asia/Jakarta"
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailflow.config import PROJECT_ROOT
 from mailflow.errors import MessageError
 from mailflow.inbound.triage import Inbound, triage
 from mailflow.office.rules import load_rules
@@ -15,8 +14,9 @@ from mailflow.text.fields import extract_fields, label_fields, pdf_fields
 from mailflow.text.parsing import parse_message
 from mailflow.text.quotes import extract_new_text
 from mailflow.text.replies import read_reply, reply_context
+from tests.support import REPO
 
-RULES = load_rules(PROJECT_ROOT / "rules")
+RULES = load_rules(REPO / "rules")
 CTX = reply_context(RULES, "kadis", dt.date(2026, 11, 25), "Budi Santoso")
 WORDS = st.sampled_from(
     [

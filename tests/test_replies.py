@@ -4,11 +4,11 @@ import datetime as dt
 
 import pytest
 
-from mailflow.config import PROJECT_ROOT
 from mailflow.office.rules import load_rules
 from mailflow.text.replies import Kind, read_reply, reply_context
+from tests.support import REPO
 
-RULES = load_rules(PROJECT_ROOT / "rules")
+RULES = load_rules(REPO / "rules")
 TODAY = dt.date(2026, 11, 25)  # a Wednesday
 
 
@@ -168,7 +168,7 @@ def test_an_ambiguous_first_name_is_asked_back(tmp_path):
     import shutil
 
     folder = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", folder)
+    shutil.copytree(REPO / "rules", folder)
     org = folder / "organisation.toml"
     org.write_text(org.read_text().replace('name = "Dewi Lestari"', 'name = "Rina Lestari"'))
     rules = load_rules(folder)

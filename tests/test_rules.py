@@ -6,11 +6,11 @@ import pytest
 from click.testing import CliRunner
 
 from mailflow.cli import cli
-from mailflow.config import PROJECT_ROOT
 from mailflow.errors import RulesError
 from mailflow.office.rules import load_rules
+from tests.support import REPO
 
-RULES = PROJECT_ROOT / "rules"
+RULES = REPO / "rules"
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_rules_check_command(rules_copy):
     runner = CliRunner()
     ok = runner.invoke(
         cli,
-        ["--config", str(PROJECT_ROOT / "config.example.toml"), "rules", "check", "--rules-dir", str(RULES)],
+        ["--config", str(REPO / "config.example.toml"), "rules", "check", "--rules-dir", str(RULES)],
     )
     assert ok.exit_code == 0 and "OK (5 positions, 5 people, 1 clerks)" in ok.output
     break_file(rules_copy, "organisation.toml", 'unit = "disdik"', 'unit = "dinkes"')
@@ -88,7 +88,7 @@ def test_rules_check_command(rules_copy):
         cli,
         [
             "--config",
-            str(PROJECT_ROOT / "config.example.toml"),
+            str(REPO / "config.example.toml"),
             "rules",
             "check",
             "--rules-dir",

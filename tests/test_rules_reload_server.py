@@ -7,10 +7,10 @@ from tests.support.mail import text_of
 
 
 def test_broken_edit_keeps_last_good_rules_and_mails_the_admin(office, tmp_path):
-    from mailflow.config import PROJECT_ROOT
+    from tests.support import REPO
 
     rules = tmp_path / "rules-live"
-    shutil.copytree(PROJECT_ROOT / "rules", rules)
+    shutil.copytree(REPO / "rules", rules)
     office.rules_dir = rules
     office.reconfigure()
     office.poll()

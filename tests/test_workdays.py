@@ -1,9 +1,9 @@
 import datetime as dt
 
-from mailflow.config import PROJECT_ROOT
 from mailflow.office.rules import load_rules
+from tests.support import REPO
 
-CAL = load_rules(PROJECT_ROOT / "rules").calendar
+CAL = load_rules(REPO / "rules").calendar
 
 
 def test_working_days_skip_weekends_and_holidays():

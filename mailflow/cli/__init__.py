@@ -365,7 +365,7 @@ def init(
     """Write a commented config.toml and a copy of the example rules into a new FOLDER."""
     import shutil
 
-    from mailflow.config import PROJECT_ROOT
+    from mailflow.resources import EXAMPLE_CONFIG, EXAMPLE_RULES
 
     if (folder / "config.toml").exists():
         raise click.ClickException(f"{folder / 'config.toml'} exists already; nothing was changed")
@@ -375,8 +375,8 @@ def init(
     smtp_host = smtp_host or click.prompt("SMTP server", default=imap_host)
     admin = admin or address
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(PROJECT_ROOT / "rules", folder / "rules")
-    text = (PROJECT_ROOT / "config.example.toml").read_text(encoding="utf-8")
+    shutil.copytree(EXAMPLE_RULES, folder / "rules")
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     for old, new in (
         ("surat@probolinggokab.example", address),
         ("admin@probolinggokab.example", admin),

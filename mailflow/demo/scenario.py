@@ -22,12 +22,13 @@ from rich.table import Table
 from sqlmodel import Session, select
 
 from mailflow.app import App
-from mailflow.config import PROJECT_ROOT, settings_from_dict
+from mailflow.config import settings_from_dict
 from mailflow.demo.samples import letter_pdf
 from mailflow.demo.server import DevMailServer
 from mailflow.ops import service
 from mailflow.records.book import agenda_rows, sheet_pdf, write_agenda
 from mailflow.registry.queries import letter_record
+from mailflow.resources import EXAMPLE_RULES
 from mailflow.storage.models import Disposition, Letter
 
 DOMAIN = "probolinggokab.example"
@@ -60,7 +61,7 @@ def demo_settings(workdir: Path, server: DevMailServer):
     data = {
         "database_url": f"sqlite:///{workdir / 'mailflow.db'}",
         "storage_dir": str(workdir / "storage"),
-        "rules_dir": str(PROJECT_ROOT / "rules"),
+        "rules_dir": str(EXAMPLE_RULES),
         "poll_interval": 2,
         "outbox_interval": 1,
         "smtp": {"host": "127.0.0.1", "port": server.smtp_port, "security": "none", "from_address": MAILBOX},
@@ -131,7 +132,7 @@ def _wait_for(server: DevMailServer, user: str, needle: str, timeout: float = 15
 def run_demo(
     workdir: Path | None, console: Console, keep: bool = False, ports: tuple[int, int] = (0, 0)
 ) -> int:
-    workdir = Path(workdir or tempfile.mkdtemp(prefix="mailflow-demo-"))
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="mailflow-demo-")).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     server = DevMailServer(imap_port=ports[0], smtp_port=ports[1]).start()

@@ -2,7 +2,7 @@
 
 Why our own rather than pymap: pymap needs a single demo user or an admin API to add users,
 hashes passwords slowly, and writes responses in fragments that break imapclient's IDLE
-(../shared/docs/mail-servers.md). This one serves what Mailflow and desktop mail clients use:
+(measured on loopback). This one serves what Mailflow and desktop mail clients use:
 LOGIN, ID, NAMESPACE, LIST/LSUB, CREATE/RENAME, SELECT/EXAMINE, STATUS, APPEND, SEARCH (search.py),
 FETCH of every item a client reads (fetch.py), STORE/MOVE/COPY, EXPUNGE, IDLE; the SMTP side
 (aiosmtpd) delivers `user+tag@domain` to `user@domain`, as Dovecot does. It is never a

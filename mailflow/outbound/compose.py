@@ -22,9 +22,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from mailflow.config import PROJECT_ROOT
+from mailflow.resources import TEMPLATES
 
-BUILTIN_TEMPLATES = PROJECT_ROOT / "templates"
+BUILTIN_TEMPLATES = TEMPLATES
 
 MONTHS_ID = (
     "Januari",

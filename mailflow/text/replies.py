@@ -1,4 +1,6 @@
-"""The reply language: new text -> statements (pure). See ../shared/docs/reply-language.md.
+"""The reply language: new text -> statements (pure).
+
+The contract is the README's reply-language table, which offices print for their officials.
 
 Each non-empty line is one statement. Forgiving in form (case, punctuation, emoji, stretched
 letters, polite words), strict in meaning: a target that is unknown, ambiguous or not allowed

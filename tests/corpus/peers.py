@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailflow.config import PROJECT_ROOT
 from mailflow.text.parsing import parse_message
 from mailflow.text.quotes import extract_new_text, is_signature_line, strip_signature
+from tests.support import REPO
 
-CORPUS = PROJECT_ROOT.parent / "shared" / "corpora" / "replies"
+CORPUS = REPO.parent / "shared" / "corpora" / "replies"
 SCORED_TIERS = {"explicit", "derived", "borrowed", "partial"}
 
 
