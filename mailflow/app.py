@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from mailflow.config import MailboxSettings, Settings
+from mailflow.context import Context
 from mailflow.errors import ConfigError, RulesError
 from mailflow.inbound.imap import Mailbox
 from mailflow.inbound.leases import worker_id
@@ -23,7 +24,6 @@ from mailflow.office.rules import Rules, load_rules
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import Composer, notice
 from mailflow.outbound.outbox import Sender
-from mailflow.registry.filing import Context
 from mailflow.storage.archive import Archive
 from mailflow.storage.db import ensure_schema, make_engine, transaction
 from mailflow.text.tokens import Signer

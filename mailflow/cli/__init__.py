@@ -22,7 +22,7 @@ from mailflow.errors import MailflowError, MessageError, RulesError
 from mailflow.office.rules import load_rules
 from mailflow.ops.logs import setup_logging
 from mailflow.outbound.compose import BUILTIN_TEMPLATES
-from mailflow.registry.filing import release
+from mailflow.registry.quarantine import release
 from mailflow.registry.queries import find_letter, letter_record, letters, quarantine_items, quarantine_record
 from mailflow.storage.db import transaction
 from mailflow.storage.models import QuarantineItem
@@ -421,7 +421,7 @@ def doctor(obj: _Obj, no_probe: bool) -> None:
 @pass_obj
 def export_cmd(obj: _Obj, year: int, fmt: str, unit: str | None, output: Path) -> None:
     """The agenda book (buku agenda) of a year."""
-    from mailflow.records.book import agenda_rows, write_agenda
+    from mailflow.records.agenda_book import agenda_rows, write_agenda
 
     with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(f"buku agenda {year}", total=None)
@@ -445,7 +445,7 @@ def export_cmd(obj: _Obj, year: int, fmt: str, unit: str | None, output: Path) -
 @pass_obj
 def sheet_cmd(obj: _Obj, agenda: str, paper: str, output: Path) -> None:
     """The disposition sheet (lembar disposisi) of one letter, as a PDF."""
-    from mailflow.records.book import sheet_pdf
+    from mailflow.records.sheet import sheet_pdf
 
     with Session(obj.app.engine) as session:
         found = find_letter(session, agenda)

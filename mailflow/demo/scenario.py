@@ -26,7 +26,8 @@ from mailflow.config import settings_from_dict
 from mailflow.demo.samples import letter_pdf
 from mailflow.demo.server import DevMailServer
 from mailflow.ops import service
-from mailflow.records.book import agenda_rows, sheet_pdf, write_agenda
+from mailflow.records.agenda_book import agenda_rows, write_agenda
+from mailflow.records.sheet import sheet_pdf
 from mailflow.registry.queries import letter_record
 from mailflow.resources import EXAMPLE_RULES
 from mailflow.storage.models import Disposition, Letter

@@ -19,11 +19,13 @@ from email.message import Message
 from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
-from mailflow.disposition.tree import OPEN, language_of, official_mail
+from mailflow.context import Context
+from mailflow.disposition.mail import language_of, official_mail
+from mailflow.disposition.states import OPEN, State
 from mailflow.office.rules import Person
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import date_id, notice
-from mailflow.registry.filing import Context, letter_view
+from mailflow.outbound.compose import date_id, letter_view, notice
+from mailflow.registry.log import log_event
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Disposition, Event, Letter
 
@@ -92,16 +94,14 @@ def _chase(
     """Queue a reminder or escalation about `node` and log it on the letter, the same way for both."""
     to = mail["To"]
     outbox.enqueue(session, mail, CHASE_KINDS[action], letter.id, answerable_id, dedupe_key=key)
-    session.add(
-        Event(
-            letter_id=letter.id,
-            actor="mailflow",
-            action=action,
-            targets=[to],
-            instruction=node.instruction or None,
-            deadline=node.deadline,
-            text=text,
-        )
+    log_event(
+        session,
+        letter_id=letter.id,
+        action=action,
+        targets=[to],
+        instruction=node.instruction or None,
+        deadline=node.deadline,
+        text=text,
     )
     done.append(f"{letter.agenda_number}:{to}")
     fields = "".join(f" {name}={value}" for name, value in logged.items())
@@ -224,15 +224,17 @@ def _digest(session: Session, ctx: Context, person: Person, today: dt.date, repo
         letter = session.get(Letter, node.letter_id)
         item = DigestItem(letter.id, letter.agenda_number, letter.subject or "-", node.deadline)
         children = session.exec(select(Disposition.id).where(Disposition.parent_id == node.id)).first()
-        if node.state == "pending" and node.parent_id is None and children is None:
+        if node.state == State.PENDING and node.parent_id is None and children is None:
             sections["waiting"].append(item)
-        elif node.state == "pending" and node.parent_id is not None:
+        elif node.state == State.PENDING and node.parent_id is not None:
             sections["unacknowledged"].append(item)
         if node.state in OPEN and node.deadline and node.deadline < today:
             sections["overdue"].append(item)
-        if node.state == "disposed":
+        if node.state == State.DISPOSED:
             for child in session.exec(
-                select(Disposition).where(Disposition.parent_id == node.id, Disposition.state == "completed")
+                select(Disposition).where(
+                    Disposition.parent_id == node.id, Disposition.state == State.COMPLETED
+                )
             ).all():
                 if child.updated_at.astimezone(ctx.settings.zone).date() == yesterday:
                     sections["completed"].append(
@@ -263,14 +265,12 @@ def _digest(session: Session, ctx: Context, person: Person, today: dt.date, repo
         for item in items:
             mentioned.setdefault(item.letter_id, []).append(DIGEST_SECTIONS[name])
     for letter_id, where in mentioned.items():
-        session.add(
-            Event(
-                letter_id=letter_id,
-                actor="mailflow",
-                action="digested",
-                targets=[email],
-                text=f"ringkasan pagi {today.isoformat()}: " + ", ".join(dict.fromkeys(where)),
-            )
+        log_event(
+            session,
+            letter_id=letter_id,
+            action="digested",
+            targets=[email],
+            text=f"ringkasan pagi {today.isoformat()}: " + ", ".join(dict.fromkeys(where)),
         )
     report.digests.append(email)
 

@@ -8,11 +8,12 @@ import re
 from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
+from mailflow.context import Context
 from mailflow.domain import ParsedMessage
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import notice
-from mailflow.registry.filing import Context
-from mailflow.storage.models import Event, Letter, OutboxMessage
+from mailflow.registry.log import log_event
+from mailflow.storage.models import Letter, OutboxMessage
 
 _OUR_ID = re.compile(rb"<[\w.-]+\.mailflow@[\w.-]+>")
 _FINAL_RECIPIENT = re.compile(rb"(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s>;]+@[^\s>;]+)", re.I)
@@ -42,15 +43,14 @@ def handle_bounce(
     session.add(row)
     letter = session.get(Letter, row.letter_id) if row.letter_id else None
     if letter is not None:
-        session.add(
-            Event(
-                letter_id=letter.id,
-                actor=failed,
-                action="bounced",
-                targets=[failed],
-                text=f"{row.kind} to {failed} could not be delivered",
-                message_id=message.message_id,
-            )
+        log_event(
+            session,
+            letter_id=letter.id,
+            actor=failed,
+            action="bounced",
+            targets=[failed],
+            text=f"{row.kind} to {failed} could not be delivered",
+            message_id=message.message_id,
         )
     if ctx.settings.admin_email:
         mail = notice(

@@ -21,7 +21,11 @@ from sqlmodel import Session, col, select
 
 from mailflow.app import App
 from mailflow.config import MailboxSettings
-from mailflow.disposition.tree import apply_reply, request_status, route_letter, today_in
+from mailflow.context import Context
+from mailflow.disposition.mail import today_in
+from mailflow.disposition.replies import apply_reply
+from mailflow.disposition.routing import route_letter
+from mailflow.disposition.status import request_status
 from mailflow.domain import ParsedMessage
 from mailflow.errors import MailboxError, MessageError
 from mailflow.inbound import leases
@@ -29,7 +33,8 @@ from mailflow.inbound.bounces import handle_bounce
 from mailflow.inbound.imap import FetchedMessage, Mailbox
 from mailflow.inbound.threads import ReplyMatch, match_reply
 from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, triage
-from mailflow.registry.filing import Context, correct_letter, file_letter, quarantine, reject
+from mailflow.registry.filing import correct_letter, file_letter
+from mailflow.registry.quarantine import quarantine, reject
 from mailflow.storage.db import DATABASE_ERRORS, transaction
 from mailflow.storage.models import Event, InboundMessage, Letter, MailboxState, utcnow
 from mailflow.text.parsing import parse_message

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from mailflow.disposition.states import State
 from mailflow.domain import ParsedMessage
 from mailflow.office.rules import Rules
 from mailflow.storage.models import Disposition, Letter, OutboxMessage
@@ -103,7 +104,7 @@ def match_reply(
                 .order_by(col(Disposition.id).desc())
             ).all()
             for node in nodes:
-                if node.state != "cancelled" and message.from_address in owners_of(node, rules, today):
+                if node.state != State.CANCELLED and message.from_address in owners_of(node, rules, today):
                     return ReplyMatch(
                         "disposition", letter.id, owners_of(node, rules, today), node.id, "subject"
                     )

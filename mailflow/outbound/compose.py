@@ -18,11 +18,15 @@ from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from mailflow.domain import FIELD_NAMES
 from mailflow.resources import TEMPLATES
+
+if TYPE_CHECKING:
+    from mailflow.storage.models import Letter
 
 BUILTIN_TEMPLATES = TEMPLATES
 
@@ -123,6 +127,11 @@ class LetterView:
     @property
     def received_text(self) -> str:
         return date_id(self.received_at.date())
+
+
+def letter_view(letter: Letter) -> LetterView:
+    values = {name: getattr(letter, name) for name in FIELD_NAMES}
+    return LetterView(letter.agenda_number, letter.subject_tag, letter.received_at, values)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from sqlmodel import Session, col, select
 from mailflow.config import SmtpSettings
 from mailflow.inbound.imap import tls_context
 from mailflow.outbound.compose import message_bytes
+from mailflow.registry.log import log_event
 from mailflow.storage.db import transaction
-from mailflow.storage.models import Event, Letter, OutboxMessage, utcnow
+from mailflow.storage.models import Letter, OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -132,14 +133,12 @@ def _record(engine: Engine, row_id: int, error: str | None) -> None:
         if error is None:
             row.status, row.sent_at, row.last_error = "sent", utcnow(), None
             if row.kind in LOGGED_KINDS and row.letter_id is not None:
-                session.add(
-                    Event(
-                        letter_id=row.letter_id,
-                        actor="mailflow",
-                        action=LOGGED_KINDS[row.kind],
-                        targets=[row.recipient],
-                        message_id=row.message_id,
-                    )
+                log_event(
+                    session,
+                    letter_id=row.letter_id,
+                    action=LOGGED_KINDS[row.kind],
+                    targets=[row.recipient],
+                    message_id=row.message_id,
                 )
         else:
             row.last_error = error[:500]

@@ -7,116 +7,22 @@ agenda number without its letter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from email.message import Message
 from enum import Enum
 
 from sqlmodel import Session, select
 
-from mailflow.config import MailboxSettings, Settings
+from mailflow.config import MailboxSettings
+from mailflow.context import Context
 from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage, Source
-from mailflow.office.rules import Rules
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import LABELS_ID, Composer, FileView, LetterView, build_message, notice
+from mailflow.outbound.compose import LABELS_ID, FileView, letter_view
 from mailflow.registry.agenda import DEFAULT_TAG, format_agenda, next_serial
-from mailflow.storage.archive import Archive
-from mailflow.storage.models import Event, Letter, LetterFile, QuarantineItem, utcnow
+from mailflow.registry.log import log_event
+from mailflow.registry.mail import registry_mail
+from mailflow.storage.models import Letter, LetterFile, utcnow
 from mailflow.text.fields import extract_fields, fingerprint, label_fields, letter_files
 from mailflow.text.pdf import pdf_text
 from mailflow.text.quotes import extract_new_text
-from mailflow.text.tokens import Signer
-
-REASON_TEXT = {
-    "direct_letter": "surat dari luar dinas dicatat oleh petugas agenda; petugas sudah diberi tahu.",
-    "not_understood": "Mailflow hanya memahami balasan atas email yang dikirimnya.",
-    "empty": "email tidak memuat surat: tidak ada teks, lampiran, atau surat yang diteruskan.",
-    "oversize": "ukuran email melebihi batas yang diizinkan.",
-    "malformed": "email rusak dan tidak dapat dibaca.",
-    "not_authorised": "email ini tidak dikirim oleh penerima email yang dibalas.",
-}
-
-
-def reject(
-    session: Session,
-    ctx: Context,
-    box: MailboxSettings,
-    message: ParsedMessage,
-    raw_sha256: str,
-    reason: str,
-    detail: str,
-    letter_id: int | None,
-    owner: str | None,
-) -> QuarantineItem:
-    """A reply that may not act: logged on the letter, held, and its real addressee warned.
-
-    The sender gets nothing: an answer could confirm the letter exists or reveal its content.
-    """
-    item = quarantine(session, ctx, box, message, raw_sha256, reason, detail, notify_sender=False)
-    letter = session.get(Letter, letter_id) if letter_id else None
-    if letter is not None:
-        session.add(
-            Event(
-                letter_id=letter.id,
-                actor=message.from_address,
-                action="rejected",
-                text=f"{reason}: {detail} (quarantine {item.id})",
-                message_id=message.message_id,
-            )
-        )
-    if owner:
-        mail = notice(
-            ctx.composer,
-            "impersonation",
-            sender=box.address,
-            office_code=ctx.rules.office_code,
-            to=owner,
-            office=ctx.rules.office_name,
-            intruder=message.from_address,
-            agenda=letter.agenda_number if letter else "?",
-            quarantine_id=item.id,
-            reason=detail,
-        )
-        outbox.enqueue(session, mail, "impersonation", letter.id if letter else None)
-    return item
-
-
-@dataclass(frozen=True)
-class Context:
-    """What the write side needs; built once per poll from the App."""
-
-    settings: Settings
-    rules: Rules
-    composer: Composer
-    archive: Archive
-    signer: Signer
-
-
-def letter_view(letter: Letter) -> LetterView:
-    values = {name: getattr(letter, name) for name in FIELD_NAMES}
-    return LetterView(letter.agenda_number, letter.subject_tag, letter.received_at, values)
-
-
-def _mail(
-    ctx: Context,
-    box: MailboxSettings,
-    to: str,
-    template: str,
-    *,
-    reply_to: ParsedMessage | None,
-    attach: tuple[bytes, ...] = (),
-    **context,
-) -> Message:
-    rendered = ctx.composer.render(template, "id", office=ctx.rules.office_name, **context)
-    return build_message(
-        rendered,
-        sender=box.address,
-        sender_name=f"Mailflow {ctx.rules.office_code}",
-        to=to,
-        reply_to=box.address,
-        in_reply_to=reply_to.message_id if reply_to else None,
-        references=reply_to.references if reply_to else (),
-        attach_messages=attach,
-    )
 
 
 def file_letter(
@@ -134,16 +40,15 @@ def file_letter(
     key = fingerprint(message, fields, hashes)
     existing = session.exec(select(Letter).where(Letter.fingerprint == key)).first()
     if existing is not None:
-        session.add(
-            Event(
-                letter_id=existing.id,
-                actor=message.from_address,
-                action="duplicate",
-                text=f"filed again in {message.message_id}",
-                message_id=message.message_id,
-            )
+        log_event(
+            session,
+            letter_id=existing.id,
+            actor=message.from_address,
+            action="duplicate",
+            text=f"filed again in {message.message_id}",
+            message_id=message.message_id,
         )
-        mail = _mail(
+        mail = registry_mail(
             ctx, box, message.from_address, "duplicate", reply_to=message, letter=letter_view(existing)
         )
         outbox.enqueue(session, mail, "duplicate", existing.id)
@@ -180,17 +85,16 @@ def file_letter(
                 sha256=digest,
             )
         )
-    session.add(
-        Event(
-            letter_id=letter.id,
-            actor=message.from_address,
-            action="registered",
-            text=f"filed from {box.name}",
-            message_id=message.message_id,
-        )
+    log_event(
+        session,
+        letter_id=letter.id,
+        actor=message.from_address,
+        action="registered",
+        text=f"filed from {box.name}",
+        message_id=message.message_id,
     )
     views = [FileView(f.filename, f.content_type, f.size) for f in files]
-    mail = _mail(
+    mail = registry_mail(
         ctx,
         box,
         clerk,
@@ -229,16 +133,15 @@ def correct_letter(
         changes.append((labels[name], before, letter_view(letter).display(name)))
     session.add(letter)
     if changes:
-        session.add(
-            Event(
-                letter_id=letter.id,
-                actor=message.from_address,
-                action="corrected",
-                text="; ".join(f"{label}: {old} -> {new}" for label, old, new in changes),
-                message_id=message.message_id,
-            )
+        log_event(
+            session,
+            letter_id=letter.id,
+            actor=message.from_address,
+            action="corrected",
+            text="; ".join(f"{label}: {old} -> {new}" for label, old, new in changes),
+            message_id=message.message_id,
         )
-    mail = _mail(
+    mail = registry_mail(
         ctx,
         box,
         message.from_address,
@@ -250,70 +153,3 @@ def correct_letter(
     )
     outbox.enqueue(session, mail, "corrected", letter.id)
     return changes
-
-
-def quarantine(
-    session: Session,
-    ctx: Context,
-    box: MailboxSettings,
-    message: ParsedMessage | None,
-    raw_sha256: str,
-    reason: str,
-    detail: str,
-    notify_sender: bool,
-    raw: bytes = b"",
-) -> QuarantineItem:
-    """Hold a message for an admin; answer the sender and clerks where that is safe and useful."""
-    item = QuarantineItem(
-        mailbox=box.name,
-        reason=reason,
-        detail=detail[:1000],
-        from_address=message.from_address if message else "",
-        subject=(message.subject if message else "")[:500],
-        message_id=message.message_id if message else "",
-        raw_sha256=raw_sha256,
-    )
-    session.add(item)
-    session.flush()
-    if message is None or not message.from_address:
-        return item
-    if notify_sender:
-        mail = _mail(
-            ctx,
-            box,
-            message.from_address,
-            "held",
-            reply_to=message,
-            subject=message.subject,
-            mailbox=box.address,
-            reason_text=REASON_TEXT.get(reason, detail),
-            hint="",
-        )
-        outbox.enqueue(session, mail, "held")
-    if reason == "direct_letter":
-        for clerk in ctx.rules.clerks:
-            mail = _mail(
-                ctx,
-                box,
-                clerk.email,
-                "direct_letter",
-                reply_to=None,
-                attach=(raw,),
-                subject=message.subject,
-                sender=message.from_address,
-                mailbox=box.address,
-                quarantine_id=item.id,
-            )
-            outbox.enqueue(session, mail, "direct_letter")
-    return item
-
-
-def release(session: Session, ctx: Context, item: QuarantineItem, message: ParsedMessage) -> Letter:
-    """An admin's release: file the held message as a letter after all."""
-    box = ctx.settings.mailbox(item.mailbox)
-    clerk = ctx.rules.clerks[0].email if ctx.rules.clerks else message.from_address
-    letter, new = file_letter(session, ctx, box, message, item.raw_sha256, clerk)
-    item.status, item.released_at = "released", utcnow()
-    item.resolution = f"filed as {letter.agenda_number}" if new else f"duplicate of {letter.agenda_number}"
-    session.add(item)
-    return letter

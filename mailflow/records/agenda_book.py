@@ -1,5 +1,5 @@
-"""The records an office must keep, made from the registry: the agenda book (buku agenda) as
-XLSX, CSV or JSON, and the disposition sheet (lembar disposisi) as a PDF."""
+"""The agenda book (buku agenda surat masuk): the registry of one year as a table an office files,
+in XLSX, CSV or JSON."""
 
 from __future__ import annotations
 
@@ -8,21 +8,17 @@ import datetime as dt
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from fpdf import FPDF
-from fpdf.fonts import FontFace
-from jinja2 import Environment, FileSystemLoader
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from mailflow.disposition.states import OPEN
 from mailflow.domain import FIELD_NAMES
 from mailflow.office.rules import Rules
-from mailflow.outbound.compose import BUILTIN_TEMPLATES, LetterView, date_id
 from mailflow.storage.models import Disposition, Event, Letter
 
 COLUMNS = (
@@ -41,8 +37,6 @@ COLUMNS = (
     ("done_at", "Tanggal selesai", 14),
     ("note", "Catatan", 30),
 )
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-PAPER = {"a4": "A4", "half-folio": (165.0, 215.0)}  # half folio (F4 215 x 330 mm, halved)
 
 
 Progress = Callable[[int, int], None]  # (done, total), for a progress bar
@@ -87,7 +81,7 @@ def agenda_rows(
             )
         ):
             continue
-        open_nodes = [n for n in mine if n.state in ("pending", "acknowledged", "in_progress")]
+        open_nodes = [n for n in mine if n.state in OPEN]
         done = done_at.get(letter.id)
         row = {name: getattr(letter, name) for name in FIELD_NAMES}
         row |= {
@@ -131,87 +125,3 @@ def write_agenda(rows: list[dict], fmt: str, path: Path, title: str) -> None:
                     cell.number_format = "DD/MM/YYYY"
         sheet.freeze_panes = "A2"
         book.save(path)
-
-
-@dataclass(frozen=True)
-class SheetLine:
-    to: str
-    by: str
-    instruction: str
-    date: str
-    deadline: str
-    state: str
-
-
-def sheet_pdf(
-    engine: Engine,
-    letter: Letter,
-    rules: Rules,
-    zone,
-    paper: str = "a4",
-    templates: tuple[Path, ...] = (BUILTIN_TEMPLATES,),
-) -> bytes:
-    """The lembar disposisi of domain reference §2.1, filled from the log (Plt./Plh. shown)."""
-    with Session(engine) as session:
-        nodes = session.exec(
-            select(Disposition).where(Disposition.letter_id == letter.id).order_by(col(Disposition.id))
-        ).all()
-        titles = {n.holder: f"{n.holder_title} ({n.holder_name})" for n in nodes}
-        notes = session.exec(
-            select(Event.text).where(Event.letter_id == letter.id, Event.action == "noted")
-        ).all()
-    state_text = {
-        "pending": "belum",
-        "acknowledged": "siap",
-        "in_progress": "proses",
-        "disposed": "diteruskan",
-        "completed": "selesai",
-        "archived": "arsip",
-        "cancelled": "batal",
-    }
-    lines = [
-        SheetLine(
-            f"{n.holder_title} ({n.holder_name})",
-            titles.get(n.disposer, "Mailflow"),
-            n.instruction or "-",
-            n.created_at.astimezone(zone).strftime("%d/%m/%y"),
-            n.deadline.strftime("%d/%m/%y") if n.deadline else "-",
-            state_text.get(n.state, n.state),
-        )
-        for n in nodes
-    ]
-    view = LetterView(
-        letter.agenda_number,
-        letter.subject_tag,
-        letter.received_at,
-        {name: getattr(letter, name) for name in FIELD_NAMES},
-    )
-    sifat = ", ".join(v for v in (letter.urgency, letter.security) if v) or "-"
-    env = Environment(loader=FileSystemLoader([str(t) for t in templates]), autoescape=True)
-    html = env.get_template("sheet.html.j2").render(
-        letter=view,
-        lines=lines,
-        notes="; ".join(notes),
-        sifat=sifat.title(),
-        office=rules.office_name,
-        letterhead=list(rules.letterhead),
-        received=date_id(letter.received_at.astimezone(zone).date()),
-    )
-    pdf = FPDF(format=PAPER.get(paper, "A4"))
-    pdf.set_margins(12, 10, 12)
-    pdf.add_page()
-    if DEJAVU.exists():
-        pdf.add_font("DejaVu", fname=str(DEJAVU))
-        pdf.add_font("DejaVu", style="B", fname=str(DEJAVU.with_name("DejaVuSans-Bold.ttf")))
-        pdf.set_font("DejaVu", size=9)
-    else:  # the core fonts know Latin-1 only
-        html = html.encode("latin-1", "replace").decode("latin-1")
-        pdf.set_font("Helvetica", size=9)
-    black = {
-        tag: FontFace(color=(0, 0, 0), size_pt=size, emphasis="BOLD")
-        for tag, size in (("h1", 15), ("h2", 12), ("h3", 10))
-    }
-    pdf.write_html(html, font_family=pdf.font_family, tag_styles=black)
-    pdf.set_y(-40)
-    pdf.cell(0, 5, f"Dicetak {dt.date.today():%d/%m/%Y} oleh Mailflow", align="R")
-    return bytes(pdf.output())

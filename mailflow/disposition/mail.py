@@ -1,0 +1,109 @@
+"""Emails to officials about their disposition: signed so that only they can answer them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.message import Message
+
+from sqlmodel import Session, col, select
+
+from mailflow.config import MailboxSettings
+from mailflow.context import Context
+from mailflow.domain import Attachment, ParsedMessage
+from mailflow.inbound.threads import thread_root
+from mailflow.outbound import outbox
+from mailflow.outbound.compose import FileView, build_message, date_id, letter_view
+from mailflow.storage.models import Disposition, Letter, LetterFile
+from mailflow.text.replies import target_of
+from mailflow.text.tokens import plus_address
+
+
+def today_in(ctx: Context) -> dt.date:
+    return dt.datetime.now(ctx.settings.zone).date()
+
+
+def language_of(ctx: Context, address: str) -> str:
+    person = ctx.rules.person_by_address(address)
+    return person.language if person else "id"
+
+
+def official_mail(
+    ctx: Context,
+    box: MailboxSettings,
+    letter: Letter,
+    node: Disposition,
+    template: str,
+    *,
+    answering: ParsedMessage | None = None,
+    files: tuple[Attachment, ...] = (),
+    **context: object,
+) -> Message:
+    """An email to the holder of `node`, answerable: its Reply-To carries their signed token."""
+    today = today_in(ctx)
+    token = ctx.signer.make(node.id, node.holder, today + dt.timedelta(days=ctx.settings.token_days))
+    targets = [target_of(ctx.rules, p.id, today) for p in ctx.rules.dispose_targets(node.position_id)]
+    rendered = ctx.composer.render(
+        template,
+        language_of(ctx, node.holder),
+        office=ctx.rules.office_name,
+        letter=letter_view(letter),
+        token=token,
+        targets=targets,
+        instructions=ctx.rules.instructions,
+        holder_title=node.holder_title,
+        holder_name=node.holder_name,
+        **context,
+    )
+    root = thread_root(letter, box.address)
+    return build_message(
+        rendered,
+        sender=box.address,
+        sender_name=f"Mailflow {ctx.rules.office_code}",
+        to=node.holder,
+        reply_to=plus_address(box.address, token),
+        in_reply_to=answering.message_id if answering else root,
+        references=(root, *(answering.references if answering else ())),
+        auto_submitted="auto-replied" if answering else "auto-generated",
+        files=[(f.filename, f.content_type, f.payload) for f in files],
+    )
+
+
+def scans_for(ctx: Context, session: Session, letter: Letter) -> tuple[tuple[Attachment, ...], str]:
+    rows = session.exec(
+        select(LetterFile).where(LetterFile.letter_id == letter.id, col(LetterFile.event_id).is_(None))
+    ).all()
+    if not rows:
+        return (), "Tidak ada berkas pindaian yang tersimpan untuk surat ini."
+    if letter.security in ("rahasia", "sangat rahasia"):
+        return (), "Surat bersifat rahasia: pindaian tidak dilampirkan; lihat aslinya di bagian umum."
+    if sum(r.size for r in rows) > ctx.settings.attach_max_bytes:
+        views = ", ".join(
+            f"{r.filename} ({FileView(r.filename, r.content_type, r.size).size_text})" for r in rows
+        )
+        return (), f"Pindaian terlalu besar untuk dilampirkan ({views}); minta salinannya ke bagian umum."
+    files = tuple(Attachment(r.filename or "surat", r.content_type, ctx.archive.file(r.sha256)) for r in rows)
+    return files, "Pindaian surat terlampir."
+
+
+def send_request(
+    session: Session,
+    ctx: Context,
+    box: MailboxSettings,
+    letter: Letter,
+    node: Disposition,
+    disposer_title: str,
+) -> None:
+    files, note = scans_for(ctx, session, letter)
+    mail = official_mail(
+        ctx,
+        box,
+        letter,
+        node,
+        "request",
+        files=files,
+        attachment_note=note,
+        instruction=node.instruction,
+        disposer_title=disposer_title,
+        deadline_text=date_id(node.deadline),
+    )
+    outbox.enqueue(session, mail, "request", letter.id, node.id)

@@ -1,0 +1,274 @@
+"""A holder's reply applied to their disposition.
+
+Runs inside the caller's transaction, like filing. Each statement kind of the reply language has
+one small handler (`HANDLERS`); every reply is answered with one confirmation, and the disposer
+of the branch is told what their subordinate said in one notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from mailflow.config import MailboxSettings
+from mailflow.context import Context
+from mailflow.disposition.mail import official_mail, send_request, today_in
+from mailflow.disposition.states import FINISHED, STATE_TEXT, State
+from mailflow.disposition.status import send_status
+from mailflow.disposition.tree import letter_status, new_node, settle_upwards
+from mailflow.domain import Attachment, ParsedMessage
+from mailflow.outbound import outbox
+from mailflow.outbound.compose import date_id
+from mailflow.registry.log import log_event
+from mailflow.storage.models import Disposition, Event, Letter, LetterFile, utcnow
+from mailflow.text.quotes import extract_new_text
+from mailflow.text.replies import Kind, Problem, Statement, read_reply, reply_context
+
+
+@dataclass
+class Reply:
+    """One reply being applied: what it says, and what it caused."""
+
+    session: Session
+    ctx: Context
+    box: MailboxSettings
+    letter: Letter
+    node: Disposition
+    message: ParsedMessage
+    files: tuple[Attachment, ...]
+    today: dt.date
+    applied: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    disposed: bool = False
+
+    def event(self, action: str, statement: Statement, **values: object) -> Event:
+        event = log_event(
+            self.session,
+            letter_id=self.letter.id,
+            actor=self.message.from_address,
+            action=action,
+            text=values.pop("text", statement.text),
+            message_id=self.message.message_id,
+            **values,
+        )
+        return event
+
+    def set_state(self, state: State) -> None:
+        self.node.state, self.node.updated_at = state, utcnow()
+        self.session.add(self.node)
+
+
+def _closed(reply: Reply, st: Statement) -> bool:
+    if reply.node.state in FINISHED | {State.CANCELLED}:
+        word = STATE_TEXT[reply.node.state]
+        reply.problems.append(Problem(st.line, "closed", f"disposisi Anda untuk surat ini sudah {word}"))
+        return True
+    return False
+
+
+def _dispose(reply: Reply, st: Statement) -> None:
+    if _closed(reply, st):
+        return
+    ctx, node = reply.ctx, reply.node
+    deadline = st.deadline or ctx.rules.calendar.default_deadline(reply.today, reply.letter.urgency)
+    event = reply.event(
+        "disposed",
+        st,
+        targets=[t.email for t in st.targets],
+        instruction=st.instruction,
+        deadline=deadline,
+        text=st.line,
+    )
+    for target in st.targets:
+        child = new_node(
+            reply.session,
+            reply.letter.id,
+            target,
+            disposer=node.holder,
+            parent_id=node.id,
+            instruction=st.instruction,
+            deadline=deadline,
+            event_id=event.id,
+        )
+        send_request(reply.session, ctx, reply.box, reply.letter, child, disposer_title=node.holder_title)
+    reply.set_state(State.DISPOSED)
+    reply.disposed = True
+    names = ", ".join(f"{t.title} ({t.name})" for t in st.targets)
+    reply.applied.append(
+        f"Disposisi kepada {names}: {st.instruction or '(tanpa instruksi)'}, batas {date_id(deadline)}"
+    )
+
+
+def _acknowledge(reply: Reply, st: Statement) -> None:
+    reply.event("acknowledged", st, text=st.line)
+    if reply.node.state == State.PENDING:
+        reply.set_state(State.ACKNOWLEDGED)
+    reply.applied.append("Diterima (siap)")
+    reply.notices.append(f"Siap: {st.line}")
+
+
+def _progress(reply: Reply, st: Statement) -> None:
+    if _closed(reply, st):
+        return
+    reply.event("progress", st)
+    if reply.node.state in (State.PENDING, State.ACKNOWLEDGED):
+        reply.set_state(State.IN_PROGRESS)
+    reply.applied.append(f"Sedang diproses{': ' + st.text if st.text else ''}")
+    reply.notices.append(f"Sedang diproses{': ' + st.text if st.text else ''}")
+
+
+def _finish(reply: Reply, st: Statement, state: State, action: str, summary: str) -> None:
+    if _closed(reply, st):
+        return
+    event = reply.event(action, st)
+    if state == State.COMPLETED:
+        for f in reply.files:
+            digest = reply.ctx.archive.put_file(f.payload)
+            reply.session.add(
+                LetterFile(
+                    letter_id=reply.letter.id,
+                    event_id=event.id,
+                    filename=f.filename,
+                    content_type=f.content_type,
+                    size=f.size,
+                    sha256=digest,
+                )
+            )
+        if reply.files:
+            summary += f" (lampiran: {', '.join(f.filename or 'tanpa nama' for f in reply.files)})"
+    reply.set_state(state)
+    reply.applied.append(summary)
+    reply.notices.append(summary)
+    settle_upwards(reply.session, reply.node)
+
+
+def _done(reply: Reply, st: Statement) -> None:
+    _finish(reply, st, State.COMPLETED, "completed", f"Selesai{': ' + st.text if st.text else ''}")
+
+
+def _archive(reply: Reply, st: Statement) -> None:
+    _finish(reply, st, State.ARCHIVED, "archived", "Diarsipkan")
+
+
+def _undo(reply: Reply, st: Statement) -> None:
+    session, node = reply.session, reply.node
+    children = session.exec(
+        select(Disposition)
+        .where(Disposition.parent_id == node.id, Disposition.state != State.CANCELLED)
+        .order_by(col(Disposition.event_id).desc())
+    ).all()
+    last = [c for c in children if c.event_id == children[0].event_id] if children else []
+    if not last:
+        reply.problems.append(
+            Problem(st.line, "nothing_to_undo", "tidak ada disposisi Anda yang dapat dibatalkan")
+        )
+        return
+    answered = [c for c in last if c.answered or c.state != State.PENDING]
+    if answered:
+        who = ", ".join(c.holder_title for c in answered)
+        reply.problems.append(Problem(st.line, "too_late", f"tidak dapat dibatalkan: {who} sudah menjawab"))
+        return
+    reply.event(
+        "cancelled", st, targets=[c.holder for c in last], instruction=last[0].instruction, text=st.line
+    )
+    for child in last:
+        child.state, child.updated_at = State.CANCELLED, utcnow()
+        session.add(child)
+        mail = official_mail(
+            reply.ctx,
+            reply.box,
+            reply.letter,
+            child,
+            "cancelled",
+            disposer_title=node.holder_title,
+            instruction=child.instruction,
+        )
+        outbox.enqueue(session, mail, "cancelled", reply.letter.id, child.id)
+    remaining = [c for c in children if c not in last]
+    reply.set_state(State.DISPOSED if remaining else State.PENDING)
+    reply.applied.append(f"Disposisi dibatalkan: {', '.join(c.holder_title for c in last)}")
+
+
+def _status(reply: Reply, st: Statement) -> None:
+    send_status(reply.session, reply.ctx, reply.box, reply.letter, reply.node, reply.message)
+    reply.applied.append("Status surat dikirim dalam email terpisah")
+
+
+def _note(reply: Reply, st: Statement) -> None:
+    reply.event("noted", st)
+    reply.applied.append(f"Catatan: {st.text}")
+    reply.notices.append(f"Catatan: {st.text}")
+
+
+HANDLERS: dict[Kind, Callable[[Reply, Statement], None]] = {
+    Kind.DISPOSE: _dispose,
+    Kind.ACK: _acknowledge,
+    Kind.PROGRESS: _progress,
+    Kind.DONE: _done,
+    Kind.ARCHIVE: _archive,
+    Kind.UNDO: _undo,
+    Kind.STATUS: _status,
+    Kind.NOTE: _note,
+}
+
+
+def apply_reply(
+    session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage, node_id: int
+) -> Reply:
+    """Read a holder's reply and apply each statement; answer it, and tell their disposer."""
+    node = session.get(Disposition, node_id)
+    letter = session.get(Letter, node.letter_id)
+    today = today_in(ctx)
+    text = extract_new_text(message.text, message.html, message.from_name)
+    reading = read_reply(text, reply_context(ctx.rules, node.position_id, today, message.from_name))
+    reply = Reply(
+        session, ctx, box, letter, node, message, message.attachments, today, problems=list(reading.problems)
+    )
+    if node.state == State.CANCELLED:
+        reply.problems.append(
+            Problem(
+                text.splitlines()[0] if text else "",
+                "closed",
+                "disposisi ini sudah dibatalkan oleh pemberinya",
+            )
+        )
+    else:
+        for statement in reading.statements:
+            HANDLERS[statement.kind](reply, statement)
+    if reading.statements or reading.problems:
+        node.answered = True
+        session.add(node)
+    letter.status = letter_status(session, letter)
+    session.add(letter)
+    awaiting = node.state == State.PENDING and bool(ctx.rules.dispose_targets(node.position_id))
+    mail = official_mail(
+        ctx,
+        box,
+        letter,
+        node,
+        "confirmation",
+        answering=message,
+        applied=reply.applied,
+        problems=reply.problems,
+        awaiting=awaiting,
+        undo_hint=reply.disposed,
+    )
+    outbox.enqueue(session, mail, "confirmation", letter.id, node.id)
+    if reply.notices and node.parent_id is not None:
+        parent = session.get(Disposition, node.parent_id)
+        notice = official_mail(
+            ctx,
+            box,
+            letter,
+            parent,
+            "notice",
+            actor_title=node.holder_title,
+            actor_name=node.holder_name,
+            headline=reply.notices[0].split(":")[0],
+            lines=reply.notices,
+        )
+        outbox.enqueue(session, notice, "notice", letter.id, parent.id)
+    return reply

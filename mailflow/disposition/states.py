@@ -1,0 +1,45 @@
+"""The states of one disposition (a node of the tree) and of the letter it belongs to.
+
+A node starts `pending`; its holder acknowledges it, reports progress, passes it on (`disposed`,
+one child per target), finishes it (`completed`) or closes it (`archived`); its disposer may take
+it back while unanswered (`cancelled`). A disposed node completes when all its live children have.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    DISPOSED = "disposed"
+    COMPLETED = "completed"
+    ARCHIVED = "archived"
+    CANCELLED = "cancelled"
+
+
+OPEN = frozenset({State.PENDING, State.ACKNOWLEDGED, State.IN_PROGRESS})
+FINISHED = frozenset({State.COMPLETED, State.ARCHIVED})
+
+# How a node's state reads in Indonesian mail and logs.
+STATE_TEXT = {
+    State.PENDING: "belum dijawab",
+    State.ACKNOWLEDGED: "siap (diterima)",
+    State.IN_PROGRESS: "sedang diproses",
+    State.DISPOSED: "sudah didisposisikan",
+    State.COMPLETED: "selesai",
+    State.ARCHIVED: "diarsipkan",
+    State.CANCELLED: "dibatalkan",
+}
+
+# The letter's status follows the state of the root of its tree.
+LETTER_STATUS = {
+    State.PENDING: "awaiting",
+    State.ACKNOWLEDGED: "awaiting",
+    State.IN_PROGRESS: "in_progress",
+    State.DISPOSED: "in_progress",
+    State.COMPLETED: "done",
+    State.ARCHIVED: "archived",
+}

@@ -1,0 +1,34 @@
+"""Emails of the registry to clerks and senders (receipts, corrections, held mail): plain replies
+in the sender's thread, unsigned, since nobody disposes by answering them."""
+
+from __future__ import annotations
+
+from email.message import Message
+
+from mailflow.config import MailboxSettings
+from mailflow.context import Context
+from mailflow.domain import ParsedMessage
+from mailflow.outbound.compose import build_message
+
+
+def registry_mail(
+    ctx: Context,
+    box: MailboxSettings,
+    to: str,
+    template: str,
+    *,
+    reply_to: ParsedMessage | None,
+    attach: tuple[bytes, ...] = (),
+    **context,
+) -> Message:
+    rendered = ctx.composer.render(template, "id", office=ctx.rules.office_name, **context)
+    return build_message(
+        rendered,
+        sender=box.address,
+        sender_name=f"Mailflow {ctx.rules.office_code}",
+        to=to,
+        reply_to=box.address,
+        in_reply_to=reply_to.message_id if reply_to else None,
+        references=reply_to.references if reply_to else (),
+        attach_messages=attach,
+    )

@@ -1,0 +1,135 @@
+"""The quarantine: messages held for an admin, with a reason code, and what each holding tells
+whom. Runs inside the caller's transaction, like filing."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from mailflow.config import MailboxSettings
+from mailflow.context import Context
+from mailflow.domain import ParsedMessage
+from mailflow.outbound import outbox
+from mailflow.outbound.compose import notice
+from mailflow.registry.filing import file_letter
+from mailflow.registry.log import log_event
+from mailflow.registry.mail import registry_mail
+from mailflow.storage.models import Letter, QuarantineItem, utcnow
+
+REASON_TEXT = {
+    "direct_letter": "surat dari luar dinas dicatat oleh petugas agenda; petugas sudah diberi tahu.",
+    "not_understood": "Mailflow hanya memahami balasan atas email yang dikirimnya.",
+    "empty": "email tidak memuat surat: tidak ada teks, lampiran, atau surat yang diteruskan.",
+    "oversize": "ukuran email melebihi batas yang diizinkan.",
+    "malformed": "email rusak dan tidak dapat dibaca.",
+    "not_authorised": "email ini tidak dikirim oleh penerima email yang dibalas.",
+}
+
+
+def reject(
+    session: Session,
+    ctx: Context,
+    box: MailboxSettings,
+    message: ParsedMessage,
+    raw_sha256: str,
+    reason: str,
+    detail: str,
+    letter_id: int | None,
+    owner: str | None,
+) -> QuarantineItem:
+    """A reply that may not act: logged on the letter, held, and its real addressee warned.
+
+    The sender gets nothing: an answer could confirm the letter exists or reveal its content.
+    """
+    item = quarantine(session, ctx, box, message, raw_sha256, reason, detail, notify_sender=False)
+    letter = session.get(Letter, letter_id) if letter_id else None
+    if letter is not None:
+        log_event(
+            session,
+            letter_id=letter.id,
+            actor=message.from_address,
+            action="rejected",
+            text=f"{reason}: {detail} (quarantine {item.id})",
+            message_id=message.message_id,
+        )
+    if owner:
+        mail = notice(
+            ctx.composer,
+            "impersonation",
+            sender=box.address,
+            office_code=ctx.rules.office_code,
+            to=owner,
+            office=ctx.rules.office_name,
+            intruder=message.from_address,
+            agenda=letter.agenda_number if letter else "?",
+            quarantine_id=item.id,
+            reason=detail,
+        )
+        outbox.enqueue(session, mail, "impersonation", letter.id if letter else None)
+    return item
+
+
+def quarantine(
+    session: Session,
+    ctx: Context,
+    box: MailboxSettings,
+    message: ParsedMessage | None,
+    raw_sha256: str,
+    reason: str,
+    detail: str,
+    notify_sender: bool,
+    raw: bytes = b"",
+) -> QuarantineItem:
+    """Hold a message for an admin; answer the sender and clerks where that is safe and useful."""
+    item = QuarantineItem(
+        mailbox=box.name,
+        reason=reason,
+        detail=detail[:1000],
+        from_address=message.from_address if message else "",
+        subject=(message.subject if message else "")[:500],
+        message_id=message.message_id if message else "",
+        raw_sha256=raw_sha256,
+    )
+    session.add(item)
+    session.flush()
+    if message is None or not message.from_address:
+        return item
+    if notify_sender:
+        mail = registry_mail(
+            ctx,
+            box,
+            message.from_address,
+            "held",
+            reply_to=message,
+            subject=message.subject,
+            mailbox=box.address,
+            reason_text=REASON_TEXT.get(reason, detail),
+            hint="",
+        )
+        outbox.enqueue(session, mail, "held")
+    if reason == "direct_letter":
+        for clerk in ctx.rules.clerks:
+            mail = registry_mail(
+                ctx,
+                box,
+                clerk.email,
+                "direct_letter",
+                reply_to=None,
+                attach=(raw,),
+                subject=message.subject,
+                sender=message.from_address,
+                mailbox=box.address,
+                quarantine_id=item.id,
+            )
+            outbox.enqueue(session, mail, "direct_letter")
+    return item
+
+
+def release(session: Session, ctx: Context, item: QuarantineItem, message: ParsedMessage) -> Letter:
+    """An admin's release: file the held message as a letter after all."""
+    box = ctx.settings.mailbox(item.mailbox)
+    clerk = ctx.rules.clerks[0].email if ctx.rules.clerks else message.from_address
+    letter, new = file_letter(session, ctx, box, message, item.raw_sha256, clerk)
+    item.status, item.released_at = "released", utcnow()
+    item.resolution = f"filed as {letter.agenda_number}" if new else f"duplicate of {letter.agenda_number}"
+    session.add(item)
+    return letter
