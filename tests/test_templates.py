@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from mailflow.disposition.tree import TreeRow
-from mailflow.followup.run import DigestItem
+from mailflow.followup.digests import DigestItem
 from mailflow.outbound.compose import BUILTIN_TEMPLATES, Composer, LetterView
 
 # The emails an official gets, in their own language (the rest go to clerks and the admin).

@@ -1,0 +1,60 @@
+"""Reminders and escalations share one way of being sent: queued once under their outbox key,
+logged on the letter, and named in the service log."""
+
+from __future__ import annotations
+
+import logging
+from email.message import Message
+
+from sqlmodel import Session
+
+from mailflow.config import MailboxSettings
+from mailflow.context import Context
+from mailflow.outbound import outbox
+from mailflow.registry.log import log_event
+from mailflow.storage.models import Disposition, Letter
+
+log = logging.getLogger(__name__)
+
+CHASE_KINDS = {"reminded": "reminder", "escalated": "escalation"}  # event action -> outbox kind
+
+
+def mailbox_of(ctx: Context, letter: Letter) -> MailboxSettings:
+    """The mailbox a letter came through, which its follow-up mail is sent from."""
+    names = {b.name: b for b in ctx.settings.mailboxes}
+    return names.get(letter.mailbox) or ctx.settings.mailboxes[0]
+
+
+def chase(
+    session: Session,
+    letter: Letter,
+    node: Disposition,
+    mail: Message,
+    action: str,
+    answerable_id: int | None,
+    key: str,
+    text: str,
+    **logged: object,
+) -> str:
+    """Queue a reminder or escalation about `node` and log it on the letter; returns what was done."""
+    to = mail["To"]
+    outbox.enqueue(session, mail, CHASE_KINDS[action], letter.id, answerable_id, dedupe_key=key)
+    log_event(
+        session,
+        letter_id=letter.id,
+        action=action,
+        targets=[to],
+        instruction=node.instruction or None,
+        deadline=node.deadline,
+        text=text,
+    )
+    fields = "".join(f" {name}={value}" for name, value in logged.items())
+    log.info(
+        "event=%s agenda=%s to=%s%s message_id=%s",
+        action,
+        letter.agenda_number,
+        to,
+        fields,
+        mail["Message-ID"],
+    )
+    return f"{letter.agenda_number}:{to}"
