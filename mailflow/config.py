@@ -50,12 +50,17 @@ class Credentials(_Strict):
         return ""
 
 
-class SmtpSettings(Credentials):
+class ServerSettings(Credentials):
+    """What the IMAP and SMTP edges have in common; each adds its own port and security default."""
+
     host: str = "127.0.0.1"
-    port: int = Field(default=25, ge=1, le=65535)
-    security: Security = "starttls"
     tls_verify: bool = True
     timeout: float = Field(default=30.0, gt=0)
+
+
+class SmtpSettings(ServerSettings):
+    port: int = Field(default=25, ge=1, le=65535)
+    security: Security = "starttls"
     from_address: str = ""
     from_name: str = "Mailflow"
     daily_cap_per_address: int = Field(default=40, ge=1)
@@ -63,13 +68,10 @@ class SmtpSettings(Credentials):
     claim_seconds: float = Field(default=120.0, gt=0)
 
 
-class MailboxSettings(Credentials):
+class MailboxSettings(ServerSettings):
     name: str
-    host: str = "127.0.0.1"
     port: int = Field(default=993, ge=1, le=65535)
     security: Security = "tls"
-    tls_verify: bool = True
-    timeout: float = Field(default=30.0, gt=0)
     folder: str = "INBOX"
     address: str
     unit: str = ""

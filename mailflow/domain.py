@@ -130,3 +130,15 @@ class ParsedMessage:
         if self.html:
             return html_to_text(self.html)
         return ""
+
+
+@dataclass(frozen=True)
+class ReplyMatch:
+    """Which of our emails a message answers, found by inbound.threads; triage decides on it."""
+
+    kind: str  # "receipt" or "disposition"
+    letter_id: int
+    owners: tuple[str, ...]  # addresses that may act in this thread
+    disposition_id: int | None = None
+    via: str = ""
+    problem: str | None = None

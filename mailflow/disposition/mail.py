@@ -10,9 +10,8 @@ from sqlmodel import Session, col, select
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
 from mailflow.domain import Attachment, ParsedMessage
-from mailflow.inbound.threads import thread_root
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import FileView, build_message, date_id, letter_view
+from mailflow.outbound.compose import FileView, build_message, date_id, letter_view, thread_root
 from mailflow.storage.models import Disposition, Letter, LetterFile
 from mailflow.text.replies import target_of
 from mailflow.text.tokens import plus_address

@@ -21,19 +21,11 @@ from imapclient.exceptions import IMAPClientError
 
 from mailflow.config import MailboxSettings
 from mailflow.errors import MailboxError
+from mailflow.tls import tls_context
 
 log = logging.getLogger(__name__)
 
 _NETWORK_ERRORS = (IMAPClientError, imaplib.IMAP4.error, OSError, ssl.SSLError, socket.timeout)
-
-
-def tls_context(verify: bool, what: str) -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    if not verify:
-        log.warning("event=tls_unverified target=%s (certificate checks are off by config)", what)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
 
 
 @dataclass(frozen=True)

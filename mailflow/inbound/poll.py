@@ -26,12 +26,12 @@ from mailflow.disposition.mail import today_in
 from mailflow.disposition.replies import apply_reply
 from mailflow.disposition.routing import route_letter
 from mailflow.disposition.status import request_status
-from mailflow.domain import ParsedMessage
+from mailflow.domain import ParsedMessage, ReplyMatch
 from mailflow.errors import MailboxError, MessageError
 from mailflow.inbound import leases
 from mailflow.inbound.bounces import handle_bounce
 from mailflow.inbound.imap import FetchedMessage, Mailbox
-from mailflow.inbound.threads import ReplyMatch, match_reply
+from mailflow.inbound.threads import match_reply
 from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, triage
 from mailflow.registry.filing import correct_letter, file_letter
 from mailflow.registry.quarantine import quarantine, reject

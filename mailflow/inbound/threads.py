@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
 from mailflow.disposition.states import State
-from mailflow.domain import ParsedMessage
+from mailflow.domain import ParsedMessage, ReplyMatch
 from mailflow.office.rules import Rules
 from mailflow.storage.models import Disposition, Letter, OutboxMessage
 from mailflow.text.parsing import parse_addresses
@@ -25,22 +24,6 @@ from mailflow.text.tokens import FOOTER, Signer, TokenError, tokens_in_addresses
 
 _TAG = re.compile(r"\[\s*SM\s*(\d+)\s*/\s*(\d{4})\s*\]", re.I)
 RECEIPT_KINDS = {"receipt", "corrected", "duplicate"}
-
-
-@dataclass(frozen=True)
-class ReplyMatch:
-    kind: str  # "receipt" or "disposition"
-    letter_id: int
-    owners: tuple[str, ...]  # addresses that may act in this thread
-    disposition_id: int | None = None
-    via: str = ""
-    problem: str | None = None
-
-
-def thread_root(letter: Letter, mailbox: str) -> str:
-    """A stable Message-ID every email about `letter` references, so clients keep one thread."""
-    domain = mailbox.rpartition("@")[2]
-    return f"<letter.{letter.id}.{letter.fingerprint[-12:].replace(',', '')}@{domain}>"
 
 
 def owners_of(node: Disposition, rules: Rules, today: dt.date) -> tuple[str, ...]:

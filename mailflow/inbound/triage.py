@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from mailflow.config import MailboxSettings
-from mailflow.domain import ParsedMessage
-from mailflow.inbound.threads import ReplyMatch
+from mailflow.domain import ParsedMessage, ReplyMatch
 from mailflow.office.rules import Rules
 
 

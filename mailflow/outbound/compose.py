@@ -134,6 +134,12 @@ def letter_view(letter: Letter) -> LetterView:
     return LetterView(letter.agenda_number, letter.subject_tag, letter.received_at, values)
 
 
+def thread_root(letter: Letter, mailbox: str) -> str:
+    """A stable Message-ID every email about `letter` references, so clients keep one thread."""
+    domain = mailbox.rpartition("@")[2]
+    return f"<letter.{letter.id}.{letter.fingerprint[-12:].replace(',', '')}@{domain}>"
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str

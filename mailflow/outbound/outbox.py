@@ -18,11 +18,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from mailflow.config import SmtpSettings
-from mailflow.inbound.imap import tls_context
 from mailflow.outbound.compose import message_bytes
 from mailflow.registry.log import log_event
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Letter, OutboxMessage, utcnow
+from mailflow.tls import tls_context
 
 log = logging.getLogger(__name__)
 
