@@ -1,0 +1,77 @@
+"""The command group, its lazily built App, and how every command prints: a rich table for
+people or JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console, RenderableType
+
+from mailflow.app import App
+from mailflow.config import Settings, load_settings
+from mailflow.errors import MailflowError
+from mailflow.ops.logs import setup_logging
+
+console = Console()
+
+# Every command that lists something takes --json; scripts get JSON, people get rich output.
+json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+
+
+def show(data: Any, as_json: bool, render: Callable[[], RenderableType]) -> None:
+    """Print `data` as JSON, or what `render` makes of it for a terminal."""
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        console.print(render())
+
+
+class CliState:
+    """Lazily built App, so `--help` and `rules check` need no database."""
+
+    def __init__(self, config: Path | None) -> None:
+        self.config = config
+        self._settings: Settings | None = None
+        self._app: App | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config)
+            setup_logging(self._settings.log_format)
+        return self._settings
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = App.build(self.settings)
+        return self._app
+
+
+pass_obj = click.make_pass_decorator(CliState)
+
+
+@click.group()
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    envvar="MAILFLOW_CONFIG",
+    help="config.toml to use (default: $MAILFLOW_CONFIG, then ./config.toml)",
+)
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None) -> None:
+    """Mailflow: incoming letters and their dispositions over ordinary email."""
+    ctx.obj = CliState(config)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except MailflowError as exc:
+        click.echo(f"mailflow: {exc}", err=True)
+        sys.exit(2)

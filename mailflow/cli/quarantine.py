@@ -1,0 +1,89 @@
+"""`quarantine list|show|release`: what is held for an admin, and releasing it."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.markup import escape
+from rich.table import Table
+from sqlmodel import Session
+
+from mailflow.cli.base import CliState, cli, json_option, pass_obj, show
+from mailflow.errors import MessageError
+from mailflow.registry.quarantine import release
+from mailflow.registry.queries import quarantine_items, quarantine_record
+from mailflow.storage.db import transaction
+from mailflow.storage.models import QuarantineItem
+from mailflow.text.parsing import parse_message
+
+
+@cli.group("quarantine")
+def quarantine_group() -> None:
+    """Messages held for an admin."""
+
+
+@quarantine_group.command("list")
+@click.option("--all", "include_released", is_flag=True, help="released items too")
+@json_option
+@pass_obj
+def quarantine_list(obj: CliState, include_released: bool, as_json: bool) -> None:
+    items = [quarantine_record(i) for i in quarantine_items(obj.app.engine, include_released)]
+    show(items, as_json, lambda: _held_table(items))
+
+
+def _held_table(items: list[dict]) -> Table:
+    table = Table(title="Karantina")
+    for column in ("ID", "Reason", "From", "Subject", "Received", "Status"):
+        table.add_column(column)
+    for i in items:
+        table.add_row(
+            str(i["id"]),
+            i["reason"],
+            escape(i["from"]),
+            escape(i["subject"]),
+            i["received_at"][:19],
+            i["status"],
+        )
+    return table
+
+
+@quarantine_group.command("show")
+@click.argument("item_id", type=int)
+@click.option("--raw", is_flag=True, help="print the raw message as received")
+@pass_obj
+def quarantine_show(obj: CliState, item_id: int, raw: bool) -> None:
+    with Session(obj.app.engine) as session:
+        item = session.get(QuarantineItem, item_id)
+    if item is None:
+        raise click.ClickException(f"no quarantine item {item_id}")
+    if raw:
+        sys.stdout.buffer.write(obj.app.archive.raw(item.raw_sha256))
+        return
+    for key, value in quarantine_record(item).items():
+        click.echo(f"{key:<12} {value}")
+
+
+@quarantine_group.command("release")
+@click.argument("item_id", type=int)
+@pass_obj
+def quarantine_release(obj: CliState, item_id: int) -> None:
+    """File a held message as a letter after all."""
+    app = obj.app
+    with transaction(app.engine) as session:
+        item = session.get(QuarantineItem, item_id)
+        if item is None or item.status != "held":
+            raise click.ClickException(f"no held quarantine item {item_id}")
+        try:
+            message = parse_message(app.archive.raw(item.raw_sha256))
+        except MessageError as exc:
+            raise click.ClickException(
+                f"item {item_id} still cannot be read ({exc}); "
+                f"inspect it with `mailflow quarantine show {item_id} --raw`"
+            ) from exc
+        filed = release(session, app.context(), item, message)
+        agenda = filed.agenda_number
+    from mailflow.ops import service
+
+    service.flush(app)
+    click.echo(f"released {item_id}: filed as {agenda}")

@@ -1,0 +1,106 @@
+"""Setting up and looking after an installation: `init`, `doctor`, `db upgrade`, `demo`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from mailflow.cli.base import CliState, cli, console, pass_obj
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--mailbox", "address", help="the office mailbox, e.g. surat@dinas.example.go.id")
+@click.option("--imap-host", help="default: mail.<the mailbox's domain>")
+@click.option("--smtp-host", help="default: the IMAP host")
+@click.option("--admin", help="who hears about problems (default: the mailbox)")
+def init(
+    folder: Path, address: str | None, imap_host: str | None, smtp_host: str | None, admin: str | None
+) -> None:
+    """Write a commented config.toml and a copy of the example rules into a new FOLDER."""
+    import shutil
+
+    from mailflow.resources import EXAMPLE_CONFIG, EXAMPLE_RULES
+
+    if (folder / "config.toml").exists():
+        raise click.ClickException(f"{folder / 'config.toml'} exists already; nothing was changed")
+    address = (address or click.prompt("The office mailbox letters are sent to")).strip().lower()
+    domain = address.rpartition("@")[2]
+    imap_host = imap_host or click.prompt("IMAP server", default=f"mail.{domain}")
+    smtp_host = smtp_host or click.prompt("SMTP server", default=imap_host)
+    admin = admin or address
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(EXAMPLE_RULES, folder / "rules")
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    for old, new in (
+        ("surat@probolinggokab.example", address),
+        ("admin@probolinggokab.example", admin),
+        ("mail.probolinggokab.example", imap_host),
+        ('password_env = "MAILFLOW_SURAT_PASSWORD"', 'password_file = "imap-password"'),
+        ('password_file = "/etc/mailflow/smtp-password"', 'password_file = "smtp-password"'),
+    ):
+        text = text.replace(old, new)
+    text = text.replace(f'[smtp]\nhost = "{imap_host}"', f'[smtp]\nhost = "{smtp_host}"')
+    (folder / "config.toml").write_text(text, encoding="utf-8")
+    click.echo(
+        f"wrote {folder / 'config.toml'} and {folder / 'rules'}/. Next:\n"
+        f"  1. put the mailbox password in {folder / 'imap-password'} and the SMTP one in "
+        f"{folder / 'smtp-password'} (chmod 600)\n"
+        f"  2. edit {folder / 'rules'}/*.toml for your office, then: mailflow --config "
+        f"{folder / 'config.toml'} rules check\n"
+        f"  3. mailflow --config {folder / 'config.toml'} doctor"
+    )
+
+
+@cli.command()
+@click.option("--no-probe", is_flag=True, help="do not send the plus-addressing probe email")
+@pass_obj
+def doctor(obj: CliState, no_probe: bool) -> None:
+    """Check the config, rules, database, IMAP logins (IDLE, MOVE, plus-addressing) and SMTP."""
+    from mailflow.ops.doctor import diagnose
+
+    checks = diagnose(obj.settings, probe=not no_probe)
+    for check in checks:
+        mark = "[green]ok  [/green]" if check.ok else "[red]FAIL[/red]"
+        console.print(f"{mark} {check.item:<28} {escape(check.detail)}")
+        if check.fix:
+            console.print(f"     {'':<28} [yellow]fix:[/yellow] {escape(check.fix)}")
+    sys.exit(0 if all(c.ok for c in checks) else 1)
+
+
+@cli.group("db")
+def db_group() -> None:
+    """The database schema."""
+
+
+@db_group.command("upgrade")
+@pass_obj
+def db_upgrade(obj: CliState) -> None:
+    """Apply the schema migrations this Mailflow needs (back up the database first)."""
+    from mailflow.storage.db import make_engine, upgrade
+
+    before, after = upgrade(make_engine(obj.settings.database_url))
+    click.echo(
+        f"database schema: {before or 'empty'} -> {after}"
+        if before != after
+        else f"database schema is current ({after})"
+    )
+
+
+@cli.command()
+@click.option(
+    "--workdir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="where the demo writes its database, storage and exports (default: a temp folder)",
+)
+@click.option("--keep", is_flag=True, help="keep the demo mail server running afterwards")
+@click.option("--imap-port", type=int, default=0, help="fixed IMAP port (default: any free)")
+@click.option("--smtp-port", type=int, default=0, help="fixed SMTP port (default: any free)")
+def demo(workdir: Path | None, keep: bool, imap_port: int, smtp_port: int) -> None:
+    """Play the whole flow on a self-contained loopback mail server (no outside server)."""
+    from mailflow.demo.scenario import run_demo
+
+    sys.exit(run_demo(workdir, console, keep=keep, ports=(imap_port, smtp_port)))
