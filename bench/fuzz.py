@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mailflow.config import MailboxSettings
 from mailflow.errors import MessageError
 from mailflow.inbound.triage import Inbound, triage
-from mailflow.office.rules import load_rules
+from mailflow.office.load import load_rules
 from mailflow.text.fields import extract_fields, letter_files
 from mailflow.text.parsing import parse_message
 from mailflow.text.pdf import pdf_text

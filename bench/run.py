@@ -351,7 +351,7 @@ class Bench:
 
 
 def load_settings_rules():
-    from mailflow.office.rules import load_rules
+    from mailflow.office.load import load_rules
 
     return load_rules(ROOT / "rules")
 

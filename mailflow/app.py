@@ -20,7 +20,8 @@ from mailflow.context import Context
 from mailflow.errors import ConfigError, RulesError
 from mailflow.inbound.imap import Mailbox
 from mailflow.inbound.leases import worker_id
-from mailflow.office.rules import Rules, load_rules
+from mailflow.office.load import load_rules
+from mailflow.office.model import Rules
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import Composer, notice
 from mailflow.outbound.outbox import Sender

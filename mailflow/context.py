@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mailflow.config import Settings
-from mailflow.office.rules import Rules
+from mailflow.office.model import Rules
 from mailflow.outbound.compose import Composer
 from mailflow.storage.archive import Archive
 from mailflow.text.tokens import Signer

@@ -2,7 +2,7 @@ from click.testing import CliRunner
 
 from mailflow.cli import cli
 from mailflow.config import load_settings
-from mailflow.office.rules import load_rules
+from mailflow.office.load import load_rules
 
 
 def test_init_writes_a_working_config_and_rules(tmp_path):

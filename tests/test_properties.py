@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from mailflow.errors import MessageError
 from mailflow.inbound.triage import Inbound, triage
-from mailflow.office.rules import load_rules
+from mailflow.office.load import load_rules
 from mailflow.text.deadlines import parse_deadline
 from mailflow.text.fields import extract_fields, label_fields, pdf_fields
 from mailflow.text.parsing import parse_message

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from mailflow.office.rules import load_rules
+from mailflow.office.load import load_rules
 from mailflow.text.replies import Kind, read_reply, reply_context
 from tests.support import REPO
 

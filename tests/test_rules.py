@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from mailflow.cli import cli
 from mailflow.errors import RulesError
-from mailflow.office.rules import load_rules
+from mailflow.office.load import load_rules
 from tests.support import REPO
 
 RULES = REPO / "rules"

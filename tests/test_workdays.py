@@ -1,6 +1,6 @@
 import datetime as dt
 
-from mailflow.office.rules import load_rules
+from mailflow.office.load import load_rules
 from tests.support import REPO
 
 CAL = load_rules(REPO / "rules").calendar

@@ -9,7 +9,7 @@ import click
 
 from mailflow.cli.base import CliState, cli, pass_obj
 from mailflow.errors import MessageError, RulesError
-from mailflow.office.rules import load_rules
+from mailflow.office.load import load_rules
 from mailflow.text.parsing import parse_message
 
 

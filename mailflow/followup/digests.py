@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from mailflow.context import Context
 from mailflow.disposition.states import OPEN, State
-from mailflow.office.rules import Person
+from mailflow.office.model import Person
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import notice
 from mailflow.registry.log import log_event

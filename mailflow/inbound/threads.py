@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from mailflow.disposition.states import State
 from mailflow.domain import ParsedMessage, ReplyMatch
-from mailflow.office.rules import Rules
+from mailflow.office.model import Rules
 from mailflow.storage.models import Disposition, Letter, OutboxMessage
 from mailflow.text.parsing import parse_addresses
 from mailflow.text.tokens import FOOTER, Signer, TokenError, tokens_in_addresses

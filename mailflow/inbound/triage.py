@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from mailflow.config import MailboxSettings
 from mailflow.domain import ParsedMessage, ReplyMatch
-from mailflow.office.rules import Rules
+from mailflow.office.model import Rules
 
 
 class Action(StrEnum):

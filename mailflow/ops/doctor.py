@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from mailflow.config import MailboxSettings, Settings
 from mailflow.errors import MailboxError, RulesError
 from mailflow.inbound.imap import Mailbox
-from mailflow.office.rules import load_rules
+from mailflow.office.load import load_rules
 from mailflow.outbound.outbox import Sender
 from mailflow.storage.db import current_revision, head_revision, make_engine
 from mailflow.tls import tls_context

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from mailflow.disposition.states import OPEN
 from mailflow.domain import FIELD_NAMES
-from mailflow.office.rules import Rules
+from mailflow.office.model import Rules
 from mailflow.storage.models import Disposition, Event, Letter
 
 COLUMNS = (

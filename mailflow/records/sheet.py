@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from mailflow.disposition.states import State
-from mailflow.office.rules import Rules
+from mailflow.office.model import Rules
 from mailflow.outbound.compose import BUILTIN_TEMPLATES, date_id, letter_view
 from mailflow.storage.models import Disposition, Event, Letter
 

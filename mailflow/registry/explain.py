@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage
+from mailflow.office.model import Holder, Rules
 from mailflow.office.routing import LetterFacts, Route, route
-from mailflow.office.rules import Holder, Rules
 from mailflow.text.fields import extract_fields, letter_files
 from mailflow.text.pdf import pdf_text
 

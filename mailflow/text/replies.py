@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from mailflow.office.calendar import Calendar
-from mailflow.office.rules import Instruction, Rules
+from mailflow.office.model import Instruction, Rules
 from mailflow.text.deadlines import parse_deadline
 
 
