@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 from mailflow.text.html import html_to_text
 
@@ -67,7 +68,7 @@ class LetterFields:
 
     def merged_under(self, weaker: LetterFields) -> LetterFields:
         """Fill what this one lacks from `weaker`, keeping where each value came from."""
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         sources = dict(weaker.sources)
         for name in FIELD_NAMES:
             mine = getattr(self, name)

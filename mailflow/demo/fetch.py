@@ -73,7 +73,8 @@ def parse(raw: bytes, default_type: str = "text/plain") -> Entity:
 def _split(body: bytes, boundary: bytes) -> list[bytes]:
     """The parts between `--boundary` lines; the CRLF before a delimiter belongs to it (RFC 2046)."""
     delimiter = re.compile(rb"(?:^|\r?\n)--" + re.escape(boundary) + rb"(--)?[ \t]*(?:\r?\n|$)")
-    chunks, start = [], None
+    chunks: list[bytes] = []
+    start: int | None = None
     for match in delimiter.finditer(body):
         if start is not None:
             chunks.append(body[start : match.start()])
@@ -137,7 +138,7 @@ def _header_fields(header: bytes, names: set[bytes], keep: bool) -> bytes:
                 out += line
             continue
         name = _FIELD_NAME.match(line)
-        taking = bool(name) and ((name[1].lower() in names) == keep)
+        taking = name is not None and ((name[1].lower() in names) == keep)
         if taking:
             out += line
     return bytes(out) + b"\r\n"

@@ -39,7 +39,7 @@ KADIS = f"kadis@{DOMAIN}"
 SEKRETARIS = f"sekretaris@{DOMAIN}"
 
 
-def phone_reply(original: email.message.Message, sender: str, text: str, signature: str = "") -> EmailMessage:
+def phone_reply(original: EmailMessage, sender: str, text: str, signature: str = "") -> EmailMessage:
     """A top-posted reply as a phone client writes it: new text, attribution, quoted original."""
     msg = EmailMessage()
     msg["From"] = sender
@@ -50,7 +50,9 @@ def phone_reply(original: email.message.Message, sender: str, text: str, signatu
         [*str(original.get("References", "")).split(), original["Message-ID"].strip()]
     )
     msg["Message-ID"] = make_msgid(domain=DOMAIN)
-    quoted = "\n".join("> " + line for line in original.get_body(("plain",)).get_content().splitlines())
+    body = original.get_body(("plain",))
+    text_of = body.get_content() if body is not None else ""
+    quoted = "\n".join("> " + line for line in text_of.splitlines())
     sign = f"\n\n{signature}" if signature else ""
     msg.set_content(
         f"{text}{sign}\n\nPada tanggal {format_datetime(dt.datetime.now())} Mailflow menulis:\n{quoted}\n"
@@ -119,11 +121,11 @@ def _send(server: DevMailServer, msg: EmailMessage) -> None:
         smtp.send_message(msg)
 
 
-def _wait_for(server: DevMailServer, user: str, needle: str, timeout: float = 15) -> email.message.Message:
+def _wait_for(server: DevMailServer, user: str, needle: str, timeout: float = 15) -> EmailMessage:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for raw in server.messages(user):
-            msg = email.message_from_bytes(raw, policy=email.policy.default)
+            msg = email.parser.BytesParser(_class=EmailMessage, policy=email.policy.default).parsebytes(raw)
             if needle in str(msg["Subject"]):
                 return msg
         time.sleep(0.05)
@@ -210,7 +212,7 @@ def run_demo(
         )
         with Session(app.engine) as session:
             node = session.exec(select(Disposition).where(Disposition.holder == SEKRETARIS)).one()
-            deadline = node.deadline
+            deadline = node.deadline or dt.date.today()
         later = dt.datetime.combine(
             app.rules.current.calendar.add_workdays(deadline, 1), dt.time(9), app.settings.zone
         )

@@ -118,8 +118,9 @@ def _body_text(msg: Message) -> str:
     out = []
     for part in msg.walk():
         if part.get_content_maintype() == "text":
-            payload = part.get_payload(decode=True) or b""
-            out.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                out.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
     return "\n".join(out)
 
 

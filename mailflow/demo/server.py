@@ -222,7 +222,7 @@ class ImapSession:
     def _folder(self, name: bytes) -> Folder:
         key = name.decode()
         key = "INBOX" if key.upper() == "INBOX" else key
-        return self.store.folders(self.user)[key]
+        return self.store.folders(self.user or "")[key]
 
     async def cmd_select(self, tag, args, uid, readonly=False):
         folder = self._folder(args[0])
@@ -456,7 +456,7 @@ class Delivery:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        data = envelope.original_content or envelope.content
+        data = envelope.original_content or b""
         for rcpt in envelope.rcpt_tos:
             local, _, domain = rcpt.lower().partition("@")
             user = f"{local.split('+', 1)[0]}@{domain}"
@@ -506,7 +506,11 @@ class DevMailServer:
             self._thread.join(timeout=10)
 
     def messages(self, user: str, folder: str = "INBOX") -> list[bytes]:
+        store = self.store
+        if store is None:
+            raise RuntimeError("the demo mail server has not been started")
+
         async def _read() -> list[bytes]:
-            return self.store.messages(user, folder)
+            return store.messages(user, folder)
 
         return asyncio.run_coroutine_threadsafe(_read(), self.loop).result(timeout=10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from email.message import Message
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -12,7 +13,7 @@ from mailflow.context import Context
 from mailflow.domain import Attachment, ParsedMessage
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FileView, build_message, date_id, letter_view, thread_root
-from mailflow.storage.models import Disposition, Letter, LetterFile
+from mailflow.storage.models import Disposition, Letter, LetterFile, id_of
 from mailflow.text.replies import target_of
 from mailflow.text.tokens import plus_address
 
@@ -35,11 +36,11 @@ def official_mail(
     *,
     answering: ParsedMessage | None = None,
     files: tuple[Attachment, ...] = (),
-    **context: object,
+    **context: Any,
 ) -> Message:
     """An email to the holder of `node`, answerable: its Reply-To carries their signed token."""
     today = today_in(ctx)
-    token = ctx.signer.make(node.id, node.holder, today + dt.timedelta(days=ctx.settings.token_days))
+    token = ctx.signer.make(id_of(node), node.holder, today + dt.timedelta(days=ctx.settings.token_days))
     targets = [target_of(ctx.rules, p.id, today) for p in ctx.rules.dispose_targets(node.position_id)]
     rendered = ctx.composer.render(
         template,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -22,7 +23,7 @@ from mailflow.domain import Attachment, ParsedMessage
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import date_id
 from mailflow.registry.log import log_event
-from mailflow.storage.models import Disposition, Event, Letter, LetterFile, utcnow
+from mailflow.storage.models import Disposition, Event, Letter, LetterFile, fetch, id_of, utcnow
 from mailflow.text.quotes import extract_new_text
 from mailflow.text.replies import Kind, Problem, Statement, read_reply, reply_context
 
@@ -44,7 +45,7 @@ class Reply:
     notices: list[str] = field(default_factory=list)
     disposed: bool = False
 
-    def event(self, action: str, statement: Statement, **values: object) -> Event:
+    def event(self, action: str, statement: Statement, **values: Any) -> Event:
         event = log_event(
             self.session,
             letter_id=self.letter.id,
@@ -85,7 +86,7 @@ def _dispose(reply: Reply, st: Statement) -> None:
     for target in st.targets:
         child = new_node(
             reply.session,
-            reply.letter.id,
+            id_of(reply.letter),
             target,
             disposer=node.holder,
             parent_id=node.id,
@@ -129,7 +130,7 @@ def _finish(reply: Reply, st: Statement, state: State, action: str, summary: str
             digest = reply.ctx.archive.put_file(f.payload)
             reply.session.add(
                 LetterFile(
-                    letter_id=reply.letter.id,
+                    letter_id=id_of(reply.letter),
                     event_id=event.id,
                     filename=f.filename,
                     content_type=f.content_type,
@@ -186,7 +187,7 @@ def _undo(reply: Reply, st: Statement) -> None:
             disposer_title=node.holder_title,
             instruction=child.instruction,
         )
-        outbox.enqueue(session, mail, "cancelled", reply.letter.id, child.id)
+        outbox.enqueue(session, mail, "cancelled", id_of(reply.letter), child.id)
     remaining = [c for c in children if c not in last]
     reply.set_state(State.DISPOSED if remaining else State.PENDING)
     reply.applied.append(f"Disposisi dibatalkan: {', '.join(c.holder_title for c in last)}")
@@ -219,8 +220,8 @@ def apply_reply(
     session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage, node_id: int
 ) -> Reply:
     """Read a holder's reply and apply each statement; answer it, and tell their disposer."""
-    node = session.get(Disposition, node_id)
-    letter = session.get(Letter, node.letter_id)
+    node = fetch(session, Disposition, node_id)
+    letter = fetch(session, Letter, node.letter_id)
     today = today_in(ctx)
     text = extract_new_text(message.text, message.html, message.from_name)
     reading = read_reply(text, reply_context(ctx.rules, node.position_id, today, message.from_name))
@@ -258,7 +259,7 @@ def apply_reply(
     )
     outbox.enqueue(session, mail, "confirmation", letter.id, node.id)
     if reply.notices and node.parent_id is not None:
-        parent = session.get(Disposition, node.parent_id)
+        parent = fetch(session, Disposition, node.parent_id)
         notice = official_mail(
             ctx,
             box,

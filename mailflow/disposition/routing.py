@@ -11,7 +11,7 @@ from mailflow.disposition.states import State
 from mailflow.disposition.tree import new_node
 from mailflow.office.routing import LetterFacts, route
 from mailflow.registry.log import MAILFLOW, log_event
-from mailflow.storage.models import Disposition, Letter
+from mailflow.storage.models import Disposition, Letter, id_of
 from mailflow.text.replies import target_of
 
 
@@ -49,7 +49,7 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
     )
     node = new_node(
         session,
-        letter.id,
+        id_of(letter),
         first,
         disposer=MAILFLOW,
         instruction=known.text if known else "",
@@ -63,7 +63,7 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
     for copy in chosen.copies:
         fyi = new_node(
             session,
-            letter.id,
+            id_of(letter),
             target_of(rules, copy, today),
             disposer=MAILFLOW,
             parent_id=node.id,

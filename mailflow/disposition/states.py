@@ -24,7 +24,7 @@ OPEN = frozenset({State.PENDING, State.ACKNOWLEDGED, State.IN_PROGRESS})
 FINISHED = frozenset({State.COMPLETED, State.ARCHIVED})
 
 # How a node's state reads in Indonesian mail and logs.
-STATE_TEXT = {
+STATE_TEXT: dict[str, str] = {
     State.PENDING: "belum dijawab",
     State.ACKNOWLEDGED: "siap (diterima)",
     State.IN_PROGRESS: "sedang diproses",
@@ -35,7 +35,7 @@ STATE_TEXT = {
 }
 
 # The letter's status follows the state of the root of its tree.
-LETTER_STATUS = {
+LETTER_STATUS: dict[str, str] = {
     State.PENDING: "awaiting",
     State.ACKNOWLEDGED: "awaiting",
     State.IN_PROGRESS: "in_progress",

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from mailflow.disposition.states import FINISHED, LETTER_STATUS, OPEN, STATE_TEXT, State
 from mailflow.outbound.compose import date_id
 from mailflow.registry.log import log_event
-from mailflow.storage.models import Disposition, Letter, utcnow
+from mailflow.storage.models import Disposition, Letter, fetch, utcnow
 from mailflow.text.replies import Target
 
 
@@ -49,7 +49,7 @@ def new_node(
 def settle_upwards(session: Session, node: Disposition) -> None:
     """A disposed branch is done when all its (uncancelled) targets are; then its parent may be."""
     while node.parent_id is not None:
-        parent = session.get(Disposition, node.parent_id)
+        parent = fetch(session, Disposition, node.parent_id)
         if parent.state != State.DISPOSED:
             return
         children = session.exec(

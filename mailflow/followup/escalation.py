@@ -4,6 +4,7 @@ late, and the disposer's superior at twice that."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -39,7 +40,7 @@ def escalate(session: Session, ctx: Context, node: Disposition, letter: Letter, 
     if not due:
         return []
     box = mailbox_of(ctx, letter)
-    late = {
+    late: dict[str, Any] = {
         "late_title": node.holder_title,
         "late_name": node.holder_name,
         "instruction": node.instruction,

@@ -36,7 +36,7 @@ from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, tr
 from mailflow.registry.filing import correct_letter, file_letter
 from mailflow.registry.quarantine import quarantine, reject
 from mailflow.storage.db import DATABASE_ERRORS, transaction
-from mailflow.storage.models import Event, InboundMessage, Letter, MailboxState, utcnow
+from mailflow.storage.models import Event, InboundMessage, Letter, MailboxState, fetch, utcnow
 from mailflow.text.parsing import parse_message
 
 log = logging.getLogger(__name__)
@@ -169,13 +169,20 @@ def _file(step: Step) -> None:
     step.record("letter" if new else "duplicate", letter.id)
 
 
+def _named(ident: int | None) -> int:
+    """Triage names the letter of every CORRECT and the disposition of every REPLY verdict."""
+    if ident is None:
+        raise LookupError("a verdict lacks the row it acts on")
+    return ident
+
+
 def _correct(step: Step) -> None:
-    correct_letter(step.session, step.ctx, step.box, step.message, step.verdict.letter_id)
+    correct_letter(step.session, step.ctx, step.box, step.message, _named(step.verdict.letter_id))
     step.record("correction", step.verdict.letter_id)
 
 
 def _reply(step: Step) -> None:
-    apply_reply(step.session, step.ctx, step.box, step.message, step.verdict.disposition_id)
+    apply_reply(step.session, step.ctx, step.box, step.message, _named(step.verdict.disposition_id))
     step.record("reply", step.verdict.letter_id)
 
 
@@ -330,7 +337,7 @@ def _settle(app: App, mailbox: Mailbox, rows: list[InboundMessage]) -> None:
         mailbox.settle(uids, folder, keyword)
     with transaction(app.engine) as session:
         for row in rows:
-            fresh = session.get(InboundMessage, row.id)
+            fresh = fetch(session, InboundMessage, row.id)
             fresh.settled = True
             session.add(fresh)
 

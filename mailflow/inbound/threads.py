@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from mailflow.disposition.states import State
 from mailflow.domain import ParsedMessage, ReplyMatch
 from mailflow.office.model import Rules
-from mailflow.storage.models import Disposition, Letter, OutboxMessage
+from mailflow.storage.models import Disposition, Letter, OutboxMessage, fetch, id_of
 from mailflow.text.parsing import parse_addresses
 from mailflow.text.tokens import FOOTER, Signer, TokenError, tokens_in_addresses
 
@@ -69,18 +69,18 @@ def match_reply(
         rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.message_id).in_(ids))).all()
         for row in sorted(rows, key=lambda r: r.disposition_id is None):
             if row.disposition_id is not None:
-                node = session.get(Disposition, row.disposition_id)
+                node = fetch(session, Disposition, row.disposition_id)
                 return ReplyMatch(
-                    "disposition", node.letter_id, owners_of(node, rules, today), node.id, "message-id"
+                    "disposition", node.letter_id, owners_of(node, rules, today), id_of(node), "message-id"
                 )
             if row.letter_id is not None and row.kind in RECEIPT_KINDS:
-                letter = session.get(Letter, row.letter_id)
-                return ReplyMatch("receipt", letter.id, (letter.clerk,), via="message-id")
+                receipt = fetch(session, Letter, row.letter_id)
+                return ReplyMatch("receipt", id_of(receipt), (receipt.clerk,), via="message-id")
     if m := _TAG.search(message.subject):
         letter = session.exec(select(Letter).where(Letter.seq == int(m[1]), Letter.year == int(m[2]))).first()
         if letter is not None:
             if message.from_address == letter.clerk:
-                return ReplyMatch("receipt", letter.id, (letter.clerk,), via="subject")
+                return ReplyMatch("receipt", id_of(letter), (letter.clerk,), via="subject")
             nodes = session.exec(
                 select(Disposition)
                 .where(Disposition.letter_id == letter.id)
@@ -89,7 +89,7 @@ def match_reply(
             for node in nodes:
                 if node.state != State.CANCELLED and message.from_address in owners_of(node, rules, today):
                     return ReplyMatch(
-                        "disposition", letter.id, owners_of(node, rules, today), node.id, "subject"
+                        "disposition", id_of(letter), owners_of(node, rules, today), node.id, "subject"
                     )
     if m := FOOTER.search(message.body_text):
         return _by_token(session, signer, m[1], "footer", rules, today)

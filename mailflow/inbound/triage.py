@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from mailflow.config import MailboxSettings
 from mailflow.domain import ParsedMessage, ReplyMatch
@@ -137,7 +138,7 @@ def our_thread(inbound: Inbound) -> Verdict | None:
     if match is None:
         return None
     sender = inbound.message.from_address
-    ids = {"letter_id": match.letter_id or None, "disposition_id": match.disposition_id}
+    ids: dict[str, Any] = {"letter_id": match.letter_id or None, "disposition_id": match.disposition_id}
     if match.problem:
         return Verdict(Action.REJECT, "our_thread", "bad_token", match.problem, **ids)
     if sender not in match.owners:

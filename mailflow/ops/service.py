@@ -198,7 +198,7 @@ class Service:
                 "event=stop_timeout worker=%s seconds=%s busy=%s",
                 self.app.worker,
                 self.app.settings.stop_timeout,
-                ",".join(f"{t.name}@{_where(frames.get(t.ident))}" for t in busy),
+                ",".join(f"{t.name}@{_where(frames.get(t.ident or 0))}" for t in busy),
             )
         log.info("event=stopped worker=%s", self.app.worker)
         return not busy

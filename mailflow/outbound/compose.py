@@ -70,7 +70,7 @@ def date_en(value: dt.date | None) -> str:
     return "-" if value is None else f"{value.day} {value:%B %Y}"
 
 
-def size_text(size: int) -> str:
+def size_text(size: float) -> str:
     for unit in ("B", "KB", "MB"):
         if size < 1024 or unit == "MB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
@@ -213,7 +213,8 @@ def build_message(
     msg["To"] = to
     if reply_to:
         msg["Reply-To"] = reply_to
-    msg["Subject"] = Header(rendered.subject, "utf-8") if not rendered.subject.isascii() else rendered.subject
+    subject: Any = rendered.subject if rendered.subject.isascii() else Header(rendered.subject, "utf-8")
+    msg["Subject"] = subject  # compat32 takes a Header for non-ASCII text
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = " ".join([*[r for r in references if r != in_reply_to], in_reply_to])

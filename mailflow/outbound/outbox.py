@@ -21,7 +21,7 @@ from mailflow.config import SmtpSettings
 from mailflow.outbound.compose import message_bytes
 from mailflow.registry.log import log_event
 from mailflow.storage.db import transaction
-from mailflow.storage.models import Letter, OutboxMessage, utcnow
+from mailflow.storage.models import Letter, OutboxMessage, fetch, id_of, utcnow
 from mailflow.tls import tls_context
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def _claim(engine: Engine, owner: str, limit: int, lapse: dt.timedelta) -> list[
                 OutboxMessage.next_attempt_at <= now,
                 or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
             )
-            .order_by(OutboxMessage.id)
+            .order_by(col(OutboxMessage.id))
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
@@ -160,14 +160,15 @@ def _over_cap(engine: Engine, row: OutboxMessage, cap: int, exempt: frozenset[st
                 OutboxMessage.recipient == row.recipient,
                 col(OutboxMessage.kind).in_(RESPONSE_KINDS),
                 OutboxMessage.status == "sent",
-                OutboxMessage.sent_at > since,
+                col(OutboxMessage.sent_at) > since,
             )
             .order_by(col(OutboxMessage.sent_at))
         ).all()
         if len(recent) < cap:
             return False
-        fresh = session.get(OutboxMessage, row.id)
-        fresh.next_attempt_at = recent[0] + dt.timedelta(hours=24)
+        fresh = fetch(session, OutboxMessage, row.id)
+        first = recent[0] or utcnow()
+        fresh.next_attempt_at = first + dt.timedelta(hours=24)
         fresh.claimed_by = fresh.claimed_until = None
         fresh.last_error = f"daily cap of {cap} answers to {row.recipient} reached"
         session.add(fresh)
@@ -212,7 +213,7 @@ async def _send_rows(
                 row.message_id,
                 type(exc).__name__,
             )
-            _record(engine, row.id, f"{type(exc).__name__}: {exc}")
+            _record(engine, id_of(row), f"{type(exc).__name__}: {exc}")
             continue
         sent += 1
         log.info(
@@ -223,5 +224,5 @@ async def _send_rows(
             row.recipient,
             row.message_id,
         )
-        _record(engine, row.id, None)
+        _record(engine, id_of(row), None)
     return sent, failed

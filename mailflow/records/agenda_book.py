@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from mailflow.disposition.states import OPEN
 from mailflow.domain import FIELD_NAMES
 from mailflow.office.model import Rules
-from mailflow.storage.models import Disposition, Event, Letter
+from mailflow.storage.models import Disposition, Event, Letter, id_of
 
 COLUMNS = (
     ("agenda_number", "Nomor agenda", 14),
@@ -69,7 +69,7 @@ def agenda_rows(
             done_at[letter_id] = max(at, done_at.get(letter_id, at))
     rows = []
     for index, letter in enumerate(letters, start=1):
-        mine = sorted(nodes.get(letter.id, []), key=lambda n: n.id)
+        mine = sorted(nodes.get(id_of(letter), []), key=id_of)
         if progress is not None:
             progress(index, len(letters))
         if (
@@ -82,7 +82,7 @@ def agenda_rows(
         ):
             continue
         open_nodes = [n for n in mine if n.state in OPEN]
-        done = done_at.get(letter.id)
+        done = done_at.get(id_of(letter))
         row = {name: getattr(letter, name) for name in FIELD_NAMES}
         row |= {
             "agenda_number": letter.agenda_number,

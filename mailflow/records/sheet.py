@@ -20,9 +20,12 @@ from mailflow.outbound.compose import BUILTIN_TEMPLATES, date_id, letter_view
 from mailflow.storage.models import Disposition, Event, Letter
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-PAPER = {"a4": "A4", "half-folio": (165.0, 215.0)}  # half folio (F4 215 x 330 mm, halved)
+PAPER: dict[str, str | tuple[float, float]] = {
+    "a4": "A4",
+    "half-folio": (165.0, 215.0),
+}  # half folio (F4 215 x 330 mm, halved)
 # The sheet's narrow state column.
-SHEET_STATE = {
+SHEET_STATE: dict[str, str] = {
     State.PENDING: "belum",
     State.ACKNOWLEDGED: "siap",
     State.IN_PROGRESS: "proses",

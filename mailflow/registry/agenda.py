@@ -7,7 +7,7 @@ that files the letter, so a rollback gives it back and no number is ever skipped
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from mailflow.storage.models import AgendaCounter
 
@@ -24,9 +24,9 @@ def next_serial(session: Session, office: str, year: int) -> int:
     """Take the next serial; the row lock (or SQLite's write lock) serialises concurrent filers."""
     result = session.execute(
         update(AgendaCounter)
-        .where(AgendaCounter.office == office, AgendaCounter.year == year)
-        .values(seq=AgendaCounter.seq + 1)
-        .returning(AgendaCounter.seq)
+        .where(col(AgendaCounter.office) == office, col(AgendaCounter.year) == year)
+        .values(seq=col(AgendaCounter.seq) + 1)
+        .returning(col(AgendaCounter.seq))
     )
     seq = result.scalar_one_or_none()
     if seq is not None:

@@ -8,6 +8,7 @@ agenda number without its letter.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -19,7 +20,7 @@ from mailflow.outbound.compose import LABELS_ID, FileView, letter_view
 from mailflow.registry.agenda import DEFAULT_TAG, format_agenda, next_serial
 from mailflow.registry.log import log_event
 from mailflow.registry.mail import registry_mail
-from mailflow.storage.models import Letter, LetterFile, utcnow
+from mailflow.storage.models import Letter, LetterFile, fetch, id_of, utcnow
 from mailflow.text.fields import extract_fields, fingerprint, label_fields, letter_files
 from mailflow.text.pdf import pdf_text
 from mailflow.text.quotes import extract_new_text
@@ -37,8 +38,8 @@ def file_letter(
         if f.content_type == "application/pdf" or f.filename.lower().endswith(".pdf")
     ]
     fields = extract_fields(message, pdf_texts, direct=ctx.rules.clerk(message.from_address) is None)
-    key = fingerprint(message, fields, hashes)
-    existing = session.exec(select(Letter).where(Letter.fingerprint == key)).first()
+    print_ = fingerprint(message, fields, hashes)
+    existing = session.exec(select(Letter).where(Letter.fingerprint == print_)).first()
     if existing is not None:
         log_event(
             session,
@@ -58,6 +59,7 @@ def file_letter(
     local = now.astimezone(ctx.settings.zone)
     office = ctx.rules.office_code
     seq = next_serial(session, office, local.year)
+    stored: dict[str, Any] = {name: _stored(getattr(fields, name)) for name in FIELD_NAMES}
     letter = Letter(
         office=office,
         year=local.year,
@@ -68,17 +70,17 @@ def file_letter(
         mailbox=box.name,
         clerk=clerk,
         message_id=message.message_id,
-        fingerprint=key,
+        fingerprint=print_,
         raw_sha256=raw_sha256,
         sources={k: str(v) for k, v in fields.sources.items()},
-        **{name: _stored(getattr(fields, name)) for name in FIELD_NAMES},
+        **stored,
     )
     session.add(letter)
     session.flush()
     for f, digest in zip(files, hashes, strict=True):
         session.add(
             LetterFile(
-                letter_id=letter.id,
+                letter_id=id_of(letter),
                 filename=f.filename,
                 content_type=f.content_type,
                 size=f.size,
@@ -117,7 +119,7 @@ def correct_letter(
     session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage, letter_id: int
 ) -> list[tuple[str, str, str]]:
     """Apply a clerk's `Label: value` lines; every reply gets a confirmation, even a no-op."""
-    letter = session.get(Letter, letter_id)
+    letter = fetch(session, Letter, letter_id)
     new_text = extract_new_text(message.text, message.html)
     fields: LetterFields = label_fields(new_text)
     labels = dict(LABELS_ID)

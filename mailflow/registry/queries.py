@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from mailflow.storage.models import Disposition, Event, Letter, LetterFile, QuarantineItem
+from mailflow.storage.models import Disposition, Event, Letter, LetterFile, QuarantineItem, id_of
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
@@ -22,7 +22,7 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
 def letter_record(session: Session, letter: Letter, with_log: bool = True) -> dict[str, Any]:
     """A letter as `mailflow letter show --json` prints it (the interface other tools rely on)."""
     files = session.exec(
-        select(LetterFile).where(LetterFile.letter_id == letter.id, LetterFile.event_id.is_(None))
+        select(LetterFile).where(LetterFile.letter_id == letter.id, col(LetterFile.event_id).is_(None))
     ).all()
     record: dict[str, Any] = {
         "agenda_number": letter.agenda_number,
@@ -44,7 +44,7 @@ def letter_record(session: Session, letter: Letter, with_log: bool = True) -> di
         "sources": letter.sources,
     }
     if with_log:
-        record["dispositions"] = disposition_records(session, letter.id)
+        record["dispositions"] = disposition_records(session, id_of(letter))
         events = session.exec(
             select(Event).where(Event.letter_id == letter.id).order_by(col(Event.at), col(Event.id))
         ).all()
@@ -99,7 +99,7 @@ def letters(
         rows = []
         for letter in session.exec(query).all():
             record = letter_record(session, letter, with_log=False)
-            record["holders"] = open_holders(session, letter.id)
+            record["holders"] = open_holders(session, id_of(letter))
             late = [h for h in record["holders"] if h["deadline"] and h["deadline"] < today.isoformat()]
             record["overdue"] = bool(late)
             if late or not overdue_only:

@@ -62,7 +62,10 @@ def _alembic(connection: Connection | None) -> AlembicConfig:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(_alembic(None)).get_current_head()
+    head = ScriptDirectory.from_config(_alembic(None)).get_current_head()
+    if head is None:
+        raise SchemaError("the migrations folder holds no revision")
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:

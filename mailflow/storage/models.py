@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol, TypeVar
 
 from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class _Stored(Protocol):
+    id: int | None
+
+
+def id_of(row: _Stored) -> int:
+    """The id of a row the session has flushed; its absence is a bug, not a state."""
+    if row.id is None:
+        raise LookupError(f"{type(row).__name__} has not been stored yet")
+    return row.id
+
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def fetch(session: Session, model: type[Row], ident: int | None) -> Row:
+    """A row another row points to (foreign keys keep it there); its absence is a bug, not a state."""
+    row = session.get(model, ident) if ident is not None else None
+    if row is None:
+        raise LookupError(f"{model.__name__} {ident} does not exist")
+    return row
 
 
 class AgendaCounter(SQLModel, table=True):

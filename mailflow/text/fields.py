@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from mailflow.domain import LetterFields, ParsedMessage, Security, Source, Urgency
 from mailflow.text.dates import parse_date
@@ -136,7 +137,7 @@ def _set(values: dict, name: str, raw: str) -> None:
 
 def label_fields(text: str, source: Source = Source.CLERK) -> LetterFields:
     """Fields from `Label: value` lines; the first line with a label wins."""
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for line in text.splitlines():
         m = _LABEL_LINE.match(line)
         if not m:
@@ -208,7 +209,7 @@ def _sender(value: str) -> str:
 
 
 def forward_fields(headers: dict[str, str], body: str) -> LetterFields:
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     if headers.get("from"):
         values["sender"] = _sender(headers["from"])
     if (d := parse_date(headers.get("date", ""))) is not None:
@@ -226,7 +227,7 @@ def embedded_fields(message: ParsedMessage) -> LetterFields:
     forwards = find_forwards(message.body_text)
     if forwards:
         return forward_fields(forwards[-1].headers, forwards[-1].body)
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     if message.from_address:
         name = message.from_name
         values["sender"] = f"{name} <{message.from_address}>" if name else message.from_address
@@ -245,7 +246,7 @@ _KOP_STOP = re.compile(r"\b(jalan|jl\.|telp|telepon|fax|faks|email|website|kode 
 
 def pdf_fields(text: str) -> LetterFields:
     """Fields from the text layer of a scanned or born-digital letter."""
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for m in _PDF_LINE.finditer(text):
         label = m[1].lower().rstrip(".")
         value = m[2]

@@ -122,14 +122,20 @@ class _Walker:
         disposition = str(part.get("Content-Disposition") or "").split(";")[0].strip().lower()
         if ctype == "message/rfc822":
             inner = part.get_payload()
-            if isinstance(inner, list) and inner and self.depth < MAX_DEPTH:
+            if (
+                isinstance(inner, list)
+                and inner
+                and isinstance(inner[0], email.message.Message)
+                and self.depth < MAX_DEPTH
+            ):
                 self.embedded.append(_from_message(inner[0], self.depth + 1))
             return
         if part.is_multipart():
             children = part.get_payload()
             if isinstance(children, list):
                 for child in children:
-                    self.walk(child, level + 1)
+                    if isinstance(child, email.message.Message):
+                        self.walk(child, level + 1)
             return
         filename = _filename(part)
         is_body = ctype in ("text/plain", "text/html") and disposition != "attachment"

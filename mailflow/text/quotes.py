@@ -96,7 +96,9 @@ def strip_html_quotes(html: str) -> str:
     for tag in soup.find_all(True):
         if tag.decomposed:
             continue
-        ident = " ".join([*tag.get("class", []), tag.get("id") or "", tag.get("name") or ""])
+        ident = " ".join(
+            [*tag.get_attribute_list("class"), str(tag.get("id") or ""), str(tag.get("name") or "")]
+        )
         if _CUT_AFTER.search(ident) or tag.name == "hr":
             cut_after = tag
             break

@@ -409,9 +409,9 @@ def _keyword(line: str) -> Statement | None:
         return Statement(kind, line, text=m[2].strip())
     unprefixed = _ACK_PREFIX.sub("", line.strip())  # "oke sudah selesai ya", "baik segera diproses"
     if m := _DONE.match(unprefixed):
-        return Statement(Kind.DONE, line, text=m[m.lastindex].strip())
+        return Statement(Kind.DONE, line, text=m[m.lastindex or 0].strip())
     if m := _PROGRESS.match(unprefixed):
-        return Statement(Kind.PROGRESS, line, text=m[m.lastindex].strip())
+        return Statement(Kind.PROGRESS, line, text=m[m.lastindex or 0].strip())
     if _is_ack(line):
         return Statement(Kind.ACK, line)
     for words, kind in ((_ARCHIVE, Kind.ARCHIVE), (_UNDO, Kind.UNDO), (_STATUS, Kind.STATUS)):
