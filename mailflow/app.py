@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 from mailflow.config import MailboxSettings, Settings
 from mailflow.context import Context
 from mailflow.errors import ConfigError, RulesError
+from mailflow.inbound.authenticity import TxtLookup, pinned
+from mailflow.inbound.dns import txt_record
 from mailflow.inbound.imap import Mailbox
 from mailflow.inbound.leases import worker_id
 from mailflow.office.load import load_rules
@@ -98,6 +100,7 @@ class App:
     sender: Sender
     signer: Signer
     connect: Callable[[MailboxSettings], Mailbox] = field(default=Mailbox.connect)
+    txt_lookup: TxtLookup = field(default=txt_record)  # DNS, for DKIM keys
     worker: str = field(default_factory=worker_id)
 
     @classmethod
@@ -115,6 +118,7 @@ class App:
             rules=RulesHolder(settings.rules_dir),
             sender=edges.pop("sender", None) or Sender(settings.smtp),
             signer=Signer(token_key(settings)),
+            txt_lookup=pinned(settings.dkim_keys, edges.pop("txt_lookup", txt_record)),
             **edges,
         )
 

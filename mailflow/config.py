@@ -80,10 +80,13 @@ class MailboxSettings(ServerSettings):
     processed_folder: str = "Mailflow/Processed"
     quarantine_folder: str = "Mailflow/Quarantine"
     fetch_batch: int = Field(default=50, ge=1, le=1000)
-    # Stronger authenticity: replies must carry dkim=pass aligned with From, as stamped in
-    # Authentication-Results by our own receiving server (its authserv-id).
-    require_dkim: bool = False
+    # Who is really the sender (README "Trust"): clerk letters, corrections, STATUS requests and
+    # replies without their reply code act only for a verified sender. "auto": our receiving
+    # server's Authentication-Results when authserv_id is set, else DKIM checked by Mailflow.
+    verify_senders: Literal["auto", "dkim", "authentication-results", "off"] = "auto"
     authserv_id: str = ""
+    # Stronger still: even a reply with its code must be verified as above.
+    require_dkim: bool = False
     # IMAP IDLE push (polling stays as the fallback); renewed well inside RFC 2177's 29 minutes.
     idle: bool = True
     idle_renew_seconds: float = Field(default=540.0, gt=0, le=1740)
@@ -140,6 +143,9 @@ class Settings(_Strict):
     token_days: int = Field(default=120, ge=1)
     # Scans larger than this are not attached to disposition requests (a note says so instead).
     attach_max_bytes: int = Field(default=10_000_000, ge=0)
+    # DKIM keys pinned by name ("SELECTOR._domainkey.DOMAIN" = "v=DKIM1; k=rsa; p=..."), for a mail
+    # domain whose DNS Mailflow cannot reach; a domain named here is never looked up in DNS.
+    dkim_keys: dict[str, str] = Field(default_factory=dict)
     smtp: SmtpSettings = SmtpSettings()
     mailboxes: tuple[MailboxSettings, ...] = ()
 

@@ -11,6 +11,7 @@ import pytest
 
 from mailflow.app import App
 from mailflow.config import load_settings
+from mailflow.demo import dkim
 from mailflow.inbound.poll import PollReport
 from mailflow.ops import service
 from tests.support import REPO
@@ -78,6 +79,9 @@ lease_seconds = 2
 admin_email = "admin@{domain}"
 {extra}
 
+[dkim_keys]
+"{dkim_name}" = "{dkim_record}"
+
 [smtp]
 host = "127.0.0.1"
 port = {smtp}
@@ -130,6 +134,8 @@ class Office:
                 smtp_extra=self.smtp_extra,
                 interval=self.interval,
                 database_url=self.database_url or f"sqlite:///{self.dir}/mailflow.db",
+                dkim_name=dkim.RECORD_NAME,
+                dkim_record=dkim.RECORD,
             )
         )
         return path

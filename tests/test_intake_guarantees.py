@@ -44,7 +44,7 @@ def run_cli(office, *args: str) -> str:
 
 def test_malformed_mime_is_quarantined_and_the_next_letter_still_filed(office):
     for raw in malformed_messages():
-        office.mail.append(MAILBOX, raw)
+        office.mail.append(MAILBOX, raw, sign=False)
     office.mail.send(gmail_forward(pdf=pdf_letter()))
     report = office.poll()
     assert report.outcomes == {"quarantined": 2, "letter": 1}

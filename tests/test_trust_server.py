@@ -135,7 +135,13 @@ def test_an_expired_token_is_rejected(office):
 
 def test_dkim_policy_uses_only_our_own_authentication_results(office):
     office.reconfigure(box_extra='require_dkim = true\nauthserv_id = "mx.probolinggokab.example"')
-    request = filed(office)
+    stamped = gmail_forward(pdf=pdf_letter())
+    stamped["Authentication-Results"] = (
+        "mx.probolinggokab.example; dmarc=pass header.from=probolinggokab.example"
+    )
+    office.mail.send(stamped)
+    office.poll()
+    request = office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]))
     forged = clients.gmail_android_id(request, KADIS, "Arsipkan")
     forged["Authentication-Results"] = "evil.example; dkim=pass header.d=probolinggokab.example"
     office.mail.send(forged)

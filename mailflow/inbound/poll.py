@@ -29,6 +29,7 @@ from mailflow.disposition.status import request_status
 from mailflow.domain import ParsedMessage, ReplyMatch
 from mailflow.errors import MailboxError, MessageError
 from mailflow.inbound import leases
+from mailflow.inbound.authenticity import UNCHECKED, TxtLookup, check_sender
 from mailflow.inbound.bounces import handle_bounce
 from mailflow.inbound.imap import FetchedMessage, Mailbox
 from mailflow.inbound.threads import match_reply
@@ -101,7 +102,13 @@ def _hold(
 
 
 def _apply(
-    session, ctx: Context, box: MailboxSettings, fetched: FetchedMessage, sha: str, row: InboundMessage
+    session: Session,
+    ctx: Context,
+    box: MailboxSettings,
+    fetched: FetchedMessage,
+    sha: str,
+    row: InboundMessage,
+    lookup: TxtLookup,
 ) -> None:
     """Decide what the message is and write the consequences; fills in the ledger row."""
     raw = fetched.raw
@@ -124,7 +131,14 @@ def _apply(
         ).first()
         is not None
     )
-    verdict = triage(Inbound(message, box, ctx.rules, match, replayed, ctx.settings.max_attachment_bytes))
+    known = (
+        match is not None
+        or ctx.rules.person_by_address(message.from_address)
+        or ctx.rules.clerk(message.from_address)
+    )
+    sender = check_sender(raw, message, box, lookup) if known else UNCHECKED
+    inbound = Inbound(message, box, ctx.rules, match, replayed, ctx.settings.max_attachment_bytes, sender)
+    verdict = triage(inbound)
     row.message_id = message.message_id
     ACTIONS[verdict.action](Step(session, ctx, box, message, raw, sha, row, verdict, match))
 
@@ -285,7 +299,7 @@ def _decide(
             row.letter_id, row.quarantine_id = prior.letter_id, prior.quarantine_id
             row.destination = prior.destination
         else:
-            _apply(session, ctx, box, fetched, sha, row)
+            _apply(session, ctx, box, fetched, sha, row, app.txt_lookup)
         session.add(row)
     return row
 

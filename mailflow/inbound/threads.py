@@ -1,11 +1,13 @@
 """Which of our emails an incoming message answers, layered as phone clients need it.
 
 1. a signed token in the plus-address we put in Reply-To (`surat+TOKEN@...`);
-2. our Message-ID in In-Reply-To / References;
-3. the agenda tag in the subject (`[SM 001/2026]`) together with the sender;
-4. the "Kode balasan: TOKEN" line of our footer, anywhere in the text (quotes included).
-A token that fails verification is never skipped over: the match carries the problem, and the
-message is rejected rather than matched some weaker way.
+2. the "Kode balasan: TOKEN" line of our footer, anywhere in the text (quotes included);
+3. our Message-ID in In-Reply-To / References;
+4. the agenda tag in the subject (`[SM 001/2026]`) together with the sender.
+Only the first two prove that the reply answers an email sent to its author; the last two find
+the thread, and triage lets such a reply act only for a verified sender. A token that fails
+verification is never skipped over: the match carries the problem, and the message is rejected
+rather than matched some weaker way.
 """
 
 from __future__ import annotations
@@ -64,6 +66,10 @@ def match_reply(
     for token in tokens_in_addresses(list(parse_addresses(headers)), mailbox):
         if (found := _by_token(session, signer, token, "token", rules, today)) is not None:
             return found
+    if (m := FOOTER.search(message.body_text)) and (
+        found := _by_token(session, signer, m[1], "footer", rules, today)
+    ) is not None:
+        return found
     ids = [*message.in_reply_to, *message.references]
     if ids:
         rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.message_id).in_(ids))).all()
@@ -91,6 +97,4 @@ def match_reply(
                     return ReplyMatch(
                         "disposition", id_of(letter), owners_of(node, rules, today), node.id, "subject"
                     )
-    if m := FOOTER.search(message.body_text):
-        return _by_token(session, signer, m[1], "footer", rules, today)
     return None

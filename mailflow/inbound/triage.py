@@ -15,6 +15,7 @@ from typing import Any
 
 from mailflow.config import MailboxSettings
 from mailflow.domain import ParsedMessage, ReplyMatch
+from mailflow.inbound.authenticity import UNCHECKED, Authenticity
 from mailflow.office.model import Rules
 
 
@@ -52,6 +53,13 @@ class Inbound:
     # This Message-ID was already applied to the letter (the same reply delivered again).
     replayed: bool = False
     max_attachment_bytes: int = 30_000_000
+    # Whether the From address is proven (inbound.authenticity); checked only where it matters.
+    sender: Authenticity = UNCHECKED
+
+    @property
+    def sender_trusted(self) -> bool:
+        """Verified, or trusted on its From alone because the mailbox's policy says so."""
+        return self.sender.verified or self.mailbox.verify_senders == "off"
 
 
 Check = Callable[[Inbound], Verdict | None]
@@ -132,8 +140,23 @@ def no_sender(inbound: Inbound) -> Verdict | None:
     return None
 
 
+# How a reply can be matched to its thread without proving who wrote it.
+FINDS_ONLY = frozenset({"message-id", "subject"})
+
+
+def _unverified(inbound: Inbound, check: str) -> Verdict:
+    return Verdict(
+        Action.QUARANTINE,
+        check,
+        "sender_unverified",
+        f"{inbound.message.from_address} is not verified: {inbound.sender.detail}",
+        notify_sender=True,
+    )
+
+
 def our_thread(inbound: Inbound) -> Verdict | None:
-    """A reply to one of our emails acts only for the person that email went to, with a valid token."""
+    """A reply to one of our emails acts only for the person that email went to, and only with
+    their reply code or from a verified sender: a Message-ID or subject tag only finds the thread."""
     match = inbound.reply
     if match is None:
         return None
@@ -151,12 +174,15 @@ def our_thread(inbound: Inbound) -> Verdict | None:
         )
     if inbound.replayed:
         return Verdict(Action.IGNORE, "our_thread", "replay", "this reply was already applied", **ids)
-    if inbound.mailbox.require_dkim and (
-        problem := dkim_problem(inbound.message, inbound.mailbox.authserv_id)
-    ):
-        return Verdict(Action.REJECT, "our_thread", "dkim", problem, **ids)
     if match.kind == "receipt":
+        if not inbound.sender_trusted:
+            return _unverified(inbound, "our_thread")
         return Verdict(Action.CORRECT, "our_thread", **ids)
+    if match.via in FINDS_ONLY and not inbound.sender.verified:
+        detail = f"found by {match.via}, without the reply code; {inbound.sender.detail}"
+        return Verdict(Action.REJECT, "our_thread", "no_reply_code", detail, **ids)
+    if inbound.mailbox.require_dkim and not inbound.sender.verified:
+        return Verdict(Action.REJECT, "our_thread", "dkim", inbound.sender.detail, **ids)
     return Verdict(Action.REPLY, "our_thread", **ids)
 
 
@@ -167,6 +193,8 @@ def status_request(inbound: Inbound) -> Verdict | None:
     """An official asks by a new email: subject "STATUS 001/SM/2026"."""
     m = _STATUS_SUBJECT.match(inbound.message.subject)
     if m and inbound.rules.person_by_address(inbound.message.from_address) is not None:
+        if not inbound.sender_trusted:
+            return _unverified(inbound, "status_request")
         return Verdict(Action.STATUS, "status_request", detail=m[1])
     return None
 
@@ -190,6 +218,8 @@ def clerk_letter(inbound: Inbound) -> Verdict | None:
     """A listed clerk files whatever they send, scan or forward."""
     if inbound.rules.clerk(inbound.message.from_address) is None:
         return None
+    if not inbound.sender_trusted:
+        return _unverified(inbound, "clerk_letter")
     m = inbound.message
     if not (m.attachments or m.embedded or m.body_text.strip()):
         return Verdict(
@@ -226,30 +256,6 @@ def direct_letter(inbound: Inbound) -> Verdict | None:
         f"letter sent directly by {inbound.message.from_address}; awaiting a clerk",
         notify_sender=True,
     )
-
-
-def dkim_problem(message: ParsedMessage, authserv_id: str) -> str | None:
-    """None when our own receiving server stamped dkim=pass for a domain aligned with From.
-
-    Authentication-Results headers from any other authserv-id are ignored: anyone can write one.
-    """
-    sender_domain = message.from_address.rpartition("@")[2]
-    ours = [
-        v
-        for k, v in message.headers
-        if k.lower() == "authentication-results" and v.split(";", 1)[0].strip().lower() == authserv_id.lower()
-    ]
-    if not authserv_id or not ours:
-        return f"no Authentication-Results from our server {authserv_id!r}"
-    for result in re.findall(r"dkim=pass\b[^;]*?header\.d=([\w.-]+)", ours[0], re.I):
-        domain = result.lower()
-        if (
-            sender_domain == domain
-            or sender_domain.endswith("." + domain)
-            or domain.endswith("." + sender_domain)
-        ):
-            return None
-    return f"no DKIM signature aligned with {sender_domain} passed at {authserv_id}"
 
 
 CHAIN: tuple[Check, ...] = (

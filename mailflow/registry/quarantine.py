@@ -22,6 +22,12 @@ REASON_TEXT = {
     "oversize": "ukuran email melebihi batas yang diizinkan.",
     "malformed": "email rusak dan tidak dapat dibaca.",
     "not_authorised": "email ini tidak dikirim oleh penerima email yang dibalas.",
+    "sender_unverified": (
+        "Mailflow tidak dapat memastikan bahwa email ini benar dikirim dari alamat Anda (tanda tangan "
+        "DKIM tidak ada atau tidak sah), jadi email ini tidak dijalankan. Bila email ini memang dari "
+        "Anda, minta admin melepaskannya dari karantina, dan minta pengelola server email kantor "
+        "mengaktifkan DKIM; bila bukan dari Anda, abaikan pemberitahuan ini."
+    ),
 }
 
 
@@ -51,20 +57,24 @@ def reject(
             text=f"{reason}: {detail} (quarantine {item.id})",
             message_id=message.message_id,
         )
-    if owner:
+    # At most one warning per official per hour: a spoofer cannot flood their inbox through us.
+    key = f"warning:{owner}:{utcnow():%Y-%m-%dT%H}"
+    if owner and not outbox.already_queued(session, key):
+        person = ctx.rules.person_by_address(owner)
         mail = notice(
             ctx.composer,
-            "impersonation",
+            "no_reply_code" if reason == "no_reply_code" else "impersonation",
             sender=box.address,
             office_code=ctx.rules.office_code,
             to=owner,
+            language=person.language if person else "id",
             office=ctx.rules.office_name,
             intruder=message.from_address,
             agenda=letter.agenda_number if letter else "?",
             quarantine_id=item.id,
             reason=detail,
         )
-        outbox.enqueue(session, mail, "impersonation", letter.id if letter else None)
+        outbox.enqueue(session, mail, "impersonation", letter.id if letter else None, dedupe_key=key)
     return item
 
 

@@ -4,14 +4,33 @@ from __future__ import annotations
 
 import email
 import email.policy
+import email.utils
 import smtplib
 import time
 from collections.abc import Callable
 from email.message import EmailMessage, Message
 
+from dkim import DKIMException
 from imapclient import IMAPClient
 
+from mailflow.demo import dkim
 from tests.support.dovecot import PASSWORD
+
+
+def _raw(msg: EmailMessage | bytes) -> bytes:
+    return msg if isinstance(msg, bytes) else msg.as_bytes(policy=email.policy.SMTP)
+
+
+def signed(msg: EmailMessage | bytes) -> bytes:
+    """The message as the office's mail server sends it: DKIM-signed when it is from the office."""
+    raw = _raw(msg)
+    sender = email.utils.parseaddr(str(email.message_from_bytes(raw)["From"] or ""))[1]
+    if not sender.lower().endswith("@" + dkim.DOMAIN):
+        return raw
+    try:
+        return dkim.sign(raw)
+    except DKIMException:  # too broken to sign: a real server would not have signed it either
+        return raw
 
 
 class Mail:
@@ -25,9 +44,12 @@ class Mail:
         client.login(user, PASSWORD)
         return client
 
-    def send(self, msg: EmailMessage | bytes, to: str | None = None, sender: str | None = None) -> None:
-        """Send through the SMTP relay, the way an official's phone would."""
-        raw = msg if isinstance(msg, bytes) else msg.as_bytes(policy=email.policy.SMTP)
+    def send(
+        self, msg: EmailMessage | bytes, to: str | None = None, sender: str | None = None, sign: bool = True
+    ) -> None:
+        """Send through the SMTP relay, the way an official's phone would; mail from the office's
+        domain is DKIM-signed as its mail server would (`sign=False`: a spoofer's mail)."""
+        raw = signed(msg) if sign else _raw(msg)
         if to is None or sender is None:
             parsed = email.message_from_bytes(raw)
             to = to or email.utils.parseaddr(parsed["To"])[1]
@@ -35,8 +57,8 @@ class Mail:
         with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=10) as smtp:
             smtp.sendmail(sender, [to], raw)
 
-    def append(self, user: str, msg: EmailMessage | bytes, folder: str = "INBOX") -> None:
-        raw = msg if isinstance(msg, bytes) else msg.as_bytes(policy=email.policy.SMTP)
+    def append(self, user: str, msg: EmailMessage | bytes, folder: str = "INBOX", sign: bool = True) -> None:
+        raw = signed(msg) if sign else _raw(msg)
         with self._client(user) as client:
             if not client.folder_exists(folder):
                 client.create_folder(folder)

@@ -1,0 +1,81 @@
+"""Sender verification as pure functions: DKIM against a pinned key, alignment, and which
+Authentication-Results count."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from mailflow.config import MailboxSettings
+from mailflow.demo import dkim
+from mailflow.inbound.authenticity import aligned, check_sender, from_results, pinned
+from mailflow.text.parsing import parse_message
+
+BOX = MailboxSettings(name="surat", address="surat@probolinggokab.example")
+
+
+def _mail(sender: str = "agenda@probolinggokab.example", **headers: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, BOX.address, "Surat"
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content("Terlampir.")
+    return msg.as_bytes()
+
+
+def _never(name: str) -> str | None:
+    raise AssertionError(f"DNS asked for {name}")
+
+
+LOOKUP = pinned({dkim.RECORD_NAME: dkim.RECORD}, _never)
+
+
+def test_a_signature_of_the_office_verifies_against_the_pinned_key() -> None:
+    raw = dkim.sign(_mail())
+    found = check_sender(raw, parse_message(raw), BOX, LOOKUP)
+    assert found.verified and found.how == "dkim"
+
+
+def test_unsigned_altered_and_unaligned_mail_is_not_verified() -> None:
+    unsigned = _mail()
+    assert not check_sender(unsigned, parse_message(unsigned), BOX, LOOKUP).verified
+    altered = dkim.sign(_mail()).replace(b"Terlampir.", b"Diubah.")
+    tampered = check_sender(altered, parse_message(altered), BOX, LOOKUP)
+    assert not tampered.verified and "body hash mismatch" in tampered.detail
+    other = dkim.sign(_mail(sender="kadis@elsewhere.example"))  # signed by the office, From elsewhere
+    assert "not aligned" in check_sender(other, parse_message(other), BOX, LOOKUP).detail
+
+
+def test_a_pinned_domain_is_never_asked_of_dns_and_others_are() -> None:
+    asked: list[str] = []
+    lookup = pinned({dkim.RECORD_NAME: dkim.RECORD}, lambda name: asked.append(name) or None)
+    assert lookup("other._domainkey.probolinggokab.example.") is None
+    assert lookup("s1._domainkey.kemendagri.example") is None
+    assert asked == ["s1._domainkey.kemendagri.example"]
+
+
+def test_alignment_is_relaxed() -> None:
+    assert aligned("probolinggokab.example", "probolinggokab.example")
+    assert aligned("probolinggokab.example", "mail.probolinggokab.example")
+    assert not aligned("evil.example", "probolinggokab.example")
+    assert not aligned("kab.example", "probolinggokab.example")
+
+
+def test_only_our_own_server_is_believed() -> None:
+    theirs = parse_message(
+        _mail(Authentication_Results="evil.example; dkim=pass header.d=probolinggokab.example")
+    )
+    assert not from_results(theirs, "mx.probolinggokab.example").verified
+    ours = parse_message(
+        _mail(
+            Authentication_Results="mx.probolinggokab.example; dmarc=pass header.from=probolinggokab.example"
+        )
+    )
+    assert from_results(ours, "mx.probolinggokab.example").verified
+    failed = parse_message(_mail(Authentication_Results="mx.probolinggokab.example; dkim=fail header.d=x"))
+    assert not from_results(failed, "mx.probolinggokab.example").verified
+
+
+def test_policy_off_verifies_nobody() -> None:
+    raw = dkim.sign(_mail())
+    off = BOX.model_copy(update={"verify_senders": "off"})
+    assert not check_sender(raw, parse_message(raw), off, LOOKUP).verified
