@@ -180,16 +180,52 @@ def test_someone_else_using_kadis_token_is_rejected_and_kadis_warned(office, inb
     assert letter["status"] == "awaiting" and "rejected" in [e["action"] for e in letter["log"]]
 
 
-def test_status_by_a_new_email_from_an_official(office, inbox, request_to_kadis):
+def _ask_status(office, asker: str) -> None:
     from email.message import EmailMessage
 
     ask = EmailMessage()
-    ask["From"], ask["To"] = SEKRETARIS, "surat@probolinggokab.example"
+    ask["From"], ask["To"] = asker, "surat@probolinggokab.example"
     ask["Subject"] = f"STATUS {show(office)['agenda_number']}"
     ask.set_content("")
     office.mail.send(ask)
+
+
+def test_status_by_a_new_email_answers_the_tree_and_its_superiors_only(office, inbox, request_to_kadis):
+    inbox.answer(clients.gmail_android_id, request_to_kadis, KADIS, "Sekretaris: pelajari")
+    _ask_status(office, KASUBBAG)  # below the Sekretaris: not part of this letter
     assert office.poll().outcomes == {"status": 1}
-    assert "Kepala Dinas Pendidikan (Budi Santoso)" in text_of(inbox.next(SEKRETARIS, "Status:"))
+    refused = inbox.next(KASUBBAG, "Belum diproses")
+    assert "tidak termasuk penerima" in text_of(refused) and "Pembentukan" not in text_of(refused)
+    _ask_status(office, SEKRETARIS)  # holds a disposition: answered with their own reply code
+    office.poll()
+    status = inbox.next(SEKRETARIS, "Status:")
+    assert "Kepala Dinas Pendidikan (Budi Santoso)" in text_of(status)
+    assert "+d" in str(status["Reply-To"])
+    inbox.answer(clients.gmail_android_id, status, SEKRETARIS, "Siap")  # the code is theirs: no alarm
+    assert not [m for m in office.mail.messages(SEKRETARIS) if "Peringatan" in str(m["Subject"])]
+    assert "acknowledged" in [e["action"] for e in show(office)["log"]]
+
+
+def test_an_outsider_is_refused_and_the_tree_sees_even_a_confidential_letter(office, inbox, request_to_kadis):
+    inbox.answer(clients.gmail_android_id, request_to_kadis, KADIS, "Sekretaris: pelajari")
+    sekretaris = inbox.next(SEKRETARIS, "Disposisi dari")
+    inbox.answer(clients.gmail_android_id, sekretaris, SEKRETARIS, "Kasubbag Umum: siapkan bahan")
+    # The Kabid Dikdas is neither in this tree nor above anyone in it.
+    _ask_status(office, DIKDAS)
+    office.poll()
+    assert "tidak termasuk penerima" in text_of(inbox.next(DIKDAS, "Belum diproses"))
+    from sqlmodel import Session
+
+    from mailflow.storage.models import Letter
+
+    with Session(office.app.engine) as session:
+        letter = session.get(Letter, 1)
+        letter.security = "rahasia"
+        session.add(letter)
+        session.commit()
+    _ask_status(office, KASUBBAG)  # in the tree: sees it even when confidential
+    office.poll()
+    assert "(Hendra" in text_of(inbox.next(KASUBBAG, "Status:"))
 
 
 def test_letters_by_holder_and_overdue(office, inbox, request_to_kadis):

@@ -119,6 +119,17 @@ def test_the_same_reply_delivered_twice_is_applied_once(office):
     assert [e["action"] for e in log_of(office)].count("disposed") == 1
 
 
+def test_the_same_words_under_a_new_message_id_act_once_and_questions_are_answered_again(office):
+    request = filed(office)
+    for _ in range(2):
+        office.mail.send(clients.gmail_android_id(request, KADIS, "Sekretaris: pelajari"))  # fresh Message-ID
+        office.poll()
+    assert [e["action"] for e in log_of(office)].count("disposed") == 1
+    for _ in range(2):
+        office.mail.send(clients.iphone_id(request, KADIS, "Status"))
+        assert office.poll().outcomes == {"reply": 1}
+
+
 def test_an_expired_token_is_rejected(office):
     filed(office)
     with Session(office.app.engine) as session:

@@ -7,6 +7,7 @@ of the branch is told what their subordinate said in one notice."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,16 @@ from mailflow.domain import Attachment, ParsedMessage
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import date_id
 from mailflow.registry.log import log_event
-from mailflow.storage.models import Disposition, Event, Letter, LetterFile, fetch, id_of, utcnow
+from mailflow.storage.models import (
+    Disposition,
+    Event,
+    InboundMessage,
+    Letter,
+    LetterFile,
+    fetch,
+    id_of,
+    utcnow,
+)
 from mailflow.text.quotes import extract_new_text
 from mailflow.text.replies import Kind, Problem, Statement, read_reply, reply_context
 
@@ -40,6 +50,7 @@ class Reply:
     message: ParsedMessage
     files: tuple[Attachment, ...]
     today: dt.date
+    key: str  # see replay_key
     applied: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
@@ -216,17 +227,46 @@ HANDLERS: dict[Kind, Callable[[Reply, Statement], None]] = {
 }
 
 
+def replay_key(sender: str, node_id: int, text: str) -> str:
+    """The same words from the same person about the same disposition, however re-sent."""
+    words = " ".join(text.lower().split())
+    return hashlib.sha256(f"{sender.lower()}|{node_id}|{words}".encode()).hexdigest()
+
+
+def _replayed(session: Session, key: str, since: dt.datetime) -> bool:
+    seen = select(InboundMessage.id).where(InboundMessage.reply_key == key, InboundMessage.seen_at >= since)
+    return session.exec(seen).first() is not None
+
+
 def apply_reply(
     session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage, node_id: int
-) -> Reply:
-    """Read a holder's reply and apply each statement; answer it, and tell their disposer."""
+) -> Reply | None:
+    """Read a holder's reply and apply each statement; answer it, and tell their disposer.
+
+    None when it repeats, under a new Message-ID, what the same person already said about the
+    same disposition while its reply code was valid (a replayed or re-sent mail): nothing is
+    applied twice. A repeated question (`status`) is answered again.
+    """
     node = fetch(session, Disposition, node_id)
     letter = fetch(session, Letter, node.letter_id)
     today = today_in(ctx)
     text = extract_new_text(message.text, message.html, message.from_name)
     reading = read_reply(text, reply_context(ctx.rules, node.position_id, today, message.from_name))
+    key = replay_key(message.from_address, node_id, text)
+    acts = any(st.kind is not Kind.STATUS for st in reading.statements)
+    if acts and _replayed(session, key, utcnow() - dt.timedelta(days=ctx.settings.token_days)):
+        return None
     reply = Reply(
-        session, ctx, box, letter, node, message, message.attachments, today, problems=list(reading.problems)
+        session,
+        ctx,
+        box,
+        letter,
+        node,
+        message,
+        message.attachments,
+        today,
+        key=key,
+        problems=list(reading.problems),
     )
     if node.state == State.CANCELLED:
         reply.problems.append(

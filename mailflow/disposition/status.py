@@ -2,16 +2,51 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import official_mail, today_in
+from mailflow.disposition.mail import language_of, official_mail, today_in
+from mailflow.disposition.states import State
 from mailflow.disposition.tree import letter_status, tree_rows
 from mailflow.domain import ParsedMessage
+from mailflow.office.model import Rules
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import build_message
+from mailflow.outbound.compose import build_message, letter_view
+from mailflow.registry.queries import find_letter
 from mailflow.storage.models import Disposition, Letter
+
+CONFIDENTIAL = frozenset({"rahasia", "sangat rahasia"})
+STATUS_TEXT = {
+    "awaiting": "menunggu disposisi",
+    "in_progress": "dalam proses",
+    "done": "selesai",
+    "archived": "diarsipkan",
+}
+
+
+def may_see(rules: Rules, letter: Letter, nodes: Sequence[Disposition], asker: str, today: dt.date) -> bool:
+    """Who may ask where a letter is: whoever holds or gave a disposition of it, whoever holds
+    (or acts for) a position above one that did, and clerks. A confidential letter is shown to
+    its tree and the clerk who filed it only."""
+    person = rules.person_by_address(asker)
+    mine = set(person.addresses) if person else {asker.lower()}
+    if any(n.holder in mine or n.disposer in mine for n in nodes) or asker == letter.clerk:
+        return True
+    held_today = {p for p in rules.positions if rules.holder(p, today).person.email in mine}
+    for node in nodes:
+        position = rules.positions.get(node.position_id)
+        if node.position_id in held_today:
+            return True
+        while position is not None and position.reports_to is not None:
+            if position.reports_to in held_today and letter.security not in CONFIDENTIAL:
+                return True
+            position = rules.positions.get(position.reports_to)
+    return rules.clerk(asker) is not None and letter.security not in CONFIDENTIAL
 
 
 def send_status(
@@ -19,36 +54,52 @@ def send_status(
     ctx: Context,
     box: MailboxSettings,
     letter: Letter,
-    node: Disposition,
+    node: Disposition | None,
     answering: ParsedMessage,
 ) -> None:
+    """The status, answerable with the reader's own reply code when they hold `node`; otherwise
+    (a supervisor or clerk without a part in the letter) a notice without a code."""
     key = letter_status(session, letter)
-    status = {
-        "awaiting": "menunggu disposisi",
-        "in_progress": "dalam proses",
-        "done": "selesai",
-        "archived": "diarsipkan",
-    }.get(key, letter.status)
-    mail = official_mail(
-        ctx,
-        box,
-        letter,
-        node,
+    values: dict[str, Any] = {
+        "status": STATUS_TEXT.get(key, letter.status),
+        "status_key": key,
+        "tree": tree_rows(session, letter, today_in(ctx)),
+    }
+    if node is not None:
+        mail = official_mail(ctx, box, letter, node, "status", answering=answering, **values)
+        outbox.enqueue(session, mail, "status", letter.id, node.id)
+        return
+    reader = answering.from_address
+    person = ctx.rules.person_by_address(reader)
+    rendered = ctx.composer.render(
         "status",
-        answering=answering,
-        status=status,
-        status_key=key,
-        tree=tree_rows(session, letter, today_in(ctx)),
+        language_of(ctx, reader),
+        office=ctx.rules.office_name,
+        letter=letter_view(letter),
+        token="",
+        targets=[],
+        instructions=[],
+        holder_title="",
+        holder_name=person.name if person else "",
+        **values,
     )
-    outbox.enqueue(session, mail, "status", letter.id, node.id)
+    mail = build_message(
+        rendered,
+        sender=box.address,
+        sender_name=f"Mailflow {ctx.rules.office_code}",
+        to=reader,
+        in_reply_to=answering.message_id,
+        references=answering.references,
+        auto_submitted="auto-replied",
+    )
+    outbox.enqueue(session, mail, "status", letter.id)
 
 
 def request_status(
     session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage, agenda: str
 ) -> int | None:
-    """Answer "STATUS 001/SM/2026" from an official; an unknown number is answered too."""
-    from mailflow.registry.queries import find_letter
-
+    """Answer "STATUS 001/SM/2026". An unknown number and a letter that is not the asker's get
+    the same answer, so that asking never confirms that a letter exists."""
     letter = find_letter(session, agenda)
     nodes = (
         session.exec(
@@ -57,15 +108,15 @@ def request_status(
         if letter
         else []
     )
-    node = next((n for n in nodes if n.holder == message.from_address), nodes[0] if nodes else None)
-    if letter is None or node is None:
+    asker = message.from_address
+    if letter is None or not may_see(ctx.rules, letter, nodes, asker, today_in(ctx)):
         rendered = ctx.composer.render(
             "held",
             "id",
             office=ctx.rules.office_name,
             subject=message.subject,
             mailbox=box.address,
-            reason_text=f"surat {agenda} tidak ditemukan",
+            reason_text=f"surat {agenda} tidak ditemukan, atau Anda tidak termasuk penerima disposisinya",
             hint="Tulis nomor agenda lengkap, misalnya STATUS 001/SM/2026.",
         )
         outbox.enqueue(
@@ -74,13 +125,14 @@ def request_status(
                 rendered,
                 sender=box.address,
                 sender_name="Mailflow",
-                to=message.from_address,
+                to=asker,
                 in_reply_to=message.message_id,
             ),
             "status",
         )
         return None
-    if node.holder != message.from_address:  # an official without a part in this letter
-        node = Disposition(**{**node.model_dump(), "holder": message.from_address})
-    send_status(session, ctx, box, letter, node, message)
+    person = ctx.rules.person_by_address(asker)
+    mine = set(person.addresses) if person else {asker}
+    own = next((n for n in reversed(nodes) if n.holder in mine and n.state != State.CANCELLED), None)
+    send_status(session, ctx, box, letter, own, message)
     return letter.id

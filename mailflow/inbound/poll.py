@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -196,7 +196,12 @@ def _correct(step: Step) -> None:
 
 
 def _reply(step: Step) -> None:
-    apply_reply(step.session, step.ctx, step.box, step.message, _named(step.verdict.disposition_id))
+    reply = apply_reply(step.session, step.ctx, step.box, step.message, _named(step.verdict.disposition_id))
+    if reply is None:
+        step.verdict = replace(step.verdict, action=Action.IGNORE, reason="replay")
+        step.record("ignored", step.verdict.letter_id)
+        return
+    step.row.reply_key = reply.key
     step.record("reply", step.verdict.letter_id)
 
 

@@ -190,9 +190,10 @@ _STATUS_SUBJECT = re.compile(r"^\s*(?:re:\s*)?status\s+(\S+)\s*$", re.I)
 
 
 def status_request(inbound: Inbound) -> Verdict | None:
-    """An official asks by a new email: subject "STATUS 001/SM/2026"."""
+    """An official or a clerk asks by a new email: subject "STATUS 001/SM/2026"."""
     m = _STATUS_SUBJECT.match(inbound.message.subject)
-    if m and inbound.rules.person_by_address(inbound.message.from_address) is not None:
+    sender = inbound.message.from_address
+    if m and (inbound.rules.person_by_address(sender) or inbound.rules.clerk(sender)):
         if not inbound.sender_trusted:
             return _unverified(inbound, "status_request")
         return Verdict(Action.STATUS, "status_request", detail=m[1])

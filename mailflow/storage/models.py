@@ -159,6 +159,8 @@ class InboundMessage(SQLModel, table=True):
     quarantine_id: int | None = Field(default=None, foreign_key="quarantineitem.id")
     settled: bool = Field(default=False, index=True)
     destination: str | None = None
+    # A reply's words, sender and disposition (disposition.replies.replay_key): replays act once.
+    reply_key: str | None = Field(default=None, index=True)
 
     __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid"),)
 
