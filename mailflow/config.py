@@ -115,6 +115,9 @@ class Settings(_Strict):
     agenda_template: str = "{seq:03d}/SM/{year}"
     admin_email: str = ""
     max_message_bytes: int = Field(default=40_000_000, gt=0)
+    # Held-mail notices to one outside domain per day at most: a spammer forging addresses at a
+    # domain cannot make Mailflow mail that domain (backscatter).
+    held_notices_per_domain: int = Field(default=10, ge=0)
     # A single decoded attachment larger than this is not stored; the message is quarantined.
     max_attachment_bytes: int = Field(default=30_000_000, gt=0)
     log_format: Literal["kv", "json"] = "kv"

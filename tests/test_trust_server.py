@@ -107,6 +107,29 @@ def test_answers_to_one_address_are_capped_per_day(office):
     assert all("daily cap" in r.last_error for r in held if r.status == "pending")
 
 
+def test_backscatter_to_an_outside_domain_is_capped_and_quotes_nothing(office):
+    office.reconfigure(extra="held_notices_per_domain = 3")
+    for n in range(5):
+        spam = original_letter(subject=f"BELI SEKARANG {n} http://spam.example", sender=f"u{n}@victim.example")
+        office.mail.send(spam, to=MAILBOX)
+    assert office.poll().outcomes == {"quarantined": 5}
+    with Session(office.app.engine) as session:
+        held = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "held")).all()
+    assert len(held) == 3
+    assert not [r for r in held if b"BELI" in r.raw or "BELI" in r.subject]
+
+
+def test_notes_alone_are_confirmed_once_an_hour(office):
+    request = filed(office)
+    for n in range(3):  # a phone autoresponder without auto-reply headers, a new text each time
+        office.mail.send(clients.iphone_id(request, KADIS, f"Pesan otomatis nomor {n}: hubungi ajudan"))
+    assert office.poll().outcomes == {"reply": 3}
+    office.poll()
+    confirmations = [m for m in office.mail.messages(KADIS) if "Dicatat" in str(m["Subject"])]
+    assert len(confirmations) == 1
+    assert [e["action"] for e in log_of(office)].count("noted") == 3  # all kept in the log
+
+
 def test_the_same_reply_delivered_twice_is_applied_once(office):
     request = filed(office)
     reply = clients.gmail_android_id(request, KADIS, "Sekretaris: pelajari")

@@ -55,12 +55,12 @@ def _registry_table(rows: list[dict]) -> Table:
         style = STATUS_STYLE.get(r["status"], "white")
         received = (r["received_at"] or "")[:10]
         table.add_row(
-            r["agenda_number"],
-            received,
+            escape(r["agenda_number"]),
+            escape(received),
             escape(r["sender"] or "?"),
             escape(r["subject"] or "?"),
             escape(holders),
-            f"[{style}]{r['status']}[/{style}]{mark}",
+            f"[{style}]{escape(r['status'])}[/{style}]{mark}",
         )
     return table
 
@@ -100,19 +100,22 @@ FIELDS_SHOWN = (
 
 def _letter_view(record: dict) -> Group:
     lines: list[RenderableType] = [
-        f"[bold]{record['agenda_number']}[/bold]  {escape(record['subject'] or '(no subject)')}"
+        f"[bold]{escape(record['agenda_number'])}[/bold]  {escape(record['subject'] or '(no subject)')}"
     ]
     for key in FIELDS_SHOWN:
         value = escape(str(record[key])) if record[key] is not None else "[dim]unknown[/dim]"
         lines.append(f"  {key:<17} {value}")
     for f in record["attachments"]:
-        lines.append(f"  file              {escape(f['filename'])} ({f['content_type']}, {f['size']} B)")
+        lines.append(
+            f"  file              {escape(f['filename'])} ({escape(f['content_type'])}, {f['size']} B)"
+        )
     if record["dispositions"]:
         lines.append(_tree(record["dispositions"]))
     lines.append("  log:")
     for e in record["log"]:
-        targets = f" -> {', '.join(e['targets'])}" if e["targets"] else ""
-        lines.append(f"    {e['at'][:19]}  {e['action']:<13} {e['actor']}{targets}  {escape(e['text'])}")
+        targets = escape(f" -> {', '.join(e['targets'])}") if e["targets"] else ""
+        action, actor, text = escape(f"{e['action']:<13}"), escape(e["actor"]), escape(e["text"])
+        lines.append(f"    {e['at'][:19]}  {action} {actor}{targets}  {text}")
     return Group(*lines)
 
 
@@ -123,9 +126,9 @@ def _tree(nodes: list[dict]) -> Tree:
         style = {"completed": "green", "archived": "dim", "cancelled": "strike dim", "disposed": "cyan"}.get(
             n["state"], "yellow"
         )
-        deadline = f", batas {n['deadline']}" if n["deadline"] else ""
+        deadline = escape(f", batas {n['deadline']}") if n["deadline"] else ""
         label = (
-            f"[{style}]{escape(n['title'])} ({escape(n['name'])}): {n['state']}[/{style}]"
+            f"[{style}]{escape(n['title'])} ({escape(n['name'])}): {escape(n['state'])}[/{style}]"
             f"{': ' + escape(n['instruction']) if n['instruction'] else ''}{deadline}"
         )
         branches[n["id"]] = branches.get(n["parent"], tree).add(label)

@@ -39,11 +39,11 @@ def _held_table(items: list[dict]) -> Table:
     for i in items:
         table.add_row(
             str(i["id"]),
-            i["reason"],
+            escape(i["reason"]),
             escape(i["from"]),
             escape(i["subject"]),
-            i["received_at"][:19],
-            i["status"],
+            escape(i["received_at"][:19]),
+            escape(i["status"]),
         )
     return table
 

@@ -42,7 +42,7 @@ def poll(obj: CliState, once: bool) -> None:
     for r in reports:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(r.outcomes.items())) or "nothing new"
         console.print(
-            f"{r.mailbox}: {outcomes}" + (f" [red]error: {escape(r.error)}[/red]" if r.error else "")
+            escape(f"{r.mailbox}: {outcomes}") + (f" [red]error: {escape(r.error)}[/red]" if r.error else "")
         )
     if failed:
         sys.exit(2)
@@ -92,10 +92,10 @@ def _health_view(health: Health) -> Group:
         table.add_column(column)
     for m in health.mailboxes:
         table.add_row(
-            m.name,
+            escape(m.name),
             f"{m.last_success_at:%Y-%m-%d %H:%M:%S}" if m.last_success_at else "never",
             f"[red]{m.failing_since:%Y-%m-%d %H:%M}[/red]" if m.failing_since else "-",
-            m.last_error if m.failing_since else "-",
+            escape(m.last_error or "") if m.failing_since else "-",
         )
     summary = (
         f"outbox: {health.outbox_pending} pending, {health.outbox_failed} failed; "

@@ -65,7 +65,7 @@ def doctor(obj: CliState, no_probe: bool) -> None:
     checks = diagnose(obj.settings, probe=not no_probe)
     for check in checks:
         mark = "[green]ok  [/green]" if check.ok else "[red]FAIL[/red]"
-        console.print(f"{mark} {check.item:<28} {escape(check.detail)}")
+        console.print(f"{mark} {escape(f'{check.item:<28}')} {escape(check.detail)}")
         if check.fix:
             console.print(f"     {'':<28} [yellow]fix:[/yellow] {escape(check.fix)}")
     sys.exit(0 if all(c.ok for c in checks) else 1)

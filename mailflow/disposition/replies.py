@@ -284,6 +284,12 @@ def apply_reply(
         session.add(node)
     letter.status = letter_status(session, letter)
     session.add(letter)
+    # Notes alone (perhaps a phone's autoresponder without auto-reply headers) are confirmed and
+    # passed on at most once an hour per disposition, so no two programs answer each other forever.
+    notes_only = not reading.problems and all(st.kind is Kind.NOTE for st in reading.statements)
+    quiet_key = f"notes:{node.id}:{utcnow():%Y-%m-%dT%H}" if notes_only else None
+    if quiet_key and outbox.already_queued(session, quiet_key):
+        return reply
     awaiting = node.state == State.PENDING and bool(ctx.rules.dispose_targets(node.position_id))
     mail = official_mail(
         ctx,
@@ -297,7 +303,7 @@ def apply_reply(
         awaiting=awaiting,
         undo_hint=reply.disposed,
     )
-    outbox.enqueue(session, mail, "confirmation", letter.id, node.id)
+    outbox.enqueue(session, mail, "confirmation", letter.id, node.id, dedupe_key=quiet_key)
     if reply.notices and node.parent_id is not None:
         parent = fetch(session, Disposition, node.parent_id)
         notice = official_mail(

@@ -97,6 +97,16 @@ def agenda_rows(
     return rows
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection): a
+# letter's subject or sender, written by anyone, must never run in the admin's spreadsheet.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as text, never evaluates."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def write_agenda(rows: list[dict], fmt: str, path: Path, title: str) -> None:
     if fmt == "json":
         path.write_text(json.dumps(rows, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
@@ -105,7 +115,7 @@ def write_agenda(rows: list[dict], fmt: str, path: Path, title: str) -> None:
         writer = csv.writer(buf)
         writer.writerow([label for _, label, _ in COLUMNS])
         for row in rows:
-            writer.writerow(["" if row[key] is None else row[key] for key, _, _ in COLUMNS])
+            writer.writerow(["" if row[key] is None else inert(row[key]) for key, _, _ in COLUMNS])
         path.write_text(buf.getvalue(), encoding="utf-8-sig")  # the BOM makes Excel read UTF-8
     else:
         book = Workbook()
@@ -117,6 +127,9 @@ def write_agenda(rows: list[dict], fmt: str, path: Path, title: str) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in rows:
             sheet.append([row[key] for key, _, _ in COLUMNS])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                    cell.data_type = "s"  # stored as text: openpyxl would write "=..." as a formula
         for index, (key, _, width) in enumerate(COLUMNS, start=1):
             letter = get_column_letter(index)
             sheet.column_dimensions[letter].width = width

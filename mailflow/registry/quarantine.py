@@ -3,7 +3,10 @@ whom. Runs inside the caller's transaction, like filing."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import datetime as dt
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
@@ -13,7 +16,7 @@ from mailflow.outbound.compose import notice
 from mailflow.registry.filing import file_letter
 from mailflow.registry.log import log_event
 from mailflow.registry.mail import registry_mail
-from mailflow.storage.models import Letter, QuarantineItem, utcnow
+from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, utcnow
 
 REASON_TEXT = {
     "direct_letter": "surat dari luar dinas dicatat oleh petugas agenda; petugas sudah diberi tahu.",
@@ -78,6 +81,22 @@ def reject(
     return item
 
 
+def _backscatter_spent(session: Session, ctx: Context, address: str) -> bool:
+    """Whether the notices held mail sent to this outside domain today reached the daily cap."""
+    domain = address.rpartition("@")[2]
+    since = utcnow() - dt.timedelta(days=1)
+    sent = session.exec(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.kind == "held",
+            col(OutboxMessage.recipient).like(f"%@{domain}"),
+            col(OutboxMessage.created_at) >= since,
+        )
+    ).one()
+    return sent >= ctx.settings.held_notices_per_domain
+
+
 def quarantine(
     session: Session,
     ctx: Context,
@@ -103,14 +122,17 @@ def quarantine(
     session.flush()
     if message is None or not message.from_address:
         return item
-    if notify_sender:
+    sender = message.from_address
+    ours = ctx.rules.person_by_address(sender) is not None or ctx.rules.clerk(sender) is not None
+    if notify_sender and (ours or not _backscatter_spent(session, ctx, sender)):
         mail = registry_mail(
             ctx,
             box,
-            message.from_address,
+            sender,
             "held",
             reply_to=message,
-            subject=message.subject,
+            # To a stranger (perhaps a forged From): none of the message's own words.
+            subject=message.subject if ours else "",
             mailbox=box.address,
             reason_text=REASON_TEXT.get(reason, detail),
             hint="",

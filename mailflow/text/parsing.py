@@ -22,7 +22,8 @@ from mailflow.errors import MessageError
 
 MAX_PARTS = 500
 MAX_DEPTH = 12
-_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$|^[^@\s<>\"]+@[A-Za-z0-9-]+$")
+# No brackets either: an address is shown in terminals and mail, where "[...]" can be markup.
+_ADDRESS = re.compile(r"^[^@\s<>\"\[\]]+@[^@\s<>\"\[\]]+\.[^@\s<>\"\[\]]+$|^[^@\s<>\"\[\]]+@[A-Za-z0-9-]+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
