@@ -27,7 +27,7 @@ from mailflow.office.model import Rules
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import Composer, notice
 from mailflow.outbound.outbox import Sender
-from mailflow.storage.archive import Archive
+from mailflow.storage.archive import Archive, private_dirs
 from mailflow.storage.db import ensure_schema, make_engine, transaction
 from mailflow.text.tokens import Signer
 
@@ -82,8 +82,8 @@ def token_key(settings: Settings) -> bytes:
             raise ConfigError(f"token_secret_env: environment variable {settings.token_secret_env} is unset")
         return value.encode()
     path = settings.storage_dir / "keys" / "token.key"
+    private_dirs(path.parent)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(48))

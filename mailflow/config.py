@@ -184,6 +184,21 @@ class Settings(_Strict):
         raise ConfigError(f"no mailbox named {name!r} in the config")
 
 
+def exposed_secret(settings: Settings) -> str | None:
+    """Why the config file may leak a password written into it, or None: it is readable by other
+    users of the machine (password_file and password_env keep secrets out of it altogether)."""
+    path = settings.config_path
+    inline = settings.token_secret is not None or any(
+        part.password is not None for part in (settings.smtp, *settings.mailboxes)
+    )
+    if path is None or not inline or not path.exists():
+        return None
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o044 == 0:
+        return None
+    return f"{path} holds a password and is readable by others (mode {mode:o}): chmod 600 {path}"
+
+
 def _resolve(data: dict, base: Path) -> dict:
     """Make relative paths relative to the config file, not to wherever mailflow was started."""
     for key in ("storage_dir", "rules_dir", "templates_dir", "token_secret_file"):

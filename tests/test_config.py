@@ -66,3 +66,18 @@ def test_agenda_template_and_time_zone_are_checked(tmp_path):
         load_settings(write(tmp_path, 'agenda_template = "{nomor}/SM"\n'))
     with pytest.raises(ConfigError, match="time zone"):
         load_settings(write(tmp_path, 'timezone = "Asia/Bogor"\n'))
+
+
+def test_a_config_holding_a_password_must_not_be_readable_by_others(tmp_path):
+    from mailflow.config import exposed_secret
+
+    path = tmp_path / "config.toml"
+    path.write_text('[smtp]\npassword = "rahasia"\n')
+    path.chmod(0o644)
+    warning = exposed_secret(load_settings(path))
+    assert warning and "chmod 600" in warning and "rahasia" not in warning
+    path.chmod(0o600)
+    assert exposed_secret(load_settings(path)) is None
+    path.write_text('[smtp]\npassword_file = "smtp-password"\n')
+    path.chmod(0o644)
+    assert exposed_secret(load_settings(path)) is None

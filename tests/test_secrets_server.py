@@ -63,3 +63,31 @@ def test_starttls_fails_closed_when_the_server_cannot_upgrade(office):
         rows = session.exec(select(OutboxMessage)).all()
     assert rows and all(r.status == "pending" and "STARTTLS" in (r.last_error or "") for r in rows)
     assert office.mail.count("agenda@probolinggokab.example") == 0  # nothing went out in clear text
+
+
+def test_a_non_ascii_password_logs_in_as_utf8(office):
+    from mailflow.config import MailboxSettings
+    from mailflow.inbound.imap import Mailbox
+    from tests.support.dovecot import UTF8_PASSWORD, UTF8_USER
+
+    settings = MailboxSettings(
+        name="pustaka", address=UTF8_USER, host="127.0.0.1", port=office.servers.dovecot.imap_port,
+        security="none", username=UTF8_USER, password=UTF8_PASSWORD,
+    )  # fmt: skip
+    with Mailbox.connect(settings) as box:
+        assert box.uidvalidity > 0
+
+
+def test_files_are_private_whatever_the_umask(office):
+    previous = os.umask(0)
+    try:
+        office.mail.send(gmail_forward(pdf=pdf_letter()))
+        office.poll()
+    finally:
+        os.umask(previous)
+    storage = office.dir / "storage"
+    for path in [storage, storage / "keys", *storage.rglob("*")]:
+        assert path.stat().st_mode & 0o077 == 0, path
+    database = office.dir / "mailflow.db"
+    if database.exists():  # SQLite runs only; PostgreSQL keeps its own files
+        assert database.stat().st_mode & 0o077 == 0

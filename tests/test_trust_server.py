@@ -110,7 +110,9 @@ def test_answers_to_one_address_are_capped_per_day(office):
 def test_backscatter_to_an_outside_domain_is_capped_and_quotes_nothing(office):
     office.reconfigure(extra="held_notices_per_domain = 3")
     for n in range(5):
-        spam = original_letter(subject=f"BELI SEKARANG {n} http://spam.example", sender=f"u{n}@victim.example")
+        spam = original_letter(
+            subject=f"BELI SEKARANG {n} http://spam.example", sender=f"u{n}@victim.example"
+        )
         office.mail.send(spam, to=MAILBOX)
     assert office.poll().outcomes == {"quarantined": 5}
     with Session(office.app.engine) as session:

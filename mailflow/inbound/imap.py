@@ -59,7 +59,7 @@ class Mailbox:
             _no_delay(client)
             if settings.security == "starttls":
                 client.starttls(context)
-            client.login(settings.username, settings.secret())
+            _login(client, settings.username, settings.secret(), what)
         except _NETWORK_ERRORS as exc:
             raise MailboxError(f"{what}: cannot log in: {_describe(exc)}") from exc
         box = cls(settings, client)
@@ -161,6 +161,20 @@ class Mailbox:
             raise MailboxError(
                 f"{self.settings.name}: cannot move UIDs {uids[:5]}: {_describe(exc)}"
             ) from exc
+
+
+def _login(client: IMAPClient, username: str, password: str, what: str) -> None:
+    """LOGIN for ASCII credentials; others go as UTF-8 through AUTHENTICATE PLAIN (RFC 4616), which
+    LOGIN cannot carry. The error never shows the password or a character of it."""
+    if username.isascii() and password.isascii():
+        client.login(username, password)
+        return
+    if b"AUTH=PLAIN" not in client.capabilities():
+        raise MailboxError(
+            f"{what}: the username or password has non-ASCII characters, which IMAP LOGIN cannot send, "
+            "and the server offers no AUTHENTICATE PLAIN; use an ASCII password or enable PLAIN"
+        )
+    client.plain_login(username, password)
 
 
 def _no_delay(client: IMAPClient) -> None:

@@ -15,7 +15,7 @@ import aiosmtplib
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from mailflow.config import MailboxSettings, Settings
+from mailflow.config import MailboxSettings, Settings, exposed_secret
 from mailflow.errors import MailboxError, RulesError
 from mailflow.inbound.imap import Mailbox
 from mailflow.office.load import load_rules
@@ -180,8 +180,11 @@ def _smtp(settings: Settings) -> Check:
 
 
 def diagnose(settings: Settings, probe: bool = True) -> list[Check]:
+    exposed = exposed_secret(settings)
     checks = [
-        Check("config", True, str(settings.config_path)),
+        Check("config", True, str(settings.config_path))
+        if exposed is None
+        else Check("config", False, exposed, f"chmod 600 {settings.config_path}, or use password_file"),
         _rules(settings),
         _database(settings),
         _smtp(settings),

@@ -28,7 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import OperationalError
 
 from mailflow.app import App
-from mailflow.config import MailboxSettings
+from mailflow.config import MailboxSettings, exposed_secret
 from mailflow.followup.run import FollowupReport, run_followups
 from mailflow.inbound.idle import IdleWatcher
 from mailflow.inbound.poll import PollReport, poll_mailbox
@@ -206,6 +206,8 @@ class Service:
 
 def run(app: App) -> None:
     """Until SIGTERM/SIGINT; then the message in hand is finished and the process exits."""
+    if (exposed := exposed_secret(app.settings)) is not None:
+        log.warning("event=config_exposed detail=%s", exposed)
     service = Service(app)
     done = threading.Event()
 

@@ -8,6 +8,8 @@ searched first, so any template can be overridden by a file of the same name.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.header import Header
@@ -16,7 +18,7 @@ from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -170,6 +172,11 @@ class Composer:
         return Rendered(one_line(subject), body.lstrip("\n"), html)
 
 
+def message_id(domain: str) -> str:
+    """A Message-ID nobody can predict (`secrets`, where email.utils.make_msgid uses `random`)."""
+    return f"<{time.time_ns() // 1_000_000}.{secrets.token_hex(10)}.mailflow@{domain}>"
+
+
 def build_message(
     rendered: Rendered,
     *,
@@ -207,7 +214,7 @@ def build_message(
             part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", name))
             msg.attach(part)
     domain = sender.rpartition("@")[2] or "mailflow.invalid"
-    msg["Message-ID"] = make_msgid(idstring="mailflow", domain=domain)
+    msg["Message-ID"] = message_id(domain)
     msg["Date"] = format_datetime(dt.datetime.now(dt.UTC))
     msg["From"] = formataddr((one_line(sender_name), sender), charset="utf-8")
     msg["To"] = to

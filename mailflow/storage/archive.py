@@ -12,6 +12,19 @@ import os
 from pathlib import Path
 
 
+def private_dirs(folder: Path) -> None:
+    """Create `folder` and any missing parents readable by this user alone, whatever the umask:
+    letters, scans and keys are official records. Folders that exist are left as the admin set them."""
+    missing = []
+    step = folder
+    while not step.exists():
+        missing.append(step)
+        step = step.parent
+    for new in reversed(missing):
+        new.mkdir(mode=0o700, exist_ok=True)
+        new.chmod(0o700)
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -28,9 +41,9 @@ class Archive:
         path = self._path(kind, digest)
         if path.exists():
             return digest
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dirs(path.parent)
         tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

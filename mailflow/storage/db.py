@@ -7,6 +7,7 @@ counter then increments strictly one after another.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
@@ -25,9 +26,23 @@ from mailflow.errors import SchemaError
 from mailflow.storage import models  # noqa: F401  (registers the tables)
 
 
+def _private_file(url: str) -> None:
+    """Create a new SQLite file readable by this user alone (its -wal and -shm files follow it);
+    an existing one keeps the mode its admin gave it."""
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return
+    path = Path(database)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        path.chmod(0o600)  # whatever the umask
+
+
 def make_engine(url: str, connections: int = 5) -> Engine:
     """`connections`: how many this process may use at once (PostgreSQL; SQLite has one writer)."""
     if url.startswith("sqlite"):
+        _private_file(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

@@ -20,6 +20,8 @@ from pathlib import Path
 
 MAIL_UID = 5000
 PASSWORD = "secret"
+# One account whose password LOGIN cannot carry (RFC 3501 strings are ASCII): AUTHENTICATE PLAIN.
+UTF8_USER, UTF8_PASSWORD = "pustaka@probolinggokab.example", "Sandi-rahasia-éñ-ŝ"
 
 CONFIG = """\
 base_dir = {dir}/run
@@ -94,7 +96,10 @@ class Dovecot:
         self.proc: subprocess.Popen | None = None
         (self.dir / "mail").mkdir()
         os.chown(self.dir / "mail", MAIL_UID, MAIL_UID)
-        (self.dir / "passwd").write_text("".join(f"{u}:{{PLAIN}}{PASSWORD}::::::\n" for u in users))
+        accounts = [(u, PASSWORD) for u in users] + [(UTF8_USER, UTF8_PASSWORD)]
+        (self.dir / "passwd").write_text(
+            "".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in accounts), encoding="utf-8"
+        )
         (self.dir / "dovecot.conf").write_text(
             CONFIG.format(dir=self.dir, imap=self.imap_port, lmtp=self.lmtp_port, uid=MAIL_UID)
         )
