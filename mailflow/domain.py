@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from mailflow.text.html import html_to_text
@@ -123,9 +124,10 @@ class ParsedMessage:
                 return value
         return None
 
-    @property
+    @cached_property
     def body_text(self) -> str:
-        """The plain text, or the HTML rendered as text when the sender wrote only HTML."""
+        """The plain text, or the HTML rendered as text when the sender wrote only HTML (once:
+        triage, fields and threads all read it)."""
         if self.text.strip():
             return self.text
         if self.html:

@@ -49,3 +49,22 @@ def test_hostile_corpus(office):
         assert b"<script>" not in mail.raw and b"onerror=alert" not in mail.raw
     assert any(letter.subject == "Rapat" for letter in letters)
     assert office.poll().error is None  # and the service is still up
+
+
+def test_size_scaled_hostile_mail_is_read_and_settled(office):
+    """Each class of hostile mail at 1 MB from the office's own clerk (signed, so it is read in
+    full, the most expensive path): filed or held, and the mailbox goes on."""
+    from tests.support.hostile import SCALED
+    from tests.support.letters import gmail_forward
+
+    for make in SCALED.values():
+        office.mail.append(MAILBOX, make(1_000_000))
+    office.mail.send(gmail_forward())
+    report = office.poll()
+    assert report.error is None and report.seen == len(SCALED) + 1
+    assert "internal_error" not in str(report.outcomes)
+    with Session(office.app.engine) as session:
+        reasons = sorted(q.reason for q in session.exec(select(QuarantineItem)))
+        filed = session.exec(select(Letter)).all()
+    assert filed and sum(report.outcomes.values()) == len(SCALED) + 1
+    print(f"\nscaled hostile mail: outcomes {report.outcomes}, held for {reasons}")

@@ -29,7 +29,7 @@ from mailflow.disposition.status import request_status
 from mailflow.domain import ParsedMessage, ReplyMatch
 from mailflow.errors import MailboxError, MessageError
 from mailflow.inbound import leases
-from mailflow.inbound.authenticity import UNCHECKED, TxtLookup, check_sender
+from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
 from mailflow.inbound.bounces import handle_bounce
 from mailflow.inbound.imap import FetchedMessage, Mailbox
 from mailflow.inbound.threads import match_reply
@@ -38,7 +38,9 @@ from mailflow.registry.filing import correct_letter, file_letter
 from mailflow.registry.quarantine import quarantine, reject
 from mailflow.storage.db import DATABASE_ERRORS, transaction
 from mailflow.storage.models import Event, InboundMessage, Letter, MailboxState, fetch, utcnow
+from mailflow.text.fields import letter_files
 from mailflow.text.parsing import parse_message
+from mailflow.text.pdf import letter_pdf_texts
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +103,33 @@ def _hold(
     )
 
 
+@dataclass(frozen=True)
+class Read:
+    """A message read before its transaction opens: parsing, PDF text and the sender check are
+    the slow part, and the transaction (on SQLite, the one write lock) should only write."""
+
+    message: ParsedMessage | None
+    problem: MessageError | None  # unreadable or too big: held
+    sender: Authenticity
+    pdf_texts: tuple[str, ...]
+
+
+def read(app: App, box: MailboxSettings, raw: bytes) -> Read:
+    limit = app.settings.max_message_bytes
+    if len(raw) > limit:
+        return Read(None, MessageError("oversize", f"{len(raw)} bytes, limit {limit}"), UNCHECKED, ())
+    try:
+        message = parse_message(raw)
+    except MessageError as exc:
+        return Read(None, exc, UNCHECKED, ())
+    rules = app.rules.get()
+    clerk = rules.clerk(message.from_address) is not None
+    known = clerk or rules.person_by_address(message.from_address) is not None
+    sender = check_sender(raw, message, box, app.txt_lookup) if known else UNCHECKED
+    files = clerk or box.direct_letters == "register"
+    return Read(message, None, sender, tuple(letter_pdf_texts(letter_files(message))) if files else ())
+
+
 def _apply(
     session: Session,
     ctx: Context,
@@ -108,18 +137,13 @@ def _apply(
     fetched: FetchedMessage,
     sha: str,
     row: InboundMessage,
-    lookup: TxtLookup,
+    reading: Read,
 ) -> None:
     """Decide what the message is and write the consequences; fills in the ledger row."""
-    raw = fetched.raw
-    limit = ctx.settings.max_message_bytes
-    if len(raw) > limit:
-        _hold(session, ctx, box, raw, sha, row, "oversize", f"{len(raw)} bytes, limit {limit}")
-        return
-    try:
-        message = parse_message(raw)
-    except MessageError as exc:
-        _hold(session, ctx, box, raw, sha, row, exc.reason, exc.detail)
+    message = reading.message
+    if message is None:
+        problem = reading.problem or MessageError("malformed", "unreadable")
+        _hold(session, ctx, box, fetched.raw, sha, row, problem.reason, problem.detail)
         return
     match = match_reply(session, ctx.signer, message, box.address, ctx.rules, today_in(ctx))
     replayed = (
@@ -131,16 +155,13 @@ def _apply(
         ).first()
         is not None
     )
-    known = (
-        match is not None
-        or ctx.rules.person_by_address(message.from_address)
-        or ctx.rules.clerk(message.from_address)
+    inbound = Inbound(
+        message, box, ctx.rules, match, replayed, ctx.settings.max_attachment_bytes, reading.sender
     )
-    sender = check_sender(raw, message, box, lookup) if known else UNCHECKED
-    inbound = Inbound(message, box, ctx.rules, match, replayed, ctx.settings.max_attachment_bytes, sender)
     verdict = triage(inbound)
     row.message_id = message.message_id
-    ACTIONS[verdict.action](Step(session, ctx, box, message, raw, sha, row, verdict, match))
+    step = Step(session, ctx, box, message, fetched.raw, sha, row, verdict, match, reading.pdf_texts)
+    ACTIONS[verdict.action](step)
 
 
 @dataclass
@@ -156,6 +177,7 @@ class Step:
     row: InboundMessage
     verdict: Verdict
     match: ReplyMatch | None
+    pdf_texts: tuple[str, ...] = ()
 
     def record(self, outcome: str, letter_id: int | None = None, quarantine_id: int | None = None) -> None:
         held = outcome == "quarantined"
@@ -177,7 +199,9 @@ def _file(step: Step) -> None:
     clerk = rules.clerk(step.message.from_address)
     # A direct letter filed by policy or released by an admin: its receipt goes to the first clerk.
     address = clerk.email if clerk else (rules.clerks[0].email if rules.clerks else step.message.from_address)
-    letter, new = file_letter(step.session, step.ctx, step.box, step.message, step.sha, address)
+    letter, new = file_letter(
+        step.session, step.ctx, step.box, step.message, step.sha, address, list(step.pdf_texts)
+    )
     if new:
         route_letter(step.session, step.ctx, step.box, letter)
     step.record("letter" if new else "duplicate", letter.id)
@@ -263,9 +287,10 @@ def process_one(app: App, box: MailboxSettings, uidvalidity: int, fetched: Fetch
     row. A unique-key race that still slips through (the first agenda counter of a year) is retried.
     """
     sha = app.archive.put_raw(fetched.raw)
+    reading = read(app, box, fetched.raw)
     for attempt in (1, 2):
         try:
-            return _decide(app, box, uidvalidity, fetched, sha)
+            return _decide(app, box, uidvalidity, fetched, sha, reading)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -284,7 +309,7 @@ def _ledger_row(session: Session, box: MailboxSettings, uidvalidity: int, uid: i
 
 
 def _decide(
-    app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, sha: str
+    app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, sha: str, reading: Read
 ) -> InboundMessage:
     ctx = app.context()
     with transaction(app.engine) as session:
@@ -304,7 +329,7 @@ def _decide(
             row.letter_id, row.quarantine_id = prior.letter_id, prior.quarantine_id
             row.destination = prior.destination
         else:
-            _apply(session, ctx, box, fetched, sha, row, app.txt_lookup)
+            _apply(session, ctx, box, fetched, sha, row, reading)
         session.add(row)
     return row
 

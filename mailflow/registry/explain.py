@@ -9,7 +9,7 @@ from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage
 from mailflow.office.model import Holder, Rules
 from mailflow.office.routing import LetterFacts, Route, route
 from mailflow.text.fields import extract_fields, letter_files
-from mailflow.text.pdf import pdf_text
+from mailflow.text.pdf import letter_pdf_texts
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def explain(
     else:
         role = "outside sender (a direct letter: filed or held by the mailbox policy)"
     files = letter_files(message)
-    pdfs = [pdf_text(f.payload) for f in files if f.content_type == "application/pdf"]
+    pdfs = letter_pdf_texts(files)
     fields = extract_fields(message, pdfs, direct=rules.clerk(message.from_address) is None)
     unit = rules.unit_for_mailbox(mailbox_address) or next(iter(rules.units.values()))
     values = {name: getattr(fields, name) for name in FIELD_NAMES}

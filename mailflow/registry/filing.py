@@ -22,21 +22,23 @@ from mailflow.registry.log import log_event
 from mailflow.registry.mail import registry_mail
 from mailflow.storage.models import Letter, LetterFile, fetch, id_of, utcnow
 from mailflow.text.fields import extract_fields, fingerprint, label_fields, letter_files
-from mailflow.text.pdf import pdf_text
 from mailflow.text.quotes import extract_new_text
 
 
 def file_letter(
-    session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage, raw_sha256: str, clerk: str
+    session: Session,
+    ctx: Context,
+    box: MailboxSettings,
+    message: ParsedMessage,
+    raw_sha256: str,
+    clerk: str,
+    pdf_texts: list[str],
 ) -> tuple[Letter, bool]:
-    """File `message` as a letter, or link it to the letter it duplicates; (letter, is_new)."""
+    """File `message` as a letter, or link it to the letter it duplicates; (letter, is_new).
+
+    `pdf_texts` (text.pdf.letter_pdf_texts) are read by the caller before its transaction."""
     files = letter_files(message)
     hashes = [ctx.archive.put_file(f.payload) for f in files]
-    pdf_texts = [
-        pdf_text(f.payload)
-        for f in files
-        if f.content_type == "application/pdf" or f.filename.lower().endswith(".pdf")
-    ]
     fields = extract_fields(message, pdf_texts, direct=ctx.rules.clerk(message.from_address) is None)
     print_ = fingerprint(message, fields, hashes)
     existing = session.exec(select(Letter).where(Letter.fingerprint == print_)).first()

@@ -17,6 +17,8 @@ from mailflow.registry.filing import file_letter
 from mailflow.registry.log import log_event
 from mailflow.registry.mail import registry_mail
 from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, utcnow
+from mailflow.text.fields import letter_files
+from mailflow.text.pdf import letter_pdf_texts
 
 REASON_TEXT = {
     "direct_letter": "surat dari luar dinas dicatat oleh petugas agenda; petugas sudah diberi tahu.",
@@ -160,7 +162,8 @@ def release(session: Session, ctx: Context, item: QuarantineItem, message: Parse
     """An admin's release: file the held message as a letter after all."""
     box = ctx.settings.mailbox(item.mailbox)
     clerk = ctx.rules.clerks[0].email if ctx.rules.clerks else message.from_address
-    letter, new = file_letter(session, ctx, box, message, item.raw_sha256, clerk)
+    texts = letter_pdf_texts(letter_files(message))
+    letter, new = file_letter(session, ctx, box, message, item.raw_sha256, clerk, texts)
     item.status, item.released_at = "released", utcnow()
     item.resolution = f"filed as {letter.agenda_number}" if new else f"duplicate of {letter.agenda_number}"
     session.add(item)

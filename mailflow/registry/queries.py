@@ -66,7 +66,7 @@ def letter_record(session: Session, letter: Letter, with_log: bool = True) -> di
 def find_letter(session: Session, agenda: str) -> Letter | None:
     """By full agenda number, or by serial alone within the current year's book."""
     letter = session.exec(select(Letter).where(Letter.agenda_number == agenda)).first()
-    if letter is None and agenda.isdigit():
+    if letter is None and agenda.isdecimal():
         letter = session.exec(
             select(Letter).where(Letter.seq == int(agenda)).order_by(col(Letter.year).desc())
         ).first()

@@ -32,6 +32,9 @@ _NUMERIC = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
+DATE_CHARS = 200  # a written date, with its place and day name, is far shorter
+
+
 def _make(year: int, month: int, day: int) -> dt.date | None:
     try:
         return dt.date(year, month, day)
@@ -41,6 +44,7 @@ def _make(year: int, month: int, day: int) -> dt.date | None:
 
 def parse_date(text: str, *, fallback: bool = True) -> dt.date | None:
     """The first calendar date in `text`, or None when there is none we can be sure of."""
+    text = " ".join(text.split())[:DATE_CHARS]
     if not text:
         return None
     if m := _ISO.search(text):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from mailflow.office.calendar import Calendar
 from mailflow.text.dates import MONTHS
+from mailflow.text.lines import tidy
 
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _LEAD = (
@@ -73,6 +74,7 @@ def _cut(text: str, m: re.Match[str]) -> str:
 
 def parse_deadline(text: str, today: dt.date, calendar: Calendar) -> Deadline:
     """Find one deadline phrase in `text`; return its date and the text without it."""
+    text = tidy(text)
     if m := _WORKDAYS.search(text):
         return Deadline(calendar.add_workdays(today, int(m[1])), _cut(text, m))
     if m := _DAYS.search(text):

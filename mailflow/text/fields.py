@@ -14,6 +14,7 @@ from typing import Any
 
 from mailflow.domain import LetterFields, ParsedMessage, Security, Source, Urgency
 from mailflow.text.dates import parse_date
+from mailflow.text.lines import tidy
 
 # Label words (lower case) -> registry field, Indonesian and English (reply-language.md).
 LABELS: dict[str, str] = {
@@ -136,6 +137,7 @@ def _set(values: dict, name: str, raw: str) -> None:
 
 
 def label_fields(text: str, source: Source = Source.CLERK) -> LetterFields:
+    text = tidy(text)
     """Fields from `Label: value` lines; the first line with a label wins."""
     values: dict[str, Any] = {}
     for line in text.splitlines():

@@ -14,9 +14,8 @@ from __future__ import annotations
 import quopri
 import re
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-
-from mailflow.text.html import html_to_text
+from mailflow.text.html import HtmlText, text_of
+from mailflow.text.lines import tidy
 
 _VERBS = (
     r"wrote|writes|sent|menulis|a écrit|a ecrit|schrieb|escribió|escribio|escreveu|skrev|"
@@ -89,31 +88,54 @@ _QUOTE_CLASSES = re.compile(
 _CUT_AFTER = re.compile(r"divRplyFwdMsg|OLK_SRC_BODY_SECTION|ms-outlook-mobile-reference", re.I)
 
 
-def strip_html_quotes(html: str) -> str:
-    """Drop the quote containers phone and web clients put around the original."""
-    soup = BeautifulSoup(html, "html.parser")
-    cut_after = None
-    for tag in soup.find_all(True):
-        if tag.decomposed:
-            continue
-        ident = " ".join(
-            [*tag.get_attribute_list("class"), str(tag.get("id") or ""), str(tag.get("name") or "")]
-        )
-        if _CUT_AFTER.search(ident) or tag.name == "hr":
-            cut_after = tag
-            break
-        if tag.name == "blockquote" or _QUOTE_CLASSES.search(ident):
-            tag.decompose()
-    if cut_after is not None:
-        following = list(cut_after.next_elements)
-        for node in following:
-            if isinstance(node, NavigableString):
-                node.extract()
-        for node in following:
-            if isinstance(node, Tag) and not node.decomposed:
-                node.decompose()
-        cut_after.decompose()
-    return str(soup)
+class _Unquoted(HtmlText):
+    """The visible text without the quote containers phone and web clients put around the
+    original, in one streaming pass: a container's own tag name is counted open and closed, so
+    its end is found however the HTML inside it is nested or left unclosed; from Outlook's header
+    block (or an `<hr>`) on, nothing is kept, because Outlook puts the original after it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cut = False
+        self.quote: str | None = None  # the tag name of the open quote container
+        self.depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.cut:
+            return
+        if self.quote is not None:
+            self.depth += tag == self.quote
+            return
+        ident = " ".join(value or "" for name, value in attrs if name in ("class", "id", "name"))
+        if _CUT_AFTER.search(ident) or tag == "hr":
+            self.cut = True
+        elif tag == "blockquote" or _QUOTE_CLASSES.search(ident):
+            self.quote, self.depth = tag, 1
+        else:
+            super().handle_starttag(tag, attrs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self.cut and self.quote is None:
+            super().handle_startendtag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.cut:
+            return
+        if self.quote is not None:
+            self.depth -= tag == self.quote
+            if self.depth <= 0:
+                self.quote = None
+            return
+        super().handle_endtag(tag)
+
+    def handle_data(self, data: str) -> None:
+        if not self.cut and self.quote is None:
+            super().handle_data(data)
+
+
+def html_new_text(html: str) -> str:
+    """The text of an HTML reply without the quoted original."""
+    return text_of(html, _Unquoted())
 
 
 def is_quoted(line: str) -> bool:
@@ -270,10 +292,10 @@ def strip_signature(text: str, sender_name: str = "") -> str:
 def extract_new_text(text: str, html: str = "", sender_name: str = "") -> str:
     """The text the sender wrote in this message, without what they replied to."""
     if not text.strip() and html:
-        text = html_to_text(strip_html_quotes(html))
+        text = html_new_text(html)
     if _SOFT_BREAK.search(text) and _QP_ESCAPE.search(text):
         # A body pasted still quoted-printable ("w=\nrote:"): undo it so markers are whole again.
         text = quopri.decodestring(text.encode("utf-8", "replace")).decode("utf-8", "replace")
-    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    raw_lines = tidy(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
     lines = [part for line in raw_lines for part in _split_shared_line(line)]
     return strip_signature("\n".join(_drop_quotes(lines)).strip(), sender_name)

@@ -18,6 +18,7 @@ from enum import StrEnum
 from mailflow.office.calendar import Calendar
 from mailflow.office.model import Instruction, Rules
 from mailflow.text.deadlines import parse_deadline
+from mailflow.text.lines import tidy
 
 
 class Kind(StrEnum):
@@ -302,7 +303,7 @@ class _Resolver:
         key = squash(text).lstrip("#")
         if key in _ALL:
             return list(self.ctx.allowed), None
-        if key.isdigit():
+        if key.isdecimal():
             n = int(key)
             if 1 <= n <= len(self.ctx.allowed):
                 return [self.ctx.allowed[n - 1]], None
@@ -335,7 +336,7 @@ class _Resolver:
 
     def knows(self, chunk: str) -> bool:
         key = squash(_HONORIFIC.sub("", chunk.strip())).lstrip("#")
-        return key in _ALL or key.isdigit() or key in self.names
+        return key in _ALL or key.isdecimal() or key in self.names
 
     def _show(self, target: Target) -> str:
         return f"{target.title} ({target.name})"
@@ -381,7 +382,7 @@ def _dispose(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | P
             head = " ".join(words[:size])
             follows = squash(words[size]).lstrip("#")
             if squash(head) in resolver.aliases and (
-                follows in _VERBS or follows.isdigit() or follows in resolver.instruction_words
+                follows in _VERBS or follows.isdecimal() or follows in resolver.instruction_words
             ):
                 left, right, chunks = head, " ".join(words[size:]), [head]
                 break
@@ -426,7 +427,7 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
     statements: list[Statement] = []
     problems: list[Problem] = []
     sender = squash(ctx.sender_name)
-    for raw in text.splitlines():
+    for raw in tidy(text).splitlines():
         line = raw.strip().strip("*_").strip()
         if not squash(line) or (sender and squash(line) in (sender, sender.split()[0])):
             continue

@@ -69,3 +69,109 @@ def corpus() -> dict[str, bytes]:
         + b"\r\nPerihal: Rapat\r\n",
         "CRLF injection in label": _head("label") + b"\r\nPerihal: Rapat\rBcc: victim@evil.example\r\n",
     }
+
+
+# Size-scaled hostile mail: each class grows to about `size` bytes, so a benchmark can see whether
+# the cost of reading it grows in proportion (bench/hostile.py) and tests can feed the big ones.
+
+
+def html_blocks(size: int) -> bytes:
+    """An HTML-only mail of many small blocks, from a stranger: `<div>` after `<div>`, some nested."""
+    block = "<div><p>Mohon <b>segera</b> ditindaklanjuti.</p><br></div>"
+    html = "<html><body>" + block * max(1, size // len(block)) + "</body></html>"
+    return _head("html", 'Content-Type: text/html; charset="utf-8"\r\n') + b"\r\n" + html.encode()
+
+
+def nested_forwards(size: int) -> bytes:
+    """A forward of a forward of ...: each level attaches the previous as an `.eml` file, and
+    each level adds a filler of text, until the whole is about `size` bytes."""
+    inner = _head("level 0", "Content-Type: text/plain\r\n") + b"\r\nSurat asli.\r\n"
+    level = 0
+    filler = b"Isi surat terusan. " * 50 + b"\r\n"
+    while len(inner) < size:
+        level += 1
+        text = filler * max(1, min(200, (size - len(inner)) // (len(filler) * 4) or 1))
+        boundary = f"n{level}".encode()
+        inner = (
+            _head(f"level {level}", f'Content-Type: multipart/mixed; boundary="n{level}"\r\n')
+            + b"\r\n--"
+            + boundary
+            + b"\r\nContent-Type: text/plain\r\n\r\n"
+            + text
+            + b"--"
+            + boundary
+            + b"\r\nContent-Type: application/octet-stream\r\n"
+            b'Content-Disposition: attachment; filename="terusan.eml"\r\n\r\n'
+            + inner
+            + b"\r\n--"
+            + boundary
+            + b"--\r\n"
+        )
+    return inner
+
+
+def long_lines(size: int) -> bytes:
+    """Label-shaped lines padded with whitespace and digits, the food of backtracking patterns."""
+    line = "Tanggal: 1" + " " * 4000 + "x\r\nNomor: " + "1/" * 2000 + "\r\n-" + "-" * 3000 + "\r\n"
+    text = line * max(1, size // len(line))
+    return _head("Tanggal: 1" + " " * 200, "Content-Type: text/plain\r\n") + b"\r\n" + text.encode()
+
+
+def many_parts(size: int) -> bytes:
+    """A multipart with one small text part after another."""
+    part = b"--p\r\nContent-Type: text/plain\r\n\r\nSifat: Segera\r\n"
+    count = max(1, size // len(part))
+    return (
+        _head("parts", 'Content-Type: multipart/mixed; boundary="p"\r\n')
+        + b"\r\n"
+        + part * count
+        + b"--p--\r\n"
+    )
+
+
+def inflating_pdf(inflated: int = 50_000_000) -> bytes:
+    """A small PDF whose one page stream inflates to `inflated` bytes of drawing operators."""
+    import zlib
+
+    content = zlib.compress(b"0 0 m 1 1 l S\n" * (inflated // 14), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def inflating_pdfs(size: int) -> bytes:
+    """The same inflating PDF attached again and again, until the mail is about `size` bytes."""
+    pdf = base64.encodebytes(inflating_pdf(20_000_000)).replace(b"\n", b"\r\n")
+    part = (
+        b'--q\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="scan.pdf"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + pdf
+    )
+    count = max(1, size // len(part))
+    return (
+        _head("pdfs", 'Content-Type: multipart/mixed; boundary="q"\r\n')
+        + b"\r\n"
+        + part * count
+        + b"--q--\r\n"
+    )
+
+
+SCALED = {
+    "html blocks": html_blocks,
+    "nested forwards": nested_forwards,
+    "long lines": long_lines,
+    "many parts": many_parts,
+    "inflating PDFs": inflating_pdfs,
+}

@@ -1,0 +1,54 @@
+"""Reading hostile mail is bounded: one budget for the whole tree, lines tidied before any
+pattern, each distinct PDF read once (pure; bench/hostile.py measures the costs)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailflow.domain import Attachment
+from mailflow.errors import MessageError
+from mailflow.text.fields import label_fields
+from mailflow.text.html import html_to_text
+from mailflow.text.lines import MAX_LINE, tidy
+from mailflow.text.parsing import MAX_TEXT, parse_message
+from mailflow.text.pdf import MAX_FILES, letter_pdf_texts
+from mailflow.text.quotes import extract_new_text
+from tests.support.hostile import html_blocks, inflating_pdf, long_lines, nested_forwards
+
+
+def test_tidy_collapses_blanks_and_caps_lines() -> None:
+    text = tidy("Tanggal:" + " \t" * 5000 + "1\r\n" + "x" * (MAX_LINE + 50))
+    first, second = text.split("\n")
+    assert first == "Tanggal: 1" and len(second) == MAX_LINE
+
+
+def test_label_lines_padded_with_blanks_are_read_as_their_words() -> None:
+    fields = label_fields("Tanggal:" + " " * 20_000 + "5 Desember 2026\nNomor: " + "1/" * 3000)
+    assert str(fields.letter_date) == "2026-12-05"
+    assert fields.letter_number is not None and len(fields.letter_number) <= MAX_LINE
+
+
+def test_deep_forwards_stop_at_the_depth_limit() -> None:
+    with pytest.raises(MessageError, match=r"nesting deeper|decode to more"):
+        parse_message(nested_forwards(3_000_000))
+
+
+def test_body_text_is_read_up_to_its_budget() -> None:
+    message = parse_message(long_lines(3_000_000))
+    assert len(message.text) <= MAX_TEXT
+
+
+def test_one_inflating_pdf_attached_a_hundred_times_is_read_once() -> None:
+    pdf = Attachment("scan.pdf", "application/pdf", inflating_pdf(2_000_000))
+    assert len(letter_pdf_texts([pdf] * 100)) == 1
+    others = [Attachment(f"{n}.pdf", "application/pdf", b"%PDF-1.4 " + bytes([n])) for n in range(10)]
+    assert len(letter_pdf_texts(others)) == MAX_FILES
+
+
+def test_html_text_and_quote_removal_survive_broken_nesting() -> None:
+    html = (
+        '<div>Sekretaris: pelajari<br>batas 3 hari</div><div class="gmail_quote"><div><p>unclosed'
+        "<div>Pada tanggal ... menulis:</div></div>kutipan</div><p>setelah kutipan"
+    )
+    assert extract_new_text("", html) == "Sekretaris: pelajari\nbatas 3 hari\n\nsetelah kutipan"
+    assert "Mohon segera" in html_to_text(html_blocks(5_000).decode("utf-8", "replace"))
