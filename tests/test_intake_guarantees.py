@@ -179,3 +179,34 @@ def test_smtp_outage_is_caught_up_with_the_same_message_id(office):
     office.poll()
     receipt = office.mail.wait_for(CLERK, lambda m: "Tanda terima" in str(m["Subject"]))
     assert receipt["Message-ID"].strip() == message_id
+
+
+def test_a_message_that_kills_its_worker_twice_is_held_not_retried_forever(office):
+    """The worker dies while reading one message (here a SIGKILL at the moment its try is counted,
+    standing in for the OOM killer); after the second death the message is held as poison and the
+    letters behind it are filed."""
+    office.mail.send(gmail_forward(pdf=pdf_letter(number="1/POISON/2026"), original_subject="Racun"))
+    office.mail.send(gmail_forward(pdf=pdf_letter(number="2/OK/2026"), original_subject="Biasa"))
+    env = {**os.environ, "MAILFLOW_CONFIG": str(office.config_path)}
+    killer = (
+        "import os, signal, sys\n"
+        "from mailflow.inbound import poll\n"
+        "count = poll._attempt\n"
+        "def dying(*args):\n"
+        "    count(*args)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "poll._attempt = dying\n"
+        "from mailflow.cli import main\n"
+        "sys.argv = ['mailflow', 'poll', '--once']\n"
+        "main()\n"
+    )
+    for _ in range(2):
+        died = subprocess.run([sys.executable, "-c", killer], env=env, capture_output=True, timeout=60)
+        assert died.returncode == -signal.SIGKILL
+        time.sleep(2.1)  # the dead worker's lease runs out
+    report = office.poll()
+    assert report.outcomes == {"quarantined": 1, "letter": 1}
+    with Session(office.app.engine) as session:
+        held = session.exec(select(QuarantineItem)).one()
+    assert held.reason == "poison" and "2 times" in held.detail
+    assert [letter.letter_number for letter in letters_in(office)] == ["2/OK/2026"]

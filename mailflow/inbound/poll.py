@@ -37,7 +37,7 @@ from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, tr
 from mailflow.registry.filing import correct_letter, file_letter
 from mailflow.registry.quarantine import quarantine, reject
 from mailflow.storage.db import DATABASE_ERRORS, transaction
-from mailflow.storage.models import Event, InboundMessage, Letter, MailboxState, fetch, utcnow
+from mailflow.storage.models import Event, InboundAttempt, InboundMessage, Letter, MailboxState, fetch, utcnow
 from mailflow.text.fields import letter_files
 from mailflow.text.parsing import parse_message
 from mailflow.text.pdf import letter_pdf_texts
@@ -287,6 +287,9 @@ def process_one(app: App, box: MailboxSettings, uidvalidity: int, fetched: Fetch
     row. A unique-key race that still slips through (the first agenda counter of a year) is retried.
     """
     sha = app.archive.put_raw(fetched.raw)
+    if _attempt(app, box, uidvalidity, fetched.uid) > MAX_TRIES:
+        detail = f"reading it stopped a worker {MAX_TRIES} times (killed, out of memory or stalled)"
+        return _quarantine_failure(app, box, uidvalidity, fetched, "poison", detail)
     reading = read(app, box, fetched.raw)
     for attempt in (1, 2):
         try:
@@ -296,6 +299,26 @@ def process_one(app: App, box: MailboxSettings, uidvalidity: int, fetched: Fetch
                 raise
             log.info("event=retry_after_race mailbox=%s uid=%s", box.name, fetched.uid)
     raise AssertionError("unreachable")
+
+
+MAX_TRIES = 2
+
+
+def _attempt(app: App, box: MailboxSettings, uidvalidity: int, uid: int) -> int:
+    """Count one more try at this message, committed before the try: a worker that dies reading
+    it leaves the count behind, and the ledger transaction of a try that ends removes it."""
+    with transaction(app.engine) as session:
+        key = (box.name, uidvalidity, uid)
+        row = session.get(InboundAttempt, key, with_for_update=True)
+        row = row or InboundAttempt(mailbox=box.name, uidvalidity=uidvalidity, uid=uid)
+        row.attempts, row.last_at = row.attempts + 1, utcnow()
+        session.add(row)
+        return row.attempts
+
+
+def _attempt_done(session: Session, box: MailboxSettings, uidvalidity: int, uid: int) -> None:
+    if (row := session.get(InboundAttempt, (box.name, uidvalidity, uid))) is not None:
+        session.delete(row)
 
 
 def _ledger_row(session: Session, box: MailboxSettings, uidvalidity: int, uid: int) -> InboundMessage | None:
@@ -314,6 +337,7 @@ def _decide(
     ctx = app.context()
     with transaction(app.engine) as session:
         state = session.get(MailboxState, box.name, with_for_update=True) or MailboxState(mailbox=box.name)
+        _attempt_done(session, box, uidvalidity, fetched.uid)
         existing = _ledger_row(session, box, uidvalidity, fetched.uid)
         if existing is not None:  # an overlapping poll got here first
             return existing
@@ -335,21 +359,14 @@ def _decide(
 
 
 def _quarantine_failure(
-    app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, error: BaseException
+    app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, reason: str, detail: str
 ) -> InboundMessage:
-    """A bug while handling one message: keep it, hold it, and let the poll go on."""
+    """A message that broke its reading (a bug, or twice a dead worker): keep it, hold it, and let
+    the poll go on."""
     sha = app.archive.put_raw(fetched.raw)
     with transaction(app.engine) as session:
-        item = quarantine(
-            session,
-            app.context(),
-            box,
-            None,
-            sha,
-            "internal_error",
-            f"{type(error).__name__}: {error}",
-            notify_sender=False,
-        )
+        _attempt_done(session, box, uidvalidity, fetched.uid)
+        item = quarantine(session, app.context(), box, None, sha, reason, detail, notify_sender=False)
         state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
         state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
         session.add(state)
@@ -364,6 +381,9 @@ def _quarantine_failure(
             destination=box.quarantine_folder,
         )
         session.add(row)
+    log.warning(
+        "event=quarantined mailbox=%s uid=%s reason=%s detail=%r", box.name, fetched.uid, reason, detail
+    )
     return row
 
 
@@ -449,7 +469,10 @@ def poll_mailbox(
                         raise  # not this message's fault: stop here, it is fetched again next run
                     except Exception as exc:  # the one per-message boundary: a bug must not stop the mailbox
                         log.exception("event=message_failed mailbox=%s uid=%s", box.name, fetched.uid)
-                        row = _quarantine_failure(app, box, mailbox.uidvalidity, fetched, exc)
+                        error = f"{type(exc).__name__}: {exc}"
+                        row = _quarantine_failure(
+                            app, box, mailbox.uidvalidity, fetched, "internal_error", error
+                        )
                     report.count(row.outcome)
                     done.append(row)
                     if progress:

@@ -165,6 +165,17 @@ class InboundMessage(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid"),)
 
 
+class InboundAttempt(SQLModel, table=True):
+    """A message being read right now. A worker killed or stalled mid-message leaves its row
+    behind; the third try holds the message instead of reading it again (a poison message)."""
+
+    mailbox: str = Field(primary_key=True)
+    uidvalidity: int = Field(primary_key=True)
+    uid: int = Field(primary_key=True)
+    attempts: int = 0
+    last_at: dt.datetime = Field(default_factory=utcnow)
+
+
 class QuarantineItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     mailbox: str
