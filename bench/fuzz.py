@@ -21,20 +21,23 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mailflow.config import MailboxSettings
+from mailflow.demo import dkim
 from mailflow.errors import MessageError
+from mailflow.inbound.authenticity import check_sender, pinned
 from mailflow.inbound.triage import Inbound, triage
 from mailflow.office.load import load_rules
 from mailflow.text.fields import extract_fields, letter_files
 from mailflow.text.parsing import parse_message
-from mailflow.text.pdf import pdf_text
+from mailflow.text.pdf import letter_pdf_texts
 from mailflow.text.quotes import extract_new_text
 from mailflow.text.replies import read_reply, reply_context
 from tests.support import REPO, clients
-from tests.support.hostile import corpus
+from tests.support.hostile import SCALED, corpus
 from tests.support.letters import gmail_forward, outlook_forward, pdf_letter, photo_scan
 
 RULES = load_rules(REPO / "rules")
 BOX = MailboxSettings(name="surat", address="surat@probolinggokab.example")
+LOOKUP = pinned({dkim.RECORD_NAME: dkim.RECORD}, lambda name: None)  # never DNS
 CTX = reply_context(RULES, "kadis", dt.date(2026, 11, 25))
 INJECTIONS = [
     b"\r\nContent-Type: multipart/mixed; boundary=x\r\n",
@@ -74,7 +77,9 @@ def seeds() -> list[bytes]:
         out.append(
             client(request, "kadis@probolinggokab.example", "Sekretaris: pelajari batas 3 hari").as_bytes()
         )
-    return out + [raw for raw in corpus().values() if len(raw) < 200_000]
+    signed = [dkim.sign(raw) for raw in out[:4]]  # the sender check reads signatures too
+    scaled = [make(10_000) for make in SCALED.values()]
+    return out + signed + scaled + [raw for raw in corpus().values() if len(raw) < 200_000]
 
 
 def mutate(raw: bytes, rng: random.Random) -> bytes:
@@ -97,13 +102,14 @@ def mutate(raw: bytes, rng: random.Random) -> bytes:
 
 
 def run_one(raw: bytes) -> None:
+    """What the poll reads of a message before its transaction, and triage."""
     try:
         message = parse_message(raw)
     except MessageError:
         return
-    triage(Inbound(message, BOX, RULES))
-    files = letter_files(message)
-    extract_fields(message, [pdf_text(f.payload) for f in files if f.content_type == "application/pdf"][:2])
+    sender = check_sender(raw, message, BOX, LOOKUP)
+    triage(Inbound(message, BOX, RULES, sender=sender))
+    extract_fields(message, letter_pdf_texts(letter_files(message)))
     read_reply(extract_new_text(message.text, message.html, message.from_name), CTX)
 
 
@@ -118,8 +124,10 @@ def main() -> int:
     findings: Counter = Counter()
     examples: dict[str, bytes] = {}
     started = time.monotonic()
+    slowest = (0.0, b"")
     for _ in range(args.inputs):
         raw = mutate(rng.choice(pool), rng)
+        one = time.perf_counter()
         try:
             run_one(raw)
         except Exception as exc:  # noqa: BLE001 - a fuzzer records every escape
@@ -127,10 +135,12 @@ def main() -> int:
             key = f"{type(exc).__name__} at {Path(where.filename).name}:{where.lineno}"
             findings[key] += 1
             examples.setdefault(key, raw)
+        slowest = max(slowest, (time.perf_counter() - one, raw))
     elapsed = time.monotonic() - started
     print(
         f"fuzz: {args.inputs} inputs in {elapsed:.0f} s ({args.inputs / elapsed:.0f}/s), "
-        f"{sum(findings.values())} escapes, {len(findings)} distinct"
+        f"{sum(findings.values())} escapes, {len(findings)} distinct; slowest input "
+        f"{slowest[0]:.2f} s for {len(slowest[1])} bytes"
     )
     for key, count in findings.most_common():
         print(f"  {count:6d}  {key}  e.g. {examples[key][:120]!r}")

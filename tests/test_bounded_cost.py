@@ -52,3 +52,16 @@ def test_html_text_and_quote_removal_survive_broken_nesting() -> None:
     )
     assert extract_new_text("", html) == "Sekretaris: pelajari\nbatas 3 hari\n\nsetelah kutipan"
     assert "Mohon segera" in html_to_text(html_blocks(5_000).decode("utf-8", "replace"))
+
+
+def test_a_reply_is_read_for_its_first_lines_only() -> None:
+    import datetime as dt
+
+    from mailflow.office.load import load_rules
+    from mailflow.text.replies import MAX_LINES, read_reply, reply_context
+    from tests.support import REPO
+
+    context = reply_context(load_rules(REPO / "rules"), "kadis", dt.date(2026, 11, 25))
+    reading = read_reply("\n".join(f"catatan {n}" for n in range(MAX_LINES * 3)), context)
+    assert len(reading.statements) == MAX_LINES
+    assert [p.reason for p in reading.problems] == ["too_long"]

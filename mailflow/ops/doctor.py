@@ -73,7 +73,26 @@ def _database(settings: Settings) -> Check:
     return Check("database", True, f"schema {head} ({engine.dialect.name})")
 
 
+def _senders(box: MailboxSettings) -> Check:
+    """How this mailbox tells a real clerk or official from a forged From (README "Trust")."""
+    policy = box.verify_senders
+    if policy == "off":
+        return Check(
+            f"senders {box.name}",
+            True,
+            "verification off: clerks are trusted on their From address; replies need their code",
+            'set verify_senders = "auto" once the office\'s mail server signs with DKIM',
+        )
+    if policy == "authentication-results" or (policy == "auto" and box.authserv_id):
+        if not box.authserv_id:
+            return Check(f"senders {box.name}", False, "authentication-results without authserv_id",
+                         "set authserv_id to the name your receiving server stamps")  # fmt: skip
+        return Check(f"senders {box.name}", True, f"verified by {box.authserv_id}'s Authentication-Results")
+    return Check(f"senders {box.name}", True, "verified by DKIM signatures, checked by Mailflow (DNS keys)")
+
+
 def _mailbox(box: MailboxSettings, settings: Settings, probe: bool) -> Iterator[Check]:
+    yield _senders(box)
     try:
         mailbox = Mailbox.connect(box)
     except MailboxError as exc:

@@ -58,6 +58,7 @@ class Statement:
 class Problem:
     line: str
     reason: str  # unknown_target | ambiguous_target | not_allowed | bad_deadline | unknown_instruction
+    #              | too_long
     detail: str
     candidates: tuple[str, ...] = ()
 
@@ -421,16 +422,24 @@ def _keyword(line: str) -> Statement | None:
     return None
 
 
+MAX_LINES = 300  # statements a reply may hold; beyond them it is pasted text, not instructions
+
+
 def read_reply(text: str, ctx: ReplyContext) -> Reading:
     """Statements and problems of a reply's new text, line by line."""
     resolver = _Resolver(ctx)
     statements: list[Statement] = []
     problems: list[Problem] = []
     sender = squash(ctx.sender_name)
+    read = 0
     for raw in tidy(text).splitlines():
         line = raw.strip().strip("*_").strip()
         if not squash(line) or (sender and squash(line) in (sender, sender.split()[0])):
             continue
+        read += 1
+        if read > MAX_LINES:
+            problems.append(Problem(line, "too_long", f"hanya {MAX_LINES} baris pertama yang dibaca"))
+            break
         if m := _NOTE_LABEL.match(line):
             statements.append(Statement(Kind.NOTE, line, text=m[2].strip()))
             continue
