@@ -4,6 +4,7 @@ relay and poll; the office's own mail is DKIM-signed as its server would sign it
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from email.message import EmailMessage
 
@@ -87,6 +88,16 @@ def test_warnings_to_one_official_are_at_most_one_an_hour(office):
     office.poll()
     warnings = [m for m in office.mail.messages(KADIS) if "tanpa kode balasan" in str(m["Subject"])]
     assert len(warnings) == 1
+    from mailflow.ops import service
+
+    soon = dt.datetime.now(office.app.settings.zone) + dt.timedelta(minutes=20)
+    assert service.followups(office.app, soon).warnings == []  # still within the hour
+    later = soon + dt.timedelta(minutes=45)
+    assert service.followups(office.app, later).warnings == [KADIS]
+    service.flush(office.app)
+    digest = office.mail.wait_for(KADIS, lambda m: "2 balasan atas nama Anda" in str(m["Subject"]))
+    assert text_of(digest).count("surat 001/SM/2026") == 2
+    assert service.followups(office.app, later).warnings == []  # told once
 
 
 def test_a_spoofed_clerk_files_nothing_and_the_real_clerk_is_told(office):

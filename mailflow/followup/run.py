@@ -1,7 +1,7 @@
 """One follow-up pass: reminders and escalations for every open instruction; after `digest_hour`
 on a working day, the morning digests, and on the week's first working day the weekly summary.
 
-Everything takes `today` (and `hour`) from the caller, so the scheduler passes the office's clock
+Everything takes the office's `now` from the caller, so the scheduler passes the office's clock
 and tests pass theirs. Each email is keyed in the outbox (`dedupe_key`), so running twice, or
 restarting, never sends one twice. Reminders, escalations and digests are events in the logs of
 the letters they concern (`reminded`, `escalated`, `digested`); the weekly summary is about the
@@ -22,6 +22,7 @@ from mailflow.disposition.states import OPEN
 from mailflow.followup.digests import holdings, send_digest
 from mailflow.followup.escalation import escalate
 from mailflow.followup.reminders import remind
+from mailflow.followup.warnings import send_warning_digests
 from mailflow.followup.weekly import first_workday_of_week, send_weekly
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Disposition, Letter
@@ -35,11 +36,15 @@ class FollowupReport:
     escalated: list[str] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
     weekly: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def run_followups(ctx: Context, engine: Engine, today: dt.date, hour: int) -> FollowupReport:
+def run_followups(ctx: Context, engine: Engine, now: dt.datetime) -> FollowupReport:
+    """`now` is the office's local time: it says which day it is, and whether digests are due."""
+    today, hour = now.date(), now.hour
     report = FollowupReport()
     with transaction(engine) as session:
+        report.warnings.extend(send_warning_digests(session, ctx, now))
         open_nodes = session.exec(
             select(Disposition, Letter)
             .join(Letter, col(Letter.id) == col(Disposition.letter_id))
@@ -56,12 +61,13 @@ def run_followups(ctx: Context, engine: Engine, today: dt.date, hour: int) -> Fo
                     report.digests.append(person.email)
             if first_workday_of_week(ctx.rules.calendar, today):
                 report.weekly.extend(send_weekly(session, ctx, today))
-    if report.reminded or report.escalated or report.digests or report.weekly:
+    if report.reminded or report.escalated or report.digests or report.weekly or report.warnings:
         log.info(
-            "event=followup reminded=%d escalated=%d digests=%d weekly=%d",
+            "event=followup reminded=%d escalated=%d digests=%d weekly=%d warnings=%d",
             len(report.reminded),
             len(report.escalated),
             len(report.digests),
             len(report.weekly),
+            len(report.warnings),
         )
     return report

@@ -84,7 +84,7 @@ def followups(app: App, now: dt.datetime | None = None) -> FollowupReport | None
     """Reminders, escalations and digests by the office's clock (or the one given)."""
     now = now or _now(app)
     try:
-        return run_followups(app.context(), app.engine, now.date(), now.hour)
+        return run_followups(app.context(), app.engine, now)
     except OperationalError as exc:
         log.error("event=followup_failed error=database unavailable: %s", exc.orig)
         return None

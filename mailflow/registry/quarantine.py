@@ -36,6 +36,11 @@ REASON_TEXT = {
 }
 
 
+def warning_key(owner: str, at: dt.datetime) -> str:
+    """The outbox key of an official's warning about rejected replies: one per clock hour."""
+    return f"warning:{owner}:{at.astimezone(dt.UTC):%Y-%m-%dT%H}"
+
+
 def reject(
     session: Session,
     ctx: Context,
@@ -59,11 +64,13 @@ def reject(
             letter_id=letter.id,
             actor=message.from_address,
             action="rejected",
+            targets=[owner] if owner else [],
             text=f"{reason}: {detail} (quarantine {item.id})",
             message_id=message.message_id,
         )
-    # At most one warning per official per hour: a spoofer cannot flood their inbox through us.
-    key = f"warning:{owner}:{utcnow():%Y-%m-%dT%H}"
+    # At most one warning per official per hour: a spoofer cannot flood their inbox through us;
+    # what comes later in the hour is told in one digest (followup.warnings).
+    key = warning_key(owner or "", utcnow())
     if owner and not outbox.already_queued(session, key):
         person = ctx.rules.person_by_address(owner)
         mail = notice(
