@@ -79,3 +79,12 @@ def test_policy_off_verifies_nobody() -> None:
     raw = dkim.sign(_mail())
     off = BOX.model_copy(update={"verify_senders": "off"})
     assert not check_sender(raw, parse_message(raw), off, LOOKUP).verified
+
+
+def test_a_signature_with_broken_base64_is_no_signature() -> None:
+    """Found by bench/fuzz.py: dkimpy raised binascii.Error from a mangled bh= tag."""
+    raw = dkim.sign(_mail())
+    start = raw.index(b" bh=") + 4  # the body hash
+    broken = raw[:start] + b"A=B" + raw[start + 3 :]
+    found = check_sender(broken, parse_message(broken), BOX, LOOKUP)
+    assert not found.verified

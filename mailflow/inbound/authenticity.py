@@ -24,6 +24,8 @@ from mailflow.domain import ParsedMessage
 # name -> TXT record, or None when there is none (a lookup that fails is also None).
 TxtLookup = Callable[[str], str | None]
 
+# dkimpy's own errors, and binascii.Error (a ValueError) from a signature's broken base64.
+_DKIM_ERRORS = (dkim.DKIMException, ValueError)
 _PASS = re.compile(r"\b(dkim|dmarc)=pass\b([^;]*)", re.I)
 _HEADER_D = re.compile(r"header\.(?:d|from)=([\w.-]+)", re.I)
 
@@ -94,12 +96,12 @@ def from_dkim(raw: bytes, message: ParsedMessage, lookup: TxtLookup) -> Authenti
     found = []
     try:
         checker = dkim.DKIM(raw, minkey=1024)
-    except dkim.DKIMException as exc:
+    except _DKIM_ERRORS as exc:
         return Authenticity(False, "dkim", f"cannot be checked: {exc}")
     for index in range(count):
         try:
             ok = checker.verify(idx=index, dnsfunc=dnsfunc)
-        except dkim.DKIMException as exc:
+        except _DKIM_ERRORS as exc:
             found.append(f"signature {index + 1}: {exc}")
             continue
         domain = (checker.domain or b"").decode("ascii", "replace")
