@@ -1,11 +1,13 @@
 """One pass over a mailbox: the only place that combines the IMAP edge, storage and database.
 
 Order per message, the guarantee of "Letters in":
-1. archive the raw bytes (content-addressed, atomic);
-2. decide and record in ONE transaction: ledger row keyed (mailbox, UIDVALIDITY, UID), cursor,
+1. archive the raw bytes (content-addressed, atomic) and count the try (a message that stopped
+   its worker twice is held as poison instead);
+2. read it (inbound.reading: parse, PDF text, sender check) before any transaction;
+3. decide and record in ONE transaction: ledger row keyed (mailbox, UIDVALIDITY, UID), cursor,
    letter / correction / quarantine entry, events, outgoing mail;
-3. only after that commit, move (or tag) the message on the server, then mark it settled.
-A crash anywhere repeats at most step 3 on the next run, which is harmless.
+4. only after that commit, move (or tag) the message on the server, then mark it settled.
+A crash anywhere repeats at most step 4 on the next run, which is harmless.
 """
 
 from __future__ import annotations
@@ -29,18 +31,16 @@ from mailflow.disposition.status import request_status
 from mailflow.domain import ParsedMessage, ReplyMatch
 from mailflow.errors import MailboxError, MessageError
 from mailflow.inbound import leases
-from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
 from mailflow.inbound.bounces import handle_bounce
 from mailflow.inbound.imap import FetchedMessage, Mailbox
+from mailflow.inbound.reading import Read, read
 from mailflow.inbound.threads import match_reply
 from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, triage
 from mailflow.registry.filing import correct_letter, file_letter
 from mailflow.registry.quarantine import quarantine, reject
 from mailflow.storage.db import DATABASE_ERRORS, transaction
 from mailflow.storage.models import Event, InboundAttempt, InboundMessage, Letter, MailboxState, fetch, utcnow
-from mailflow.text.fields import letter_files
 from mailflow.text.parsing import parse_message
-from mailflow.text.pdf import letter_pdf_texts
 
 log = logging.getLogger(__name__)
 
@@ -101,33 +101,6 @@ def _hold(
         head.message_id if head else "-",
         detail,
     )
-
-
-@dataclass(frozen=True)
-class Read:
-    """A message read before its transaction opens: parsing, PDF text and the sender check are
-    the slow part, and the transaction (on SQLite, the one write lock) should only write."""
-
-    message: ParsedMessage | None
-    problem: MessageError | None  # unreadable or too big: held
-    sender: Authenticity
-    pdf_texts: tuple[str, ...]
-
-
-def read(app: App, box: MailboxSettings, raw: bytes) -> Read:
-    limit = app.settings.max_message_bytes
-    if len(raw) > limit:
-        return Read(None, MessageError("oversize", f"{len(raw)} bytes, limit {limit}"), UNCHECKED, ())
-    try:
-        message = parse_message(raw)
-    except MessageError as exc:
-        return Read(None, exc, UNCHECKED, ())
-    rules = app.rules.get()
-    clerk = rules.clerk(message.from_address) is not None
-    known = clerk or rules.person_by_address(message.from_address) is not None
-    sender = check_sender(raw, message, box, app.txt_lookup) if known else UNCHECKED
-    files = clerk or box.direct_letters == "register"
-    return Read(message, None, sender, tuple(letter_pdf_texts(letter_files(message))) if files else ())
 
 
 def _apply(

@@ -1,0 +1,45 @@
+"""A message read before its transaction opens.
+
+Parsing, PDF text and the sender check are the slow part of handling a message, and the
+transaction (on SQLite, the one write lock every worker shares) should only write; so the poll
+reads first, then opens the transaction with what it read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mailflow.app import App
+from mailflow.config import MailboxSettings
+from mailflow.domain import ParsedMessage
+from mailflow.errors import MessageError
+from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
+from mailflow.text.fields import letter_files
+from mailflow.text.parsing import parse_message
+from mailflow.text.pdf import letter_pdf_texts
+
+
+@dataclass(frozen=True)
+class Read:
+    """What the transaction needs of a message, or why it cannot be read."""
+
+    message: ParsedMessage | None
+    problem: MessageError | None  # unreadable or too big: held
+    sender: Authenticity
+    pdf_texts: tuple[str, ...]
+
+
+def read(app: App, box: MailboxSettings, raw: bytes) -> Read:
+    limit = app.settings.max_message_bytes
+    if len(raw) > limit:
+        return Read(None, MessageError("oversize", f"{len(raw)} bytes, limit {limit}"), UNCHECKED, ())
+    try:
+        message = parse_message(raw)
+    except MessageError as exc:
+        return Read(None, exc, UNCHECKED, ())
+    rules = app.rules.get()
+    clerk = rules.clerk(message.from_address) is not None
+    known = clerk or rules.person_by_address(message.from_address) is not None
+    sender = check_sender(raw, message, box, app.txt_lookup) if known else UNCHECKED
+    files = clerk or box.direct_letters == "register"
+    return Read(message, None, sender, tuple(letter_pdf_texts(letter_files(message))) if files else ())
