@@ -14,7 +14,7 @@ from __future__ import annotations
 import quopri
 import re
 
-from mailflow.text.html import HtmlText, text_of
+from mailflow.text.html import html_new_text
 from mailflow.text.lines import tidy
 
 _VERBS = (
@@ -78,64 +78,6 @@ _SLASH_NAME = re.compile(r"^\s*[-/]\s?[A-Z][\w.'-]*( [A-Z][\w.'-]*){0,3}\s*$")
 _LINK_LINE = re.compile(r"^\s*(\S*[=&?/)]\S*|[(<]https?://.*|.*\)\s*>)\s*$", re.I)
 _SOFT_BREAK = re.compile(r"=\r?\n")
 _QP_ESCAPE = re.compile(r"=[0-9A-F]{2}")
-
-_QUOTE_CLASSES = re.compile(
-    r"gmail_quote|yahoo_quoted|moz-cite-prefix|protonmail_quote|zmail_extra|gmail_attr|"
-    r"AppleOriginalContents",
-    re.I,
-)
-# Outlook puts the original after its header block as siblings, not inside a container.
-_CUT_AFTER = re.compile(r"divRplyFwdMsg|OLK_SRC_BODY_SECTION|ms-outlook-mobile-reference", re.I)
-
-
-class _Unquoted(HtmlText):
-    """The visible text without the quote containers phone and web clients put around the
-    original, in one streaming pass: a container's own tag name is counted open and closed, so
-    its end is found however the HTML inside it is nested or left unclosed; from Outlook's header
-    block (or an `<hr>`) on, nothing is kept, because Outlook puts the original after it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.cut = False
-        self.quote: str | None = None  # the tag name of the open quote container
-        self.depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.cut:
-            return
-        if self.quote is not None:
-            self.depth += tag == self.quote
-            return
-        ident = " ".join(value or "" for name, value in attrs if name in ("class", "id", "name"))
-        if _CUT_AFTER.search(ident) or tag == "hr":
-            self.cut = True
-        elif tag == "blockquote" or _QUOTE_CLASSES.search(ident):
-            self.quote, self.depth = tag, 1
-        else:
-            super().handle_starttag(tag, attrs)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if not self.cut and self.quote is None:
-            super().handle_startendtag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.cut:
-            return
-        if self.quote is not None:
-            self.depth -= tag == self.quote
-            if self.depth <= 0:
-                self.quote = None
-            return
-        super().handle_endtag(tag)
-
-    def handle_data(self, data: str) -> None:
-        if not self.cut and self.quote is None:
-            super().handle_data(data)
-
-
-def html_new_text(html: str) -> str:
-    """The text of an HTML reply without the quoted original."""
-    return text_of(html, _Unquoted())
 
 
 def is_quoted(line: str) -> bool:
