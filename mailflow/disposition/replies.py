@@ -57,7 +57,7 @@ class Reply:
     disposed: bool = False
 
     def event(self, action: str, statement: Statement, **values: Any) -> Event:
-        event = log_event(
+        return log_event(
             self.session,
             letter_id=self.letter.id,
             actor=self.message.from_address,
@@ -66,7 +66,6 @@ class Reply:
             message_id=self.message.message_id,
             **values,
         )
-        return event
 
     def set_state(self, state: State) -> None:
         self.node.state, self.node.updated_at = state, utcnow()

@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from mailflow.context import Context
+from mailflow.disposition.mail import language_of
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import notice
 from mailflow.registry.quarantine import warning_key
@@ -47,14 +48,13 @@ def send_warning_digests(session: Session, ctx: Context, now: dt.datetime) -> li
         key = warning_key(owner, now)
         if not untold or (last is not None and now - last < QUIET) or outbox.already_queued(session, key):
             continue
-        person = ctx.rules.person_by_address(owner)
         mail = notice(
             ctx.composer,
             "warnings",
             sender=ctx.settings.mailboxes[0].address,
             office_code=ctx.rules.office_code,
             to=owner,
-            language=person.language if person else "id",
+            language=language_of(ctx, owner),
             office=ctx.rules.office_name,
             items=[
                 {"agenda": letter.agenda_number, "intruder": e.actor, "at": _utc(e.at), "reason": e.text}

@@ -262,7 +262,7 @@ def process_one(app: App, box: MailboxSettings, uidvalidity: int, fetched: Fetch
     sha = app.archive.put_raw(fetched.raw)
     if _attempt(app, box, uidvalidity, fetched.uid) > MAX_TRIES:
         detail = f"reading it stopped a worker {MAX_TRIES} times (killed, out of memory or stalled)"
-        return _quarantine_failure(app, box, uidvalidity, fetched, "poison", detail)
+        return _quarantine_failure(app, box, uidvalidity, fetched, sha, "poison", detail)
     reading = read(app, box, fetched.raw)
     for attempt in (1, 2):
         try:
@@ -332,11 +332,16 @@ def _decide(
 
 
 def _quarantine_failure(
-    app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, reason: str, detail: str
+    app: App,
+    box: MailboxSettings,
+    uidvalidity: int,
+    fetched: FetchedMessage,
+    sha: str,
+    reason: str,
+    detail: str,
 ) -> InboundMessage:
     """A message that broke its reading (a bug, or twice a dead worker): keep it, hold it, and let
-    the poll go on."""
-    sha = app.archive.put_raw(fetched.raw)
+    the poll go on. `sha` names its raw bytes, already archived."""
     with transaction(app.engine) as session:
         _attempt_done(session, box, uidvalidity, fetched.uid)
         item = quarantine(session, app.context(), box, None, sha, reason, detail, notify_sender=False)
@@ -443,8 +448,9 @@ def poll_mailbox(
                     except Exception as exc:  # the one per-message boundary: a bug must not stop the mailbox
                         log.exception("event=message_failed mailbox=%s uid=%s", box.name, fetched.uid)
                         error = f"{type(exc).__name__}: {exc}"
+                        sha = app.archive.put_raw(fetched.raw)  # kept whole, whatever failed
                         row = _quarantine_failure(
-                            app, box, mailbox.uidvalidity, fetched, "internal_error", error
+                            app, box, mailbox.uidvalidity, fetched, sha, "internal_error", error
                         )
                     report.count(row.outcome)
                     done.append(row)

@@ -70,7 +70,7 @@ def reject(
         )
     # At most one warning per official per hour: a spoofer cannot flood their inbox through us;
     # what comes later in the hour is told in one digest (followup.warnings).
-    key = warning_key(owner or "", utcnow())
+    key = warning_key(owner, utcnow()) if owner else ""
     if owner and not outbox.already_queued(session, key):
         person = ctx.rules.person_by_address(owner)
         mail = notice(
