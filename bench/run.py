@@ -122,8 +122,8 @@ class Bench:
         self.dovecot = Dovecot(USERS + self.box_users)
         self.dovecot.start()
         self.smtp_port = free_port()
-        self.controller, self.relay = start_relay(self.dovecot.lmtp_port, self.smtp_port)
-        self.mail = Mail(self.dovecot.imap_port, self.smtp_port)
+        self.controller, self.relay = start_relay(self.dovecot, self.smtp_port)
+        self.mail = Mail(self.dovecot, self.smtp_port)
         self.tmp = tempfile.TemporaryDirectory(prefix="mailflow-bench-")
 
     def office(self, name: str, **fields) -> Office:

@@ -32,10 +32,10 @@ def main() -> int:
     dovecot = Dovecot(USERS)
     dovecot.start()
     smtp_port = free_port()
-    controller, relay = start_relay(dovecot.lmtp_port, smtp_port)
+    controller, relay = start_relay(dovecot, smtp_port)
     try:
         with tempfile.TemporaryDirectory(prefix="mailflow-torture-") as tmp:
-            office = Office(Path(tmp), Servers(dovecot, smtp_port, relay, Mail(dovecot.imap_port, smtp_port)))
+            office = Office(Path(tmp), Servers(dovecot, smtp_port, relay, Mail(dovecot, smtp_port)))
             result = torture(office, relay, args.kills, args.letters, args.seed, settle_timeout=600)
     finally:
         controller.stop()

@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -22,6 +23,7 @@ from mailflow.inbound.authenticity import TxtLookup, pinned
 from mailflow.inbound.dns import txt_record
 from mailflow.inbound.imap import Mailbox
 from mailflow.inbound.leases import worker_id
+from mailflow.oauth.tokens import TokenBroker
 from mailflow.office.load import load_rules
 from mailflow.office.model import Rules
 from mailflow.outbound import outbox
@@ -107,6 +109,8 @@ class App:
     def build(cls, settings: Settings, **edges) -> App:
         # One connection per parallel poll, and one each for the outbox, follow-up and health jobs.
         engine = make_engine(settings.database_url, connections=settings.parallel_polls + 3)
+        tokens = TokenBroker()
+        edges.setdefault("connect", partial(Mailbox.connect, tokens=tokens))
         ensure_schema(engine)
         templates = settings.templates_dir
         override = templates if templates.resolve() != Composer.builtin().resolve() else None
@@ -116,7 +120,7 @@ class App:
             archive=Archive(settings.storage_dir),
             composer=Composer(override),
             rules=RulesHolder(settings.rules_dir),
-            sender=edges.pop("sender", None) or Sender(settings.smtp),
+            sender=edges.pop("sender", None) or Sender.of(settings, tokens),
             signer=Signer(token_key(settings)),
             txt_lookup=pinned(settings.dkim_keys, edges.pop("txt_lookup", txt_record)),
             **edges,

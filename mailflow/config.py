@@ -13,12 +13,23 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from mailflow.errors import ConfigError
+from mailflow.oauth.providers import with_preset
 from mailflow.resources import EXAMPLE_RULES, TEMPLATES
 
 Security = Literal["none", "starttls", "tls"]
+# How Mailflow signs in: a password (LOGIN, AUTH PLAIN/LOGIN), or an OAuth2 bearer token.
+Auth = Literal["password", "xoauth2", "oauthbearer"]
 
 
 class _Strict(BaseModel):
@@ -35,27 +46,61 @@ class Credentials(_Strict):
 
     def secret(self) -> str:
         """The password, read at the moment of use so a rotated file is picked up."""
-        if self.password is not None:
-            return self.password.get_secret_value()
-        if self.password_file is not None:
-            try:
-                return self.password_file.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ConfigError(f"password_file {self.password_file}: {exc.strerror}") from exc
-        if self.password_env is not None:
-            value = os.environ.get(self.password_env)
-            if value is None:
-                raise ConfigError(f"password_env: environment variable {self.password_env} is unset")
-            return value
-        return ""
+        return _secret_from(self.password, self.password_file, self.password_env, "password")
+
+
+def _secret_from(value: SecretStr | None, file: Path | None, env: str | None, what: str) -> str:
+    """A secret written inline, in a file, or in an environment variable; read when used."""
+    if value is not None:
+        return value.get_secret_value()
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{what}_file {file}: {exc.strerror}") from exc
+    if env is not None:
+        found = os.environ.get(env)
+        if found is None:
+            raise ConfigError(f"{what}_env: environment variable {env} is unset")
+        return found
+    return ""
+
+
+class OAuthSettings(_Strict):
+    """The OAuth2 app and endpoints for one account (README "Mail servers"); a provider preset
+    fills the endpoints and scopes. The refresh token lives in `token_file` (0600), written by
+    `mailflow auth login`."""
+
+    client_id: str
+    client_secret: SecretStr | None = None
+    client_secret_file: Path | None = None
+    client_secret_env: str | None = None
+    tenant: str = "organizations"
+    flow: Literal["device", "browser"] = "device"
+    token_url: str
+    authorize_url: str = ""
+    device_authorization_url: str = ""
+    scopes: tuple[str, ...] = ()
+    token_file: Path | None = None
+    # A token is refreshed when it has less than this left (seconds), so no login meets an expired one.
+    refresh_margin: float = Field(default=300.0, ge=0)
+
+    def secret(self) -> str:
+        return _secret_from(
+            self.client_secret, self.client_secret_file, self.client_secret_env, "client_secret"
+        )
 
 
 class ServerSettings(Credentials):
     """What the IMAP and SMTP edges have in common; each adds its own port and security default."""
 
+    provider: Literal["gmail", "m365"] | None = None
     host: str = "127.0.0.1"
     tls_verify: bool = True
+    tls_ca_file: Path | None = None
     timeout: float = Field(default=30.0, gt=0)
+    auth: Auth = "password"
+    oauth: OAuthSettings | None = None
 
 
 class SmtpSettings(ServerSettings):
@@ -66,6 +111,13 @@ class SmtpSettings(ServerSettings):
     daily_cap_per_address: int = Field(default=40, ge=1)
     # How long a worker's claim on outbox rows lasts; a dead worker's rows are sent after it.
     claim_seconds: float = Field(default=120.0, gt=0)
+    # OAuth2 for SMTP: the token of this mailbox (the same account), unless [smtp.oauth] is given.
+    oauth_mailbox: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: object) -> object:
+        return with_preset(data, "smtp") if isinstance(data, dict) else data
 
 
 class MailboxSettings(ServerSettings):
@@ -77,6 +129,8 @@ class MailboxSettings(ServerSettings):
     unit: str = ""
     direct_letters: Literal["quarantine", "register"] = "quarantine"
     after_processing: Literal["move", "keyword"] = "move"
+    # Folder names: "Parent/Child" or ["Parent", "Child"], made into the server's own names
+    # (README "Mail servers"); "\\Archive" or "\\All" is the folder the server marks so.
     processed_folder: str = "Mailflow/Processed"
     quarantine_folder: str = "Mailflow/Quarantine"
     fetch_batch: int = Field(default=50, ge=1, le=1000)
@@ -90,6 +144,27 @@ class MailboxSettings(ServerSettings):
     # IMAP IDLE push (polling stays as the fallback); renewed well inside RFC 2177's 29 minutes.
     idle: bool = True
     idle_renew_seconds: float = Field(default=540.0, gt=0, le=1740)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: object) -> object:
+        return with_preset(data, "imap") if isinstance(data, dict) else data
+
+    @model_validator(mode="after")
+    def _oauth_present(self) -> MailboxSettings:
+        if self.auth != "password" and self.oauth is None:
+            raise ValueError(f"auth = {self.auth!r} needs an [mailboxes.oauth] table, or a provider")
+        return self
+
+    @field_validator("folder", "processed_folder", "quarantine_folder", mode="before")
+    @classmethod
+    def _folder_parts(cls, value: object) -> object:
+        """A list of parts is the same name written with "/" (the form stored in the ledger)."""
+        if isinstance(value, list):
+            if not value or any(not isinstance(p, str) or not p or "/" in p for p in value):
+                raise ValueError('expected folder parts without "/", e.g. ["Mailflow", "Processed"]')
+            return "/".join(value)
+        return value
 
     @field_validator("address")
     @classmethod
@@ -177,11 +252,41 @@ class Settings(_Strict):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @model_validator(mode="after")
+    def _smtp_oauth(self) -> Settings:
+        smtp = self.smtp
+        if smtp.auth != "password" and smtp.oauth is None:
+            names = [b.name for b in self.mailboxes if b.oauth is not None]
+            if smtp.oauth_mailbox not in names:
+                raise ValueError(
+                    f"smtp.auth = {smtp.auth!r} needs [smtp.oauth] or oauth_mailbox naming a mailbox "
+                    f"with OAuth2 (have: {', '.join(names) or 'none'})"
+                )
+        return self
+
     def mailbox(self, name: str) -> MailboxSettings:
         for box in self.mailboxes:
             if box.name == name:
                 return box
         raise ConfigError(f"no mailbox named {name!r} in the config")
+
+    def smtp_oauth(self) -> tuple[str, OAuthSettings] | None:
+        """The OAuth2 account SMTP signs in with, and the name its token is kept under."""
+        smtp = self.smtp
+        if smtp.auth == "password":
+            return None
+        if smtp.oauth is not None:
+            return "smtp", smtp.oauth
+        oauth = self.mailbox(smtp.oauth_mailbox).oauth
+        assert oauth is not None  # checked by _smtp_oauth
+        return smtp.oauth_mailbox, oauth
+
+    def oauth_accounts(self) -> dict[str, OAuthSettings]:
+        """Every account that signs in with OAuth2, by the name `mailflow auth login` takes."""
+        accounts = {b.name: b.oauth for b in self.mailboxes if b.oauth is not None}
+        if self.smtp.oauth is not None:
+            accounts["smtp"] = self.smtp.oauth
+        return accounts
 
 
 def exposed_secret(settings: Settings) -> str | None:
@@ -210,11 +315,24 @@ def _resolve(data: dict, base: Path) -> dict:
         data["database_url"] = prefix + str(base / url[len(prefix) :])
     data.setdefault("database_url", prefix + str(base / "mailflow.db"))
     data.setdefault("storage_dir", str(base / "storage"))
+    storage = Path(data["storage_dir"])
     for section in [data.get("smtp", {}), *data.get("mailboxes", [])]:
-        if isinstance(section, dict) and section.get("password_file"):
-            pf = Path(section["password_file"])
-            section["password_file"] = str(pf if pf.is_absolute() else base / pf)
+        if not isinstance(section, dict):
+            continue
+        _absolute(section, "password_file", base)
+        _absolute(section, "tls_ca_file", base)
+        if isinstance(section.get("oauth"), dict):
+            oauth = section["oauth"] = dict(section["oauth"])
+            _absolute(oauth, "client_secret_file", base)
+            _absolute(oauth, "token_file", base)
+            oauth.setdefault("token_file", str(storage / "oauth" / f"{section.get('name', 'smtp')}.json"))
     return data
+
+
+def _absolute(section: dict, key: str, base: Path) -> None:
+    if section.get(key):
+        path = Path(section[key])
+        section[key] = str(path if path.is_absolute() else base / path)
 
 
 def _describe(exc: ValidationError, path: Path) -> str:

@@ -5,6 +5,7 @@
     ├── SchemaError          the database is at an older schema: `mailflow db upgrade` first
     ├── RulesError           rules/*.toml unusable: carries every problem with file and line
     ├── MailboxError         an IMAP server could not be reached or refused us (retried next run)
+    │   └── SignInError      OAuth2: no token, or the refresh token refused (`mailflow auth login`)
     └── MessageError         one message cannot be handled; it goes to quarantine with `reason`
 
 Library errors (imaplib, ssl, socket, pydantic, tomllib) are translated into these at the edge
@@ -52,6 +53,11 @@ class RulesError(MailflowError):
 
 class MailboxError(MailflowError):
     """An IMAP mailbox is unreachable or misbehaving; the poll of that mailbox stops."""
+
+
+class SignInError(MailboxError):
+    """An IMAP or SMTP sign-in cannot be made: no token yet, or the token endpoint refused the
+    refresh token. Retrying does not help; an admin must run `mailflow auth login`."""
 
 
 class MessageError(MailflowError):

@@ -16,6 +16,7 @@ from mailflow.inbound.poll import PollReport
 from mailflow.ops import service
 from tests.support import REPO
 from tests.support.dovecot import PASSWORD, Dovecot, free_port
+from tests.support.imapserver import ImapServer
 from tests.support.mail import Mail
 from tests.support.postgres import fresh_postgres_database
 from tests.support.relay import start_relay
@@ -48,22 +49,30 @@ def database_url(tmp_path: Path) -> str:
 
 @dataclass
 class Servers:
-    dovecot: Dovecot
+    """An IMAP server and the SMTP relay in front of it. `submission_port` is where Mailflow
+    sends (a server that may demand AUTH); officials' test mail goes in at `smtp_port`."""
+
+    imap: ImapServer
     smtp_port: int
     relay: object
     mail: Mail
+    submission_port: int = 0
+
+    def __post_init__(self) -> None:
+        self.submission_port = self.submission_port or self.smtp_port
 
 
 @pytest.fixture(scope="session")
 def servers():
+    """The suite's default server: Dovecot as Debian ships it (Maildir++, "." between folders)."""
     if shutil.which("dovecot") is None:
         pytest.skip("dovecot is not installed; run scripts/install-test-deps (CI installs it)")
     dovecot = Dovecot(USERS)
     dovecot.start()
     smtp_port = free_port()
-    controller, relay = start_relay(dovecot.lmtp_port, smtp_port)
+    controller, relay = start_relay(dovecot, smtp_port)
     try:
-        yield Servers(dovecot, smtp_port, relay, Mail(dovecot.imap_port, smtp_port))
+        yield Servers(dovecot, smtp_port, relay, Mail(dovecot, smtp_port))
     finally:
         controller.stop()
         dovecot.cleanup()
@@ -127,8 +136,8 @@ class Office:
                 dir=self.dir,
                 rules=self.rules_dir,
                 domain=DOMAIN,
-                smtp=self.servers.smtp_port,
-                imap=self.servers.dovecot.imap_port,
+                smtp=self.servers.submission_port,
+                imap=self.servers.imap.imap_port,
                 extra=self.extra,
                 box_extra=self.box_extra,
                 smtp_extra=self.smtp_extra,
@@ -166,7 +175,7 @@ class Office:
 
 @pytest.fixture
 def office(servers: Servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Office:
-    servers.dovecot.wipe_mail()
+    servers.imap.wipe_mail()
     servers.relay.refuse = False
     monkeypatch.setenv("MAILFLOW_TEST_IMAP_PASSWORD", PASSWORD)
     return Office(tmp_path, servers, database_url=database_url)

@@ -121,7 +121,7 @@ def _fetch_all(port: int, folder: str, items: list[str], messages: dict[str, byt
 
 @pytest.mark.parametrize("items", [ITEMS, FORWARDED_ITEMS], ids=["sections", "forwarded"])
 def test_fetch_answers_match_dovecot(servers, devserver, items: list[str]) -> None:
-    expected = _fetch_all(servers.dovecot.imap_port, "devserver-oracle", items)
+    expected = _fetch_all(servers.imap.imap_port, "devserver-oracle", items)
     actual = _fetch_all(devserver.imap_port, "devserver-oracle", items)
     _assert_same(MESSAGES, expected, actual)
 
@@ -139,7 +139,7 @@ def _assert_same(messages: dict[str, bytes], expected: list[dict], actual: list[
 def test_hostile_messages_get_the_same_structure_as_from_dovecot(servers, devserver) -> None:
     hostile = corpus()
     items = ["RFC822.SIZE", "ENVELOPE", "BODYSTRUCTURE", "BODY.PEEK[1]", "BODY.PEEK[2.MIME]"]
-    expected = _fetch_all(servers.dovecot.imap_port, "devserver-hostile", items, hostile)
+    expected = _fetch_all(servers.imap.imap_port, "devserver-hostile", items, hostile)
     actual = _fetch_all(devserver.imap_port, "devserver-hostile", items, hostile)
     _assert_same(hostile, expected, actual)
 
@@ -204,7 +204,7 @@ def test_search_answers_match_dovecot(servers, devserver) -> None:
         ["SENTBEFORE", dt.date(2026, 11, 24)],
         ["SENTON", dt.date(2026, 11, 23)],
     ]
-    expected = _search_all(servers.dovecot.imap_port, "devserver-search", queries)
+    expected = _search_all(servers.imap.imap_port, "devserver-search", queries)
     actual = _search_all(devserver.imap_port, "devserver-search", queries)
     differences = [
         f"{q}: dovecot {e}, ours {a}" for q, e, a in zip(queries, expected, actual, strict=True) if e != a

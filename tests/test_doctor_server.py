@@ -18,7 +18,7 @@ def test_doctor_on_a_working_office(office):
 
 
 def test_doctor_names_each_failure_and_its_fix(office):
-    config = office.config_path.read_text().replace(f"port = {office.servers.dovecot.imap_port}", "port = 9")
+    config = office.config_path.read_text().replace(f"port = {office.servers.imap.imap_port}", "port = 9")
     office.config_path.write_text(config.replace(f"port = {office.servers.smtp_port}", "port = 10"))
     result = doctor(office, "--no-probe")
     assert result.exit_code == 1

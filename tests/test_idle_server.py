@@ -37,7 +37,7 @@ def test_a_reply_is_handled_within_seconds_by_idle(office, running):
 
 
 def test_idle_reconnects_after_the_server_drops_it(office, servers, running):
-    servers.dovecot.restart()  # every connection, the IDLE one included, is cut
+    servers.imap.restart()  # every connection, the IDLE one included, is cut
     time.sleep(0.5)
     office.mail.send(gmail_forward(pdf=pdf_letter()))
     office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]), timeout=60)

@@ -40,7 +40,7 @@ def test_imap_server_restarted_in_the_middle_of_a_poll(office, servers):
             for item in super()._fetch_batch(uids):
                 RestartAfterTwo.fetched += 1
                 if RestartAfterTwo.fetched == 3:
-                    servers.dovecot.restart()  # the server goes away under the open connection
+                    servers.imap.restart()  # the server goes away under the open connection
                 yield item
 
     office.reconfigure(box_extra="fetch_batch = 2")
@@ -95,7 +95,7 @@ def test_database_locked_for_a_while(office):
 
 def test_a_mailbox_failing_too_long_alerts_the_admin_once(office):
     office.reconfigure(extra="mailbox_alert_after = 0")
-    broken = office.config_path.read_text().replace(f"port = {office.servers.dovecot.imap_port}", "port = 9")
+    broken = office.config_path.read_text().replace(f"port = {office.servers.imap.imap_port}", "port = 9")
     office.config_path.write_text(broken)
     office._app = None
     assert office.poll().error is not None

@@ -20,7 +20,7 @@ def test_no_secret_in_logs_errors_or_database(office):
     )
     office.config_path.write_text(
         config + f'\n[[mailboxes]]\nname = "second"\naddress = "b@x.example"\n'
-        f'host = "127.0.0.1"\nport = {office.servers.dovecot.imap_port}\n'
+        f'host = "127.0.0.1"\nport = {office.servers.imap.imap_port}\n'
         f'security = "none"\nusername = "surat@probolinggokab.example"\n'
         f'password = "{secret}"\n'
     )
@@ -71,7 +71,7 @@ def test_a_non_ascii_password_logs_in_as_utf8(office):
     from tests.support.dovecot import UTF8_PASSWORD, UTF8_USER
 
     settings = MailboxSettings(
-        name="pustaka", address=UTF8_USER, host="127.0.0.1", port=office.servers.dovecot.imap_port,
+        name="pustaka", address=UTF8_USER, host="127.0.0.1", port=office.servers.imap.imap_port,
         security="none", username=UTF8_USER, password=UTF8_PASSWORD,
     )  # fmt: skip
     with Mailbox.connect(settings) as box:

@@ -59,7 +59,7 @@ def test_three_workers_twenty_mailboxes_one_killed(office):
     office.interval = 0.5
     office.reconfigure()
     office.config_path.write_text(
-        office.config_path.read_text() + boxes_config(office.servers.dovecot.imap_port)
+        office.config_path.read_text() + boxes_config(office.servers.imap.imap_port)
     )
     office._app = None
     assert office.app.engine is not None  # the schema exists before the workers race for it

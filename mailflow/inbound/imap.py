@@ -4,6 +4,10 @@ Facts it relies on, measured against Dovecot on loopback: imapclient's imaplib d
 fetches ~6x slower, so it is set to 0; a bare `UID SEARCH` can miss a just-delivered message
 for seconds, so a NOOP goes first; `IMAPClient` defaults to implicit TLS, so the security mode
 is always passed explicitly.
+
+Servers differ (README "Mail servers"): folder names follow the personal namespace (folders.py),
+MOVE falls back to COPY + UID EXPUNGE (UIDPLUS) or COPY + \\Deleted + keyword, and Gmail and
+Microsoft 365 sign in with an OAuth2 bearer token (XOAUTH2 or OAUTHBEARER) instead of a password.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from imapclient.exceptions import IMAPClientError
 
 from mailflow.config import MailboxSettings
 from mailflow.errors import MailboxError
+from mailflow.inbound.folders import Namespace, namespace_from, server_name, special_use
+from mailflow.oauth.tokens import TokenBroker
 from mailflow.tls import tls_context
 
 log = logging.getLogger(__name__)
@@ -37,17 +43,20 @@ class FetchedMessage:
 class Mailbox:
     """One logged-in, selected IMAP folder. Use as a context manager."""
 
-    def __init__(self, settings: MailboxSettings, client: IMAPClient) -> None:
+    def __init__(self, settings: MailboxSettings, client: IMAPClient, namespace: Namespace) -> None:
         self.settings = settings
         self.client = client
+        self.namespace = namespace
         self.uidvalidity = 0
         self._folders_made: set[str] = set()
+        self._listing: list | None = None
 
     @classmethod
-    def connect(cls, settings: MailboxSettings) -> Mailbox:
+    def connect(cls, settings: MailboxSettings, tokens: TokenBroker | None = None) -> Mailbox:
+        """Log in (password, or an OAuth2 token from `tokens`), learn the namespace, select."""
         what = f"{settings.name}@{settings.host}:{settings.port}"
         try:
-            context = tls_context(settings.tls_verify, what)
+            context = tls_context(settings.tls_verify, what, settings.tls_ca_file)
             client = IMAPClient(
                 settings.host,
                 port=settings.port,
@@ -59,20 +68,45 @@ class Mailbox:
             _no_delay(client)
             if settings.security == "starttls":
                 client.starttls(context)
-            _login(client, settings.username, settings.secret(), what)
+            if settings.auth == "password":
+                _login(client, settings.username, settings.secret(), what)
+            else:
+                token = (tokens or TokenBroker()).access_token(settings.name, settings.oauth)
+                _bearer_login(client, settings.auth, settings.username, token, what)
+            namespace = _namespace(client)
         except _NETWORK_ERRORS as exc:
             raise MailboxError(f"{what}: cannot log in: {_describe(exc)}") from exc
-        box = cls(settings, client)
+        box = cls(settings, client, namespace)
         box.select()
         return box
 
+    def folder_name(self, logical: str) -> str:
+        """The server's name for a config folder name (see folders.py)."""
+        if logical.startswith("\\"):
+            found = special_use(logical, self.listing())
+            if found is None:
+                raise MailboxError(
+                    f"{self.settings.name}: no folder on the server is marked {logical} (SPECIAL-USE); "
+                    "name the folder instead"
+                )
+            return found
+        return server_name(logical, self.namespace)
+
+    def listing(self) -> list:
+        """LIST "" "*", asked once per connection."""
+        if self._listing is None:
+            try:
+                self._listing = list(self.client.list_folders())
+            except _NETWORK_ERRORS as exc:
+                raise MailboxError(f"{self.settings.name}: LIST failed: {_describe(exc)}") from exc
+        return self._listing
+
     def select(self) -> None:
+        folder = self.folder_name(self.settings.folder)
         try:
-            info = self.client.select_folder(self.settings.folder)
+            info = self.client.select_folder(folder)
         except _NETWORK_ERRORS as exc:
-            raise MailboxError(
-                f"{self.settings.name}: cannot select {self.settings.folder}: {_describe(exc)}"
-            ) from exc
+            raise MailboxError(f"{self.settings.name}: cannot select {folder}: {_describe(exc)}") from exc
         self.uidvalidity = int(info[b"UIDVALIDITY"])
 
     def __enter__(self) -> Mailbox:
@@ -131,6 +165,7 @@ class Mailbox:
                 yield FetchedMessage(uid, bytes(item[b"BODY[]"]))
 
     def _ensure_folder(self, folder: str) -> None:
+        """Create `folder` (a server name); servers make its parents too (RFC 3501 6.3.3)."""
         if folder in self._folders_made:
             return
         if not self.client.folder_exists(folder):
@@ -141,12 +176,13 @@ class Mailbox:
                     raise
         self._folders_made.add(folder)
 
-    def settle(self, uids: list[int], folder: str, keyword: str) -> None:
-        """After commit: move the messages to `folder`, or tag them with `keyword`."""
+    def settle(self, uids: list[int], logical_folder: str, keyword: str) -> None:
+        """After commit: move the messages to the folder, or tag them with `keyword`."""
         try:
             if self.settings.after_processing == "keyword":
                 self.client.add_flags(uids, [keyword.encode()], silent=True)
                 return
+            folder = self.folder_name(logical_folder)
             self._ensure_folder(folder)
             if self.client.has_capability("MOVE"):
                 self.client.move(uids, folder)
@@ -175,6 +211,27 @@ def _login(client: IMAPClient, username: str, password: str, what: str) -> None:
             "and the server offers no AUTHENTICATE PLAIN; use an ASCII password or enable PLAIN"
         )
     client.plain_login(username, password)
+
+
+def _bearer_login(client: IMAPClient, mechanism: str, username: str, token: str, what: str) -> None:
+    """SASL XOAUTH2 (Gmail, Microsoft 365) or OAUTHBEARER (RFC 7628), as the config says."""
+    wanted = b"AUTH=" + mechanism.upper().encode()
+    if wanted not in client.capabilities():
+        offered = " ".join(c.decode() for c in client.capabilities() if c.startswith(b"AUTH=")) or "none"
+        raise MailboxError(
+            f"{what}: auth = {mechanism!r} but the server offers {offered}; "
+            "check the provider preset or set auth to one of these"
+        )
+    if mechanism == "xoauth2":
+        client.oauth2_login(username, token)
+    else:
+        client.oauthbearer_login(username, token)
+
+
+def _namespace(client: IMAPClient) -> Namespace:
+    if client.has_capability("NAMESPACE"):
+        return namespace_from(client.namespace().personal, [])
+    return namespace_from(None, client.list_folders("", ""))
 
 
 def _no_delay(client: IMAPClient) -> None:

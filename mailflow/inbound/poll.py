@@ -29,7 +29,7 @@ from mailflow.disposition.replies import apply_reply
 from mailflow.disposition.routing import route_letter
 from mailflow.disposition.status import request_status
 from mailflow.domain import ParsedMessage, ReplyMatch
-from mailflow.errors import MailboxError, MessageError
+from mailflow.errors import MailboxError, MessageError, SignInError
 from mailflow.inbound import leases
 from mailflow.inbound.bounces import handle_bounce
 from mailflow.inbound.imap import FetchedMessage, Mailbox
@@ -59,6 +59,7 @@ class PollReport:
     outcomes: dict[str, int] = field(default_factory=dict)
     error: str | None = None
     leased_elsewhere: bool = False  # another worker polls this mailbox now
+    sign_in_refused: bool = False  # OAuth2: an admin must run `mailflow auth login`
 
     def count(self, outcome: str) -> None:
         self.seen += 1
@@ -463,6 +464,7 @@ def poll_mailbox(
                 if done:
                     _settle(app, mailbox, done)
     except _EDGE_ERRORS as exc:
+        report.sign_in_refused = isinstance(exc, SignInError)
         report.error = (
             f"database unavailable: {getattr(exc, 'orig', exc)}"
             if isinstance(exc, DATABASE_ERRORS)
@@ -498,6 +500,7 @@ class Lease:
 def _record_health(app: App, box: MailboxSettings, report: PollReport) -> None:
     with transaction(app.engine) as session:
         state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
+        state.sign_in_refused = report.sign_in_refused
         if report.error:
             state.last_error, state.last_error_at = report.error[:500], utcnow()
             state.failing_since = state.failing_since or state.last_error_at

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import smtplib
 import ssl
 import time
 import uuid
@@ -16,12 +15,11 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailflow.config import MailboxSettings, Settings, exposed_secret
-from mailflow.errors import MailboxError, RulesError
+from mailflow.errors import MailboxError, RulesError, SignInError
 from mailflow.inbound.imap import Mailbox
 from mailflow.office.load import load_rules
-from mailflow.outbound.outbox import Sender
+from mailflow.outbound.outbox import Sender, smtp_failure
 from mailflow.storage.db import current_revision, head_revision, make_engine
-from mailflow.tls import tls_context
 
 
 @dataclass(frozen=True)
@@ -95,6 +93,9 @@ def _mailbox(box: MailboxSettings, settings: Settings, probe: bool) -> Iterator[
     yield _senders(box)
     try:
         mailbox = Mailbox.connect(box)
+    except SignInError as exc:
+        yield Check(f"imap {box.name}", False, str(exc), f"run `mailflow auth login {box.name}`")
+        return
     except MailboxError as exc:
         yield Check(
             f"imap {box.name}",
@@ -104,29 +105,61 @@ def _mailbox(box: MailboxSettings, settings: Settings, probe: bool) -> Iterator[
         )
         return
     with mailbox:
-        client = mailbox.client
         yield Check(
-            f"imap {box.name}", True, f"logged in, {box.folder} selected (UIDVALIDITY {mailbox.uidvalidity})"
+            f"imap {box.name}",
+            True,
+            f"signed in by {_sign_in(box)}, {box.folder} selected (UIDVALIDITY {mailbox.uidvalidity})",
         )
-        yield Check(
-            f"imap {box.name} IDLE",
-            client.has_capability("IDLE"),
-            "push supported"
-            if client.has_capability("IDLE")
-            else "no IDLE: Mailflow polls every poll_interval",
-            ""
-            if client.has_capability("IDLE")
-            else "lower poll_interval, or set idle = false for this mailbox",
-        )
-        moves = client.has_capability("MOVE")
-        yield Check(
-            f"imap {box.name} MOVE",
-            moves or box.after_processing == "keyword",
-            "MOVE supported" if moves else "no MOVE: COPY + delete is used",
-            "" if moves else 'or set after_processing = "keyword"',
-        )
+        yield from _server_facts(box, settings, mailbox)
         if probe:
             yield _plus_addressing(box, settings, mailbox)
+
+
+def _sign_in(box: MailboxSettings) -> str:
+    return "password" if box.auth == "password" else f"OAuth2 ({box.auth.upper()})"
+
+
+def _server_facts(box: MailboxSettings, settings: Settings, mailbox: Mailbox) -> Iterator[Check]:
+    """What this server is like, and what Mailflow does about each difference."""
+    client, ns = mailbox.client, mailbox.namespace
+    delimiter = "none (flat)" if ns.delimiter is None else repr(ns.delimiter)
+    try:
+        names = {f: mailbox.folder_name(f) for f in (box.folder, box.processed_folder, box.quarantine_folder)}
+    except MailboxError as exc:
+        yield Check(f"imap {box.name} folders", False, str(exc), "rename the folder in the config")
+        return
+    yield Check(
+        f"imap {box.name} folders",
+        True,
+        f"namespace prefix {ns.prefix or '(none)'!r}, delimiter {delimiter}; "
+        + ", ".join(f"{k} -> {v}" for k, v in names.items()),
+    )
+    idle = client.has_capability("IDLE")
+    yield Check(
+        f"imap {box.name} IDLE",
+        True,
+        "push supported"
+        if idle and box.idle
+        else f"polling every {settings.poll_interval:g} s" + ("" if idle else " (the server offers no IDLE)"),
+        "" if idle else "lower poll_interval if replies should be seen sooner",
+    )
+    moves, uidplus = client.has_capability("MOVE"), client.has_capability("UIDPLUS")
+    if box.after_processing == "keyword":
+        how = "messages stay in place, tagged with a keyword"
+    elif moves:
+        how = "MOVE"
+    elif uidplus:
+        how = "no MOVE: COPY, then UID EXPUNGE of just those messages (UIDPLUS)"
+    else:
+        how = "no MOVE, no UIDPLUS: COPY, then \\Deleted and a keyword (nothing is expunged)"
+    yield Check(
+        f"imap {box.name} MOVE",
+        True,
+        f"{how}; SPECIAL-USE {'yes' if client.has_capability('SPECIAL-USE') else 'no'}",
+        ""
+        if moves or uidplus or box.after_processing == "keyword"
+        else 'deleted copies pile up in the inbox: set after_processing = "keyword"',
+    )
 
 
 def _plus_addressing(box: MailboxSettings, settings: Settings, mailbox: Mailbox) -> Check:
@@ -139,7 +172,7 @@ def _plus_addressing(box: MailboxSettings, settings: Settings, mailbox: Mailbox)
         "Mailflow doctor checks that plus-addressed replies reach this mailbox. Safe to delete."
     )
     try:
-        asyncio.run(Sender(settings.smtp).send(probe.as_bytes(), probe["To"]))
+        asyncio.run(Sender.of(settings).send(probe.as_bytes(), probe["To"]))
     except (aiosmtplib.SMTPException, OSError) as exc:
         return Check(
             f"plus-addressing {box.name}",
@@ -149,13 +182,14 @@ def _plus_addressing(box: MailboxSettings, settings: Settings, mailbox: Mailbox)
         )
     client = mailbox.client
     deadline = time.monotonic() + 20
+    folder = mailbox.folder_name(box.folder)
     while time.monotonic() < deadline:
         client.noop()
         found = client.search(["SUBJECT", tag])
         if found:
             client.add_flags(found, [b"\\Deleted"], silent=True)
             client.expunge()
-            return Check(f"plus-addressing {box.name}", True, f"{local}+TAG@{domain} arrives in {box.folder}")
+            return Check(f"plus-addressing {box.name}", True, f"{local}+TAG@{domain} arrives in {folder}")
         time.sleep(1)
     return Check(
         f"plus-addressing {box.name}",
@@ -169,33 +203,18 @@ def _plus_addressing(box: MailboxSettings, settings: Settings, mailbox: Mailbox)
 def _smtp(settings: Settings) -> Check:
     s = settings.smtp
     try:
-        with (
-            smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=tls_context(s.tls_verify, "smtp"))
-            if s.security == "tls"
-            else smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp
-        ):
-            smtp.ehlo()
-            if s.security == "starttls":
-                if not smtp.has_extn("starttls"):
-                    return Check(
-                        "smtp",
-                        False,
-                        f"{s.host}:{s.port} offers no STARTTLS",
-                        'use security = "tls" on port 465, or a server with STARTTLS',
-                    )
-                smtp.starttls(context=tls_context(s.tls_verify, "smtp"))
-                smtp.ehlo()
-            if s.username:
-                smtp.login(s.username, s.secret())
-    except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+        offered = asyncio.run(Sender.of(settings).probe())
+    except SignInError as exc:
+        return Check("smtp", False, str(exc), f"run `mailflow auth login {s.oauth_mailbox or 'smtp'}`")
+    except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
         return Check(
             "smtp",
             False,
-            f"{s.host}:{s.port}: {type(exc).__name__}: {str(exc)[:120]}",
-            "check the [smtp] host, port, security and login",
+            f"{s.host}:{s.port}: {smtp_failure(exc)}",
+            "check the [smtp] host, port, security (465: tls, 587: starttls) and login",
         )
     tls = {"none": "no TLS (loopback only!)", "starttls": "STARTTLS", "tls": "TLS"}[s.security]
-    return Check("smtp", True, f"{s.host}:{s.port}, {tls}{', logged in' if s.username else ''}")
+    return Check("smtp", True, f"{s.host}:{s.port}, {tls}; {offered}")
 
 
 def diagnose(settings: Settings, probe: bool = True) -> list[Check]:

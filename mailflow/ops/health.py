@@ -78,14 +78,17 @@ def log_health(health: Health) -> None:
 
 
 def alert_failing_mailboxes(engine: Engine, settings: Settings, office: str) -> list[str]:
-    """Email the admin once per failure episode of each mailbox failing longer than allowed."""
+    """Email the admin once per failure episode of each mailbox failing longer than allowed, or at
+    once when its OAuth2 sign-in was refused (that does not heal by waiting)."""
     if not settings.admin_email:
         return []
     limit = dt.timedelta(seconds=settings.mailbox_alert_after)
     alerted = []
     with transaction(engine) as session:
         for state in session.exec(select(MailboxState)).all():
-            if state.failing_since is None or state.alerted or utcnow() - state.failing_since < limit:
+            if state.failing_since is None or state.alerted:
+                continue
+            if not state.sign_in_refused and utcnow() - state.failing_since < limit:
                 continue
             box = settings.mailbox(state.mailbox)
             text = (

@@ -17,7 +17,9 @@ from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from mailflow.config import SmtpSettings
+from mailflow.config import OAuthSettings, Settings, SmtpSettings
+from mailflow.errors import SignInError
+from mailflow.oauth.tokens import TokenBroker
 from mailflow.outbound.compose import message_bytes
 from mailflow.registry.log import log_event
 from mailflow.storage.db import transaction
@@ -69,28 +71,96 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
+class SmtpAuthUnavailable(aiosmtplib.SMTPException):
+    """Credentials are configured, but the server offers no AUTH (often port 25 instead of the
+    submission port): sending unauthenticated would be refused as relaying, or worse, accepted."""
+
+
 class Sender:
-    """Hands outbox rows to the SMTP server with the configured, fail-closed TLS mode."""
+    """Hands outbox rows to the SMTP server with the configured, fail-closed TLS mode, signing in
+    with the password or with an OAuth2 token (XOAUTH2) as the config says."""
 
-    def __init__(self, settings: SmtpSettings) -> None:
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        oauth: tuple[str, OAuthSettings] | None = None,
+        tokens: TokenBroker | None = None,
+    ) -> None:
         self.settings = settings
+        self.oauth = oauth
+        self.tokens = tokens or TokenBroker()
 
-    async def send(self, raw: bytes, recipient: str) -> None:
+    @classmethod
+    def of(cls, settings: Settings, tokens: TokenBroker | None = None) -> Sender:
+        return cls(settings.smtp, settings.smtp_oauth(), tokens)
+
+    @property
+    def where(self) -> str:
+        return f"smtp {self.settings.host}:{self.settings.port}"
+
+    def _client(self) -> aiosmtplib.SMTP:
         s = self.settings
-        context = tls_context(s.tls_verify, f"smtp {s.host}:{s.port}") if s.security != "none" else None
-        await aiosmtplib.send(
-            message_from_bytes(raw),
-            sender=s.from_address or None,
-            recipients=[recipient],
+        context = tls_context(s.tls_verify, self.where, s.tls_ca_file) if s.security != "none" else None
+        return aiosmtplib.SMTP(
             hostname=s.host,
             port=s.port,
-            username=s.username or None,
-            password=(s.secret() or None) if s.username else None,
             use_tls=s.security == "tls",
             start_tls=s.security == "starttls",
             tls_context=context,
             timeout=s.timeout,
         )
+
+    async def send(self, raw: bytes, recipient: str) -> None:
+        s, where = self.settings, self.where
+        smtp = self._client()
+        async with smtp:
+            if s.username:
+                await self._sign_in(smtp, where)
+            await smtp.send_message(
+                message_from_bytes(raw), sender=s.from_address or None, recipients=[recipient]
+            )
+
+    async def probe(self) -> str:
+        """Connect and sign in without sending (for `doctor`): what the server offered."""
+        s, where = self.settings, self.where
+        smtp = self._client()
+        async with smtp:
+            await smtp.ehlo()
+            if s.username:
+                await self._sign_in(smtp, where)
+            offered = " ".join(smtp.server_auth_methods).upper() or "none"
+        signed_in = f", signed in by {'XOAUTH2' if self.oauth else 'password'}" if s.username else ""
+        return f"AUTH offered: {offered}{signed_in}"
+
+    async def _sign_in(self, smtp: aiosmtplib.SMTP, where: str) -> None:
+        s = self.settings
+        if not smtp.supports_extension("auth"):
+            await smtp.ehlo()
+        if not smtp.supports_extension("auth"):
+            raise SmtpAuthUnavailable(
+                f"{where} offers no AUTH, but smtp.username is set: use the submission port "
+                "(587 with STARTTLS or 465 with TLS), or remove the username for a trusted relay"
+            )
+        if self.oauth is None:
+            await smtp.login(s.username, s.secret())
+            return
+        if "xoauth2" not in smtp.server_auth_methods:
+            offered = " ".join(smtp.server_auth_methods).upper() or "none"
+            raise SmtpAuthUnavailable(f"{where} offers AUTH {offered}, not XOAUTH2 (smtp.auth)")
+        account, oauth = self.oauth
+        await smtp.auth_xoauth2(s.username, self.tokens.access_token(account, oauth))
+
+
+def smtp_failure(exc: BaseException) -> str:
+    """The server's own words for a failed send ("550 5.1.1 no such user"), for the log and the
+    outbox row; aiosmtplib keeps them on the exception. Passwords and tokens are never in them."""
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        text = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
+    elif isinstance(exc, aiosmtplib.SMTPResponseException):
+        text = f"{exc.code} {exc.message}"
+    else:
+        text = str(exc)
+    return f"{type(exc).__name__}: {' '.join(text.split())}"[:400]
 
 
 def _claim(engine: Engine, owner: str, limit: int, lapse: dt.timedelta) -> list[tuple[OutboxMessage, str]]:
@@ -203,17 +273,18 @@ async def _send_rows(
             continue
         try:
             await sender.send(row.raw, row.recipient)
-        except (TimeoutError, aiosmtplib.SMTPException, OSError) as exc:
+        except (TimeoutError, aiosmtplib.SMTPException, OSError, SignInError) as exc:
             failed += 1
+            error = smtp_failure(exc)
             log.warning(
-                "event=send_failed outbox=%s agenda=%s to=%s message_id=%s error=%s",
+                "event=send_failed outbox=%s agenda=%s to=%s message_id=%s error=%r",
                 row.id,
                 agenda,
                 row.recipient,
                 row.message_id,
-                type(exc).__name__,
+                error,
             )
-            _record(engine, id_of(row), f"{type(exc).__name__}: {exc}")
+            _record(engine, id_of(row), error)
             continue
         sent += 1
         log.info(

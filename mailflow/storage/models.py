@@ -134,6 +134,8 @@ class MailboxState(SQLModel, table=True):
     last_error_at: dt.datetime | None = None
     failing_since: dt.datetime | None = None
     alerted: bool = False
+    # The OAuth2 sign-in was refused: retrying will not heal it, so the admin is told at once.
+    sign_in_refused: bool = False
 
 
 class MailboxLease(SQLModel, table=True):

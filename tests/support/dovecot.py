@@ -3,23 +3,23 @@
 The settings and the stop sequence follow ../shared/docs/mail-servers.md: a root-run instance
 needs dovenull for logins, a non-root mail uid, 0755 directories, its own base/state dirs; it is
 stopped with SIGQUIT to the master, SIGTERM to the group, SIGKILL for leftovers.
+
+Variants of the server matrix: Maildir++ with Debian's default "." separator (the suite's default
+server), "/" as a separator, MOVE and IDLE taken out of the capabilities, and an `oauth2` passdb
+that checks bearer tokens against the local token endpoint (tests/support/oauth.py).
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
 import shutil
 import signal
-import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
+import smtplib
 
-MAIL_UID = 5000
-PASSWORD = "secret"
+from tests.support.imapserver import MAIL_UID, PASSWORD, ImapServer, free_port, greets
+
+__all__ = ["MAIL_UID", "PASSWORD", "Dovecot", "free_port"]
 # One account whose password LOGIN cannot carry (RFC 3501 strings are ASCII): AUTHENTICATE PLAIN.
 UTF8_USER, UTF8_PASSWORD = "pustaka@probolinggokab.example", "Sandi-rahasia-éñ-ŝ"
 
@@ -39,13 +39,13 @@ mail_gid = {uid}
 first_valid_uid = {uid}
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 mail_location = maildir:{dir}/mail/%d/%n/Maildir
 mail_plugins =
 namespace inbox {{
   inbox = yes
-  separator = /
-}}
+{separator}}}
+{passdb_oauth2}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%Lu {dir}/passwd
@@ -75,103 +75,93 @@ protocol imap {{
 # One imap process per connection: the benchmarks watch 200 mailboxes at once (the default is 100).
 default_process_limit = 1000
 default_client_limit = 4000
+{capability}
 """
 
+OAUTH2_PASSDB = """passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {dir}/oauth2.conf.ext
+}}"""
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+OAUTH2_CONF = """introspection_mode = post
+introspection_url = {url}
+tokeninfo_url = {url}?token=
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
+
+# Dovecot 2.3's own list less MOVE and IDLE: a server as old or as stripped as some hosting has.
+BARE_CAPABILITIES = (
+    "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ SORT SORT=DISPLAY THREAD=REFERENCES "
+    "THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE "
+    "UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH "
+    "LIST-STATUS BINARY SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE"
+)
 
 
-class Dovecot:
-    def __init__(self, users: list[str]) -> None:
+class Dovecot(ImapServer):
+    kind = "dovecot"
+    log_name = "dovecot.log"
+
+    def __init__(
+        self,
+        users: list[str],
+        separator: str | None = None,
+        capabilities: str | None = None,
+        oauth_url: str | None = None,
+    ) -> None:
+        """`separator` None is Maildir++'s own "." (Debian's stock config names none)."""
         if shutil.which("dovecot") is None:
             raise RuntimeError("dovecot is not installed (run scripts/install-test-deps)")
-        self.dir = Path(tempfile.mkdtemp(prefix="mailflow-dovecot-"))
-        os.chmod(self.dir, 0o755)
-        self.imap_port = free_port()
+        super().__init__(users)
+        self.delimiter = separator or "."
         self.lmtp_port = free_port()
-        self.users = list(users)
-        self.proc: subprocess.Popen | None = None
         (self.dir / "mail").mkdir()
         os.chown(self.dir / "mail", MAIL_UID, MAIL_UID)
         accounts = [(u, PASSWORD) for u in users] + [(UTF8_USER, UTF8_PASSWORD)]
         (self.dir / "passwd").write_text(
             "".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in accounts), encoding="utf-8"
         )
+        if oauth_url:
+            (self.dir / "oauth2.conf.ext").write_text(OAUTH2_CONF.format(url=oauth_url))
         (self.dir / "dovecot.conf").write_text(
-            CONFIG.format(dir=self.dir, imap=self.imap_port, lmtp=self.lmtp_port, uid=MAIL_UID)
+            CONFIG.format(
+                dir=self.dir,
+                imap=self.imap_port,
+                lmtp=self.lmtp_port,
+                uid=MAIL_UID,
+                separator=f"  separator = {separator}\n" if separator else "",
+                passdb_oauth2=OAUTH2_PASSDB.format(dir=self.dir) if oauth_url else "",
+                capability=f"imap_capability = {capabilities}" if capabilities else "",
+                mechanisms="plain login xoauth2 oauthbearer" if oauth_url else "plain login",
+            )
         )
-        atexit.register(self.stop)
 
-    def start(self) -> None:
-        pid_file = self.dir / "run" / "master.pid"
-        pid_file.unlink(missing_ok=True)
-        self.proc = subprocess.Popen(
-            ["dovecot", "-F", "-c", str(self.dir / "dovecot.conf")],
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"dovecot exited: {self.proc.stderr.read().decode()} {self.log()[-2000:]}")
-            if self._ours_listening():
-                return
-            time.sleep(0.02)
-        raise RuntimeError("dovecot did not start listening in 15 s")
+    def deliver(self, sender: str, recipients: list[str], data: bytes) -> None:
+        with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
+            lmtp.sendmail(sender, recipients, data)
 
-    def _ours_listening(self) -> bool:
-        pid_file = self.dir / "run" / "master.pid"
+    def command(self) -> list[str]:
+        (self.dir / "run" / "master.pid").unlink(missing_ok=True)  # a stale one blocks the start
+        return ["dovecot", "-F", "-c", str(self.dir / "dovecot.conf")]
+
+    def ready(self) -> bool:
+        """Our master owns the ports: a connect probe alone would also greet another instance."""
         try:
-            if int(pid_file.read_text().strip()) != self.proc.pid:
+            if self.proc is None or int((self.dir / "run" / "master.pid").read_text()) != self.proc.pid:
                 return False
         except (OSError, ValueError):
             return False
-        for port in (self.imap_port, self.lmtp_port):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-                    if not s.recv(64):
-                        return False
-            except OSError:
-                return False
-        return True
+        return all(greets(port) for port in (self.imap_port, self.lmtp_port))
 
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
+    def before_stop(self, pid: int) -> None:
+        """SIGQUIT first: SIGTERM alone takes seconds and leaves imap children serving."""
         with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGQUIT)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        time.sleep(0.02)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
+            os.kill(pid, signal.SIGQUIT)
 
     def wipe_mail(self) -> None:
         """Empty every mailbox (between tests; no client may be connected)."""
         for child in (self.dir / "mail").iterdir():
             shutil.rmtree(child, ignore_errors=True)
-
-    def log(self) -> str:
-        try:
-            return (self.dir / "dovecot.log").read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def cleanup(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)

@@ -14,7 +14,7 @@ from dkim import DKIMException
 from imapclient import IMAPClient
 
 from mailflow.demo import dkim
-from tests.support.dovecot import PASSWORD
+from tests.support.imapserver import PASSWORD, ImapServer
 
 
 def _raw(msg: EmailMessage | bytes) -> bytes:
@@ -34,8 +34,12 @@ def signed(msg: EmailMessage | bytes) -> bytes:
 
 
 class Mail:
-    def __init__(self, imap_port: int, smtp_port: int) -> None:
-        self.imap_port = imap_port
+    """Folder names are written as in Mailflow's config ("Mailflow/Processed") and spelled the
+    server's way by the server's own table (ImapServer.folder), not by Mailflow's code."""
+
+    def __init__(self, server: ImapServer, smtp_port: int) -> None:
+        self.server = server
+        self.imap_port = server.imap_port
         self.smtp_port = smtp_port
 
     def _client(self, user: str) -> IMAPClient:
@@ -59,12 +63,14 @@ class Mail:
 
     def append(self, user: str, msg: EmailMessage | bytes, folder: str = "INBOX", sign: bool = True) -> None:
         raw = signed(msg) if sign else _raw(msg)
+        folder = self.server.folder(folder)
         with self._client(user) as client:
             if not client.folder_exists(folder):
                 client.create_folder(folder)
             client.append(folder, raw)
 
     def messages(self, user: str, folder: str = "INBOX") -> list[Message]:
+        folder = self.server.folder(folder)
         with self._client(user) as client:
             if not client.folder_exists(folder):
                 return []
@@ -76,6 +82,7 @@ class Mail:
         ]
 
     def count(self, user: str, folder: str = "INBOX") -> int:
+        folder = self.server.folder(folder)
         with self._client(user) as client:
             if not client.folder_exists(folder):
                 return 0
@@ -101,6 +108,7 @@ class Mail:
 
     def recreate_folder(self, user: str, folder: str) -> int:
         """Delete `folder` and put its messages back: the server gives a new UIDVALIDITY."""
+        folder = self.server.folder(folder)
         with self._client(user) as client:
             client.select_folder(folder)
             uids = client.search("ALL")

@@ -1,30 +1,36 @@
-"""A real SMTP server (aiosmtpd) that delivers into Dovecot over LMTP, as a relay would."""
+"""A real SMTP server (aiosmtpd) that delivers into the IMAP server of the test, as a relay would.
+
+As the office's submission server it can also demand AUTH (PLAIN and LOGIN against the test
+password, XOAUTH2 against the local token server's grants), over implicit TLS (port 465's way)
+or STARTTLS (587's way).
+"""
 
 from __future__ import annotations
 
-import smtplib
+import base64
+import ssl
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from tests.support.imapserver import PASSWORD
 
 
-class LmtpDelivery:
-    """aiosmtpd handler: each accepted message goes to Dovecot by LMTP in a worker thread."""
+class Delivery:
+    """aiosmtpd handler: each accepted message goes to the IMAP server in a worker thread."""
 
-    def __init__(self, lmtp_port: int) -> None:
-        self.lmtp_port = lmtp_port
+    def __init__(self, server, grants=None) -> None:
+        self.server = server
+        self.grants = grants  # tests.support.oauth.Grants, for AUTH XOAUTH2
         self.accepted: list[tuple[str, list[str], bytes]] = []
         self.refuse: bool = False  # tests flip this to play an SMTP outage
-
-    def _deliver(self, sender: str, recipients: list[str], data: bytes) -> None:
-        with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
-            lmtp.sendmail(sender, recipients, data)
+        self.refuse_text = "451 4.3.0 try again later"
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
         if self.refuse:
-            return "451 4.3.0 try again later"
+            return self.refuse_text
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -32,16 +38,57 @@ class LmtpDelivery:
         data = envelope.original_content or envelope.content
         try:
             await server.loop.run_in_executor(
-                None, self._deliver, envelope.mail_from, list(envelope.rcpt_tos), data
+                None, self.server.deliver, envelope.mail_from, list(envelope.rcpt_tos), data
             )
-        except smtplib.SMTPRecipientsRefused as exc:
-            return f"550 5.1.1 {exc.recipients}"
+        except LookupError as exc:
+            return f"550 5.1.1 {exc}: user unknown"
+        except Exception as exc:  # noqa: BLE001 (any delivery failure is the relay's 550)
+            return f"550 5.1.1 {exc}"
         self.accepted.append((envelope.mail_from, list(envelope.rcpt_tos), data))
         return "250 Message accepted for delivery"
 
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        """SASL XOAUTH2: "user=U^Aauth=Bearer T^A^A", base64; checked against the token server."""
+        if len(args) > 1:
+            blob = args[1]
+        else:
+            answer = await server.challenge_auth("")
+            if not isinstance(answer, bytes):
+                return AuthResult(success=False, handled=False)
+            blob = answer.decode()
+        fields = dict(
+            part.split("=", 1) for part in base64.b64decode(blob).decode().split("\x01") if "=" in part
+        )
+        token = fields.get("auth", "").removeprefix("Bearer ")
+        user = self.grants.active(token) if self.grants is not None else None
+        ok = user is not None and user == fields.get("user")
+        return AuthResult(success=ok, handled=False, auth_data=user)
 
-def start_relay(lmtp_port: int, port: int) -> tuple[Controller, LmtpDelivery]:
-    handler = LmtpDelivery(lmtp_port)
-    controller = Controller(handler, hostname="127.0.0.1", port=port, auth_require_tls=False)
+
+def _check_password(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and auth_data.password.decode() == PASSWORD
+    return AuthResult(success=ok, handled=False)
+
+
+def start_relay(
+    server,
+    port: int,
+    *,
+    auth: bool = False,
+    grants=None,
+    tls: ssl.SSLContext | None = None,
+    starttls: ssl.SSLContext | None = None,
+    offer_auth: bool = True,
+) -> tuple[Controller, Delivery]:
+    """`offer_auth=False`: no AUTH in EHLO (AUTH is offered only after TLS, and there is none)."""
+    handler = Delivery(server, grants)
+    kwargs: dict = {"auth_require_tls": not offer_auth}
+    if auth:
+        kwargs.update(auth_required=True, authenticator=_check_password)
+        if grants is None:
+            kwargs["auth_exclude_mechanism"] = ["XOAUTH2"]
+    if starttls is not None:
+        kwargs.update(tls_context=starttls, require_starttls=True)
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ssl_context=tls, **kwargs)
     controller.start()
     return controller, handler
