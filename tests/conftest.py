@@ -109,6 +109,7 @@ password_env = "MAILFLOW_TEST_IMAP_PASSWORD"
 address = "surat@{domain}"
 unit = "disdik"
 {box_extra}
+{box_tables}
 """
 
 
@@ -122,6 +123,8 @@ class Office:
     box_extra: str = ""
     rules_dir: Path = REPO / "rules"
     smtp_extra: str = ""
+    # Sub-tables of the mailbox ([mailboxes.oauth]): after its keys, kept by reconfigure().
+    box_tables: str = ""
     interval: float = 1
     database_url: str = ""
 
@@ -140,6 +143,7 @@ class Office:
                 imap=self.servers.imap.imap_port,
                 extra=self.extra,
                 box_extra=self.box_extra,
+                box_tables=self.box_tables,
                 smtp_extra=self.smtp_extra,
                 interval=self.interval,
                 database_url=self.database_url or f"sqlite:///{self.dir}/mailflow.db",

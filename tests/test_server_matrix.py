@@ -44,17 +44,18 @@ class Matrix:
     tokens: TokenServer | None = None
 
     def office(self, tmp_path: Path, database_url: str) -> Office:
-        box_extra = smtp_extra = ""
+        box_tables = smtp_extra = ""
         if self.tokens is not None:
             oauth = (
                 f'client_id = "{CLIENT_ID}"\ntoken_url = "{self.tokens.url}/token"\n'
                 f'device_authorization_url = "{self.tokens.url}/devicecode"\nscopes = ["mail"]\n'
                 "refresh_margin = 1\n"
             )
-            box_extra = f'auth = "xoauth2"\n[mailboxes.oauth]\n{oauth}'
+            box_tables = f'auth = "xoauth2"\n[mailboxes.oauth]\n{oauth}'
             smtp_extra = f'username = "{MAILBOX}"\nauth = "xoauth2"\noauth_mailbox = "surat"\n'
-        office = Office(tmp_path, self.servers, database_url=database_url, smtp_extra=smtp_extra)
-        office.reconfigure(box_extra=box_extra)
+        office = Office(
+            tmp_path, self.servers, database_url=database_url, smtp_extra=smtp_extra, box_tables=box_tables
+        )
         if self.tokens is not None:  # what `mailflow auth login surat` does, once
             box = office.app.settings.mailboxes[0]
             login("surat", box.oauth, lambda text: None, sleep=lambda s: None)
