@@ -1,8 +1,9 @@
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from mailflow.config import load_settings
+from mailflow.config import load_settings, settings_from_dict
 from mailflow.errors import ConfigError
 from tests.support import REPO
 
@@ -81,3 +82,16 @@ def test_a_config_holding_a_password_must_not_be_readable_by_others(tmp_path):
     path.write_text('[smtp]\npassword_file = "smtp-password"\n')
     path.chmod(0o644)
     assert exposed_secret(load_settings(path)) is None
+
+
+def test_the_commented_oauth_example_loads_once_uncommented(tmp_path):
+    """config.example.toml's Gmail/Microsoft 365 block is a working config when uncommented."""
+    import re
+
+    text = (REPO / "config.example.toml").read_text()
+    block = text[text.index("# Gmail (Google Workspace)") :]
+    toml = "\n".join(line[2:] for line in block.splitlines() if re.match(r"# (\[|[a-z_]+ = )", line))
+    settings = settings_from_dict(tomllib.loads(toml), tmp_path / "config.toml")
+    box = settings.mailboxes[0]
+    assert (box.provider, box.host, box.auth) == ("gmail", "imap.gmail.com", "xoauth2")
+    assert settings.smtp_oauth()[0] == "surat" and settings.smtp.port == 465

@@ -15,6 +15,9 @@ def test_doctor_on_a_working_office(office):
     for item in ("rules", "database", "smtp", "imap surat", "imap surat IDLE", "plus-addressing surat"):
         assert f"ok   {item}" in result.output, result.output
     assert office.mail.count("surat@probolinggokab.example") == 0  # the probe cleaned up after itself
+    said = " ".join(result.output.split())
+    assert "namespace prefix '(none)', delimiter '.'" in said  # Debian's stock Maildir++
+    assert "Mailflow/Processed -> Mailflow.Processed" in said and "signed in by password" in said
 
 
 def test_doctor_names_each_failure_and_its_fix(office):

@@ -29,7 +29,9 @@ def tokens_server():
     server.stop()
 
 
-def settings_for(server: TokenServer, tmp_path: Path, flow: str = "device", margin: float = 300) -> OAuthSettings:
+def settings_for(
+    server: TokenServer, tmp_path: Path, flow: str = "device", margin: float = 300
+) -> OAuthSettings:
     return OAuthSettings(
         client_id=CLIENT_ID,
         flow=flow,
@@ -133,7 +135,11 @@ def test_provider_presets_fill_hosts_ports_and_scopes_and_explicit_keys_win(tmp_
 def test_smtp_shares_the_mailbox_token_or_says_what_is_missing(tmp_path):
     box = {"provider": "m365", "oauth": {"client_id": "x"}}
     settings = _config(tmp_path, box, {"provider": "m365", "username": ACCOUNT, "oauth_mailbox": "surat"})
-    assert (settings.smtp.host, settings.smtp.port, settings.smtp.security) == ("smtp.office365.com", 587, "starttls")
+    assert (settings.smtp.host, settings.smtp.port, settings.smtp.security) == (
+        "smtp.office365.com",
+        587,
+        "starttls",
+    )
     assert settings.smtp_oauth()[0] == "surat"
     with pytest.raises(ConfigError, match="oauth_mailbox naming a mailbox with OAuth2"):
         _config(tmp_path, box, {"provider": "m365", "username": ACCOUNT})

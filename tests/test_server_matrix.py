@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from imapclient import IMAPClient
 
+from mailflow.cli import cli
 from mailflow.oauth.login import login
 from tests import test_intake_guarantees as guarantees
 from tests.conftest import USERS, Office, Servers
@@ -135,6 +137,20 @@ def test_letter_request_reply_confirmation(matrix, office):
     assert matrix.servers.imap.folder("Mailflow/Processed") in _server_folders(matrix)
     if matrix.tokens is not None:
         assert matrix.tokens.grants.refreshes > refreshes
+
+
+def test_doctor_says_what_it_found_on_each_server(matrix, office):
+    result = CliRunner().invoke(cli, ["--config", str(office.config_path), "doctor", "--no-probe"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    server = matrix.servers.imap
+    assert f"delimiter '{server.delimiter}'" in said
+    assert f"Mailflow/Quarantine -> {server.folder('Mailflow/Quarantine')}" in said
+    if matrix.kind == "dovecot-bare":
+        assert "polling every 1 s (the server offers no IDLE)" in said
+        assert "no MOVE: COPY, then UID EXPUNGE" in said
+    if matrix.tokens is not None:
+        assert "signed in by OAuth2 (XOAUTH2)" in said and "signed in by XOAUTH2" in said
 
 
 def test_nothing_moves_before_commit_and_an_interrupted_move_is_finished(office):

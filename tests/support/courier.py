@@ -45,7 +45,11 @@ class Courier(ImapServer):
 
     def _write_userdb(self) -> None:
         crypted = subprocess.run(
-            ["userdbpw", "-md5"], input=f"{PASSWORD}\n{PASSWORD}\n", capture_output=True, text=True, check=True
+            ["userdbpw", "-md5"],
+            input=f"{PASSWORD}\n{PASSWORD}\n",
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         lines = [
             f"{u}\tuid={MAIL_UID}|gid={MAIL_UID}|home={self._home(u)}|mail={self._home(u)}/Maildir|systempw={crypted}\n"

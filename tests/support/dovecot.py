@@ -44,7 +44,11 @@ mail_location = maildir:{dir}/mail/%d/%n/Maildir
 mail_plugins =
 namespace inbox {{
   inbox = yes
-{separator}}}
+{separator}  mailbox Archive {{
+    special_use = \\Archive
+    auto = create
+  }}
+}}
 {passdb_oauth2}
 passdb {{
   driver = passwd-file
