@@ -31,6 +31,7 @@ class Grants:
     codes: dict[str, str] = field(default_factory=dict)  # code -> PKCE challenge
     devices: dict[str, int] = field(default_factory=dict)  # device code -> polls so far
     refreshes: int = 0
+    refreshes_refused: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def issue(self, refresh_token: str | None = None) -> dict:
@@ -117,6 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
             if grant == "refresh_token":
                 token = form.get("refresh_token", "")
                 if token not in g.refresh or token in g.revoked:
+                    g.refreshes_refused += 1
                     return self._reply(400, {"error": "invalid_grant",
                                              "error_description": "Token has been expired or revoked."})  # fmt: skip
                 g.refreshes += 1
