@@ -124,7 +124,7 @@ def test_acknowledge(line):
         ("in progress", Kind.PROGRESS, ""),
         ("Selesai: sudah disosialisasikan ke 24 sekolah", Kind.DONE, "sudah disosialisasikan ke 24 sekolah"),
         ("sudah dilaksanakan", Kind.DONE, ""),
-        ("Oke sudah selesai ya", Kind.DONE, "ya"),
+        ("Oke sudah selesai ya", Kind.DONE, ""),  # a trailing "ya" is no report
         ("done", Kind.DONE, ""),
         ("Lapor: rapat sudah dijadwalkan", Kind.PROGRESS, "rapat sudah dijadwalkan"),
         ("Laporan: kegiatan selesai dilaksanakan", Kind.DONE, "kegiatan selesai dilaksanakan"),

@@ -59,10 +59,13 @@ _FROM_OR_DATE = re.compile(rf"^\s*\*?({_FROM_WORDS}|{_DATE_WORDS})\*?\s*:", re.I
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 
 _SIG_DELIMITER = re.compile(r"^\s*(--\s*|—\s*|-{3,}\s*|_{2,}\s*|#sig#.*)$")
+# Phone and desktop apps' footers, Indonesian and English (Outlook, Gmail, Yahoo, Samsung, Huawei,
+# Xiaomi, iPhone/iPad, BlackBerry Hub, Spark, K-9, Windows Mail), a link glued on or not.
 _MOBILE_SIGNATURE = re.compile(
-    r"^\s*(sent (from|with|using|via) .{2,60}|dikirim (dari|dengan) .{2,80}|diketik dari .{2,60}|"
-    r"(get|dapatkan) outlook (for|untuk) .{2,20}|sent from yahoo mail.*|"
-    r"envoyé de mon .{2,40}|von meinem .{2,40} gesendet)\s*$",
+    r"^\s*(sent (from|with|using|via) .{2,80}|dikirim (dari|dengan|melalui|via) .{2,80}|diketik dari .{2,60}|"
+    r"(get|dapatkan|unduh) outlook (for|untuk) \w+( \w+)?|sent from yahoo mail.*|"
+    r"kirim(an)? dari .{2,60}|send from my .{2,60}|sent on the go.*|"
+    r"envoyé de mon .{2,40}|von meinem .{2,40} gesendet)\s*[.!]?\s*(<\s*https?://\S*>|\(\s*https?://\S*\))?\s*$",
     re.I,
 )
 _SIGN_OFF = re.compile(

@@ -17,8 +17,10 @@ from enum import StrEnum
 
 from mailflow.office.calendar import Calendar
 from mailflow.office.model import Instruction, Rules
+from mailflow.text import phrases
 from mailflow.text.deadlines import parse_deadline
 from mailflow.text.lines import tidy
+from mailflow.text.phrases import squash
 
 
 class Kind(StrEnum):
@@ -29,6 +31,7 @@ class Kind(StrEnum):
     ARCHIVE = "archive"
     UNDO = "undo"
     STATUS = "status"
+    HELP = "help"
     NOTE = "note"
 
 
@@ -77,206 +80,85 @@ class ReplyContext:
 class Reading:
     statements: tuple[Statement, ...]
     problems: tuple[Problem, ...]
+    automatic: bool = False  # an out-of-office text: read as nothing, answered with nothing
 
     def of(self, kind: Kind) -> list[Statement]:
         return [s for s in self.statements if s.kind is kind]
 
 
-def squash(text: str) -> str:
-    """Lower case, letters and digits only, stretched letters shrunk: 'Siapp!!' -> 'siap'."""
-    text = re.sub(r"[^\w\s@.'/-]", " ", text.lower())
-    text = re.sub(r"(\w)\1+", r"\1", text)
-    return " ".join(text.replace("_", " ").split())
+def _words(line: str) -> list[str]:
+    """The words of a line as read: squashed, abbreviations spelt out, polite words dropped."""
+    words = [w.strip(".'/-") for w in squash(line).split()]
+    spelt = " ".join(phrases.ABBREVIATIONS.get(w, w) for w in words if w).split()
+    return [w for w in spelt if w not in phrases.POLITE]
 
 
-_POLITE = {
-    squash(w)
-    for w in (
-        "pak",
-        "bu",
-        "bapak",
-        "ibu",
-        "mohon",
-        "tolong",
-        "yth",
-        "yth.",
-        "ya",
-        "yaa",
-        "boss",
-        "bos",
-        "bang",
-        "sir",
-        "kak",
-        "mas",
-        "mbak",
-        "dear",
-        "om",
-        "segera",
-        "izin",
-        "ijin",
-        "please",
-        "pls",
-        "dong",
-        "nggih",
-        "njih",
-    )
-}
-_ACK_START = {
-    squash(w)
-    for w in (
-        "siap",
-        "laksanakan",
-        "baik",
-        "ok",
-        "oke",
-        "okay",
-        "noted",
-        "diterima",
-        "will",
-        "on",
-        "ack",
-        "sip",
-        "copy",
-        "roger",
-    )
-}
-_ACK_WORDS = _ACK_START | {
-    squash(w)
-    for w in (
-        "do",
-        "it",
-        "terima",
-        "kasih",
-        "laksanakan",
-        "noted",
-        "pak",
-        "ok",
-        "siap",
-        "dan",
-        "akan",
-        "dilaksanakan",
-        "kami",
-        "saya",
-    )
-}
-_ARCHIVE = {
-    squash(w)
-    for w in (
-        "arsipkan",
-        "arsip",
-        "simpan",
-        "file",
-        "archive",
-        "arsipkan saja",
-        "simpan saja",
-        "cukup diarsipkan",
-        "diarsipkan",
-    )
-}
-_UNDO = {squash(w) for w in ("batal", "batalkan", "undo", "cancel", "batalkan disposisi", "dibatalkan")}
-_STATUS = {squash(w) for w in ("status", "status surat", "posisi surat", "where is it", "cek status")}
-_GREETING = re.compile(
-    r"^(yth\.?\s.*|dear\b.*|hi\b.*|halo\b.*|hallo\b.*|assalamu.?alaikum.*|"
-    r"selamat (pagi|siang|sore|malam)\b.*|"
-    r"terima ?kasih\b.*|makasih\b.*|thanks?\b.*|thank you\b.*|salam\b.*|regards\b.*|best\b.*|"
-    r"wassalam.*|hormat (saya|kami)\b.*|sincerely\b.*|cheers\b.*)$",
-    re.I,
-)
-_DONE = re.compile(
-    r"^(sudah\s+selesai|selesai|proses\s+selesai|sudah\s+(di)?laksanakan|telah\s+(di)?laksanakan|"
-    r"sudah\s+ditindaklanjuti|telah\s+ditindaklanjuti|done|completed|finished|beres|tuntas)\b[\s:,.!-]*(.*)$",
-    re.I,
-)
-_PROGRESS = re.compile(
-    r"^(sedang\s+diproses|sedang\s+dikerjakan|segera\s+diproses|diproses|dalam\s+proses|in\s+progress|"
-    r"working\s+on\s+it|otw)"
-    r"\b[\s:,.!-]*(.*)$",
-    re.I,
-)
-_REPORT = re.compile(r"^(lapor|laporan|report)\s*:\s*(.*)$", re.I)
-_DONE_WORD = re.compile(
-    r"\b(selesai|sudah dilaksanakan|telah dilaksanakan|ditindaklanjuti|done|completed)\b", re.I
-)
-_ACK_PREFIX = re.compile(r"^(ok\w*|oke\w*|baik|siap\w*)[\s,!.]*((pak|bu|ya)\b[\s,!.]*)?", re.I)
-# Words an instruction starts with; a line without a separator must continue with one of these
-# (or a code) after its target, so "Agus sudah saya hubungi" stays a note.
-_VERBS = {
-    squash(w)
-    for w in (
-        "pelajari",
-        "sosialisasikan",
-        "proses",
-        "tindaklanjuti",
-        "ditindaklanjuti",
-        "hadiri",
-        "wakili",
-        "siapkan",
-        "koordinasikan",
-        "koordinasi",
-        "konfirmasikan",
-        "laksanakan",
-        "arsipkan",
-        "untuk",
-        "harap",
-        "mohon",
-        "tolong",
-        "bicarakan",
-        "telaah",
-        "edarkan",
-        "jawab",
-        "teliti",
-        "pantau",
-        "ingatkan",
-        "selesaikan",
-        "catat",
-        "perhatikan",
-        "buatkan",
-        "jadwalkan",
-        "agendakan",
-        "rapatkan",
-        "tanggapi",
-        "periksa",
-        "cek",
-        "follow",
-        "review",
-        "please",
-        "prepare",
-        "attend",
-        "handle",
-        "check",
-        "for",
-        "process",
-        "study",
-    )
-}
-_NOTE_LABEL = re.compile(r"^(catatan|note|keterangan|info)\s*:\s*(.*)$", re.I)
+def _core(words: list[str]) -> str:
+    """The words without trailing fillers ("arsip saja ya" -> "arsip")."""
+    while words and words[-1] in phrases.FILLERS:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def clean_tail(text: str) -> str:
+    """Text without trailing polite words, particles and emoji: "dipelajari ya pak 🙏" -> "dipelajari"."""
+    previous = None
+    while previous != text:
+        previous, text = text, phrases.FILLER_TAIL.sub("", text)
+    return text.strip(" ,.;")
+
+
 _LEAD_WORDS = re.compile(
-    r"^((kepada|ke|yth\.?|untuk|mohon|tolong|to|teruskan ke|diteruskan ke|disposisi ke)\s+)+", re.I
+    r"^((kepada|ke|yth\.?|untuk|mohon|mhn|tolong|tlg|to|teruskan ke|diteruskan ke|disposisi ke|"
+    r"dispo ke|dear)\s+)+",
+    re.I,
 )
 _SEPARATORS = re.compile(r"\s*(->|=>|→|:|\s-\s|\s–\s)\s*")
 _TARGET_SPLIT = re.compile(r"\s*(?:,|;|&|\+|/|\bdan\b|\band\b)\s*", re.I)
-_HONORIFIC = re.compile(r"^(pak|bu|bapak|ibu|sdr\.?|sdri\.?|saudara|mr\.?|mrs\.?|ms\.?)\s+", re.I)
+_HONORIFIC = re.compile(
+    r"^((pak|bu|bapak|ibu|bpk\.?|bp\.?|sdr\.?|sdri\.?|saudara|mr\.?|mrs\.?|ms\.?)\s+)+", re.I
+)
+_NUMBER_WORD = re.compile(r"^(no\.?|nomor|nmr\.?|nomer|number|#)\s*(?=\d)", re.I)
 _CODES = re.compile(
     r"^\s*((?:#?\d{1,2}\s*(?:,|dan|&|\+|\s)\s*)*#?\d{1,2})(?!\s*(?:hari|x|/|-\d))\b\s*[-:,.;]?\s*(.*)$", re.I
 )
 _ALL = {squash(w) for w in ("semua", "semuanya", "all", "everyone", "seluruhnya")}
-_TRAILING_NOISE = re.compile(r"[^\w)\]\"'?!.]+$")
 
 
-def _tokens(line: str) -> list[str]:
-    return [t for t in squash(line).split() if t not in _POLITE]
+def _is_ack(words: list[str], titles: set[str]) -> bool:
+    """Only acknowledgement words, perhaps with the addressee's title: "Siap Pak Sekdis"."""
+    return (
+        bool(words)
+        and words[0] in phrases.ACK_START
+        and all(w in phrases.ACK_WORDS or w in titles for w in words)
+    )
 
 
-def _is_ack(line: str) -> bool:
-    words = _tokens(line)
-    return bool(words) and words[0] in _ACK_START and all(w in _ACK_WORDS for w in words)
+def _is_status(words: list[str]) -> bool:
+    return (
+        bool(words)
+        and all(w in phrases.STATUS_WORDS for w in words)
+        and any(w in phrases.STATUS_MARKS for w in words)
+    )
+
+
+def _is_typed_name(line: str, sender: str) -> bool:
+    """The sender's own name as typed under a reply, titles and all: "Drs. Budi Santoso, M.Si."."""
+    if not sender:
+        return False
+    name = squash(phrases.NAME_TITLES.sub("", line.strip()).split(",")[0])
+    return bool(name) and name in (sender, sender.split()[0])
 
 
 class _Resolver:
-    """Targets by number, alias, title, name, first name or address; never a guess."""
+    """Targets by number, alias, title abbreviation, name, first name or address; never a guess.
+
+    Candidates offered in an ask-back are always targets the sender may dispose to, never the
+    sender, never someone outside their list."""
 
     def __init__(self, ctx: ReplyContext) -> None:
         self.ctx = ctx
+        self.allowed_ids = {t.position_id for t in ctx.allowed}
         self.names: dict[str, list[Target]] = {}
         for target in ctx.everyone:
             keys = {
@@ -294,14 +176,21 @@ class _Resolver:
         for target in ctx.everyone:
             if target.name:
                 firsts.setdefault(squash(target.name.split()[0]), []).append(target)
-        self.aliases = set(self.names)  # before first names: a line may start with these unseparated
+        # Before first names: what a line may start with, unseparated, to name its target.
+        self.aliases = set(self.names) | set(phrases.TITLE_ABBREVIATIONS)
         for key, found in firsts.items():
             self.names.setdefault(key, []).extend(t for t in found if t not in self.names.get(key, []))
         self.instruction_words = {squash(i.text).split()[0] for i in ctx.instructions if i.text.strip()}
+        self.title_words = {w for key in self.aliases for w in key.split()} | set(phrases.TITLE_ABBREVIATIONS)
+
+    @staticmethod
+    def _key(chunk: str) -> tuple[str, str]:
+        text = _HONORIFIC.sub("", chunk.strip().strip(".")).strip()
+        text = _NUMBER_WORD.sub("", text)
+        return text, squash(text).lstrip("#")
 
     def resolve(self, chunk: str, line: str) -> tuple[list[Target], Problem | None]:
-        text = _HONORIFIC.sub("", chunk.strip().strip(".")).strip()
-        key = squash(text).lstrip("#")
+        text, key = self._key(chunk)
         if key in _ALL:
             return list(self.ctx.allowed), None
         if key.isdecimal():
@@ -314,30 +203,44 @@ class _Resolver:
                 f"nomor {n} tidak ada dalam daftar (1-{len(self.ctx.allowed)})",
                 self._listed(),
             )
+        if key in phrases.TITLE_ABBREVIATIONS:
+            titled = self._titled(phrases.TITLE_ABBREVIATIONS[key])
+            if len(titled) == 1:
+                return titled, None
+            if len(titled) > 1:
+                return [], Problem(
+                    line, "ambiguous_target", f"'{text}' bisa berarti beberapa pejabat",
+                    tuple(self._show(t) for t in titled),
+                )  # fmt: skip
         found = list(dict.fromkeys(self.names.get(key, [])))
         if len({t.position_id for t in found}) > 1:
+            mine = [t for t in found if t.position_id in self.allowed_ids]
             return [], Problem(
                 line,
                 "ambiguous_target",
                 f"'{text}' bisa berarti beberapa pejabat",
-                tuple(self._show(t) for t in found),
+                tuple(self._show(t) for t in mine) or self._listed(),
             )
         if not found:
             close = difflib.get_close_matches(key, list(self.names), n=3, cutoff=0.6)
-            candidates = tuple(dict.fromkeys(self._show(t) for c in close for t in self.names[c]))
+            mine = [t for c in close for t in self.names[c] if t.position_id in self.allowed_ids]
+            candidates = tuple(dict.fromkeys(self._show(t) for t in mine))
             return [], Problem(
                 line, "unknown_target", f"'{text}' tidak dikenal", candidates or self._listed()
             )
         target = found[0]
-        if target.position_id not in {t.position_id for t in self.ctx.allowed}:
+        if target.position_id not in self.allowed_ids:
             return [], Problem(
                 line, "not_allowed", f"{self._show(target)} tidak termasuk daftar tujuan Anda", self._listed()
             )
         return [next(t for t in self.ctx.allowed if t.position_id == target.position_id)], None
 
+    def _titled(self, title: str) -> list[Target]:
+        return [t for t in self.ctx.allowed if squash(t.title).startswith(title)]
+
     def knows(self, chunk: str) -> bool:
-        key = squash(_HONORIFIC.sub("", chunk.strip())).lstrip("#")
-        return key in _ALL or key.isdecimal() or key in self.names
+        _text, key = self._key(chunk)
+        return key in _ALL or key.isdecimal() or key in self.names or key in phrases.TITLE_ABBREVIATIONS
 
     def _show(self, target: Target) -> str:
         return f"{target.title} ({target.name})"
@@ -347,7 +250,7 @@ class _Resolver:
 
 
 def _instruction(text: str, ctx: ReplyContext, line: str) -> tuple[str, Problem | None]:
-    text = _TRAILING_NOISE.sub("", text)
+    text = clean_tail(text)
     m = _CODES.match(text)
     if not m:
         return text.strip(" ,.;"), None
@@ -367,8 +270,22 @@ def _instruction(text: str, ctx: ReplyContext, line: str) -> tuple[str, Problem 
     return "; ".join(texts) + (f" - {free}" if free else ""), None
 
 
+def _starts_instruction(words: list[str], resolver: _Resolver) -> bool:
+    """Whether what follows an unseparated target reads as an instruction: a code, a verb in any
+    of its forms, or up to two leading words ("agar", "mohon", "sgr") and then a verb."""
+    for i, word in enumerate(words[:3]):
+        key = squash(word).lstrip("#").strip(".,")
+        if key.isdecimal() or key in phrases.VERBS or key in resolver.instruction_words:
+            return True
+        if key not in phrases.INSTRUCTION_LEADS or i == 2:
+            return False
+    return False
+
+
 def _dispose(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | Problem | None:
-    body = _LEAD_WORDS.sub("", line.strip()).strip()
+    if phrases.PHONE.search(line):
+        return None  # "Sekretaris Dinas: Bpk. Agus Wibowo (0812-...)" is a contact, not an order
+    body = _HONORIFIC.sub("", _LEAD_WORDS.sub("", line.strip()).strip()).strip()
     sep = _SEPARATORS.search(body)
     if sep and sep.start() > 0:
         left, right = body[: sep.start()], body[sep.end() :]
@@ -381,10 +298,7 @@ def _dispose(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | P
         words = body.split()
         for size in range(min(4, len(words) - 1), 0, -1):
             head = " ".join(words[:size])
-            follows = squash(words[size]).lstrip("#")
-            if squash(head) in resolver.aliases and (
-                follows in _VERBS or follows.isdecimal() or follows in resolver.instruction_words
-            ):
+            if squash(head) in resolver.aliases and _starts_instruction(words[size:], resolver):
                 left, right, chunks = head, " ".join(words[size:]), [head]
                 break
         else:
@@ -404,21 +318,26 @@ def _dispose(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | P
     return Statement(Kind.DISPOSE, line, tuple(targets), instruction, deadline.date)
 
 
-def _keyword(line: str) -> Statement | None:
-    squashed = " ".join(_tokens(line))
-    if m := _REPORT.match(line.strip()):
-        kind = Kind.DONE if _DONE_WORD.search(m[2]) else Kind.PROGRESS
-        return Statement(kind, line, text=m[2].strip())
-    unprefixed = _ACK_PREFIX.sub("", line.strip())  # "oke sudah selesai ya", "baik segera diproses"
-    if m := _DONE.match(unprefixed):
-        return Statement(Kind.DONE, line, text=m[m.lastindex or 0].strip())
-    if m := _PROGRESS.match(unprefixed):
-        return Statement(Kind.PROGRESS, line, text=m[m.lastindex or 0].strip())
-    if _is_ack(line):
+def _keyword(line: str, resolver: _Resolver) -> Statement | None:
+    if m := phrases.REPORT.match(line.strip()):
+        kind = Kind.DONE if phrases.DONE_WORD.search(m[2]) else Kind.PROGRESS
+        return Statement(kind, line, text=clean_tail(m[2].strip()))
+    unprefixed = phrases.ACK_PREFIX.sub("", line.strip())  # "oke sudah selesai ya", "baik segera diproses"
+    if m := phrases.DONE.match(unprefixed):
+        return Statement(Kind.DONE, line, text=clean_tail(m[m.lastindex or 0].strip()))
+    if m := phrases.PROGRESS.match(unprefixed):
+        return Statement(Kind.PROGRESS, line, text=clean_tail(m[m.lastindex or 0].strip()))
+    words = _words(line)
+    core = _core(words)
+    if core in phrases.HELP:
+        return Statement(Kind.HELP, line)
+    if _is_ack(words, resolver.title_words):
         return Statement(Kind.ACK, line)
-    for words, kind in ((_ARCHIVE, Kind.ARCHIVE), (_UNDO, Kind.UNDO), (_STATUS, Kind.STATUS)):
-        if squashed in words:
+    for vocabulary, kind in ((phrases.ARCHIVE, Kind.ARCHIVE), (phrases.UNDO, Kind.UNDO)):
+        if core in vocabulary:
             return Statement(kind, line)
+    if _is_status(words):
+        return Statement(Kind.STATUS, line)
     return None
 
 
@@ -426,24 +345,29 @@ MAX_LINES = 300  # statements a reply may hold; beyond them it is pasted text, n
 
 
 def read_reply(text: str, ctx: ReplyContext) -> Reading:
-    """Statements and problems of a reply's new text, line by line."""
+    """Statements and problems of a reply's new text, line by line.
+
+    An out-of-office text (a phone's responder without auto-reply headers) is read as nothing:
+    the colleagues it lists for urgent matters must never become a disposition."""
+    if phrases.OUT_OF_OFFICE.search(text):
+        return Reading((), (), automatic=True)
     resolver = _Resolver(ctx)
     statements: list[Statement] = []
     problems: list[Problem] = []
-    sender = squash(ctx.sender_name)
+    sender = squash(phrases.NAME_TITLES.sub("", ctx.sender_name))
     read = 0
     for raw in tidy(text).splitlines():
         line = raw.strip().strip("*_").strip()
-        if not squash(line) or (sender and squash(line) in (sender, sender.split()[0])):
+        if not squash(line) or _is_typed_name(line, sender):
             continue
         read += 1
         if read > MAX_LINES:
             problems.append(Problem(line, "too_long", f"hanya {MAX_LINES} baris pertama yang dibaca"))
             break
-        if m := _NOTE_LABEL.match(line):
+        if m := phrases.NOTE_LABEL.match(line):
             statements.append(Statement(Kind.NOTE, line, text=m[2].strip()))
             continue
-        keyword = _keyword(line)
+        keyword = _keyword(line, resolver)
         if keyword is not None:
             statements.append(keyword)
             continue
@@ -452,7 +376,7 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
             problems.append(result)
         elif result is not None:
             statements.append(result)
-        elif not _GREETING.match(line):
+        elif not phrases.GREETING.match(line):
             statements.append(Statement(Kind.NOTE, line, text=line))
     return Reading(tuple(statements), tuple(problems))
 

@@ -104,3 +104,68 @@ def yahoo_android_id(original: Message, sender: str, text: str, **kw) -> EmailMe
         subtype="html",
     )
     return msg
+
+
+def _plain(original: Message, sender: str, body: str, **kw) -> EmailMessage:
+    msg = _base(original, sender, **kw)
+    msg.set_content(body)
+    return msg
+
+
+def _below(original: Message, text: str, footer: str) -> str:
+    """Top-posted: the new text, a phone's footer, then the quoted original."""
+    return f"{text}\n\n{footer}\n\nOn Fri, Nov 27, 2026 at 10:15 AM {_who(original)} wrote:\n{_quoted(original)}\n"
+
+
+def outlook_android_id(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    """Outlook for Android in Indonesian: the footer with its link glued on, one line."""
+    footer = "Dapatkan Outlook untuk Android<https://aka.ms/AAb9ysg>"
+    return _plain(original, sender, f"{text}\n\n{footer}\n{'_' * 32}\nDari: {_who(original)}\n"
+                  f"Dikirim: Jumat, 27 November 2026 10.15\nKepada: {sender}\nSubjek: {original['Subject']}\n\n"
+                  f"{text_of(original)}\n", **kw)  # fmt: skip
+
+
+def outlook_ios_en(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    return _plain(original, sender, _below(original, text, "Get Outlook for iOS<https://aka.ms/o0ukef>"), **kw)
+
+
+def huawei_id(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    return _plain(original, sender, _below(original, text, "Dikirim dari ponsel HUAWEI saya"), **kw)
+
+
+def xiaomi_en(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    return _plain(original, sender, _below(original, text, "Sent from my Redmi Note 8 Pro"), **kw)
+
+
+def blackberry_en(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    footer = "Sent from my BlackBerry 10 smartphone."
+    return _plain(original, sender, f"{text}\n{footer}\n\u00a0 Original Message \u00a0\nFrom: {_who(original)}\n"
+                  f"Sent: Friday, 27 November 2026 10:15\nTo: {sender}\nSubject: {original['Subject']}\n\n"
+                  f"{text_of(original)}\n", **kw)  # fmt: skip
+
+
+def spark_id(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    return _plain(original, sender, _below(original, text, "Dikirim dengan Spark"), **kw)
+
+
+def k9_en(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    footer = "-- \nSent from my Android device with K-9 Mail. Please excuse my brevity."
+    return _plain(original, sender, _below(original, text, footer), **kw)
+
+
+def windows_mail_id(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    return _plain(original, sender, _below(original, text, "Dikirim dari Email untuk Windows"), **kw)
+
+
+def thunderbird_bottom(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    """Thunderbird, bottom-posted: the attribution and quote first, the answer under them."""
+    body = f"On 27/11/2026 10.15, {_who(original)} wrote:\n{_quoted(original)}\n\n{text}\n\n-- \nBudi\n"
+    return _plain(original, sender, body, **kw)
+
+
+def gmail_quoted_printable(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    """Gmail's plain part sent quoted-printable (long lines, emoji, non-ASCII)."""
+    msg = _base(original, sender, **kw)
+    attribution = f"Pada Jum, 27 Nov 2026 pukul 10.15 {_who(original)} menulis:"
+    msg.set_content(f"{text}\n\n{attribution}\n\n{_quoted(original)}\n", cte="quoted-printable")
+    return msg
