@@ -183,6 +183,8 @@ class Settings(_Strict):
     rules_dir: Path = EXAMPLE_RULES
     templates_dir: Path = TEMPLATES
     timezone: str = "Asia/Jakarta"
+    # The office's language: the command line's, and mail to people the rules give no language.
+    language: Literal["id", "en"] = "id"
     poll_interval: float = Field(default=60.0, gt=0)
     # How long a worker's hold on a mailbox lasts without renewal (several workers share the load).
     lease_seconds: float = Field(default=30.0, gt=0)

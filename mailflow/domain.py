@@ -145,3 +145,21 @@ class ReplyMatch:
     disposition_id: int | None = None
     via: str = ""
     problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Said:
+    """Words for a person, not yet in a language: a message-catalogue key and its values
+    (outbound/catalogue.py renders it in the reader's language). Values may be text, numbers,
+    dates, lists, or another Said."""
+
+    key: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, key: str, **params: object) -> Said:
+        return cls(key, tuple(params.items()))
+
+    def __str__(self) -> str:  # logs and tests see the key and values, never a language
+        values = ", ".join(f"{k}={v}" for k, v in self.params)
+        return f"{self.key}({values})" if values else self.key

@@ -140,7 +140,7 @@ def test_undo_before_anyone_answers(office, inbox, request_to_kadis):
     assert letter["status"] == "awaiting"
     # a late answer to the revoked disposition changes nothing and says why
     inbox.answer(clients.outlook_html_only, cancelled, PAUD, "Done: attended")
-    assert "dibatalkan" in text_of(inbox.next(PAUD, "Nothing recorded"))
+    assert "revoked by the official who gave it" in text_of(inbox.next(PAUD, "Nothing recorded"))  # in her language
     assert "completed" not in [e["action"] for e in show(office)["log"]]
 
 
@@ -254,4 +254,4 @@ def test_letters_by_holder_and_overdue(office, inbox, request_to_kadis):
     table = CliRunner().invoke(cli, ["--config", str(office.config_path), "letters"])
     assert "TERLAMBAT" in table.output
     shown = CliRunner().invoke(cli, ["--config", str(office.config_path), "letter", "show", agenda])
-    assert "Sekretaris Dinas Pendidikan (Agus Wibowo): pending" in shown.output
+    assert "Sekretaris Dinas Pendidikan (Agus Wibowo): belum dijawab" in shown.output  # the office's language

@@ -96,7 +96,7 @@ def test_morning_digest_with_the_right_counts(cascade):
     assert "digests 0" in followup(office, "2026-12-10T09:00")  # once a day
     with Session(office.app.engine) as session:
         [event] = session.exec(select(Event).where(Event.action == "digested")).all()
-    assert event.targets == [KASUBBAG] and "instruksi belum dijawab, terlambat" in event.text
+    assert event.targets == [KASUBBAG] and event.text == "unacknowledged, overdue"  # the sections
 
 
 def test_weekly_summary_to_the_unit_head_with_the_right_counts(cascade):

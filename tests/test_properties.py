@@ -61,7 +61,7 @@ def test_reply_language_never_raises(text):
     for statement in reading.statements:
         assert statement.line.strip()
     for problem in reading.problems:
-        assert problem.detail
+        assert problem.message.key.startswith("problem.")
 
 
 @SETTINGS

@@ -19,7 +19,7 @@ from mailflow.office.load import load_rules
 from mailflow.text.parsing import parse_message
 from mailflow.text.quotes import extract_new_text
 from mailflow.text.replies import Kind, Reading, read_reply, reply_context
-from tests.corpus.own import CASES, TODAY_ISO, Case, Expect
+from tests.corpus.own import CASES, TODAY_ISO, Case
 from tests.support import REPO, clients
 
 RULES = load_rules(REPO / "rules")
@@ -82,8 +82,7 @@ def judge(case: Case, reading: Reading) -> Outcome:
     meant = {t for e in case.expect for t in e.targets}
     wanted_kinds = {e.kind for e in case.expect}
     dangerous = any(
-        (g[0] == "dispose" and not set(g[1]) <= meant)
-        or (Kind(g[0]) in ACTIONS and g[0] not in wanted_kinds)
+        (g[0] == "dispose" and not set(g[1]) <= meant) or (Kind(g[0]) in ACTIONS and g[0] not in wanted_kinds)
         for g in got
     ) or (case.automatic and bool(got))
     return Outcome(exact, action_correct, dangerous, f"{got} {reasons} automatic={reading.automatic}")

@@ -54,21 +54,10 @@ CONTEXTS = {
         "first_hours": 2.25,
     },
     "status": {
-        "status": "dalam proses",
         "status_key": "in_progress",
         "tree": [
-            TreeRow(0, "Kepala Dinas", "Budi", "sudah didisposisikan", "", "", False, "disposed", None),
-            TreeRow(
-                1,
-                "Kabid PAUD",
-                "Dewi",
-                "belum dijawab",
-                "siapkan",
-                "9 Desember 2026",
-                True,
-                "pending",
-                DEADLINE,
-            ),
+            TreeRow(0, "Kepala Dinas", "Budi", "", False, "disposed", None),
+            TreeRow(1, "Kabid PAUD", "Dewi", "siapkan", True, "pending", DEADLINE),
         ],
     },
 }

@@ -123,8 +123,8 @@ def test_backscatter_to_an_outside_domain_is_capped_and_quotes_nothing(office):
 
 def test_notes_alone_are_confirmed_once_an_hour(office):
     request = filed(office)
-    for n in range(3):  # a phone autoresponder without auto-reply headers, a new text each time
-        office.mail.send(clients.iphone_id(request, KADIS, f"Pesan otomatis nomor {n}: hubungi ajudan"))
+    for n in range(3):  # a program that answers with a new text each time, and no auto-reply headers
+        office.mail.send(clients.iphone_id(request, KADIS, f"Kode antrean {n}, diteruskan ke ajudan"))
     assert office.poll().outcomes == {"reply": 3}
     office.poll()
     confirmations = [m for m in office.mail.messages(KADIS) if "Dicatat" in str(m["Subject"])]

@@ -3,19 +3,24 @@ people or JSON for scripts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console, RenderableType
 
 from mailflow.app import App
 from mailflow.config import Settings, load_settings
+from mailflow.domain import Said
 from mailflow.errors import MailflowError
 from mailflow.ops.logs import setup_logging
+from mailflow.outbound.catalogue import Catalogue
+from mailflow.resources import TEMPLATES
 
 console = Console()
 
@@ -31,6 +36,14 @@ def show(data: Any, as_json: bool, render: Callable[[], RenderableType]) -> None
         console.print(render())
 
 
+def local_time(iso: str | None, zone: ZoneInfo, with_time: bool = True) -> str:
+    """A stored UTC time as the office reads it: "2026-11-25 09:15 WIB" (WITA, WIT)."""
+    if not iso:
+        return "-"
+    moment = dt.datetime.fromisoformat(iso).astimezone(zone)
+    return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}" if with_time else f"{moment:%Y-%m-%d}"
+
+
 class CliState:
     """Lazily built App, so `--help` and `rules check` need no database."""
 
@@ -38,6 +51,7 @@ class CliState:
         self.config = config
         self._settings: Settings | None = None
         self._app: App | None = None
+        self._catalogue: Catalogue | None = None
 
     @property
     def settings(self) -> Settings:
@@ -45,6 +59,14 @@ class CliState:
             self._settings = load_settings(self.config)
             setup_logging(self._settings.log_format)
         return self._settings
+
+    def word(self, key: str, **values: object) -> str:
+        """A catalogue entry in the office's language (config `language`)."""
+        if self._catalogue is None:
+            self._catalogue = Catalogue(
+                None if self.settings.templates_dir == TEMPLATES else self.settings.templates_dir
+            )
+        return self._catalogue.say(self.settings.language, Said.of(key, **values))
 
     @property
     def app(self) -> App:

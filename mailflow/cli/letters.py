@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.tree import Tree
 from sqlmodel import Session
 
-from mailflow.cli.base import CliState, cli, console, json_option, pass_obj, show
+from mailflow.cli.base import CliState, cli, console, json_option, local_time, pass_obj, show
 from mailflow.outbound.compose import BUILTIN_TEMPLATES
 from mailflow.registry.queries import find_letter, letter_record, letters
 
@@ -39,28 +39,29 @@ def letters_cmd(
     """The registry (buku agenda)."""
     today = dt.datetime.now(obj.settings.zone).date()
     rows = letters(obj.app.engine, today, year, status, holder, overdue)
-    show(rows, as_json, lambda: _registry_table(rows))
+    show(rows, as_json, lambda: _registry_table(obj, rows))
 
 
-def _registry_table(rows: list[dict]) -> Table:
-    table = Table(title="Buku agenda surat masuk")
-    table.add_column(
-        "Agenda", no_wrap=True, min_width=max((len(r["agenda_number"]) for r in rows), default=6)
-    )
-    for column in ("Diterima", "Asal surat", "Perihal", "Pemegang", "Status"):
-        table.add_column(column)
+def _registry_table(obj: CliState, rows: list[dict]) -> Table:
+    word = obj.word
+    table = Table(title=word("cli.registry"))
+    # An agenda number is never cut: it is how clerks find the paper letter.
+    width = max((len(r["agenda_number"]) for r in rows), default=6)
+    table.add_column(word("cli.agenda"), no_wrap=True, min_width=width, overflow="fold")
+    for column in ("received", "sender", "subject", "holder", "status"):
+        table.add_column(word(f"cli.{column}"))
     for r in rows:
         holders = ", ".join(h["title"] for h in r["holders"]) or "-"
-        mark = " [bold red]TERLAMBAT[/bold red]" if r["overdue"] else ""
+        mark = f" [bold red]{escape(word('cli.overdue'))}[/bold red]" if r["overdue"] else ""
         style = STATUS_STYLE.get(r["status"], "white")
-        received = (r["received_at"] or "")[:10]
+        status = word(f"letter_status.{r['status']}") if r["status"] in STATUS_STYLE else r["status"]
         table.add_row(
             escape(r["agenda_number"]),
-            escape(received),
+            escape(local_time(r["received_at"], obj.settings.zone)),
             escape(r["sender"] or "?"),
             escape(r["subject"] or "?"),
             escape(holders),
-            f"[{style}]{escape(r['status'])}[/{style}]{mark}",
+            f"[{style}]{escape(status)}[/{style}]{mark}",
         )
     return table
 
@@ -81,7 +82,7 @@ def letter_show(obj: CliState, agenda: str, as_json: bool) -> None:
         if found is None:
             raise click.ClickException(f"no letter with agenda number {agenda}")
         record = letter_record(session, found)
-    show(record, as_json, lambda: _letter_view(record))
+    show(record, as_json, lambda: _letter_view(obj, record))
 
 
 FIELDS_SHOWN = (
@@ -98,37 +99,51 @@ FIELDS_SHOWN = (
 )
 
 
-def _letter_view(record: dict) -> Group:
-    lines: list[RenderableType] = [
-        f"[bold]{escape(record['agenda_number'])}[/bold]  {escape(record['subject'] or '(no subject)')}"
-    ]
+def _letter_view(obj: CliState, record: dict) -> Group:
+    word, zone = obj.word, obj.settings.zone
+    subject = record["subject"] or word("cli.no_subject")
+    lines: list[RenderableType] = [f"[bold]{escape(record['agenda_number'])}[/bold]  {escape(subject)}"]
     for key in FIELDS_SHOWN:
-        value = escape(str(record[key])) if record[key] is not None else "[dim]unknown[/dim]"
-        lines.append(f"  {key:<17} {value}")
+        value = record[key]
+        if key == "received_at":
+            value = local_time(value, zone)
+        elif key == "status" and value in STATUS_STYLE:
+            value = word(f"letter_status.{value}")
+        shown = escape(str(value)) if value is not None else f"[dim]{escape(word('cli.unknown'))}[/dim]"
+        lines.append(f"  {escape(word(f'field.{key}')):<20} {shown}")
     for f in record["attachments"]:
-        lines.append(
-            f"  file              {escape(f['filename'])} ({escape(f['content_type'])}, {f['size']} B)"
-        )
+        about = f"{f['filename']} ({f['content_type']}, {f['size']} B)"
+        lines.append(f"  {escape(word('cli.file')):<20} {escape(about)}")
     if record["dispositions"]:
-        lines.append(_tree(record["dispositions"]))
-    lines.append("  log:")
+        lines.append(_tree(obj, record["dispositions"]))
+    lines.append(f"  {escape(word('cli.log'))}:")
     for e in record["log"]:
         targets = escape(f" -> {', '.join(e['targets'])}") if e["targets"] else ""
-        action, actor, text = escape(f"{e['action']:<13}"), escape(e["actor"]), escape(e["text"])
-        lines.append(f"    {e['at'][:19]}  {action} {actor}{targets}  {text}")
+        action = escape(f"{word('action.' + e['action']) if e['action'] in ACTIONS else e['action']:<22}")
+        actor, text = escape(e["actor"]), escape(e["text"])
+        lines.append(f"    {escape(local_time(e['at'], zone))}  {action} {actor}{targets}  {text}")
     return Group(*lines)
 
 
-def _tree(nodes: list[dict]) -> Tree:
-    tree = Tree("[bold]Disposisi[/bold]")
+ACTIONS = frozenset(
+    {"registered", "requested", "receipt_sent", "disposed", "acknowledged", "progress", "completed",
+     "archived", "cancelled", "noted", "corrected", "duplicate", "bounced", "rejected", "digested",
+     "reminded", "escalated"}
+)  # fmt: skip
+
+
+def _tree(obj: CliState, nodes: list[dict]) -> Tree:
+    word = obj.word
+    tree = Tree(f"[bold]{escape(word('cli.dispositions'))}[/bold]")
     branches: dict[int | None, Tree] = {None: tree}
     for n in nodes:
         style = {"completed": "green", "archived": "dim", "cancelled": "strike dim", "disposed": "cyan"}.get(
             n["state"], "yellow"
         )
-        deadline = escape(f", batas {n['deadline']}") if n["deadline"] else ""
+        deadline = escape(", " + word("cli.deadline", date=n["deadline"])) if n["deadline"] else ""
+        state = word(f"state.{n['state']}")
         label = (
-            f"[{style}]{escape(n['title'])} ({escape(n['name'])}): {escape(n['state'])}[/{style}]"
+            f"[{style}]{escape(n['title'])} ({escape(n['name'])}): {escape(state)}[/{style}]"
             f"{': ' + escape(n['instruction']) if n['instruction'] else ''}{deadline}"
         )
         branches[n["id"]] = branches.get(n["parent"], tree).add(label)

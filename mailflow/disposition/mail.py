@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.domain import Attachment, ParsedMessage
+from mailflow.domain import Attachment, ParsedMessage, Said
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FileView, build_message, date_id, letter_view, thread_root
 from mailflow.storage.models import Disposition, Letter, LetterFile, id_of
@@ -24,7 +24,7 @@ def today_in(ctx: Context) -> dt.date:
 
 def language_of(ctx: Context, address: str) -> str:
     person = ctx.rules.person_by_address(address)
-    return person.language if person else "id"
+    return person.language if person else ctx.settings.language
 
 
 def official_mail(
@@ -68,21 +68,21 @@ def official_mail(
     )
 
 
-def scans_for(ctx: Context, session: Session, letter: Letter) -> tuple[tuple[Attachment, ...], str]:
+def scans_for(ctx: Context, session: Session, letter: Letter) -> tuple[tuple[Attachment, ...], Said]:
     rows = session.exec(
         select(LetterFile).where(LetterFile.letter_id == letter.id, col(LetterFile.event_id).is_(None))
     ).all()
     if not rows:
-        return (), "Tidak ada berkas pindaian yang tersimpan untuk surat ini."
+        return (), Said.of("scan.none")
     if letter.security in ("rahasia", "sangat rahasia"):
-        return (), "Surat bersifat rahasia: pindaian tidak dilampirkan; lihat aslinya di bagian umum."
+        return (), Said.of("scan.confidential")
     if sum(r.size for r in rows) > ctx.settings.attach_max_bytes:
         views = ", ".join(
             f"{r.filename} ({FileView(r.filename, r.content_type, r.size).size_text})" for r in rows
         )
-        return (), f"Pindaian terlalu besar untuk dilampirkan ({views}); minta salinannya ke bagian umum."
+        return (), Said.of("scan.too_large", files=views)
     files = tuple(Attachment(r.filename or "surat", r.content_type, ctx.archive.file(r.sha256)) for r in rows)
-    return files, "Pindaian surat terlampir."
+    return files, Said.of("scan.attached")
 
 
 def send_request(

@@ -17,12 +17,11 @@ from sqlmodel import Session, col, select
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
 from mailflow.disposition.mail import official_mail, send_request, today_in
-from mailflow.disposition.states import FINISHED, STATE_TEXT, State
+from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import send_status
-from mailflow.disposition.tree import letter_status, new_node, settle_upwards
-from mailflow.domain import Attachment, ParsedMessage
+from mailflow.disposition.tree import letter_status, new_node, settle_upwards, tree_rows
+from mailflow.domain import Attachment, ParsedMessage, Said
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import date_id
 from mailflow.registry.log import log_event
 from mailflow.storage.models import (
     Disposition,
@@ -35,7 +34,7 @@ from mailflow.storage.models import (
     utcnow,
 )
 from mailflow.text.quotes import extract_new_text
-from mailflow.text.replies import Kind, Problem, Statement, read_reply, reply_context
+from mailflow.text.replies import Kind, Problem, Reading, Statement, read_reply, reply_context
 
 
 @dataclass
@@ -51,10 +50,14 @@ class Reply:
     files: tuple[Attachment, ...]
     today: dt.date
     key: str  # see replay_key
-    applied: list[str] = field(default_factory=list)
+    applied: list[Said] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
+    notices: list[Said] = field(default_factory=list)
+    headline: Said | None = None  # what the disposer's notice is about: its first news
     disposed: bool = False
+    asked_status: bool = False
+    asked_help: bool = False
+    ignored: str = ""  # why nothing was done and nothing is answered (an out-of-office text)
 
     def event(self, action: str, statement: Statement, **values: Any) -> Event:
         return log_event(
@@ -71,11 +74,17 @@ class Reply:
         self.node.state, self.node.updated_at = state, utcnow()
         self.session.add(self.node)
 
+    def tell(self, headline: Said, said: Said) -> None:
+        """Record `said` for the sender's confirmation and the disposer's notice."""
+        self.applied.append(said)
+        self.notices.append(said)
+        self.headline = self.headline or headline
+
 
 def _closed(reply: Reply, st: Statement) -> bool:
     if reply.node.state in FINISHED | {State.CANCELLED}:
-        word = STATE_TEXT[reply.node.state]
-        reply.problems.append(Problem(st.line, "closed", f"disposisi Anda untuk surat ini sudah {word}"))
+        state = Said.of(f"state.{reply.node.state}")
+        reply.problems.append(Problem(st.line, "closed", Said.of("problem.closed", state=state)))
         return True
     return False
 
@@ -108,17 +117,17 @@ def _dispose(reply: Reply, st: Statement) -> None:
     reply.set_state(State.DISPOSED)
     reply.disposed = True
     names = ", ".join(f"{t.title} ({t.name})" for t in st.targets)
-    reply.applied.append(
-        f"Disposisi kepada {names}: {st.instruction or '(tanpa instruksi)'}, batas {date_id(deadline)}"
-    )
+    instruction = st.instruction or Said.of("applied.no_instruction")
+    reply.applied.append(Said.of("applied.disposed", names=names, instruction=instruction, deadline=deadline))
 
 
 def _acknowledge(reply: Reply, st: Statement) -> None:
     reply.event("acknowledged", st, text=st.line)
     if reply.node.state == State.PENDING:
         reply.set_state(State.ACKNOWLEDGED)
-    reply.applied.append("Diterima (siap)")
-    reply.notices.append(f"Siap: {st.line}")
+    reply.applied.append(Said.of("applied.acknowledged"))
+    reply.notices.append(Said.of("applied.acknowledged_notice", line=st.line))
+    reply.headline = reply.headline or Said.of("applied.acknowledged_headline")
 
 
 def _progress(reply: Reply, st: Statement) -> None:
@@ -127,11 +136,16 @@ def _progress(reply: Reply, st: Statement) -> None:
     reply.event("progress", st)
     if reply.node.state in (State.PENDING, State.ACKNOWLEDGED):
         reply.set_state(State.IN_PROGRESS)
-    reply.applied.append(f"Sedang diproses{': ' + st.text if st.text else ''}")
-    reply.notices.append(f"Sedang diproses{': ' + st.text if st.text else ''}")
+    reply.tell(Said.of("applied.progress"), _reported("applied.progress", st.text))
 
 
-def _finish(reply: Reply, st: Statement, state: State, action: str, summary: str) -> None:
+def _reported(key: str, text: str) -> Said:
+    """ "Selesai" or "Selesai: <report>", in the reader's language."""
+    what = Said.of(key)
+    return Said.of("applied.report", what=what, text=text) if text else what
+
+
+def _finish(reply: Reply, st: Statement, state: State, action: str, summary: Said) -> None:
     if _closed(reply, st):
         return
     event = reply.event(action, st)
@@ -149,19 +163,19 @@ def _finish(reply: Reply, st: Statement, state: State, action: str, summary: str
                 )
             )
         if reply.files:
-            summary += f" (lampiran: {', '.join(f.filename or 'tanpa nama' for f in reply.files)})"
+            names = [f.filename or Said.of("applied.unnamed_file") for f in reply.files]
+            summary = Said.of("applied.with_files", what=summary, files=names)
     reply.set_state(state)
-    reply.applied.append(summary)
-    reply.notices.append(summary)
+    reply.tell(Said.of(f"applied.{'done' if state == State.COMPLETED else 'archived'}"), summary)
     settle_upwards(reply.session, reply.node)
 
 
 def _done(reply: Reply, st: Statement) -> None:
-    _finish(reply, st, State.COMPLETED, "completed", f"Selesai{': ' + st.text if st.text else ''}")
+    _finish(reply, st, State.COMPLETED, "completed", _reported("applied.done", st.text))
 
 
 def _archive(reply: Reply, st: Statement) -> None:
-    _finish(reply, st, State.ARCHIVED, "archived", "Diarsipkan")
+    _finish(reply, st, State.ARCHIVED, "archived", Said.of("applied.archived"))
 
 
 def _undo(reply: Reply, st: Statement) -> None:
@@ -173,14 +187,12 @@ def _undo(reply: Reply, st: Statement) -> None:
     ).all()
     last = [c for c in children if c.event_id == children[0].event_id] if children else []
     if not last:
-        reply.problems.append(
-            Problem(st.line, "nothing_to_undo", "tidak ada disposisi Anda yang dapat dibatalkan")
-        )
+        reply.problems.append(Problem(st.line, "nothing_to_undo", Said.of("problem.nothing_to_undo")))
         return
     answered = [c for c in last if c.answered or c.state != State.PENDING]
     if answered:
         who = ", ".join(c.holder_title for c in answered)
-        reply.problems.append(Problem(st.line, "too_late", f"tidak dapat dibatalkan: {who} sudah menjawab"))
+        reply.problems.append(Problem(st.line, "too_late", Said.of("problem.too_late", who=who)))
         return
     reply.event(
         "cancelled", st, targets=[c.holder for c in last], instruction=last[0].instruction, text=st.line
@@ -200,18 +212,23 @@ def _undo(reply: Reply, st: Statement) -> None:
         outbox.enqueue(session, mail, "cancelled", id_of(reply.letter), child.id)
     remaining = [c for c in children if c not in last]
     reply.set_state(State.DISPOSED if remaining else State.PENDING)
-    reply.applied.append(f"Disposisi dibatalkan: {', '.join(c.holder_title for c in last)}")
+    reply.applied.append(Said.of("applied.cancelled", who=[c.holder_title for c in last]))
 
 
 def _status(reply: Reply, st: Statement) -> None:
-    send_status(reply.session, reply.ctx, reply.box, reply.letter, reply.node, reply.message)
-    reply.applied.append("Status surat dikirim dalam email terpisah")
+    """Asked with other statements: the answer goes into the one confirmation."""
+    reply.asked_status = True
+    reply.applied.append(Said.of("applied.status_below"))
+
+
+def _help(reply: Reply, st: Statement) -> None:
+    reply.asked_help = True
+    reply.applied.append(Said.of("applied.help_below"))
 
 
 def _note(reply: Reply, st: Statement) -> None:
     reply.event("noted", st)
-    reply.applied.append(f"Catatan: {st.text}")
-    reply.notices.append(f"Catatan: {st.text}")
+    reply.tell(Said.of("applied.note_headline"), Said.of("applied.note", text=st.text))
 
 
 HANDLERS: dict[Kind, Callable[[Reply, Statement], None]] = {
@@ -222,6 +239,7 @@ HANDLERS: dict[Kind, Callable[[Reply, Statement], None]] = {
     Kind.ARCHIVE: _archive,
     Kind.UNDO: _undo,
     Kind.STATUS: _status,
+    Kind.HELP: _help,
     Kind.NOTE: _note,
 }
 
@@ -244,37 +262,31 @@ def apply_reply(
 
     None when it repeats, under a new Message-ID, what the same person already said about the
     same disposition while its reply code was valid (a replayed or re-sent mail): nothing is
-    applied twice. A repeated question (`status`) is answered again.
+    applied twice. A repeated question (`status`) is answered again. An out-of-office text comes
+    back with `ignored` set: nothing applied, nothing answered.
     """
     node = fetch(session, Disposition, node_id)
     letter = fetch(session, Letter, node.letter_id)
     today = today_in(ctx)
-    text = extract_new_text(message.text, message.html, message.from_name)
-    reading = read_reply(text, reply_context(ctx.rules, node.position_id, today, message.from_name))
+    name = message.from_name or node.holder_name  # phones often send no display name
+    text = extract_new_text(message.text, message.html, name)
+    reading = read_reply(text, reply_context(ctx.rules, node.position_id, today, name))
     key = replay_key(message.from_address, node_id, text)
-    acts = any(st.kind is not Kind.STATUS for st in reading.statements)
+    reply = Reply(session, ctx, box, letter, node, message, message.attachments, today, key=key,
+                  problems=list(reading.problems))  # fmt: skip
+    if reading.automatic:
+        reply.ignored = "out_of_office"  # never a statement, never answered (no mail loop)
+        return reply
+    questions = {Kind.STATUS, Kind.HELP}
+    acts = any(st.kind not in questions for st in reading.statements)
     if acts and _replayed(session, key, utcnow() - dt.timedelta(days=ctx.settings.token_days)):
         return None
-    reply = Reply(
-        session,
-        ctx,
-        box,
-        letter,
-        node,
-        message,
-        message.attachments,
-        today,
-        key=key,
-        problems=list(reading.problems),
-    )
+    if reading.statements and not acts and not reading.problems:
+        _answer_question(reply, reading.of(Kind.STATUS))  # the answer is the one email
+        return reply
     if node.state == State.CANCELLED:
-        reply.problems.append(
-            Problem(
-                text.splitlines()[0] if text else "",
-                "closed",
-                "disposisi ini sudah dibatalkan oleh pemberinya",
-            )
-        )
+        first = text.splitlines()[0] if text else ""
+        reply.problems.append(Problem(first, "closed", Said.of("problem.revoked")))
     else:
         for statement in reading.statements:
             HANDLERS[statement.kind](reply, statement)
@@ -283,38 +295,55 @@ def apply_reply(
         session.add(node)
     letter.status = letter_status(session, letter)
     session.add(letter)
+    _confirm(reply, reading)
+    return reply
+
+
+def _answer_question(reply: Reply, status: list[Statement]) -> None:
+    """`Status` is answered by the status alone, `Bantuan` by the reply-language card alone."""
+    if status:
+        send_status(reply.session, reply.ctx, reply.box, reply.letter, reply.node, reply.message)
+        return
+    mail = official_mail(reply.ctx, reply.box, reply.letter, reply.node, "help", answering=reply.message)
+    outbox.enqueue(reply.session, mail, "status", reply.letter.id, reply.node.id)
+
+
+def _confirm(reply: Reply, reading: Reading) -> None:
+    """One confirmation to the sender (with the status or the card if asked), one notice upward."""
+    session, ctx, node, letter = reply.session, reply.ctx, reply.node, reply.letter
     # Notes alone (perhaps a phone's autoresponder without auto-reply headers) are confirmed and
     # passed on at most once an hour per disposition, so no two programs answer each other forever.
     notes_only = not reading.problems and all(st.kind is Kind.NOTE for st in reading.statements)
     quiet_key = f"notes:{node.id}:{utcnow():%Y-%m-%dT%H}" if notes_only else None
     if quiet_key and outbox.already_queued(session, quiet_key):
-        return reply
+        return
     awaiting = node.state == State.PENDING and bool(ctx.rules.dispose_targets(node.position_id))
     mail = official_mail(
         ctx,
-        box,
+        reply.box,
         letter,
         node,
         "confirmation",
-        answering=message,
+        answering=reply.message,
         applied=reply.applied,
         problems=reply.problems,
         awaiting=awaiting,
         undo_hint=reply.disposed,
+        tree=tree_rows(session, letter, reply.today) if reply.asked_status else [],
+        help=reply.asked_help,
     )
     outbox.enqueue(session, mail, "confirmation", letter.id, node.id, dedupe_key=quiet_key)
-    if reply.notices and node.parent_id is not None:
+    if reply.notices and reply.headline is not None and node.parent_id is not None:
         parent = fetch(session, Disposition, node.parent_id)
         notice = official_mail(
             ctx,
-            box,
+            reply.box,
             letter,
             parent,
             "notice",
             actor_title=node.holder_title,
             actor_name=node.holder_name,
-            headline=reply.notices[0].split(":")[0],
+            headline=reply.headline,
             lines=reply.notices,
         )
         outbox.enqueue(session, notice, "notice", letter.id, parent.id)
-    return reply

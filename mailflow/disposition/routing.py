@@ -6,9 +6,10 @@ from sqlmodel import Session
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import send_request, today_in
+from mailflow.disposition.mail import language_of, send_request, today_in
 from mailflow.disposition.states import State
 from mailflow.disposition.tree import new_node
+from mailflow.domain import Said
 from mailflow.office.routing import LetterFacts, route
 from mailflow.registry.log import MAILFLOW, log_event
 from mailflow.storage.models import Disposition, Letter, id_of
@@ -61,15 +62,18 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
     session.flush()
     send_request(session, ctx, box, letter, node, disposer_title="Mailflow")
     for copy in chosen.copies:
+        target = target_of(rules, copy, today)
+        language = language_of(ctx, target.email)
         fyi = new_node(
             session,
             id_of(letter),
-            target_of(rules, copy, today),
+            target,
             disposer=MAILFLOW,
             parent_id=node.id,
-            instruction="Tembusan: untuk diketahui",
+            instruction=ctx.composer.say(language, Said.of("event.copy_instruction")),
             state=State.ARCHIVED,
             event_id=event.id,
         )
-        send_request(session, ctx, box, letter, fyi, disposer_title="Mailflow (tembusan)")
+        disposer = ctx.composer.say(language, Said.of("event.copy_disposer"))
+        send_request(session, ctx, box, letter, fyi, disposer_title=disposer)
     return node

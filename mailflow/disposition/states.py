@@ -23,16 +23,7 @@ class State(StrEnum):
 OPEN = frozenset({State.PENDING, State.ACKNOWLEDGED, State.IN_PROGRESS})
 FINISHED = frozenset({State.COMPLETED, State.ARCHIVED})
 
-# How a node's state reads in Indonesian mail and logs.
-STATE_TEXT: dict[str, str] = {
-    State.PENDING: "belum dijawab",
-    State.ACKNOWLEDGED: "siap (diterima)",
-    State.IN_PROGRESS: "sedang diproses",
-    State.DISPOSED: "sudah didisposisikan",
-    State.COMPLETED: "selesai",
-    State.ARCHIVED: "diarsipkan",
-    State.CANCELLED: "dibatalkan",
-}
+# How a state reads: templates/<lang>/messages.toml, section [state] (one label table per language).
 
 # The letter's status follows the state of the root of its tree.
 LETTER_STATUS: dict[str, str] = {

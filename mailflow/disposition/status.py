@@ -13,7 +13,7 @@ from mailflow.context import Context
 from mailflow.disposition.mail import language_of, official_mail, today_in
 from mailflow.disposition.states import State
 from mailflow.disposition.tree import letter_status, tree_rows
-from mailflow.domain import ParsedMessage
+from mailflow.domain import ParsedMessage, Said
 from mailflow.office.model import Rules
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import build_message, letter_view
@@ -21,12 +21,6 @@ from mailflow.registry.queries import find_letter
 from mailflow.storage.models import Disposition, Letter
 
 CONFIDENTIAL = frozenset({"rahasia", "sangat rahasia"})
-STATUS_TEXT = {
-    "awaiting": "menunggu disposisi",
-    "in_progress": "dalam proses",
-    "done": "selesai",
-    "archived": "diarsipkan",
-}
 
 
 def may_see(rules: Rules, letter: Letter, nodes: Sequence[Disposition], asker: str, today: dt.date) -> bool:
@@ -61,7 +55,6 @@ def send_status(
     (a supervisor or clerk without a part in the letter) a notice without a code."""
     key = letter_status(session, letter)
     values: dict[str, Any] = {
-        "status": STATUS_TEXT.get(key, letter.status),
         "status_key": key,
         "tree": tree_rows(session, letter, today_in(ctx)),
     }
@@ -110,14 +103,15 @@ def request_status(
     )
     asker = message.from_address
     if letter is None or not may_see(ctx.rules, letter, nodes, asker, today_in(ctx)):
+        language = language_of(ctx, asker)
         rendered = ctx.composer.render(
             "held",
-            "id",
+            language,
             office=ctx.rules.office_name,
             subject=message.subject,
             mailbox=box.address,
-            reason_text=f"surat {agenda} tidak ditemukan, atau Anda tidak termasuk penerima disposisinya",
-            hint="Tulis nomor agenda lengkap, misalnya STATUS 001/SM/2026.",
+            reason_text=ctx.composer.say(language, Said.of("status.not_found", agenda=agenda)),
+            hint=ctx.composer.say(language, Said.of("status.hint")),
         )
         outbox.enqueue(
             session,

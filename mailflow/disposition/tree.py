@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from mailflow.disposition.states import FINISHED, LETTER_STATUS, OPEN, STATE_TEXT, State
-from mailflow.outbound.compose import date_id
+from mailflow.disposition.states import FINISHED, LETTER_STATUS, OPEN, State
 from mailflow.registry.log import log_event
 from mailflow.storage.models import Disposition, Letter, fetch, utcnow
 from mailflow.text.replies import Target
@@ -66,7 +65,7 @@ def settle_upwards(session: Session, node: Disposition) -> None:
             letter_id=parent.letter_id,
             action="completed",
             targets=[parent.holder],
-            text="semua tujuan disposisi selesai",
+            text="",  # the log shows the action in the reader's language
         )
         node = parent
 
@@ -83,11 +82,9 @@ class TreeRow:
     depth: int
     title: str
     name: str
-    state: str  # in Indonesian; templates in other languages word `key` themselves
     instruction: str
-    deadline: str
     overdue: bool
-    key: str
+    key: str  # the State; templates word it in the reader's language (catalogue "state.KEY")
     due: dt.date | None
 
 
@@ -108,9 +105,7 @@ def tree_rows(session: Session, letter: Letter, today: dt.date) -> list[TreeRow]
                     depth,
                     n.holder_title,
                     n.holder_name,
-                    STATE_TEXT.get(n.state, n.state),
                     n.instruction,
-                    date_id(n.deadline) if n.deadline else "",
                     overdue,
                     n.state,
                     n.deadline,

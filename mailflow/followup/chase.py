@@ -33,10 +33,12 @@ def chase(
     action: str,
     answerable_id: int | None,
     key: str,
-    text: str,
     **logged: object,
 ) -> str:
-    """Queue a reminder or escalation about `node` and log it on the letter; returns what was done."""
+    """Queue a reminder or escalation about `node` and log it on the letter; returns what was done.
+
+    The log entry holds facts (instruction, deadline), not sentences: `letter show` words the
+    action in the reader's language."""
     to = mail["To"]
     outbox.enqueue(session, mail, CHASE_KINDS[action], letter.id, answerable_id, dedupe_key=key)
     log_event(
@@ -46,7 +48,6 @@ def chase(
         targets=[to],
         instruction=node.instruction or None,
         deadline=node.deadline,
-        text=text,
     )
     fields = "".join(f" {name}={value}" for name, value in logged.items())
     log.info(

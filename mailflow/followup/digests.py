@@ -28,12 +28,8 @@ class DigestItem:
     completed_by: str = ""
 
 
-DIGEST_SECTIONS = {
-    "waiting": "menunggu disposisi",
-    "unacknowledged": "instruksi belum dijawab",
-    "overdue": "terlambat",
-    "completed": "diselesaikan bawahan kemarin",
-}
+# The digest's sections, in the order the templates show them.
+DIGEST_SECTIONS = ("waiting", "unacknowledged", "overdue", "completed")
 
 
 @dataclass(frozen=True)
@@ -95,7 +91,7 @@ def _mentioned(sections: dict[str, list[DigestItem]]) -> Iterable[tuple[int, lis
     where: dict[int, list[str]] = {}
     for name, items in sections.items():
         for item in items:
-            where.setdefault(item.letter_id, []).append(DIGEST_SECTIONS[name])
+            where.setdefault(item.letter_id, []).append(name)
     return where.items()
 
 
@@ -126,6 +122,6 @@ def send_digest(session: Session, ctx: Context, person: Person, held: Holdings, 
             letter_id=letter_id,
             action="digested",
             targets=[person.email],
-            text=f"ringkasan pagi {today.isoformat()}: " + ", ".join(dict.fromkeys(where)),
+            text=", ".join(dict.fromkeys(where)),  # the sections, as codes: the log's facts
         )
     return True

@@ -12,7 +12,7 @@ from mailflow.context import Context
 from mailflow.disposition.mail import language_of, official_mail
 from mailflow.followup.chase import chase, mailbox_of
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import date_id, letter_view, notice
+from mailflow.outbound.compose import letter_view, notice
 from mailflow.storage.models import Disposition, Letter
 from mailflow.text.replies import target_of
 
@@ -47,10 +47,6 @@ def escalate(session: Session, ctx: Context, node: Disposition, letter: Letter, 
         "overdue_days": overdue,
         "deadline": node.deadline,
     }
-    text = (
-        f'{node.holder_title} ({node.holder_name}) belum menyelesaikan "{node.instruction or "-"}": '
-        f"terlambat {overdue} hari kerja (batas {date_id(node.deadline)})"
-    )
     parent = session.get(Disposition, node.parent_id)
     done = []
     for level in due:
@@ -97,7 +93,6 @@ def escalate(session: Session, ctx: Context, node: Disposition, letter: Letter, 
                 "escalated",
                 answerable,
                 key,
-                text,
                 level=level,
                 overdue_days=overdue,
             )

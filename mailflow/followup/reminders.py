@@ -11,7 +11,6 @@ from mailflow.disposition.mail import official_mail
 from mailflow.followup.chase import chase, mailbox_of
 from mailflow.office.calendar import Calendar
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import date_id
 from mailflow.storage.models import Disposition, Letter
 
 
@@ -40,8 +39,6 @@ def remind(session: Session, ctx: Context, node: Disposition, letter: Letter, to
     key = f"remind:{node.id}:{today.isoformat()}"
     if overdue is None or node.deadline is None or outbox.already_queued(session, key):
         return None
-    deadline = date_id(node.deadline)
-    when = f"terlambat {overdue} hari kerja (batas {deadline})" if overdue else f"batas {deadline}"
     mail = official_mail(
         ctx,
         mailbox_of(ctx, letter),
@@ -52,4 +49,4 @@ def remind(session: Session, ctx: Context, node: Disposition, letter: Letter, to
         overdue_days=overdue,
         instruction=node.instruction,
     )
-    return chase(session, letter, node, mail, "reminded", node.id, key, when, overdue_days=overdue)
+    return chase(session, letter, node, mail, "reminded", node.id, key, overdue_days=overdue)

@@ -195,8 +195,9 @@ def _correct(step: Step) -> None:
 
 def _reply(step: Step) -> None:
     reply = apply_reply(step.session, step.ctx, step.box, step.message, _named(step.verdict.disposition_id))
-    if reply is None:
-        step.verdict = replace(step.verdict, action=Action.IGNORE, reason="replay")
+    if reply is None or reply.ignored:
+        reason = reply.ignored if reply is not None else "replay"
+        step.verdict = replace(step.verdict, action=Action.IGNORE, reason=reason)
         step.record("ignored", step.verdict.letter_id)
         return
     step.row.reply_key = reply.key

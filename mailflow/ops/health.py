@@ -13,7 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from mailflow.config import Settings
+from mailflow.domain import Said
 from mailflow.outbound import outbox
+from mailflow.outbound.catalogue import Catalogue
 from mailflow.outbound.compose import Rendered, build_message
 from mailflow.storage.db import transaction
 from mailflow.storage.models import MailboxState, OutboxMessage, QuarantineItem, utcnow
@@ -77,7 +79,9 @@ def log_health(health: Health) -> None:
     )
 
 
-def alert_failing_mailboxes(engine: Engine, settings: Settings, office: str) -> list[str]:
+def alert_failing_mailboxes(
+    engine: Engine, settings: Settings, office: str, catalogue: Catalogue, language: str
+) -> list[str]:
     """Email the admin once per failure episode of each mailbox failing longer than allowed, or at
     once when its OAuth2 sign-in was refused (that does not heal by waiting)."""
     if not settings.admin_email:
@@ -91,14 +95,13 @@ def alert_failing_mailboxes(engine: Engine, settings: Settings, office: str) -> 
             if not state.sign_in_refused and utcnow() - state.failing_since < limit:
                 continue
             box = settings.mailbox(state.mailbox)
-            text = (
-                f"Mailbox {box.name} ({box.address} at {box.host}:{box.port}) has failed since "
-                f"{state.failing_since:%Y-%m-%d %H:%M} UTC.\n\nLast error: {state.last_error}\n\n"
-                "Letters sent there wait on the server until it works again; nothing is lost.\n"
-                "Check it with: mailflow status\n"
+            since = f"{state.failing_since:%Y-%m-%d %H:%M}"
+            facts = {"name": box.name, "address": box.address, "host": box.host, "port": box.port}
+            text = catalogue.say(
+                language, Said.of("alert.mailbox_body", since=since, error=state.last_error, **facts)
             )
             rendered = Rendered(
-                f"Mailflow: mailbox {box.name} gagal sejak {state.failing_since:%H:%M} UTC",
+                catalogue.say(language, Said.of("alert.mailbox_subject", name=box.name, since=since)),
                 text,
                 f"<pre>{html.escape(text)}</pre>",
             )

@@ -63,7 +63,10 @@ def poll_all(
         )
         reports.append(report)
     try:
-        alert_failing_mailboxes(app.engine, app.settings, app.rules.current.office_code)
+        rules = app.rules.current
+        admin = rules.person_by_address(app.settings.admin_email)
+        language = admin.language if admin else app.settings.language
+        alert_failing_mailboxes(app.engine, app.settings, rules.office_code, app.composer.catalogue, language)
         log_health(snapshot(app.engine, app.settings))
     except OperationalError as exc:
         log.error("event=health_failed error=database unavailable: %s", exc.orig)

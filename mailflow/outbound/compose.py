@@ -24,28 +24,15 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from mailflow.domain import FIELD_NAMES
+from mailflow.domain import FIELD_NAMES, Said
+from mailflow.outbound.catalogue import Catalogue
+from mailflow.outbound.dates import date_en, date_id
 from mailflow.resources import TEMPLATES
 
 if TYPE_CHECKING:
     from mailflow.storage.models import Letter
 
 BUILTIN_TEMPLATES = TEMPLATES
-
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 LABELS_ID = (
     ("sender", "Asal surat"),
@@ -58,18 +45,6 @@ LABELS_ID = (
     ("classification", "Klasifikasi"),
     ("note", "Catatan"),
 )
-
-
-def date_id(value: dt.date | None) -> str:
-    """'2 Oktober 2017', the way letters write dates."""
-    if value is None:
-        return "-"
-    return f"{value.day} {MONTHS_ID[value.month - 1]} {value.year}"
-
-
-def date_en(value: dt.date | None) -> str:
-    """'2 October 2017', for officials who read English."""
-    return "-" if value is None else f"{value.day} {value:%B %Y}"
 
 
 def size_text(size: float) -> str:
@@ -163,9 +138,19 @@ class Composer:
             keep_trailing_newline=True,
         )
         self.env.filters.update(date_id=date_id, date_en=date_en)
+        self.catalogue = Catalogue(override_dir)
+
+    def say(self, language: str, said: Said | str) -> str:
+        return self.catalogue.say(language, said)
 
     def render(self, name: str, language: str, **context: Any) -> Rendered:
+        """Render `name` in `language`; templates write catalogue words with `say(...)`."""
         lang = language if (BUILTIN_TEMPLATES / language / f"{name}.txt.j2").exists() else "id"
+        context = {
+            "say": lambda said: self.catalogue.say(lang, said),
+            "word": lambda key, **values: self.catalogue.say(lang, Said.of(key, **values)),
+            **context,
+        }
         text = self.env.get_template(f"{lang}/{name}.txt.j2").render(**context)
         html = self.env.get_template(f"{lang}/{name}.html.j2").render(**context)
         subject, _, body = text.partition("\n")

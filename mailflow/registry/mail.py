@@ -7,7 +7,7 @@ from email.message import Message
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.domain import ParsedMessage
+from mailflow.domain import ParsedMessage, Said
 from mailflow.outbound.compose import build_message
 
 
@@ -21,7 +21,10 @@ def registry_mail(
     attach: tuple[bytes, ...] = (),
     **context,
 ) -> Message:
-    rendered = ctx.composer.render(template, "id", office=ctx.rules.office_name, **context)
+    person = ctx.rules.person_by_address(to)
+    language = person.language if person else "id"
+    words = {k: ctx.composer.say(language, v) if isinstance(v, Said) else v for k, v in context.items()}
+    rendered = ctx.composer.render(template, language, office=ctx.rules.office_name, **words)
     return build_message(
         rendered,
         sender=box.address,

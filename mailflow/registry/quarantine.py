@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.domain import ParsedMessage
+from mailflow.domain import ParsedMessage, Said
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import notice
 from mailflow.registry.filing import file_letter
@@ -20,20 +20,18 @@ from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, utcno
 from mailflow.text.fields import letter_files
 from mailflow.text.pdf import letter_pdf_texts
 
-REASON_TEXT = {
-    "direct_letter": "surat dari luar dinas dicatat oleh petugas agenda; petugas sudah diberi tahu.",
-    "not_understood": "Mailflow hanya memahami balasan atas email yang dikirimnya.",
-    "empty": "email tidak memuat surat: tidak ada teks, lampiran, atau surat yang diteruskan.",
-    "oversize": "ukuran email melebihi batas yang diizinkan.",
-    "malformed": "email rusak dan tidak dapat dibaca.",
-    "not_authorised": "email ini tidak dikirim oleh penerima email yang dibalas.",
-    "sender_unverified": (
-        "Mailflow tidak dapat memastikan bahwa email ini benar dikirim dari alamat Anda (tanda tangan "
-        "DKIM tidak ada atau tidak sah), jadi email ini tidak dijalankan. Bila email ini memang dari "
-        "Anda, minta admin melepaskannya dari karantina, dan minta pengelola server email kantor "
-        "mengaktifkan DKIM; bila bukan dari Anda, abaikan pemberitahuan ini."
-    ),
-}
+# Reasons a sender is told about, in their language (templates/<lang>/messages.toml, [reason]).
+TOLD_REASONS = frozenset(
+    {
+        "direct_letter",
+        "not_understood",
+        "empty",
+        "oversize",
+        "malformed",
+        "not_authorised",
+        "sender_unverified",
+    }
+)
 
 
 def warning_key(owner: str, at: dt.datetime) -> str:
@@ -143,7 +141,7 @@ def quarantine(
             # To a stranger (perhaps a forged From): none of the message's own words.
             subject=message.subject if ours else "",
             mailbox=box.address,
-            reason_text=REASON_TEXT.get(reason, detail),
+            reason_text=Said.of(f"reason.{reason}") if reason in TOLD_REASONS else detail,
             hint="",
         )
         outbox.enqueue(session, mail, "held")

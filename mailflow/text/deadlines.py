@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from mailflow.domain import Said
 from mailflow.office.calendar import Calendar
 from mailflow.text.dates import MONTHS
 from mailflow.text.lines import tidy
@@ -61,7 +62,7 @@ _RELATIVE = {
 class Deadline:
     date: dt.date | None  # None: the line states no deadline
     rest: str  # the line with the deadline phrase taken out
-    error: str | None = None  # e.g. a date in the past: asked back, never applied
+    error: Said | None = None  # e.g. a date in the past: asked back, never applied
 
 
 def _yearless(day: int, month: int, today: dt.date) -> dt.date | None:
@@ -95,7 +96,7 @@ def parse_deadline(text: str, today: dt.date, calendar: Calendar) -> Deadline:
         try:
             date = dt.date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
-            return Deadline(None, text, f"'{m[0]}' is not a date")
+            return Deadline(None, text, Said.of("problem.not_a_date", text=m[0]))
     elif m := _NAMED.search(text):
         found = m
         day, month = int(m[1]), MONTHS[m[2].lower()]
@@ -113,9 +114,9 @@ def parse_deadline(text: str, today: dt.date, calendar: Calendar) -> Deadline:
                 return Deadline(today + dt.timedelta(days=days), _cut(text, m))
         return Deadline(None, text)
     if date is None:
-        return Deadline(None, text, f"'{found[0]}' is not a date")
+        return Deadline(None, text, Said.of("problem.not_a_date", text=found[0]))
     if date < today:
-        return Deadline(None, _cut(text, found), f"the deadline {date.isoformat()} is in the past")
+        return Deadline(None, _cut(text, found), Said.of("problem.deadline_past", date=date))
     return Deadline(date, _cut(text, found))
 
 

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from mailflow.domain import Said
 from mailflow.office.calendar import Calendar
 from mailflow.office.model import Instruction, Rules
 from mailflow.text import phrases
@@ -55,14 +56,17 @@ class Statement:
     instruction: str = ""
     deadline: dt.date | None = None
     text: str = ""
+    codes: tuple[int, ...] = ()  # the numbered instructions the line named
 
 
 @dataclass(frozen=True)
 class Problem:
+    """A line that was not applied, and why; asked back to the sender in their language."""
+
     line: str
     reason: str  # unknown_target | ambiguous_target | not_allowed | bad_deadline | unknown_instruction
-    #              | too_long
-    detail: str
+    #              | too_long (and, when applied: closed | nothing_to_undo | too_late)
+    message: Said
     candidates: tuple[str, ...] = ()
 
 
@@ -200,7 +204,7 @@ class _Resolver:
             return [], Problem(
                 line,
                 "unknown_target",
-                f"nomor {n} tidak ada dalam daftar (1-{len(self.ctx.allowed)})",
+                Said.of("problem.number_out_of_range", n=n, last=len(self.ctx.allowed)),
                 self._listed(),
             )
         if key in phrases.TITLE_ABBREVIATIONS:
@@ -209,7 +213,7 @@ class _Resolver:
                 return titled, None
             if len(titled) > 1:
                 return [], Problem(
-                    line, "ambiguous_target", f"'{text}' bisa berarti beberapa pejabat",
+                    line, "ambiguous_target", Said.of("problem.ambiguous_target", text=text),
                     tuple(self._show(t) for t in titled),
                 )  # fmt: skip
         found = list(dict.fromkeys(self.names.get(key, [])))
@@ -218,7 +222,7 @@ class _Resolver:
             return [], Problem(
                 line,
                 "ambiguous_target",
-                f"'{text}' bisa berarti beberapa pejabat",
+                Said.of("problem.ambiguous_target", text=text),
                 tuple(self._show(t) for t in mine) or self._listed(),
             )
         if not found:
@@ -226,12 +230,15 @@ class _Resolver:
             mine = [t for c in close for t in self.names[c] if t.position_id in self.allowed_ids]
             candidates = tuple(dict.fromkeys(self._show(t) for t in mine))
             return [], Problem(
-                line, "unknown_target", f"'{text}' tidak dikenal", candidates or self._listed()
+                line,
+                "unknown_target",
+                Said.of("problem.unknown_target", text=text),
+                candidates or self._listed(),
             )
         target = found[0]
         if target.position_id not in self.allowed_ids:
             return [], Problem(
-                line, "not_allowed", f"{self._show(target)} tidak termasuk daftar tujuan Anda", self._listed()
+                line, "not_allowed", Said.of("problem.not_allowed", who=self._show(target)), self._listed()
             )
         return [next(t for t in self.ctx.allowed if t.position_id == target.position_id)], None
 
@@ -249,25 +256,29 @@ class _Resolver:
         return tuple(f"{i}. {self._show(t)}" for i, t in enumerate(self.ctx.allowed, start=1))
 
 
-def _instruction(text: str, ctx: ReplyContext, line: str) -> tuple[str, Problem | None]:
+def _instruction(text: str, ctx: ReplyContext, line: str) -> tuple[str, tuple[int, ...], Problem | None]:
     text = clean_tail(text)
     m = _CODES.match(text)
     if not m:
-        return text.strip(" ,.;"), None
+        return text.strip(" ,.;"), (), None
     codes = [int(c) for c in re.findall(r"\d{1,2}", m[1])]
     texts = []
     for code in codes:
         known = next((i for i in ctx.instructions if i.code == code), None)
         if known is None:
-            return "", Problem(
-                line,
-                "unknown_instruction",
-                f"instruksi nomor {code} tidak ada",
-                tuple(f"{i.code}. {i.text}" for i in ctx.instructions),
+            return (
+                "",
+                (),
+                Problem(
+                    line,
+                    "unknown_instruction",
+                    Said.of("problem.unknown_instruction", code=code),
+                    tuple(f"{i.code}. {i.text}" for i in ctx.instructions),
+                ),
             )
         texts.append(known.text)
     free = m[2].strip(" ,.;")
-    return "; ".join(texts) + (f" - {free}" if free else ""), None
+    return "; ".join(texts) + (f" - {free}" if free else ""), tuple(codes), None
 
 
 def _starts_instruction(words: list[str], resolver: _Resolver) -> bool:
@@ -312,10 +323,10 @@ def _dispose(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | P
     deadline = parse_deadline(right, ctx.today, ctx.calendar)
     if deadline.error:
         return Problem(line, "bad_deadline", deadline.error)
-    instruction, problem = _instruction(deadline.rest, ctx, line)
+    instruction, codes, problem = _instruction(deadline.rest, ctx, line)
     if problem:
         return problem
-    return Statement(Kind.DISPOSE, line, tuple(targets), instruction, deadline.date)
+    return Statement(Kind.DISPOSE, line, tuple(targets), instruction, deadline.date, codes=codes)
 
 
 def _keyword(line: str, resolver: _Resolver) -> Statement | None:
@@ -362,7 +373,7 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
             continue
         read += 1
         if read > MAX_LINES:
-            problems.append(Problem(line, "too_long", f"hanya {MAX_LINES} baris pertama yang dibaca"))
+            problems.append(Problem(line, "too_long", Said.of("problem.too_long", max=MAX_LINES)))
             break
         if m := phrases.NOTE_LABEL.match(line):
             statements.append(Statement(Kind.NOTE, line, text=m[2].strip()))

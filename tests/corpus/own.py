@@ -35,45 +35,57 @@ class Case:
     automatic: bool = False  # an out-of-office text: nothing is read, nothing answered
 
 
-def D(targets: str | tuple[str, ...], instruction: str, deadline: str | None = None) -> Expect:  # noqa: N802
+def D(targets: str | tuple[str, ...], instruction: str, deadline: str | None = None) -> Expect:
     return Expect("dispose", (targets,) if isinstance(targets, str) else targets, instruction, deadline)
 
 
 ACK, STATUS, HELP, ARCHIVE, UNDO = (Expect(k) for k in ("acknowledge", "status", "help", "archive", "undo"))
 
 
-def PROGRESS(text: str = "") -> Expect:  # noqa: N802
+def PROGRESS(text: str = "") -> Expect:
     return Expect("progress", text=text)
 
 
-def DONE(text: str = "") -> Expect:  # noqa: N802
+def DONE(text: str = "") -> Expect:
     return Expect("done", text=text)
 
 
-def NOTE(text: str) -> Expect:  # noqa: N802
+def NOTE(text: str) -> Expect:
     return Expect("note", text=text)
 
 
 CASES: list[Case] = [
     # --- dispose, as the contract writes it
     Case("Sekretaris: Pelajari dan sosialisasikan", (D(SEK, "Pelajari dan sosialisasikan"),)),
-    Case("Kabid Dikdas, Kabid PAUD: 2, 4 batas 3 hari",
-         (D((DIKDAS, PAUD), "Proses lebih lanjut; Untuk diketahui", "2026-11-30"),)),
-    Case("1: hadiri dan laporkan hasilnya paling lambat 5 Desember",
-         (D(SEK, "hadiri dan laporkan hasilnya", "2026-12-05"),)),
+    Case(
+        "Kabid Dikdas, Kabid PAUD: 2, 4 batas 3 hari",
+        (D((DIKDAS, PAUD), "Proses lebih lanjut; Untuk diketahui", "2026-11-30"),),
+    ),
+    Case(
+        "1: hadiri dan laporkan hasilnya paling lambat 5 Desember",
+        (D(SEK, "hadiri dan laporkan hasilnya", "2026-12-05"),),
+    ),
     Case("Yth. Sekdis - mohon siapkan jawaban, 2x24 jam", (D(SEK, "mohon siapkan jawaban", "2026-11-27"),)),
     Case("All: for your information", (D(UNDER_KADIS, "for your information"),)),
     Case("Sekretaris pelajari dan sosialisasikan", (D(SEK, "pelajari dan sosialisasikan"),)),
     Case("Kepada Pak Agus: #7", (D(SEK, "Sosialisasikan/edarkan"),)),
-    Case("Rina dan Dewi: 3 - tolong koordinasi dengan Bappeda",
-         (D((DIKDAS, PAUD), "Koordinasikan/konfirmasikan - tolong koordinasi dengan Bappeda"),)),
+    Case(
+        "Rina dan Dewi: 3 - tolong koordinasi dengan Bappeda",
+        (D((DIKDAS, PAUD), "Koordinasikan/konfirmasikan - tolong koordinasi dengan Bappeda"),),
+    ),
     Case("Sekdis => 6 batas Jumat", (D(SEK, "Pelajari/telaah", "2026-11-27"),)),
-    Case("Kabid Dikdas -> hadiri rapat koordinasi besok", (D(DIKDAS, "hadiri rapat koordinasi", "2026-11-26"),)),
+    Case(
+        "Kabid Dikdas -> hadiri rapat koordinasi besok", (D(DIKDAS, "hadiri rapat koordinasi", "2026-11-26"),)
+    ),
     Case("Semua: 4", (D(UNDER_KADIS, "Untuk diketahui"),)),
     # --- deadline words belong to the deadline; days are working days unless "kalender"
-    Case("Sekretaris: proses lebih lanjut - batas 3 hari kerja", (D(SEK, "proses lebih lanjut", "2026-11-30"),)),
-    Case("Sekretaris: proses lebih lanjut, paling lambat 2x24 jam",
-         (D(SEK, "proses lebih lanjut", "2026-11-27"),)),
+    Case(
+        "Sekretaris: proses lebih lanjut - batas 3 hari kerja", (D(SEK, "proses lebih lanjut", "2026-11-30"),)
+    ),
+    Case(
+        "Sekretaris: proses lebih lanjut, paling lambat 2x24 jam",
+        (D(SEK, "proses lebih lanjut", "2026-11-27"),),
+    ),
     Case("Sekretaris: siapkan bahan maks. 2 hari", (D(SEK, "siapkan bahan", "2026-11-27"),)),
     Case("Sekretaris: siapkan bahan selambat-lambatnya tgl 4/12", (D(SEK, "siapkan bahan", "2026-12-04"),)),
     Case("Sekretaris: siapkan bahan batas Senin", (D(SEK, "siapkan bahan", "2026-11-30"),)),
@@ -81,9 +93,13 @@ CASES: list[Case] = [
     Case("Sekretaris: siapkan bahan dalam 4 hari", (D(SEK, "siapkan bahan", "2026-12-01"),)),
     Case("Sekretaris: siapkan bahan 4 hari kalender", (D(SEK, "siapkan bahan", "2026-11-30"),)),
     Case("Sekretaris: tindaklanjuti batas 5 hari", (D(SEK, "tindaklanjuti", "2026-12-02"),)),
-    Case("Dewi: please prepare the report within 3 days", (D(PAUD, "please prepare the report", "2026-11-30"),)),
-    Case("Sekretaris - koordinasikan dengan Bappeda batas 2 Des",
-         (D(SEK, "koordinasikan dengan Bappeda", "2026-12-02"),)),
+    Case(
+        "Dewi: please prepare the report within 3 days", (D(PAUD, "please prepare the report", "2026-11-30"),)
+    ),
+    Case(
+        "Sekretaris - koordinasikan dengan Bappeda batas 2 Des",
+        (D(SEK, "koordinasikan dengan Bappeda", "2026-12-02"),),
+    ),
     Case("Sekretaris: pelajari, maksimal 3 hari", (D(SEK, "pelajari", "2026-11-30"),)),
     Case("Kabid PAUD: siapkan data paling lambat hari Jumat", (D(PAUD, "siapkan data", "2026-11-27"),)),
     Case("Sekretaris: hadiri, deadline 2026-12-04", (D(SEK, "hadiri", "2026-12-04"),)),
@@ -94,10 +110,14 @@ CASES: list[Case] = [
     Case("Tolong pak Sekdis dipelajari ya", (D(SEK, "dipelajari"),)),
     Case("Sekretaris tindak lanjuti", (D(SEK, "tindak lanjuti"),)),
     Case("Kabid Dikdas mohon hadiri acara tsb", (D(DIKDAS, "mohon hadiri acara tsb"),)),
-    Case("Bpk Sekretaris utk dipelajari dan dikoordinasikan dgn Bappeda",
-         (D(SEK, "utk dipelajari dan dikoordinasikan dgn Bappeda"),)),
+    Case(
+        "Bpk Sekretaris utk dipelajari dan dikoordinasikan dgn Bappeda",
+        (D(SEK, "utk dipelajari dan dikoordinasikan dgn Bappeda"),),
+    ),
     Case("Mohon Kabid PAUD menghadiri undangan tsb", (D(PAUD, "menghadiri undangan tsb"),)),
-    Case("Sekretaris agar mempelajari dan menyiapkan bahan", (D(SEK, "agar mempelajari dan menyiapkan bahan"),)),
+    Case(
+        "Sekretaris agar mempelajari dan menyiapkan bahan", (D(SEK, "agar mempelajari dan menyiapkan bahan"),)
+    ),
     Case("Kabid Dikdas sgr laksanakan", (D(DIKDAS, "sgr laksanakan"),)),
     Case("no 1: siapkan jawaban", (D(SEK, "siapkan jawaban"),)),
     Case("nomor 2 dan 3: hadiri", (D((DIKDAS, PAUD), "hadiri"),)),
@@ -133,17 +153,31 @@ CASES: list[Case] = [
     Case("Sedang diproses", (PROGRESS(),), holder="sekretaris"),
     Case("sdg diproses pak", (PROGRESS(),), holder="sekretaris"),
     Case("Working on it", (PROGRESS(),), holder="kabid_paud"),
-    Case("Dalam proses, menunggu data dari sekolah", (PROGRESS("menunggu data dari sekolah"),), holder="sekretaris"),
-    Case("Lapor: rapat sudah dijadwalkan Senin", (PROGRESS("rapat sudah dijadwalkan Senin"),), holder="sekretaris"),
+    Case(
+        "Dalam proses, menunggu data dari sekolah",
+        (PROGRESS("menunggu data dari sekolah"),),
+        holder="sekretaris",
+    ),
+    Case(
+        "Lapor: rapat sudah dijadwalkan Senin",
+        (PROGRESS("rapat sudah dijadwalkan Senin"),),
+        holder="sekretaris",
+    ),
     Case("Siap, sedang diproses", (PROGRESS(),), holder="sekretaris"),
-    Case("Selesai: sudah disosialisasikan ke 24 sekolah", (DONE("sudah disosialisasikan ke 24 sekolah"),),
-         holder="sekretaris"),
+    Case(
+        "Selesai: sudah disosialisasikan ke 24 sekolah",
+        (DONE("sudah disosialisasikan ke 24 sekolah"),),
+        holder="sekretaris",
+    ),
     Case("sdh selesai pak 👍", (DONE(),), holder="sekretaris"),
     Case("Sudah dilaksanakan", (DONE(),), holder="sekretaris"),
     Case("Done: report attached", (DONE("report attached"),), holder="kabid_paud"),
     Case("Sudah ditindaklanjuti ya bu", (DONE(),), holder="sekretaris"),
-    Case("Laporan: kegiatan sudah selesai dilaksanakan", (DONE("kegiatan sudah selesai dilaksanakan"),),
-         holder="sekretaris"),
+    Case(
+        "Laporan: kegiatan sudah selesai dilaksanakan",
+        (DONE("kegiatan sudah selesai dilaksanakan"),),
+        holder="sekretaris",
+    ),
     Case("Completed.", (DONE(),), holder="kabid_paud"),
     Case("Sdh sy tindaklanjuti", (DONE(),), holder="sekretaris"),
     # --- archive and undo
@@ -166,12 +200,18 @@ CASES: list[Case] = [
     Case("Help", (HELP,), holder="kabid_paud"),
     Case("help?", (HELP,), holder="kabid_paud"),
     # --- greetings, closings and typed signatures are not statements
-    Case("Assalamualaikum wr wb\n\nSekretaris: pelajari\n\nWassalam\nDrs. Budi Santoso, M.Si.", (D(SEK, "pelajari"),)),
+    Case(
+        "Assalamualaikum wr wb\n\nSekretaris: pelajari\n\nWassalam\nDrs. Budi Santoso, M.Si.",
+        (D(SEK, "pelajari"),),
+    ),
     Case("Ass. Wr. Wb.\nSekdis: siapkan jawaban\nMatur nuwun", (D(SEK, "siapkan jawaban"),)),
     Case("Om Swastiastu\nSiap laksanakan\nTabik", (ACK,), holder="sekretaris"),
     Case("Shalom\n\nSedang diproses\n\nSalam sejahtera", (PROGRESS(),), holder="sekretaris"),
-    Case("Selamat pagi Pak,\nSiap, segera kami tindaklanjuti.\nHormat kami\nAgus Wibowo, S.Pd., M.M.", (ACK,),
-         holder="sekretaris"),
+    Case(
+        "Selamat pagi Pak,\nSiap, segera kami tindaklanjuti.\nHormat kami\nAgus Wibowo, S.Pd., M.M.",
+        (ACK,),
+        holder="sekretaris",
+    ),
     Case("Terima kasih"),
     Case("Assalamu'alaikum Wr. Wb.\n1: pelajari\nTerima kasih.\nBudi", (D(SEK, "pelajari"),)),
     Case("Salam,\nSekretaris: hadiri\nDr. H. Budi Santoso, S.H., M.Si.", (D(SEK, "hadiri"),)),
@@ -185,23 +225,33 @@ CASES: list[Case] = [
     Case(
         "I am out of the office until 4 December with limited access to email.\n"
         "For urgent matters please contact:\nSekretaris: Agus Wibowo, +62 812 3456 7890",
-        automatic=True, holder="kabid_paud",
+        automatic=True,
+        holder="kabid_paud",
     ),
     Case(
         "Mohon maaf, saya sedang dinas luar dan akan kembali pada hari Senin.\n"
         "Hal mendesak: Sekdis - Pak Agus 081234567890",
         automatic=True,
     ),
-    Case("Sekretaris Dinas: Bpk. Agus Wibowo (0812-3456-7890)",
-         (NOTE("Sekretaris Dinas: Bpk. Agus Wibowo (0812-3456-7890)"),)),
+    Case(
+        "Sekretaris Dinas: Bpk. Agus Wibowo (0812-3456-7890)",
+        (NOTE("Sekretaris Dinas: Bpk. Agus Wibowo (0812-3456-7890)"),),
+    ),
     # --- several statements in one reply
-    Case("Sekretaris: pelajari\nKabid PAUD: 4\nCatatan: segera ya",
-         (D(SEK, "pelajari"), D(PAUD, "Untuk diketahui"), NOTE("segera ya"))),
-    Case("Sekdis: siapkan jawaban batas besok\nKabid Dikdas: 4",
-         (D(SEK, "siapkan jawaban", "2026-11-26"), D(DIKDAS, "Untuk diketahui"))),
+    Case(
+        "Sekretaris: pelajari\nKabid PAUD: 4\nCatatan: segera ya",
+        (D(SEK, "pelajari"), D(PAUD, "Untuk diketahui"), NOTE("segera ya")),
+    ),
+    Case(
+        "Sekdis: siapkan jawaban batas besok\nKabid Dikdas: 4",
+        (D(SEK, "siapkan jawaban", "2026-11-26"), D(DIKDAS, "Untuk diketahui")),
+    ),
     # --- notes: free text is passed on, never read as a disposition
     Case("Agus sudah saya hubungi", (NOTE("Agus sudah saya hubungi"),)),
-    Case("Mohon perhatian untuk rapat besok: bawa data", (NOTE("Mohon perhatian untuk rapat besok: bawa data"),)),
+    Case(
+        "Mohon perhatian untuk rapat besok: bawa data",
+        (NOTE("Mohon perhatian untuk rapat besok: bawa data"),),
+    ),
     Case("Working on it, will report by Friday", (PROGRESS("will report by Friday"),), holder="kabid_paud"),
     Case("Done: all 24 schools informed", (DONE("all 24 schools informed"),), holder="kabid_paud"),
     Case("Status?", (STATUS,), holder="kabid_paud"),
