@@ -17,6 +17,8 @@ from mailflow.ops import service
 from tests.support import REPO
 from tests.support.dovecot import PASSWORD, Dovecot, free_port
 from tests.support.imapserver import ImapServer
+from tests.support.inbox import Inbox
+from tests.support.letters import gmail_forward, pdf_letter
 from tests.support.mail import Mail
 from tests.support.postgres import fresh_postgres_database
 from tests.support.relay import start_relay
@@ -183,3 +185,16 @@ def office(servers: Servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, da
     servers.relay.refuse = False
     monkeypatch.setenv("MAILFLOW_TEST_IMAP_PASSWORD", PASSWORD)
     return Office(tmp_path, servers, database_url=database_url)
+
+
+@pytest.fixture
+def inbox(office):
+    """Each official's view of their own mailbox."""
+    return Inbox(office)
+
+
+@pytest.fixture
+def request_to_kadis(office, inbox):
+    office.mail.send(gmail_forward(pdf=pdf_letter()))
+    office.poll()
+    return inbox.next(f"kadis@{DOMAIN}", "Mohon disposisi")

@@ -5,37 +5,16 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from mailflow.cli import cli
 from tests.support import clients
-from tests.support.letters import attach, gmail_forward, pdf_letter
+from tests.support.letters import attach, pdf_letter
 from tests.support.mail import text_of
 
 D = "@probolinggokab.example"
 KADIS, SEKRETARIS, KASUBBAG = f"kadis{D}", f"sekretaris{D}", f"kasubbag.umum{D}"
 DIKDAS, PAUD = f"kabid.dikdas{D}", f"kabid.paud{D}"
-
-
-class Inbox:
-    """Each official's view of their own mailbox: the next new message whose subject says X."""
-
-    def __init__(self, office) -> None:
-        self.office = office
-        self.seen: set[str] = set()
-
-    def next(self, user: str, needle: str, timeout: float = 10.0):
-        def fresh(m):
-            return needle in " ".join(str(m["Subject"]).split()) and m["Message-ID"] not in self.seen
-
-        msg = self.office.mail.wait_for(user, fresh, timeout)
-        self.seen.add(msg["Message-ID"])
-        return msg
-
-    def answer(self, client, original, sender: str, text: str, **kw):
-        self.office.mail.send(client(original, sender, text, **kw))
-        return self.office.poll()
 
 
 def show(office, agenda: str = "1") -> dict:
@@ -44,18 +23,6 @@ def show(office, agenda: str = "1") -> dict:
     )
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
-
-
-@pytest.fixture
-def inbox(office):
-    return Inbox(office)
-
-
-@pytest.fixture
-def request_to_kadis(office, inbox):
-    office.mail.send(gmail_forward(pdf=pdf_letter()))
-    office.poll()
-    return inbox.next(KADIS, "Mohon disposisi")
 
 
 def test_the_probolinggo_scenario(office, inbox, request_to_kadis):

@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 
 from tests.support import clients
+from tests.support.inbox import Inbox
 from tests.support.mail import text_of
-from tests.test_disposition_server import KADIS, PAUD, Inbox, inbox, request_to_kadis  # noqa: F401 (fixtures)
+from tests.test_disposition_server import KADIS, PAUD
 
 
 def _new_mail(office, user: str, before: int) -> list:
