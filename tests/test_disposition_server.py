@@ -219,6 +219,11 @@ def test_letters_by_holder_and_overdue(office, inbox, request_to_kadis):
         session.commit()
     assert letters("--overdue") == [agenda]
     table = CliRunner().invoke(cli, ["--config", str(office.config_path), "letters"])
-    assert "TERLAMBAT" in table.output
+    assert "TERLAMBAT" in table.output and "WIB" in table.output  # the office's time zone
+    assert agenda in table.output  # an agenda number is never cut
     shown = CliRunner().invoke(cli, ["--config", str(office.config_path), "letter", "show", agenda])
     assert "Sekretaris Dinas Pendidikan (Agus Wibowo): belum dijawab" in shown.output  # the office's language
+    office.reconfigure(extra='language = "en"\ntimezone = "Asia/Makassar"')
+    shown = CliRunner().invoke(cli, ["--config", str(office.config_path), "letter", "show", agenda])
+    assert "Sekretaris Dinas Pendidikan (Agus Wibowo): not answered yet" in shown.output
+    assert "WITA" in shown.output and "disposition requested" in shown.output

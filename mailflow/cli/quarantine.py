@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session
 
-from mailflow.cli.base import CliState, cli, json_option, pass_obj, show
+from mailflow.cli.base import CliState, cli, json_option, local_time, pass_obj, show
 from mailflow.errors import MessageError
 from mailflow.registry.quarantine import release
 from mailflow.registry.queries import quarantine_items, quarantine_record
@@ -29,20 +29,21 @@ def quarantine_group() -> None:
 @pass_obj
 def quarantine_list(obj: CliState, include_released: bool, as_json: bool) -> None:
     items = [quarantine_record(i) for i in quarantine_items(obj.app.engine, include_released)]
-    show(items, as_json, lambda: _held_table(items))
+    show(items, as_json, lambda: _held_table(obj, items))
 
 
-def _held_table(items: list[dict]) -> Table:
-    table = Table(title="Karantina")
-    for column in ("ID", "Reason", "From", "Subject", "Received", "Status"):
-        table.add_column(column)
+def _held_table(obj: CliState, items: list[dict]) -> Table:
+    word = obj.word
+    table = Table(title=word("cli.quarantine_title"))
+    for column in ("number", "reason", "sender", "subject", "received", "status"):
+        table.add_column(word(f"cli.{column}"))
     for i in items:
         table.add_row(
             str(i["id"]),
             escape(i["reason"]),
             escape(i["from"]),
             escape(i["subject"]),
-            escape(i["received_at"][:19]),
+            escape(local_time(i["received_at"], obj.settings.zone)),
             escape(i["status"]),
         )
     return table

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
-from mailflow.cli.base import CliState, cli, console, json_option, pass_obj, show
+from mailflow.cli.base import CliState, cli, console, json_option, local_time, pass_obj, show
 from mailflow.ops.health import Health
 
 
@@ -82,23 +82,24 @@ def status(obj: CliState, as_json: bool) -> None:
     from mailflow.ops.health import snapshot
 
     health = snapshot(obj.app.engine, obj.settings)
-    show(dataclasses.asdict(health) | {"ok": health.ok}, as_json, lambda: _health_view(health))
+    show(dataclasses.asdict(health) | {"ok": health.ok}, as_json, lambda: _health_view(obj, health))
     sys.exit(0 if health.ok else 1)
 
 
-def _health_view(health: Health) -> Group:
-    table = Table(title="Mailflow status")
-    for column in ("Mailbox", "Last good poll (UTC)", "Failing since", "Last error"):
-        table.add_column(column)
+def _health_view(obj: CliState, health: Health) -> Group:
+    word, zone = obj.word, obj.settings.zone
+    table = Table(title=word("cli.status_title"))
+    for column in ("mailbox", "last_good_poll", "failing_since", "last_error"):
+        table.add_column(word(f"cli.{column}"))
     for m in health.mailboxes:
+        failing = local_time(m.failing_since.isoformat(), zone) if m.failing_since else None
         table.add_row(
             escape(m.name),
-            f"{m.last_success_at:%Y-%m-%d %H:%M:%S}" if m.last_success_at else "never",
-            f"[red]{m.failing_since:%Y-%m-%d %H:%M}[/red]" if m.failing_since else "-",
+            local_time(m.last_success_at.isoformat(), zone) if m.last_success_at else word("cli.never"),
+            f"[red]{escape(failing)}[/red]" if failing else "-",
             escape(m.last_error or "") if m.failing_since else "-",
         )
-    summary = (
-        f"outbox: {health.outbox_pending} pending, {health.outbox_failed} failed; "
-        f"quarantine: {health.quarantine_held} held"
+    summary = word(
+        "cli.summary", pending=health.outbox_pending, failed=health.outbox_failed, held=health.quarantine_held
     )
-    return Group(table, summary)
+    return Group(table, escape(summary))
