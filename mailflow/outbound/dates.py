@@ -19,6 +19,7 @@ MONTHS_ID = (
     "Desember",
 )
 
+
 def date_id(value: dt.date | None) -> str:
     """'2 Oktober 2017', the way letters write dates."""
     if value is None:

@@ -117,12 +117,22 @@ def _below(original: Message, text: str, footer: str) -> str:
     return f"{text}\n\n{footer}\n\nOn Fri, Nov 27, 2026 at 10:15 AM {_who(original)} wrote:\n{_quoted(original)}\n"
 
 
+def _unquoted_original(
+    original: Message, sender: str, text: str, footer: str, rule: str, labels: tuple[str, ...], sent: str
+) -> str:
+    """The new text, the footer, a rule line, then the original under an Outlook-style header block."""
+    who, to, subject = labels[0], labels[2], labels[3]
+    return (
+        f"{text}\n\n{footer}\n{rule}\n{who}: {_who(original)}\n{labels[1]}: {sent}\n{to}: {sender}\n"
+        f"{subject}: {original['Subject']}\n\n{text_of(original)}\n"
+    )
+
+
 def outlook_android_id(original: Message, sender: str, text: str, **kw) -> EmailMessage:
     """Outlook for Android in Indonesian: the footer with its link glued on, one line."""
-    footer = "Dapatkan Outlook untuk Android<https://aka.ms/AAb9ysg>"
-    return _plain(original, sender, f"{text}\n\n{footer}\n{'_' * 32}\nDari: {_who(original)}\n"
-                  f"Dikirim: Jumat, 27 November 2026 10.15\nKepada: {sender}\nSubjek: {original['Subject']}\n\n"
-                  f"{text_of(original)}\n", **kw)  # fmt: skip
+    body = _unquoted_original(original, sender, text, "Dapatkan Outlook untuk Android<https://aka.ms/AAb9ysg>",
+                              "_" * 32, ("Dari", "Dikirim", "Kepada", "Subjek"), "Jumat, 27 November 2026 10.15")  # fmt: skip
+    return _plain(original, sender, body, **kw)
 
 
 def outlook_ios_en(original: Message, sender: str, text: str, **kw) -> EmailMessage:
@@ -138,10 +148,10 @@ def xiaomi_en(original: Message, sender: str, text: str, **kw) -> EmailMessage:
 
 
 def blackberry_en(original: Message, sender: str, text: str, **kw) -> EmailMessage:
-    footer = "Sent from my BlackBerry 10 smartphone."
-    return _plain(original, sender, f"{text}\n{footer}\n\u00a0 Original Message \u00a0\nFrom: {_who(original)}\n"
-                  f"Sent: Friday, 27 November 2026 10:15\nTo: {sender}\nSubject: {original['Subject']}\n\n"
-                  f"{text_of(original)}\n", **kw)  # fmt: skip
+    body = _unquoted_original(original, sender, text, "Sent from my BlackBerry 10 smartphone.",
+                              "\u00a0 Original Message \u00a0", ("From", "Sent", "To", "Subject"),
+                              "Friday, 27 November 2026 10:15")  # fmt: skip
+    return _plain(original, sender, body, **kw)
 
 
 def spark_id(original: Message, sender: str, text: str, **kw) -> EmailMessage:
