@@ -142,6 +142,7 @@ class App:
             sender=sender,
             office_code=rules.office_code,
             to=self.settings.admin_email,
+            language=rules.language_of(self.settings.admin_email, self.settings.language),
             office=rules.office_name,
             folder=self.rules.folder,
             problems=[str(p) for p in error.problems],

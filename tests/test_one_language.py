@@ -1,5 +1,6 @@
-"""One language per reader (pure): every email an official can get, every ask-back reason and every
-catalogue entry, rendered for an English reader, holds no Indonesian word, and the reverse.
+"""One language per reader (pure): every email an official, a clerk or the admin can get, every
+ask-back reason and every catalogue entry, rendered for an English reader, holds no Indonesian
+word, and the reverse.
 
 The data put into the emails (names, subjects) is neutral, so what is found can only come from
 Mailflow's own words: templates and the message catalogue."""
@@ -15,7 +16,7 @@ from mailflow.disposition.tree import TreeRow
 from mailflow.domain import Said
 from mailflow.followup.digests import DigestItem
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue
-from mailflow.outbound.compose import BUILTIN_TEMPLATES, Composer, LetterView
+from mailflow.outbound.compose import BUILTIN_TEMPLATES, FIELD_ORDER, Composer, LetterView
 from mailflow.text.replies import Problem, Target
 
 INDONESIAN = {"surat", "disposisi", "anda", "tidak", "belum", "sudah", "dengan", "untuk", "batas", "dari",
@@ -84,6 +85,14 @@ CONTEXTS = {
     "weekly": {"unit": "Qwerty", "week": "2026-W49", "received": 4, "disposed": 6, "completed": 3, "on_time": 2,
                "overdue": 1, "first_hours": 2.25},
     "held": {"subject": "Xylo", "mailbox": "box@example.test", "reason_text": "Xylo", "hint": ""},
+    # to clerks and the admin
+    "receipt": {"names": FIELD_ORDER, "files": []},
+    "corrected": {"names": FIELD_ORDER, "changes": [("letter_date", LETTER, LETTER)]},
+    "duplicate": {},
+    "direct_letter": {"subject": "Xylo", "sender": "q@example.test", "mailbox": "box@example.test",
+                      "quarantine_id": 3},
+    "bounced": {"address": "q@example.test", "kind": "request", "subject": "Xylo", "agenda": "007/SM/2026"},
+    "rules_broken": {"folder": "/srv/rules", "problems": ["office.toml:3: Xylo"]},
 }  # fmt: skip
 
 

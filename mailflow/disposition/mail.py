@@ -23,8 +23,7 @@ def today_in(ctx: Context) -> dt.date:
 
 
 def language_of(ctx: Context, address: str) -> str:
-    person = ctx.rules.person_by_address(address)
-    return person.language if person else ctx.settings.language
+    return ctx.rules.language_of(address, ctx.settings.language)
 
 
 def official_mail(

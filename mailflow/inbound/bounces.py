@@ -59,6 +59,7 @@ def handle_bounce(
             sender=box.address,
             office_code=ctx.rules.office_code,
             to=ctx.settings.admin_email,
+            language=ctx.rules.language_of(ctx.settings.admin_email, ctx.settings.language),
             office=ctx.rules.office_name,
             address=failed,
             kind=row.kind,

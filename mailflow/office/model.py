@@ -113,6 +113,11 @@ class Rules:
         address = address.lower()
         return next((p for p in self.people.values() if address in p.addresses), None)
 
+    def language_of(self, address: str, default: str) -> str:
+        """The language `address` reads: the person's own, else the office's `default`."""
+        person = self.person_by_address(address)
+        return person.language if person else default
+
     def unit_for_mailbox(self, address: str) -> Unit | None:
         address = address.lower()
         return next((u for u in self.units.values() if u.mailbox == address), None)

@@ -64,8 +64,7 @@ def poll_all(
         reports.append(report)
     try:
         rules = app.rules.current
-        admin = rules.person_by_address(app.settings.admin_email)
-        language = admin.language if admin else app.settings.language
+        language = rules.language_of(app.settings.admin_email, app.settings.language)
         alert_failing_mailboxes(app.engine, app.settings, rules.office_code, app.composer.catalogue, language)
         log_health(snapshot(app.engine, app.settings))
     except OperationalError as exc:

@@ -34,17 +34,11 @@ if TYPE_CHECKING:
 
 BUILTIN_TEMPLATES = TEMPLATES
 
-LABELS_ID = (
-    ("sender", "Asal surat"),
-    ("letter_number", "Nomor surat"),
-    ("letter_date", "Tanggal surat"),
-    ("subject", "Perihal"),
-    ("attachment_count", "Lampiran"),
-    ("urgency", "Sifat (kecepatan)"),
-    ("security", "Sifat (keamanan)"),
-    ("classification", "Klasifikasi"),
-    ("note", "Catatan"),
-)
+# The registry fields in the order receipts and corrections show them (labels: catalogue "field.*").
+FIELD_ORDER = (
+    "sender", "letter_number", "letter_date", "subject", "attachment_count", "urgency", "security",
+    "classification", "note",
+)  # fmt: skip
 
 
 def size_text(size: float) -> str:
@@ -94,12 +88,7 @@ class LetterView:
 
     @property
     def unknown(self) -> list[str]:
-        return [n for n, _ in LABELS_ID if n != "note" and self.values.get(n) is None]
-
-    @property
-    def unknown_labels(self) -> list[str]:
-        labels = dict(LABELS_ID)
-        return [labels[n] for n in self.unknown]
+        return [n for n in FIELD_ORDER if n != "note" and self.values.get(n) is None]
 
     @property
     def received_text(self) -> str:

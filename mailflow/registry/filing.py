@@ -16,7 +16,7 @@ from mailflow.config import MailboxSettings
 from mailflow.context import Context
 from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage, Source
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import LABELS_ID, FileView, letter_view
+from mailflow.outbound.compose import FIELD_ORDER, FileView, LetterView, letter_view
 from mailflow.registry.agenda import DEFAULT_TAG, format_agenda, next_serial
 from mailflow.registry.log import log_event
 from mailflow.registry.mail import registry_mail
@@ -105,7 +105,7 @@ def file_letter(
         "receipt",
         reply_to=message if clerk == message.from_address else None,
         letter=letter_view(letter),
-        labels=LABELS_ID,
+        names=FIELD_ORDER,
         files=views,
     )
     outbox.enqueue(session, mail, "receipt", letter.id)
@@ -119,22 +119,23 @@ def _stored(value: object) -> object:
 
 def correct_letter(
     session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage, letter_id: int
-) -> list[tuple[str, str, str]]:
-    """Apply a clerk's `Label: value` lines; every reply gets a confirmation, even a no-op."""
+) -> list[tuple[str, LetterView, LetterView]]:
+    """Apply a clerk's `Label: value` lines; every reply gets a confirmation, even a no-op.
+
+    Each change is (field name, the letter before, the letter after): the confirmation shows
+    both values in the clerk's language."""
     letter = fetch(session, Letter, letter_id)
     new_text = extract_new_text(message.text, message.html)
     fields: LetterFields = label_fields(new_text)
-    labels = dict(LABELS_ID)
     view_before = letter_view(letter)
-    changes: list[tuple[str, str, str]] = []
+    changes: list[tuple[str, LetterView, LetterView]] = []
     for name in FIELD_NAMES:
         value = getattr(fields, name)
         if value is None or _stored(value) == getattr(letter, name):
             continue
-        before = view_before.display(name)
         setattr(letter, name, _stored(value))
         letter.sources = {**letter.sources, name: str(Source.CLERK)}
-        changes.append((labels[name], before, letter_view(letter).display(name)))
+        changes.append((name, view_before, letter_view(letter)))
     session.add(letter)
     if changes:
         log_event(
@@ -142,7 +143,9 @@ def correct_letter(
             letter_id=letter.id,
             actor=message.from_address,
             action="corrected",
-            text="; ".join(f"{label}: {old} -> {new}" for label, old, new in changes),
+            text="; ".join(
+                f"{name}: {old.display(name)} -> {new.display(name)}" for name, old, new in changes
+            ),
             message_id=message.message_id,
         )
     mail = registry_mail(
@@ -152,7 +155,7 @@ def correct_letter(
         "corrected",
         reply_to=message,
         letter=letter_view(letter),
-        labels=LABELS_ID,
+        names=FIELD_ORDER,
         changes=changes,
     )
     outbox.enqueue(session, mail, "corrected", letter.id)

@@ -21,8 +21,7 @@ def registry_mail(
     attach: tuple[bytes, ...] = (),
     **context,
 ) -> Message:
-    person = ctx.rules.person_by_address(to)
-    language = person.language if person else "id"
+    language = ctx.rules.language_of(to, ctx.settings.language)
     words = {k: ctx.composer.say(language, v) if isinstance(v, Said) else v for k, v in context.items()}
     rendered = ctx.composer.render(template, language, office=ctx.rules.office_name, **words)
     return build_message(

@@ -70,14 +70,13 @@ def reject(
     # what comes later in the hour is told in one digest (followup.warnings).
     key = warning_key(owner, utcnow()) if owner else ""
     if owner and not outbox.already_queued(session, key):
-        person = ctx.rules.person_by_address(owner)
         mail = notice(
             ctx.composer,
             "no_reply_code" if reason == "no_reply_code" else "impersonation",
             sender=box.address,
             office_code=ctx.rules.office_code,
             to=owner,
-            language=person.language if person else "id",
+            language=ctx.rules.language_of(owner, ctx.settings.language),
             office=ctx.rules.office_name,
             intruder=message.from_address,
             agenda=letter.agenda_number if letter else "?",
