@@ -1,5 +1,5 @@
-"""IMAP as servers really behave: another client expunging under our feet, no UIDPLUS, a folder
-found by its SPECIAL-USE mark, and folder names beyond ASCII (modified UTF-7 on the wire)."""
+"""IMAP as servers really behave: another client expunging under our feet, a BYE at any moment, no
+UIDPLUS, a folder found by its SPECIAL-USE mark, and folder names beyond ASCII (modified UTF-7)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,28 @@ def test_a_message_expunged_by_another_client_mid_poll_is_skipped_and_the_rest_f
     office.app.connect = Mailbox.connect
     assert office.poll().seen == 0
     assert office.mail.count(MAILBOX) == 0
+
+
+def test_a_bye_in_the_middle_of_a_fetch_is_survived_and_nothing_is_doubled(office, servers):
+    for n in range(4):
+        office.mail.send(gmail_forward(pdf=pdf_letter(number=f"{n + 1}/BYE/2026")))
+
+    class KickedMidFetch(Mailbox):
+        def _fetch_batch(self, uids):
+            for i, item in enumerate(super()._fetch_batch(uids)):
+                if i == 1:
+                    servers.imap.kick(MAILBOX)  # the server says BYE under the open session
+                yield item
+
+    office.reconfigure(box_extra="fetch_batch = 2")
+    office.app.connect = KickedMidFetch.connect
+    first = office.poll()
+    assert first.error is not None and "abort" in first.error.lower()
+    office.app.connect = Mailbox.connect
+    second = office.poll()
+    assert second.error is None
+    assert first.seen + second.seen == 4 and office.mail.count(MAILBOX) == 0
+    assert office.mail.count(MAILBOX, "Mailflow/Processed") == 4
 
 
 def test_special_use_archive_and_a_non_ascii_folder_name(office, servers):

@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import smtplib
+import subprocess
 
 from tests.support.imapserver import MAIL_UID, PASSWORD, ImapServer, free_port, greets
 
@@ -164,6 +165,11 @@ class Dovecot(ImapServer):
         """SIGQUIT first: SIGTERM alone takes seconds and leaves imap children serving."""
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGQUIT)
+
+    def kick(self, user: str) -> None:
+        """Disconnect `user`'s sessions now, as an admin or a server going down does (BYE)."""
+        subprocess.run(["doveadm", "-c", str(self.dir / "dovecot.conf"), "kick", user], check=True,
+                       capture_output=True)  # fmt: skip
 
     def wipe_mail(self) -> None:
         """Empty every mailbox (between tests; no client may be connected)."""
