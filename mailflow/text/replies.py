@@ -130,12 +130,12 @@ _ALL = {squash(w) for w in ("semua", "semuanya", "all", "everyone", "seluruhnya"
 
 
 def _is_ack(words: list[str], titles: set[str]) -> bool:
-    """Only acknowledgement words, perhaps with the addressee's title: "Siap Pak Sekdis"."""
-    return (
-        bool(words)
-        and words[0] in phrases.ACK_START
-        and all(w in phrases.ACK_WORDS or w in titles for w in words)
-    )
+    """Only acknowledgement words, perhaps ending with the addressee's title: "Siap Pak Sekdis".
+    A title followed by more words is a target: "Ok, Sekretaris tindaklanjuti" disposes."""
+    if not words or words[0] not in phrases.ACK_START:
+        return False
+    acks = next((i for i, w in enumerate(words) if w not in phrases.ACK_WORDS), len(words))
+    return all(w in titles for w in words[acks:])
 
 
 def _is_status(words: list[str]) -> bool:
@@ -329,6 +329,15 @@ def _dispose(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | P
     return Statement(Kind.DISPOSE, line, tuple(targets), instruction, deadline.date, codes=codes)
 
 
+def _dispose_after_ack(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | None:
+    """ "Ok, Sekretaris tindaklanjuti", "Baik, Kabid PAUD: hadiri": the ack word opens a disposition."""
+    rest = phrases.ACK_PREFIX.sub("", line.strip())
+    if rest == line.strip():
+        return None
+    result = _dispose(rest, ctx, resolver)
+    return result if isinstance(result, Statement) else None
+
+
 def _keyword(line: str, resolver: _Resolver) -> Statement | None:
     if m := phrases.REPORT.match(line.strip()):
         kind = Kind.DONE if phrases.DONE_WORD.search(m[2]) else Kind.PROGRESS
@@ -382,7 +391,7 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
         if keyword is not None:
             statements.append(keyword)
             continue
-        result = _dispose(line, ctx, resolver)
+        result = _dispose_after_ack(line, ctx, resolver) or _dispose(line, ctx, resolver)
         if isinstance(result, Problem):
             problems.append(result)
         elif result is not None:

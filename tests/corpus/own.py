@@ -119,6 +119,8 @@ CASES: list[Case] = [
         "Sekretaris agar mempelajari dan menyiapkan bahan", (D(SEK, "agar mempelajari dan menyiapkan bahan"),)
     ),
     Case("Kabid Dikdas sgr laksanakan", (D(DIKDAS, "sgr laksanakan"),)),
+    Case("Ok, Sekretaris tindaklanjuti", (D(SEK, "tindaklanjuti"),)),
+    Case("Baik, Kabid PAUD: hadiri", (D(PAUD, "hadiri"),)),
     Case("no 1: siapkan jawaban", (D(SEK, "siapkan jawaban"),)),
     Case("nomor 2 dan 3: hadiri", (D((DIKDAS, PAUD), "hadiri"),)),
     Case("Nmr 3 -> 4", (D(PAUD, "Untuk diketahui"),)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -123,7 +124,5 @@ class ImapServer:
             return ""
 
     def cleanup(self) -> None:
-        import shutil
-
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -8,6 +8,7 @@ or STARTTLS (587's way).
 from __future__ import annotations
 
 import base64
+import smtplib
 import ssl
 
 from aiosmtpd.controller import Controller
@@ -42,7 +43,7 @@ class Delivery:
             )
         except LookupError as exc:
             return f"550 5.1.1 {exc}: user unknown"
-        except Exception as exc:  # noqa: BLE001 (any delivery failure is the relay's 550)
+        except (smtplib.SMTPException, OSError) as exc:  # the store behind refused it
             return f"550 5.1.1 {exc}"
         self.accepted.append((envelope.mail_from, list(envelope.rcpt_tos), data))
         return "250 Message accepted for delivery"
