@@ -16,14 +16,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx2
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import OAuth2Client
+from typing import TYPE_CHECKING
 
 from mailflow.config import OAuthSettings
 from mailflow.errors import SignInError
 from mailflow.storage.archive import private_dirs
+
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import OAuth2Client
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,10 @@ def token_state(oauth: OAuthSettings) -> TokenState:
 
 
 def client_for(oauth: OAuthSettings, **kwargs: object) -> OAuth2Client:
+    """An OAuth2 client for the account's app (authlib is imported here: only OAuth2 users pay
+    its start-up time)."""
+    from authlib.integrations.httpx_client import OAuth2Client
+
     secret = oauth.secret() or None
     return OAuth2Client(
         client_id=oauth.client_id,
@@ -113,6 +117,9 @@ class TokenBroker:
                 raise
 
     def _refresh(self, account: str, oauth: OAuthSettings, path: Path, tokens: dict) -> str:
+        import httpx2
+        from authlib.integrations.base_client import OAuthError
+
         refresh = tokens.get("refresh_token")
         if not refresh:
             raise SignInError(
