@@ -17,8 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mailflow.text.parsing import parse_message  # noqa: E402
-from mailflow.text.quotes import extract_new_text  # noqa: E402
-from mailflow.text.replies import read_reply, reply_context  # noqa: E402
+from mailflow.text.replies import read_answer  # noqa: E402
 from tests.corpus.own import CASES  # noqa: E402
 from tests.test_reply_corpus import APPS, PER_CASE, RULES, TODAY, _request, judge  # noqa: E402
 
@@ -38,7 +37,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     replies = corpus()
-    contexts = {}
     started = time.perf_counter()
     for _ in range(args.rounds):
         for _case, raw in replies:
@@ -48,11 +46,8 @@ def main() -> None:
     started = time.perf_counter()
     for _ in range(args.rounds):
         for case, raw in replies:
-            message = parse_message(raw)
             name = RULES.holder(case.holder, TODAY).person.name
-            if case.holder not in contexts:
-                contexts[case.holder] = reply_context(RULES, case.holder, TODAY, name)
-            reading = read_reply(extract_new_text(message.text, message.html, name), contexts[case.holder])
+            _text, reading = read_answer(parse_message(raw), RULES, case.holder, TODAY, name)
             exact += judge(case, reading).exact
     ours = len(replies) * args.rounds / (time.perf_counter() - started)
     print("| measure | value |\n|---|---|")

@@ -17,8 +17,7 @@ from email.policy import SMTP
 
 from mailflow.office.load import load_rules
 from mailflow.text.parsing import parse_message
-from mailflow.text.quotes import extract_new_text
-from mailflow.text.replies import Kind, Reading, read_reply, reply_context
+from mailflow.text.replies import Kind, Reading, read_answer
 from tests.corpus.own import CASES, TODAY_ISO, Case
 from tests.support import REPO, clients
 
@@ -92,10 +91,7 @@ def read_as_mailflow(case: Case, app) -> Reading:
     position = RULES.positions[case.holder]
     holder = RULES.holder(case.holder, TODAY)
     raw = app(_request(holder.person.email), holder.person.email, case.text).as_bytes(policy=SMTP)
-    message = parse_message(raw)
-    name = message.from_name or holder.person.name
-    text = extract_new_text(message.text, message.html, name)
-    return read_reply(text, reply_context(RULES, position.id, TODAY, name))
+    return read_answer(parse_message(raw), RULES, position.id, TODAY, holder.person.name)[1]
 
 
 def score() -> tuple[int, int, int, int, list[str]]:

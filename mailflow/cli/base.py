@@ -60,13 +60,20 @@ class CliState:
             setup_logging(self._settings.log_format)
         return self._settings
 
+    @property
+    def catalogue(self) -> Catalogue:
+        """The message catalogue, with the admin's own templates folder over the built-in one."""
+        if self._catalogue is None:
+            own = self.settings.templates_dir
+            self._catalogue = Catalogue(None if own == TEMPLATES else own)
+        return self._catalogue
+
     def word(self, key: str, **values: object) -> str:
         """A catalogue entry in the office's language (config `language`)."""
-        if self._catalogue is None:
-            self._catalogue = Catalogue(
-                None if self.settings.templates_dir == TEMPLATES else self.settings.templates_dir
-            )
-        return self._catalogue.say(self.settings.language, Said.of(key, **values))
+        return self.catalogue.say(self.settings.language, Said.of(key, **values))
+
+    def has_word(self, key: str) -> bool:
+        return key in self.catalogue.keys(self.settings.language)
 
     @property
     def app(self) -> App:

@@ -119,17 +119,11 @@ def _letter_view(obj: CliState, record: dict) -> Group:
     lines.append(f"  {escape(word('cli.log'))}:")
     for e in record["log"]:
         targets = escape(f" -> {', '.join(e['targets'])}") if e["targets"] else ""
-        action = escape(f"{word('action.' + e['action']) if e['action'] in ACTIONS else e['action']:<22}")
+        known = obj.has_word(f"action.{e['action']}")
+        action = escape(f"{word('action.' + e['action']) if known else e['action']:<22}")
         actor, text = escape(e["actor"]), escape(e["text"])
         lines.append(f"    {escape(local_time(e['at'], zone))}  {action} {actor}{targets}  {text}")
     return Group(*lines)
-
-
-ACTIONS = frozenset(
-    {"registered", "requested", "receipt_sent", "disposed", "acknowledged", "progress", "completed",
-     "archived", "cancelled", "noted", "corrected", "duplicate", "bounced", "rejected", "digested",
-     "reminded", "escalated"}
-)  # fmt: skip
 
 
 def _tree(obj: CliState, nodes: list[dict]) -> Tree:

@@ -34,7 +34,6 @@ def explain(
     """Read MESSAGE.eml as a reply to a request sent to an official; nothing is written or sent."""
     from mailflow.disposition.explain import explain_reply, position_of
     from mailflow.office.load import load_rules
-    from mailflow.outbound.catalogue import Catalogue
 
     settings = obj.settings
     rules = load_rules(settings.rules_dir)
@@ -45,7 +44,7 @@ def explain(
         raise click.ClickException(f"{message}: would be quarantined: {exc}") from exc
     position = position_of(rules, who, day)
     person = rules.holder(position, day).person
-    result = explain_reply(parsed, rules, position, day, urgency, Catalogue(), person.language)
+    result = explain_reply(parsed, rules, position, day, urgency, obj.catalogue, person.language)
     show(dataclasses.asdict(result), as_json, lambda: _view(result))
 
 

@@ -14,8 +14,7 @@ from mailflow.domain import ParsedMessage
 from mailflow.errors import ConfigError
 from mailflow.office.model import Rules
 from mailflow.outbound.catalogue import Catalogue
-from mailflow.text.quotes import extract_new_text
-from mailflow.text.replies import Kind, read_reply, reply_context
+from mailflow.text.replies import Kind, read_answer
 
 
 @dataclass(frozen=True)
@@ -71,9 +70,7 @@ def explain_reply(
     language: str,
 ) -> ExplainedReply:
     holder = rules.holder(position, today)
-    name = message.from_name or holder.person.name
-    text = extract_new_text(message.text, message.html, name)
-    reading = read_reply(text, reply_context(rules, position, today, name))
+    text, reading = read_answer(message, rules, position, today, holder.person.name)
     statements = []
     for st in reading.statements:
         default = rules.calendar.default_deadline(today, urgency) if st.kind is Kind.DISPOSE else None

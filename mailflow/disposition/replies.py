@@ -33,8 +33,7 @@ from mailflow.storage.models import (
     id_of,
     utcnow,
 )
-from mailflow.text.quotes import extract_new_text
-from mailflow.text.replies import Kind, Problem, Reading, Statement, read_reply, reply_context
+from mailflow.text.replies import Kind, Problem, Reading, Statement, read_answer
 
 
 @dataclass
@@ -268,9 +267,7 @@ def apply_reply(
     node = fetch(session, Disposition, node_id)
     letter = fetch(session, Letter, node.letter_id)
     today = today_in(ctx)
-    name = message.from_name or node.holder_name  # phones often send no display name
-    text = extract_new_text(message.text, message.html, name)
-    reading = read_reply(text, reply_context(ctx.rules, node.position_id, today, name))
+    text, reading = read_answer(message, ctx.rules, node.position_id, today, node.holder_name)
     key = replay_key(message.from_address, node_id, text)
     reply = Reply(session, ctx, box, letter, node, message, message.attachments, today, key=key,
                   problems=list(reading.problems))  # fmt: skip

@@ -20,6 +20,7 @@ def squash(text: str) -> str:
 def _squashed(items) -> set[str]:
     return {squash(item) for item in items}
 
+
 # Everyday phone abbreviations -> the word they stand for (reply-language.md, "Written as people
 # type on phones"). Used to read a line; what is kept (instructions, reports) stays as written.
 ABBREVIATIONS = {

@@ -15,13 +15,14 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from mailflow.domain import Said
+from mailflow.domain import ParsedMessage, Said
 from mailflow.office.calendar import Calendar
 from mailflow.office.model import Instruction, Rules
 from mailflow.text import phrases
 from mailflow.text.deadlines import parse_deadline
 from mailflow.text.lines import tidy
 from mailflow.text.phrases import squash
+from mailflow.text.quotes import extract_new_text
 
 
 class Kind(StrEnum):
@@ -399,6 +400,16 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
         elif not phrases.GREETING.match(line):
             statements.append(Statement(Kind.NOTE, line, text=line))
     return Reading(tuple(statements), tuple(problems))
+
+
+def read_answer(
+    message: ParsedMessage, rules: Rules, position_id: str, today: dt.date, holder_name: str
+) -> tuple[str, Reading]:
+    """A reply email read as the answer of the holder of `position_id`: its new text and what it
+    says. Phones often send no display name, so the holder's own name stands in for the sender's."""
+    name = message.from_name or holder_name
+    text = extract_new_text(message.text, message.html, name)
+    return text, read_reply(text, reply_context(rules, position_id, today, name))
 
 
 def target_of(rules: Rules, position_id: str, on: dt.date) -> Target:
