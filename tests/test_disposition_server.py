@@ -107,7 +107,9 @@ def test_undo_before_anyone_answers(office, inbox, request_to_kadis):
     assert letter["status"] == "awaiting"
     # a late answer to the revoked disposition changes nothing and says why
     inbox.answer(clients.outlook_html_only, cancelled, PAUD, "Done: attended")
-    assert "revoked by the official who gave it" in text_of(inbox.next(PAUD, "Nothing recorded"))  # in her language
+    assert "revoked by the official who gave it" in text_of(
+        inbox.next(PAUD, "Nothing recorded")
+    )  # in her language
     assert "completed" not in [e["action"] for e in show(office)["log"]]
 
 

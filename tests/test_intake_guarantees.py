@@ -15,6 +15,8 @@ from sqlmodel import Session, select
 from mailflow.cli import cli
 from mailflow.inbound.imap import Mailbox
 from mailflow.storage.models import InboundMessage, Letter, OutboxMessage, QuarantineItem
+from tests.conftest import DOMAIN
+from tests.support import clients
 from tests.support.letters import CLERK, MAILBOX, gmail_forward, original_letter, pdf_letter
 
 NESTED = b"".join(
@@ -29,6 +31,9 @@ def malformed_messages() -> list[bytes]:
         b"Subject: deep\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n" + NESTED
     )
     return [no_header, deep]
+
+
+KADIS, SEKRETARIS = f"kadis@{DOMAIN}", f"sekretaris@{DOMAIN}"
 
 
 def letters_in(office) -> list[Letter]:
@@ -181,32 +186,53 @@ def test_smtp_outage_is_caught_up_with_the_same_message_id(office):
     assert receipt["Message-ID"].strip() == message_id
 
 
-def test_a_message_that_kills_its_worker_twice_is_held_not_retried_forever(office):
-    """The worker dies while reading one message (here a SIGKILL at the moment its try is counted,
-    standing in for the OOM killer); after the second death the message is held as poison and the
-    letters behind it are filed."""
-    office.mail.send(gmail_forward(pdf=pdf_letter(number="1/POISON/2026"), original_subject="Racun"))
-    office.mail.send(gmail_forward(pdf=pdf_letter(number="2/OK/2026"), original_subject="Biasa"))
+KILLER = (
+    "import os, signal, sys\n"
+    "from mailflow.inbound import poll\n"
+    "count = poll._attempt\n"
+    "def dying(*args):\n"
+    "    count(*args)\n"
+    "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    "poll._attempt = dying\n"
+    "from mailflow.cli import main\n"
+    "sys.argv = ['mailflow', 'poll', '--once']\n"
+    "main()\n"
+)
+
+
+def kill_twice_while_reading(office) -> QuarantineItem:
+    """Two workers die reading the oldest new message (a SIGKILL at the moment its try is counted,
+    standing in for the OOM killer); the next poll holds it as poison and goes on."""
     env = {**os.environ, "MAILFLOW_CONFIG": str(office.config_path)}
-    killer = (
-        "import os, signal, sys\n"
-        "from mailflow.inbound import poll\n"
-        "count = poll._attempt\n"
-        "def dying(*args):\n"
-        "    count(*args)\n"
-        "    os.kill(os.getpid(), signal.SIGKILL)\n"
-        "poll._attempt = dying\n"
-        "from mailflow.cli import main\n"
-        "sys.argv = ['mailflow', 'poll', '--once']\n"
-        "main()\n"
-    )
     for _ in range(2):
-        died = subprocess.run([sys.executable, "-c", killer], env=env, capture_output=True, timeout=60)
+        died = subprocess.run([sys.executable, "-c", KILLER], env=env, capture_output=True, timeout=60)
         assert died.returncode == -signal.SIGKILL
         time.sleep(2.1)  # the dead worker's lease runs out
-    report = office.poll()
-    assert report.outcomes == {"quarantined": 1, "letter": 1}
+    office.poll()
     with Session(office.app.engine) as session:
-        held = session.exec(select(QuarantineItem)).one()
-    assert held.reason == "poison" and "2 times" in held.detail
+        return session.exec(select(QuarantineItem).where(QuarantineItem.reason == "poison")).one()
+
+
+def test_a_message_that_kills_its_worker_twice_is_held_not_retried_forever(office, inbox):
+    office.mail.send(gmail_forward(pdf=pdf_letter(number="1/POISON/2026"), original_subject="Racun"))
+    office.mail.send(gmail_forward(pdf=pdf_letter(number="2/OK/2026"), original_subject="Biasa"))
+    held = kill_twice_while_reading(office)
+    assert "2 times" in held.detail
     assert [letter.letter_number for letter in letters_in(office)] == ["2/OK/2026"]
+    inbox.next(KADIS, "Biasa")
+    # The admin releases it: it is read as the letter it is, filed and sent to the head.
+    assert "read again as letter" in run_cli(office, "quarantine", "release", str(held.id))
+    assert [letter.letter_number for letter in letters_in(office)] == ["2/OK/2026", "1/POISON/2026"]
+    inbox.next(KADIS, "Racun")
+
+
+def test_a_reply_held_as_poison_is_applied_as_a_reply_when_released(office, inbox, request_to_kadis):
+    """Release used to file whatever it held as a letter: a held reply became a letter of its own."""
+    office.mail.send(clients.gmail_android_id(request_to_kadis, KADIS, "Sekretaris: pelajari"))
+    held = kill_twice_while_reading(office)
+    assert "read again as reply" in run_cli(office, "quarantine", "release", str(held.id))
+    assert len(letters_in(office)) == 1
+    inbox.next(SEKRETARIS, "Disposisi")
+    with Session(office.app.engine) as session:
+        row = session.exec(select(InboundMessage).where(InboundMessage.sha256 == held.raw_sha256)).one()
+        assert (row.outcome, session.get(QuarantineItem, held.id).status) == ("reply", "released")

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from mailflow.cli.base import CliState, cli, json_option, local_time, pass_obj, show
 from mailflow.errors import MessageError
+from mailflow.inbound.poll import UNDECIDED_REASONS, read_again
 from mailflow.registry.quarantine import release
 from mailflow.registry.queries import quarantine_items, quarantine_record
 from mailflow.storage.db import transaction
@@ -69,22 +70,33 @@ def quarantine_show(obj: CliState, item_id: int, raw: bool) -> None:
 @click.argument("item_id", type=int)
 @pass_obj
 def quarantine_release(obj: CliState, item_id: int) -> None:
-    """File a held message as a letter after all."""
+    """File a held message as a letter after all (one held before it was read: read it again)."""
     app = obj.app
-    with transaction(app.engine) as session:
+    with Session(app.engine) as session:
         item = session.get(QuarantineItem, item_id)
-        if item is None or item.status != "held":
-            raise click.ClickException(f"no held quarantine item {item_id}")
-        try:
-            message = parse_message(app.archive.raw(item.raw_sha256))
-        except MessageError as exc:
-            raise click.ClickException(
-                f"item {item_id} still cannot be read ({exc}); "
-                f"inspect it with `mailflow quarantine show {item_id} --raw`"
-            ) from exc
-        filed = release(session, app.context(), item, message)
-        agenda = filed.agenda_number
+    if item is None or item.status != "held":
+        raise click.ClickException(f"no held quarantine item {item_id}")
+    if item.reason in UNDECIDED_REASONS:
+        outcome = f"read again as {read_again(app, item).outcome}"
+    else:
+        outcome = f"filed as {_file_held(obj, item)}"
     from mailflow.ops import service
 
     service.flush(app)
-    click.echo(f"released {item_id}: filed as {agenda}")
+    click.echo(f"released {item_id}: {outcome}")
+
+
+def _file_held(obj: CliState, item: QuarantineItem) -> str:
+    app = obj.app
+    with transaction(app.engine) as session:
+        held = session.get(QuarantineItem, item.id, with_for_update=True)
+        if held is None or held.status != "held":
+            raise click.ClickException(f"no held quarantine item {item.id}")
+        try:
+            message = parse_message(app.archive.raw(held.raw_sha256))
+        except MessageError as exc:
+            raise click.ClickException(
+                f"item {item.id} still cannot be read ({exc}); "
+                f"inspect it with `mailflow quarantine show {item.id} --raw`"
+            ) from exc
+        return release(session, app.context(), held, message).agenda_number

@@ -39,7 +39,16 @@ from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, tr
 from mailflow.registry.filing import correct_letter, file_letter
 from mailflow.registry.quarantine import quarantine, reject
 from mailflow.storage.db import DATABASE_ERRORS, transaction
-from mailflow.storage.models import Event, InboundAttempt, InboundMessage, Letter, MailboxState, fetch, utcnow
+from mailflow.storage.models import (
+    Event,
+    InboundAttempt,
+    InboundMessage,
+    Letter,
+    MailboxState,
+    QuarantineItem,
+    fetch,
+    utcnow,
+)
 from mailflow.text.parsing import parse_message
 
 log = logging.getLogger(__name__)
@@ -108,7 +117,7 @@ def _apply(
     session: Session,
     ctx: Context,
     box: MailboxSettings,
-    fetched: FetchedMessage,
+    raw: bytes,
     sha: str,
     row: InboundMessage,
     reading: Read,
@@ -117,7 +126,7 @@ def _apply(
     message = reading.message
     if message is None:
         problem = reading.problem or MessageError("malformed", "unreadable")
-        _hold(session, ctx, box, fetched.raw, sha, row, problem.reason, problem.detail)
+        _hold(session, ctx, box, raw, sha, row, problem.reason, problem.detail)
         return
     match = match_reply(session, ctx.signer, message, box.address, ctx.rules, today_in(ctx))
     replayed = (
@@ -134,7 +143,7 @@ def _apply(
     )
     verdict = triage(inbound)
     row.message_id = message.message_id
-    step = Step(session, ctx, box, message, fetched.raw, sha, row, verdict, match, reading.pdf_texts)
+    step = Step(session, ctx, box, message, raw, sha, row, verdict, match, reading.pdf_texts)
     ACTIONS[verdict.action](step)
 
 
@@ -328,7 +337,7 @@ def _decide(
             row.letter_id, row.quarantine_id = prior.letter_id, prior.quarantine_id
             row.destination = prior.destination
         else:
-            _apply(session, ctx, box, fetched, sha, row, reading)
+            _apply(session, ctx, box, fetched.raw, sha, row, reading)
         session.add(row)
     return row
 
@@ -364,6 +373,39 @@ def _quarantine_failure(
     log.warning(
         "event=quarantined mailbox=%s uid=%s reason=%s detail=%r", box.name, fetched.uid, reason, detail
     )
+    return row
+
+
+# Held by the loop before anything was decided (two dead workers, a bug): what the message is was
+# never asked, so an admin's release reads it again instead of filing it as a letter.
+UNDECIDED_REASONS = frozenset({"poison", "internal_error"})
+
+
+def read_again(app: App, item: QuarantineItem) -> InboundMessage:
+    """An admin's release of an undecided message: the decision the poll never reached, now.
+
+    A reply held so is applied as a reply, a letter filed and routed; the ledger row of its
+    (mailbox, UID) records the new outcome. The message stays in the server's quarantine folder.
+    """
+    raw = app.archive.raw(item.raw_sha256)
+    with Session(app.engine) as session:
+        row = session.exec(select(InboundMessage).where(InboundMessage.quarantine_id == item.id)).first()
+    if row is None:
+        raise LookupError(f"quarantine item {item.id} has no ledger row to read again")
+    box = app.settings.mailbox(row.mailbox)
+    reading = read(app, box, raw)
+    with transaction(app.engine) as session:
+        held = session.get(QuarantineItem, item.id, with_for_update=True)
+        row = fetch(session, InboundMessage, row.id)
+        if held is None or held.status != "held":
+            return row
+        where = row.destination  # where the server keeps it; settled there, not moved again
+        row.outcome, row.quarantine_id, row.letter_id = "", None, None
+        _apply(session, app.context(), box, raw, item.raw_sha256, row, reading)
+        row.destination = where
+        held.status, held.released_at = "released", utcnow()
+        held.resolution = f"read again: {row.outcome}"
+        session.add_all([row, held])
     return row
 
 

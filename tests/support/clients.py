@@ -136,7 +136,9 @@ def outlook_android_id(original: Message, sender: str, text: str, **kw) -> Email
 
 
 def outlook_ios_en(original: Message, sender: str, text: str, **kw) -> EmailMessage:
-    return _plain(original, sender, _below(original, text, "Get Outlook for iOS<https://aka.ms/o0ukef>"), **kw)
+    return _plain(
+        original, sender, _below(original, text, "Get Outlook for iOS<https://aka.ms/o0ukef>"), **kw
+    )
 
 
 def huawei_id(original: Message, sender: str, text: str, **kw) -> EmailMessage:
