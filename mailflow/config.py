@@ -223,6 +223,13 @@ class Settings(_Strict):
     token_days: int = Field(default=120, ge=1)
     # Scans larger than this are not attached to disposition requests (a note says so instead).
     attach_max_bytes: int = Field(default=10_000_000, ge=0)
+    # Scans (image-only PDFs, photos) are read by Tesseract after the letter is filed, in
+    # `ocr_workers` processes (0: one per core). The receipt and the head's request wait for the
+    # fields at most `fields_wait` seconds, then go with what is known ("fields completed" later).
+    ocr: bool = True
+    ocr_languages: str = "ind+eng"
+    ocr_workers: int = Field(default=0, ge=0)
+    fields_wait: float = Field(default=120.0, ge=0)
     # DKIM keys pinned by name ("SELECTOR._domainkey.DOMAIN" = "v=DKIM1; k=rsa; p=..."), for a mail
     # domain whose DNS Mailflow cannot reach; a domain named here is never looked up in DNS.
     dkim_keys: dict[str, str] = Field(default_factory=dict)

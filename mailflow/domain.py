@@ -35,6 +35,7 @@ class Source(StrEnum):
     CLERK = "clerk"
     FORWARD = "forward"
     PDF = "pdf"
+    OCR = "ocr"
     LETTER_NUMBER = "letter number"
     EMAIL = "email"
 

@@ -87,7 +87,8 @@ def test_photo_scan_with_several_pages_and_labels(office):
     assert letter["letter_date"] == "2026-11-02"
     assert letter["subject"] == "Undangan Musrenbang"
     assert letter["classification"] == "050"  # from the letter number
-    assert [a["content_type"] for a in letter["attachments"]] == ["image/jpeg"] * 3
+    # The three photos are kept as sent, and as one PDF for the head (tests/test_scans_server.py).
+    assert [a["content_type"] for a in letter["attachments"]] == ["image/jpeg"] * 3 + ["application/pdf"]
 
 
 def test_fields_from_the_pdf_text_layer_of_a_copier_scan(office):

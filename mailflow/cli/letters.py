@@ -31,14 +31,23 @@ STATUS_STYLE = {
 @click.option("--status", type=click.Choice(sorted(STATUS_STYLE)))
 @click.option("--holder", help="letters waiting on this official (email address)")
 @click.option("--overdue", is_flag=True, help="only letters with an instruction past its deadline")
+@click.option(
+    "--search", default="", metavar="WORDS", help="letters whose fields or scanned text hold every word"
+)
 @json_option
 @pass_obj
 def letters_cmd(
-    obj: CliState, year: int | None, status: str | None, holder: str | None, overdue: bool, as_json: bool
+    obj: CliState,
+    year: int | None,
+    status: str | None,
+    holder: str | None,
+    overdue: bool,
+    search: str,
+    as_json: bool,
 ) -> None:
     """The registry (buku agenda)."""
     today = dt.datetime.now(obj.settings.zone).date()
-    rows = letters(obj.app.engine, today, year, status, holder, overdue)
+    rows = letters(obj.app.engine, today, year, status, holder, overdue, search)
     show(rows, as_json, lambda: _registry_table(obj, rows))
 
 

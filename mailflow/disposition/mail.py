@@ -13,6 +13,7 @@ from mailflow.context import Context
 from mailflow.domain import Attachment, ParsedMessage, Said
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FileView, build_message, date_id, letter_view, thread_root
+from mailflow.scans.files import ScanFile
 from mailflow.storage.models import Disposition, Letter, LetterFile, id_of
 from mailflow.text.replies import target_of
 from mailflow.text.tokens import plus_address
@@ -71,6 +72,8 @@ def scans_for(ctx: Context, session: Session, letter: Letter) -> tuple[tuple[Att
     rows = session.exec(
         select(LetterFile).where(LetterFile.letter_id == letter.id, col(LetterFile.event_id).is_(None))
     ).all()
+    if any(r.merged for r in rows):  # the photos as one PDF: send that, not five JPEGs
+        rows = [r for r in rows if r.merged or not ScanFile(r.filename, r.content_type, b"").is_photo]
     if not rows:
         return (), Said.of("scan.none")
     if letter.security in ("rahasia", "sangat rahasia"):

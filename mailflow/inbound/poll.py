@@ -49,7 +49,7 @@ from mailflow.storage.models import (
     fetch,
     utcnow,
 )
-from mailflow.text.parsing import parse_message
+from mailflow.text.parsing import header_part, parse_message
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +75,10 @@ class PollReport:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
 
 
-def _headers_only(raw: bytes) -> bytes:
-    end = raw.find(b"\r\n\r\n")
-    end = raw.find(b"\n\n") if end < 0 else end
-    return raw[: end if end >= 0 else 65536][:65536] + b"\r\n\r\n"
-
-
 def _headers_of(raw: bytes) -> ParsedMessage | None:
     """The header of a message we will not parse whole, to know whom to tell."""
     try:
-        return parse_message(_headers_only(raw))
+        return parse_message(header_part(raw))
     except MessageError:
         return None
 
@@ -185,7 +179,7 @@ def _file(step: Step) -> None:
     letter, new = file_letter(
         step.session, step.ctx, step.box, step.message, step.sha, address, list(step.pdf_texts)
     )
-    if new:
+    if new and not letter.fields_pending:  # else when its scans are read (inbound.scan_jobs)
         route_letter(step.session, step.ctx, step.box, letter)
     step.record("letter" if new else "duplicate", letter.id)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import multiprocessing
 import os
 import signal
 import sys
@@ -20,6 +21,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -30,12 +32,15 @@ from sqlalchemy.exc import OperationalError
 from mailflow.app import App
 from mailflow.config import MailboxSettings, exposed_secret
 from mailflow.followup.run import FollowupReport, run_followups
+from mailflow.inbound import scan_jobs
 from mailflow.inbound.idle import IdleWatcher
 from mailflow.inbound.poll import PollReport, poll_mailbox
 from mailflow.ops.health import alert_failing_mailboxes, log_health, snapshot
 from mailflow.outbound.outbox import flush_outbox
 
 log = logging.getLogger(__name__)
+
+SCAN_INTERVAL = 2.0  # seconds between looks for scans to read (and for receipts waited too long)
 
 
 def poll_all(
@@ -101,8 +106,31 @@ def once(app: App, progress: Callable[[str, int, int], None] | None = None) -> l
             return poll_mailbox(app, box, None, lambda done, total: progress(box.name, done, total))
 
     reports = poll_all(app, None, poll_one)
+    read_scans_now(app)
     flush(app)
     return reports
+
+
+def read_scans_now(app: App) -> None:
+    """Every pending scan read before returning (`poll --once`, tests): a pool for this call."""
+    if not scan_jobs.pending(app):
+        return
+    with reader_pool(app) as pool:
+        while scan_jobs.run_scan_jobs(app, pool):
+            pass
+
+
+def reader_pool(app: App) -> ProcessPoolExecutor:
+    """Processes that read scans; spawned, not forked, so no thread or connection of ours is
+    copied into them, and each loads Tesseract's models once for all its pages."""
+    return ProcessPoolExecutor(scan_jobs.readers(app), mp_context=multiprocessing.get_context("spawn"))
+
+
+def read_scans(app: App, pool: ProcessPoolExecutor, stop: threading.Event) -> None:
+    try:
+        scan_jobs.run_scan_jobs(app, pool, stop)
+    except OperationalError as exc:
+        log.error("event=scans_failed error=database unavailable: %s (retried next run)", exc.orig)
 
 
 class Service:
@@ -117,6 +145,7 @@ class Service:
         self.slots = threading.BoundedSemaphore(app.settings.parallel_polls)
         self.scheduler = BackgroundScheduler(timezone=app.settings.zone)
         self.watchers: list[IdleWatcher] = []
+        self.readers: ProcessPoolExecutor | None = None
 
     def poll_box(self, box: MailboxSettings, then: Callable[[], object] | None = None) -> PollReport | None:
         """One mailbox, never twice at once in this process (IDLE and the scheduler share it),
@@ -166,6 +195,17 @@ class Service:
         self.scheduler.add_job(
             followups, "interval", args=[app], minutes=15, id="followup", next_run_time=_now(app), **defaults
         )
+        if app.settings.ocr:  # scans are read beside the polls, never in their way
+            self.readers = reader_pool(app)
+            self.scheduler.add_job(
+                read_scans,
+                "interval",
+                args=[app, self.readers, self.stop_event],
+                seconds=SCAN_INTERVAL,
+                id="scans",
+                next_run_time=_now(app),
+                **defaults,
+            )
         self.scheduler.start()
         for box in app.settings.mailboxes:
             if box.idle:
@@ -192,6 +232,8 @@ class Service:
         jobs.start()
         for thread in (jobs, *self.watchers):
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        if self.readers is not None:  # a page in hand is dropped: its job's claim lapses, it is read again
+            self.readers.shutdown(wait=False, cancel_futures=True)
         busy = [t for t in threading.enumerate() if t.is_alive() and t not in (threading.main_thread(), jobs)]
         busy = [t for t in busy if t in self.watchers or t.name.startswith("ThreadPoolExecutor")]
         if busy:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from mailflow.domain import FIELD_NAMES, Said
+from mailflow.domain import FIELD_NAMES, Said, Source
 from mailflow.outbound.catalogue import Catalogue
 from mailflow.outbound.dates import date_en, date_id
 from mailflow.resources import TEMPLATES
@@ -73,6 +73,7 @@ class LetterView:
     tag: str
     received_at: dt.datetime
     values: dict[str, Any]
+    check: frozenset[str] = frozenset()  # read by OCR: the clerk is asked to check them
 
     def display(self, name: str, language: str = "id") -> str:
         value = self.values.get(name)
@@ -97,7 +98,8 @@ class LetterView:
 
 def letter_view(letter: Letter) -> LetterView:
     values = {name: getattr(letter, name) for name in FIELD_NAMES}
-    return LetterView(letter.agenda_number, letter.subject_tag, letter.received_at, values)
+    check = frozenset(name for name, source in letter.sources.items() if source == Source.OCR)
+    return LetterView(letter.agenda_number, letter.subject_tag, letter.received_at, values, check)
 
 
 def thread_root(letter: Letter, mailbox: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
@@ -20,6 +20,8 @@ from mailflow.outbound.compose import FIELD_ORDER, FileView, LetterView, letter_
 from mailflow.registry.agenda import DEFAULT_TAG, format_agenda, next_serial
 from mailflow.registry.log import log_event
 from mailflow.registry.mail import registry_mail
+from mailflow.registry.scans import wait_for_scans
+from mailflow.scans.files import scan_files
 from mailflow.storage.models import Letter, LetterFile, fetch, id_of, utcnow
 from mailflow.text.fields import extract_fields, fingerprint, label_fields, letter_files
 from mailflow.text.quotes import extract_new_text
@@ -39,6 +41,7 @@ def file_letter(
     `pdf_texts` (text.pdf.letter_pdf_texts) are read by the caller before its transaction."""
     files = letter_files(message)
     hashes = [ctx.archive.put_file(f.payload) for f in files]
+    scans = ctx.settings.ocr and bool(scan_files(files, pdf_texts))
     fields = extract_fields(message, pdf_texts, direct=ctx.rules.clerk(message.from_address) is None)
     print_ = fingerprint(message, fields, hashes)
     existing = session.exec(select(Letter).where(Letter.fingerprint == print_)).first()
@@ -97,19 +100,35 @@ def file_letter(
         text=f"filed from {box.name}",
         message_id=message.message_id,
     )
-    views = [FileView(f.filename, f.content_type, f.size) for f in files]
+    if scans:
+        wait_for_scans(session, letter)
+    else:
+        send_receipt(session, ctx, box, letter, message)
+    return letter, True
+
+
+def send_receipt(
+    session: Session, ctx: Context, box: MailboxSettings, letter: Letter, message: ParsedMessage | None
+) -> None:
+    """The clerk's receipt: the fields as known, those OCR read marked for checking.
+
+    `message` is the filing message when the clerk sent it (the receipt answers in its thread)."""
+    rows = session.exec(
+        select(LetterFile).where(LetterFile.letter_id == letter.id, col(LetterFile.event_id).is_(None))
+    ).all()
+    views = [FileView(f.filename, f.content_type, f.size) for f in rows]
+    answering = message if message is not None and letter.clerk == message.from_address else None
     mail = registry_mail(
         ctx,
         box,
-        clerk,
+        letter.clerk,
         "receipt",
-        reply_to=message if clerk == message.from_address else None,
+        reply_to=answering,
         letter=letter_view(letter),
         names=FIELD_ORDER,
         files=views,
     )
     outbox.enqueue(session, mail, "receipt", letter.id)
-    return letter, True
 
 
 def _stored(value: object) -> object:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, or_, select
 
 from mailflow.storage.models import Disposition, Event, Letter, LetterFile, QuarantineItem, id_of
 
@@ -76,6 +76,16 @@ def find_letter(session: Session, agenda: str) -> Letter | None:
 OPEN_STATES = ("pending", "acknowledged", "in_progress")
 
 
+_SEARCHED = (
+    col(Letter.ocr_text),
+    col(Letter.subject),
+    col(Letter.sender),
+    col(Letter.letter_number),
+    col(Letter.note),
+    col(Letter.agenda_number),
+)
+
+
 def letters(
     engine: Engine,
     today: dt.date,
@@ -83,10 +93,16 @@ def letters(
     status: str | None = None,
     holder: str | None = None,
     overdue_only: bool = False,
+    search: str = "",
 ) -> list[dict[str, Any]]:
-    """The registry, filtered; each letter with its open holders and whether one is overdue."""
+    """The registry, filtered; each letter with its open holders and whether one is overdue.
+
+    `search`: letters whose fields or scanned text hold every one of its words."""
     with Session(engine) as session:
         query = select(Letter).order_by(col(Letter.year), col(Letter.seq))
+        for word in search.lower().split():
+            pattern = f"%{word}%"
+            query = query.where(or_(*(func.lower(column).like(pattern) for column in _SEARCHED)))
         if year is not None:
             query = query.where(Letter.year == year)
         if status is not None:

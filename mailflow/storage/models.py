@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol, TypeVar
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel
 
 
@@ -67,6 +67,13 @@ class Letter(SQLModel, table=True):
     fingerprint: str = Field(unique=True, index=True)
     raw_sha256: str
     sources: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Scans read after the commit (issue "Scans as clerks send them"): the OCR text, searchable;
+    # each OCR-read field's confidence (0-100); the receipt and the head's request wait while
+    # `fields_pending`, at most `fields_wait` seconds (`fields_early` says they went out before).
+    ocr_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    confidence: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    fields_pending: bool = Field(default=False, index=True)
+    fields_early: bool = False
 
     __table_args__ = (UniqueConstraint("office", "year", "seq"),)
 
@@ -81,6 +88,7 @@ class LetterFile(SQLModel, table=True):
     content_type: str
     size: int
     sha256: str
+    merged: bool = False  # the letter's photos as one PDF, sent instead of the photos
 
 
 class Event(SQLModel, table=True):
@@ -165,6 +173,21 @@ class InboundMessage(SQLModel, table=True):
     reply_key: str | None = Field(default=None, index=True)
 
     __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid"),)
+
+
+class ScanJob(SQLModel, table=True):
+    """A letter's scans to read after its filing commit; claimed with a lease like the outbox, so
+    a worker killed mid-OCR leaves the job to the next claim: repeated, never lost or doubled."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    letter_id: int = Field(foreign_key="letter.id", unique=True)
+    status: str = Field(default="pending", index=True)  # pending | done | failed
+    attempts: int = 0
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    claimed_by: str | None = None
+    claimed_until: dt.datetime | None = None
+    done_at: dt.datetime | None = None
+    error: str | None = None
 
 
 class InboundAttempt(SQLModel, table=True):

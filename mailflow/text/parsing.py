@@ -209,6 +209,13 @@ def _from_message(msg: email.message.Message, level: int, budget: Budget) -> Par
     )
 
 
+def header_part(raw: bytes) -> bytes:
+    """A message's header alone (64 KB at most), to learn whom to answer without the body."""
+    end = raw.find(b"\r\n\r\n")
+    end = raw.find(b"\n\n") if end < 0 else end
+    return raw[: end if end >= 0 else 65536][:65536] + b"\r\n\r\n"
+
+
 def parse_message(raw: bytes) -> ParsedMessage:
     """Decode `raw`; a message with no usable header at all is a MessageError."""
     return _parse(raw, 0, Budget.for_raw(raw))

@@ -1,0 +1,188 @@
+"""Scans read after the filing commit: claim jobs, read them on a process pool, let the fields in.
+
+A job is claimed with a lease (as the outbox is); a worker killed mid-OCR leaves its claim to
+lapse and the next claim repeats the job. Completion locks the job row and does nothing for a
+job already done, so a repeated job never writes twice. When the fields are in, the receipt and
+the head's request go out; a letter whose scans take longer than `fields_wait` gets them with what
+is known, and the clerk a short "fields completed" note in the same thread later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures.process import BrokenProcessPool
+
+from PIL import Image
+from sqlmodel import Session, col, or_, select
+
+from mailflow.app import App
+from mailflow.context import Context
+from mailflow.disposition.routing import route_letter
+from mailflow.domain import Attachment
+from mailflow.errors import MessageError
+from mailflow.outbound import outbox
+from mailflow.outbound.compose import FIELD_ORDER, letter_view
+from mailflow.registry.filing import send_receipt
+from mailflow.registry.mail import registry_mail
+from mailflow.registry.scans import apply_scan
+from mailflow.scans.files import ScanFile, scan_files
+from mailflow.scans.ocr import OcrUnavailable
+from mailflow.scans.work import ScanResult, read_scans
+from mailflow.storage.db import transaction
+from mailflow.storage.models import Letter, LetterFile, ScanJob, fetch, utcnow
+from mailflow.text.parsing import header_part, parse_message
+from mailflow.text.pdf import letter_pdf_texts
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=10)  # a page takes seconds; a claim this old belongs to a dead worker
+MAX_TRIES = 3  # a job whose worker died this often is given up: the letter goes on without OCR
+# What reading a scan may raise that is the scan's fault or the machine's, not a bug of ours.
+_READ_ERRORS = (OcrUnavailable, RuntimeError, OSError, ValueError, Image.DecompressionBombError)
+
+
+def readers(app: App) -> int:
+    """How many processes read scans: `ocr_workers`, or one per core."""
+    return app.settings.ocr_workers or os.cpu_count() or 1
+
+
+def pending(app: App) -> bool:
+    with Session(app.engine) as session:
+        return session.exec(select(ScanJob.id).where(ScanJob.status == "pending")).first() is not None
+
+
+def run_scan_jobs(app: App, pool: Executor, stop: threading.Event | None = None) -> int:
+    """Claim what is due, read it on `pool`, let the fields in; returns the jobs finished."""
+    jobs = _claim(app, limit=2 * readers(app))
+    finished = 0
+    futures: dict[Future[ScanResult], int] = {}
+    for job_id, files in jobs:
+        futures[pool.submit(read_scans, files, app.settings.ocr_languages)] = job_id
+    try:
+        for future in as_completed(futures):
+            if stop is not None and stop.is_set():
+                break
+            job_id = futures[future]
+            try:
+                result, error = future.result(), None
+            except BrokenProcessPool:
+                raise  # a killed reader: the claims lapse and the jobs run again
+            except _READ_ERRORS as exc:
+                result, error = None, f"{type(exc).__name__}: {exc}"
+                log.warning("event=scan_failed job=%s error=%s", job_id, error)
+            finished += _complete(app, job_id, result, error)
+    finally:
+        for future in futures:
+            future.cancel()
+    send_overdue(app)
+    return finished
+
+
+def _claim(app: App, limit: int) -> list[tuple[int, list[ScanFile]]]:
+    now = utcnow()
+    with transaction(app.engine) as session:
+        jobs = session.exec(
+            select(ScanJob)
+            .where(
+                ScanJob.status == "pending",
+                or_(col(ScanJob.claimed_until).is_(None), col(ScanJob.claimed_until) < now),
+            )
+            .order_by(col(ScanJob.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        claimed = []
+        for job in jobs:
+            if job.attempts >= MAX_TRIES:
+                job.status, job.error = "failed", f"its reader died {job.attempts} times"
+                _fields_in(session, app.context(), fetch(session, Letter, job.letter_id), [])
+            else:
+                job.attempts += 1
+                job.claimed_by, job.claimed_until = app.worker, now + LEASE
+                claimed.append((job.id, job.letter_id))
+            session.add(job)
+    return [(job_id, _files(app, letter_id)) for job_id, letter_id in claimed if job_id is not None]
+
+
+def _files(app: App, letter_id: int) -> list[ScanFile]:
+    with Session(app.engine) as session:
+        rows = session.exec(
+            select(LetterFile).where(
+                LetterFile.letter_id == letter_id,
+                col(LetterFile.event_id).is_(None),
+                col(LetterFile.merged).is_(False),
+            )
+        ).all()
+    files = [Attachment(r.filename, r.content_type, app.archive.file(r.sha256)) for r in rows]
+    return scan_files(files, letter_pdf_texts(files))
+
+
+def _complete(app: App, job_id: int, result: ScanResult | None, error: str | None) -> int:
+    ctx = app.context()
+    with transaction(app.engine) as session:
+        job = session.get(ScanJob, job_id, with_for_update=True)
+        if job is None or job.status != "pending":
+            return 0  # finished by a worker whose lease we took over
+        letter = fetch(session, Letter, job.letter_id)
+        filled = apply_scan(session, ctx, letter, result) if result is not None else []
+        job.status, job.done_at, job.error = ("done" if error is None else "failed"), utcnow(), error
+        session.add(job)
+        _fields_in(session, ctx, letter, filled)
+    filled_text = ",".join(filled) or "-"
+    log.info("event=scanned job=%s agenda=%s filled=%s", job_id, letter.agenda_number, filled_text)
+    return 1
+
+
+def _fields_in(session: Session, ctx: Context, letter: Letter, filled: list[str]) -> None:
+    """The fields are as complete as they get: the receipt and request, or the completion note."""
+    letter.fields_pending = False
+    session.add(letter)
+    box = ctx.settings.mailbox(letter.mailbox)
+    if not letter.fields_early:
+        send_receipt(session, ctx, box, letter, _filing_message(ctx, letter))
+        route_letter(session, ctx, box, letter)
+    elif filled:
+        mail = registry_mail(
+            ctx,
+            box,
+            letter.clerk,
+            "fields_completed",
+            reply_to=_filing_message(ctx, letter),
+            letter=letter_view(letter),
+            names=FIELD_ORDER,
+        )
+        outbox.enqueue(session, mail, "fields_completed", letter.id)
+
+
+def _filing_message(ctx: Context, letter: Letter):
+    """The header of the message that filed `letter`, for the receipt's place in its thread."""
+    try:
+        return parse_message(header_part(ctx.archive.raw(letter.raw_sha256)))
+    except (MessageError, OSError):
+        return None
+
+
+def send_overdue(app: App, now: Callable[[], dt.datetime] = utcnow) -> int:
+    """Letters whose scans took longer than `fields_wait`: the receipt and request go now."""
+    cutoff = now() - dt.timedelta(seconds=app.settings.fields_wait)
+    ctx = app.context()
+    with transaction(app.engine) as session:
+        late = session.exec(
+            select(Letter).where(
+                col(Letter.fields_pending).is_(True),
+                col(Letter.fields_early).is_(False),
+                Letter.received_at <= cutoff,
+            )
+        ).all()
+        for letter in late:
+            letter.fields_early = True
+            box = ctx.settings.mailbox(letter.mailbox)
+            send_receipt(session, ctx, box, letter, _filing_message(ctx, letter))
+            route_letter(session, ctx, box, letter)
+            session.add(letter)
+    return len(late)

@@ -1,0 +1,50 @@
+"""Which of a letter's files are scans (light: the filing transaction asks, no image library)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mailflow.domain import Attachment
+
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/tiff", "image/heic", "image/heif", "image/webp")
+_PHOTO_SUFFIX = re.compile(r"\.(jpe?g|png|tiff?|heic|heif|webp)$", re.I)
+
+
+@dataclass(frozen=True)
+class ScanFile:
+    """One file as the worker process gets it: picklable, no database row."""
+
+    filename: str
+    content_type: str
+    payload: bytes
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf" or self.filename.lower().endswith(".pdf")
+
+    @property
+    def is_photo(self) -> bool:
+        return self.content_type in PHOTO_TYPES or bool(_PHOTO_SUFFIX.search(self.filename))
+
+
+def scan_files(files: Sequence[Attachment], pdf_texts: Sequence[str]) -> list[ScanFile]:
+    """The files OCR must read: photos, and PDFs whose text layer says nothing (image-only scans).
+
+    `pdf_texts` are the text layers of the letter's PDFs in order (text.pdf.letter_pdf_texts)."""
+    texts = iter(pdf_texts)
+    found: list[ScanFile] = []
+    for f in files:
+        scan = ScanFile(f.filename, f.content_type, f.payload)
+        if scan.is_pdf:
+            if not next(texts, "").strip():
+                found.append(scan)
+        elif scan.is_photo:
+            found.append(scan)
+    return sorted(found, key=lambda s: _natural(s.filename))
+
+
+def _natural(name: str) -> list[object]:
+    """IMG_2.jpg before IMG_10.jpg: phones number a letter's pages in the order they were taken."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]

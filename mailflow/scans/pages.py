@@ -1,0 +1,69 @@
+"""A scan's pages as upright greyscale images."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pypdfium2
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from mailflow.scans.files import ScanFile
+
+DPI = 300  # Tesseract reads best at 300 dpi; copiers scan at 200-300
+# An A4 page at 300 dpi is 8.7 million pixels; a bigger page or photo is scaled down to this, so
+# reading costs the same for a 12-megapixel phone photo and for a hostile 100-inch "page".
+MAX_PIXELS = 9_000_000
+
+
+class ScanRefused(ValueError):
+    """A file that looks like a scan but cannot be opened (an HEIC without pillow-heif, damage)."""
+
+
+def open_photo(payload: bytes) -> Image.Image:
+    """A photo upright, as its EXIF orientation says; HEIC through pillow-heif where installed."""
+    try:
+        image = Image.open(io.BytesIO(payload))
+        image.load()
+    except UnidentifiedImageError as exc:
+        if payload[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
+            raise ScanRefused("HEIC photo and pillow-heif is not installed") from exc
+        raise ScanRefused(f"not an image Pillow can open ({exc})") from exc
+    except OSError as exc:  # truncated or damaged data
+        raise ScanRefused(f"damaged image ({exc})") from exc
+    return ImageOps.exif_transpose(image)
+
+
+def pages(scan: ScanFile, limit: int) -> Iterator[Image.Image]:
+    """The first `limit` pages of a scan as greyscale images."""
+    if limit <= 0:
+        return
+    if scan.is_pdf:
+        try:
+            document = pypdfium2.PdfDocument(scan.payload)
+        except pypdfium2.PdfiumError as exc:
+            raise ScanRefused(f"damaged PDF ({exc})") from exc
+        try:
+            for index in range(min(limit, len(document))):
+                page = document[index]
+                width, height = page.get_size()  # points
+                scale = min(DPI / 72, (MAX_PIXELS / max(1.0, width * height)) ** 0.5)
+                yield page.render(scale=scale, grayscale=True).to_pil().convert("L")
+        finally:
+            document.close()
+    else:
+        photo = open_photo(scan.payload).convert("L")
+        if photo.width * photo.height > MAX_PIXELS:
+            shrink = (MAX_PIXELS / (photo.width * photo.height)) ** 0.5
+            photo = photo.resize((int(photo.width * shrink), int(photo.height * shrink)))
+        yield photo
+
+
+def register_heif() -> bool:
+    """Teach Pillow HEIC (iPhone photos) when pillow-heif is installed; say whether it is."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
+    register_heif_opener()
+    return True

@@ -1,0 +1,105 @@
+"""Scans as clerks send them, through the real servers: a copier's image-only PDF and phone photos
+are read by OCR after the letter is filed; the receipt marks what OCR read; the head gets one PDF."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pypdfium2
+from click.testing import CliRunner
+from sqlmodel import Session, select
+
+from mailflow.cli import cli
+from mailflow.demo.scans import copier_scan, phone_photo
+from mailflow.inbound import scan_jobs
+from mailflow.ops import service
+from mailflow.storage.models import ScanJob
+from tests.support.letters import CLERK, attach, photo_scan, scan_to_email
+from tests.support.mail import text_of
+
+KADIS = "kadis@probolinggokab.example"
+
+
+def run_cli(office, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--config", str(office.config_path), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_copier_scan_is_read_and_the_receipt_asks_to_check_what_ocr_read(office, inbox):
+    pdf, truth = copier_scan(1)
+    office.mail.send(scan_to_email(pdf))
+    assert office.poll().outcomes == {"letter": 1}
+    receipt = text_of(inbox.next(CLERK, "Tanda terima"))
+    assert f"Nomor surat       : {truth.letter_number}  [mohon periksa]" in receipt
+    assert f"Perihal           : {truth.subject}  [mohon periksa]" in receipt
+    assert "dibaca dari pindaian (OCR)" in receipt
+    letter = json.loads(run_cli(office, "letter", "show", "1", "--json"))
+    assert letter["sender"] == truth.sender and letter["letter_date"] == truth.letter_date.isoformat()
+    assert letter["sources"]["letter_number"] == "ocr"
+    request = inbox.next(KADIS, truth.subject)  # routed by what OCR read (here a copy, as "amat segera")
+    assert [p.get_filename() for p in request.iter_attachments()] == ["SCAN0001.pdf"]
+    # The scanned text is searchable: a word of the body, which no field holds.
+    found = json.loads(run_cli(office, "letters", "--search", "pokok surat", "--json"))
+    assert [r["agenda_number"] for r in found] == [letter["agenda_number"]]
+    assert json.loads(run_cli(office, "letters", "--search", "tidak ada kata ini", "--json")) == []
+
+
+def test_phone_photos_become_one_pdf_for_the_head(office, inbox):
+    first, truth = phone_photo(2)
+    second, _ = phone_photo(3)
+    message = photo_scan(pages=0)
+    attach(message, second, "IMG_20261129_10.jpg", "image/jpeg")  # page 2, sent first
+    attach(message, first, "IMG_20261129_9.jpg", "image/jpeg")
+    office.mail.send(message)
+    office.poll()
+    receipt = text_of(inbox.next(CLERK, "Tanda terima"))
+    assert f"Nomor surat       : {truth.letter_number}  [mohon periksa]" in receipt
+    request = inbox.next(KADIS, truth.subject)
+    files = list(request.iter_attachments())
+    assert [p.get_filename() for p in files] == ["scan.pdf"]
+    document = pypdfium2.PdfDocument(io.BytesIO(files[0].get_payload(decode=True)))
+    assert len(document) == 2
+    # Page order by the photos' numbers, and each page upright as the EXIF orientation says.
+    first_page = document[0]
+    assert first_page.get_width() < first_page.get_height() or first_page.get_rotation() in (90, 270)
+
+
+def test_fields_wait_sends_the_receipt_first_and_the_fields_after(office, inbox):
+    office.reconfigure(extra="fields_wait = 0")
+    pdf, truth = copier_scan(4)
+    office.mail.send(scan_to_email(pdf))
+    service.poll_all(office.app)  # filed; its scan not read yet
+    scan_jobs.send_overdue(office.app)
+    service.flush(office.app)
+    receipt = text_of(inbox.next(CLERK, "Tanda terima"))
+    assert "Nomor surat       : (belum diketahui)" in receipt
+    inbox.next(KADIS, "disposisi")  # the head is not kept waiting either
+    service.read_scans_now(office.app)
+    service.flush(office.app)
+    note = text_of(inbox.next(CLERK, "Data surat dilengkapi"))
+    assert f"Nomor surat       : {truth.letter_number}  [mohon periksa]" in note
+
+
+def test_a_reader_that_died_mid_scan_is_repeated_once_never_doubled(office, inbox):
+    """The dead reader's claim (a SIGKILL mid-OCR leaves just that) lapses; the job runs again."""
+    pdf, _ = copier_scan(5)
+    office.mail.send(scan_to_email(pdf))
+    service.poll_all(office.app)
+    app = office.app
+    assert [job_id for job_id, _files in scan_jobs._claim(app, limit=1)]  # the reader that dies
+    with Session(app.engine) as session:
+        job = session.exec(select(ScanJob)).one()
+        job.claimed_until = job.created_at  # its lease ran out
+        session.add(job)
+        session.commit()
+    service.read_scans_now(app)
+    service.read_scans_now(app)
+    service.flush(app)
+    inbox.next(CLERK, "Tanda terima")
+    with Session(app.engine) as session:
+        job = session.exec(select(ScanJob)).one()
+    assert (job.status, job.attempts) == ("done", 2)
+    receipts = office.mail.messages(CLERK)
+    assert sum("Tanda terima" in str(m["Subject"]) for m in receipts) == 1
