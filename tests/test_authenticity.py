@@ -45,6 +45,18 @@ def test_unsigned_altered_and_unaligned_mail_is_not_verified() -> None:
     assert "not aligned" in check_sender(other, parse_message(other), BOX, LOOKUP).detail
 
 
+def test_mail_as_imap_delivers_it_crlf_verifies_the_same_without_copying_its_body() -> None:
+    """CRLF line ends take the path that hands dkimpy the body as one slice (large scans)."""
+    signed = dkim.sign(_mail().replace(b"\n", b"\r\n"))
+    assert b"\n" not in signed.replace(b"\r\n", b"")
+    assert check_sender(signed, parse_message(signed), BOX, LOOKUP).verified
+    altered = signed.replace(b"Terlampir.", b"Diubah.")
+    tampered = check_sender(altered, parse_message(altered), BOX, LOOKUP)
+    assert not tampered.verified and "body hash mismatch" in tampered.detail
+    padded = signed.replace(b"Terlampir.\r\n", b"Terlampir.\r\n\r\n\r\n")  # trailing lines ignored
+    assert check_sender(padded, parse_message(padded), BOX, LOOKUP).verified
+
+
 def test_a_pinned_domain_is_never_asked_of_dns_and_others_are() -> None:
     asked: list[str] = []
     lookup = pinned({dkim.RECORD_NAME: dkim.RECORD}, lambda name: asked.append(name) or None)

@@ -12,12 +12,28 @@ def doctor(office, *args):
 def test_doctor_on_a_working_office(office):
     result = doctor(office)
     assert result.exit_code == 0, result.output
-    for item in ("rules", "database", "smtp", "imap surat", "imap surat IDLE", "plus-addressing surat"):
+    for item in (
+        "rules",
+        "database",
+        "smtp",
+        "ocr",
+        "imap surat",
+        "imap surat IDLE",
+        "plus-addressing surat",
+    ):
         assert f"ok   {item}" in result.output, result.output
     assert office.mail.count("surat@probolinggokab.example") == 0  # the probe cleaned up after itself
     said = " ".join(result.output.split())
     assert "namespace prefix '(none)', delimiter '.'" in said  # Debian's stock Maildir++
     assert "Mailflow/Processed -> Mailflow.Processed" in said and "signed in by password" in said
+    assert "Tesseract models ind+eng in /" in said
+
+
+def test_doctor_names_a_missing_ocr_model(office):
+    office.reconfigure(extra='ocr_languages = "ind+jav"')
+    result = doctor(office, "--no-probe")
+    assert "FAIL ocr" in result.output and "no model for jav" in result.output
+    assert "fix: install tesseract-ocr-LANG" in result.output
 
 
 def test_doctor_names_each_failure_and_its_fix(office):

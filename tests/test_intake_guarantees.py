@@ -63,6 +63,10 @@ def test_malformed_mime_is_quarantined_and_the_next_letter_still_filed(office):
     kept = sorted(office.app.archive.raw(s) for s in shas)
     assert kept[0].startswith(b"From:") and kept[0].endswith(NESTED)
     assert b"this is not a mail at all" in kept[1]  # Dovecot stores NUL as 0x80
+    # The admin sees what is wrong with each (mail-parser's defects, by MIME part).
+    shown = [run_cli(office, "quarantine", "show", str(i["id"])) for i in items]
+    assert any("defect       text/plain: MissingHeaderBodySeparatorDefect" in text for text in shown)
+    assert any("defect       message: mail-parser failed on its structure" in text for text in shown)
 
 
 def test_uidvalidity_change_resyncs_without_refiling(office):

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from mailflow.cli.base import CliState, cli, json_option, local_time, pass_obj, show
 from mailflow.errors import MessageError
+from mailflow.inbound.forensics import examine
 from mailflow.inbound.poll import UNDECIDED_REASONS, read_again
 from mailflow.registry.quarantine import release
 from mailflow.registry.queries import quarantine_items, quarantine_record
@@ -64,6 +65,13 @@ def quarantine_show(obj: CliState, item_id: int, raw: bool) -> None:
         return
     for key, value in quarantine_record(item).items():
         click.echo(f"{key:<12} {value}")
+    found = examine(obj.app.archive.raw(item.raw_sha256))
+    for hop in found.hops:
+        click.echo(f"{'received':<12} {hop}")
+    for defect in found.defects:
+        click.echo(f"{'defect':<12} {defect}")
+    if not found.whole:
+        click.echo(f"{'':<12} (a large message: only its header was examined)")
 
 
 @quarantine_group.command("release")

@@ -95,7 +95,7 @@ def from_dkim(raw: bytes, message: ParsedMessage, lookup: TxtLookup) -> Authenti
         return Authenticity(False, "dkim", f"not DKIM-signed (From {sender_domain})")
     found = []
     try:
-        checker = dkim.DKIM(raw, minkey=1024)
+        checker = _checker(raw)
     except _DKIM_ERRORS as exc:
         return Authenticity(False, "dkim", f"cannot be checked: {exc}")
     for index in range(count):
@@ -109,6 +109,22 @@ def from_dkim(raw: bytes, message: ParsedMessage, lookup: TxtLookup) -> Authenti
             return Authenticity(True, "dkim", f"DKIM signature of {domain} verified")
         found.append(f"{domain or '?'}: {'not aligned with ' + sender_domain if ok else 'does not verify'}")
     return Authenticity(False, "dkim", "; ".join(found))
+
+
+def _checker(raw: bytes) -> dkim.DKIM:
+    """dkimpy's verifier without its copies of a large body: it splits the whole message into a
+    list of lines and joins the body again (+3.6x the message for a 60 MB scan). A message whose
+    lines all end in CRLF, as IMAP servers deliver them, has that body already: its header alone
+    is parsed, and the body is handed over as one slice. Anything else takes dkimpy's own path."""
+    end = raw.find(b"\r\n\r\n")
+    if end < 0 or end > HEADER_LIMIT or raw.count(b"\n", end) != raw.count(b"\r\n", end):
+        return dkim.DKIM(raw, minkey=1024)
+    checker = dkim.DKIM(raw[: end + 4], minkey=1024)
+    checker.body = raw[end + 4 :]
+    return checker
+
+
+HEADER_LIMIT = 256 * 1024
 
 
 def check_sender(raw: bytes, message: ParsedMessage, box: MailboxSettings, lookup: TxtLookup) -> Authenticity:

@@ -15,7 +15,7 @@ from mailflow.domain import ParsedMessage
 from mailflow.errors import MessageError
 from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
 from mailflow.text.fields import letter_files
-from mailflow.text.parsing import parse_message
+from mailflow.text.parsing import header_part, parse_message
 from mailflow.text.pdf import letter_pdf_texts
 
 
@@ -34,12 +34,22 @@ def read(app: App, box: MailboxSettings, raw: bytes) -> Read:
     if len(raw) > limit:
         return Read(None, MessageError("oversize", f"{len(raw)} bytes, limit {limit}"), UNCHECKED, ())
     try:
+        # The sender is checked on the header before the body is decoded: DKIM's copy of a large
+        # body and the decoded attachments are then never in memory at the same time.
+        head = parse_message(header_part(raw))
+        sender, clerk = _checked(app, box, raw, head)
         message = parse_message(raw)
     except MessageError as exc:
         return Read(None, exc, UNCHECKED, ())
+    if message.from_address != head.from_address:  # a header past 64 KB: decide on the whole
+        sender, clerk = _checked(app, box, raw, message)
+    files = clerk or box.direct_letters == "register"
+    return Read(message, None, sender, tuple(letter_pdf_texts(letter_files(message))) if files else ())
+
+
+def _checked(app: App, box: MailboxSettings, raw: bytes, message: ParsedMessage) -> tuple[Authenticity, bool]:
+    """The sender check (for people the rules know), and whether the sender is a clerk."""
     rules = app.rules.get()
     clerk = rules.clerk(message.from_address) is not None
     known = clerk or rules.person_by_address(message.from_address) is not None
-    sender = check_sender(raw, message, box, app.txt_lookup) if known else UNCHECKED
-    files = clerk or box.direct_letters == "register"
-    return Read(message, None, sender, tuple(letter_pdf_texts(letter_files(message))) if files else ())
+    return (check_sender(raw, message, box, app.txt_lookup) if known else UNCHECKED), clerk

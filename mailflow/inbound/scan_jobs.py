@@ -57,7 +57,8 @@ def pending(app: App) -> bool:
 
 
 def run_scan_jobs(app: App, pool: Executor, stop: threading.Event | None = None) -> int:
-    """Claim what is due, read it on `pool`, let the fields in; returns the jobs finished."""
+    """Claim what is due, read it on `pool`, let the fields in; returns how many letters were
+    released (scans read, or waited on longer than `fields_wait`)."""
     jobs = _claim(app, limit=2 * readers(app))
     finished = 0
     futures: dict[Future[ScanResult], int] = {}
@@ -79,8 +80,7 @@ def run_scan_jobs(app: App, pool: Executor, stop: threading.Event | None = None)
     finally:
         for future in futures:
             future.cancel()
-    send_overdue(app)
-    return finished
+    return finished + send_overdue(app)
 
 
 def _claim(app: App, limit: int) -> list[tuple[int, list[ScanFile]]]:

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 
 import aiosmtplib
 from sqlalchemy import inspect
@@ -19,6 +20,7 @@ from mailflow.errors import MailboxError, RulesError, SignInError
 from mailflow.inbound.imap import Mailbox
 from mailflow.office.load import load_rules
 from mailflow.outbound.outbox import Sender, smtp_failure
+from mailflow.scans.ocr import OcrUnavailable, tessdata
 from mailflow.storage.db import current_revision, head_revision, make_engine
 
 
@@ -217,6 +219,28 @@ def _smtp(settings: Settings) -> Check:
     return Check("smtp", True, f"{s.host}:{s.port}, {tls}; {offered}")
 
 
+OCR_PACKAGES = "tesseract-ocr-ind tesseract-ocr-eng tesseract-ocr-osd"
+
+
+def _ocr(settings: Settings) -> Check:
+    if not settings.ocr:
+        return Check("ocr", True, "off (ocr = false): scans are filed unread")
+    try:
+        models = tessdata()
+    except OcrUnavailable as exc:
+        return Check(
+            "ocr", False, str(exc), "apt-get install tesseract-ocr-ind tesseract-ocr-eng tesseract-ocr-osd"
+        )
+    missing = [
+        lang for lang in settings.ocr_languages.split("+") if not Path(models, f"{lang}.traineddata").exists()
+    ]
+    if missing:
+        return Check(
+            "ocr", False, f"no model for {', '.join(missing)} in {models}", "install tesseract-ocr-LANG"
+        )
+    return Check("ocr", True, f"Tesseract models {settings.ocr_languages} in {models}")
+
+
 def diagnose(settings: Settings, probe: bool = True) -> list[Check]:
     exposed = exposed_secret(settings)
     checks = [
@@ -226,6 +250,7 @@ def diagnose(settings: Settings, probe: bool = True) -> list[Check]:
         _rules(settings),
         _database(settings),
         _smtp(settings),
+        _ocr(settings),
     ]
     for box in settings.mailboxes:
         checks.extend(_mailbox(box, settings, probe))

@@ -40,6 +40,7 @@ from mailflow.outbound.outbox import flush_outbox
 
 log = logging.getLogger(__name__)
 
+READER_NICENESS = 10
 SCAN_INTERVAL = 2.0  # seconds between looks for scans to read (and for receipts waited too long)
 
 
@@ -122,13 +123,22 @@ def read_scans_now(app: App) -> None:
 
 def reader_pool(app: App) -> ProcessPoolExecutor:
     """Processes that read scans; spawned, not forked, so no thread or connection of ours is
-    copied into them, and each loads Tesseract's models once for all its pages."""
-    return ProcessPoolExecutor(scan_jobs.readers(app), mp_context=multiprocessing.get_context("spawn"))
+    copied into them, and each loads Tesseract's models once for all its pages. They run niced:
+    on a busy machine the filing loop gets the cores first, OCR what is left."""
+    return ProcessPoolExecutor(
+        scan_jobs.readers(app), mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+    )
+
+
+def _lower_priority() -> None:
+    os.nice(READER_NICENESS)
 
 
 def read_scans(app: App, pool: ProcessPoolExecutor, stop: threading.Event) -> None:
+    """The scheduler's scan job: read what is due; the receipts it releases go out at once."""
     try:
-        scan_jobs.run_scan_jobs(app, pool, stop)
+        if scan_jobs.run_scan_jobs(app, pool, stop):
+            flush(app)
     except OperationalError as exc:
         log.error("event=scans_failed error=database unavailable: %s (retried next run)", exc.orig)
 

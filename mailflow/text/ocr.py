@@ -26,11 +26,12 @@ _LABEL_NOISE = (
 _LABELLED = re.compile(
     r"^\s*(Nomor|Sifat|Lampiran|Perihal|Hal)\s*(?:[:;=\-\u2013]+|[.,]\s*:?|$)\s*(.*)$", re.I
 )
-_ORPHAN = re.compile(r"^\s*[:;]\s*(\S.*)$")  # a value whose label OCR put on another line
+_ORPHAN = re.compile(r"^\s*[:;.]\s*(\S.*)$")  # a value whose label OCR put on another line
 # Inside a letter number: letters OCR gives for the digits they resemble.
 _DIGIT_LOOKALIKES = str.maketrans(
     {"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"}
 )
+_ROMAN = re.compile(r"\b(?=[Il1]*I)[Il1]{2,4}\b")  # "Triwulan Ill": OCR's l and 1 for I in III
 _NUMBER = re.compile(r"^(Nomor : )(\S+(?:\s*/\s*\S+)*)")
 
 
@@ -51,10 +52,12 @@ def mend(text: str) -> str:
         if m is None:
             out.append(line)
             continue
-        label, value = m[1].capitalize(), m[2].strip()
+        label, value = m[1].capitalize(), m[2].strip().lstrip(":;-\u2013. ").strip()
         if not value:  # the value on the next line, or (read out of order) a ": value" just before
             value = _value_nearby(lines, index, taken, out)
         line = f"{label} : {value}"
+        if label in ("Hal", "Perihal"):
+            line = _ROMAN.sub(lambda r: "I" * len(r[0]), line)
         if n := _NUMBER.match(line):
             number = "/".join(_number_part(p.strip()) for p in n[2].split("/"))
             line = n[1] + number + line[n.end() :]
@@ -66,7 +69,7 @@ def _value_nearby(lines: list[str], index: int, taken: set[int], out: list[str])
     after = index + 1
     if after < len(lines) and not _LABELLED.match(lines[after]):
         taken.add(after)
-        return lines[after].strip().lstrip(":; ").strip()
+        return lines[after].strip().lstrip(":;-\u2013. ").strip()
     if out and (orphan := _ORPHAN.match(out[-1])):
         out.pop()
         return orphan[1].strip()

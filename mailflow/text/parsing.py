@@ -23,6 +23,7 @@ from email.header import decode_header, make_header
 
 from mailflow.domain import Attachment, ParsedMessage
 from mailflow.errors import MessageError
+from mailflow.text.detach import MARKER, detach
 
 MAX_PARTS = 500
 MAX_DEPTH = 12
@@ -144,8 +145,9 @@ def _date(value: str | None):
 class _Walker:
     """Collects the body, the attachments and the embedded messages of one MIME tree."""
 
-    def __init__(self, budget: Budget) -> None:
+    def __init__(self, budget: Budget, detached: dict[str, bytes]) -> None:
         self.budget = budget
+        self.detached = detached
         self.text: list[str] = []
         self.html: list[str] = []
         self.attachments: list[Attachment] = []
@@ -160,7 +162,7 @@ class _Walker:
             inner = part.get_payload()
             first = inner[0] if isinstance(inner, list) and inner else None
             if isinstance(first, email.message.Message):
-                self.embedded.append(_from_message(first, level + 1, self.budget))
+                self.embedded.append(_from_message(first, level + 1, self.budget, self.detached))
             return
         if part.is_multipart():
             children = part.get_payload()
@@ -175,7 +177,8 @@ class _Walker:
             text = self.budget.keep_text(_decode_text(part))
             (self.text if ctype == "text/plain" else self.html).append(text)
             return
-        payload = part.get_payload(decode=True)
+        stand_in = str(part.get(MARKER, ""))
+        payload = self.detached.get(stand_in) if stand_in else part.get_payload(decode=True)
         if not isinstance(payload, bytes) or not payload:
             return
         self.budget.decode(len(payload))
@@ -185,12 +188,14 @@ class _Walker:
         self.attachments.append(Attachment(filename or "", ctype, payload))
 
 
-def _from_message(msg: email.message.Message, level: int, budget: Budget) -> ParsedMessage:
-    walker = _Walker(budget)
+def _from_message(
+    msg: email.message.Message, level: int, budget: Budget, detached: dict[str, bytes]
+) -> ParsedMessage:
+    walker = _Walker(budget, detached)
     walker.walk(msg, level)
     from_name, from_address = parse_address(decode_header_value(msg.get("From")))
     message_id = (_message_ids(msg.get("Message-ID")) or ("",))[0]
-    headers = tuple((k, decode_header_value(v)) for k, v in msg.items())
+    headers = tuple((k, decode_header_value(v)) for k, v in msg.items() if k != MARKER)
     return ParsedMessage(
         message_id=message_id,
         from_address=from_address,
@@ -222,10 +227,11 @@ def parse_message(raw: bytes) -> ParsedMessage:
 
 
 def _parse(raw: bytes, level: int, budget: Budget) -> ParsedMessage:
-    msg = email.message_from_bytes(raw)
+    detached = detach(raw)
+    msg = email.message_from_bytes(detached.skeleton)
     if not msg.keys():
         raise MessageError("malformed", "no header could be read")
-    parsed = _from_message(msg, level, budget)
+    parsed = _from_message(msg, level, budget, detached.payloads)
     if not parsed.message_id:
         # Some scanners send no Message-ID; the content hash stands in so dedupe still works.
         parsed = replace(parsed, message_id=f"<{hashlib.sha256(raw).hexdigest()}@mailflow.invalid>")

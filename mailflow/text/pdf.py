@@ -38,6 +38,9 @@ def letter_pdf_texts(files: Sequence[Attachment]) -> list[str]:
 
 def pdf_text(payload: bytes) -> str:
     """Text of the first pages, or "" for a picture-only scan or a damaged file."""
+    if b"%PDF-" not in payload[:1024]:
+        # Not a PDF at all: pypdf would search the whole file for a structure (a minute for 45 MB).
+        return ""
     try:
         reader = PdfReader(io.BytesIO(payload))
         if reader.is_encrypted:

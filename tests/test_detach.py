@@ -1,0 +1,66 @@
+"""Large base64 parts decoded from the raw bytes before the standard library parses the rest."""
+
+from __future__ import annotations
+
+import os
+from email.message import EmailMessage
+
+from mailflow.text.detach import DETACH_AT, MARKER, detach
+from mailflow.text.parsing import parse_message
+
+SCAN = os.urandom(DETACH_AT * 3)
+
+
+def _letter(*files: tuple[str, bytes], inner: EmailMessage | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "agenda@x.example", "surat@x.example", "Surat"
+    msg.set_content("Terlampir.")
+    for name, payload in files:
+        msg.add_attachment(payload, maintype="application", subtype="pdf", filename=name)
+    if inner is not None:
+        msg.add_attachment(inner)
+    return msg.as_bytes().replace(b"\n", b"\r\n")
+
+
+def test_a_large_part_is_decoded_once_and_the_parser_sees_a_stand_in() -> None:
+    raw = _letter(("scan.pdf", SCAN), ("kecil.pdf", b"%PDF-1.4 small"))
+    found = detach(raw)
+    assert list(found.payloads.values()) == [SCAN]
+    assert len(found.skeleton) < 10_000 and MARKER.encode() in found.skeleton
+    parsed = parse_message(raw)
+    assert [(a.filename, a.payload) for a in parsed.attachments] == [
+        ("scan.pdf", SCAN),
+        ("kecil.pdf", b"%PDF-1.4 small"),
+    ]
+    assert parsed.text.strip() == "Terlampir."
+    assert all(name != MARKER for name, _value in parsed.headers)
+
+
+def test_parts_inside_an_attached_message_are_detached_too() -> None:
+    inner = EmailMessage()
+    inner["From"], inner["Subject"] = "umum@kemendagri.example", "Asli"
+    inner.set_content("Surat asli.")
+    inner.add_attachment(SCAN, maintype="application", subtype="pdf", filename="asli.pdf")
+    parsed = parse_message(_letter(inner=inner))
+    assert parsed.embedded[0].attachments[0].payload == SCAN
+
+
+def test_a_stand_in_written_by_a_sender_points_at_nothing() -> None:
+    raw = _letter(("scan.pdf", SCAN)).replace(
+        b"Content-Type: text/plain", f"{MARKER}: 0\r\nContent-Type: text/plain".encode(), 1
+    )
+    parsed = parse_message(raw)
+    assert [a.payload for a in parsed.attachments] == [SCAN]
+    assert parsed.text.strip() == "Terlampir."
+
+
+def test_damaged_base64_is_left_to_the_forgiving_parser() -> None:
+    raw = _letter(("scan.pdf", SCAN))
+    cut = raw.rindex(b"\r\n--")
+    damaged = raw[: cut - 3] + raw[cut:]  # a truncated last base64 line
+    assert parse_message(damaged).attachments  # read as well as the parser can, not refused
+
+
+def test_small_messages_are_passed_through_untouched() -> None:
+    raw = _letter(("kecil.pdf", b"%PDF-1.4 small"))
+    assert detach(raw).skeleton is raw
