@@ -62,7 +62,7 @@ def _read_one(kind: str, seed: int) -> tuple[Truth, dict[str, bool]]:
 
 
 def accuracy(kind: str, count: int, goal: int) -> list[Row]:
-    with ProcessPoolExecutor(os.cpu_count()) as pool:
+    with ProcessPoolExecutor(os.cpu_count(), initializer=_one_thread) as pool:
         results = list(pool.map(_read_one, [kind] * count, range(1000, 1000 + count)))
     rows = []
     for name in FIELDS:
@@ -84,6 +84,10 @@ def page_images(count: int, folder: Path) -> list[Path]:
     return paths
 
 
+def _one_thread() -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # as Mailflow's readers run (ops/service.reader_pool)
+
+
 def _ocr_file(path: str) -> int:
     return len(read_page(Image.open(path)).text)
 
@@ -92,16 +96,19 @@ def ocr_speed(count: int) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         paths = page_images(count, Path(tmp))
         started = time.perf_counter()
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # one core each, as the readers have
         for path in paths:
-            subprocess.run(["tesseract", str(path), "-", "-l", "ind+eng"], capture_output=True, check=True)
+            subprocess.run(
+                ["tesseract", str(path), "-", "-l", "ind+eng"], capture_output=True, check=True, env=env
+            )
         cli = (time.perf_counter() - started) / count
-        with ProcessPoolExecutor(1) as one:
+        with ProcessPoolExecutor(1, initializer=_one_thread) as one:
             one.submit(_ocr_file, str(paths[0])).result()  # the models load once per reader
             started = time.perf_counter()
             list(one.map(_ocr_file, map(str, paths)))
             ours = (time.perf_counter() - started) / count
         cores = os.cpu_count() or 1
-        with ProcessPoolExecutor(cores) as every:
+        with ProcessPoolExecutor(cores, initializer=_one_thread) as every:
             list(every.map(_ocr_file, map(str, paths[:cores])))
             started = time.perf_counter()
             list(every.map(_ocr_file, map(str, paths)))

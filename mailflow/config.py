@@ -230,6 +230,9 @@ class Settings(_Strict):
     ocr_languages: str = "ind+eng"
     ocr_workers: int = Field(default=0, ge=0)
     fields_wait: float = Field(default=120.0, ge=0)
+    # A reader's claim on a letter's scans; a reader killed mid-page leaves its claim to lapse
+    # after this many seconds, and the scans are read again (pages take seconds, not minutes).
+    ocr_lease: float = Field(default=600.0, gt=0)
     # DKIM keys pinned by name ("SELECTOR._domainkey.DOMAIN" = "v=DKIM1; k=rsa; p=..."), for a mail
     # domain whose DNS Mailflow cannot reach; a domain named here is never looked up in DNS.
     dkim_keys: dict[str, str] = Field(default_factory=dict)

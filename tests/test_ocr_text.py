@@ -54,3 +54,12 @@ def test_fields_from_ocr_text_are_marked_as_read_by_ocr() -> None:
     assert fields.urgency == Urgency.SEGERA
     assert fields.sender == "PEMERINTAH KABUPATEN LUMAJANG DINAS KESEHATAN"
     assert set(fields.sources.values()) == {Source.OCR}
+
+
+def test_a_kop_word_with_one_misread_capital_is_mended() -> None:
+    text = "PEMERlNTAH KABUPATEN PROBOLINGGO\nBADAN PERENCANAAN PEMBANGUNAN DAFRAH\nJalan Raya 1"
+    assert mend(text).splitlines()[:2] == [
+        "PEMERINTAH KABUPATEN PROBOLINGGO",
+        "BADAN PERENCANAAN PEMBANGUNAN DAERAH",
+    ]
+    assert mend("Dalam rangka DAFRAH") == "Dalam rangka DAFRAH"  # only the letterhead

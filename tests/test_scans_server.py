@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pypdfium2
 from click.testing import CliRunner
@@ -82,24 +87,52 @@ def test_fields_wait_sends_the_receipt_first_and_the_fields_after(office, inbox)
     assert f"Nomor surat       : {truth.letter_number}  [mohon periksa]" in note
 
 
-def test_a_reader_that_died_mid_scan_is_repeated_once_never_doubled(office, inbox):
-    """The dead reader's claim (a SIGKILL mid-OCR leaves just that) lapses; the job runs again."""
-    pdf, _ = copier_scan(5)
+def test_a_sigkill_mid_ocr_repeats_the_job_never_loses_or_doubles_it(office, inbox):
+    """`mailflow run` is killed (its readers with it) while a scan is being read; the next run
+    takes the job over when the dead claim lapses, and the clerk gets one receipt."""
+    office.reconfigure(extra="ocr_lease = 2\nocr_workers = 1")
+    pdf, truth = copier_scan(5)
     office.mail.send(scan_to_email(pdf))
-    service.poll_all(office.app)
+    env = {**os.environ, "MAILFLOW_CONFIG": str(office.config_path)}
     app = office.app
-    assert [job_id for job_id, _files in scan_jobs._claim(app, limit=1)]  # the reader that dies
-    with Session(app.engine) as session:
-        job = session.exec(select(ScanJob)).one()
-        job.claimed_until = job.created_at  # its lease ran out
-        session.add(job)
-        session.commit()
-    service.read_scans_now(app)
-    service.read_scans_now(app)
-    service.flush(app)
-    inbox.next(CLERK, "Tanda terima")
-    with Session(app.engine) as session:
-        job = session.exec(select(ScanJob)).one()
+    run = _run(env)
+    try:
+        _wait(lambda: _job(app) is not None and _job(app).claimed_by is not None)
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    assert _job(app).status == "pending"  # killed mid-page: nothing written
+    time.sleep(2.1)  # the dead reader's claim lapses
+    again = subprocess.run(
+        [sys.executable, "-m", "mailflow", "poll", "--once"], env=env, capture_output=True, timeout=120
+    )
+    assert again.returncode == 0, again.stderr
+    job = _job(app)
     assert (job.status, job.attempts) == ("done", 2)
-    receipts = office.mail.messages(CLERK)
-    assert sum("Tanda terima" in str(m["Subject"]) for m in receipts) == 1
+    receipt = text_of(inbox.next(CLERK, "Tanda terima"))
+    assert f"{truth.letter_number}  [mohon periksa]" in receipt
+    time.sleep(1)
+    receipts = [m for m in office.mail.messages(CLERK) if "Tanda terima" in str(m["Subject"])]
+    assert len(receipts) == 1
+
+
+def _run(env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mailflow", "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _job(app) -> ScanJob | None:
+    with Session(app.engine) as session:
+        return session.exec(select(ScanJob)).first()
+
+
+def _wait(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)

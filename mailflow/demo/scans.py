@@ -17,23 +17,11 @@ from dataclasses import dataclass
 import img2pdf
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
+from mailflow.outbound.dates import date_id
+
 FONTS = "/usr/share/fonts/truetype/dejavu/"
 DPI = 300
 A4 = (2480, 3508)  # pixels at 300 dpi
-MONTHS = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
 AGENCIES = (
     ("PEMERINTAH KABUPATEN PROBOLINGGO", "BADAN PERENCANAAN PEMBANGUNAN DAERAH"),
     ("PEMERINTAH PROVINSI JAWA TIMUR", "DINAS PENDIDIKAN"),
@@ -126,7 +114,7 @@ def letter_page(seed: int) -> tuple[Image.Image, Truth]:
     draw.line((180, 536, 2300, 536), fill=0, width=3)
     place = rng.choice(PLACES)
     d = truth.letter_date
-    date_line = f"{place}, {d.day} {MONTHS[d.month - 1]} {d.year}"
+    date_line = f"{place}, {date_id(d)}"
     draw.text((2300 - draw.textlength(date_line, font=regular), 620), date_line, font=regular, fill=0)
     y = 760
     lampiran = "-" if truth.attachment_count == 0 else f"{truth.attachment_count} (satu) berkas"

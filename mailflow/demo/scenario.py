@@ -105,13 +105,18 @@ def _toml(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def clerk_forward() -> EmailMessage:
+def _from_clerk(subject: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = f"Siti Aminah <{CLERK}>"
     msg["To"] = MAILBOX
-    msg["Subject"] = "Fwd: Pembentukan Cabang Dinas dan UPTD"
+    msg["Subject"] = subject
     msg["Date"] = format_datetime(dt.datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(domain=DOMAIN)
+    return msg
+
+
+def clerk_forward() -> EmailMessage:
+    msg = _from_clerk("Fwd: Pembentukan Cabang Dinas dan UPTD")
     msg.set_content(
         "Sifat: Segera\n\n---------- Forwarded message ---------\n"
         "From: Biro Organisasi Kemendagri <biro.organisasi@kemendagri.example>\n"
@@ -272,12 +277,7 @@ def run_demo(
 
 def photo_forward() -> EmailMessage:
     """Two phone photos of one paper letter, as a clerk in a hurry sends them."""
-    msg = EmailMessage()
-    msg["From"] = f"Siti Aminah <{CLERK}>"
-    msg["To"] = MAILBOX
-    msg["Subject"] = "surat masuk"
-    msg["Date"] = format_datetime(dt.datetime.now().astimezone())
-    msg["Message-ID"] = make_msgid(domain=DOMAIN)
+    msg = _from_clerk("surat masuk")
     msg.set_content("Foto surat terlampir.")
     for page, seed in enumerate((2, 3), start=1):
         msg.add_attachment(phone_photo(seed)[0], maintype="image", subtype="jpeg", filename=f"IMG_{page}.jpg")

@@ -40,7 +40,6 @@ from mailflow.text.pdf import letter_pdf_texts
 
 log = logging.getLogger(__name__)
 
-LEASE = dt.timedelta(minutes=10)  # a page takes seconds; a claim this old belongs to a dead worker
 MAX_TRIES = 3  # a job whose worker died this often is given up: the letter goes on without OCR
 # What reading a scan may raise that is the scan's fault or the machine's, not a bug of ours.
 _READ_ERRORS = (OcrUnavailable, RuntimeError, OSError, ValueError, Image.DecompressionBombError)
@@ -103,7 +102,8 @@ def _claim(app: App, limit: int) -> list[tuple[int, list[ScanFile]]]:
                 _fields_in(session, app.context(), fetch(session, Letter, job.letter_id), [])
             else:
                 job.attempts += 1
-                job.claimed_by, job.claimed_until = app.worker, now + LEASE
+                job.claimed_by = app.worker
+                job.claimed_until = now + dt.timedelta(seconds=app.settings.ocr_lease)
                 claimed.append((job.id, job.letter_id))
             session.add(job)
     return [(job_id, _files(app, letter_id)) for job_id, letter_id in claimed if job_id is not None]

@@ -126,12 +126,15 @@ def reader_pool(app: App) -> ProcessPoolExecutor:
     copied into them, and each loads Tesseract's models once for all its pages. They run niced:
     on a busy machine the filing loop gets the cores first, OCR what is left."""
     return ProcessPoolExecutor(
-        scan_jobs.readers(app), mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+        scan_jobs.readers(app), mp_context=multiprocessing.get_context("spawn"), initializer=_reader_setup
     )
 
 
-def _lower_priority() -> None:
+def _reader_setup() -> None:
     os.nice(READER_NICENESS)
+    # One thread per reader: the pool already has a reader per core, and Tesseract's OpenMP
+    # threads on top of them would only contend (Tesseract's own advice for parallel use).
+    os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
 def read_scans(app: App, pool: ProcessPoolExecutor, stop: threading.Event) -> None:

@@ -41,7 +41,11 @@ def _engine(languages: str):  # the tesserocr API object; one per process, reuse
         import tesserocr
     except ImportError as exc:
         raise OcrUnavailable("tesserocr is not installed") from exc
-    return tesserocr.PyTessBaseAPI(path=tessdata(), lang=languages)
+    api = tesserocr.PyTessBaseAPI(path=tessdata(), lang=languages)
+    # Sauvola's local thresholds instead of one Otsu threshold for the page: a phone photo's light
+    # falls off across the sheet (bench/scans.py: photo fields 65-82% -> 85-100% exact).
+    api.SetVariable("thresholding_method", "2")
+    return api
 
 
 def read_page(image: Image.Image, languages: str = "ind+eng") -> PageText:
@@ -60,5 +64,6 @@ def read_page(image: Image.Image, languages: str = "ind+eng") -> PageText:
 
 
 def _read(api, image: Image.Image) -> PageText:
+    api.ClearAdaptiveClassifier()  # each page read alone: what one letter taught never biases the next
     api.SetImage(image)
     return PageText(api.GetUTF8Text(), int(api.MeanTextConf()))

@@ -32,6 +32,37 @@ _DIGIT_LOOKALIKES = str.maketrans(
     {"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"}
 )
 _ROMAN = re.compile(r"\b(?=[Il1]*I)[Il1]{2,4}\b")  # "Triwulan Ill": OCR's l and 1 for I in III
+# Words of Indonesian government letterheads, for mending a kop word OCR got one look-alike
+# letter wrong in ("DAFRAH", "KFUANGAN", "PEMERlNTAH").
+KOP_WORDS = frozenset({
+    "PEMERINTAH", "KABUPATEN", "KOTA", "PROVINSI", "KEMENTERIAN", "REPUBLIK", "INDONESIA",
+    "SEKRETARIAT", "DAERAH", "DINAS", "BADAN", "KANTOR", "DIREKTORAT", "JENDERAL", "BIRO", "BAGIAN",
+    "KECAMATAN", "KELURAHAN", "DESA", "INSPEKTORAT", "SATUAN", "POLISI", "PAMONG", "PRAJA",
+    "PERENCANAAN", "PEMBANGUNAN", "KEUANGAN", "PENDAPATAN", "ASET", "KEPEGAWAIAN", "PENGEMBANGAN",
+    "SUMBER", "DAYA", "MANUSIA", "PENDIDIKAN", "KEBUDAYAAN", "KESEHATAN", "SOSIAL", "PEKERJAAN",
+    "UMUM", "PENATAAN", "RUANG", "PERUMAHAN", "KAWASAN", "PERMUKIMAN", "KOMUNIKASI", "INFORMATIKA",
+    "STATISTIK", "PERSANDIAN", "PERHUBUNGAN", "LINGKUNGAN", "HIDUP", "KEPENDUDUKAN", "PENCATATAN",
+    "SIPIL", "PEMBERDAYAAN", "MASYARAKAT", "PEREMPUAN", "PERLINDUNGAN", "ANAK", "PENGENDALIAN",
+    "PENDUDUK", "KELUARGA", "BERENCANA", "TENAGA", "KERJA", "KOPERASI", "USAHA", "MIKRO", "PENANAMAN",
+    "MODAL", "PELAYANAN", "TERPADU", "PINTU", "KEPEMUDAAN", "OLAHRAGA", "PARIWISATA", "PERPUSTAKAAN",
+    "KEARSIPAN", "PERIKANAN", "PERTANIAN", "KETAHANAN", "PANGAN", "PERDAGANGAN", "PERINDUSTRIAN",
+    "PENANGGULANGAN", "BENCANA", "KESATUAN", "BANGSA", "POLITIK", "RUMAH", "SAKIT", "REGIONAL",
+    "DALAM", "NEGERI", "BINA", "ADMINISTRASI", "KEWILAYAHAN", "OTONOMI", "PEMERINTAHAN", "DAN",
+    "SERTA", "NASIONAL",
+})  # fmt: skip
+KOP_LINES = 4
+# What OCR reads for a capital letter it confused: the letter it stands for.
+_CAPITAL_LOOKALIKES = {
+    "F": "E",
+    "0": "O",
+    "1": "I",
+    "l": "I",
+    "|": "I",
+    "5": "S",
+    "8": "B",
+    "P": "R",
+    "R": "P",
+}
 _NUMBER = re.compile(r"^(Nomor : )(\S+(?:\s*/\s*\S+)*)")
 
 
@@ -43,6 +74,10 @@ def mend(text: str) -> str:
             if pattern.match(line):
                 lines[index] = pattern.sub(label, line, count=1)
                 break
+    for index, line in enumerate(lines[:KOP_LINES]):
+        if sum(c.isupper() for c in line) < sum(c.isalpha() for c in line) - 2:
+            break  # the letterhead ends where mixed-case text begins
+        lines[index] = mend_kop(line)
     out: list[str] = []
     taken: set[int] = set()
     for index, line in enumerate(lines):
@@ -74,6 +109,21 @@ def _value_nearby(lines: list[str], index: int, taken: set[int], out: list[str])
         out.pop()
         return orphan[1].strip()
     return ""
+
+
+def mend_kop(line: str) -> str:
+    """A letterhead line with each word one confusable letter from a kop word set right."""
+    return " ".join(_kop_word(word) for word in line.split())
+
+
+def _kop_word(word: str) -> str:
+    if word in KOP_WORDS or sum(c.isupper() for c in word) < len(word) - 1:
+        return word
+    for index, char in enumerate(word):
+        meant = _CAPITAL_LOOKALIKES.get(char)
+        if meant and (fixed := word[:index] + meant + word[index + 1 :]) in KOP_WORDS:
+            return fixed
+    return word
 
 
 def _number_part(part: str) -> str:
