@@ -154,6 +154,7 @@ def test_direct_letter_is_held_for_a_clerk_and_released_by_an_admin(office):
     [letter] = letters_in(office)
     assert letter.sender == "sekretariat@jatimprov.example" and letter.letter_number == "005/123/426.101/2026"
     assert json.loads(run_cli(office, "quarantine", "list", "--json")) == []
+    office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]))  # on to the head
 
 
 def test_direct_letters_are_filed_at_once_when_the_policy_says_register(office):

@@ -38,6 +38,16 @@ def test_a_sideways_phone_photo_is_read_upright_and_becomes_a_pdf() -> None:
     assert result.merged_pdf is not None and len(pypdfium2.PdfDocument(result.merged_pdf)) == 1
 
 
+def test_a_page_scanned_sideways_is_turned_by_orientation_detection() -> None:
+    """No EXIF to say so: the first reading is unsure, Tesseract's OSD names the turn."""
+    pdf, truth = copier_scan(6)
+    [page] = list(pages(ScanFile("s.pdf", "application/pdf", pdf), 1))
+    sideways = io.BytesIO()
+    page.rotate(90, expand=True).save(sideways, format="PNG")
+    result = read_scans([ScanFile("scan.png", "image/png", sideways.getvalue())], "ind+eng")
+    assert ocr_fields(result.text).letter_number == truth.letter_number
+
+
 def test_an_iphone_heic_photo_is_read() -> None:
     photo, truth = phone_photo(3)
     pillow_heif.register_heif_opener()

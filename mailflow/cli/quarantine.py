@@ -10,6 +10,7 @@ from rich.table import Table
 from sqlmodel import Session
 
 from mailflow.cli.base import CliState, cli, json_option, local_time, pass_obj, show
+from mailflow.disposition.routing import route_letter
 from mailflow.errors import MessageError
 from mailflow.inbound.forensics import examine
 from mailflow.inbound.poll import UNDECIDED_REASONS, read_again
@@ -107,4 +108,8 @@ def _file_held(obj: CliState, item: QuarantineItem) -> str:
                 f"item {item.id} still cannot be read ({exc}); "
                 f"inspect it with `mailflow quarantine show {item.id} --raw`"
             ) from exc
-        return release(session, app.context(), held, message).agenda_number
+        ctx = app.context()
+        letter, new = release(session, ctx, held, message)
+        if new and not letter.fields_pending:  # a letter with scans goes when they are read
+            route_letter(session, ctx, ctx.settings.mailbox(held.mailbox), letter)
+        return letter.agenda_number

@@ -162,8 +162,10 @@ def quarantine(
     return item
 
 
-def release(session: Session, ctx: Context, item: QuarantineItem, message: ParsedMessage) -> Letter:
-    """An admin's release: file the held message as a letter after all."""
+def release(
+    session: Session, ctx: Context, item: QuarantineItem, message: ParsedMessage
+) -> tuple[Letter, bool]:
+    """An admin's release: file the held message as a letter after all; (letter, is_new)."""
     box = ctx.settings.mailbox(item.mailbox)
     clerk = ctx.rules.clerks[0].email if ctx.rules.clerks else message.from_address
     texts = letter_pdf_texts(letter_files(message))
@@ -171,4 +173,4 @@ def release(session: Session, ctx: Context, item: QuarantineItem, message: Parse
     item.status, item.released_at = "released", utcnow()
     item.resolution = f"filed as {letter.agenda_number}" if new else f"duplicate of {letter.agenda_number}"
     session.add(item)
-    return letter
+    return letter, new

@@ -42,6 +42,8 @@ def letter_record(session: Session, letter: Letter, with_log: bool = True) -> di
             for f in files
         ],
         "sources": letter.sources,
+        "confidence": letter.confidence,  # of each field OCR read, 0-100
+        "fields_pending": letter.fields_pending,  # its scans are still being read
     }
     if with_log:
         record["dispositions"] = disposition_records(session, id_of(letter))

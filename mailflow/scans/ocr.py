@@ -1,20 +1,27 @@
-"""Tesseract through tesserocr: one engine per worker process, models loaded once.
+"""Tesseract through pytesseract: Debian's `tesseract` command on each page.
 
-Chosen by measurement (README, "Scans"): tesserocr reads a 300 dpi A4 page in about half the
-time of the `tesseract` command on the same page, since no process starts and no model loads per
-page; OCRmyPDF would add a searchable PDF we do not need (the scan is kept as sent).
+Chosen by measurement (bench/scans.py, README "Scans"): Debian's build reads a 300 dpi A4 page
+in about 1.4 s on one core here, the Tesseract inside the tesserocr wheel in about 3.3 s (a
+generic build); so the command it is, fed an uncompressed PGM file (handing pytesseract an image
+makes it write a PNG first, which doubles the time). OCRmyPDF would add a searchable PDF that
+Mailflow does not need: it keeps the scan as sent and searches its own copy of the text.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 
+import pytesseract
 from PIL import Image
 
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
 UNSURE = 60  # below this mean confidence the page may lie sideways: ask Tesseract's OSD
+# Sauvola's local thresholds instead of one Otsu threshold for the page: a phone photo's light
+# falls off across the sheet (bench/scans.py: photo fields 65-82% -> 94-100% exact).
+THRESHOLDS = "-c thresholding_method=2"
 
 
 class OcrUnavailable(RuntimeError):
@@ -27,43 +34,59 @@ class PageText:
     confidence: int  # Tesseract's mean word confidence, 0-100
 
 
+@cache
 def tessdata() -> str:
     """Where the language models are: $TESSDATA_PREFIX, else Debian's tesseract-ocr-* packages."""
     for path in (os.environ.get("TESSDATA_PREFIX", ""), *TESSDATA_DIRS):
         if path and os.path.isfile(os.path.join(path, "ind.traineddata")):
-            return path.rstrip("/") + "/"
+            return path.rstrip("/")
     raise OcrUnavailable("no Tesseract models (apt-get install tesseract-ocr-ind tesseract-ocr-eng)")
-
-
-@cache
-def _engine(languages: str):  # the tesserocr API object; one per process, reused for every page
-    try:
-        import tesserocr
-    except ImportError as exc:
-        raise OcrUnavailable("tesserocr is not installed") from exc
-    api = tesserocr.PyTessBaseAPI(path=tessdata(), lang=languages)
-    # Sauvola's local thresholds instead of one Otsu threshold for the page: a phone photo's light
-    # falls off across the sheet (bench/scans.py: photo fields 65-82% -> 85-100% exact).
-    api.SetVariable("thresholding_method", "2")
-    return api
 
 
 def read_page(image: Image.Image, languages: str = "ind+eng") -> PageText:
     """The page's text; a page read with low confidence is turned as OSD says and read again."""
-    api = _engine(languages)
-    first = _read(api, image)
-    if first.confidence >= UNSURE:
-        return first
-    api.SetImage(image)
-    osd = api.DetectOrientationScript()
-    degrees = osd.get("orient_deg", 0) if osd else 0
-    if not degrees:
-        return first
-    turned = _read(api, image.rotate(degrees, expand=True))
+    with tempfile.TemporaryDirectory(prefix="mailflow-ocr-") as folder:
+        path = os.path.join(folder, "page.pgm")
+        image.save(path)
+        first = _read(path, languages)
+        if first.confidence >= UNSURE:
+            return first
+        degrees = _upright_turn(path)
+        if not degrees:
+            return first
+        image.rotate(-degrees, expand=True).save(path)
+        turned = _read(path, languages)
     return turned if turned.confidence > first.confidence else first
 
 
-def _read(api, image: Image.Image) -> PageText:
-    api.ClearAdaptiveClassifier()  # each page read alone: what one letter taught never biases the next
-    api.SetImage(image)
-    return PageText(api.GetUTF8Text(), int(api.MeanTextConf()))
+def _read(path: str, languages: str) -> PageText:
+    try:
+        data = pytesseract.image_to_data(
+            path,
+            lang=languages,
+            config=f"--tessdata-dir {tessdata()} {THRESHOLDS}",
+            output_type=pytesseract.Output.DICT,
+        )
+    except pytesseract.TesseractNotFoundError as exc:
+        raise OcrUnavailable("no tesseract command (apt-get install tesseract-ocr)") from exc
+    lines: dict[tuple[int, int, int], list[str]] = {}
+    confidences: list[float] = []
+    for index, word in enumerate(data["text"]):
+        if not word.strip():
+            continue
+        key = (data["block_num"][index], data["par_num"][index], data["line_num"][index])
+        lines.setdefault(key, []).append(word)
+        confidences.append(float(data["conf"][index]))
+    text = "\n".join(" ".join(words) for words in lines.values())
+    return PageText(text, round(sum(confidences) / len(confidences)) if confidences else 0)
+
+
+def _upright_turn(path: str) -> int:
+    """Degrees clockwise that set the page upright, as Tesseract's orientation detection sees it."""
+    try:
+        osd = pytesseract.image_to_osd(
+            path, config=f"--tessdata-dir {tessdata()}", output_type=pytesseract.Output.DICT
+        )
+    except pytesseract.TesseractError:  # too little text to tell
+        return 0
+    return int(osd.get("rotate", 0))
