@@ -90,6 +90,8 @@ def test_only_pdfs_without_a_text_layer_and_photos_are_scans() -> None:
     files = [
         Attachment("surat.pdf", "application/pdf", b"%PDF text"),
         Attachment("scan.pdf", "application/pdf", b"%PDF image"),
+        Attachment("scan-lagi.pdf", "application/pdf", b"%PDF image"),  # the same file again
+        Attachment("lampiran.pdf", "application/pdf", b"%PDF unread"),  # past the ones read
         Attachment("IMG_10.jpg", "image/jpeg", b"j10"),
         Attachment("IMG_9.jpg", "image/jpeg", b"j9"),
         Attachment("daftar.xlsx", "application/vnd.ms-excel", b"x"),

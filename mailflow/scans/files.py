@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,13 +33,19 @@ class ScanFile:
 def scan_files(files: Sequence[Attachment], pdf_texts: Sequence[str]) -> list[ScanFile]:
     """The files OCR must read: photos, and PDFs whose text layer says nothing (image-only scans).
 
-    `pdf_texts` are the text layers of the letter's PDFs in order (text.pdf.letter_pdf_texts)."""
+    `pdf_texts` are the text layers text.pdf.letter_pdf_texts read: one per distinct PDF, in
+    order, the first few only; a PDF past those was not read and is not OCR'd either."""
     texts = iter(pdf_texts)
+    layers: dict[bytes, str | None] = {}
     found: list[ScanFile] = []
     for f in files:
         scan = ScanFile(f.filename, f.content_type, f.payload)
         if scan.is_pdf:
-            if not next(texts, "").strip():
+            digest = hashlib.sha256(f.payload).digest()
+            if digest in layers:
+                continue  # the same file twice is one scan
+            layers[digest] = next(texts, None)
+            if layers[digest] is not None and not (layers[digest] or "").strip():
                 found.append(scan)
         elif scan.is_photo:
             found.append(scan)
