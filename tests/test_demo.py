@@ -28,6 +28,9 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
     assert "Terlambat" in result.stdout
     assert (tmp_path / "records" / "buku-agenda.xlsx").stat().st_size > 0
     assert (tmp_path / "records" / "lembar-disposisi.pdf").read_bytes().startswith(b"%PDF")
+    # The photographed letter: its fields read by OCR, marked for checking; one PDF for the head.
+    assert "Nomor surat       : 005/357/101.4/2026  [mohon periksa]" in result.stdout
+    assert "one PDF of both photos: scan.pdf" in " ".join(result.stdout.split())
 
 
 def test_demo_keep_serves_replies_live(tmp_path):

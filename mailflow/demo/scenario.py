@@ -18,6 +18,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from sqlmodel import Session, select
@@ -284,6 +285,9 @@ def photo_forward() -> EmailMessage:
     return msg
 
 
+FIELD_LINES = ("Nomor", "Asal", "Tanggal", "Perihal", "Sifat")
+
+
 def _photo_letter(server: DevMailServer, app: App, console: Console) -> None:
     console.print(
         "[bold]8.[/bold] A letter on paper: Siti photographs its two pages with her phone and sends the "
@@ -296,10 +300,8 @@ def _photo_letter(server: DevMailServer, app: App, console: Console) -> None:
     lines = body.get_content().splitlines() if body is not None else []
     console.print(
         Panel(
-            "\n".join(
-                line for line in lines if line.startswith(("Nomor", "Asal", "Tanggal", "Perihal", "Sifat"))
-            ),
-            title=str(receipt["Subject"]),
+            escape("\n".join(line for line in lines if line.startswith(FIELD_LINES))),  # "[mohon periksa]"
+            title=escape(str(receipt["Subject"])),
         )
     )
     request = _wait_for(server, KADIS, "Penyampaian")
