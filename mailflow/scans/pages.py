@@ -86,11 +86,11 @@ def _sharpness(image: Image.Image) -> float:
     return sum((row - mean) ** 2 for row in rows)
 
 
-def register_heif() -> bool:
-    """Teach Pillow HEIC (iPhone photos) when pillow-heif is installed; say whether it is."""
+def register_heif() -> None:
+    """Teach Pillow HEIC (iPhone photos) when pillow-heif is installed (a dependency; a build
+    without it names each HEIC photo as unreadable instead)."""
     try:
         from pillow_heif import register_heif_opener
     except ImportError:
-        return False
+        return
     register_heif_opener()
-    return True

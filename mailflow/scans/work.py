@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from mailflow.scans.files import ScanFile
 from mailflow.scans.merge import photos_pdf
 from mailflow.scans.ocr import read_page
-from mailflow.scans.pages import ScanRefused, pages, register_heif
+from mailflow.scans.pages import ScanRefused, open_photo, pages, register_heif
 
 MAX_PAGES = 5  # per letter: the fields are on the first page, the search wants a little more
 
@@ -31,11 +31,14 @@ def read_scans(files: Sequence[ScanFile], languages: str) -> ScanResult:
     readable_photos: list[ScanFile] = []
     for scan in files:
         try:
+            before = len(texts)
             for image in pages(scan, MAX_PAGES - len(texts)):
                 page = read_page(image, languages)
                 confidence = confidence if texts else page.confidence
                 texts.append(page.text)
             if scan.is_photo:
+                if len(texts) == before:
+                    open_photo(scan.payload)  # past MAX_PAGES: unread, but it must open to be merged
                 readable_photos.append(scan)
         except ScanRefused as exc:
             refused.append(f"{scan.filename}: {exc}")
