@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pypdfium2
 from click.testing import CliRunner
@@ -114,6 +115,46 @@ def test_a_sigkill_mid_ocr_repeats_the_job_never_loses_or_doubles_it(office, inb
     time.sleep(1)
     receipts = [m for m in office.mail.messages(CLERK) if "Tanda terima" in str(m["Subject"])]
     assert len(receipts) == 1
+
+
+def test_a_reader_killed_alone_is_replaced_and_its_scan_read_at_once(office, inbox):
+    """The OOM killer takes one reader process, not the service: new readers take over and the
+    job, let go at once, is read without waiting for its lease (600 s here)."""
+    office.reconfigure(extra="ocr_workers = 1")
+    pdf, truth = copier_scan(7)
+    office.mail.send(scan_to_email(pdf))
+    env = {**os.environ, "MAILFLOW_CONFIG": str(office.config_path)}
+    app = office.app
+    run = _run(env)
+    try:
+        _wait(lambda: _job(app) is not None and _job(app).claimed_by is not None)
+        for pid in _readers(run.pid):
+            os.kill(pid, signal.SIGKILL)
+        receipt = text_of(inbox.next(CLERK, "Tanda terima", timeout=90))
+    finally:
+        os.killpg(run.pid, signal.SIGTERM)
+        run.wait(timeout=60)
+    assert f"{truth.letter_number}  [mohon periksa]" in receipt
+    assert (_job(app).status, _job(app).attempts) == ("done", 2)
+
+
+def _readers(parent: int) -> list[int]:
+    """The reader processes `mailflow run` spawned (children running multiprocessing's spawn_main);
+    waits for them, since the pool starts them when the first job is handed over."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = []
+        for proc in Path("/proc").iterdir():
+            try:
+                stat, cmdline = (proc / "stat").read_text(), (proc / "cmdline").read_bytes()
+            except OSError:  # not a process, or gone
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"spawn_main" in cmdline:
+                found.append(int(proc.name))
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("no reader process appeared")
 
 
 def _run(env: dict[str, str]) -> subprocess.Popen:

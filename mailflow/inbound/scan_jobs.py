@@ -63,6 +63,7 @@ def run_scan_jobs(app: App, pool: Executor, stop: threading.Event | None = None)
     futures: dict[Future[ScanResult], int] = {}
     for job_id, files in jobs:
         futures[pool.submit(read_scans, files, app.settings.ocr_languages)] = job_id
+    done: set[int] = set()
     try:
         for future in as_completed(futures):
             if stop is not None and stop.is_set():
@@ -70,16 +71,30 @@ def run_scan_jobs(app: App, pool: Executor, stop: threading.Event | None = None)
             job_id = futures[future]
             try:
                 result, error = future.result(), None
-            except BrokenProcessPool:
-                raise  # a killed reader: the claims lapse and the jobs run again
+            except BrokenProcessPool:  # a RuntimeError too, but the reader's death, not the scan's
+                raise
             except _READ_ERRORS as exc:
                 result, error = None, f"{type(exc).__name__}: {exc}"
                 log.warning("event=scan_failed job=%s error=%s", job_id, error)
             finished += _complete(app, job_id, result, error)
+            done.add(job_id)
     finally:
+        # Stopping, or a reader killed (BrokenProcessPool, raised on): the jobs not finished are
+        # let go at once, so a restart reads them now instead of after their lease.
         for future in futures:
             future.cancel()
+        _unclaim(app, [job_id for job_id in futures.values() if job_id not in done])
     return finished + send_overdue(app)
+
+
+def _unclaim(app: App, job_ids: list[int]) -> None:
+    if not job_ids:
+        return
+    with transaction(app.engine) as session:
+        for job in session.exec(select(ScanJob).where(col(ScanJob.id).in_(job_ids))).all():
+            if job.status == "pending" and job.claimed_by == app.worker:
+                job.claimed_by, job.claimed_until = None, None
+                session.add(job)
 
 
 def _claim(app: App, limit: int) -> list[tuple[int, list[ScanFile]]]:

@@ -22,6 +22,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -117,8 +118,11 @@ def read_scans_now(app: App) -> None:
     if not scan_jobs.pending(app):
         return
     with reader_pool(app) as pool:
-        while scan_jobs.run_scan_jobs(app, pool):
-            pass
+        try:
+            while scan_jobs.run_scan_jobs(app, pool):
+                pass
+        except BrokenProcessPool:
+            log.error("event=reader_died (killed or out of memory); its scans are read next run")
 
 
 def reader_pool(app: App) -> ProcessPoolExecutor:
@@ -135,15 +139,6 @@ def _reader_setup() -> None:
     # One thread per reader: the pool already has a reader per core, and Tesseract's OpenMP
     # threads on top of them would only contend (Tesseract's own advice for parallel use).
     os.environ["OMP_THREAD_LIMIT"] = "1"
-
-
-def read_scans(app: App, pool: ProcessPoolExecutor, stop: threading.Event) -> None:
-    """The scheduler's scan job: read what is due; the receipts it releases go out at once."""
-    try:
-        if scan_jobs.run_scan_jobs(app, pool, stop):
-            flush(app)
-    except OperationalError as exc:
-        log.error("event=scans_failed error=database unavailable: %s (retried next run)", exc.orig)
 
 
 class Service:
@@ -185,6 +180,21 @@ class Service:
     def poll_all(self) -> None:
         poll_all(self.app, self.stop_event, self.poll_box)
 
+    def read_scans(self) -> None:
+        """The scheduler's scan job: read what is due; the receipts it releases go out at once.
+        A reader killed (out of memory, by hand) breaks its pool: a new one takes over."""
+        if self.readers is None:
+            return
+        try:
+            if scan_jobs.run_scan_jobs(self.app, self.readers, self.stop_event):
+                flush(self.app)
+        except BrokenProcessPool:
+            log.error("event=reader_died (killed or out of memory); new readers take over")
+            self.readers.shutdown(wait=False, cancel_futures=True)
+            self.readers = reader_pool(self.app)
+        except OperationalError as exc:
+            log.error("event=scans_failed error=database unavailable: %s (retried next run)", exc.orig)
+
     def start(self) -> None:
         app = self.app
         defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
@@ -211,9 +221,8 @@ class Service:
         if app.settings.ocr:  # scans are read beside the polls, never in their way
             self.readers = reader_pool(app)
             self.scheduler.add_job(
-                read_scans,
+                self.read_scans,
                 "interval",
-                args=[app, self.readers, self.stop_event],
                 seconds=SCAN_INTERVAL,
                 id="scans",
                 next_run_time=_now(app),
