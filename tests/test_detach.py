@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import random
 from email.message import EmailMessage
 
+from mailflow.errors import MessageError
 from mailflow.text.detach import DETACH_AT, MARKER, detach
 from mailflow.text.parsing import parse_message
 
@@ -64,3 +66,38 @@ def test_damaged_base64_is_left_to_the_forgiving_parser() -> None:
 def test_small_messages_are_passed_through_untouched() -> None:
     raw = _letter(("kecil.pdf", b"%PDF-1.4 small"))
     assert detach(raw).skeleton is raw
+
+
+def test_damaged_large_messages_are_read_or_refused_never_crash() -> None:
+    """Random damage to large messages (bytes changed, cut, boundaries and headers injected):
+    every one comes out as a ParsedMessage or a MessageError."""
+    inner = EmailMessage()
+    inner["From"], inner["Subject"] = "umum@kemendagri.example", "Asli"
+    inner.set_content("Surat asli.")
+    inner.add_attachment(SCAN[: DETACH_AT + 1000], maintype="application", subtype="pdf", filename="i.pdf")
+    bases = [
+        _letter(("scan.pdf", SCAN)),
+        _letter(("a.pdf", SCAN), ("b.pdf", SCAN[: DETACH_AT * 2]), inner=inner),
+    ]
+    snippets = [b"\r\n--", b"\r\n\r\n", b"Content-Transfer-Encoding: base64\r\n", b"boundary=", b"--", b"\n"]
+    rng = random.Random(12)
+    read = refused = 0
+    for _ in range(100):
+        raw = bytearray(rng.choice(bases))
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(raw))
+            roll = rng.random()
+            if roll < 0.4:
+                raw[at] = rng.randrange(256)
+            elif roll < 0.7:
+                del raw[at : at + rng.randint(1, 5000)]
+            else:
+                raw[at:at] = rng.choice(snippets)
+        try:
+            parsed = parse_message(bytes(raw))
+        except MessageError:
+            refused += 1
+        else:
+            read += 1
+            assert all(isinstance(a.payload, bytes) for a in parsed.attachments)
+    assert read + refused == 100 and read > 50  # most damage still leaves a readable letter
