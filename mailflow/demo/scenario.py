@@ -34,6 +34,7 @@ from mailflow.records.agenda_book import agenda_rows, write_agenda
 from mailflow.records.sheet import sheet_pdf
 from mailflow.registry.queries import letter_record
 from mailflow.resources import EXAMPLE_RULES
+from mailflow.scans.ocr import OcrUnavailable, tessdata
 from mailflow.storage.models import Disposition, Letter
 
 DOMAIN = "probolinggokab.example"
@@ -289,6 +290,11 @@ FIELD_LINES = ("Nomor", "Asal", "Tanggal", "Perihal", "Sifat")
 
 
 def _photo_letter(server: DevMailServer, app: App, console: Console) -> None:
+    try:
+        tessdata()
+    except OcrUnavailable as exc:
+        console.print(f"[bold]8.[/bold] (The photographed letter is skipped: {exc}.)")
+        return
     console.print(
         "[bold]8.[/bold] A letter on paper: Siti photographs its two pages with her phone and sends the "
         "photos. Mailflow files it at once; Tesseract reads the photos after the filing commit."
