@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from mailflow.cli import cli
-from mailflow.demo.scans import copier_scan, phone_photo
+from mailflow.demo.scans import Truth, copier_scan, phone_photo
 from mailflow.inbound import scan_jobs
 from mailflow.ops import service
 from mailflow.storage.models import ScanJob
@@ -91,17 +91,10 @@ def test_fields_wait_sends_the_receipt_first_and_the_fields_after(office, inbox)
 def test_a_sigkill_mid_ocr_repeats_the_job_never_loses_or_doubles_it(office, inbox):
     """`mailflow run` is killed (its readers with it) while a scan is being read; the next run
     takes the job over when the dead claim lapses, and the clerk gets one receipt."""
-    office.reconfigure(extra="ocr_lease = 2\nocr_workers = 1")
-    pdf, truth = copier_scan(5)
-    office.mail.send(scan_to_email(pdf))
-    env = {**os.environ, "MAILFLOW_CONFIG": str(office.config_path)}
+    run, truth, env = _reading_a_scan(office, 5, "ocr_lease = 2\nocr_workers = 1")
     app = office.app
-    run = _run(env)
-    try:
-        _wait(lambda: _job(app) is not None and _job(app).claimed_by is not None)
-    finally:
-        os.killpg(run.pid, signal.SIGKILL)
-        run.wait()
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
     assert _job(app).status == "pending"  # killed mid-page: nothing written
     time.sleep(2.1)  # the dead reader's claim lapses
     again = subprocess.run(
@@ -120,14 +113,9 @@ def test_a_sigkill_mid_ocr_repeats_the_job_never_loses_or_doubles_it(office, inb
 def test_a_reader_killed_alone_is_replaced_and_its_scan_read_at_once(office, inbox):
     """The OOM killer takes one reader process, not the service: new readers take over and the
     job, let go at once, is read without waiting for its lease (600 s here)."""
-    office.reconfigure(extra="ocr_workers = 1")
-    pdf, truth = copier_scan(7)
-    office.mail.send(scan_to_email(pdf))
-    env = {**os.environ, "MAILFLOW_CONFIG": str(office.config_path)}
+    run, truth, _env = _reading_a_scan(office, 7, "ocr_workers = 1")
     app = office.app
-    run = _run(env)
     try:
-        _wait(lambda: _job(app) is not None and _job(app).claimed_by is not None)
         for pid in _readers(run.pid):
             os.kill(pid, signal.SIGKILL)
         receipt = text_of(inbox.next(CLERK, "Tanda terima", timeout=90))
@@ -136,6 +124,21 @@ def test_a_reader_killed_alone_is_replaced_and_its_scan_read_at_once(office, inb
         run.wait(timeout=60)
     assert f"{truth.letter_number}  [mohon periksa]" in receipt
     assert (_job(app).status, _job(app).attempts) == ("done", 2)
+
+
+def _reading_a_scan(office, seed: int, extra: str) -> tuple[subprocess.Popen, Truth, dict[str, str]]:
+    """`mailflow run` started on a mailbox holding one copier scan, once a reader has its job."""
+    office.reconfigure(extra=extra)
+    pdf, truth = copier_scan(seed)
+    office.mail.send(scan_to_email(pdf))
+    env = {**os.environ, "MAILFLOW_CONFIG": str(office.config_path)}
+    run = _run(env)
+    try:
+        _wait(lambda: _job(office.app) is not None and _job(office.app).claimed_by is not None)
+    except AssertionError:
+        os.killpg(run.pid, signal.SIGKILL)
+        raise
+    return run, truth, env
 
 
 def _readers(parent: int) -> list[int]:
