@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from enum import Enum, StrEnum
 from functools import cached_property
 from typing import Any
 
@@ -164,3 +164,8 @@ class Said:
     def __str__(self) -> str:  # logs and tests see the key and values, never a language
         values = ", ".join(f"{k}={v}" for k, v in self.params)
         return f"{self.key}({values})" if values else self.key
+
+
+def stored(value: object) -> object:
+    """A field as the registry stores it: enums by their value, everything else as it is."""
+    return value.value if isinstance(value, Enum) else value

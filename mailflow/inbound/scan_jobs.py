@@ -177,7 +177,7 @@ def _fields_in(session: Session, ctx: Context, letter: Letter, filled: list[str]
 def _filing_message(ctx: Context, letter: Letter):
     """The header of the message that filed `letter`, for the receipt's place in its thread."""
     try:
-        return parse_message(header_part(ctx.archive.raw(letter.raw_sha256)))
+        return parse_message(header_part(ctx.archive.raw_head(letter.raw_sha256)))
     except (MessageError, OSError):
         return None
 

@@ -7,14 +7,13 @@ agenda number without its letter.
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage, Source
+from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage, Source, stored
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FIELD_ORDER, FileView, LetterView, letter_view
 from mailflow.registry.agenda import DEFAULT_TAG, format_agenda, next_serial
@@ -64,7 +63,7 @@ def file_letter(
     local = now.astimezone(ctx.settings.zone)
     office = ctx.rules.office_code
     seq = next_serial(session, office, local.year)
-    stored: dict[str, Any] = {name: _stored(getattr(fields, name)) for name in FIELD_NAMES}
+    field_values: dict[str, Any] = {name: stored(getattr(fields, name)) for name in FIELD_NAMES}
     letter = Letter(
         office=office,
         year=local.year,
@@ -78,7 +77,7 @@ def file_letter(
         fingerprint=print_,
         raw_sha256=raw_sha256,
         sources={k: str(v) for k, v in fields.sources.items()},
-        **stored,
+        **field_values,
     )
     session.add(letter)
     session.flush()
@@ -131,11 +130,6 @@ def send_receipt(
     outbox.enqueue(session, mail, "receipt", letter.id)
 
 
-def _stored(value: object) -> object:
-    """Enums are stored by their value; everything else as it is."""
-    return value.value if isinstance(value, Enum) else value
-
-
 def correct_letter(
     session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage, letter_id: int
 ) -> list[tuple[str, LetterView, LetterView]]:
@@ -150,9 +144,9 @@ def correct_letter(
     changes: list[tuple[str, LetterView, LetterView]] = []
     for name in FIELD_NAMES:
         value = getattr(fields, name)
-        if value is None or _stored(value) == getattr(letter, name):
+        if value is None or stored(value) == getattr(letter, name):
             continue
-        setattr(letter, name, _stored(value))
+        setattr(letter, name, stored(value))
         letter.sources = {**letter.sources, name: str(Source.CLERK)}
         changes.append((name, view_before, letter_view(letter)))
     session.add(letter)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from mailflow.context import Context
-from mailflow.domain import FIELD_NAMES, Source
+from mailflow.domain import FIELD_NAMES, Source, stored
 from mailflow.registry.log import log_event
 from mailflow.scans.work import ScanResult
 from mailflow.storage.models import Letter, LetterFile, ScanJob, id_of
@@ -41,7 +41,7 @@ def apply_scan(session: Session, ctx: Context, letter: Letter, result: ScanResul
         value = getattr(fields, name)
         if value is None or letter.sources.get(name) not in _WEAKER:
             continue
-        values[name] = value.value if hasattr(value, "value") else value
+        values[name] = stored(value)
         filled.append(name)
     code = classification_of(values.get("letter_number"))
     if code and letter.sources.get("classification") in _WEAKER:

@@ -65,5 +65,10 @@ class Archive:
     def raw(self, digest: str) -> bytes:
         return self._path("raw", digest).read_bytes()
 
+    def raw_head(self, digest: str, size: int = 65536) -> bytes:
+        """The first `size` bytes of a message: its header, without reading a 60 MB scan."""
+        with self._path("raw", digest).open("rb") as f:
+            return f.read(size)
+
     def file(self, digest: str) -> bytes:
         return self._path("files", digest).read_bytes()
