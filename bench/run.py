@@ -110,6 +110,23 @@ def open_sockets() -> int:
     return count
 
 
+def raise_inotify_limit(sessions: int) -> None:
+    """Every harness user shares one uid, and Dovecot needs an inotify instance per IDLE session:
+    past the per-uid limit (128 by default) it falls back to checking every 30 s."""
+    limit = Path("/proc/sys/fs/inotify/max_user_instances")
+    wanted = max(1024, 4 * sessions)  # some sessions hold more than one
+    if int(limit.read_text()) < wanted:
+        try:
+            limit.write_text(str(wanted))
+            print(f"raised fs.inotify.max_user_instances to {wanted}", file=sys.stderr)
+        except OSError:
+            print(
+                "fs.inotify.max_user_instances is too low for this many IDLE sessions: Dovecot will "
+                "fall back to 30 s checks beyond it",
+                file=sys.stderr,
+            )
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -216,20 +233,7 @@ class Bench:
 
     def many_mailboxes(self, samples: int) -> Row:
         self.dovecot.wipe_mail()
-        # Every harness user shares one uid, and Dovecot needs an inotify instance per IDLE session:
-        # past the per-uid limit (128 by default) it falls back to checking every 30 s.
-        limit = Path("/proc/sys/fs/inotify/max_user_instances")
-        wanted = max(1024, 4 * len(self.box_users))  # some sessions hold more than one
-        if int(limit.read_text()) < wanted:
-            try:
-                limit.write_text(str(wanted))
-                print(f"raised fs.inotify.max_user_instances to {wanted}", file=sys.stderr)
-            except OSError:
-                print(
-                    "fs.inotify.max_user_instances is too low for this many IDLE sessions: Dovecot will "
-                    "fall back to 30 s checks beyond it",
-                    file=sys.stderr,
-                )
+        raise_inotify_limit(len(self.box_users))
         before = rss_mb()
         office = self.office("many", interval=600)
         port = self.dovecot.imap_port

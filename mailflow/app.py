@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -24,8 +25,8 @@ from mailflow.inbound.dns import txt_record
 from mailflow.inbound.imap import Mailbox
 from mailflow.inbound.leases import worker_id
 from mailflow.oauth.tokens import TokenBroker
-from mailflow.office.load import load_rules
 from mailflow.office.model import Rules
+from mailflow.office.regency import REGENCY_FILE, Regency, load_regency
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import Composer, notice
 from mailflow.outbound.outbox import Sender
@@ -37,24 +38,34 @@ log = logging.getLogger(__name__)
 
 
 class RulesHolder:
-    """The rules in force; reloaded when a file changes, keeping the last good set on error."""
+    """The rules tree in force; reloaded when a file changes, keeping the last good set on error."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, every: float = 0.0) -> None:
         self.folder = folder
+        self.every = every  # seconds between looks at the files' times (`rules_check_seconds`)
+        self._looked = time.monotonic()
         self._stamp = self._mtimes()
-        self.current: Rules = load_rules(folder)
+        self.current: Regency = load_regency(folder)
         self.last_error: RulesError | None = None
         self.unreported = False  # a new last_error the admin has not been told about yet
 
     def _mtimes(self) -> tuple[tuple[str, float], ...]:
-        return tuple(sorted((p.name, p.stat().st_mtime) for p in self.folder.glob("*.toml")))
+        files = (
+            self.folder.rglob("*.toml")
+            if (self.folder / REGENCY_FILE).exists()
+            else self.folder.glob("*.toml")
+        )
+        return tuple(sorted((str(p), p.stat().st_mtime) for p in files))
 
-    def get(self) -> Rules:
+    def get(self) -> Regency:
+        if time.monotonic() - self._looked < self.every:
+            return self.current
+        self._looked = time.monotonic()
         stamp = self._mtimes()
         if stamp != self._stamp:
             self._stamp = stamp
             try:
-                self.current = load_rules(self.folder)
+                self.current = load_regency(self.folder)
                 self.last_error = None
                 log.info("event=rules_reloaded folder=%s", self.folder)
             except RulesError as exc:
@@ -104,6 +115,8 @@ class App:
     connect: Callable[[MailboxSettings], Mailbox] = field(default=Mailbox.connect)
     txt_lookup: TxtLookup = field(default=txt_record)  # DNS, for DKIM keys
     worker: str = field(default_factory=worker_id)
+    templates: Path | None = None  # the service's own templates over the built-in ones
+    _composers: tuple[Regency | None, dict[str, Composer]] = field(default=(None, {}), init=False, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, **edges) -> App:
@@ -119,7 +132,8 @@ class App:
             engine=engine,
             archive=Archive(settings.storage_dir),
             composer=Composer(override),
-            rules=RulesHolder(settings.rules_dir),
+            templates=override,
+            rules=RulesHolder(settings.rules_dir, settings.rules_check_seconds),
             sender=edges.pop("sender", None) or Sender.of(settings, tokens),
             signer=Signer(token_key(settings)),
             txt_lookup=pinned(settings.dkim_keys, edges.pop("txt_lookup", txt_record)),
@@ -132,7 +146,8 @@ class App:
         error = self.rules.last_error
         if not self.rules.unreported or error is None or not self.settings.admin_email:
             return False
-        rules = self.rules.current
+        regency = self.rules.current
+        rules = next(iter(regency.offices.values()))
         sender = (
             self.settings.mailboxes[0].address if self.settings.mailboxes else self.settings.smtp.from_address
         )
@@ -143,7 +158,7 @@ class App:
             office_code=rules.office_code,
             to=self.settings.admin_email,
             language=rules.language_of(self.settings.admin_email, self.settings.language),
-            office=rules.office_name,
+            office=regency.name,
             folder=self.rules.folder,
             problems=[str(p) for p in error.problems],
         )
@@ -152,5 +167,41 @@ class App:
         self.rules.unreported = False
         return True
 
-    def context(self) -> Context:
-        return Context(self.settings, self.rules.get(), self.composer, self.archive, self.signer)
+    def office_of(self, box: MailboxSettings) -> str:
+        """The office a mailbox serves (ConfigError when the rules tree cannot say)."""
+        code = self.rules.get().office_of_mailbox(box.address, box.office)
+        if code is None:
+            raise ConfigError(
+                f'mailbox {box.name!r}: which office does it serve? Set office = "CODE" in its '
+                "[[mailboxes]] table, or list its address as a unit's mailbox in that office's "
+                "organisation.toml"
+            )
+        return code
+
+    def office_rules(self, code: str) -> Rules:
+        return self.rules.get().office(code)
+
+    def context(self, office: str | MailboxSettings | None = None) -> Context:
+        """What handling one message needs, with the rules of `office` (a code, or the office a
+        mailbox serves; None: the first office, for a single-office setup)."""
+        regency = self.rules.get()
+        if isinstance(office, MailboxSettings):
+            office = self.office_of(office)
+        rules = regency.office(office) if office else next(iter(regency.offices.values()))
+        composers = self.composers(regency)
+        composer = composers.get(rules.office_code, self.composer)
+        return Context(
+            self.settings, rules, composer, self.archive, self.signer, regency, composers, self.composer
+        )
+
+    def composers(self, regency: Regency) -> dict[str, Composer]:
+        """The offices with templates of their own (a `templates/` folder beside their rules),
+        built once per rules tree; the others use the service's composer."""
+        if self._composers[0] is not regency:
+            own = {
+                code: Composer(rules.folder / "templates", self.templates)
+                for code, rules in regency.offices.items()
+                if rules.folder is not None and (rules.folder / "templates").is_dir() and not regency.single
+            }
+            self._composers = (regency, own)
+        return self._composers[1]

@@ -127,6 +127,7 @@ class MailboxSettings(ServerSettings):
     folder: str = "INBOX"
     address: str
     unit: str = ""
+    office: str = ""  # the office code it serves in a regency (else found from the organisation)
     direct_letters: Literal["quarantine", "register"] = "quarantine"
     after_processing: Literal["move", "keyword"] = "move"
     # Folder names: "Parent/Child" or ["Parent", "Child"], made into the server's own names
@@ -181,6 +182,8 @@ class Settings(_Strict):
     database_url: str = "sqlite:///mailflow.db"
     storage_dir: Path = Path("storage")
     rules_dir: Path = EXAMPLE_RULES
+    # How often the service looks for an edited rules file (a regency's tree is 100+ files).
+    rules_check_seconds: float = Field(default=2.0, ge=0)
     templates_dir: Path = TEMPLATES
     timezone: str = "Asia/Jakarta"
     # The office's language: the command line's, and mail to people the rules give no language.

@@ -1,12 +1,16 @@
-"""What handling one message needs: the settings, the rules in force, templates, storage and the
-reply-token signer. Built once per poll from the App and passed down; nothing imports a global."""
+"""What handling one message needs: the settings, the rules of its office (and the regency they
+belong to), templates, storage and the reply-token signer. Built once per message from the App
+and passed down; nothing imports a global."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from mailflow.config import Settings
+from mailflow.config import MailboxSettings, Settings
 from mailflow.office.model import Rules
+from mailflow.office.regency import Regency
 from mailflow.outbound.compose import Composer
 from mailflow.storage.archive import Archive
 from mailflow.text.tokens import Signer
@@ -19,3 +23,32 @@ class Context:
     composer: Composer
     archive: Archive
     signer: Signer
+    regency: Regency
+    # The offices of the regency with templates of their own; `base` is everyone else's composer.
+    composers: Mapping[str, Composer] = field(default_factory=dict)
+    base: Composer | None = None
+
+    def for_office(self, code: str) -> Context:
+        """The same context with the rules (and templates) of office `code`: a letter of another
+        office, or one passed to it."""
+        if code == self.rules.office_code:
+            return self
+        base = self.base or self.composer
+        composer = self.composers.get(code, base)
+        return dataclasses.replace(self, rules=self.regency.office(code), composer=composer)
+
+    @property
+    def admin(self) -> str:
+        """Who is told about this office's problems: its own admin, else the service's."""
+        return self.rules.admin or self.settings.admin_email
+
+    def mailbox_for(self, code: str) -> MailboxSettings | None:
+        """The first mailbox serving office `code`: where its mail is sent from and answered."""
+        return next(
+            (
+                b
+                for b in self.settings.mailboxes
+                if self.regency.office_of_mailbox(b.address, b.office) == code
+            ),
+            None,
+        )

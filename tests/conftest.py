@@ -14,7 +14,7 @@ from mailflow.config import load_settings
 from mailflow.demo import dkim
 from mailflow.inbound.poll import PollReport
 from mailflow.ops import service
-from tests.support import REPO
+from tests.support import REPO, regency
 from tests.support.dovecot import PASSWORD, Dovecot, free_port
 from tests.support.imapserver import ImapServer
 from tests.support.inbox import Inbox
@@ -38,6 +38,7 @@ USERS = [
     )
 ] + ["umum@kemendagri.go.id", "sekretariat@jatimprov.example", "stranger@elsewhere.example"]
 USERS += [f"surat{n:02d}@{DOMAIN}" for n in range(1, 21)]  # the multi-worker test's mailboxes
+USERS += [a for a in regency.addresses() if a not in USERS]  # the example regency's people
 
 
 @pytest.fixture
@@ -87,6 +88,7 @@ rules_dir = "{rules}"
 poll_interval = {interval}
 outbox_interval = {interval}
 lease_seconds = 2
+rules_check_seconds = 0
 admin_email = "admin@{domain}"
 {extra}
 
@@ -185,6 +187,44 @@ def office(servers: Servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, da
     servers.relay.refuse = False
     monkeypatch.setenv("MAILFLOW_TEST_IMAP_PASSWORD", PASSWORD)
     return Office(tmp_path, servers, database_url=database_url)
+
+
+@dataclass
+class Regency(Office):
+    """The example regency (rules/regency): a mailbox per office, all polled in one pass."""
+
+    rules_dir: Path = regency.TREE
+
+    def write_config(self) -> Path:
+        path = self.dir / "config.toml"
+        path.write_text(
+            regency.config_text(
+                self.dir,
+                self.database_url or f"sqlite:///{self.dir}/mailflow.db",
+                self.servers.submission_port,
+                self.servers.imap.imap_port,
+                self.interval,
+            )
+        )
+        return path
+
+    def poll(self) -> PollReport:
+        """Every office's mailbox once; the outcomes added up."""
+        total = PollReport("regency")
+        for report in service.once(self.app):
+            for outcome, count in report.outcomes.items():
+                total.outcomes[outcome] = total.outcomes.get(outcome, 0) + count
+        return total
+
+
+@pytest.fixture
+def regency_office(
+    servers: Servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> Regency:
+    servers.imap.wipe_mail()
+    servers.relay.refuse = False
+    monkeypatch.setenv("MAILFLOW_TEST_IMAP_PASSWORD", PASSWORD)
+    return Regency(tmp_path, servers, database_url=database_url)
 
 
 @pytest.fixture

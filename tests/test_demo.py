@@ -1,6 +1,7 @@
 """The README's first command: the demo runs end to end on its embedded mail server."""
 
 import base64
+import os
 import quopri
 import re
 import signal
@@ -31,6 +32,23 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
     # The photographed letter: its fields read by OCR, marked for checking; one PDF for the head.
     assert "Nomor surat       : 005/357/101.4/2026  [mohon periksa]" in result.stdout
     assert "one PDF of both photos: scan.pdf" in " ".join(result.stdout.split())
+
+
+def test_regency_demo_plays_the_story_across_offices(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "mailflow", "demo", "--regency", "--workdir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "Filed as SETDA 001/SM/" in out and "in its own book as DISDIK 001/SM/" in out
+    assert "Plt. Kepala Dinas Pendidikan (Slamet Riyadi) [DISDIK 001/SM/2026]: sudah didisposisikan" in out
+    assert "Sekretaris Dinas Pendidikan (Agus Wibowo): siap (diterima)" in out
+    assert "Plt. Kepala Dinas Pendidikan: Selesai di Dinas Pendidikan" in out
+    assert "DISDIK        Dinas Pendidikan     letters 1, overdue 0" in out
 
 
 def test_demo_keep_serves_replies_live(tmp_path):

@@ -102,7 +102,7 @@ def test_morning_digest_with_the_right_counts(cascade):
 def test_weekly_summary_to_the_unit_head_with_the_right_counts(cascade):
     office = cascade
     today = dt.datetime.now(office.app.settings.zone).date()
-    calendar = office.app.rules.current.calendar
+    calendar = office.app.context().rules.calendar
     day = today + dt.timedelta(days=7 - today.weekday())  # next Monday, or the first working day after
     while not calendar.is_workday(day):
         day += dt.timedelta(days=1)

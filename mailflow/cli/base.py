@@ -18,6 +18,7 @@ from mailflow.app import App
 from mailflow.config import Settings, load_settings
 from mailflow.domain import Said
 from mailflow.errors import MailflowError
+from mailflow.office.regency import Regency, load_regency
 from mailflow.ops.logs import setup_logging
 from mailflow.outbound.catalogue import Catalogue
 from mailflow.resources import TEMPLATES
@@ -26,6 +27,9 @@ console = Console()
 
 # Every command that lists something takes --json; scripts get JSON, people get rich output.
 json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+office_option = click.option(
+    "--office", metavar="CODE", help="one office of the regency only (its code, as in regency.toml)"
+)
 
 
 def show(data: Any, as_json: bool, render: Callable[[], RenderableType]) -> None:
@@ -52,6 +56,7 @@ class CliState:
         self._settings: Settings | None = None
         self._app: App | None = None
         self._catalogue: Catalogue | None = None
+        self._regency: Regency | None = None
 
     @property
     def settings(self) -> Settings:
@@ -80,6 +85,24 @@ class CliState:
         if self._app is None:
             self._app = App.build(self.settings)
         return self._app
+
+    @property
+    def regency(self) -> Regency:
+        """The rules tree, read without a database (`rules` and `reply explain` need none)."""
+        if self._regency is None:
+            self._regency = self._app.rules.get() if self._app else load_regency(self.settings.rules_dir)
+        return self._regency
+
+    def offices(self, office: str | None) -> list[str]:
+        """The offices a command looks at: the one named (checked), else every one."""
+        known = list(self.regency.offices)
+        if office is None:
+            return known
+        if office not in known:
+            raise click.BadParameter(
+                f"no office {office!r}; the rules know {', '.join(known)}", param_hint="--office"
+            )
+        return [office]
 
 
 pass_obj = click.make_pass_decorator(CliState)

@@ -13,9 +13,10 @@ from rich.table import Table
 from rich.tree import Tree
 from sqlmodel import Session
 
-from mailflow.cli.base import CliState, cli, console, json_option, local_time, pass_obj, show
+from mailflow.cli.base import CliState, cli, console, json_option, local_time, office_option, pass_obj, show
 from mailflow.outbound.compose import BUILTIN_TEMPLATES
 from mailflow.registry.queries import find_letter, letter_record, letters
+from mailflow.storage.models import Letter
 
 STATUS_STYLE = {
     "registered": "white",
@@ -34,6 +35,7 @@ STATUS_STYLE = {
 @click.option(
     "--search", default="", metavar="WORDS", help="letters whose fields or scanned text hold every word"
 )
+@office_option
 @json_option
 @pass_obj
 def letters_cmd(
@@ -43,17 +45,20 @@ def letters_cmd(
     holder: str | None,
     overdue: bool,
     search: str,
+    office: str | None,
     as_json: bool,
 ) -> None:
-    """The registry (buku agenda)."""
+    """The registry (buku agenda); in a regency, every office's unless --office names one."""
     today = dt.datetime.now(obj.settings.zone).date()
-    rows = letters(obj.app.engine, today, year, status, holder, overdue, search)
-    show(rows, as_json, lambda: _registry_table(obj, rows))
+    rows = letters(obj.app.engine, today, year, status, holder, overdue, search, obj.offices(office))
+    show(rows, as_json, lambda: _registry_table(obj, rows, office is None and len(obj.offices(None)) > 1))
 
 
-def _registry_table(obj: CliState, rows: list[dict]) -> Table:
+def _registry_table(obj: CliState, rows: list[dict], offices: bool) -> Table:
     word = obj.word
     table = Table(title=word("cli.registry"))
+    if offices:
+        table.add_column(word("cli.office"), no_wrap=True)
     # An agenda number is never cut: it is how clerks find the paper letter.
     width = max((len(r["agenda_number"]) for r in rows), default=6)
     table.add_column(word("cli.agenda"), no_wrap=True, min_width=width, overflow="fold")
@@ -65,6 +70,7 @@ def _registry_table(obj: CliState, rows: list[dict]) -> Table:
         style = STATUS_STYLE.get(r["status"], "white")
         status = word(f"letter_status.{r['status']}") if r["status"] in STATUS_STYLE else r["status"]
         table.add_row(
+            *([escape(r["office"])] if offices else []),
             escape(r["agenda_number"]),
             escape(local_time(r["received_at"], obj.settings.zone)),
             escape(r["sender"] or "?"),
@@ -80,17 +86,28 @@ def letter() -> None:
     """One letter."""
 
 
+def _one_letter(obj: CliState, session: Session, agenda: str, office: str | None) -> Letter:
+    """The letter of `agenda` in the office's book; a number several books hold needs --office."""
+    offices = obj.offices(office)
+    found = [f for code in offices if (f := find_letter(session, agenda, [code])) is not None]
+    if not found:
+        where = f" in the book of {office}" if office else ""
+        raise click.ClickException(f"no letter with agenda number {agenda}{where}")
+    if len(found) > 1:
+        books = ", ".join(f.office for f in found)
+        raise click.ClickException(f"agenda number {agenda} is in the books of {books}: add --office CODE")
+    return found[0]
+
+
 @letter.command("show")
 @click.argument("agenda")
+@office_option
 @json_option
 @pass_obj
-def letter_show(obj: CliState, agenda: str, as_json: bool) -> None:
+def letter_show(obj: CliState, agenda: str, office: str | None, as_json: bool) -> None:
     """A letter with its registry fields, files and log."""
     with Session(obj.app.engine) as session:
-        found = find_letter(session, agenda)
-        if found is None:
-            raise click.ClickException(f"no letter with agenda number {agenda}")
-        record = letter_record(session, found)
+        record = letter_record(session, _one_letter(obj, session, agenda, office))
     show(record, as_json, lambda: _letter_view(obj, record))
 
 
@@ -120,6 +137,10 @@ def _letter_view(obj: CliState, record: dict) -> Group:
             value = word(f"letter_status.{value}")
         shown = escape(str(value)) if value is not None else f"[dim]{escape(word('cli.unknown'))}[/dim]"
         lines.append(f"  {escape(word(f'field.{key}')):<20} {shown}")
+    for key, entry in [("origin", record["origin"]), *(("passed_to", e) for e in record["passed_to"])]:
+        if entry:
+            about = f"{entry['office']} {entry['agenda_number']} ({word('letter_status.' + entry['status'])})"
+            lines.append(f"  {escape(word('cli.' + key)):<20} {escape(about)}")
     for f in record["attachments"]:
         about = f"{f['filename']} ({f['content_type']}, {f['size']} B)"
         lines.append(f"  {escape(word('cli.file')):<20} {escape(about)}")
@@ -158,9 +179,15 @@ def _tree(obj: CliState, nodes: list[dict]) -> Tree:
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default="xlsx")
 @click.option("--unit", help="only letters disposed within this unit (rules/organisation.toml)")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@office_option
 @pass_obj
-def export_cmd(obj: CliState, year: int, fmt: str, unit: str | None, output: Path) -> None:
-    """The agenda book (buku agenda) of a year."""
+def export_cmd(
+    obj: CliState, year: int, fmt: str, unit: str | None, output: Path, office: str | None
+) -> None:
+    """The agenda book (buku agenda) of a year: one office's (--office), which a regency needs."""
+    offices = obj.offices(office)
+    if len(offices) > 1:
+        raise click.UsageError(f"each office keeps its own agenda book: add --office ({', '.join(offices)})")
     from mailflow.records.agenda_book import agenda_rows, write_agenda
 
     with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
@@ -170,7 +197,7 @@ def export_cmd(obj: CliState, year: int, fmt: str, unit: str | None, output: Pat
             year,
             obj.settings.zone,
             unit,
-            obj.app.rules.get(),
+            obj.app.office_rules(offices[0]),
             lambda done, total: bar.update(task, completed=done, total=total),
         )
         bar.update(task, description=f"writing {output.name}")
@@ -182,17 +209,15 @@ def export_cmd(obj: CliState, year: int, fmt: str, unit: str | None, output: Pat
 @click.argument("agenda")
 @click.option("--paper", type=click.Choice(["a4", "half-folio"]), default="a4")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@office_option
 @pass_obj
-def sheet_cmd(obj: CliState, agenda: str, paper: str, output: Path) -> None:
+def sheet_cmd(obj: CliState, agenda: str, paper: str, output: Path, office: str | None) -> None:
     """The disposition sheet (lembar disposisi) of one letter, as a PDF."""
     from mailflow.records.sheet import sheet_pdf
 
     with Session(obj.app.engine) as session:
-        found = find_letter(session, agenda)
-    if found is None:
-        raise click.ClickException(f"no letter with agenda number {agenda}")
+        found = _one_letter(obj, session, agenda, office)
     templates = tuple(dict.fromkeys((obj.settings.templates_dir, BUILTIN_TEMPLATES)))
-    output.write_bytes(
-        sheet_pdf(obj.app.engine, found, obj.app.rules.get(), obj.settings.zone, paper, templates)
-    )
+    rules = obj.app.office_rules(found.office)
+    output.write_bytes(sheet_pdf(obj.app.engine, found, rules, obj.settings.zone, paper, templates))
     click.echo(f"{output}: lembar disposisi {found.agenda_number}")

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session
 
-from mailflow.cli.base import CliState, cli, json_option, local_time, pass_obj, show
+from mailflow.cli.base import CliState, cli, json_option, local_time, office_option, pass_obj, show
 from mailflow.disposition.routing import route_letter
 from mailflow.errors import MessageError
 from mailflow.inbound.forensics import examine
@@ -28,10 +28,12 @@ def quarantine_group() -> None:
 
 @quarantine_group.command("list")
 @click.option("--all", "include_released", is_flag=True, help="released items too")
+@office_option
 @json_option
 @pass_obj
-def quarantine_list(obj: CliState, include_released: bool, as_json: bool) -> None:
-    items = [quarantine_record(i) for i in quarantine_items(obj.app.engine, include_released)]
+def quarantine_list(obj: CliState, include_released: bool, office: str | None, as_json: bool) -> None:
+    offices = obj.offices(office) if office else ()
+    items = [quarantine_record(i) for i in quarantine_items(obj.app.engine, include_released, offices)]
     show(items, as_json, lambda: _held_table(obj, items))
 
 
@@ -52,15 +54,22 @@ def _held_table(obj: CliState, items: list[dict]) -> Table:
     return table
 
 
+def _item(obj: CliState, item_id: int, office: str | None) -> QuarantineItem:
+    """A held item; with --office, only one of that office's (another office's is not shown)."""
+    with Session(obj.app.engine) as session:
+        item = session.get(QuarantineItem, item_id)
+    if item is None or (office is not None and item.office not in obj.offices(office)):
+        raise click.ClickException(f"no quarantine item {item_id}" + (f" of {office}" if office else ""))
+    return item
+
+
 @quarantine_group.command("show")
 @click.argument("item_id", type=int)
 @click.option("--raw", is_flag=True, help="print the raw message as received")
+@office_option
 @pass_obj
-def quarantine_show(obj: CliState, item_id: int, raw: bool) -> None:
-    with Session(obj.app.engine) as session:
-        item = session.get(QuarantineItem, item_id)
-    if item is None:
-        raise click.ClickException(f"no quarantine item {item_id}")
+def quarantine_show(obj: CliState, item_id: int, raw: bool, office: str | None) -> None:
+    item = _item(obj, item_id, office)
     if raw:
         sys.stdout.buffer.write(obj.app.archive.raw(item.raw_sha256))
         return
@@ -77,13 +86,13 @@ def quarantine_show(obj: CliState, item_id: int, raw: bool) -> None:
 
 @quarantine_group.command("release")
 @click.argument("item_id", type=int)
+@office_option
 @pass_obj
-def quarantine_release(obj: CliState, item_id: int) -> None:
+def quarantine_release(obj: CliState, item_id: int, office: str | None) -> None:
     """File a held message as a letter after all (one held before it was read: read it again)."""
     app = obj.app
-    with Session(app.engine) as session:
-        item = session.get(QuarantineItem, item_id)
-    if item is None or item.status != "held":
+    item = _item(obj, item_id, office)
+    if item.status != "held":
         raise click.ClickException(f"no held quarantine item {item_id}")
     if item.reason in UNDECIDED_REASONS:
         outcome = f"read again as {read_again(app, item).outcome}"
@@ -108,7 +117,7 @@ def _file_held(obj: CliState, item: QuarantineItem) -> str:
                 f"item {item.id} still cannot be read ({exc}); "
                 f"inspect it with `mailflow quarantine show {item.id} --raw`"
             ) from exc
-        ctx = app.context()
+        ctx = app.context(app.settings.mailbox(held.mailbox))
         letter, new = release(session, ctx, held, message)
         if new and not letter.fields_pending:  # a letter with scans goes when they are read
             route_letter(session, ctx, ctx.settings.mailbox(held.mailbox), letter)

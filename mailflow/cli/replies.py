@@ -10,7 +10,7 @@ import click
 from rich.console import Group
 from rich.markup import escape
 
-from mailflow.cli.base import CliState, cli, json_option, pass_obj, show
+from mailflow.cli.base import CliState, cli, json_option, office_option, pass_obj, show
 from mailflow.disposition.explain import ExplainedReply
 from mailflow.errors import MessageError
 from mailflow.text.parsing import parse_message
@@ -26,17 +26,23 @@ def reply_group() -> None:
 @click.option("--as", "who", required=True, help="the official it answers: position id, alias or address")
 @click.option("--urgency", help="the letter's urgency (sifat), for the default deadline")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), help="read as on this day")
+@office_option
 @json_option
 @pass_obj
 def explain(
-    obj: CliState, message: Path, who: str, urgency: str | None, today: dt.datetime | None, as_json: bool
+    obj: CliState,
+    message: Path,
+    who: str,
+    urgency: str | None,
+    today: dt.datetime | None,
+    office: str | None,
+    as_json: bool,
 ) -> None:
     """Read MESSAGE.eml as a reply to a request sent to an official; nothing is written or sent."""
     from mailflow.disposition.explain import explain_reply, position_of
-    from mailflow.office.load import load_rules
 
     settings = obj.settings
-    rules = load_rules(settings.rules_dir)
+    rules = obj.regency.office(obj.offices(office)[0])
     day = today.date() if today else dt.datetime.now(settings.zone).date()
     try:
         parsed = parse_message(message.read_bytes())

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from mailflow.cli.base import CliState, cli, pass_obj
+from mailflow.cli.base import CliState, cli, office_option, pass_obj
 from mailflow.errors import MessageError, RulesError
-from mailflow.office.load import load_rules
+from mailflow.office.regency import load_regency
 from mailflow.text.parsing import parse_message
 
 
@@ -20,19 +20,27 @@ def rules_group() -> None:
 
 @rules_group.command("check")
 @click.option("--rules-dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@office_option
 @pass_obj
-def rules_check(obj: CliState, rules_dir: Path | None) -> None:
+def rules_check(obj: CliState, rules_dir: Path | None, office: str | None) -> None:
+    """The whole rules tree is checked (offices name each other); --office shows one office's."""
     folder = rules_dir or obj.settings.rules_dir
     try:
-        rules = load_rules(folder)
+        regency = load_regency(folder)
     except RulesError as exc:
-        for problem in exc.problems:
+        for problem in exc.problems:  # the tree is one whole: every office's problems show
             click.echo(f"{folder / problem.file}:{problem.line or ''}: {problem.message}", err=True)
         raise SystemExit(1) from exc
-    click.echo(
-        f"{folder}: OK ({len(rules.positions)} positions, {len(rules.people)} people, "
-        f"{len(rules.clerks)} clerks)"
-    )
+    if office is not None and office not in regency.offices:
+        raise click.BadParameter(f"no office {office!r} in {folder}", param_hint="--office")
+    for code, rules in regency.offices.items():
+        if office in (None, code):
+            where, label = (folder, "") if regency.single else (rules.folder, f"{code}: ")
+            sends = ", ".join(n.code for n in rules.neighbours if n.allowed)
+            click.echo(
+                f"{where}: OK ({label}{len(rules.positions)} positions, {len(rules.people)} people, "
+                f"{len(rules.clerks)} clerks{'; passes letters to ' + sends if sends else ''})"
+            )
 
 
 @rules_group.command("test")
@@ -44,14 +52,18 @@ def rules_test(obj: CliState, message: Path, mailbox: str | None) -> None:
     from mailflow.registry.explain import explain
 
     settings = obj.settings
+    box = settings.mailbox(mailbox) if mailbox else (settings.mailboxes[0] if settings.mailboxes else None)
     try:
-        rules = load_rules(settings.rules_dir)
+        regency = load_regency(settings.rules_dir)
         parsed = parse_message(message.read_bytes())
     except RulesError as exc:
         raise click.ClickException(f"the rules do not load:\n{exc}") from exc
     except MessageError as exc:
         raise click.ClickException(f"{message}: would be quarantined: {exc}") from exc
-    box = settings.mailbox(mailbox) if mailbox else (settings.mailboxes[0] if settings.mailboxes else None)
+    code = regency.office_of_mailbox(box.address, box.office) if box else next(iter(regency.offices))
+    if code is None:
+        raise click.ClickException(f"mailbox {box.name if box else ''!r} serves no office of the rules tree")
+    rules = regency.office(code)
     today = dt.datetime.now(settings.zone).date()
     result = explain(parsed, rules, box.name if box else "", box.address if box else "", today)
     click.echo(f"from:      {parsed.from_address} -> {result.sender_role}")

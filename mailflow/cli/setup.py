@@ -99,8 +99,13 @@ def db_upgrade(obj: CliState) -> None:
 @click.option("--keep", is_flag=True, help="keep the demo mail server running afterwards")
 @click.option("--imap-port", type=int, default=0, help="fixed IMAP port (default: any free)")
 @click.option("--smtp-port", type=int, default=0, help="fixed SMTP port (default: any free)")
-def demo(workdir: Path | None, keep: bool, imap_port: int, smtp_port: int) -> None:
+@click.option("--regency", is_flag=True, help="the story across offices: the example regency (rules/regency)")
+def demo(workdir: Path | None, keep: bool, imap_port: int, smtp_port: int, regency: bool) -> None:
     """Play the whole flow on a self-contained loopback mail server (no outside server)."""
+    if regency:
+        from mailflow.demo.regency import run_regency_demo
+
+        sys.exit(run_regency_demo(workdir, console))
     from mailflow.demo.scenario import run_demo
 
     sys.exit(run_demo(workdir, console, keep=keep, ports=(imap_port, smtp_port)))

@@ -24,7 +24,7 @@ from rich.table import Table
 from sqlmodel import Session, select
 
 from mailflow.app import App
-from mailflow.config import settings_from_dict
+from mailflow.config import Settings, settings_from_dict
 from mailflow.demo import dkim
 from mailflow.demo.samples import letter_pdf
 from mailflow.demo.scans import phone_photo
@@ -65,35 +65,48 @@ def phone_reply(original: EmailMessage, sender: str, text: str, signature: str =
     return msg
 
 
-def demo_settings(workdir: Path, server: DevMailServer):
+def demo_settings(
+    workdir: Path,
+    server: DevMailServer,
+    rules_dir: Path = EXAMPLE_RULES,
+    mailboxes: dict[str, str] | None = None,
+) -> Settings:
+    """The demo's config on the embedded server: `mailboxes` maps each name to its address (by
+    default the one office's `surat`), each found by its unit in the rules."""
+    boxes = mailboxes or {"surat": MAILBOX}
     data = {
         "database_url": f"sqlite:///{workdir / 'mailflow.db'}",
         "storage_dir": str(workdir / "storage"),
-        "rules_dir": str(EXAMPLE_RULES),
+        "rules_dir": str(rules_dir),
         "poll_interval": 2,
         "outbox_interval": 1,
         # The demo office's mail server signs its mail; the key is pinned, so no DNS is asked.
         "dkim_keys": {dkim.RECORD_NAME: dkim.RECORD},
-        "smtp": {"host": "127.0.0.1", "port": server.smtp_port, "security": "none", "from_address": MAILBOX},
+        "smtp": {
+            "host": "127.0.0.1",
+            "port": server.smtp_port,
+            "security": "none",
+            "from_address": next(iter(boxes.values())),
+        },
         "mailboxes": [
             {
-                "name": "surat",
+                "name": name,
                 "host": "127.0.0.1",
                 "port": server.imap_port,
                 "security": "none",
-                "username": MAILBOX,
+                "username": address,
                 "password": server.password,
-                "address": MAILBOX,
-                "unit": "disdik",
+                "address": address,
             }
+            for name, address in boxes.items()
         ],
     }
     # Written out too, so `mailflow --config WORKDIR/config.toml letters` works on the demo's data.
-    (workdir / "config.toml").write_text(_toml(data), encoding="utf-8")
+    (workdir / "config.toml").write_text(config_toml(data), encoding="utf-8")
     return settings_from_dict(data, workdir / "config.toml")
 
 
-def _toml(data: dict) -> str:
+def config_toml(data: dict) -> str:
     """The demo's small config as TOML (strings, numbers and one level of tables)."""
 
     def value(v: object) -> str:
@@ -107,29 +120,30 @@ def _toml(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _from_clerk(subject: str) -> EmailMessage:
+def _from_clerk(subject: str, clerk: str = f"Siti Aminah <{CLERK}>", mailbox: str = MAILBOX) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = f"Siti Aminah <{CLERK}>"
-    msg["To"] = MAILBOX
+    msg["From"] = clerk
+    msg["To"] = mailbox
     msg["Subject"] = subject
     msg["Date"] = format_datetime(dt.datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(domain=DOMAIN)
     return msg
 
 
-def clerk_forward() -> EmailMessage:
-    msg = _from_clerk("Fwd: Pembentukan Cabang Dinas dan UPTD")
+def clerk_forward(clerk: str = f"Siti Aminah <{CLERK}>", mailbox: str = MAILBOX) -> EmailMessage:
+    """The Minister's letter (a PDF) as a clerk forwards it from her phone to the office mailbox."""
+    msg = _from_clerk("Fwd: Pembentukan Cabang Dinas dan UPTD", clerk, mailbox)
     msg.set_content(
         "Sifat: Segera\n\n---------- Forwarded message ---------\n"
         "From: Biro Organisasi Kemendagri <biro.organisasi@kemendagri.example>\n"
         "Date: Mon, Oct 2, 2017 at 9:15 AM\nSubject: Pembentukan Cabang Dinas dan UPTD\n"
-        f"To: <{MAILBOX}>\n\nDengan hormat, terlampir surat Menteri Dalam Negeri.\n"
+        f"To: <{mailbox}>\n\nDengan hormat, terlampir surat Menteri Dalam Negeri.\n"
     )
     msg.add_attachment(letter_pdf(), maintype="application", subtype="pdf", filename="surat-mendagri.pdf")
     return msg
 
 
-def _send(server: DevMailServer, msg: EmailMessage) -> None:
+def send_signed(server: DevMailServer, msg: EmailMessage) -> None:
     """Sent as the office's mail server sends it: DKIM-signed."""
     sender = email.utils.parseaddr(str(msg["From"]))[1]
     recipient = email.utils.parseaddr(str(msg["To"]))[1]
@@ -137,7 +151,7 @@ def _send(server: DevMailServer, msg: EmailMessage) -> None:
         smtp.sendmail(sender, [recipient], dkim.sign(msg.as_bytes(policy=email.policy.SMTP)))
 
 
-def _wait_for(server: DevMailServer, user: str, needle: str, timeout: float = 15) -> EmailMessage:
+def wait_for(server: DevMailServer, user: str, needle: str, timeout: float = 15) -> EmailMessage:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for raw in server.messages(user):
@@ -168,7 +182,7 @@ def run_demo(
             "[bold]1.[/bold] Siti, the records clerk, forwards the Minister's letter "
             f"(a PDF) from her phone to {MAILBOX}."
         )
-        _send(server, clerk_forward())
+        send_signed(server, clerk_forward())
         [report] = service.once(app)
         console.print(f"   Mailflow polled the mailbox: {report.outcomes}")
         with Session(app.engine) as session:
@@ -185,28 +199,30 @@ def run_demo(
             table.add_row(label, value or "(unknown)")
         console.print(table)
 
-        receipt = _wait_for(server, CLERK, "Tanda terima")
+        receipt = wait_for(server, CLERK, "Tanda terima")
         console.print(
             f"[bold]2.[/bold] Siti's phone shows the receipt: [italic]{receipt['Subject']}[/italic]"
         )
 
-        request = _wait_for(server, KADIS, "Mohon disposisi")
+        request = wait_for(server, KADIS, "Mohon disposisi")
         console.print(
             f"[bold]3.[/bold] Pak Budi, the Kepala Dinas, gets [italic]{request['Subject']}[/italic] "
             "with the scan, the numbered officials and instructions. From his phone he replies:"
         )
         console.print('   [green]"Sekretaris: Pelajari dan Sosialisasikan"[/green]')
-        _send(server, phone_reply(request, KADIS, "Sekretaris: Pelajari dan Sosialisasikan"))
+        send_signed(server, phone_reply(request, KADIS, "Sekretaris: Pelajari dan Sosialisasikan"))
         service.once(app)
 
-        instruction = _wait_for(server, SEKRETARIS, "Disposisi dari")
+        instruction = wait_for(server, SEKRETARIS, "Disposisi dari")
         console.print(
             f"[bold]4.[/bold] Pak Agus, the Sekretaris, gets [italic]{instruction['Subject']}[/italic] "
             'in the same thread and answers [green]"Siap!"[/green] from his iPhone.'
         )
-        _send(server, phone_reply(instruction, SEKRETARIS, "Siap!", signature="Dikirim dari iPhone saya"))
+        send_signed(
+            server, phone_reply(instruction, SEKRETARIS, "Siap!", signature="Dikirim dari iPhone saya")
+        )
         service.once(app)
-        told = _wait_for(server, KADIS, "Siap")
+        told = wait_for(server, KADIS, "Siap")
         console.print(f"[bold]5.[/bold] Pak Budi is told: [italic]{told['Subject']}[/italic]")
 
         with Session(app.engine) as session:
@@ -230,11 +246,11 @@ def run_demo(
             node = session.exec(select(Disposition).where(Disposition.holder == SEKRETARIS)).one()
             deadline = node.deadline or dt.date.today()
         later = dt.datetime.combine(
-            app.rules.current.calendar.add_workdays(deadline, 1), dt.time(9), app.settings.zone
+            app.context().rules.calendar.add_workdays(deadline, 1), dt.time(9), app.settings.zone
         )
         service.followups(app, later)
         service.flush(app)
-        reminder = _wait_for(server, SEKRETARIS, "Terlambat")
+        reminder = wait_for(server, SEKRETARIS, "Terlambat")
         console.print(f"   [italic]{reminder['Subject']}[/italic]")
 
         records = workdir / "records"
@@ -244,7 +260,7 @@ def run_demo(
         with Session(app.engine) as session:
             letter = session.exec(select(Letter)).one()
         (records / "lembar-disposisi.pdf").write_bytes(
-            sheet_pdf(app.engine, letter, app.rules.current, app.settings.zone)
+            sheet_pdf(app.engine, letter, app.office_rules(letter.office), app.settings.zone)
         )
         console.print(
             f"[bold]7.[/bold] The records the office must keep are written to {records}: "
@@ -299,9 +315,9 @@ def _photo_letter(server: DevMailServer, app: App, console: Console) -> None:
         "[bold]8.[/bold] A letter on paper: Siti photographs its two pages with her phone and sends the "
         "photos. Mailflow files it at once; Tesseract reads the photos after the filing commit."
     )
-    _send(server, photo_forward())
+    send_signed(server, photo_forward())
     service.once(app)
-    receipt = _wait_for(server, CLERK, "Tanda terima: Penyampaian")
+    receipt = wait_for(server, CLERK, "Tanda terima: Penyampaian")
     body = receipt.get_body(("plain",))
     lines = body.get_content().splitlines() if body is not None else []
     console.print(
@@ -310,7 +326,7 @@ def _photo_letter(server: DevMailServer, app: App, console: Console) -> None:
             title=escape(str(receipt["Subject"])),
         )
     )
-    request = _wait_for(server, KADIS, "Penyampaian")
+    request = wait_for(server, KADIS, "Penyampaian")
     files = [part.get_filename() for part in request.iter_attachments()]
     console.print(
         f"   The fields OCR read are marked [italic]mohon periksa[/italic]; Pak Budi's request carries "

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
 from mailflow.domain import Attachment, ParsedMessage, Said
+from mailflow.office.regency import short_name
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FileView, build_message, date_id, letter_view, thread_root
 from mailflow.scans.files import ScanFile
@@ -52,6 +53,7 @@ def official_mail(
         instructions=ctx.rules.instructions,
         holder_title=node.holder_title,
         holder_name=node.holder_name,
+        office_hint=_office_hint(ctx, node),
         **context,
     )
     root = thread_root(letter, box.address)
@@ -66,6 +68,14 @@ def official_mail(
         auto_submitted="auto-replied" if answering else "auto-generated",
         files=[(f.filename, f.content_type, f.payload) for f in files],
     )
+
+
+def _office_hint(ctx: Context, node: Disposition) -> Said | None:
+    """How the office head names another office, with one they may send to as the example."""
+    if node.position_id != ctx.rules.head_position:
+        return None
+    allowed = [n for n in ctx.rules.neighbours if n.allowed]
+    return Said.of("office.hint", example=short_name(allowed[0].name)) if allowed else None
 
 
 def scans_for(ctx: Context, session: Session, letter: Letter) -> tuple[tuple[Attachment, ...], Said]:
@@ -94,7 +104,9 @@ def send_request(
     letter: Letter,
     node: Disposition,
     disposer_title: str,
+    passed_from: str = "",
 ) -> None:
+    """`passed_from`: who passed the letter on from another office, said above all else."""
     files, note = scans_for(ctx, session, letter)
     mail = official_mail(
         ctx,
@@ -107,5 +119,6 @@ def send_request(
         instruction=node.instruction,
         disposer_title=disposer_title,
         deadline_text=date_id(node.deadline),
+        passed_from=passed_from,
     )
     outbox.enqueue(session, mail, "request", letter.id, node.id)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
 from mailflow.disposition.mail import official_mail, send_request, today_in
+from mailflow.disposition.offices import pass_on, report_back
 from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import send_status
 from mailflow.disposition.tree import letter_status, new_node, settle_upwards, tree_rows
@@ -111,8 +112,12 @@ def _dispose(reply: Reply, st: Statement) -> None:
             instruction=st.instruction,
             deadline=deadline,
             event_id=event.id,
+            state=State.DISPOSED if target.office else State.PENDING,
         )
-        send_request(reply.session, ctx, reply.box, reply.letter, child, disposer_title=node.holder_title)
+        if target.office:  # another office: its own book, its head's request (disposition.offices)
+            pass_on(reply.session, ctx, reply.letter, child, target)
+        else:
+            send_request(reply.session, ctx, reply.box, reply.letter, child, disposer_title=node.holder_title)
     reply.set_state(State.DISPOSED)
     reply.disposed = True
     names = ", ".join(f"{t.title} ({t.name})" for t in st.targets)
@@ -292,6 +297,7 @@ def apply_reply(
         session.add(node)
     letter.status = letter_status(session, letter)
     session.add(letter)
+    report_back(session, ctx, letter)
     _confirm(reply, reading)
     return reply
 

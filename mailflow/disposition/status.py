@@ -93,7 +93,7 @@ def request_status(
 ) -> int | None:
     """Answer "STATUS 001/SM/2026". An unknown number and a letter that is not the asker's get
     the same answer, so that asking never confirms that a letter exists."""
-    letter = find_letter(session, agenda)
+    letter = find_letter(session, agenda, [ctx.rules.office_code])  # the office's own book only
     nodes = (
         session.exec(
             select(Disposition).where(Disposition.letter_id == letter.id).order_by(col(Disposition.id))

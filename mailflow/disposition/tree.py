@@ -71,9 +71,7 @@ def settle_upwards(session: Session, node: Disposition) -> None:
 
 
 def letter_status(session: Session, letter: Letter) -> str:
-    root = session.exec(
-        select(Disposition).where(Disposition.letter_id == letter.id, col(Disposition.parent_id).is_(None))
-    ).first()
+    root = root_node(session, letter.id)
     return LETTER_STATUS.get(root.state, letter.status) if root else letter.status
 
 
@@ -86,20 +84,26 @@ class TreeRow:
     overdue: bool
     key: str  # the State; templates word it in the reader's language (catalogue "state.KEY")
     due: dt.date | None
+    book: str = ""  # another office's book the branch goes on in: "DISDIK 004/SM/2026"
 
 
 def tree_rows(session: Session, letter: Letter, today: dt.date) -> list[TreeRow]:
-    nodes = session.exec(
-        select(Disposition).where(Disposition.letter_id == letter.id).order_by(col(Disposition.id))
-    ).all()
-    children: dict[int | None, list[Disposition]] = {}
-    for n in nodes:
-        children.setdefault(n.parent_id, []).append(n)
+    """The tree as a status shows it. A branch passed to another office goes on with that
+    office's tree, read from its book: the sender sees the receiver's progress as it happens."""
     rows: list[TreeRow] = []
 
-    def walk(parent: int | None, depth: int) -> None:
-        for n in children.get(parent, []):
-            overdue = n.state in OPEN and n.deadline is not None and n.deadline < today
+    def walk(letter_id: int, parent: int | None, depth: int) -> None:
+        nodes = session.exec(
+            select(Disposition)
+            .where(Disposition.letter_id == letter_id, Disposition.parent_id == parent)
+            .order_by(col(Disposition.id))
+        ).all()
+        for n in nodes:
+            there = session.exec(select(Letter).where(Letter.origin_node_id == n.id)).first()
+            root = root_node(session, there.id) if there is not None else None
+            shown = root or n
+            overdue = shown.state in OPEN and shown.deadline is not None and shown.deadline < today
+            book = f"{there.office} {there.agenda_number}" if there is not None else ""
             rows.append(
                 TreeRow(
                     depth,
@@ -107,11 +111,24 @@ def tree_rows(session: Session, letter: Letter, today: dt.date) -> list[TreeRow]
                     n.holder_name,
                     n.instruction,
                     overdue,
-                    n.state,
+                    shown.state,
                     n.deadline,
+                    book,
                 )
             )
-            walk(n.id, depth + 1)
+            if root is not None:
+                walk(root.letter_id, root.id, depth + 1)
+            walk(letter_id, n.id, depth + 1)
 
-    walk(None, 0)
+    if letter.id is not None:
+        walk(letter.id, None, 0)
     return rows
+
+
+def root_node(session: Session, letter_id: int | None) -> Disposition | None:
+    """The first holder of a letter (its routing's choice, or the head an office passed it to)."""
+    return session.exec(
+        select(Disposition)
+        .where(Disposition.letter_id == letter_id, col(Disposition.parent_id).is_(None))
+        .order_by(col(Disposition.id))
+    ).first()

@@ -42,9 +42,14 @@ class Holdings:
     completed: dict[int, list[Disposition]]  # parent id -> its completed children
 
 
-def holdings(session: Session) -> Holdings:
+def holdings(session: Session, office: str) -> Holdings:
+    """What the officials of `office` hold open, on that office's letters."""
     nodes = list(
-        session.exec(select(Disposition).where(col(Disposition.state).in_([*OPEN, State.DISPOSED]))).all()
+        session.exec(
+            select(Disposition)
+            .join(Letter, col(Letter.id) == col(Disposition.letter_id))
+            .where(col(Disposition.state).in_([*OPEN, State.DISPOSED]), Letter.office == office)
+        ).all()
     )
     ids = [n.id for n in nodes]
     letters = {

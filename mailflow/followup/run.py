@@ -38,6 +38,11 @@ class FollowupReport:
     weekly: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def merge(self, other: FollowupReport) -> None:
+        """Another office's pass added to this one (the service runs one pass per office)."""
+        for name in ("reminded", "escalated", "digests", "weekly", "warnings"):
+            getattr(self, name).extend(getattr(other, name))
+
 
 def run_followups(ctx: Context, engine: Engine, now: dt.datetime) -> FollowupReport:
     """`now` is the office's local time: it says which day it is, and whether digests are due."""
@@ -48,14 +53,14 @@ def run_followups(ctx: Context, engine: Engine, now: dt.datetime) -> FollowupRep
         open_nodes = session.exec(
             select(Disposition, Letter)
             .join(Letter, col(Letter.id) == col(Disposition.letter_id))
-            .where(col(Disposition.state).in_(OPEN))
+            .where(col(Disposition.state).in_(OPEN), Letter.office == ctx.rules.office_code)
         ).all()
         for node, letter in open_nodes:
             if (reminded := remind(session, ctx, node, letter, today)) is not None:
                 report.reminded.append(reminded)
             report.escalated.extend(escalate(session, ctx, node, letter, today))
         if hour >= ctx.settings.digest_hour and ctx.rules.calendar.is_workday(today):
-            held = holdings(session)
+            held = holdings(session, ctx.rules.office_code)
             for person in ctx.rules.people.values():
                 if send_digest(session, ctx, person, held, today):
                     report.digests.append(person.email)

@@ -29,7 +29,11 @@ def send_warning_digests(session: Session, ctx: Context, now: dt.datetime) -> li
     rejected = session.exec(
         select(Event, Letter)
         .join(Letter, col(Letter.id) == col(Event.letter_id))
-        .where(Event.action == "rejected", col(Event.at) >= now - dt.timedelta(days=1))
+        .where(
+            Event.action == "rejected",
+            col(Event.at) >= now - dt.timedelta(days=1),
+            Letter.office == ctx.rules.office_code,
+        )
         .order_by(col(Event.at))
     ).all()
     by_owner: dict[str, list[tuple[Event, Letter]]] = {}

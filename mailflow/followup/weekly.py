@@ -96,10 +96,19 @@ def send_weekly(session: Session, ctx: Context, today: dt.date) -> list[str]:
     # Timestamps are stored as UTC: compare in UTC, on SQLite and PostgreSQL alike.
     end = dt.datetime.combine(monday, dt.time(), ctx.settings.zone).astimezone(dt.UTC)
     start = end - dt.timedelta(days=7)
-    nodes = list(session.exec(select(Disposition)).all())
+    office = ctx.rules.office_code
+    nodes = list(
+        session.exec(
+            select(Disposition)
+            .join(Letter, col(Letter.id) == col(Disposition.letter_id))
+            .where(Letter.office == office)
+        ).all()
+    )
     sent = []
     for unit in ctx.rules.units.values():
-        key = f"weekly:{unit.id}:{week.year}-{week.week:02d}"
+        # A regency's offices may share unit ids; one office alone keeps its old keys.
+        owner = unit.id if ctx.regency.single else f"{office}.{unit.id}"
+        key = f"weekly:{owner}:{week.year}-{week.week:02d}"
         if outbox.already_queued(session, key):
             continue
         ours = [n for n in nodes if (p := ctx.rules.positions.get(n.position_id)) and p.unit == unit.id]

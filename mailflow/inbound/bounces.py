@@ -52,14 +52,14 @@ def handle_bounce(
             text=f"{row.kind} to {failed} could not be delivered",
             message_id=message.message_id,
         )
-    if ctx.settings.admin_email:
+    if ctx.admin:
         mail = notice(
             ctx.composer,
             "bounced",
             sender=box.address,
             office_code=ctx.rules.office_code,
-            to=ctx.settings.admin_email,
-            language=ctx.rules.language_of(ctx.settings.admin_email, ctx.settings.language),
+            to=ctx.admin,
+            language=ctx.rules.language_of(ctx.admin, ctx.settings.language),
             office=ctx.rules.office_name,
             address=failed,
             kind=row.kind,

@@ -123,6 +123,8 @@ def _apply(
         _hold(session, ctx, box, raw, sha, row, problem.reason, problem.detail)
         return
     match = match_reply(session, ctx.signer, message, box.address, ctx.rules, today_in(ctx))
+    if match is not None and match.letter_id:  # a letter of another office (one mailbox, many)
+        ctx = ctx.for_office(fetch(session, Letter, match.letter_id).office)
     replayed = (
         match is not None
         and session.exec(
@@ -312,7 +314,7 @@ def _ledger_row(session: Session, box: MailboxSettings, uidvalidity: int, uid: i
 def _decide(
     app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, sha: str, reading: Read
 ) -> InboundMessage:
-    ctx = app.context()
+    ctx = app.context(box)
     with transaction(app.engine) as session:
         state = session.get(MailboxState, box.name, with_for_update=True) or MailboxState(mailbox=box.name)
         _attempt_done(session, box, uidvalidity, fetched.uid)
@@ -349,7 +351,7 @@ def _quarantine_failure(
     the poll go on. `sha` names its raw bytes, already archived."""
     with transaction(app.engine) as session:
         _attempt_done(session, box, uidvalidity, fetched.uid)
-        item = quarantine(session, app.context(), box, None, sha, reason, detail, notify_sender=False)
+        item = quarantine(session, app.context(box), box, None, sha, reason, detail, notify_sender=False)
         state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
         state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
         session.add(state)
@@ -395,7 +397,7 @@ def read_again(app: App, item: QuarantineItem) -> InboundMessage:
             return row
         where = row.destination  # where the server keeps it; settled there, not moved again
         row.outcome, row.quarantine_id, row.letter_id = "", None, None
-        _apply(session, app.context(), box, raw, item.raw_sha256, row, reading)
+        _apply(session, app.context(box), box, raw, item.raw_sha256, row, reading)
         row.destination = where
         held.status, held.released_at = "released", utcnow()
         held.resolution = f"read again: {row.outcome}"

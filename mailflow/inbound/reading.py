@@ -49,7 +49,7 @@ def read(app: App, box: MailboxSettings, raw: bytes) -> Read:
 
 def _checked(app: App, box: MailboxSettings, raw: bytes, message: ParsedMessage) -> tuple[Authenticity, bool]:
     """The sender check (for people the rules know), and whether the sender is a clerk."""
-    rules = app.rules.get()
+    rules = app.office_rules(app.office_of(box))
     clerk = rules.clerk(message.from_address) is not None
     known = clerk or rules.person_by_address(message.from_address) is not None
     return (check_sender(raw, message, box, app.txt_lookup) if known else UNCHECKED), clerk

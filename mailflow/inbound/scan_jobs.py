@@ -114,7 +114,8 @@ def _claim(app: App, limit: int) -> list[tuple[int, list[ScanFile]]]:
         for job in jobs:
             if job.attempts >= MAX_TRIES:
                 job.status, job.error = "failed", f"its reader died {job.attempts} times"
-                _fields_in(session, app.context(), fetch(session, Letter, job.letter_id), [])
+                letter = fetch(session, Letter, job.letter_id)
+                _fields_in(session, app.context(letter.office), letter, [])
             else:
                 job.attempts += 1
                 job.claimed_by = app.worker
@@ -138,12 +139,12 @@ def _files(app: App, letter_id: int) -> list[ScanFile]:
 
 
 def _complete(app: App, job_id: int, result: ScanResult | None, error: str | None) -> int:
-    ctx = app.context()
     with transaction(app.engine) as session:
         job = session.get(ScanJob, job_id, with_for_update=True)
         if job is None or job.status != "pending":
             return 0  # finished by a worker whose lease we took over
         letter = fetch(session, Letter, job.letter_id)
+        ctx = app.context(letter.office)
         filled = apply_scan(session, ctx, letter, result) if result is not None else []
         job.status, job.done_at, job.error = ("done" if error is None else "failed"), utcnow(), error
         session.add(job)
@@ -185,7 +186,7 @@ def _filing_message(ctx: Context, letter: Letter):
 def send_overdue(app: App, now: Callable[[], dt.datetime] = utcnow) -> int:
     """Letters whose scans took longer than `fields_wait`: the receipt and request go now."""
     cutoff = now() - dt.timedelta(seconds=app.settings.fields_wait)
-    ctx = app.context()
+    base = app.context()
     with transaction(app.engine) as session:
         late = session.exec(
             select(Letter).where(
@@ -196,6 +197,7 @@ def send_overdue(app: App, now: Callable[[], dt.datetime] = utcnow) -> int:
         ).all()
         for letter in late:
             letter.fields_early = True
+            ctx = base.for_office(letter.office)
             box = ctx.settings.mailbox(letter.mailbox)
             send_receipt(session, ctx, box, letter, _filing_message(ctx, letter))
             route_letter(session, ctx, box, letter)

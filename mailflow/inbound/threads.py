@@ -83,7 +83,11 @@ def match_reply(
                 receipt = fetch(session, Letter, row.letter_id)
                 return ReplyMatch("receipt", id_of(receipt), (receipt.clerk,), via="message-id")
     if m := _TAG.search(message.subject):
-        letter = session.exec(select(Letter).where(Letter.seq == int(m[1]), Letter.year == int(m[2]))).first()
+        letter = session.exec(
+            select(Letter).where(
+                Letter.seq == int(m[1]), Letter.year == int(m[2]), Letter.office == rules.office_code
+            )
+        ).first()
         if letter is not None:
             if message.from_address == letter.clerk:
                 return ReplyMatch("receipt", id_of(letter), (letter.clerk,), via="subject")

@@ -29,12 +29,12 @@ from mailflow.office.model import (
 from mailflow.office.routing import RoutingRule
 
 
-class _Reader:
+class TomlReader:
     """Reads one TOML file and remembers problems with the line they are on."""
 
-    def __init__(self, folder: Path, name: str, problems: list[RuleProblem]) -> None:
+    def __init__(self, folder: Path, name: str, problems: list[RuleProblem], label: str = "") -> None:
         self.path = folder / name
-        self.name = name
+        self.name = f"{label}{name}"
         self.problems = problems
         self.text = ""
         self.data: dict[str, Any] = {}
@@ -79,15 +79,24 @@ class _Reader:
         return good
 
 
-def _lower(values: Any) -> tuple[str, ...]:
+def lowered(values: Any) -> tuple[str, ...]:
     return tuple(str(v).strip().lower() for v in (values or []))
 
 
-def load_rules(folder: Path) -> Rules:
-    """Load and check the rules folder; raises RulesError listing every problem found."""
+def load_rules(folder: Path, shared: Path | None = None, label: str = "") -> Rules:
+    """Load and check the rules folder; raises RulesError listing every problem found.
+
+    In a regency, `shared` is the regency folder: an office without its own `instructions.toml`
+    or `calendar.toml` uses the regency's; `label` ("disdik/") prefixes the files in problems."""
     problems: list[RuleProblem] = []
-    office = _Reader(folder, "office.toml", problems)
-    org = _Reader(folder, "organisation.toml", problems)
+
+    def reader(name: str) -> TomlReader:
+        if shared is not None and not (folder / name).exists() and (shared / name).exists():
+            return TomlReader(shared, name, problems)
+        return TomlReader(folder, name, problems, label)
+
+    office = reader("office.toml")
+    org = reader("organisation.toml")
 
     clerks = tuple(
         Clerk(c["name"], c["email"].lower()) for c in office.tables("clerks", {"name", "email"}, set())
@@ -98,13 +107,18 @@ def load_rules(folder: Path) -> Rules:
     }
     people = {
         p["id"]: Person(
-            p["id"], p["name"], p["email"].lower(), _lower(p.get("also")), p.get("language", "id")
+            p["id"], p["name"], p["email"].lower(), lowered(p.get("also")), p.get("language", "id")
         )
         for p in org.tables("people", {"id", "name", "email"}, {"also", "language"})
     }
     positions = {
         p["id"]: Position(
-            p["id"], p["title"], p["unit"], p["holder"], p.get("reports_to") or None, _lower(p.get("aliases"))
+            p["id"],
+            p["title"],
+            p["unit"],
+            p["holder"],
+            p.get("reports_to") or None,
+            lowered(p.get("aliases")),
         )
         for p in org.tables("positions", {"id", "title", "unit", "holder"}, {"reports_to", "aliases"})
     }
@@ -127,13 +141,18 @@ def load_rules(folder: Path) -> Rules:
             if target not in positions:
                 org.problem(org.line_of(target), f"allow: unknown position {target!r}")
 
-    instructions = _load_instructions(_Reader(folder, "instructions.toml", problems))
-    calendar = _load_calendar(_Reader(folder, "calendar.toml", problems))
-    routing = _load_routing(_Reader(folder, "routing.toml", problems), positions, instructions)
+    instructions = _load_instructions(reader("instructions.toml"))
+    calendar = _load_calendar(reader("calendar.toml"))
+    routing = _load_routing(reader("routing.toml"), positions, instructions)
     _check_references(org, units, positions, people, acting)
     _check_unique(org, office, people, positions, clerks)
     if office.loaded and "name" not in office.data:
         office.problem(None, 'office name is missing (name = "...")')
+    head = office.data.get("head", "")
+    if head and head not in positions:
+        office.problem(office.line_of("head"), f"head: unknown position {head!r}")
+    if not units and org.loaded:
+        org.problem(None, "no [[units]]: an office needs at least its own unit and head")
     if problems:
         raise RulesError(problems)
     return Rules(
@@ -150,10 +169,12 @@ def load_rules(folder: Path) -> Rules:
         routing=routing,
         allowances=allowances,
         folder=folder,
+        head=head,
+        admin=str(office.data.get("admin", "")).lower(),
     )
 
 
-def _check_references(org: _Reader, units, positions, people, acting) -> None:
+def _check_references(org: TomlReader, units, positions, people, acting) -> None:
     for unit in units.values():
         if unit.head not in positions:
             org.problem(
@@ -182,7 +203,7 @@ def _check_references(org: _Reader, units, positions, people, acting) -> None:
             current = positions[current].reports_to
 
 
-def _check_unique(org: _Reader, office: _Reader, people, positions, clerks) -> None:
+def _check_unique(org: TomlReader, office: TomlReader, people, positions, clerks) -> None:
     owners: dict[str, str] = {}
     for person in people.values():
         for addr in person.addresses:
@@ -206,7 +227,7 @@ def _check_unique(org: _Reader, office: _Reader, people, positions, clerks) -> N
             aliases[alias] = pos.id
 
 
-def _load_instructions(reader: _Reader) -> tuple[Instruction, ...]:
+def _load_instructions(reader: TomlReader) -> tuple[Instruction, ...]:
     found: dict[int, Instruction] = {}
     for item in reader.tables("instructions", {"code", "text"}, set()):
         line = reader.line_of(f"code = {item['code']}")
@@ -221,7 +242,7 @@ def _load_instructions(reader: _Reader) -> tuple[Instruction, ...]:
     return tuple(sorted(found.values(), key=lambda i: i.code))
 
 
-def _load_calendar(reader: _Reader) -> Calendar:
+def _load_calendar(reader: TomlReader) -> Calendar:
     days = reader.data.get("workdays", list(DAY_NAMES[:5]))
     bad = [d for d in days if d not in DAY_NAMES]
     if bad:
@@ -262,7 +283,7 @@ _ROUTING_KEYS = {
 }
 
 
-def _load_routing(reader: _Reader, positions: dict, instructions: tuple[Instruction, ...]) -> tuple:
+def _load_routing(reader: TomlReader, positions: dict, instructions: tuple[Instruction, ...]) -> tuple:
     rules: list[RoutingRule] = []
     codes = {i.code for i in instructions}
     catch_all: str | None = None
@@ -292,12 +313,12 @@ def _load_routing(reader: _Reader, positions: dict, instructions: tuple[Instruct
             name=item["name"],
             to=item["to"],
             mailbox=item.get("mailbox"),
-            sender=_lower(item.get("sender")),
-            subject_keywords=_lower(item.get("subject_keywords")),
+            sender=lowered(item.get("sender")),
+            subject_keywords=lowered(item.get("subject_keywords")),
             subject_pattern=pattern,
             classification=tuple(str(c) for c in item.get("classification", [])),
-            urgency=_lower(item.get("urgency")),
-            security=_lower(item.get("security")),
+            urgency=lowered(item.get("urgency")),
+            security=lowered(item.get("security")),
             copies=tuple(item.get("copies", [])),
             instruction=item.get("instruction"),
             deadline_days=item.get("deadline_days"),

@@ -80,6 +80,18 @@ class Instruction:
 
 
 @dataclass(frozen=True)
+class Neighbour:
+    """Another office of the regency, as this office's officials may name it in a disposition:
+    its head is the target; `allowed` when the regency file lets this office send to it."""
+
+    code: str
+    name: str
+    aliases: tuple[str, ...]
+    rules: Rules
+    allowed: bool
+
+
+@dataclass(frozen=True)
 class Rules:
     office_name: str
     office_code: str
@@ -94,6 +106,13 @@ class Rules:
     routing: tuple[RoutingRule, ...] = ()
     allowances: dict[str, tuple[str, ...]] = field(default_factory=dict)
     folder: Path | None = field(default=None, compare=False)
+    head: str = ""  # the office head's position: who receives letters passed from other offices
+    admin: str = ""  # the office's own admin address (quarantine, health), else the global one
+    neighbours: tuple[Neighbour, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def head_position(self) -> str:
+        return self.head or next(iter(self.units.values())).head
 
     def dispose_targets(self, position_id: str) -> list[Position]:
         """Whom the holder of `position_id` may dispose to, in the order of the numbered list:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from mailflow.config import MailboxSettings, Settings, exposed_secret
 from mailflow.errors import MailboxError, RulesError, SignInError
 from mailflow.inbound.imap import Mailbox
-from mailflow.office.load import load_rules
+from mailflow.office.regency import load_regency
 from mailflow.outbound.outbox import Sender, smtp_failure
 from mailflow.scans.ocr import OcrUnavailable, tessdata
 from mailflow.storage.db import current_revision, head_revision, make_engine
@@ -34,7 +34,7 @@ class Check:
 
 def _rules(settings: Settings) -> Check:
     try:
-        rules = load_rules(settings.rules_dir)
+        regency = load_regency(settings.rules_dir)
     except RulesError as exc:
         return Check(
             "rules",
@@ -42,11 +42,22 @@ def _rules(settings: Settings) -> Check:
             f"{len(exc.problems)} problems, first: {exc.problems[0]}",
             "run `mailflow rules check` and fix each file and line it names",
         )
-    return Check(
-        "rules",
-        True,
-        f"{len(rules.positions)} positions, {len(rules.people)} people, {len(rules.routing)} routing rules",
+    offices = regency.offices.values()
+    summary = (
+        f"{sum(len(r.positions) for r in offices)} positions, {sum(len(r.people) for r in offices)} people, "
+        f"{sum(len(r.routing) for r in offices)} routing rules"
     )
+    if regency.single:
+        return Check("rules", True, summary)
+    orphans = [b.name for b in settings.mailboxes if regency.office_of_mailbox(b.address, b.office) is None]
+    if orphans:
+        return Check(
+            "rules",
+            False,
+            f"mailboxes serving no office: {', '.join(orphans)}",
+            'give each [[mailboxes]] an office = "CODE", or list its address as a unit\'s mailbox',
+        )
+    return Check("rules", True, f"{len(regency.offices)} offices, {summary}")
 
 
 def _database(settings: Settings) -> Check:

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from mailflow.config import Settings
 from mailflow.domain import Said
+from mailflow.office.regency import Regency
 from mailflow.outbound import outbox
 from mailflow.outbound.catalogue import Catalogue
 from mailflow.outbound.compose import Rendered, build_message
@@ -80,12 +81,11 @@ def log_health(health: Health) -> None:
 
 
 def alert_failing_mailboxes(
-    engine: Engine, settings: Settings, office: str, catalogue: Catalogue, language: str
+    engine: Engine, settings: Settings, regency: Regency, catalogue: Catalogue
 ) -> list[str]:
     """Email the admin once per failure episode of each mailbox failing longer than allowed, or at
-    once when its OAuth2 sign-in was refused (that does not heal by waiting)."""
-    if not settings.admin_email:
-        return []
+    once when its OAuth2 sign-in was refused (that does not heal by waiting). In a regency, the
+    admin of the office the mailbox serves, where the office names one."""
     limit = dt.timedelta(seconds=settings.mailbox_alert_after)
     alerted = []
     with transaction(engine) as session:
@@ -95,6 +95,12 @@ def alert_failing_mailboxes(
             if not state.sign_in_refused and utcnow() - state.failing_since < limit:
                 continue
             box = settings.mailbox(state.mailbox)
+            code = regency.office_of_mailbox(box.address, box.office) or next(iter(regency.offices))
+            rules = regency.office(code)
+            admin = rules.admin or settings.admin_email
+            if not admin:
+                continue
+            language = rules.language_of(admin, settings.language)
             since = f"{state.failing_since:%Y-%m-%d %H:%M}"
             facts = {"name": box.name, "address": box.address, "host": box.host, "port": box.port}
             text = catalogue.say(
@@ -108,8 +114,8 @@ def alert_failing_mailboxes(
             mail = build_message(
                 rendered,
                 sender=box.address,
-                sender_name=f"Mailflow {office}",
-                to=settings.admin_email,
+                sender_name=f"Mailflow {code}",
+                to=admin,
                 auto_submitted="auto-generated",
             )
             outbox.enqueue(session, mail, "mailbox_alert")

@@ -70,9 +70,7 @@ def poll_all(
         )
         reports.append(report)
     try:
-        rules = app.rules.current
-        language = rules.language_of(app.settings.admin_email, app.settings.language)
-        alert_failing_mailboxes(app.engine, app.settings, rules.office_code, app.composer.catalogue, language)
+        alert_failing_mailboxes(app.engine, app.settings, app.rules.current, app.composer.catalogue)
         log_health(snapshot(app.engine, app.settings))
     except OperationalError as exc:
         log.error("event=health_failed error=database unavailable: %s", exc.orig)
@@ -81,8 +79,14 @@ def poll_all(
 
 def flush(app: App) -> tuple[int, int]:
     try:
-        rules = app.rules.current
-        people = {a for p in rules.people.values() for a in p.addresses} | {c.email for c in rules.clerks}
+        people = {
+            address
+            for rules in app.rules.current.offices.values()
+            for address in (
+                *(a for p in rules.people.values() for a in p.addresses),
+                *(c.email for c in rules.clerks),
+            )
+        }
         return asyncio.run(flush_outbox(app.engine, app.sender, exempt=frozenset(people), owner=app.worker))
     except OperationalError as exc:
         log.error("event=outbox_failed error=database unavailable: %s (retried next run)", exc.orig)
@@ -90,10 +94,14 @@ def flush(app: App) -> tuple[int, int]:
 
 
 def followups(app: App, now: dt.datetime | None = None) -> FollowupReport | None:
-    """Reminders, escalations and digests by the office's clock (or the one given)."""
+    """Reminders, escalations and digests by the office's clock (or the one given), office by
+    office: each with its own people, calendar and letters."""
     now = now or _now(app)
     try:
-        return run_followups(app.context(), app.engine, now)
+        report = FollowupReport()
+        for code in app.rules.get().offices:
+            report.merge(run_followups(app.context(code), app.engine, now))
+        return report
     except OperationalError as exc:
         log.error("event=followup_failed error=database unavailable: %s", exc.orig)
         return None

@@ -38,11 +38,13 @@ def _load(folder: Path, language: str) -> dict[str, str]:
 
 
 class Catalogue:
-    def __init__(self, override_dir: Path | None = None) -> None:
+    def __init__(self, *override_dirs: Path | None) -> None:
+        """Each of `override_dirs` may replace entries; the first one wins."""
         self.messages = {lang: _load(TEMPLATES, lang) for lang in LANGUAGES}
-        if override_dir is not None:
-            for lang in LANGUAGES:
-                self.messages[lang].update(_load(override_dir, lang))
+        for folder in reversed(override_dirs):
+            if folder is not None:
+                for lang in LANGUAGES:
+                    self.messages[lang].update(_load(folder, lang))
 
     def keys(self, language: str) -> set[str]:
         return set(self.messages[language])

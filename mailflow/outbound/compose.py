@@ -120,8 +120,9 @@ class Composer:
     def builtin() -> Path:
         return BUILTIN_TEMPLATES
 
-    def __init__(self, override_dir: Path | None = None) -> None:
-        searchpath = [str(p) for p in (override_dir, BUILTIN_TEMPLATES) if p is not None]
+    def __init__(self, *override_dirs: Path | None) -> None:
+        """`override_dirs`, first wins: an office's own templates, then the service's, then ours."""
+        searchpath = [str(p) for p in (*override_dirs, BUILTIN_TEMPLATES) if p is not None]
         self.env = Environment(
             loader=FileSystemLoader(searchpath),
             autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
@@ -129,7 +130,7 @@ class Composer:
             keep_trailing_newline=True,
         )
         self.env.filters.update(date_id=date_id, date_en=date_en)
-        self.catalogue = Catalogue(override_dir)
+        self.catalogue = Catalogue(*override_dirs)
 
     def say(self, language: str, said: Said | str) -> str:
         return self.catalogue.say(language, said)

@@ -54,9 +54,10 @@ def agenda_rows(
 
     Three queries for the whole year, not three per letter: a year's book has thousands of rows.
     """
+    book = [Letter.year == year] + ([Letter.office == rules.office_code] if rules is not None else [])
     with Session(engine) as session:
-        letters = session.exec(select(Letter).where(Letter.year == year).order_by(col(Letter.seq))).all()
-        ids = select(Letter.id).where(Letter.year == year)  # a subquery: no limit on bound parameters
+        letters = session.exec(select(Letter).where(*book).order_by(col(Letter.seq))).all()
+        ids = select(Letter.id).where(*book)  # a subquery: no limit on bound parameters
         nodes: dict[int, list[Disposition]] = {}
         for node in session.exec(select(Disposition).where(col(Disposition.letter_id).in_(ids))).all():
             nodes.setdefault(node.letter_id, []).append(node)

@@ -43,7 +43,9 @@ def file_letter(
     scans = ctx.settings.ocr and bool(scan_files(files, pdf_texts))
     fields = extract_fields(message, pdf_texts, direct=ctx.rules.clerk(message.from_address) is None)
     print_ = fingerprint(message, fields, hashes)
-    existing = session.exec(select(Letter).where(Letter.fingerprint == print_)).first()
+    existing = session.exec(
+        select(Letter).where(Letter.fingerprint == print_, Letter.office == ctx.rules.office_code)
+    ).first()
     if existing is not None:
         log_event(
             session,

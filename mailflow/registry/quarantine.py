@@ -117,6 +117,7 @@ def quarantine(
     """Hold a message for an admin; answer the sender and clerks where that is safe and useful."""
     item = QuarantineItem(
         mailbox=box.name,
+        office=ctx.rules.office_code,
         reason=reason,
         detail=detail[:1000],
         from_address=message.from_address if message else "",

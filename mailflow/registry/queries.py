@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -19,12 +20,20 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
     return value.isoformat()
 
 
+def _book_entry(letter: Letter | None) -> dict[str, Any] | None:
+    """A letter in another office's book, as far as this one may see: which book, which number."""
+    if letter is None:
+        return None
+    return {"office": letter.office, "agenda_number": letter.agenda_number, "status": letter.status}
+
+
 def letter_record(session: Session, letter: Letter, with_log: bool = True) -> dict[str, Any]:
     """A letter as `mailflow letter show --json` prints it (the interface other tools rely on)."""
     files = session.exec(
         select(LetterFile).where(LetterFile.letter_id == letter.id, col(LetterFile.event_id).is_(None))
     ).all()
     record: dict[str, Any] = {
+        "office": letter.office,
         "agenda_number": letter.agenda_number,
         "received_at": _iso(letter.received_at),
         "sender": letter.sender,
@@ -44,6 +53,14 @@ def letter_record(session: Session, letter: Letter, with_log: bool = True) -> di
         "sources": letter.sources,
         "confidence": letter.confidence,  # of each field OCR read, 0-100
         "fields_pending": letter.fields_pending,  # its scans are still being read
+        # Between the offices of a regency: where it came from, and where it was passed on to.
+        "origin": _book_entry(session.get(Letter, letter.origin_id)) if letter.origin_id else None,
+        "passed_to": [
+            _book_entry(passed)
+            for passed in session.exec(
+                select(Letter).where(Letter.origin_id == letter.id).order_by(col(Letter.id))
+            ).all()
+        ],
     }
     if with_log:
         record["dispositions"] = disposition_records(session, id_of(letter))
@@ -65,12 +82,15 @@ def letter_record(session: Session, letter: Letter, with_log: bool = True) -> di
     return record
 
 
-def find_letter(session: Session, agenda: str) -> Letter | None:
-    """By full agenda number, or by serial alone within the current year's book."""
-    letter = session.exec(select(Letter).where(Letter.agenda_number == agenda)).first()
+def find_letter(session: Session, agenda: str, offices: Iterable[str] = ()) -> Letter | None:
+    """By full agenda number, or by serial alone within the current year's book; in a regency,
+    within the books of `offices` (every office's number 001 is its own letter)."""
+    within = list(offices)
+    query = select(Letter).where(col(Letter.office).in_(within)) if within else select(Letter)
+    letter = session.exec(query.where(Letter.agenda_number == agenda)).first()
     if letter is None and agenda.isdecimal():
         letter = session.exec(
-            select(Letter).where(Letter.seq == int(agenda)).order_by(col(Letter.year).desc())
+            query.where(Letter.seq == int(agenda)).order_by(col(Letter.year).desc())
         ).first()
     return letter
 
@@ -96,6 +116,7 @@ def letters(
     holder: str | None = None,
     overdue_only: bool = False,
     search: str = "",
+    offices: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
     """The registry, filtered; each letter with its open holders and whether one is overdue.
 
@@ -105,6 +126,8 @@ def letters(
         for word in search.lower().split():
             pattern = f"%{word}%"
             query = query.where(or_(*(func.lower(column).like(pattern) for column in _SEARCHED)))
+        if within := list(offices):
+            query = query.where(col(Letter.office).in_(within))
         if year is not None:
             query = query.where(Letter.year == year)
         if status is not None:
@@ -155,9 +178,13 @@ def disposition_records(session: Session, letter_id: int) -> list[dict[str, Any]
     ]
 
 
-def quarantine_items(engine: Engine, include_released: bool = False) -> list[QuarantineItem]:
+def quarantine_items(
+    engine: Engine, include_released: bool = False, offices: Iterable[str] = ()
+) -> list[QuarantineItem]:
     with Session(engine) as session:
         query = select(QuarantineItem).order_by(col(QuarantineItem.id))
+        if within := list(offices):
+            query = query.where(col(QuarantineItem.office).in_(within))
         if not include_released:
             query = query.where(QuarantineItem.status == "held")
         return list(session.exec(query).all())
@@ -166,6 +193,7 @@ def quarantine_items(engine: Engine, include_released: bool = False) -> list[Qua
 def quarantine_record(item: QuarantineItem) -> dict[str, Any]:
     return {
         "id": item.id,
+        "office": item.office,
         "reason": item.reason,
         "detail": item.detail,
         "from": item.from_address,

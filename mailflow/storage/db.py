@@ -91,9 +91,29 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
     """Apply the migrations not yet applied, up to `target`; returns (before, after)."""
     before = current_revision(engine)
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         command.upgrade(_alembic(connection), target)
     return before, current_revision(engine)
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """One transaction for the migrations. SQLite alters a table by copying it, which its foreign
+    keys forbid while rows point at it: they are switched off around the transaction (outside it,
+    as SQLite requires) and the whole database is checked before the commit, SQLite's own recipe."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection  # outside SQLAlchemy's transaction
+        if sqlite and raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").first()):
+                    raise SchemaError(f"the migration broke a foreign key: {tuple(broken)}")
+        finally:
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def ensure_schema(engine: Engine) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol, TypeVar
 
-from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel
 
 
@@ -48,7 +48,7 @@ class Letter(SQLModel, table=True):
     office: str = Field(index=True)
     year: int = Field(index=True)
     seq: int
-    agenda_number: str = Field(unique=True, index=True)
+    agenda_number: str = Field(index=True)  # one book per office: unique with the office
     subject_tag: str = Field(index=True)
     received_at: dt.datetime
     sender: str | None = None
@@ -64,7 +64,7 @@ class Letter(SQLModel, table=True):
     mailbox: str
     clerk: str
     message_id: str = Field(index=True)
-    fingerprint: str = Field(unique=True, index=True)
+    fingerprint: str = Field(index=True)
     raw_sha256: str
     sources: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Scans read after the commit (issue "Scans as clerks send them"): the OCR text, searchable;
@@ -74,8 +74,23 @@ class Letter(SQLModel, table=True):
     confidence: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     fields_pending: bool = Field(default=False, index=True)
     fields_early: bool = False
+    # A letter passed on from another office of the regency: the letter there, and the
+    # disposition its progress and completion flow back to.
+    origin_id: int | None = Field(default=None, foreign_key="letter.id", index=True)
+    origin_node_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("disposition.id", use_alter=True, name="fk_letter_origin_node_id"),
+            nullable=True,
+        ),
+    )
 
-    __table_args__ = (UniqueConstraint("office", "year", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("office", "year", "seq"),
+        UniqueConstraint("office", "agenda_number", name="uq_letter_office_agenda"),
+        UniqueConstraint("office", "fingerprint", name="uq_letter_office_fingerprint"),
+    )
 
 
 class LetterFile(SQLModel, table=True):
@@ -204,6 +219,7 @@ class InboundAttempt(SQLModel, table=True):
 class QuarantineItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     mailbox: str
+    office: str | None = Field(default=None, index=True)  # whose admins see and release it
     reason: str = Field(index=True)
     detail: str
     from_address: str

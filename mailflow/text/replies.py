@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from mailflow.domain import ParsedMessage, Said
 from mailflow.office.calendar import Calendar
-from mailflow.office.model import Instruction, Rules
+from mailflow.office.model import Instruction, Neighbour, Rules
 from mailflow.text import phrases
 from mailflow.text.deadlines import parse_deadline
 from mailflow.text.lines import tidy
@@ -47,6 +47,7 @@ class Target:
     email: str
     aliases: tuple[str, ...] = ()
     addresses: tuple[str, ...] = ()
+    office: str = ""  # another office of the regency, whose head this is: the letter passes there
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class ReplyContext:
     today: dt.date
     calendar: Calendar = field(default_factory=Calendar)
     sender_name: str = ""
+    offices: tuple[Target, ...] = ()  # heads of the offices the letter may pass to, named, not numbered
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ class _Resolver:
 
     def __init__(self, ctx: ReplyContext) -> None:
         self.ctx = ctx
-        self.allowed_ids = {t.position_id for t in ctx.allowed}
+        self.allowed_ids = {t.position_id for t in (*ctx.allowed, *ctx.offices)}
         self.names: dict[str, list[Target]] = {}
         for target in ctx.everyone:
             keys = {
@@ -179,7 +181,7 @@ class _Resolver:
                 self.names.setdefault(squash(key), []).append(target)
         firsts: dict[str, list[Target]] = {}
         for target in ctx.everyone:
-            if target.name:
+            if target.name and not target.office:  # another office's head by full name only
                 firsts.setdefault(squash(target.name.split()[0]), []).append(target)
         # Before first names: what a line may start with, unseparated, to name its target.
         self.aliases = set(self.names) | set(phrases.TITLE_ABBREVIATIONS)
@@ -241,7 +243,9 @@ class _Resolver:
             return [], Problem(
                 line, "not_allowed", Said.of("problem.not_allowed", who=self._show(target)), self._listed()
             )
-        return [next(t for t in self.ctx.allowed if t.position_id == target.position_id)], None
+        return [
+            next(t for t in (*self.ctx.allowed, *self.ctx.offices) if t.position_id == target.position_id)
+        ], None
 
     def _titled(self, title: str) -> list[Target]:
         return [t for t in self.ctx.allowed if squash(t.title).startswith(title)]
@@ -254,7 +258,8 @@ class _Resolver:
         return f"{target.title} ({target.name})"
 
     def _listed(self) -> tuple[str, ...]:
-        return tuple(f"{i}. {self._show(t)}" for i, t in enumerate(self.ctx.allowed, start=1))
+        numbered = (f"{i}. {self._show(t)}" for i, t in enumerate(self.ctx.allowed, start=1))
+        return (*numbered, *(self._show(t) for t in self.ctx.offices))
 
 
 def _instruction(text: str, ctx: ReplyContext, line: str) -> tuple[str, tuple[int, ...], Problem | None]:
@@ -315,12 +320,9 @@ def _dispose(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | P
                 break
         else:
             return None
-    targets: list[Target] = []
-    for chunk in chunks:
-        found, problem = resolver.resolve(chunk, line)
-        if problem:
-            return problem
-        targets.extend(t for t in found if t not in targets)
+    targets = _targets(chunks, line, resolver)
+    if isinstance(targets, Problem):
+        return targets
     deadline = parse_deadline(right, ctx.today, ctx.calendar)
     if deadline.error:
         return Problem(line, "bad_deadline", deadline.error)
@@ -328,6 +330,37 @@ def _dispose(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | P
     if problem:
         return problem
     return Statement(Kind.DISPOSE, line, tuple(targets), instruction, deadline.date, codes=codes)
+
+
+def _targets(chunks: list[str], line: str, resolver: _Resolver) -> list[Target] | Problem:
+    """Every chunk resolved, in order, once each; the first chunk that is not is the problem."""
+    targets: list[Target] = []
+    for chunk in chunks:
+        found, problem = resolver.resolve(chunk, line)
+        if problem:
+            return problem
+        targets.extend(t for t in found if t not in targets)
+    return targets
+
+
+_FORWARD = re.compile(
+    r"^(?:mohon\s+|tolong\s+|tlg\s+|harap\s+)?(?:di)?terus(?:kan)?(?:\s+saja)?\s+(?:ke|kepada)\s+(.+)$"
+    r"|^(?:please\s+)?forward\s+(?:it\s+|this\s+)?to\s+(.+)$",
+    re.I,
+)
+
+
+def _forward(line: str, resolver: _Resolver) -> Statement | Problem | None:
+    """ "Teruskan ke Dinas Pendidikan": passed on without an instruction of its own (a letter
+    filed at the wrong office, or handed on as it stands). Only when every name is known."""
+    m = _FORWARD.match(line.strip())
+    if m is None:
+        return None
+    chunks = [c for c in _TARGET_SPLIT.split(clean_tail(m[1] or m[2])) if c.strip()]
+    if not chunks or not all(resolver.knows(c) for c in chunks):
+        return None
+    targets = _targets(chunks, line, resolver)
+    return targets if isinstance(targets, Problem) else Statement(Kind.DISPOSE, line, tuple(targets))
 
 
 def _dispose_after_ack(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | None:
@@ -392,7 +425,11 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
         if keyword is not None:
             statements.append(keyword)
             continue
-        result = _dispose_after_ack(line, ctx, resolver) or _dispose(line, ctx, resolver)
+        result = (
+            _forward(line, resolver)
+            or _dispose_after_ack(line, ctx, resolver)
+            or _dispose(line, ctx, resolver)
+        )
         if isinstance(result, Problem):
             problems.append(result)
         elif result is not None:
@@ -424,8 +461,28 @@ def target_of(rules: Rules, position_id: str, on: dt.date) -> Target:
     )
 
 
+def office_target(neighbour: Neighbour, on: dt.date) -> Target:
+    """Another office as a target: its head today, named by the office's names too."""
+    rules = neighbour.rules
+    holder = rules.holder(rules.head_position, on)
+    return Target(
+        f"{neighbour.code}:{holder.position.id}",
+        holder.title,
+        holder.person.name,
+        holder.person.email,
+        neighbour.aliases,
+        holder.person.addresses,
+        office=neighbour.code,
+    )
+
+
 def reply_context(rules: Rules, position_id: str, today: dt.date, sender_name: str = "") -> ReplyContext:
-    """What a reply from the holder of `position_id` is read against."""
+    """What a reply from the holder of `position_id` is read against. The office head may also
+    pass a letter to the heads of the offices the regency file lets this office send to."""
     allowed = tuple(target_of(rules, p.id, today) for p in rules.dispose_targets(position_id))
-    everyone = tuple(target_of(rules, p, today) for p in rules.positions)
-    return ReplyContext(allowed, everyone, rules.instructions, today, rules.calendar, sender_name)
+    heads = tuple(office_target(n, today) for n in rules.neighbours)
+    offices = tuple(t for t, n in zip(heads, rules.neighbours, strict=True) if n.allowed)
+    if position_id != rules.head_position:
+        offices = ()
+    everyone = (*(target_of(rules, p, today) for p in rules.positions), *heads)
+    return ReplyContext(allowed, everyone, rules.instructions, today, rules.calendar, sender_name, offices)

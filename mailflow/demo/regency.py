@@ -1,0 +1,130 @@
+"""`mailflow demo --regency`: the story across offices, on the embedded loopback mail server.
+
+The Minister's letter is filed at the regional secretariat; the Sekretaris Daerah passes it to the
+Dinas Pendidikan, whose acting head (Plt) disposes it to his secretary, who answers "Siap!" and
+later reports it done; the secretariat's status shows the whole chain. Every office has its own
+mailbox and agenda book; one Mailflow serves them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from sqlmodel import Session, col, select
+
+from mailflow.app import App
+from mailflow.demo.scenario import clerk_forward, demo_settings, phone_reply, send_signed, wait_for
+from mailflow.demo.server import DevMailServer
+from mailflow.office.regency import load_regency, short_name
+from mailflow.ops import service
+from mailflow.ops.offices import office_rows
+from mailflow.resources import EXAMPLE_RULES
+from mailflow.storage.models import Letter
+
+TREE = EXAMPLE_RULES / "regency"
+D = "@probolinggokab.example"
+SETDA_BOX, SETDA_CLERK = f"surat.setda{D}", f"Nur Hasanah <agenda.setda{D}>"
+SEKDA, PLT_KADIS, SEKDIS = f"sekda{D}", f"asisten2{D}", f"sekretaris.disdik{D}"
+
+
+def run_regency_demo(workdir: Path | None, console: Console) -> int:
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="mailflow-regency-")).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    server = DevMailServer().start()
+    try:
+        boxes = {
+            code.lower(): next(u.mailbox for u in rules.units.values() if u.mailbox)
+            for code, rules in load_regency(TREE).offices.items()
+        }
+        app = App.build(demo_settings(workdir, server, TREE, boxes))
+        offices = app.rules.get().offices
+        console.print(
+            Panel.fit(
+                f"Mailflow regency demo: {len(offices)} offices ({', '.join(offices)}) served by one "
+                f"Mailflow,\na mailbox each on the loopback server (IMAP {server.imap_port}). "
+                f"Working folder: {workdir}"
+            )
+        )
+        console.print(
+            "[bold]1.[/bold] Nur, the regional secretariat's records clerk, forwards the Minister's "
+            f"letter to {SETDA_BOX}."
+        )
+        send_signed(server, clerk_forward(SETDA_CLERK, SETDA_BOX))
+        service.once(app)
+        request = wait_for(server, SEKDA, "Mohon disposisi")
+        console.print(
+            f"   Filed as SETDA {_agenda(app, 'SETDA')}; the Sekretaris Daerah gets it and replies:"
+        )
+        console.print('   [green]"Dinas Pendidikan: untuk ditindaklanjuti"[/green]')
+        send_signed(server, phone_reply(request, SEKDA, "Dinas Pendidikan: untuk ditindaklanjuti"))
+        service.once(app)
+
+        to_plt = wait_for(server, PLT_KADIS, "Disposisi dari Sekretaris Daerah")
+        console.print(
+            f"[bold]2.[/bold] The Dinas Pendidikan registers it in its own book as DISDIK "
+            f"{_agenda(app, 'DISDIK')}, linked to the original; Pak Slamet, Plt. Kepala Dinas, gets "
+            f"[italic]{escape(str(to_plt['Subject']))}[/italic] with the scan, and disposes:"
+        )
+        console.print('   [green]"Sekretaris: Pelajari dan Sosialisasikan"[/green]')
+        send_signed(server, phone_reply(to_plt, PLT_KADIS, "Sekretaris: Pelajari dan Sosialisasikan"))
+        service.once(app)
+        to_sekdis = wait_for(server, SEKDIS, "Disposisi dari Plt. Kepala Dinas")
+        console.print(
+            '[bold]3.[/bold] Pak Agus, the secretary, answers [green]"Siap!"[/green] from his iPhone.'
+        )
+        send_signed(server, phone_reply(to_sekdis, SEKDIS, "Siap!", signature="Dikirim dari iPhone saya"))
+        service.once(app)
+
+        console.print(
+            '[bold]4.[/bold] The Sekretaris Daerah asks where the letter is: [green]"Status"[/green]'
+        )
+        confirmation = wait_for(server, SEKDA, "Dicatat")
+        send_signed(server, phone_reply(confirmation, SEKDA, "Status"))
+        service.once(app)
+        status = wait_for(server, SEKDA, "Status")
+        body = status.get_body(("plain",))
+        text = body.get_content() if body is not None else ""
+        chain = text[text.find("Posisi disposisi") :].split("\n\n")[0]
+        console.print(Panel(escape(chain), title="the secretariat's status: the whole chain"))
+
+        console.print(
+            '[bold]5.[/bold] Pak Agus reports [green]"Selesai: sudah disosialisasikan ke seluruh '
+            'sekolah"[/green]; the secretariat is told, and its letter is done too.'
+        )
+        send_signed(
+            server, phone_reply(to_sekdis, SEKDIS, "Selesai: sudah disosialisasikan ke seluruh sekolah")
+        )
+        service.once(app)
+        told = wait_for(server, SEKDA, "Selesai di Dinas Pendidikan")
+        console.print(f"   [italic]{escape(str(told['Subject']))}[/italic]")
+
+        today = dt.datetime.now(app.settings.zone).date()
+        rows = office_rows(app.engine, app.settings, app.rules.get(), today)
+        console.print(
+            Panel(
+                "\n".join(
+                    f"{r.code:<13} {short_name(r.name):<20} letters {r.letters}, overdue {r.overdue}"
+                    for r in rows
+                ),
+                title="mailflow offices",
+            )
+        )
+        console.print(f"Done in {time.monotonic() - started:.1f} s. Database and storage are in {workdir}.")
+        return 0
+    finally:
+        server.stop()
+
+
+def _agenda(app: App, office: str) -> str:
+    with Session(app.engine) as session:
+        letter = session.exec(
+            select(Letter).where(Letter.office == office).order_by(col(Letter.id).desc())
+        ).first()
+    return letter.agenda_number if letter else "?"
