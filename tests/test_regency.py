@@ -153,3 +153,23 @@ def test_an_office_may_word_its_mail_its_own_way(tree_copy: Path, tmp_path: Path
     assert app.context("DINKES").composer.say("id", hint) == "Ke OPD lain: tulis namanya, contoh Setda."
     assert app.context("DINKES").for_office("DISDIK").composer.say("id", hint).startswith("Kantor lain")
     assert app.context("DISDIK").for_office("DINKES").composer.say("id", hint).startswith("Ke OPD lain")
+
+
+def test_an_office_calendar_keeps_the_regency_holidays_and_heads_can_be_named(tree_copy: Path):
+    (tree_copy / "dinkes" / "calendar.toml").write_text(
+        'workdays = ["mon", "tue", "wed", "thu", "fri", "sat"]\n[holidays]\n2026 = [2026-11-28]\n'
+    )  # a health office open on Saturdays, with a holiday of its own
+    text = (tree_copy / "regency.toml").read_text()
+    (tree_copy / "regency.toml").write_text(
+        text.replace('folder = "dinkes"', 'folder = "dinkes"\nhead = "sekretaris"')
+    )
+    dinkes = load_regency(tree_copy).office("DINKES")
+    assert dinkes.calendar.is_workday(dt.date(2026, 11, 21))  # a Saturday
+    assert not dinkes.calendar.is_workday(dt.date(2026, 11, 28))  # its own holiday
+    assert not dinkes.calendar.is_workday(dt.date(2026, 8, 17))  # the regency's
+    assert dinkes.head_position == "sekretaris"
+    (tree_copy / "regency.toml").write_text(
+        text.replace('folder = "dinkes"', 'folder = "dinkes"\nhead = "bupati"')
+    )
+    with pytest.raises(RulesError, match="head 'bupati' is no position"):
+        load_regency(tree_copy)

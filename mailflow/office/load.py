@@ -7,6 +7,7 @@ line so that `mailflow rules check` can list them all at once; nothing half-load
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import tomllib
@@ -143,6 +144,10 @@ def load_rules(folder: Path, shared: Path | None = None, label: str = "") -> Rul
 
     instructions = _load_instructions(reader("instructions.toml"))
     calendar = _load_calendar(reader("calendar.toml"))
+    if shared is not None and (folder / "calendar.toml").exists() and (shared / "calendar.toml").exists():
+        # An office's own working days and deadlines; the regency's holidays are everyone's.
+        common = _load_calendar(TomlReader(shared, "calendar.toml", problems))
+        calendar = dataclasses.replace(calendar, holidays=calendar.holidays | common.holidays)
     routing = _load_routing(reader("routing.toml"), positions, instructions)
     _check_references(org, units, positions, people, acting)
     _check_unique(org, office, people, positions, clerks)

@@ -67,7 +67,7 @@ def load_regency(folder: Path) -> Regency:
         return Regency(rules.office_name, {rules.office_code: rules}, folder)
     problems: list[RuleProblem] = []
     reader = TomlReader(folder, REGENCY_FILE, problems)
-    entries = reader.tables("offices", {"code", "folder"}, {"aliases", "sends_to"})
+    entries = reader.tables("offices", {"code", "folder"}, {"aliases", "sends_to", "head"})
     offices: dict[str, Rules] = {}
     for entry in entries:
         code, sub = str(entry["code"]), str(entry["folder"])
@@ -85,7 +85,11 @@ def load_regency(folder: Path) -> Regency:
             continue
         if rules.office_code not in (code, "OPD"):
             reader.problem(line, f"office {code!r}: {sub}/office.toml says code = {rules.office_code!r}")
-        offices[code] = dataclasses.replace(rules, office_code=code)
+        head = str(entry.get("head") or rules.head)
+        if head and head not in rules.positions:
+            reader.problem(line, f"office {code!r}: head {head!r} is no position of {sub}/organisation.toml")
+            continue
+        offices[code] = dataclasses.replace(rules, office_code=code, head=head)
     if reader.loaded and not entries:
         reader.problem(None, "no [[offices]]: a regency file lists its offices")
     links = _links(reader, entries, set(offices))
