@@ -37,6 +37,11 @@ class Context:
         composer = self.composers.get(code, base)
         return dataclasses.replace(self, rules=self.regency.office(code), composer=composer)
 
+    def keyed(self, name: str) -> str:
+        """`name` in an outbox key, made the office's own in a regency (offices share unit ids,
+        and a person may sit in two offices' charts); one office alone keeps its old keys."""
+        return name if self.regency.single else f"{self.rules.office_code}.{name}"
+
     @property
     def admin(self) -> str:
         """Who is told about this office's problems: its own admin, else the service's."""

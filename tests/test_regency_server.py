@@ -92,6 +92,19 @@ def test_a_letter_filed_at_the_wrong_office_is_passed_on(regency_office, inbox):
     assert [(r["agenda_number"], r["origin"]["office"]) for r in letters] == [("001/SM/2026", "DINKES")]
 
 
+def test_a_confidential_letter_passes_without_its_scan(regency_office, inbox):
+    office = regency_office
+    office.mail.send(letter_for("SETDA", subject="Data Kepegawaian", labels="Sifat: Rahasia"))
+    office.poll()
+    request = inbox.next(SEKDA, "Mohon disposisi")
+    inbox.answer(clients.iphone_id, request, SEKDA, "Kadis Kesehatan: untuk diketahui")
+    to_kadinkes = inbox.next(KADINKES, "Data Kepegawaian")
+    assert list(to_kadinkes.iter_attachments()) == []
+    there = show(office, "1", "DINKES")
+    assert there["security"] == "rahasia" and there["attachments"] == []
+    assert show(office, "1", "SETDA")["attachments"][0]["filename"] == "surat-kemendagri.pdf"
+
+
 def test_each_office_sees_only_its_own_letters(regency_office, inbox):
     office = regency_office
     office.mail.send(letter_for("SETDA", subject="Rapat Koordinasi Daerah"))

@@ -102,7 +102,7 @@ def _mentioned(sections: dict[str, list[DigestItem]]) -> Iterable[tuple[int, lis
 
 def send_digest(session: Session, ctx: Context, person: Person, held: Holdings, today: dt.date) -> bool:
     """Queue `person`'s digest for today unless it is empty or queued already; True when queued."""
-    key = f"digest:{person.email}:{today.isoformat()}"
+    key = f"digest:{ctx.keyed(person.email)}:{today.isoformat()}"
     if outbox.already_queued(session, key):
         return False
     sections = sections_for(person.email, held, today, ctx.settings.zone)

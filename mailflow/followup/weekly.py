@@ -106,9 +106,7 @@ def send_weekly(session: Session, ctx: Context, today: dt.date) -> list[str]:
     )
     sent = []
     for unit in ctx.rules.units.values():
-        # A regency's offices may share unit ids; one office alone keeps its old keys.
-        owner = unit.id if ctx.regency.single else f"{office}.{unit.id}"
-        key = f"weekly:{owner}:{week.year}-{week.week:02d}"
+        key = f"weekly:{ctx.keyed(unit.id)}:{week.year}-{week.week:02d}"
         if outbox.already_queued(session, key):
             continue
         ours = [n for n in nodes if (p := ctx.rules.positions.get(n.position_id)) and p.unit == unit.id]
