@@ -50,6 +50,7 @@ class RulesHolder:
         self.unreported = False  # a new last_error the admin has not been told about yet
 
     def _mtimes(self) -> tuple[tuple[str, float], ...]:
+        """The rules files and their times; a regency's 120 files take ~2 ms, hence `every`."""
         files = (
             self.folder.rglob("*.toml")
             if (self.folder / REGENCY_FILE).exists()

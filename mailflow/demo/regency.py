@@ -19,7 +19,7 @@ from rich.panel import Panel
 from sqlmodel import Session, col, select
 
 from mailflow.app import App
-from mailflow.demo.scenario import clerk_forward, demo_settings, phone_reply, send_signed, wait_for
+from mailflow.demo.scenario import answer, clerk_forward, demo_settings, send_signed, wait_for
 from mailflow.demo.server import DevMailServer
 from mailflow.office.regency import load_regency, short_name
 from mailflow.ops import service
@@ -63,8 +63,7 @@ def run_regency_demo(workdir: Path | None, console: Console) -> int:
             f"   Filed as SETDA {_agenda(app, 'SETDA')}; the Sekretaris Daerah gets it and replies:"
         )
         console.print('   [green]"Dinas Pendidikan: untuk ditindaklanjuti"[/green]')
-        send_signed(server, phone_reply(request, SEKDA, "Dinas Pendidikan: untuk ditindaklanjuti"))
-        service.once(app)
+        answer(server, app, request, SEKDA, "Dinas Pendidikan: untuk ditindaklanjuti")
 
         to_plt = wait_for(server, PLT_KADIS, "Disposisi dari Sekretaris Daerah")
         console.print(
@@ -73,21 +72,18 @@ def run_regency_demo(workdir: Path | None, console: Console) -> int:
             f"[italic]{escape(str(to_plt['Subject']))}[/italic] with the scan, and disposes:"
         )
         console.print('   [green]"Sekretaris: Pelajari dan Sosialisasikan"[/green]')
-        send_signed(server, phone_reply(to_plt, PLT_KADIS, "Sekretaris: Pelajari dan Sosialisasikan"))
-        service.once(app)
+        answer(server, app, to_plt, PLT_KADIS, "Sekretaris: Pelajari dan Sosialisasikan")
         to_sekdis = wait_for(server, SEKDIS, "Disposisi dari Plt. Kepala Dinas")
         console.print(
             '[bold]3.[/bold] Pak Agus, the secretary, answers [green]"Siap!"[/green] from his iPhone.'
         )
-        send_signed(server, phone_reply(to_sekdis, SEKDIS, "Siap!", signature="Dikirim dari iPhone saya"))
-        service.once(app)
+        answer(server, app, to_sekdis, SEKDIS, "Siap!", signature="Dikirim dari iPhone saya")
 
         console.print(
             '[bold]4.[/bold] The Sekretaris Daerah asks where the letter is: [green]"Status"[/green]'
         )
         confirmation = wait_for(server, SEKDA, "Dicatat")
-        send_signed(server, phone_reply(confirmation, SEKDA, "Status"))
-        service.once(app)
+        answer(server, app, confirmation, SEKDA, "Status")
         status = wait_for(server, SEKDA, "Status")
         body = status.get_body(("plain",))
         text = body.get_content() if body is not None else ""
@@ -98,10 +94,7 @@ def run_regency_demo(workdir: Path | None, console: Console) -> int:
             '[bold]5.[/bold] Pak Agus reports [green]"Selesai: sudah disosialisasikan ke seluruh '
             'sekolah"[/green]; the secretariat is told, and its letter is done too.'
         )
-        send_signed(
-            server, phone_reply(to_sekdis, SEKDIS, "Selesai: sudah disosialisasikan ke seluruh sekolah")
-        )
-        service.once(app)
+        answer(server, app, to_sekdis, SEKDIS, "Selesai: sudah disosialisasikan ke seluruh sekolah")
         told = wait_for(server, SEKDA, "Selesai di Dinas Pendidikan")
         console.print(f"   [italic]{escape(str(told['Subject']))}[/italic]")
 

@@ -151,6 +151,14 @@ def send_signed(server: DevMailServer, msg: EmailMessage) -> None:
         smtp.sendmail(sender, [recipient], dkim.sign(msg.as_bytes(policy=email.policy.SMTP)))
 
 
+def answer(
+    server: DevMailServer, app: App, original: EmailMessage, sender: str, text: str, signature: str = ""
+) -> None:
+    """An official's phone reply, sent and read by one pass of the service."""
+    send_signed(server, phone_reply(original, sender, text, signature))
+    service.once(app)
+
+
 def wait_for(server: DevMailServer, user: str, needle: str, timeout: float = 15) -> EmailMessage:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -210,18 +218,14 @@ def run_demo(
             "with the scan, the numbered officials and instructions. From his phone he replies:"
         )
         console.print('   [green]"Sekretaris: Pelajari dan Sosialisasikan"[/green]')
-        send_signed(server, phone_reply(request, KADIS, "Sekretaris: Pelajari dan Sosialisasikan"))
-        service.once(app)
+        answer(server, app, request, KADIS, "Sekretaris: Pelajari dan Sosialisasikan")
 
         instruction = wait_for(server, SEKRETARIS, "Disposisi dari")
         console.print(
             f"[bold]4.[/bold] Pak Agus, the Sekretaris, gets [italic]{instruction['Subject']}[/italic] "
             'in the same thread and answers [green]"Siap!"[/green] from his iPhone.'
         )
-        send_signed(
-            server, phone_reply(instruction, SEKRETARIS, "Siap!", signature="Dikirim dari iPhone saya")
-        )
-        service.once(app)
+        answer(server, app, instruction, SEKRETARIS, "Siap!", signature="Dikirim dari iPhone saya")
         told = wait_for(server, KADIS, "Siap")
         console.print(f"[bold]5.[/bold] Pak Budi is told: [italic]{told['Subject']}[/italic]")
 
