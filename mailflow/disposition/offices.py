@@ -16,17 +16,17 @@ from mailflow.config import MailboxSettings
 from mailflow.context import Context
 from mailflow.disposition.mail import official_mail, send_request, today_in
 from mailflow.disposition.states import FINISHED, State
+from mailflow.disposition.status import CONFIDENTIAL
 from mailflow.disposition.tree import letter_status, new_node, root_node, settle_upwards
 from mailflow.domain import Said
 from mailflow.followup.chase import mailbox_of
 from mailflow.office.regency import short_name
 from mailflow.outbound import outbox
-from mailflow.registry.agenda import DEFAULT_TAG, format_agenda, next_serial
+from mailflow.registry.agenda import book_entry
 from mailflow.registry.log import log_event
 from mailflow.storage.models import Disposition, Letter, LetterFile, fetch, id_of, utcnow
 from mailflow.text.replies import Target, target_of
 
-CONFIDENTIAL = frozenset({"rahasia", "sangat rahasia"})
 # What the receiving office's book takes over from the sending office's: the letter as filed.
 COPIED = {
     "sender", "letter_number", "letter_date", "subject", "attachment_count", "urgency", "security",
@@ -41,18 +41,13 @@ def pass_on(session: Session, ctx: Context, letter: Letter, node: Disposition, t
     there = ctx.for_office(target.office)
     rules = there.rules
     now = utcnow()
-    local = now.astimezone(ctx.settings.zone)
-    seq = next_serial(session, target.office, local.year)
+    entry = book_entry(
+        session, target.office, ctx.settings.agenda_template, now.astimezone(ctx.settings.zone)
+    )
     box = there.mailbox_for(target.office) or mailbox_of(ctx, letter)
     received = Letter(
         **letter.model_dump(include=COPIED),
-        office=target.office,
-        year=local.year,
-        seq=seq,
-        agenda_number=format_agenda(
-            ctx.settings.agenda_template, seq, local.year, local.month, target.office
-        ),
-        subject_tag=format_agenda(DEFAULT_TAG, seq, local.year, local.month, target.office),
+        **entry,
         received_at=now,
         status="awaiting",
         mailbox=box.name,

@@ -6,6 +6,9 @@ that files the letter, so a rollback gives it back and no number is ever skipped
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from sqlalchemy import update
 from sqlmodel import Session, col
 
@@ -34,3 +37,16 @@ def next_serial(session: Session, office: str, year: int) -> int:
     session.add(AgendaCounter(office=office, year=year, seq=1))
     session.flush()
     return 1
+
+
+def book_entry(session: Session, office: str, template: str, local: dt.datetime) -> dict[str, Any]:
+    """The next entry of `office`'s agenda book for the year of `local` (the office's clock): the
+    Letter columns that place it there."""
+    seq = next_serial(session, office, local.year)
+    return {
+        "office": office,
+        "year": local.year,
+        "seq": seq,
+        "agenda_number": format_agenda(template, seq, local.year, local.month, office),
+        "subject_tag": format_agenda(DEFAULT_TAG, seq, local.year, local.month, office),
+    }

@@ -16,7 +16,7 @@ from mailflow.context import Context
 from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage, Source, stored
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FIELD_ORDER, FileView, LetterView, letter_view
-from mailflow.registry.agenda import DEFAULT_TAG, format_agenda, next_serial
+from mailflow.registry.agenda import book_entry
 from mailflow.registry.log import log_event
 from mailflow.registry.mail import registry_mail
 from mailflow.registry.scans import wait_for_scans
@@ -62,16 +62,12 @@ def file_letter(
         return existing, False
 
     now = utcnow()
-    local = now.astimezone(ctx.settings.zone)
-    office = ctx.rules.office_code
-    seq = next_serial(session, office, local.year)
+    entry = book_entry(
+        session, ctx.rules.office_code, ctx.settings.agenda_template, now.astimezone(ctx.settings.zone)
+    )
     field_values: dict[str, Any] = {name: stored(getattr(fields, name)) for name in FIELD_NAMES}
     letter = Letter(
-        office=office,
-        year=local.year,
-        seq=seq,
-        agenda_number=format_agenda(ctx.settings.agenda_template, seq, local.year, local.month, office),
-        subject_tag=format_agenda(DEFAULT_TAG, seq, local.year, local.month, office),
+        **entry,
         received_at=now,
         mailbox=box.name,
         clerk=clerk,
