@@ -15,5 +15,6 @@ def test_init_writes_a_working_config_and_rules(tmp_path):
     assert settings.smtp.host == "mail.dinas.example.go.id"
     assert settings.mailboxes[0].password_file == folder / "imap-password"
     assert load_rules(folder / "rules").office_name
+    assert not (folder / "rules" / "regency").exists()  # one office: the regency example stays behind
     again = CliRunner().invoke(cli, ["init", str(folder), "--mailbox", "x@y.z"])
     assert again.exit_code != 0 and "exists already" in again.output

@@ -117,9 +117,15 @@ def test_problems_name_the_office_folder_and_the_regency_file(tree_copy: Path):
     (tree_copy / "dinkes" / "organisation.toml").write_text('[[units]]\nid = "dinkes"\n')
     text = (tree_copy / "regency.toml").read_text()
     (tree_copy / "regency.toml").write_text(text.replace('sends_to = ["SETDA"]', 'sends_to = ["DPRD"]'))
+    disdik = (tree_copy / "disdik" / "organisation.toml").read_text()
+    (tree_copy / "disdik" / "organisation.toml").write_text(disdik.replace("surat.disdik@", "surat.setda@"))
     with pytest.raises(RulesError) as err:
         load_regency(tree_copy)
     messages = [str(p) for p in err.value.problems]
+    assert (
+        "regency.toml: mailbox surat.setda@probolinggokab.example is a unit's in both SETDA and DISDIK"
+        in messages
+    )
     assert any(m.startswith("dinkes/organisation.toml") and "lacks head, name" in m for m in messages)
     assert any(m.startswith("regency.toml") and "sends_to unknown ['DPRD']" in m for m in messages)
 

@@ -33,7 +33,7 @@ def init(
     smtp_host = smtp_host or click.prompt("SMTP server", default=imap_host)
     admin = admin or address
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(EXAMPLE_RULES, folder / "rules")
+    shutil.copytree(EXAMPLE_RULES, folder / "rules", ignore=shutil.ignore_patterns("regency"))  # one office
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     for old, new in (
         ("surat@probolinggokab.example", address),

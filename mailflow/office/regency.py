@@ -93,6 +93,13 @@ def load_regency(folder: Path) -> Regency:
     if reader.loaded and not entries:
         reader.problem(None, "no [[offices]]: a regency file lists its offices")
     links = _links(reader, entries, set(offices))
+    served: dict[str, str] = {}
+    for code, rules in offices.items():  # a mailbox serves one office: the one its unit names
+        for unit in rules.units.values():
+            if unit.mailbox and served.setdefault(unit.mailbox, code) != code:
+                reader.problem(
+                    None, f"mailbox {unit.mailbox} is a unit's in both {served[unit.mailbox]} and {code}"
+                )
     if problems:
         raise RulesError(problems)
     aliases = {str(e["code"]): lowered(e.get("aliases")) for e in entries}
