@@ -89,39 +89,48 @@ class TreeRow:
 
 def tree_rows(session: Session, letter: Letter, today: dt.date) -> list[TreeRow]:
     """The tree as a status shows it. A branch passed to another office goes on with that
-    office's tree, read from its book: the sender sees the receiver's progress as it happens."""
+    office's tree, read from its book: the sender sees the receiver's progress as it happens.
+    Two queries per book the tree runs through, not per node."""
     rows: list[TreeRow] = []
 
-    def walk(letter_id: int, parent: int | None, depth: int) -> None:
+    def book(letter_id: int | None, under: int | None, depth: int) -> None:
+        """The branch below node `under` (None: the whole tree) of one book's letter."""
         nodes = session.exec(
-            select(Disposition)
-            .where(Disposition.letter_id == letter_id, Disposition.parent_id == parent)
-            .order_by(col(Disposition.id))
+            select(Disposition).where(Disposition.letter_id == letter_id).order_by(col(Disposition.id))
         ).all()
+        passed = {
+            p.origin_node_id: p for p in session.exec(select(Letter).where(Letter.origin_id == letter_id))
+        }
+        children: dict[int | None, list[Disposition]] = {}
         for n in nodes:
-            there = session.exec(select(Letter).where(Letter.origin_node_id == n.id)).first()
-            root = root_node(session, there.id) if there is not None else None
-            shown = root or n
-            overdue = shown.state in OPEN and shown.deadline is not None and shown.deadline < today
-            book = f"{there.office} {there.agenda_number}" if there is not None else ""
-            rows.append(
-                TreeRow(
-                    depth,
-                    n.holder_title,
-                    n.holder_name,
-                    n.instruction,
-                    overdue,
-                    shown.state,
-                    n.deadline,
-                    book,
-                )
-            )
-            if root is not None:
-                walk(root.letter_id, root.id, depth + 1)
-            walk(letter_id, n.id, depth + 1)
+            children.setdefault(n.parent_id, []).append(n)
 
-    if letter.id is not None:
-        walk(letter.id, None, 0)
+        def walk(parent: int | None, depth: int) -> None:
+            for n in children.get(parent, []):
+                there = passed.get(n.id)
+                root = root_node(session, there.id) if there is not None else None
+                shown = root or n  # a node for another office shows that office's progress
+                overdue = shown.state in OPEN and shown.deadline is not None and shown.deadline < today
+                where = f"{there.office} {there.agenda_number}" if there is not None else ""
+                rows.append(
+                    TreeRow(
+                        depth,
+                        n.holder_title,
+                        n.holder_name,
+                        n.instruction,
+                        overdue,
+                        shown.state,
+                        n.deadline,
+                        where,
+                    )
+                )
+                if root is not None:
+                    book(root.letter_id, root.id, depth + 1)
+                walk(n.id, depth + 1)
+
+        walk(under, depth)
+
+    book(letter.id, None, 0)
     return rows
 
 

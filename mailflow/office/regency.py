@@ -51,14 +51,6 @@ class Regency:
                 return code
         return next(iter(self.offices)) if self.single else None
 
-    def offices_of(self, address: str) -> list[str]:
-        """Where `address` is an official or a clerk: what a STATUS request from it may see."""
-        return [
-            code
-            for code, rules in self.offices.items()
-            if rules.person_by_address(address) or rules.clerk(address)
-        ]
-
 
 def load_regency(folder: Path) -> Regency:
     """The rules tree checked as a whole; RulesError lists every problem of every office."""
