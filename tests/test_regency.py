@@ -76,6 +76,7 @@ def test_mailboxes_find_their_office_by_unit_or_by_name():
         ("Endang Susilowati: pelajari", "DINKES", "pelajari"),
         ("Teruskan ke Dinas Pendidikan", "DISDIK", ""),
         ("Mohon diteruskan kepada Kecamatan Kraksaan ya", "KEC-KRAKSAAN", ""),
+        ("Tlg terusin ke dinas pendidikan", "DISDIK", ""),  # spoken Jakarta Indonesian
     ],
 )
 def test_the_head_names_another_office(text, office, instruction):

@@ -344,7 +344,7 @@ def _targets(chunks: list[str], line: str, resolver: _Resolver) -> list[Target] 
 
 
 _FORWARD = re.compile(
-    r"^(?:mohon\s+|tolong\s+|tlg\s+|harap\s+)?(?:di)?terus(?:kan)?(?:\s+saja)?\s+(?:ke|kepada)\s+(.+)$"
+    r"^(?:mohon\s+|tolong\s+|tlg\s+|harap\s+)?(?:di)?terus(?:kan|in)?(?:\s+saja)?\s+(?:ke|kepada)\s+(.+)$"
     r"|^(?:please\s+)?forward\s+(?:it\s+|this\s+)?to\s+(.+)$",
     re.I,
 )
