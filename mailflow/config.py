@@ -142,6 +142,9 @@ class MailboxSettings(ServerSettings):
     authserv_id: str = ""
     # Stronger still: even a reply with its code must be verified as above.
     require_dkim: bool = False
+    # A signature counts only when its domain is the From domain itself; a From domain whose mail
+    # is signed by another of the office's domains lists them here ({"kab.go.id" = ["mail.kab.go.id"]}).
+    signing_domains: dict[str, list[str]] = Field(default_factory=dict)
     # IMAP IDLE push (polling stays as the fallback); renewed well inside RFC 2177's 29 minutes.
     idle: bool = True
     idle_renew_seconds: float = Field(default=540.0, gt=0, le=1740)

@@ -100,6 +100,14 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class HeaderProblem:
+    """Why a message's header cannot be read one way only (text.headers): it is held, never acted on."""
+
+    reason: str  # "ambiguous_from" or "duplicate_header"
+    detail: str
+
+
+@dataclass(frozen=True)
 class ParsedMessage:
     """What the pipeline needs of one raw message, decoded once."""
 
@@ -117,6 +125,7 @@ class ParsedMessage:
     embedded: tuple[ParsedMessage, ...]
     headers: tuple[tuple[str, str], ...]
     defects: tuple[str, ...] = ()
+    header_problem: HeaderProblem | None = None
 
     def header(self, name: str) -> str | None:
         lname = name.lower()

@@ -7,10 +7,11 @@ from email.message import EmailMessage
 
 from mailflow.config import MailboxSettings
 from mailflow.demo import dkim
-from mailflow.inbound.authenticity import aligned, check_sender, from_results, pinned
+from mailflow.inbound.authenticity import check_sender, from_results, pinned, signer_accepted
 from mailflow.text.parsing import parse_message
 
 BOX = MailboxSettings(name="surat", address="surat@probolinggokab.example")
+AR_BOX = BOX.model_copy(update={"authserv_id": "mx.probolinggokab.example"})
 
 
 def _mail(sender: str = "agenda@probolinggokab.example", **headers: str) -> bytes:
@@ -65,26 +66,36 @@ def test_a_pinned_domain_is_never_asked_of_dns_and_others_are() -> None:
     assert asked == ["s1._domainkey.kemendagri.example"]
 
 
-def test_alignment_is_relaxed() -> None:
-    assert aligned("probolinggokab.example", "probolinggokab.example")
-    assert aligned("probolinggokab.example", "mail.probolinggokab.example")
-    assert not aligned("evil.example", "probolinggokab.example")
-    assert not aligned("kab.example", "probolinggokab.example")
+def test_alignment_is_strict_unless_the_mailbox_lists_a_signer() -> None:
+    assert signer_accepted("Probolinggokab.example.", "probolinggokab.example", BOX)
+    assert not signer_accepted("smpn1.probolinggokab.example", "probolinggokab.example", BOX)
+    assert not signer_accepted("probolinggokab.example", "dinas.probolinggokab.example", BOX)
+    assert not signer_accepted("evil.example", "probolinggokab.example", BOX)
+    listed = BOX.model_copy(update={"signing_domains": {"probolinggokab.example": ["mail.probolinggokab.example"]}})
+    assert signer_accepted("mail.probolinggokab.example", "probolinggokab.example", listed)
+    assert not signer_accepted("mail.probolinggokab.example", "other.example", listed)
+
+
+def test_a_public_suffix_never_signs_even_when_listed() -> None:
+    listed = BOX.model_copy(update={"signing_domains": {"dinas.go.id": ["go.id"], "go.id": ["go.id"]}})
+    assert not signer_accepted("go.id", "dinas.go.id", listed)
+    assert not signer_accepted("go.id", "go.id", listed)
+    assert not signer_accepted("example", "example", listed)
 
 
 def test_only_our_own_server_is_believed() -> None:
     theirs = parse_message(
         _mail(Authentication_Results="evil.example; dkim=pass header.d=probolinggokab.example")
     )
-    assert not from_results(theirs, "mx.probolinggokab.example").verified
+    assert not from_results(theirs, AR_BOX).verified
     ours = parse_message(
         _mail(
             Authentication_Results="mx.probolinggokab.example; dmarc=pass header.from=probolinggokab.example"
         )
     )
-    assert from_results(ours, "mx.probolinggokab.example").verified
+    assert from_results(ours, AR_BOX).verified
     failed = parse_message(_mail(Authentication_Results="mx.probolinggokab.example; dkim=fail header.d=x"))
-    assert not from_results(failed, "mx.probolinggokab.example").verified
+    assert not from_results(failed, AR_BOX).verified
 
 
 def test_policy_off_verifies_nobody() -> None:

@@ -3,7 +3,8 @@
 import pytest
 
 from mailflow.errors import MessageError
-from mailflow.text.parsing import parse_address, parse_message
+from mailflow.text.headers import AddressReading, single_address
+from mailflow.text.parsing import parse_message
 
 
 def test_encoded_headers_and_unknown_charset():
@@ -20,9 +21,10 @@ def test_encoded_headers_and_unknown_charset():
 
 
 def test_strict_addresses():
-    assert parse_address('"kadis@x.example" <evil@y.example>') == ("kadis@x.example", "evil@y.example")
-    assert parse_address("a@x.example, b@x.example") == ("", "")
-    assert parse_address("not an address") == ("", "")
+    assert single_address('"Kadis" <evil@y.example>') == AddressReading("Kadis", "evil@y.example")
+    assert single_address('"kadis@x.example" <evil@y.example>').address == ""
+    assert single_address("a@x.example, b@x.example").address == ""
+    assert single_address("not an address") == AddressReading("", "")
 
 
 def test_header_injection_is_flattened():

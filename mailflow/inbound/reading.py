@@ -52,4 +52,5 @@ def _checked(app: App, box: MailboxSettings, raw: bytes, message: ParsedMessage)
     rules = app.office_rules(app.office_of(box))
     clerk = rules.clerk(message.from_address) is not None
     known = clerk or rules.person_by_address(message.from_address) is not None
+    known = known and message.header_problem is None  # held by triage whoever it names
     return (check_sender(raw, message, box, app.txt_lookup) if known else UNCHECKED), clerk

@@ -21,7 +21,7 @@ from mailflow.disposition.states import State
 from mailflow.domain import ParsedMessage, ReplyMatch
 from mailflow.office.model import Rules
 from mailflow.storage.models import Disposition, Letter, OutboxMessage, fetch, id_of
-from mailflow.text.parsing import parse_addresses
+from mailflow.text.headers import address_list
 from mailflow.text.tokens import FOOTER, Signer, TokenError, tokens_in_addresses
 
 _TAG = re.compile(r"\[\s*SM\s*(\d+)\s*/\s*(\d{4})\s*\]", re.I)
@@ -63,7 +63,7 @@ def match_reply(
     session: Session, signer: Signer, message: ParsedMessage, mailbox: str, rules: Rules, today: dt.date
 ) -> ReplyMatch | None:
     headers = [v for k, v in message.headers if k.lower() in ("to", "cc", "delivered-to", "x-original-to")]
-    for token in tokens_in_addresses(list(parse_addresses(headers)), mailbox):
+    for token in tokens_in_addresses(list(address_list(headers)), mailbox):
         if (found := _by_token(session, signer, token, "token", rules, today)) is not None:
             return found
     if (m := FOOTER.search(message.body_text)) and (

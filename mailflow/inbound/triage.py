@@ -85,6 +85,16 @@ _BOUNCE_SUBJECT = re.compile(
 )
 
 
+def one_reading(inbound: Inbound) -> Verdict | None:
+    """A header that reads two ways (a From whose display name names another address, a second
+    Subject or Message-ID) is held before any check reads it: a signature vouches for one reading,
+    and Mailflow must not act on the other. Nobody is answered: whom would we answer?"""
+    problem = inbound.message.header_problem
+    if problem is None:
+        return None
+    return Verdict(Action.QUARANTINE, "one_reading", problem.reason, problem.detail)
+
+
 def bounce(inbound: Inbound) -> Verdict | None:
     """A delivery failure (RFC 3464 report, or the usual non-standard ones) is matched, not answered."""
     m = inbound.message
@@ -174,6 +184,10 @@ def our_thread(inbound: Inbound) -> Verdict | None:
         )
     if inbound.replayed:
         return Verdict(Action.IGNORE, "our_thread", "replay", "this reply was already applied", **ids)
+    unsigned = _unsigned_finder(inbound, match.via) if inbound.sender.verified else ""
+    if unsigned:
+        detail = f"found by {unsigned}, which the verified signature does not cover"
+        return Verdict(Action.REJECT, "our_thread", "unsigned_thread", detail, **ids)
     if match.kind == "receipt":
         if not inbound.sender_trusted:
             return _unverified(inbound, "our_thread")
@@ -184,6 +198,16 @@ def our_thread(inbound: Inbound) -> Verdict | None:
     if inbound.mailbox.require_dkim and not inbound.sender.verified:
         return Verdict(Action.REJECT, "our_thread", "dkim", inbound.sender.detail, **ids)
     return Verdict(Action.REPLY, "our_thread", **ids)
+
+
+def _unsigned_finder(inbound: Inbound, via: str) -> str:
+    """The header that found the thread, when the sender's signature does not vouch for it: a
+    captured signed mail must not be aimed at another letter by editing what it answers."""
+    if via not in FINDS_ONLY:
+        return ""  # the reply code found it: the code itself is the proof
+    m = inbound.message
+    finders = ["subject"] if via == "subject" else [h for h in ("in-reply-to", "references") if m.header(h)]
+    return next((h for h in finders if not inbound.sender.covers(h)), "")
 
 
 _STATUS_SUBJECT = re.compile(r"^\s*(?:re:\s*)?status\s+(\S+)\s*$", re.I)
@@ -260,6 +284,7 @@ def direct_letter(inbound: Inbound) -> Verdict | None:
 
 
 CHAIN: tuple[Check, ...] = (
+    one_reading,
     bounce,
     auto_generated,
     own_mail,

@@ -72,7 +72,7 @@ def reject(
     if owner and not outbox.already_queued(session, key):
         mail = notice(
             ctx.composer,
-            "no_reply_code" if reason == "no_reply_code" else "impersonation",
+            "no_reply_code" if reason in ("no_reply_code", "unsigned_thread") else "impersonation",
             sender=box.address,
             office_code=ctx.rules.office_code,
             to=owner,

@@ -19,11 +19,11 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 from email.errors import CharsetError, HeaderParseError
-from email.header import decode_header, make_header
 
-from mailflow.domain import Attachment, ParsedMessage
+from mailflow.domain import Attachment, HeaderProblem, ParsedMessage
 from mailflow.errors import MessageError
 from mailflow.text.detach import MARKER, detach
+from mailflow.text.headers import address_list, decoded, header_text, raw_text, repeated, single_address
 
 MAX_PARTS = 500
 MAX_DEPTH = 12
@@ -63,47 +63,9 @@ class Budget:
         return kept
 
 
-# No brackets either: an address is shown in terminals and mail, where "[...]" can be markup.
-_ADDRESS = re.compile(r"^[^@\s<>\"\[\]]+@[^@\s<>\"\[\]]+\.[^@\s<>\"\[\]]+$|^[^@\s<>\"\[\]]+@[A-Za-z0-9-]+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def decode_header_value(value: str | email.header.Header | None) -> str:
     """A header as one line of text, whatever RFC 2047 or charset damage it carries."""
-    if value is None:
-        return ""
-    try:
-        text = str(make_header(decode_header(str(value))))
-    except (HeaderParseError, CharsetError, LookupError, UnicodeError, ValueError):
-        text = str(value)
-    # Folded or injected line breaks never survive into a value we may reuse in our own headers.
-    return _CONTROL.sub("", " ".join(text.replace("\r", "\n").split("\n"))).strip()
-
-
-def parse_address(value: str) -> tuple[str, str]:
-    """(display name, lower-case address) of a single-address header, or ("", "") if invalid.
-
-    A header naming several addresses, or whose address is not a plain local@domain, yields no
-    address: a reply must never act for someone on the strength of a display name.
-    """
-    pairs = email.utils.getaddresses([value])
-    real = [(name, addr) for name, addr in pairs if addr]
-    if len(real) != 1:
-        return ("", "")
-    name, addr = real[0]
-    addr = addr.strip().lower()
-    if not _ADDRESS.match(addr):
-        return ("", "")
-    return (decode_header_value(name), addr)
-
-
-def parse_addresses(values: list[str]) -> tuple[str, ...]:
-    out = []
-    for _name, addr in email.utils.getaddresses(values):
-        addr = addr.strip().lower()
-        if _ADDRESS.match(addr):
-            out.append(addr)
-    return tuple(out)
+    return decoded(str(value)) if value is not None else ""
 
 
 def _message_ids(value: str | None) -> tuple[str, ...]:
@@ -193,25 +155,39 @@ def _from_message(
 ) -> ParsedMessage:
     walker = _Walker(budget, detached)
     walker.walk(msg, level)
-    from_name, from_address = parse_address(decode_header_value(msg.get("From")))
-    message_id = (_message_ids(msg.get("Message-ID")) or ("",))[0]
-    headers = tuple((k, decode_header_value(v)) for k, v in msg.items() if k != MARKER)
+    raw = [(name, value) for name, value in msg.raw_items() if name != MARKER]
+    headers = tuple((name, header_text(name, value)) for name, value in raw)
+    first = {name.lower(): value for name, value in reversed(raw)}
+    sender = single_address(first.get("from", ""))
+    problem = _header_problem(sender.problem, repeated([name for name, _ in raw]))
+    message_id = (_message_ids(first.get("message-id")) or ("",))[0]
     return ParsedMessage(
         message_id=message_id,
-        from_address=from_address,
-        from_name=from_name,
-        to_addresses=parse_addresses([str(v) for v in msg.get_all("To", []) + msg.get_all("Cc", [])]),
-        subject=decode_header_value(msg.get("Subject")),
-        date=_date(msg.get("Date")),
-        in_reply_to=_message_ids(msg.get("In-Reply-To")),
-        references=_message_ids(msg.get("References")),
+        from_address=sender.address,
+        from_name=sender.name,
+        to_addresses=address_list([value for name, value in raw if name.lower() in ("to", "cc")]),
+        subject=header_text("subject", first.get("subject", "")),
+        date=_date(raw_text(first.get("date", ""))),
+        in_reply_to=_message_ids(first.get("in-reply-to")),
+        references=_message_ids(first.get("references")),
         text="\n".join(walker.text),
         html="\n".join(walker.html),
         attachments=tuple(walker.attachments),
         embedded=tuple(walker.embedded),
         headers=headers,
         defects=tuple(type(d).__name__ for d in msg.defects),
+        header_problem=problem,
     )
+
+
+def _header_problem(from_problem: str, twice: tuple[str, ...]) -> HeaderProblem | None:
+    """Why the header has no single reading: a duplicate once-only field, or an unclear From
+    (a From that is merely missing or empty is triage's `no_sender`, not an ambiguity)."""
+    if twice:
+        return HeaderProblem("duplicate_header", f"more than one {', '.join(twice)} header")
+    if from_problem:
+        return HeaderProblem("ambiguous_from", f"From: {from_problem}")
+    return None
 
 
 def header_part(raw: bytes) -> bytes:

@@ -1,0 +1,139 @@
+"""One reading of a message's header: the reading a DKIM verifier and a mail server make.
+
+Mailflow acts on the From address, the Subject and the threading headers; a signature or our
+server's Authentication-Results vouch for them. Both must read the same header the same way, so:
+
+- an address header is split into display name and address on its raw text, and only the
+  display name is decoded (RFC 2047 allows encoded words in a phrase, never in an address); a
+  From that two parsers read differently, that names a group or several addresses, that encodes
+  its address, or whose display name or comment names another address, has no single reading;
+- a header RFC 5322 3.6 allows once (From, Subject, Message-ID, ...) and that appears twice has
+  no single reading either: DKIM covers the last instance, a naive reader takes the first;
+- trace headers (Authentication-Results, DKIM-Signature, Received) are kept as their server wrote
+  them, never decoded: an encoded word must not turn into a verdict.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from collections import Counter
+from dataclasses import dataclass
+from email.errors import CharsetError, HeaderParseError, InvalidHeaderDefect
+from email.header import decode_header, make_header
+from email.headerregistry import HeaderRegistry
+
+# RFC 5322 3.6: the fields a message carries at most once.
+SINGLE = (
+    "date", "from", "sender", "reply-to", "to", "cc", "bcc",
+    "message-id", "in-reply-to", "references", "subject",
+)  # fmt: skip
+# Unstructured text, decoded for reading. Address headers stay raw in `headers`: they are split
+# before anything in them is decoded (single_address, address_list).
+DECODED = frozenset({"subject", "comments", "keywords", "thread-topic"})
+# A From longer than this is no From a mail client writes; the parsers' cost stays bounded.
+MAX_ADDRESS_HEADER = 2048
+
+# No brackets either: an address is shown in terminals and mail, where "[...]" can be markup.
+_ADDRESS = re.compile(r"^[^@\s<>\"\[\]]+@[^@\s<>\"\[\]]+\.[^@\s<>\"\[\]]+$|^[^@\s<>\"\[\]]+@[A-Za-z0-9-]+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DELIMITERS = re.compile(r"[\s<>\"(),;:\[\]']+")
+# Charset and payload stop at the next "?": each character is looked at a bounded number of times.
+_ENCODED_WORD = re.compile(r"=\?[^?\s]{1,40}\?[bBqQ]\?[^?\s]*\?=")
+_REGISTRY = HeaderRegistry()
+
+
+@dataclass(frozen=True)
+class AddressReading:
+    """The one address of a From (or Sender) header, or why it has none to act on."""
+
+    name: str
+    address: str
+    problem: str = ""  # why there is no single reading; empty when there is one, or no address at all
+
+
+def raw_text(value: str) -> str:
+    """A raw header value (8-bit bytes kept as surrogates by the parser) as text: UTF-8, as
+    RFC 6532 writes it; what is not UTF-8 becomes U+FFFD, never a guess at another charset."""
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def unfolded(value: str) -> str:
+    """One line: folding and injected line breaks removed, control characters dropped."""
+    return _CONTROL.sub("", " ".join(value.replace("\r", "\n").split("\n"))).strip()
+
+
+def decoded(value: str) -> str:
+    """An unstructured header as one line of text, whatever RFC 2047 or charset damage it carries."""
+    try:
+        text = str(make_header(decode_header(value)))
+    except (HeaderParseError, CharsetError, LookupError, UnicodeError, ValueError):
+        text = value
+    return unfolded(text)
+
+
+def header_text(name: str, value: str) -> str:
+    """What the pipeline reads of one raw header: decoded where words may be encoded, else as written."""
+    text = raw_text(value)
+    return decoded(text) if name.lower() in DECODED else unfolded(text)
+
+
+def repeated(names: list[str]) -> tuple[str, ...]:
+    """The once-only headers (RFC 5322 3.6) that appear more than once."""
+    counts = Counter(name.lower() for name in names)
+    return tuple(name for name in SINGLE if counts[name] > 1)
+
+
+def single_address(value: str) -> AddressReading:
+    """Split a raw From header first, decode its display name after, and accept it only when the
+    stdlib's two address parsers agree on one plain address that nothing else in it contradicts."""
+    text = unfolded(raw_text(value))
+    if len(text) > MAX_ADDRESS_HEADER:
+        return AddressReading("", "", f"the header is {len(text)} characters long")
+    if "@" not in decoded(text):
+        return AddressReading("", "")  # no address at all: nobody to answer (triage's no_sender)
+    pairs = [(name, addr) for name, addr in email.utils.getaddresses([text]) if addr]
+    try:
+        parsed = _REGISTRY("from", text)
+        addresses = parsed.addresses  # type: ignore[attr-defined]
+        groups = parsed.groups  # type: ignore[attr-defined]
+    except (AttributeError, IndexError, TypeError, ValueError):  # the parser's own failures
+        return AddressReading("", "", "the header is not well formed")
+    if len(pairs) != 1 or len(addresses) != 1:
+        return AddressReading("", "", "the header names several addresses")
+    if any(group.display_name is not None for group in groups):
+        return AddressReading("", "", "the header is a group")
+    if any(isinstance(defect, InvalidHeaderDefect) for defect in parsed.defects):
+        return AddressReading("", "", "the header is not well formed")
+    address = pairs[0][1].strip().lower()
+    if "=?" in address or not _ADDRESS.match(address):
+        return AddressReading("", "", "the address part is encoded or not a plain address")
+    if addresses[0].addr_spec.lower() != address:
+        return AddressReading("", "", "the header reads as two different addresses")
+    name = unfolded(addresses[0].display_name)
+    others = sorted(_named_addresses(text, decoded(text), *_each_word(text)) - {address})
+    if others:
+        return AddressReading("", "", f"the display name or a comment names another address ({others[0]})")
+    return AddressReading(name, address)
+
+
+def address_list(values: list[str]) -> tuple[str, ...]:
+    """The plain addresses of To, Cc and the like, split on their raw text."""
+    out = []
+    for _name, addr in email.utils.getaddresses([unfolded(raw_text(v)) for v in values]):
+        addr = addr.strip().lower()
+        if "=?" not in addr and _ADDRESS.match(addr):
+            out.append(addr)
+    return tuple(out)
+
+
+def _each_word(text: str) -> list[str]:
+    """Each encoded word decoded on its own, as a lenient mail client would, even where the
+    header around it keeps a strict decoder from decoding it."""
+    return [decoded(match[0]) for match in _ENCODED_WORD.finditer(text)]
+
+
+def _named_addresses(*texts: str) -> set[str]:
+    """Every address-like word of these readings of a header (a split, no backtracking pattern)."""
+    words = (word.strip(".").lower() for text in texts for word in _DELIMITERS.split(text))
+    return {word for word in words if "@" in word.strip("@")}
