@@ -1,9 +1,12 @@
 """Mutation fuzzing of the message pipeline: `python bench/fuzz.py --inputs 20000`.
 
 Seeds are real-shaped messages (forwards, phone replies, scans) and the hostile corpus; each
-input is mutated (bit flips, truncation, splices, injected headers and boundaries) and run
-through parsing, triage, field extraction, quote removal and the reply language. Any exception
-other than MessageError is a finding, printed with the input that caused it. Exit 1 on findings.
+input is mutated (bit flips, truncation, splices, injected headers and boundaries, and the header
+edits an attacker makes to a captured signed mail: duplicates, encoded display names, folding,
+forged Authentication-Results) and run through parsing, the sender check, triage, field
+extraction, quote removal and the reply language. Any exception other than MessageError is a
+finding, and so is a verified message whose From, Subject or Message-ID as Mailflow reads them
+differ from what its signature covered. Printed with the input that caused it; exit 1 on findings.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from mailflow.text.replies import read_reply, reply_context
 from tests.support import REPO, clients
 from tests.support.hostile import SCALED, corpus
 from tests.support.letters import gmail_forward, outlook_forward, pdf_letter, photo_scan
+from tests.support.signed import header_mutation, misread
 
 RULES = load_rules(REPO / "rules")
 BOX = MailboxSettings(name="surat", address="surat@probolinggokab.example")
@@ -77,12 +81,16 @@ def seeds() -> list[bytes]:
         out.append(
             client(request, "kadis@probolinggokab.example", "Sekretaris: pelajari batas 3 hari").as_bytes()
         )
-    signed = [dkim.sign(raw) for raw in out[:4]]  # the sender check reads signatures too
+    signed = [dkim.sign(raw) for raw in out]  # the sender check reads signatures too
     scaled = [make(10_000) for make in SCALED.values()]
     return out + signed + scaled + [raw for raw in corpus().values() if len(raw) < 200_000]
 
 
 def mutate(raw: bytes, rng: random.Random) -> bytes:
+    if rng.random() < 0.3:  # an attacker's edit of the header, then perhaps the byte damage too
+        raw = header_mutation(rng, raw)
+        if rng.random() < 0.5:
+            return raw
     data = bytearray(raw)
     for _ in range(rng.randint(1, 6)):
         choice = rng.random()
@@ -108,6 +116,8 @@ def run_one(raw: bytes) -> None:
     except MessageError:
         return
     sender = check_sender(raw, message, BOX, LOOKUP)
+    if sender.verified and message.header_problem is None and (wrong := misread(message, raw, LOOKUP)):
+        raise AssertionError(f"acted on an unsigned reading: {wrong}")
     triage(Inbound(message, BOX, RULES, sender=sender))
     extract_fields(message, letter_pdf_texts(letter_files(message)))
     read_reply(extract_new_text(message.text, message.html, message.from_name), CTX)

@@ -21,7 +21,7 @@ from mailflow.config import MailboxSettings, Settings
 from mailflow.context import Context
 from mailflow.errors import ConfigError, RulesError
 from mailflow.inbound.authenticity import TxtLookup, pinned
-from mailflow.inbound.dns import txt_record
+from mailflow.inbound.dns import CachedTxt
 from mailflow.inbound.imap import Mailbox
 from mailflow.inbound.leases import worker_id
 from mailflow.oauth.tokens import TokenBroker
@@ -114,7 +114,7 @@ class App:
     sender: Sender
     signer: Signer
     connect: Callable[[MailboxSettings], Mailbox] = field(default=Mailbox.connect)
-    txt_lookup: TxtLookup = field(default=txt_record)  # DNS, for DKIM keys
+    txt_lookup: TxtLookup = field(default_factory=CachedTxt)  # DNS, for DKIM keys
     worker: str = field(default_factory=worker_id)
     templates: Path | None = None  # the service's own templates over the built-in ones
     _composers: tuple[Regency | None, dict[str, Composer]] = field(default=(None, {}), init=False, repr=False)
@@ -137,7 +137,7 @@ class App:
             rules=RulesHolder(settings.rules_dir, settings.rules_check_seconds),
             sender=edges.pop("sender", None) or Sender.of(settings, tokens),
             signer=Signer(token_key(settings)),
-            txt_lookup=pinned(settings.dkim_keys, edges.pop("txt_lookup", txt_record)),
+            txt_lookup=pinned(settings.dkim_keys, edges.pop("txt_lookup", None) or CachedTxt()),
             **edges,
         )
 
