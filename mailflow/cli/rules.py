@@ -11,7 +11,7 @@ from mailflow.cli.base import CliState, cli, office_option, pass_obj
 from mailflow.config import MailboxSettings
 from mailflow.domain import ParsedMessage
 from mailflow.errors import MessageError, RulesError
-from mailflow.inbound.senders import HELD, service_lookup, verdict
+from mailflow.inbound.senders import service_lookup, verdict
 from mailflow.office.model import Rules
 from mailflow.office.regency import load_regency
 from mailflow.text.parsing import parse_message
@@ -93,5 +93,5 @@ def _verification(
     found = verdict(raw, message, box, rules, service_lookup(obj.settings))
     why, then = found.said(box)
     click.echo(obj.word("senders.verdict", why=why, then=then))
-    if found.outcome in HELD:
+    if found.outcome == "held":  # a letter held: what follows is what its release would do
         click.echo(obj.word("senders.after_release"))
