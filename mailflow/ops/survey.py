@@ -7,6 +7,7 @@ the newest messages of the inbox and of the processed and quarantine folders are
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from mailflow.errors import MailboxError, MessageError
@@ -38,6 +39,7 @@ def survey(
 ) -> Seen:
     """Read the newest `latest` messages of each of the mailbox's folders, and judge each sender."""
     box = mailbox.settings
+    lookup = functools.cache(lookup)  # one DNS question per key, not per message (5 s each at worst)
     folders: list[str] = []
     seen: dict[str, SenderSeen] = {}
     outside = 0
