@@ -140,9 +140,16 @@ def test_letter_request_reply_confirmation(matrix, office):
 
 
 def test_doctor_says_what_it_found_on_each_server(matrix, office):
+    office.mail.send(gmail_forward(pdf=pdf_letter()))  # the clerk's letter, signed by the office
+    office.mail.wait_for(MAILBOX)
     result = CliRunner().invoke(cli, ["--config", str(office.config_path), "doctor", "--no-probe"])
     said = " ".join(result.output.split())
     assert result.exit_code == 0, result.output
+    assert "agenda@probolinggokab.example (petugas agenda): 1 pesan, terverifikasi" in said
+    with IMAPClient("127.0.0.1", port=matrix.servers.imap.imap_port, ssl=False, timeout=10) as client:
+        client.login(MAILBOX, PASSWORD)
+        client.select_folder("INBOX", readonly=True)
+        assert len(client.search("UNSEEN")) == 1  # read by doctor, still unread
     server = matrix.servers.imap
     assert f"delimiter '{server.delimiter}'" in said
     assert f"Mailflow/Quarantine -> {server.folder('Mailflow/Quarantine')}" in said

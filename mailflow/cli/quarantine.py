@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 
 import click
 from rich.markup import escape
 from rich.table import Table
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from mailflow.cli.base import CliState, cli, json_option, local_time, office_option, pass_obj, show
 from mailflow.disposition.routing import route_letter
@@ -17,7 +20,7 @@ from mailflow.inbound.poll import UNDECIDED_REASONS, read_again
 from mailflow.registry.quarantine import release
 from mailflow.registry.queries import quarantine_items, quarantine_record
 from mailflow.storage.db import transaction
-from mailflow.storage.models import QuarantineItem
+from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, fetch, id_of
 from mailflow.text.parsing import parse_message
 
 
@@ -86,25 +89,49 @@ def quarantine_show(obj: CliState, item_id: int, raw: bool, office: str | None) 
 
 @quarantine_group.command("release")
 @click.argument("item_id", type=int)
+@click.option("--by", metavar="NAME", help="who releases it, for the letter's log (default: your OS user)")
 @office_option
 @pass_obj
-def quarantine_release(obj: CliState, item_id: int, office: str | None) -> None:
-    """File a held message as a letter after all (one held before it was read: read it again)."""
+def quarantine_release(obj: CliState, item_id: int, by: str | None, office: str | None) -> None:
+    """File a held message as a letter after all (one held before it was read: read it again).
+
+    The release is logged on the letter with who and when; its mail (receipt, disposition
+    request) waits in the outbox for the service to send, like all mail."""
     app = obj.app
     item = _item(obj, item_id, office)
     if item.status != "held":
         raise click.ClickException(f"no held quarantine item {item_id}")
+    by = by or _os_user()
     if item.reason in UNDECIDED_REASONS:
-        outcome = f"read again as {read_again(app, item).outcome}"
+        row = read_again(app, item, by)
+        outcome, letter_id = f"read again as {row.outcome}", row.letter_id
     else:
-        outcome = f"filed as {_file_held(obj, item)}"
-    from mailflow.ops import service
-
-    service.flush(app)
+        letter_id, agenda = _file_held(obj, item, by)
+        outcome = f"filed as {agenda}"
     click.echo(f"released {item_id}: {outcome}")
+    if letter_id is None:
+        return
+    with Session(app.engine) as session:
+        letter = fetch(session, Letter, letter_id)
+        waiting = session.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.letter_id == letter_id, OutboxMessage.status == "pending")
+        ).one()
+    click.echo(obj.word("release.logged", agenda=letter.agenda_number, by=by))
+    if waiting:
+        click.echo(obj.word("release.outbox", count=waiting))
 
 
-def _file_held(obj: CliState, item: QuarantineItem) -> str:
+def _os_user() -> str:
+    """The account running the command: the admin, when each admin signs in as themselves."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (a bare container)
+        return f"uid {os.getuid()}"
+
+
+def _file_held(obj: CliState, item: QuarantineItem, by: str) -> tuple[int, str]:
     app = obj.app
     with transaction(app.engine) as session:
         held = session.get(QuarantineItem, item.id, with_for_update=True)
@@ -118,7 +145,7 @@ def _file_held(obj: CliState, item: QuarantineItem) -> str:
                 f"inspect it with `mailflow quarantine show {item.id} --raw`"
             ) from exc
         ctx = app.context(app.settings.mailbox(held.mailbox))
-        letter, new = release(session, ctx, held, message)
+        letter, new = release(session, ctx, held, message, by)
         if new and not letter.fields_pending:  # a letter with scans goes when they are read
             route_letter(session, ctx, ctx.settings.mailbox(held.mailbox), letter)
-        return letter.agenda_number
+        return id_of(letter), letter.agenda_number

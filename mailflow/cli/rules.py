@@ -8,7 +8,11 @@ from pathlib import Path
 import click
 
 from mailflow.cli.base import CliState, cli, office_option, pass_obj
+from mailflow.config import MailboxSettings
+from mailflow.domain import ParsedMessage
 from mailflow.errors import MessageError, RulesError
+from mailflow.inbound.senders import service_lookup, verdict
+from mailflow.office.model import Rules
 from mailflow.office.regency import load_regency
 from mailflow.text.parsing import parse_message
 
@@ -53,9 +57,10 @@ def rules_test(obj: CliState, message: Path, mailbox: str | None) -> None:
 
     settings = obj.settings
     box = settings.mailbox(mailbox) if mailbox else (settings.mailboxes[0] if settings.mailboxes else None)
+    raw = message.read_bytes()
     try:
         regency = load_regency(settings.rules_dir)
-        parsed = parse_message(message.read_bytes())
+        parsed = parse_message(raw)
     except RulesError as exc:
         raise click.ClickException(f"the rules do not load:\n{exc}") from exc
     except MessageError as exc:
@@ -67,6 +72,8 @@ def rules_test(obj: CliState, message: Path, mailbox: str | None) -> None:
     today = dt.datetime.now(settings.zone).date()
     result = explain(parsed, rules, box.name if box else "", box.address if box else "", today)
     click.echo(f"from:      {parsed.from_address} -> {result.sender_role}")
+    if box is not None:
+        _verification(obj, raw, parsed, box, rules)
     for name, source in sorted(result.fields.sources.items()):
         click.echo(f"field:     {name} = {getattr(result.fields, name)} ({source})")
     click.echo(f"rule:      {result.route.rule}")
@@ -77,3 +84,14 @@ def rules_test(obj: CliState, message: Path, mailbox: str | None) -> None:
     if result.route.copies:
         click.echo(f"copies:    {', '.join(result.route.copies)}")
     click.echo(f"deadline:  {result.deadline.isoformat()}")
+
+
+def _verification(
+    obj: CliState, raw: bytes, message: ParsedMessage, box: MailboxSettings, rules: Rules
+) -> None:
+    """The sender check the poll would make, with this mailbox's policy and the service's DNS."""
+    found = verdict(raw, message, box, rules, service_lookup(obj.settings))
+    why, then = found.said(box)
+    click.echo(obj.word("senders.verdict", why=why, then=then))
+    if found.outcome == "held":  # a letter held: what follows is what its release would do
+        click.echo(obj.word("senders.after_release"))

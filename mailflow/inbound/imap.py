@@ -164,6 +164,21 @@ class Mailbox:
             if item is not None and b"BODY[]" in item:
                 yield FetchedMessage(uid, bytes(item[b"BODY[]"]))
 
+    def latest(self, logical_folder: str, count: int, max_bytes: int) -> list[FetchedMessage]:
+        """The newest `count` messages of a folder, read-only: EXAMINE and BODY.PEEK set no flag
+        and move nothing ([] if the folder is not there yet). Messages over `max_bytes` are left
+        out. The connection stays on that folder, read-only: `select()` before writing again."""
+        folder = self.folder_name(logical_folder)
+        try:
+            if not self.client.folder_exists(folder):
+                return []
+            self.client.select_folder(folder, readonly=True)
+            uids = sorted(self.client.search(["ALL"]))[-count:]
+        except _NETWORK_ERRORS as exc:
+            raise MailboxError(f"{self.settings.name}: cannot read {folder}: {_describe(exc)}") from exc
+        sizes = self.sizes(uids)
+        return list(self.fetch([u for u in uids if sizes.get(u, max_bytes + 1) <= max_bytes]))
+
     def _ensure_folder(self, folder: str) -> None:
         """Create `folder` (a server name); servers make its parents too (RFC 3501 6.3.3)."""
         if folder in self._folders_made:

@@ -37,7 +37,7 @@ from mailflow.inbound.reading import Read, read
 from mailflow.inbound.threads import match_reply
 from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, triage
 from mailflow.registry.filing import correct_letter, file_letter
-from mailflow.registry.quarantine import quarantine, reject
+from mailflow.registry.quarantine import quarantine, reject, settle_release
 from mailflow.storage.db import DATABASE_ERRORS, transaction
 from mailflow.storage.models import (
     Event,
@@ -377,7 +377,7 @@ def _quarantine_failure(
 UNDECIDED_REASONS = frozenset({"poison", "internal_error"})
 
 
-def read_again(app: App, item: QuarantineItem) -> InboundMessage:
+def read_again(app: App, item: QuarantineItem, by: str) -> InboundMessage:
     """An admin's release of an undecided message: the decision the poll never reached, now.
 
     A reply held so is applied as a reply, a letter filed and routed; the ledger row of its
@@ -399,9 +399,8 @@ def read_again(app: App, item: QuarantineItem) -> InboundMessage:
         row.outcome, row.quarantine_id, row.letter_id = "", None, None
         _apply(session, app.context(box), box, raw, item.raw_sha256, row, reading)
         row.destination = where
-        held.status, held.released_at = "released", utcnow()
-        held.resolution = f"read again: {row.outcome}"
-        session.add_all([row, held])
+        session.add(row)
+        settle_release(session, held, row.letter_id, by, f"read again: {row.outcome}")
     return row
 
 

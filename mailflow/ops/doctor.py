@@ -6,7 +6,7 @@ import asyncio
 import ssl
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,10 +16,15 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailflow.config import MailboxSettings, Settings, exposed_secret
+from mailflow.domain import Said
 from mailflow.errors import MailboxError, RulesError, SignInError
 from mailflow.inbound.imap import Mailbox
+from mailflow.inbound.senders import HELD, SenderVerdict, service_lookup
 from mailflow.office.regency import load_regency
+from mailflow.ops.survey import LATEST, survey
+from mailflow.outbound.catalogue import Catalogue
 from mailflow.outbound.outbox import Sender, smtp_failure
+from mailflow.resources import TEMPLATES
 from mailflow.scans.ocr import OcrUnavailable, tessdata
 from mailflow.storage.db import current_revision, head_revision, make_engine
 
@@ -126,6 +131,7 @@ def _mailbox(box: MailboxSettings, settings: Settings, probe: bool) -> Iterator[
         yield from _server_facts(box, settings, mailbox)
         if probe:
             yield _plus_addressing(box, settings, mailbox)
+        yield from _senders_seen(box, settings, mailbox)  # last: it leaves the folder read-only
 
 
 def _sign_in(box: MailboxSettings) -> str:
@@ -250,6 +256,68 @@ def _ocr(settings: Settings) -> Check:
             "ocr", False, f"no model for {', '.join(missing)} in {models}", "install tesseract-ocr-LANG"
         )
     return Check("ocr", True, f"Tesseract models {settings.ocr_languages} in {models}")
+
+
+def _senders_seen(box: MailboxSettings, settings: Settings, mailbox: Mailbox) -> Iterator[Check]:
+    """Per sender of the newest mail: would they verify, why not, and what their mail meets."""
+    own = settings.templates_dir
+    catalogue = Catalogue(None if own == TEMPLATES else own)
+
+    def say(key: str, **values: object) -> str:
+        return catalogue.say(settings.language, Said.of(key, **values))
+
+    item = f"senders {box.name} mail"
+    try:
+        regency = load_regency(settings.rules_dir)
+    except RulesError:
+        return  # the rules check names the problems
+    code = regency.office_of_mailbox(box.address, box.office)
+    if code is None:
+        return
+    try:
+        seen = survey(mailbox, regency.office(code), service_lookup(settings), settings.max_message_bytes)
+    except MailboxError as exc:
+        yield Check(item, False, str(exc), "")
+        return
+    folders = ", ".join(seen.folders) or box.folder
+    for sender in seen.senders:
+        found = sender.verdict
+        why, then = found.said(box)
+        count = _messages(sender.count, say)
+        held = found.outcome in HELD
+        yield Check(
+            item,
+            not held,
+            say(
+                "senders.line",
+                address=found.address,
+                role=Said.of(f"senders.role.{found.role}"),
+                count=count,
+                why=why,
+                then=then,
+            ),
+            _sender_fix(found, box, say) if held else "",
+        )
+    if seen.outside:
+        then = Said.of(f"senders.then.{seen.outside_outcome}")
+        yield Check(item, True, say("senders.outside", count=_messages(seen.outside, say), then=then))
+    if not seen.senders:
+        yield Check(item, True, say("senders.none", folders=folders, latest=LATEST))
+
+
+def _messages(count: int, say: Callable[..., str]) -> str:
+    return say("senders.messages_one") if count == 1 else say("senders.messages", count=count)
+
+
+def _sender_fix(found: SenderVerdict, box: MailboxSettings, say: Callable[..., str]) -> str:
+    """The choice an admin has when this sender's mail would be held (README "Setting up an office")."""
+    if found.why in ("no_results", "results_fail"):
+        return say("senders.fix.results", authserv_id=box.authserv_id, seen=found.stamped_by or "-")
+    if found.outcome == "replies_rejected":
+        return say("senders.fix.require")
+    if found.stamped_by:
+        return say("senders.fix.stamped", authserv_id=found.stamped_by)
+    return say("senders.fix.sign")
 
 
 def diagnose(settings: Settings, probe: bool = True) -> list[Check]:

@@ -164,14 +164,33 @@ def quarantine(
 
 
 def release(
-    session: Session, ctx: Context, item: QuarantineItem, message: ParsedMessage
+    session: Session, ctx: Context, item: QuarantineItem, message: ParsedMessage, by: str
 ) -> tuple[Letter, bool]:
-    """An admin's release: file the held message as a letter after all; (letter, is_new)."""
+    """An admin's release: file the held message as a letter after all; (letter, is_new).
+
+    A clerk's own letter (held as unverified) stays theirs: their receipt answers in its thread."""
     box = ctx.settings.mailbox(item.mailbox)
-    clerk = ctx.rules.clerks[0].email if ctx.rules.clerks else message.from_address
+    if ctx.rules.clerk(message.from_address) is not None:
+        clerk = message.from_address
+    else:
+        clerk = ctx.rules.clerks[0].email if ctx.rules.clerks else message.from_address
     texts = letter_pdf_texts(letter_files(message))
     letter, new = file_letter(session, ctx, box, message, item.raw_sha256, clerk, texts)
-    item.status, item.released_at = "released", utcnow()
-    item.resolution = f"filed as {letter.agenda_number}" if new else f"duplicate of {letter.agenda_number}"
-    session.add(item)
+    done = f"filed as {letter.agenda_number}" if new else f"duplicate of {letter.agenda_number}"
+    settle_release(session, item, letter.id, by, done)
     return letter, new
+
+
+def settle_release(session: Session, item: QuarantineItem, letter_id: int | None, by: str, done: str) -> None:
+    """Mark `item` released by `by`, and say so in the log of the letter it became or touched."""
+    item.status, item.released_at = "released", utcnow()
+    item.resolution = f"{done} (released by {by})"
+    session.add(item)
+    if letter_id is not None:
+        log_event(
+            session,
+            letter_id=letter_id,
+            actor=by,
+            action="released",
+            text=f"quarantine {item.id} ({item.reason}): {done}",
+        )
