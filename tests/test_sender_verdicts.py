@@ -80,3 +80,13 @@ def test_the_servers_stamp_is_offered_as_authserv_id_and_then_verifies() -> None
     assert (found.why, found.outcome) == ("verified", "filed")
     other = judged(raw, verify_senders="authentication-results", authserv_id="mx.other.example")
     assert (other.why, other.outcome) == ("results_fail", "held")
+
+
+def test_a_header_that_reads_two_ways_is_said_to_be_held_whoever_it_names() -> None:
+    raw = (
+        b"From: =?UTF-8?B?a2FkaXNAcHJvYm9saW5nZ29rYWIuZXhhbXBsZSAo?= <agenda@probolinggokab.example>\r\n"
+        b"To: surat@probolinggokab.example\r\nSubject: Surat\r\n\r\nTerlampir.\r\n"
+    )
+    found = verdict(raw, parse_message(raw), MailboxSettings(name="surat", address=f"surat{D}"), RULES, LOOKUP)
+    assert (found.why, found.outcome) == ("two_readings", "unreadable")
+    assert "another address" in found.problem

@@ -14,12 +14,13 @@ from typing import Literal
 from mailflow.config import MailboxSettings, Settings
 from mailflow.domain import ParsedMessage, Said
 from mailflow.inbound.authenticity import UNCHECKED, Authenticity, TxtLookup, check_sender, pinned
-from mailflow.inbound.dns import txt_record
+from mailflow.inbound.dns import CachedTxt
 from mailflow.office.model import Rules
 
 Role = Literal["clerk", "official", "outside"]
 # What the mail of a sender with this verdict meets (catalogue `senders.then.*`).
 Outcome = Literal[
+    "unreadable",
     "filed",
     "held",
     "acts",
@@ -29,7 +30,7 @@ Outcome = Literal[
     "direct_quarantine",
     "direct_register",
 ]
-HELD: frozenset[Outcome] = frozenset({"held", "replies_rejected"})
+HELD: frozenset[Outcome] = frozenset({"held", "replies_rejected", "unreadable"})
 
 
 @dataclass(frozen=True)
@@ -37,20 +38,23 @@ class SenderVerdict:
     address: str
     role: Role
     sender: Authenticity
-    # catalogue `senders.why.*`: verified, off, unsigned, bad_signature, no_results, results_fail, outside
+    # catalogue `senders.why.*`: verified, off, unsigned, bad_signature, no_results, results_fail,
+    # outside, two_readings
     why: str
     outcome: Outcome
     stamped_by: str  # the authserv-id of the message's topmost Authentication-Results, if any
+    problem: str = ""  # why the header reads two ways (text.headers), when it does
 
     def said(self, box: MailboxSettings) -> tuple[Said, Said]:
         """(why, then) in the catalogue's words."""
-        why = Said.of(f"senders.why.{self.why}", detail=self.sender.detail, authserv_id=box.authserv_id)
+        detail = self.problem or self.sender.detail
+        why = Said.of(f"senders.why.{self.why}", detail=detail, authserv_id=box.authserv_id)
         return why, Said.of(f"senders.then.{self.outcome}")
 
 
 def service_lookup(settings: Settings) -> TxtLookup:
     """DKIM keys as the service finds them: pinned in `[dkim_keys]`, else from DNS."""
-    return pinned(settings.dkim_keys, txt_record)
+    return pinned(settings.dkim_keys, CachedTxt())
 
 
 def verdict(
@@ -60,9 +64,13 @@ def verdict(
     address = message.from_address
     stamped = _stamped_by(message)
     clerk = rules.clerk(address) is not None
-    if not clerk and rules.person_by_address(address) is None:
+    role: Role = "clerk" if clerk else "official" if rules.person_by_address(address) else "outside"
+    if message.header_problem is not None:  # triage's first check holds it, whoever it names
+        detail = message.header_problem.detail
+        return SenderVerdict(address, role, UNCHECKED, "two_readings", "unreadable", stamped, detail)
+    if role == "outside":
         direct: Outcome = "direct_register" if box.direct_letters == "register" else "direct_quarantine"
-        return SenderVerdict(address, "outside", UNCHECKED, "outside", direct, stamped)
+        return SenderVerdict(address, role, UNCHECKED, "outside", direct, stamped)
     found = check_sender(raw, message, box, lookup)
     trusted = found.verified or box.verify_senders == "off"
     outcome: Outcome
@@ -74,7 +82,6 @@ def verdict(
         outcome = "replies_rejected"
     else:
         outcome = "code_only" if trusted else "code_needed"
-    role: Role = "clerk" if clerk else "official"
     return SenderVerdict(address, role, found, _why(found, message), outcome, stamped)
 
 
