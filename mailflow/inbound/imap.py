@@ -109,6 +109,26 @@ class Mailbox:
             raise MailboxError(f"{self.settings.name}: cannot select {folder}: {_describe(exc)}") from exc
         self.uidvalidity = int(info[b"UIDVALIDITY"])
 
+    def examine(self, logical: str) -> int | None:
+        """Select a folder read-only (EXAMINE: nothing in it changes); its UIDVALIDITY, or None
+        when the server has no such folder."""
+        folder = self.folder_name(logical)
+        try:
+            if not self.client.folder_exists(folder):
+                return None
+            info = self.client.select_folder(folder, readonly=True)
+        except _NETWORK_ERRORS as exc:
+            raise MailboxError(f"{self.settings.name}: cannot examine {folder}: {_describe(exc)}") from exc
+        return int(info[b"UIDVALIDITY"])
+
+    def uids_with(self, keyword: str | None = None) -> list[int]:
+        """The UIDs of the selected folder, all or those tagged with `keyword`, ascending."""
+        try:
+            uids = self.client.search(["KEYWORD", keyword] if keyword else ["ALL"])
+        except _NETWORK_ERRORS as exc:
+            raise MailboxError(f"{self.settings.name}: search failed: {_describe(exc)}") from exc
+        return sorted(uids)
+
     def __enter__(self) -> Mailbox:
         return self
 
