@@ -143,7 +143,7 @@ def _refile(
     if _known(app, box, sha):
         return
     own_folder = place.folder == box.folder  # keyword mode: the polled folder, whose cursor counts
-    if (old_tag := _renumbered_tag(fetched.raw, report.letters)) is not None:
+    if (old_tag := renumbered_tag(fetched.raw, report.letters)) is not None:
         detail = f"answers letter {old_tag}, whose agenda number changed in the restore"
         row = hold(app, box, uidvalidity, fetched, "renumbered", detail, cursor=own_folder)
         report.held.append(f"{box.name}: {detail} (quarantine {row.quarantine_id})")
@@ -178,7 +178,7 @@ def _refile(
         )
 
 
-def _renumbered_tag(raw: bytes, letters: list[Refiled]) -> str | None:
+def renumbered_tag(raw: bytes, letters: list[Refiled]) -> str | None:
     """The old number of a letter renumbered in this run, when `raw`'s subject carries its tag."""
     changed = {_tag_key(r.before): r.before for r in letters if r.changed and r.before}
     if not changed:
