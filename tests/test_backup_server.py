@@ -4,6 +4,7 @@ database (SQLite, or PostgreSQL when MAILFLOW_TEST_DATABASE_URL is set)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import stat
 import time
@@ -18,6 +19,7 @@ from mailflow.cli import cli
 from mailflow.ops.backup import MANIFEST
 from mailflow.storage.models import Disposition, InboundMessage, Letter, OutboxMessage
 from tests.support import clients
+from tests.support.dovecot import PASSWORD
 from tests.support.letters import CLERK, MAILBOX, gmail_forward, pdf_letter
 from tests.support.mail import text_of
 
@@ -147,3 +149,74 @@ def test_a_live_database_is_not_replaced_without_force(office, tmp_path):
     assert forced.exit_code == 0, forced.output
     assert "0 dicatat ulang" in forced.output
     assert os.path.exists(tmp_path / "b" / MANIFEST)
+
+
+def test_keyword_mode_restore_files_the_tagged_letters_and_leaves_the_new_one_to_the_poll(office, tmp_path):
+    """With after_processing = "keyword" the handled letters stay in the inbox, tagged. A letter
+    that arrived while the service was down sits below the tagged ones' UIDs: the poll still files it."""
+    office.reconfigure(box_extra='after_processing = "keyword"')
+    year = dt.datetime.now().year
+    file_letters(office, range(1, 3))
+    assert mailflow(office, "backup", str(tmp_path / "b")).exit_code == 0
+    file_letters(office, range(3, 5))
+    lose_the_database(office)
+    office.mail.send(gmail_forward(pdf=pdf_letter(number="5/RH/2026"), original_subject="Rapat 5"))
+    office.mail.wait_for(MAILBOX, lambda m: "Rapat 5" in text_of(m))
+
+    restored = mailflow(office, "restore", str(tmp_path / "b"))
+    assert restored.exit_code == 0, restored.output
+    assert "4 pesan diperiksa" in restored.output and "2 dicatat ulang" in restored.output
+    told = office.mail.wait_for(CLERK, lambda m: "Pemulihan data" in str(m["Subject"]))
+    assert f"004/SM/{year}: Rapat 4\n  Nomor agenda tetap." in text_of(told)
+
+    office.poll()
+    with Session(office.app.engine) as session:
+        letters = session.exec(select(Letter).order_by(col(Letter.seq))).all()
+    assert [(letter.seq, letter.subject) for letter in letters] == [(n, f"Rapat {n}") for n in range(1, 6)]
+    assert office.mail.count(MAILBOX) == 5  # nothing moved: keyword mode
+
+
+def test_when_numbers_change_the_clerk_is_told_and_a_reply_to_an_old_number_is_not_applied(
+    office, inbox, tmp_path, monkeypatch
+):
+    """The restore's reconcile could not reach the mailbox, the service came back and filed a new
+    letter first: the letters filed again get new numbers, and the head's reply to one of them
+    (whose reply code now names another letter's disposition) is held, its sender told."""
+    year = dt.datetime.now().year
+    file_letters(office, range(1, 3))
+    assert mailflow(office, "backup", str(tmp_path / "b")).exit_code == 0
+    file_letters(office, range(3, 5))
+    request = inbox.next(KADIS, f"SM 004/{year}")
+    assert inbox.answer(clients.gmail_android_id, request, KADIS, "Sekretaris: Pelajari").outcomes == {
+        "reply": 1
+    }
+    lose_the_database(office)
+    office.mail.send(gmail_forward(pdf=pdf_letter(number="5/RH/2026"), original_subject="Rapat 5"))
+
+    monkeypatch.setenv("MAILFLOW_TEST_IMAP_PASSWORD", "not-the-password")
+    cut_off = mailflow(office, "restore", str(tmp_path / "b"))
+    assert cut_off.exit_code == 1 and "masalah: " in cut_off.output, cut_off.output
+    monkeypatch.setenv("MAILFLOW_TEST_IMAP_PASSWORD", PASSWORD)
+    assert office.poll().outcomes == {"letter": 1}  # Rapat 5 takes number 003
+
+    again = mailflow(office, "reconcile")
+    assert again.exit_code == 0, again.output
+    assert f"004/SM/{year}: NOMOR BERUBAH, dulu 003/SM/{year}" in again.output
+    assert "ditahan di karantina" in again.output
+    told = office.mail.wait_for(CLERK, lambda m: "Pemulihan data" in str(m["Subject"]))
+    assert "nomor agenda berubah" in str(told["Subject"])
+    body = " ".join(text_of(told).split())
+    assert f"NOMOR BERUBAH: surat ini dulu bernomor 003/SM/{year}, sekarang 004/SM/{year}." in body
+    assert f"NOMOR BERUBAH: surat ini dulu bernomor 004/SM/{year}, sekarang 005/SM/{year}." in body
+    held = office.mail.wait_for(KADIS, lambda m: "Belum diproses" in str(m["Subject"]))
+    assert "jawablah permintaan yang baru" in " ".join(text_of(held).split())
+
+    with Session(office.app.engine) as session:
+        letters = session.exec(select(Letter).order_by(col(Letter.seq))).all()
+        holders = set(session.exec(select(Disposition.holder)).all())
+    assert [letter.subject for letter in letters] == ["Rapat 1", "Rapat 2", "Rapat 5", "Rapat 3", "Rapat 4"]
+    assert SEKRETARIS not in holders  # the reply reached no letter
+    [item] = json.loads(mailflow(office, "quarantine", "list", "--json").output)
+    refused = mailflow(office, "quarantine", "release", str(item["id"]))
+    assert refused.exit_code == 1 and "answer the new request" in refused.output
+    assert "0 dicatat ulang" in mailflow(office, "reconcile").output

@@ -94,6 +94,12 @@ def quarantine_release(obj: CliState, item_id: int, office: str | None) -> None:
     item = _item(obj, item_id, office)
     if item.status != "held":
         raise click.ClickException(f"no held quarantine item {item_id}")
+    if item.reason == "renumbered":  # ops.reconcile: its reply code may name another letter now
+        raise click.ClickException(
+            f"item {item_id} answers a letter whose agenda number a restore changed; its reply code "
+            "may now name another letter's disposition, so it cannot be applied. Its sender was told "
+            "to answer the new request instead"
+        )
     if item.reason in UNDECIDED_REASONS:
         outcome = f"read again as {read_again(app, item).outcome}"
     else:

@@ -265,8 +265,8 @@ def process_one(
 ) -> InboundMessage:
     """Archive, decide and commit one message; returns its ledger row.
 
-    `cursor=False` for a message read from another folder than the polled one (ops.reconcile): its
-    UIDVALIDITY and UID are that folder's, and the mailbox's cursor stays where it is.
+    `cursor=False` for a message ops.reconcile files again from where it was left (the processed
+    folder, whose UIDs are its own, or tagged in the inbox): the poll's cursor stays where it is.
 
     Workers whose leases overlapped (one stalled past its lease) may both reach the same message:
     the mailbox's state row is locked first, so the second waits and then finds the first's ledger
@@ -363,12 +363,14 @@ def _quarantine_failure(
     reason: str,
     detail: str,
     cursor: bool = True,
+    told: ParsedMessage | None = None,
 ) -> InboundMessage:
     """A message that broke its reading (a bug, or twice a dead worker): keep it, hold it, and let
-    the poll go on. `sha` names its raw bytes, already archived."""
+    the poll go on. `sha` names its raw bytes, already archived; the sender of `told` hears why."""
     with transaction(app.engine) as session:
         _attempt_done(session, box, uidvalidity, fetched.uid)
-        item = quarantine(session, app.context(box), box, None, sha, reason, detail, notify_sender=False)
+        notify = told is not None
+        item = quarantine(session, app.context(box), box, told, sha, reason, detail, notify_sender=notify)
         if cursor:
             state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
             state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
@@ -390,10 +392,9 @@ def _quarantine_failure(
     return row
 
 
-# Held by the loop before anything was decided (two dead workers, a bug, a reply to a letter whose
-# number a restore changed): what the message is was never asked, so an admin's release reads it
-# again instead of filing it as a letter.
-UNDECIDED_REASONS = frozenset({"poison", "internal_error", "renumbered"})
+# Held by the loop before anything was decided (two dead workers, a bug): what the message is was
+# never asked, so an admin's release reads it again instead of filing it as a letter.
+UNDECIDED_REASONS = frozenset({"poison", "internal_error"})
 
 
 def hold(
@@ -406,9 +407,10 @@ def hold(
     *,
     cursor: bool = True,
 ) -> InboundMessage:
-    """Keep and hold a message undecided, for an admin's release (read_again)."""
+    """Keep and hold a message without acting on it; its sender is told why (ops.reconcile)."""
     sha = app.archive.put_raw(fetched.raw)
-    return _quarantine_failure(app, box, uidvalidity, fetched, sha, reason, detail, cursor)
+    head = _headers_of(fetched.raw)
+    return _quarantine_failure(app, box, uidvalidity, fetched, sha, reason, detail, cursor, head)
 
 
 def read_again(app: App, item: QuarantineItem) -> InboundMessage:

@@ -11,8 +11,8 @@ backup was lost with the letter, and the ledger applies each message once. Their
 folder's, the order they were first handled in, so a reply comes after its letter and the letter
 gets back the disposition ids its reply codes name. One guard: a reply whose subject carries the
 old agenda tag of a letter whose number changed in this run is held in the quarantine (reason
-"renumbered") instead, since its reply code may now name another letter's disposition; an
-admin's release reads it again once the clerk has checked.
+"renumbered") instead, since its reply code may now name another letter's disposition: its
+sender is told to answer the new request the letter's filing sent, and a release is refused.
 
 Each clerk gets one mail listing their letters filed again, with the number each had before
 (storage/journal.py) and whether it changed: the receipts that come again are explained, and the
@@ -142,13 +142,15 @@ def _refile(
     sha = sha256_hex(fetched.raw)
     if _known(app, box, sha):
         return
-    own_folder = place.folder == box.folder  # keyword mode: the polled folder, whose cursor counts
+    # The cursor never moves: in the processed folder UIDs are that folder's, and in keyword mode an
+    # untagged message below a tagged one still waits for the poll.
+    own_folder = place.folder == box.folder
     if (old_tag := renumbered_tag(fetched.raw, report.letters)) is not None:
         detail = f"answers letter {old_tag}, whose agenda number changed in the restore"
-        row = hold(app, box, uidvalidity, fetched, "renumbered", detail, cursor=own_folder)
+        row = hold(app, box, uidvalidity, fetched, "renumbered", detail, cursor=False)
         report.held.append(f"{box.name}: {detail} (quarantine {row.quarantine_id})")
     else:
-        row = process_one(app, box, uidvalidity, fetched, cursor=own_folder)
+        row = process_one(app, box, uidvalidity, fetched, cursor=False)
     if row.sha256 != sha:  # the folder's (UIDVALIDITY, UID) is another message's ledger key
         report.problems.append(
             f"{box.name}: message UID {fetched.uid} shares its ledger key with another message; "
