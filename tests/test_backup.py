@@ -85,3 +85,26 @@ def test_a_reply_carrying_the_old_tag_of_a_renumbered_letter_is_held_back() -> N
     assert renumbered_tag(_reply("Re: Mohon disposisi [SM 013/2026] Rapat"), [kept, moved]) == "013/SM/2026"
     assert renumbered_tag(_reply("Re: Mohon disposisi [SM 011/2026] Rapat"), [kept, moved]) is None
     assert renumbered_tag(_reply("Re: Mohon disposisi [SM 013/2026] Rapat"), [kept]) is None
+
+
+def test_a_backup_of_a_newer_schema_is_refused_before_anything_is_touched(tmp_path: Path) -> None:
+    from mailflow.config import load_settings
+    from mailflow.ops.backup import restore
+    from mailflow.storage.archive import sha256_hex
+
+    live = tmp_path / "live.db"
+    live.write_bytes(b"")  # stands for the live database: it must stay as it is
+    (tmp_path / "config.toml").write_text(f'database_url = "sqlite:///{live}"\nrules_dir = "{tmp_path}"\n')
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    dump = backup / "database.sqlite3"
+    with sqlite3.connect(dump) as db:
+        db.execute("CREATE TABLE alembic_version (version_num TEXT)")
+    db.close()
+    stored = {"path": dump.name, "sha256": sha256_hex(dump.read_bytes()), "size": dump.stat().st_size}
+    manifest = {"format": 1, "created_at": "2027-01-01T00:00:00+00:00", "mailflow": "9.0",
+                "database": "sqlite", "schema": "f00dfeed", "files": [stored]}  # fmt: skip
+    (backup / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(BackupError, match="made by a newer Mailflow"):
+        restore(load_settings(tmp_path / "config.toml"), backup, force=True)
+    assert live.read_bytes() == b""

@@ -30,7 +30,7 @@ from mailflow.config import Settings
 from mailflow.errors import MailflowError
 from mailflow.storage import dumps, journal
 from mailflow.storage.archive import private_dirs
-from mailflow.storage.db import current_revision, head_revision, make_engine, upgrade
+from mailflow.storage.db import current_revision, head_revision, known_revision, make_engine, upgrade
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -156,6 +156,11 @@ def restore(settings: Settings, source: Path, force: bool) -> RestoreReport:
     kind = dumps.kind_of(url)
     if manifest.database != kind:
         raise BackupError(f"{source} holds a {manifest.database} database; this config uses {kind}")
+    if manifest.schema is not None and not known_revision(manifest.schema):
+        raise BackupError(
+            f"{source} was made by a newer Mailflow (schema {manifest.schema}, made by Mailflow "
+            f"{manifest.mailflow}); install that version or newer to restore it"
+        )
     if dumps.has_data(url) and not force:
         raise BackupError(
             "the configured database holds data, which a restore replaces: stop the service "

@@ -38,7 +38,7 @@ from mailflow.registry.mail import registry_mail
 from mailflow.storage import journal
 from mailflow.storage.archive import sha256_hex
 from mailflow.storage.db import transaction
-from mailflow.storage.models import InboundMessage, Letter, fetch
+from mailflow.storage.models import InboundMessage, Letter, fetch, id_of
 from mailflow.text.parsing import header_part, parse_message
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ def _refile(
                 letter.subject,
                 letter.clerk,
                 letter.office,
-                letter.id or 0,
+                id_of(letter),
             )
         )
 
