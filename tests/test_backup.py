@@ -15,9 +15,9 @@ from mailflow.storage import dumps, journal
 
 
 def test_the_journal_gives_the_last_number_of_each_message_and_skips_a_cut_line(tmp_path: Path) -> None:
-    journal.note(tmp_path, journal.Entry("aa", "disdik", "001/SM/2026"))
-    journal.note(tmp_path, journal.Entry("bb", "disdik", "002/SM/2026"))
-    journal.note(tmp_path, journal.Entry("aa", "disdik", "003/SM/2026"))
+    journal.note(tmp_path, journal.Entry("aa", "disdik", "001/SM/2026", "SM 001/2026"))
+    journal.note(tmp_path, journal.Entry("bb", "disdik", "002/SM/2026", "SM 002/2026"))
+    journal.note(tmp_path, journal.Entry("aa", "disdik", "003/SM/2026", "SM 003/2026"))
     path = tmp_path / journal.JOURNAL
     with path.open("a") as fh:
         fh.write('{"sha256": "cc", "off')  # a crash mid-line
@@ -28,10 +28,10 @@ def test_the_journal_gives_the_last_number_of_each_message_and_skips_a_cut_line(
 
 def test_restoring_the_journal_keeps_the_live_lines_and_adds_the_saved_ones(tmp_path: Path) -> None:
     live, saved = tmp_path / "live", tmp_path / "saved"
-    journal.note(saved, journal.Entry("aa", "disdik", "001/SM/2026"))
-    journal.note(live, journal.Entry("aa", "disdik", "001/SM/2026"))
-    journal.note(live, journal.Entry("bb", "disdik", "002/SM/2026"))
-    journal.note(saved, journal.Entry("zz", "disdik", "009/SM/2025"))
+    journal.note(saved, journal.Entry("aa", "disdik", "001/SM/2026", "SM 001/2026"))
+    journal.note(live, journal.Entry("aa", "disdik", "001/SM/2026", "SM 001/2026"))
+    journal.note(live, journal.Entry("bb", "disdik", "002/SM/2026", "SM 002/2026"))
+    journal.note(saved, journal.Entry("zz", "disdik", "009/SM/2025", "SM 009/2025"))
     journal.merge(live / journal.JOURNAL, saved / journal.JOURNAL)
     assert set(journal.numbers(live)) == {"aa", "bb", "zz"}
     assert len((live / journal.JOURNAL).read_text().splitlines()) == 3
@@ -80,10 +80,14 @@ def _reply(subject: str) -> bytes:
 
 
 def test_a_reply_carrying_the_old_tag_of_a_renumbered_letter_is_held_back() -> None:
-    moved = Refiled("surat", "012/SM/2026", "013/SM/2026", "Rapat", "agenda@x.example", "disdik", 12)
-    kept = Refiled("surat", "011/SM/2026", "011/SM/2026", "Rapat", "agenda@x.example", "disdik", 11)
-    assert renumbered_tag(_reply("Re: Mohon disposisi [SM 013/2026] Rapat"), [kept, moved]) == "013/SM/2026"
+    # An office whose agenda template puts the year first: the subject tag is what replies carry.
+    was = journal.Entry("cc", "disdik", "2026/SM/13", "SM 013/2026")
+    moved = Refiled("surat", "2026/SM/12", was, "Rapat", "agenda@x.example", "disdik", 12)
+    same = journal.Entry("dd", "disdik", "2026/SM/11", "SM 011/2026")
+    kept = Refiled("surat", "2026/SM/11", same, "Rapat", "agenda@x.example", "disdik", 11)
+    assert renumbered_tag(_reply("Re: Mohon disposisi [SM 013/2026] Rapat"), [kept, moved]) == "2026/SM/13"
     assert renumbered_tag(_reply("Re: Mohon disposisi [SM 011/2026] Rapat"), [kept, moved]) is None
+    assert renumbered_tag(_reply("Re: Mohon disposisi [SM 13/2026] Rapat"), [kept, moved]) == "2026/SM/13"
     assert renumbered_tag(_reply("Re: Mohon disposisi [SM 013/2026] Rapat"), [kept]) is None
 
 

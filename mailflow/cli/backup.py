@@ -80,7 +80,7 @@ def _reconcile(obj: CliState) -> None:
         click.echo(obj.word("backup.outcome", outcome=outcome, count=count))
     for letter in report.letters:
         key = "backup.changed" if letter.changed else "backup.same" if letter.before else "backup.unknown"
-        click.echo(obj.word(key, agenda=letter.agenda_number, before=letter.before))
+        click.echo(obj.word(key, agenda=letter.agenda_number, before=letter.number_before))
     for detail in report.held:
         click.echo(obj.word("backup.held", detail=detail))
     for detail in report.problems:

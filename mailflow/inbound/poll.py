@@ -350,7 +350,8 @@ def _decide(
         session.add(row)
         filed = session.get(Letter, row.letter_id) if row.outcome == "letter" else None
     if filed is not None:  # after the commit: the number a clerk was given (storage/journal.py)
-        journal.note(app.settings.storage_dir, journal.Entry(sha, filed.office, filed.agenda_number))
+        entry = journal.Entry(sha, filed.office, filed.agenda_number, filed.subject_tag)
+        journal.note(app.settings.storage_dir, entry)
     return row
 
 

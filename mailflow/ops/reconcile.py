@@ -52,7 +52,7 @@ class Refiled:
 
     mailbox: str
     agenda_number: str
-    before: str | None
+    before: journal.Entry | None  # what the journal says its clerk was told before
     subject: str | None
     clerk: str
     office: str
@@ -60,7 +60,11 @@ class Refiled:
 
     @property
     def changed(self) -> bool:
-        return self.before is not None and self.before != self.agenda_number
+        return self.before is not None and self.before.agenda_number != self.agenda_number
+
+    @property
+    def number_before(self) -> str | None:
+        return self.before.agenda_number if self.before else None
 
 
 @dataclass
@@ -166,12 +170,11 @@ def _refile(
     report.count(row.outcome)
     log.info("event=reconciled mailbox=%s uid=%s outcome=%s", box.name, fetched.uid, row.outcome)
     if letter is not None:
-        entry = before.get(sha)
         report.letters.append(
             Refiled(
                 box.name,
                 letter.agenda_number,
-                entry.agenda_number if entry else None,
+                before.get(sha),
                 letter.subject,
                 letter.clerk,
                 letter.office,
@@ -182,7 +185,7 @@ def _refile(
 
 def renumbered_tag(raw: bytes, letters: list[Refiled]) -> str | None:
     """The old number of a letter renumbered in this run, when `raw`'s subject carries its tag."""
-    changed = {_tag_key(r.before): r.before for r in letters if r.changed and r.before}
+    changed = {_tag_key(r.before.tag): r.before.agenda_number for r in letters if r.before and r.changed}
     if not changed:
         return None
     try:
@@ -195,10 +198,10 @@ def renumbered_tag(raw: bytes, letters: list[Refiled]) -> str | None:
     return None
 
 
-def _tag_key(agenda_number: str | None) -> tuple[int, int] | None:
-    numbers = re.findall(r"\d+", agenda_number or "")
-    years = [int(n) for n in numbers if len(n) == 4]
-    return (int(numbers[0]), years[-1]) if numbers and years else None
+def _tag_key(tag: str) -> tuple[int, int] | None:
+    """(serial, year) of a subject tag, "SM 011/2026" or "[SM 11 / 2026]" alike."""
+    found = _TAG.search(f"[{tag.strip('[]')}]")
+    return (int(found[1]), int(found[2])) if found else None
 
 
 def _tell_clerks(app: App, letters: list[Refiled]) -> None:
@@ -209,7 +212,7 @@ def _tell_clerks(app: App, letters: list[Refiled]) -> None:
     for (box_name, office, clerk), items in groups.items():
         box = app.settings.mailbox(box_name)
         ctx = app.context(box).for_office(office)
-        views = [RestoredView(i.agenda_number, i.subject, i.before, i.changed) for i in items]
+        views = [RestoredView(i.agenda_number, i.subject, i.number_before, i.changed) for i in items]
         with transaction(app.engine) as session:
             mail = registry_mail(ctx, box, clerk, "restored", reply_to=None, letters=views)
             outbox.enqueue(session, mail, "restored")

@@ -24,12 +24,15 @@ class Entry:
     sha256: str  # the raw message that was filed
     office: str
     agenda_number: str
+    tag: str  # the subject tag replies carry, "SM 011/2026"
 
 
 def note(storage_dir: Path, entry: Entry) -> None:
     path = storage_dir / JOURNAL
     private_dirs(path.parent)
-    line = json.dumps({"sha256": entry.sha256, "office": entry.office, "agenda": entry.agenda_number})
+    line = json.dumps(
+        {"sha256": entry.sha256, "office": entry.office, "agenda": entry.agenda_number, "tag": entry.tag}
+    )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         os.write(fd, (line + "\n").encode())
@@ -48,7 +51,7 @@ def numbers(storage_dir: Path) -> dict[str, Entry]:
         for line in lines:
             try:
                 item = json.loads(line)
-                found[item["sha256"]] = Entry(item["sha256"], item["office"], item["agenda"])
+                found[item["sha256"]] = Entry(item["sha256"], item["office"], item["agenda"], item["tag"])
             except (ValueError, KeyError, TypeError):
                 continue  # a line cut short by a crash
     return found
