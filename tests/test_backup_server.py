@@ -220,3 +220,21 @@ def test_when_numbers_change_the_clerk_is_told_and_a_reply_to_an_old_number_is_n
     refused = mailflow(office, "quarantine", "release", str(item["id"]))
     assert refused.exit_code == 1 and "answer the new request" in refused.output
     assert "0 dicatat ulang" in mailflow(office, "reconcile").output
+
+
+def rehearse_on(office, tmp_path: Path) -> None:
+    """The rehearsal, short, for the server matrix (tests/test_server_matrix.py): the processed
+    folder named the server's way, MOVE or COPY + EXPUNGE, OAuth2 sign-in."""
+    year = dt.datetime.now().year
+    file_letters(office, range(1, 3))
+    assert mailflow(office, "backup", str(tmp_path / "b")).exit_code == 0
+    file_letters(office, range(3, 5))
+    lose_the_database(office)
+    restored = mailflow(office, "restore", str(tmp_path / "b"))
+    assert restored.exit_code == 0, restored.output
+    assert "4 pesan diperiksa" in restored.output and "2 dicatat ulang" in restored.output
+    told = office.mail.wait_for(CLERK, lambda m: "Pemulihan data" in str(m["Subject"]))
+    assert f"004/SM/{year}: Rapat 4\n  Nomor agenda tetap." in text_of(told)
+    assert "0 dicatat ulang" in mailflow(office, "reconcile").output
+    with Session(office.app.engine) as session:
+        assert [letter.seq for letter in session.exec(select(Letter).order_by(col(Letter.seq)))] == [1, 2, 3, 4]
