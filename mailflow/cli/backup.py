@@ -75,7 +75,8 @@ def _reconcile(obj: CliState) -> None:
     service.flush(obj.app)
     refiled = sum(report.outcomes.values())
     seconds = f"{time.monotonic() - started:.1f}"
-    click.echo(obj.word("backup.reconciled", looked=report.looked, refiled=refiled, seconds=seconds))
+    counts = {"looked": report.looked, "fetched": report.fetched, "refiled": refiled}
+    click.echo(obj.word("backup.reconciled", **counts, seconds=seconds))
     for outcome, count in sorted(report.outcomes.items()):
         click.echo(obj.word("backup.outcome", outcome=outcome, count=count))
     for letter in report.letters:

@@ -44,6 +44,7 @@ from mailflow.text.parsing import header_part, parse_message
 log = logging.getLogger(__name__)
 
 _TAG = re.compile(r"\[\s*SM\s*(\d+)\s*/\s*(\d{4})\s*\]", re.I)
+_MESSAGE_ID = re.compile(rb"<[^<>\s]+>")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ class Refiled:
 
 @dataclass
 class ReconcileReport:
-    looked: int = 0  # messages read in the processed and quarantine folders
+    looked: int = 0  # messages in the processed and quarantine folders
+    fetched: int = 0  # of those, fetched whole: the ledger lacks their Message-ID
     outcomes: dict[str, int] = field(default_factory=dict)  # of those filed again
     letters: list[Refiled] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # replies held for the admin (renumbered letters)
@@ -84,14 +86,14 @@ def reconcile(app: App) -> ReconcileReport:
     report = ReconcileReport()
     before = journal.numbers(app.settings.storage_dir)
     for box in app.settings.mailboxes:
+        known = _known_ids(app, box)
         lease = Lease(app, box.name)
         if not lease.hold():
             report.problems.append(f"{box.name}: polled by another worker now; run reconcile again")
             continue
         try:
             with app.connect(box) as mailbox:
-                for place in _filed_messages(mailbox):
-                    report.looked += 1
+                for place in _filed_messages(mailbox, known, report):
                     if not lease.hold():
                         raise MailboxError(f"{box.name}: lost the mailbox lease")
                     _refile(app, box, place, before, report)
@@ -113,8 +115,10 @@ class Found:
     message: FetchedMessage
 
 
-def _filed_messages(mailbox: Mailbox) -> Iterator[Found]:
-    """Where Mailflow leaves what it handled: the two folders, or the inbox's tagged messages."""
+def _filed_messages(mailbox: Mailbox, known: set[bytes], report: ReconcileReport) -> Iterator[Found]:
+    """Where Mailflow leaves what it handled: the two folders, or the inbox's tagged messages.
+    Only those whose Message-ID the ledger lacks are fetched whole (a year's folder is gigabytes);
+    their content hash decides."""
     box = mailbox.settings
     places: list[tuple[str, str | None]]
     if box.after_processing == "keyword":
@@ -125,8 +129,20 @@ def _filed_messages(mailbox: Mailbox) -> Iterator[Found]:
         uidvalidity = mailbox.examine(folder)
         if uidvalidity is None:
             continue
-        for fetched in mailbox.fetch(mailbox.uids_with(keyword)):
+        uids = mailbox.uids_with(keyword)
+        report.looked += len(uids)
+        headers = mailbox.message_ids(uids)
+        unknown = [uid for uid in uids if not known.intersection(_MESSAGE_ID.findall(headers.get(uid, b"")))]
+        for fetched in mailbox.fetch(unknown):
+            report.fetched += 1
             yield Found(folder, uidvalidity, fetched)
+
+
+def _known_ids(app: App, box: MailboxSettings) -> set[bytes]:
+    """The Message-IDs the ledger holds for `box` (a message without one is read whole)."""
+    with Session(app.engine) as session:
+        rows = session.exec(select(InboundMessage.message_id).where(InboundMessage.mailbox == box.name))
+        return {m.encode() for m in rows if m and not m.endswith("@mailflow.invalid>")}
 
 
 def _known(app: App, box: MailboxSettings, sha: str) -> bool:
