@@ -233,9 +233,9 @@ def rehearse_on(office, tmp_path: Path) -> None:
     lose_the_database(office)
     restored = mailflow(office, "restore", str(tmp_path / "b"))
     assert restored.exit_code == 0, restored.output
-    assert "4 pesan diperiksa" in restored.output and "2 dicatat ulang" in restored.output
+    assert "4 pesan diperiksa di folder olahan dan karantina (2 diunduh utuh), 2 dicatat" in restored.output
     told = office.mail.wait_for(CLERK, lambda m: "Pemulihan data" in str(m["Subject"]))
     assert f"004/SM/{year}: Rapat 4\n  Nomor agenda tetap." in text_of(told)
-    assert "0 dicatat ulang" in mailflow(office, "reconcile").output
+    assert "(0 diunduh utuh), 0 dicatat ulang" in mailflow(office, "reconcile").output
     with Session(office.app.engine) as session:
         assert [letter.seq for letter in session.exec(select(Letter).order_by(col(Letter.seq)))] == [1, 2, 3, 4]
