@@ -93,6 +93,7 @@ def backup(settings: Settings, dest: Path) -> BackupReport:
     dest.chmod(0o700)
     dump_file = dest / dumps.dump_name(kind)
     dumps.dump(url, dump_file)
+    _sync(dump_file)
     engine = make_engine(url)
     try:
         schema = current_revision(engine)
@@ -247,6 +248,16 @@ def _copy(source: Path, target: Path, name: str) -> Stored:
         os.fsync(dst.fileno())
         _forget(dst.fileno())
     return Stored(name, digest.hexdigest(), size)
+
+
+def _sync(path: Path) -> None:
+    """A file another program wrote (pg_dump), on the disk and out of the cache."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        _forget(fd)
+    finally:
+        os.close(fd)
 
 
 def _forget(fd: int) -> None:
