@@ -10,13 +10,16 @@ import stat
 import time
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
 from mailflow.cli import cli
+from mailflow.config import load_settings
 from mailflow.ops.backup import MANIFEST
+from mailflow.storage.db import MIGRATIONS, head_revision, make_engine, upgrade
 from mailflow.storage.models import Disposition, InboundMessage, Letter, OutboxMessage
 from tests.support import clients
 from tests.support.dovecot import PASSWORD
@@ -43,8 +46,9 @@ def file_letters(office, numbers: range) -> None:
 
 def lose_the_database(office) -> None:
     """The disk of the database dies: the SQLite file deleted, or the PostgreSQL database dropped."""
-    url = make_url(office.app.engine.url)
-    office.app.engine.dispose()
+    url = make_url(load_settings(office.config_path).database_url)
+    if office._app is not None:
+        office.app.engine.dispose()
     office._app = None
     if url.get_backend_name() == "sqlite":
         for suffix in ("", "-wal", "-shm"):
@@ -239,3 +243,18 @@ def rehearse_on(office, tmp_path: Path) -> None:
     assert "(0 diunduh utuh), 0 dicatat ulang" in mailflow(office, "reconcile").output
     with Session(office.app.engine) as session:
         assert [letter.seq for letter in session.exec(select(Letter).order_by(col(Letter.seq)))] == [1, 2, 3, 4]
+
+
+def test_a_backup_of_an_older_schema_is_upgraded_on_restore(office, tmp_path):
+    url = load_settings(office.config_path).database_url
+    head = head_revision()
+    older = ScriptDirectory(str(MIGRATIONS)).get_revision(head).down_revision
+    engine = make_engine(url)
+    upgrade(engine, older)  # the database of an earlier Mailflow
+    engine.dispose()
+    assert mailflow(office, "backup", str(tmp_path / "b")).exit_code == 0
+    lose_the_database(office)
+    restored = mailflow(office, "restore", str(tmp_path / "b"))
+    assert restored.exit_code == 0, restored.output
+    assert f"skema basis data dinaikkan: {older} -> {head}" in restored.output
+    assert office.poll().error is None  # the service starts on the upgraded database
