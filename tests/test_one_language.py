@@ -15,6 +15,7 @@ import pytest
 from mailflow.disposition.tree import TreeRow
 from mailflow.domain import Said
 from mailflow.followup.digests import DigestItem
+from mailflow.ops.reconcile import RestoredView
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue
 from mailflow.outbound.compose import BUILTIN_TEMPLATES, FIELD_ORDER, Composer, LetterView
 from mailflow.text.replies import Problem, Target
@@ -93,6 +94,9 @@ CONTEXTS = {
                       "quarantine_id": 3},
     "bounced": {"address": "q@example.test", "kind": "request", "subject": "Xylo", "agenda": "007/SM/2026"},
     "rules_broken": {"folder": "/srv/rules", "problems": ["office.toml:3: Xylo"]},
+    "restored": {"letters": [RestoredView("007/SM/2026", "Xylo", "007/SM/2026", False),
+                             RestoredView("008/SM/2026", None, "009/SM/2026", True),
+                             RestoredView("010/SM/2026", "Xylo", None, False)]},
 }  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from imapclient import IMAPClient
 
 from mailflow.cli import cli
 from mailflow.oauth.login import login
+from tests import test_backup_server as backups
 from tests import test_intake_guarantees as guarantees
 from tests.conftest import USERS, Office, Servers
 from tests.support import clients, courier, cyrus
@@ -170,3 +171,7 @@ def test_sigkill_mid_poll_loses_and_doubles_nothing(office):
 
 def test_a_new_uidvalidity_files_nothing_twice(office):
     guarantees.test_uidvalidity_change_resyncs_without_refiling(office)
+
+
+def test_a_restore_files_again_what_the_processed_folder_holds(office, tmp_path):
+    backups.rehearse_on(office, tmp_path)

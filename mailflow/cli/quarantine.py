@@ -102,6 +102,12 @@ def quarantine_release(obj: CliState, item_id: int, by: str | None, office: str 
     if item.status != "held":
         raise click.ClickException(f"no held quarantine item {item_id}")
     by = by or _os_user()
+    if item.reason == "renumbered":  # ops.reconcile: its reply code may name another letter now
+        raise click.ClickException(
+            f"item {item_id} answers a letter whose agenda number a restore changed; its reply code "
+            "may now name another letter's disposition, so it cannot be applied. Its sender was told "
+            "to answer the new request instead"
+        )
     if item.reason in UNDECIDED_REASONS:
         row = read_again(app, item, by)
         outcome, letter_id = f"read again as {row.outcome}", row.letter_id

@@ -32,6 +32,7 @@ from mailflow.tls import tls_context
 log = logging.getLogger(__name__)
 
 _NETWORK_ERRORS = (IMAPClientError, imaplib.IMAP4.error, OSError, ssl.SSLError, socket.timeout)
+_MESSAGE_ID_FIELD = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,38 @@ class Mailbox:
         except _NETWORK_ERRORS as exc:
             raise MailboxError(f"{self.settings.name}: cannot select {folder}: {_describe(exc)}") from exc
         self.uidvalidity = int(info[b"UIDVALIDITY"])
+
+    def examine(self, logical: str) -> int | None:
+        """Select a folder read-only (EXAMINE: nothing in it changes); its UIDVALIDITY, or None
+        when the server has no such folder."""
+        folder = self.folder_name(logical)
+        try:
+            if not self.client.folder_exists(folder):
+                return None
+            info = self.client.select_folder(folder, readonly=True)
+        except _NETWORK_ERRORS as exc:
+            raise MailboxError(f"{self.settings.name}: cannot examine {folder}: {_describe(exc)}") from exc
+        return int(info[b"UIDVALIDITY"])
+
+    def uids_with(self, keyword: str | None = None) -> list[int]:
+        """The UIDs of the selected folder, all or those tagged with `keyword`, ascending."""
+        try:
+            uids = self.client.search(["KEYWORD", keyword] if keyword else ["ALL"])
+        except _NETWORK_ERRORS as exc:
+            raise MailboxError(f"{self.settings.name}: search failed: {_describe(exc)}") from exc
+        return sorted(uids)
+
+    def message_ids(self, uids: list[int], batch: int = 500) -> dict[int, bytes]:
+        """The Message-ID header of each message, a few bytes where the whole is megabytes."""
+        found: dict[int, bytes] = {}
+        for start in range(0, len(uids), batch):
+            try:
+                data = self.client.fetch(uids[start : start + batch], [_MESSAGE_ID_FIELD])
+            except _NETWORK_ERRORS as exc:
+                raise MailboxError(f"{self.settings.name}: fetch failed: {_describe(exc)}") from exc
+            for uid, item in data.items():  # the key's spelling varies by server: take the header part
+                found[uid] = next((bytes(v) for k, v in item.items() if k.startswith(b"BODY[HEADER")), b"")
+        return found
 
     def __enter__(self) -> Mailbox:
         return self

@@ -38,6 +38,7 @@ from mailflow.inbound.threads import match_reply
 from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, triage
 from mailflow.registry.filing import correct_letter, file_letter
 from mailflow.registry.quarantine import quarantine, reject, settle_release
+from mailflow.storage import journal
 from mailflow.storage.db import DATABASE_ERRORS, transaction
 from mailflow.storage.models import (
     Event,
@@ -259,8 +260,13 @@ ACTIONS: dict[Action, Callable[[Step], None]] = {
 }
 
 
-def process_one(app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage) -> InboundMessage:
+def process_one(
+    app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, *, cursor: bool = True
+) -> InboundMessage:
     """Archive, decide and commit one message; returns its ledger row.
+
+    `cursor=False` for a message ops.reconcile files again from where it was left (the processed
+    folder, whose UIDs are its own, or tagged in the inbox): the poll's cursor stays where it is.
 
     Workers whose leases overlapped (one stalled past its lease) may both reach the same message:
     the mailbox's state row is locked first, so the second waits and then finds the first's ledger
@@ -269,11 +275,11 @@ def process_one(app: App, box: MailboxSettings, uidvalidity: int, fetched: Fetch
     sha = app.archive.put_raw(fetched.raw)
     if _attempt(app, box, uidvalidity, fetched.uid) > MAX_TRIES:
         detail = f"reading it stopped a worker {MAX_TRIES} times (killed, out of memory or stalled)"
-        return _quarantine_failure(app, box, uidvalidity, fetched, sha, "poison", detail)
+        return _quarantine_failure(app, box, uidvalidity, fetched, sha, "poison", detail, cursor)
     reading = read(app, box, fetched.raw)
     for attempt in (1, 2):
         try:
-            return _decide(app, box, uidvalidity, fetched, sha, reading)
+            return _decide(app, box, uidvalidity, fetched, sha, reading, cursor)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -312,7 +318,13 @@ def _ledger_row(session: Session, box: MailboxSettings, uidvalidity: int, uid: i
 
 
 def _decide(
-    app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, sha: str, reading: Read
+    app: App,
+    box: MailboxSettings,
+    uidvalidity: int,
+    fetched: FetchedMessage,
+    sha: str,
+    reading: Read,
+    cursor: bool = True,
 ) -> InboundMessage:
     ctx = app.context(box)
     with transaction(app.engine) as session:
@@ -321,8 +333,9 @@ def _decide(
         existing = _ledger_row(session, box, uidvalidity, fetched.uid)
         if existing is not None:  # an overlapping poll got here first
             return existing
-        state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
-        session.add(state)
+        if cursor:
+            state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
+            session.add(state)
         row = InboundMessage(
             mailbox=box.name, uidvalidity=uidvalidity, uid=fetched.uid, message_id="", sha256=sha, outcome=""
         )
@@ -335,6 +348,13 @@ def _decide(
         else:
             _apply(session, ctx, box, fetched.raw, sha, row, reading)
         session.add(row)
+        filed = session.get(Letter, row.letter_id) if row.outcome == "letter" else None
+    if filed is not None:  # after the commit: the number a clerk was given (storage/journal.py)
+        entry = journal.Entry(sha, filed.office, filed.agenda_number, filed.subject_tag)
+        try:
+            journal.note(app.settings.storage_dir, entry)
+        except OSError as exc:  # the letter is filed; only a restore's comparison would miss it
+            log.warning("event=journal_not_written agenda=%s error=%s", filed.agenda_number, exc)
     return row
 
 
@@ -346,15 +366,19 @@ def _quarantine_failure(
     sha: str,
     reason: str,
     detail: str,
+    cursor: bool = True,
+    told: ParsedMessage | None = None,
 ) -> InboundMessage:
     """A message that broke its reading (a bug, or twice a dead worker): keep it, hold it, and let
-    the poll go on. `sha` names its raw bytes, already archived."""
+    the poll go on. `sha` names its raw bytes, already archived; the sender of `told` hears why."""
     with transaction(app.engine) as session:
         _attempt_done(session, box, uidvalidity, fetched.uid)
-        item = quarantine(session, app.context(box), box, None, sha, reason, detail, notify_sender=False)
-        state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
-        state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
-        session.add(state)
+        notify = told is not None
+        item = quarantine(session, app.context(box), box, told, sha, reason, detail, notify_sender=notify)
+        if cursor:
+            state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
+            state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
+            session.add(state)
         row = InboundMessage(
             mailbox=box.name,
             uidvalidity=uidvalidity,
@@ -375,6 +399,22 @@ def _quarantine_failure(
 # Held by the loop before anything was decided (two dead workers, a bug): what the message is was
 # never asked, so an admin's release reads it again instead of filing it as a letter.
 UNDECIDED_REASONS = frozenset({"poison", "internal_error"})
+
+
+def hold(
+    app: App,
+    box: MailboxSettings,
+    uidvalidity: int,
+    fetched: FetchedMessage,
+    reason: str,
+    detail: str,
+    *,
+    cursor: bool = True,
+) -> InboundMessage:
+    """Keep and hold a message without acting on it; its sender is told why (ops.reconcile)."""
+    sha = app.archive.put_raw(fetched.raw)
+    head = _headers_of(fetched.raw)
+    return _quarantine_failure(app, box, uidvalidity, fetched, sha, reason, detail, cursor, head)
 
 
 def read_again(app: App, item: QuarantineItem, by: str) -> InboundMessage:

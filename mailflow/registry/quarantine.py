@@ -30,6 +30,7 @@ TOLD_REASONS = frozenset(
         "malformed",
         "not_authorised",
         "sender_unverified",
+        "renumbered",  # a reply to a letter a restore numbered anew (ops.reconcile)
     }
 )
 

@@ -16,6 +16,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
@@ -81,6 +82,14 @@ def head_revision() -> str:
     if head is None:
         raise SchemaError("the migrations folder holds no revision")
     return head
+
+
+def known_revision(revision: str) -> bool:
+    """Whether this Mailflow's migrations hold `revision` (a newer Mailflow's schema is unknown)."""
+    try:
+        return ScriptDirectory.from_config(_alembic(None)).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def current_revision(engine: Engine) -> str | None:
