@@ -7,13 +7,22 @@ from pathlib import Path
 
 import click
 from rich.console import Group, RenderableType
-from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 from rich.tree import Tree
 from sqlmodel import Session
 
-from mailflow.cli.base import CliState, cli, console, json_option, local_time, office_option, pass_obj, show
+from mailflow.cli.base import (
+    CliState,
+    cli,
+    console,
+    escape,
+    json_option,
+    local_time,
+    office_option,
+    pass_obj,
+    show,
+)
 from mailflow.outbound.compose import BUILTIN_TEMPLATES
 from mailflow.registry.queries import find_letter, letter_record, letters
 from mailflow.storage.models import Letter

@@ -5,11 +5,20 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session
 
-from mailflow.cli.base import CliState, cli, json_option, local_time, office_option, pass_obj, show
+from mailflow.cli.base import (
+    CliState,
+    cli,
+    echo,
+    escape,
+    json_option,
+    local_time,
+    office_option,
+    pass_obj,
+    show,
+)
 from mailflow.disposition.routing import route_letter
 from mailflow.errors import MessageError
 from mailflow.inbound.forensics import examine
@@ -19,6 +28,7 @@ from mailflow.registry.queries import quarantine_items, quarantine_record
 from mailflow.storage.db import transaction
 from mailflow.storage.models import QuarantineItem
 from mailflow.text.parsing import parse_message
+from mailflow.text.terminal import inert
 
 
 @cli.group("quarantine")
@@ -71,15 +81,19 @@ def _item(obj: CliState, item_id: int, office: str | None) -> QuarantineItem:
 def quarantine_show(obj: CliState, item_id: int, raw: bool, office: str | None) -> None:
     item = _item(obj, item_id, office)
     if raw:
-        sys.stdout.buffer.write(obj.app.archive.raw(item.raw_sha256))
+        data = obj.app.archive.raw(item.raw_sha256)
+        if sys.stdout.isatty():  # to a terminal: readable, never its escape sequences
+            click.echo(inert(data.decode("utf-8", "replace").replace("\r\n", "\n"), lines=True))
+        else:  # to a file or a pipe: byte-exact
+            sys.stdout.buffer.write(data)
         return
     for key, value in quarantine_record(item).items():
-        click.echo(f"{key:<12} {value}")
+        echo(f"{key:<12} {value}")
     found = examine(obj.app.archive.raw(item.raw_sha256))
     for hop in found.hops:
-        click.echo(f"{'received':<12} {hop}")
+        echo(f"{'received':<12} {hop}")
     for defect in found.defects:
-        click.echo(f"{'defect':<12} {defect}")
+        echo(f"{'defect':<12} {defect}")
     if not found.whole:
         click.echo(f"{'':<12} (a large message: only its header was examined)")
 

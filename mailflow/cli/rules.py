@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mailflow.cli.base import CliState, cli, office_option, pass_obj
+from mailflow.cli.base import CliState, cli, echo, office_option, pass_obj
 from mailflow.errors import MessageError, RulesError
 from mailflow.office.regency import load_regency
 from mailflow.text.parsing import parse_message
@@ -66,14 +66,14 @@ def rules_test(obj: CliState, message: Path, mailbox: str | None) -> None:
     rules = regency.office(code)
     today = dt.datetime.now(settings.zone).date()
     result = explain(parsed, rules, box.name if box else "", box.address if box else "", today)
-    click.echo(f"from:      {parsed.from_address} -> {result.sender_role}")
+    echo(f"from:      {parsed.from_address} -> {result.sender_role}")
     for name, source in sorted(result.fields.sources.items()):
-        click.echo(f"field:     {name} = {getattr(result.fields, name)} ({source})")
-    click.echo(f"rule:      {result.route.rule}")
+        echo(f"field:     {name} = {getattr(result.fields, name)} ({source})")
+    echo(f"rule:      {result.route.rule}")
     for reason in result.route.reasons:
-        click.echo(f"  because  {reason}")
+        echo(f"  because  {reason}")
     holder = result.holder
-    click.echo(f"first:     {holder.title} ({holder.person.name} <{holder.person.email}>)")
+    echo(f"first:     {holder.title} ({holder.person.name} <{holder.person.email}>)")
     if result.route.copies:
-        click.echo(f"copies:    {', '.join(result.route.copies)}")
-    click.echo(f"deadline:  {result.deadline.isoformat()}")
+        echo(f"copies:    {', '.join(result.route.copies)}")
+    echo(f"deadline:  {result.deadline.isoformat()}")
