@@ -8,14 +8,17 @@ import json
 import pytest
 from alembic import command
 from click.testing import CliRunner
+from sqlmodel import Session, select
 
 from mailflow.cli import cli
+from mailflow.demo.scans import copier_scan
 from mailflow.storage.db import _alembic, _migrating
+from mailflow.storage.models import Letter
 from tests.support import clients
 from tests.support.inbox import Inbox
-from tests.support.letters import _base, gmail_forward, pdf_letter
+from tests.support.letters import _base, attach, gmail_forward, pdf_letter
 from tests.support.mail import text_of
-from tests.support.regency import letter_for, mailbox_of
+from tests.support.regency import clerk_of, letter_for, mailbox_of
 
 D = "@probolinggokab.example"
 SEKDA, PLT_KADIS, SEKDIS = f"sekda{D}", f"asisten2{D}", f"sekretaris.disdik{D}"
@@ -103,6 +106,36 @@ def test_a_confidential_letter_passes_without_its_scan(regency_office, inbox):
     there = show(office, "1", "DINKES")
     assert there["security"] == "rahasia" and there["attachments"] == []
     assert show(office, "1", "SETDA")["attachments"][0]["filename"] == "surat-kemendagri.pdf"
+
+
+def test_a_confidential_scan_passes_without_anything_read_from_it(regency_office, inbox):
+    """The scan stays home, and so does all that was read out of it: its OCR text (searchable),
+    the OCR confidences and the raw message's hash; the other book gets the letter's fields."""
+    office = regency_office
+    pdf, truth = copier_scan(1)
+    scan = _base("Scanned document", "Sifat: Rahasia", sender=clerk_of("SETDA"), to=mailbox_of("SETDA"))
+    attach(scan, pdf, "SCAN0001.pdf", "application/pdf")
+    office.mail.send(scan)
+    assert office.poll().outcomes == {"letter": 1}
+    request = inbox.next(SEKDA, truth.subject)
+    assert search(office, "SETDA", "pokok surat") == ["001/SM/2026"]  # the scan's own words
+    inbox.answer(clients.iphone_id, request, SEKDA, "Kadis Kesehatan: untuk diketahui")
+    inbox.next(KADINKES, truth.subject)
+    there = show(office, "1", "DINKES")
+    assert there["security"] == "rahasia" and there["subject"] == truth.subject
+    assert there["attachments"] == [] and there["confidence"] == {}
+    assert search(office, "DINKES", "pokok surat") == []
+    with Session(office.app.engine) as session:
+        passed = session.exec(select(Letter).where(Letter.office == "DINKES")).one()
+        home = session.exec(select(Letter).where(Letter.office == "SETDA")).one()
+    assert home.ocr_text and home.raw_sha256 and home.confidence
+    assert passed.ocr_text is None and passed.raw_sha256 == "" and passed.confidence == {}
+
+
+def search(office, code: str, words: str) -> list[str]:
+    result = run(office, "letters", "--office", code, "--search", words, "--json")
+    assert result.exit_code == 0, result.output
+    return [r["agenda_number"] for r in json.loads(result.output)]
 
 
 def test_each_office_sees_only_its_own_letters(regency_office, inbox):
