@@ -4,6 +4,7 @@ their progress flowing back, a wrong-office forward, and each office seeing only
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from alembic import command
@@ -136,6 +137,42 @@ def search(office, code: str, words: str) -> list[str]:
     result = run(office, "letters", "--office", code, "--search", words, "--json")
     assert result.exit_code == 0, result.output
     return [r["agenda_number"] for r in json.loads(result.output)]
+
+
+def test_an_office_template_cannot_reach_python(regency_office, inbox, tmp_path, caplog):
+    """An office's own templates render in Jinja's sandbox: `rules check` names the escapes, and
+    at run time a refused template is replaced by the built-in one and logged for the admin."""
+    office = regency_office
+    tree = tmp_path / "tree"
+    shutil.copytree(office.rules_dir, tree)
+    marker = tmp_path / "ran"
+    own = tree / "setda" / "templates" / "id"
+    own.mkdir(parents=True)
+    (own / "request.txt.j2").write_text(
+        f"Mohon disposisi {{{{ cycler.__init__.__globals__.os.popen('id > {marker}').read() }}}}\n\nx\n"
+    )
+    (own / "receipt.txt.j2").write_text("Tanda terima {{ ''.__class__.__mro__[1].__subclasses__() }}\n\nx\n")
+    office.rules_dir = tree
+    office.write_config()
+    office.mail.send(letter_for("SETDA"))
+    assert office.poll().outcomes == {"letter": 1}
+    request = text_of(inbox.next(SEKDA, "Mohon disposisi"))
+    receipt = inbox.next(clerk_of("SETDA"), "Tanda terima")
+    assert "Yth." in request and "uid=" not in request
+    assert "class" not in str(receipt["Subject"]) + text_of(receipt)
+    assert not marker.exists()  # the shell command never ran
+    refused = [r.getMessage() for r in caplog.records if "event=template_refused" in r.getMessage()]
+    assert any("id/request" in m and str(own / "request.txt.j2") in m for m in refused), refused
+    assert any("id/receipt" in m for m in refused), refused
+    # The other offices keep the built-in templates, untouched.
+    office.mail.send(letter_for("DINKES"))
+    assert office.poll().outcomes == {"letter": 1}
+    inbox.next(KADINKES, "Mohon disposisi")
+    # Before any of this, the admin's check would have named both escapes.
+    checked = run(office, "rules", "check")
+    assert checked.exit_code == 1
+    assert "request.txt.j2:1: '__init__' is not allowed" in checked.output
+    assert "receipt.txt.j2:1: '__class__' is not allowed" in checked.output
 
 
 def test_each_office_sees_only_its_own_letters(regency_office, inbox):

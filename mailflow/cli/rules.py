@@ -9,7 +9,9 @@ import click
 
 from mailflow.cli.base import CliState, cli, echo, office_option, pass_obj
 from mailflow.errors import MessageError, RulesError
-from mailflow.office.regency import load_regency
+from mailflow.office.regency import Regency, load_regency
+from mailflow.outbound.compose import template_problems
+from mailflow.resources import TEMPLATES
 from mailflow.text.parsing import parse_message
 
 
@@ -33,6 +35,11 @@ def rules_check(obj: CliState, rules_dir: Path | None, office: str | None) -> No
         raise SystemExit(1) from exc
     if office is not None and office not in regency.offices:
         raise click.BadParameter(f"no office {office!r} in {folder}", param_hint="--office")
+    refused = _template_problems(obj, regency, office)
+    for line in refused:
+        echo(line, err=True)
+    if refused:
+        raise SystemExit(1)
     for code, rules in regency.offices.items():
         if office in (None, code):
             where, label = (folder, "") if regency.single else (rules.folder, f"{code}: ")
@@ -41,6 +48,18 @@ def rules_check(obj: CliState, rules_dir: Path | None, office: str | None) -> No
                 f"{where}: OK ({label}{len(rules.positions)} positions, {len(rules.people)} people, "
                 f"{len(rules.clerks)} clerks{'; passes letters to ' + sends if sends else ''})"
             )
+
+
+def _template_problems(obj: CliState, regency: Regency, office: str | None) -> list[str]:
+    """The service's templates folder and each office's own: what the sandbox would refuse."""
+    service = obj.settings.templates_dir
+    folders = [service] if service.resolve() != TEMPLATES.resolve() else []
+    folders += [
+        rules.folder / "templates"
+        for code, rules in regency.offices.items()
+        if office in (None, code) and rules.folder is not None and (rules.folder / "templates").is_dir()
+    ]
+    return [problem for f in dict.fromkeys(folders) for problem in template_problems(f)]
 
 
 @rules_group.command("test")
