@@ -89,9 +89,10 @@ CONTEXTS = {
     "receipt": {"names": FIELD_ORDER, "files": []},
     "corrected": {"names": FIELD_ORDER, "changes": [("letter_date", LETTER, LETTER)]},
     "duplicate": {},
-    "direct_letter": {"subject": "Xylo", "sender": "q@example.test", "mailbox": "box@example.test",
-                      "quarantine_id": 3},
-    "bounced": {"address": "q@example.test", "kind": "request", "subject": "Xylo", "agenda": "007/SM/2026"},
+    "direct_letter": {"sender": "q@example.test", "mailbox": "box@example.test", "quarantine_id": 3,
+                      "attached": False, "size": "2.0 MB"},
+    "bounced": {"address": "q@example.test", "kind": "request", "agenda": "007/SM/2026"},
+    "notice_digest": {"cap": 3, "items": [{"at": dt.datetime(2026, 12, 2, 1, 5), "subject": "Xylo"}]},
     "rules_broken": {"folder": "/srv/rules", "problems": ["office.toml:3: Xylo"]},
 }  # fmt: skip
 

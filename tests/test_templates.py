@@ -21,6 +21,7 @@ TO_OFFICIALS = [
     "escalation",
     "digest",
     "weekly",
+    "notice_digest",
 ]
 LETTER = LetterView(
     "007/SM/2026",
