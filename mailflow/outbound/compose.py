@@ -33,7 +33,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, nodes, sele
 from jinja2.sandbox import SandboxedEnvironment
 
 from mailflow.domain import FIELD_NAMES, Said, Source
-from mailflow.outbound.catalogue import Catalogue
+from mailflow.outbound.catalogue import LANGUAGES, Catalogue, load_messages, unsafe_entries
 from mailflow.outbound.dates import date_en, date_id
 from mailflow.resources import TEMPLATES
 
@@ -138,8 +138,9 @@ def sandbox(*folders: Path) -> SandboxedEnvironment:
 
 
 def template_problems(folder: Path) -> list[str]:
-    """What `rules check` says of an admin's templates folder: syntax errors, and any reach for
-    an underscore attribute (`__class__`, `__globals__`...), which the sandbox refuses anyway."""
+    """What `rules check` says of an admin's templates folder: syntax errors, any reach for an
+    underscore attribute (`__class__`, `__globals__`...), which the sandbox refuses anyway, and
+    messages.toml entries whose placeholders are more than names (catalogue.unsafe_entries)."""
     env = sandbox(folder)
     problems = []
     for path in sorted(folder.rglob("*.j2")):
@@ -157,6 +158,9 @@ def template_problems(folder: Path) -> list[str]:
                 attr = node.arg.value
             if isinstance(attr, str) and attr.startswith("_"):
                 problems.append(f"{path}:{node.lineno}: '{attr}' is not allowed in a template")
+    for lang in LANGUAGES:
+        for key in unsafe_entries(load_messages(folder, lang)):
+            problems.append(f"{folder / lang / 'messages.toml'}: {key}: a placeholder may only be a name")
     return problems
 
 
