@@ -104,7 +104,9 @@ def dsn(message_id: str, failed: str) -> bytes:
 
 def test_thirty_forged_bounces_give_the_admin_a_few_reports_then_one_digest(office):
     for number in range(3):
-        office.mail.send(gmail_forward(pdf=pdf_letter(number=f"{number}/X/2026"), original_subject=f"S{number}"))
+        office.mail.send(
+            gmail_forward(pdf=pdf_letter(number=f"{number}/X/2026"), original_subject=f"S{number}")
+        )
     office.poll()
     with Session(office.app.engine) as session:
         ours = [r.message_id for r in session.exec(select(OutboxMessage)).all()]

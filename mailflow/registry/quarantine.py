@@ -35,16 +35,14 @@ TOLD_REASONS = frozenset(
 # A held message is attached to the clerks' notice up to this size; a larger one stays in the
 # quarantine (`mailflow quarantine show N --raw`): five clerks, a 7 MB stranger's mail, 35 MB.
 ATTACH_HELD_BYTES = 256 * 1024
+# Why a reply was not applied (inbound.triage, our_thread), told to the official it claimed to be.
+REJECT_REASONS = frozenset({"bad_token", "not_recipient", "no_reply_code", "dkim"})
 
 
 def told_reason(reason: str) -> Said:
     """A reason code as a notice tells it: the catalogue's words, never the detail (which may
     quote the message)."""
     return Said.of(f"reason.{reason}" if reason in TOLD_REASONS | REJECT_REASONS else "reason.other")
-
-
-# Why a reply was not applied (inbound.triage, our_thread), told to the official it claimed to be.
-REJECT_REASONS = frozenset({"bad_token", "not_recipient", "no_reply_code", "dkim"})
 
 
 def warning_key(owner: str, at: dt.datetime) -> str:
