@@ -128,7 +128,7 @@ def _file_held(obj: CliState, item: QuarantineItem) -> str:
             message = parse_message(app.archive.raw(held.raw_sha256))
         except MessageError as exc:
             raise click.ClickException(
-                f"item {item.id} still cannot be read ({exc}); "
+                f"item {item.id} still cannot be read ({inert(str(exc))}); "
                 f"inspect it with `mailflow quarantine show {item.id} --raw`"
             ) from exc
         ctx = app.context(app.settings.mailbox(held.mailbox))
