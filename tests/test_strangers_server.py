@@ -122,3 +122,16 @@ def test_thirty_forged_bounces_give_the_admin_a_few_reports_then_one_digest(offi
     told = office.mail.messages(ADMIN)
     assert len(told) == NOTICES_PER_HOUR and all(no_lure(m) and "evil" not in text_of(m) for m in told)
     assert service.followups(office.app, later(2)).notices == [ADMIN]
+
+
+def test_a_forged_answer_warns_the_official_in_mailflows_words_only(office):
+    office.mail.send(gmail_forward(pdf=pdf_letter()))
+    office.poll()
+    request = office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]))
+    forged = lure("hacker@evil.example", subject=f"Re: {request['Subject']} {LURE}")
+    forged["In-Reply-To"] = request["Message-ID"]
+    office.mail.append(MAILBOX, forged, sign=False)
+    assert office.poll().outcomes == {"quarantined": 1}
+    warning = office.mail.wait_for(KADIS, lambda m: "Peringatan" in str(m["Subject"]))
+    assert "Alasan: email itu dikirim dari alamat lain" in text_of(warning)
+    assert "hacker@evil.example" in text_of(warning) and no_lure(warning)
