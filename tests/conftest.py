@@ -204,6 +204,7 @@ class Regency(Office):
                 self.servers.submission_port,
                 self.servers.imap.imap_port,
                 self.interval,
+                self.rules_dir,
             )
         )
         return path

@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import io
 import json
+import os
+import stat
 
 from click.testing import CliRunner
 from openpyxl import load_workbook
@@ -77,3 +79,28 @@ def test_disposition_sheet_pdf(office, tmp_path):
     run(office, "sheet", "1", "--paper", "half-folio", "-o", str(tmp_path / "half.pdf"))
     width, _height = PdfReader(tmp_path / "half.pdf").pages[0].mediabox.upper_right
     assert round(float(width) / 72 * 25.4) == 165
+
+
+def test_export_and_sheet_files_are_the_owners_only(office, tmp_path):
+    """A `rahasia` letter's sheet and the agenda book are created 0600 whatever the umask, and an
+    older world-readable file at the same path is replaced, not reused."""
+    office.mail.send(gmail_forward(pdf=pdf_letter(), labels="Sifat: Rahasia"))
+    assert office.poll().outcomes == {"letter": 1}
+    assert json.loads(run(office, "letter", "show", "1", "--json"))["security"] == "rahasia"
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "agenda.csv").write_text("old")
+    (folder / "agenda.csv").chmod(0o644)
+    old = os.umask(0o022)
+    try:
+        for fmt in ("xlsx", "csv", "json"):
+            out = folder / f"agenda.{fmt}"
+            run(office, "export", "--year", str(dt.date.today().year), "--format", fmt, "-o", str(out))
+            assert stat.S_IMODE(out.stat().st_mode) == 0o600, fmt
+        run(office, "sheet", "1", "-o", str(folder / "sheet.pdf"))
+        assert stat.S_IMODE((folder / "sheet.pdf").stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+    assert "001/SM/" in (folder / "agenda.csv").read_text(encoding="utf-8-sig")
+    # No temporary file is left beside them.
+    assert sorted(p.name for p in folder.iterdir()) == ["agenda.csv", "agenda.json", "agenda.xlsx", "sheet.pdf"]

@@ -4,18 +4,22 @@ their progress flowing back, a wrong-office forward, and each office seeing only
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from alembic import command
 from click.testing import CliRunner
+from sqlmodel import Session, select
 
 from mailflow.cli import cli
+from mailflow.demo.scans import copier_scan
 from mailflow.storage.db import _alembic, _migrating
+from mailflow.storage.models import Letter
 from tests.support import clients
 from tests.support.inbox import Inbox
-from tests.support.letters import _base, gmail_forward, pdf_letter
+from tests.support.letters import _base, attach, gmail_forward, pdf_letter
 from tests.support.mail import text_of
-from tests.support.regency import letter_for, mailbox_of
+from tests.support.regency import clerk_of, letter_for, mailbox_of
 
 D = "@probolinggokab.example"
 SEKDA, PLT_KADIS, SEKDIS = f"sekda{D}", f"asisten2{D}", f"sekretaris.disdik{D}"
@@ -103,6 +107,72 @@ def test_a_confidential_letter_passes_without_its_scan(regency_office, inbox):
     there = show(office, "1", "DINKES")
     assert there["security"] == "rahasia" and there["attachments"] == []
     assert show(office, "1", "SETDA")["attachments"][0]["filename"] == "surat-kemendagri.pdf"
+
+
+def test_a_confidential_scan_passes_without_anything_read_from_it(regency_office, inbox):
+    """The scan stays home, and so does all that was read out of it: its OCR text (searchable),
+    the OCR confidences and the raw message's hash; the other book gets the letter's fields."""
+    office = regency_office
+    pdf, truth = copier_scan(1)
+    scan = _base("Scanned document", "Sifat: Rahasia", sender=clerk_of("SETDA"), to=mailbox_of("SETDA"))
+    attach(scan, pdf, "SCAN0001.pdf", "application/pdf")
+    office.mail.send(scan)
+    assert office.poll().outcomes == {"letter": 1}
+    request = inbox.next(SEKDA, truth.subject)
+    assert search(office, "SETDA", "pokok surat") == ["001/SM/2026"]  # the scan's own words
+    inbox.answer(clients.iphone_id, request, SEKDA, "Kadis Kesehatan: untuk diketahui")
+    inbox.next(KADINKES, truth.subject)
+    there = show(office, "1", "DINKES")
+    assert there["security"] == "rahasia" and there["subject"] == truth.subject
+    assert there["attachments"] == [] and there["confidence"] == {}
+    assert search(office, "DINKES", "pokok surat") == []
+    with Session(office.app.engine) as session:
+        passed = session.exec(select(Letter).where(Letter.office == "DINKES")).one()
+        home = session.exec(select(Letter).where(Letter.office == "SETDA")).one()
+    assert home.ocr_text and home.raw_sha256 and home.confidence
+    assert passed.ocr_text is None and passed.raw_sha256 == "" and passed.confidence == {}
+
+
+def search(office, code: str, words: str) -> list[str]:
+    result = run(office, "letters", "--office", code, "--search", words, "--json")
+    assert result.exit_code == 0, result.output
+    return [r["agenda_number"] for r in json.loads(result.output)]
+
+
+def test_an_office_template_cannot_reach_python(regency_office, inbox, tmp_path, caplog):
+    """An office's own templates render in Jinja's sandbox: `rules check` names the escapes, and
+    at run time a refused template is replaced by the built-in one and logged for the admin."""
+    office = regency_office
+    tree = tmp_path / "tree"
+    shutil.copytree(office.rules_dir, tree)
+    marker = tmp_path / "ran"
+    own = tree / "setda" / "templates" / "id"
+    own.mkdir(parents=True)
+    (own / "request.txt.j2").write_text(
+        f"Mohon disposisi {{{{ cycler.__init__.__globals__.os.popen('id > {marker}').read() }}}}\n\nx\n"
+    )
+    (own / "receipt.txt.j2").write_text("Tanda terima {{ ''.__class__.__mro__[1].__subclasses__() }}\n\nx\n")
+    office.rules_dir = tree
+    office.write_config()
+    office.mail.send(letter_for("SETDA"))
+    assert office.poll().outcomes == {"letter": 1}
+    request = text_of(inbox.next(SEKDA, "Mohon disposisi"))
+    receipt = inbox.next(clerk_of("SETDA"), "Tanda terima")
+    assert "Yth." in request and "uid=" not in request
+    assert "class" not in str(receipt["Subject"]) + text_of(receipt)
+    assert not marker.exists()  # the shell command never ran
+    refused = [r.getMessage() for r in caplog.records if "event=template_refused" in r.getMessage()]
+    assert any("id/request" in m and str(own / "request.txt.j2") in m for m in refused), refused
+    assert any("id/receipt" in m for m in refused), refused
+    # The other offices keep the built-in templates, untouched.
+    office.mail.send(letter_for("DINKES"))
+    assert office.poll().outcomes == {"letter": 1}
+    inbox.next(KADINKES, "Mohon disposisi")
+    # Before any of this, the admin's check would have named both escapes.
+    checked = run(office, "rules", "check")
+    assert checked.exit_code == 1
+    assert "request.txt.j2:1: '__init__' is not allowed" in checked.output
+    assert "receipt.txt.j2:1: '__class__' is not allowed" in checked.output
 
 
 def test_each_office_sees_only_its_own_letters(regency_office, inbox):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from mailflow.disposition.tree import TreeRow
+from mailflow.domain import Said
 from mailflow.followup.digests import DigestItem
-from mailflow.outbound.compose import BUILTIN_TEMPLATES, Composer, LetterView
+from mailflow.outbound.catalogue import Catalogue
+from mailflow.outbound.compose import BUILTIN_TEMPLATES, Composer, LetterView, template_problems
 
 # The emails an official gets, in their own language (the rest go to clerks and the admin).
 TO_OFFICIALS = [
@@ -21,6 +24,7 @@ TO_OFFICIALS = [
     "escalation",
     "digest",
     "weekly",
+    "notice_digest",
 ]
 LETTER = LetterView(
     "007/SM/2026",
@@ -102,3 +106,30 @@ def test_an_escalation_to_a_superior_without_a_part_is_not_answerable() -> None:
     context = {**COMMON, **CONTEXTS["escalation"], "token": ""}
     rendered = Composer().render("escalation", "en", **context)
     assert "For your information" in rendered.text and "Reply code" not in rendered.text
+
+
+def test_an_admins_catalogue_entry_cannot_reach_into_python(tmp_path: Path) -> None:
+    """str.format follows `.attr` and `[key]`: an entry with more than names is not used."""
+    own = tmp_path / "id"
+    own.mkdir()
+    (own / "messages.toml").write_text(
+        '[office]\nhint = "{example.__class__.__mro__}"\nfrom = "Dari {title} ({office})"\n'
+    )
+    catalogue = Catalogue(tmp_path)
+    hint = catalogue.say("id", Said.of("office.hint", example="Setda"))
+    assert "class" not in hint and hint == Catalogue().say("id", Said.of("office.hint", example="Setda"))
+    assert catalogue.say("id", Said.of("office.from", title="Sekda", office="Setda")) == "Dari Sekda (Setda)"
+    assert template_problems(tmp_path) == [f"{own / 'messages.toml'}: office.hint: a placeholder may only be a name"]
+
+
+def test_a_template_that_reaches_for_python_falls_back_to_the_builtin_one(tmp_path: Path) -> None:
+    own = tmp_path / "id"
+    own.mkdir()
+    (own / "held.txt.j2").write_text("{{ cycler.__init__.__globals__.os.popen('id').read() }}\n\nx\n")
+    held = {"subject": "", "mailbox": "surat@x.example", "reason_text": "r", "hint": "", "office": "Kantor"}
+    rendered = Composer(tmp_path).render("held", "id", **held)
+    assert rendered == Composer().render("held", "id", **held) and "uid=" not in rendered.text
+    assert [p.partition(": ")[2] for p in template_problems(tmp_path)] == [
+        "'__globals__' is not allowed in a template",
+        "'__init__' is not allowed in a template",
+    ]

@@ -7,10 +7,9 @@ import datetime as dt
 import webbrowser
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
-from mailflow.cli.base import CliState, cli, console, json_option, pass_obj, show
+from mailflow.cli.base import CliState, cli, console, escape, json_option, pass_obj, show
 from mailflow.errors import ConfigError
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console, RenderableType
+from rich.markup import escape as markup_escape
 
 from mailflow.app import App
 from mailflow.config import Settings, load_settings
@@ -22,6 +23,7 @@ from mailflow.office.regency import Regency, load_regency
 from mailflow.ops.logs import setup_logging
 from mailflow.outbound.catalogue import Catalogue
 from mailflow.resources import TEMPLATES
+from mailflow.text.terminal import inert
 
 console = Console()
 
@@ -32,10 +34,22 @@ office_option = click.option(
 )
 
 
+def escape(text: str) -> str:
+    """Outside text for a rich view: no control character reaches the terminal (text.terminal),
+    and no `[...]` of it is read as markup. Every view builds its lines with this."""
+    return markup_escape(inert(text))
+
+
+def echo(line: str, err: bool = False) -> None:
+    """One plain line holding outside text, its control characters escaped."""
+    click.echo(inert(line), err=err)
+
+
 def show(data: Any, as_json: bool, render: Callable[[], RenderableType]) -> None:
     """Print `data` as JSON, or what `render` makes of it for a terminal."""
     if as_json:
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        # JSON escapes C0 itself; C1 and bidi controls become \uXXXX escapes too (still valid JSON).
+        click.echo(inert(json.dumps(data, indent=2, ensure_ascii=False, default=str), lines=True))
     else:
         console.print(render())
 
@@ -125,5 +139,5 @@ def main() -> None:
     try:
         cli(standalone_mode=True)
     except MailflowError as exc:
-        click.echo(f"mailflow: {exc}", err=True)
+        echo(f"mailflow: {exc}", err=True)
         sys.exit(2)

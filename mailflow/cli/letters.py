@@ -7,13 +7,22 @@ from pathlib import Path
 
 import click
 from rich.console import Group, RenderableType
-from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 from rich.tree import Tree
 from sqlmodel import Session
 
-from mailflow.cli.base import CliState, cli, console, json_option, local_time, office_option, pass_obj, show
+from mailflow.cli.base import (
+    CliState,
+    cli,
+    console,
+    escape,
+    json_option,
+    local_time,
+    office_option,
+    pass_obj,
+    show,
+)
 from mailflow.outbound.compose import BUILTIN_TEMPLATES
 from mailflow.registry.queries import find_letter, letter_record, letters
 from mailflow.storage.models import Letter
@@ -213,11 +222,12 @@ def export_cmd(
 @pass_obj
 def sheet_cmd(obj: CliState, agenda: str, paper: str, output: Path, office: str | None) -> None:
     """The disposition sheet (lembar disposisi) of one letter, as a PDF."""
+    from mailflow.records.private import write_private
     from mailflow.records.sheet import sheet_pdf
 
     with Session(obj.app.engine) as session:
         found = _one_letter(obj, session, agenda, office)
     templates = tuple(dict.fromkeys((obj.settings.templates_dir, BUILTIN_TEMPLATES)))
     rules = obj.app.office_rules(found.office)
-    output.write_bytes(sheet_pdf(obj.app.engine, found, rules, obj.settings.zone, paper, templates))
+    write_private(output, sheet_pdf(obj.app.engine, found, rules, obj.settings.zone, paper, templates))
     click.echo(f"{output}: lembar disposisi {found.agenda_number}")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from rich.markup import escape
 from rich.table import Table
 
-from mailflow.cli.base import CliState, cli, json_option, pass_obj, show
+from mailflow.cli.base import CliState, cli, escape, json_option, pass_obj, show
 from mailflow.office.regency import short_name
 from mailflow.ops.offices import OfficeRow, office_rows
 

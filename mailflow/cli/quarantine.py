@@ -7,12 +7,21 @@ import os
 import sys
 
 import click
-from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from mailflow.cli.base import CliState, cli, json_option, local_time, office_option, pass_obj, show
+from mailflow.cli.base import (
+    CliState,
+    cli,
+    echo,
+    escape,
+    json_option,
+    local_time,
+    office_option,
+    pass_obj,
+    show,
+)
 from mailflow.disposition.routing import route_letter
 from mailflow.errors import MessageError
 from mailflow.inbound.forensics import examine
@@ -22,6 +31,7 @@ from mailflow.registry.queries import quarantine_items, quarantine_record
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, fetch, id_of
 from mailflow.text.parsing import parse_message
+from mailflow.text.terminal import inert
 
 
 @cli.group("quarantine")
@@ -74,15 +84,19 @@ def _item(obj: CliState, item_id: int, office: str | None) -> QuarantineItem:
 def quarantine_show(obj: CliState, item_id: int, raw: bool, office: str | None) -> None:
     item = _item(obj, item_id, office)
     if raw:
-        sys.stdout.buffer.write(obj.app.archive.raw(item.raw_sha256))
+        data = obj.app.archive.raw(item.raw_sha256)
+        if sys.stdout.isatty():  # to a terminal: readable, never its escape sequences
+            click.echo(inert(data.decode("utf-8", "replace").replace("\r\n", "\n"), lines=True))
+        else:  # to a file or a pipe: byte-exact
+            sys.stdout.buffer.write(data)
         return
     for key, value in quarantine_record(item).items():
-        click.echo(f"{key:<12} {value}")
+        echo(f"{key:<12} {value}")
     found = examine(obj.app.archive.raw(item.raw_sha256))
     for hop in found.hops:
-        click.echo(f"{'received':<12} {hop}")
+        echo(f"{'received':<12} {hop}")
     for defect in found.defects:
-        click.echo(f"{'defect':<12} {defect}")
+        echo(f"{'defect':<12} {defect}")
     if not found.whole:
         click.echo(f"{'':<12} (a large message: only its header was examined)")
 
@@ -147,7 +161,7 @@ def _file_held(obj: CliState, item: QuarantineItem, by: str) -> tuple[int, str]:
             message = parse_message(app.archive.raw(held.raw_sha256))
         except MessageError as exc:
             raise click.ClickException(
-                f"item {item.id} still cannot be read ({exc}); "
+                f"item {item.id} still cannot be read ({inert(str(exc))}); "
                 f"inspect it with `mailflow quarantine show {item.id} --raw`"
             ) from exc
         ctx = app.context(app.settings.mailbox(held.mailbox))

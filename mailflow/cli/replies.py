@@ -8,9 +8,8 @@ from pathlib import Path
 
 import click
 from rich.console import Group
-from rich.markup import escape
 
-from mailflow.cli.base import CliState, cli, json_option, office_option, pass_obj, show
+from mailflow.cli.base import CliState, cli, escape, json_option, office_option, pass_obj, show
 from mailflow.disposition.explain import ExplainedReply
 from mailflow.errors import MessageError
 from mailflow.text.parsing import parse_message

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import click
 
-from mailflow.cli.base import CliState, cli, office_option, pass_obj
+from mailflow.cli.base import CliState, cli, echo, office_option, pass_obj
 from mailflow.config import MailboxSettings
 from mailflow.domain import ParsedMessage
 from mailflow.errors import MessageError, RulesError
 from mailflow.inbound.senders import service_lookup, verdict
 from mailflow.office.model import Rules
-from mailflow.office.regency import load_regency
+from mailflow.office.regency import Regency, load_regency
+from mailflow.outbound.compose import template_problems
+from mailflow.resources import TEMPLATES
 from mailflow.text.parsing import parse_message
 
 
@@ -37,6 +39,11 @@ def rules_check(obj: CliState, rules_dir: Path | None, office: str | None) -> No
         raise SystemExit(1) from exc
     if office is not None and office not in regency.offices:
         raise click.BadParameter(f"no office {office!r} in {folder}", param_hint="--office")
+    refused = _template_problems(obj, regency, office)
+    for line in refused:
+        echo(line, err=True)
+    if refused:
+        raise SystemExit(1)
     for code, rules in regency.offices.items():
         if office in (None, code):
             where, label = (folder, "") if regency.single else (rules.folder, f"{code}: ")
@@ -45,6 +52,18 @@ def rules_check(obj: CliState, rules_dir: Path | None, office: str | None) -> No
                 f"{where}: OK ({label}{len(rules.positions)} positions, {len(rules.people)} people, "
                 f"{len(rules.clerks)} clerks{'; passes letters to ' + sends if sends else ''})"
             )
+
+
+def _template_problems(obj: CliState, regency: Regency, office: str | None) -> list[str]:
+    """The service's templates folder and each office's own: what the sandbox would refuse."""
+    service = obj.settings.templates_dir
+    folders = [service] if service.resolve() != TEMPLATES.resolve() else []
+    folders += [
+        rules.folder / "templates"
+        for code, rules in regency.offices.items()
+        if office in (None, code) and rules.folder is not None and (rules.folder / "templates").is_dir()
+    ]
+    return [problem for f in dict.fromkeys(folders) for problem in template_problems(f)]
 
 
 @rules_group.command("test")
@@ -71,19 +90,19 @@ def rules_test(obj: CliState, message: Path, mailbox: str | None) -> None:
     rules = regency.office(code)
     today = dt.datetime.now(settings.zone).date()
     result = explain(parsed, rules, box.name if box else "", box.address if box else "", today)
-    click.echo(f"from:      {parsed.from_address} -> {result.sender_role}")
+    echo(f"from:      {parsed.from_address} -> {result.sender_role}")
     if box is not None:
         _verification(obj, raw, parsed, box, rules)
     for name, source in sorted(result.fields.sources.items()):
-        click.echo(f"field:     {name} = {getattr(result.fields, name)} ({source})")
-    click.echo(f"rule:      {result.route.rule}")
+        echo(f"field:     {name} = {getattr(result.fields, name)} ({source})")
+    echo(f"rule:      {result.route.rule}")
     for reason in result.route.reasons:
-        click.echo(f"  because  {reason}")
+        echo(f"  because  {reason}")
     holder = result.holder
-    click.echo(f"first:     {holder.title} ({holder.person.name} <{holder.person.email}>)")
+    echo(f"first:     {holder.title} ({holder.person.name} <{holder.person.email}>)")
     if result.route.copies:
-        click.echo(f"copies:    {', '.join(result.route.copies)}")
-    click.echo(f"deadline:  {result.deadline.isoformat()}")
+        echo(f"copies:    {', '.join(result.route.copies)}")
+    echo(f"deadline:  {result.deadline.isoformat()}")
 
 
 def _verification(
@@ -92,6 +111,6 @@ def _verification(
     """The sender check the poll would make, with this mailbox's policy and the service's DNS."""
     found = verdict(raw, message, box, rules, service_lookup(obj.settings))
     why, then = found.said(box)
-    click.echo(obj.word("senders.verdict", why=why, then=then))
+    echo(obj.word("senders.verdict", why=why, then=then))
     if found.outcome == "held":  # a letter held: what follows is what its release would do
-        click.echo(obj.word("senders.after_release"))
+        echo(obj.word("senders.after_release"))

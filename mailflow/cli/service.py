@@ -8,11 +8,10 @@ import sys
 
 import click
 from rich.console import Group
-from rich.markup import escape
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
-from mailflow.cli.base import CliState, cli, console, json_option, local_time, pass_obj, show
+from mailflow.cli.base import CliState, cli, console, escape, json_option, local_time, pass_obj, show
 from mailflow.ops.health import Health
 
 

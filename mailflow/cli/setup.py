@@ -6,9 +6,8 @@ import sys
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
-from mailflow.cli.base import CliState, cli, console, pass_obj
+from mailflow.cli.base import CliState, cli, console, escape, pass_obj
 
 
 @cli.command()

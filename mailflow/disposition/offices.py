@@ -32,6 +32,10 @@ COPIED = {
     "sender", "letter_number", "letter_date", "subject", "attachment_count", "urgency", "security",
     "classification", "note", "message_id", "raw_sha256", "sources", "ocr_text", "confidence",
 }  # fmt: skip
+# What stays home with a confidential letter's scan: everything read or derived from the scan and
+# the raw message that carries it (the OCR and PDF text, the OCR confidences, the raw hash that
+# names the archived message). The other book gets the letter's fields, as its agenda entry.
+FROM_THE_SCAN = frozenset({"ocr_text", "confidence", "raw_sha256"})
 
 
 def pass_on(session: Session, ctx: Context, letter: Letter, node: Disposition, target: Target) -> Letter:
@@ -45,8 +49,9 @@ def pass_on(session: Session, ctx: Context, letter: Letter, node: Disposition, t
         session, target.office, ctx.settings.agenda_template, now.astimezone(ctx.settings.zone)
     )
     box = there.mailbox_for(target.office) or mailbox_of(ctx, letter)
+    confidential = letter.security in CONFIDENTIAL
     received = Letter(
-        **letter.model_dump(include=COPIED),
+        **letter.model_dump(include=COPIED - FROM_THE_SCAN if confidential else COPIED),
         **entry,
         received_at=now,
         status="awaiting",
@@ -56,9 +61,11 @@ def pass_on(session: Session, ctx: Context, letter: Letter, node: Disposition, t
         origin_id=letter.id,
         origin_node_id=node.id,
     )
+    if confidential:
+        received.raw_sha256 = ""  # required by the table; names no archived message here
     session.add(received)
     session.flush()
-    if letter.security not in CONFIDENTIAL:  # a confidential scan stays in the sending office
+    if not confidential:  # a confidential scan stays in the sending office
         own = select(LetterFile).where(LetterFile.letter_id == letter.id, col(LetterFile.event_id).is_(None))
         for f in session.exec(own).all():
             session.add(

@@ -21,6 +21,7 @@ from mailflow.context import Context
 from mailflow.disposition.states import OPEN
 from mailflow.followup.digests import holdings, send_digest
 from mailflow.followup.escalation import escalate
+from mailflow.followup.notices import send_notice_digests
 from mailflow.followup.reminders import remind
 from mailflow.followup.warnings import send_warning_digests
 from mailflow.followup.weekly import first_workday_of_week, send_weekly
@@ -37,10 +38,11 @@ class FollowupReport:
     digests: list[str] = field(default_factory=list)
     weekly: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # digests of notices over the cap
 
     def merge(self, other: FollowupReport) -> None:
         """Another office's pass added to this one (the service runs one pass per office)."""
-        for name in ("reminded", "escalated", "digests", "weekly", "warnings"):
+        for name in ("reminded", "escalated", "digests", "weekly", "warnings", "notices"):
             getattr(self, name).extend(getattr(other, name))
 
 
@@ -50,6 +52,7 @@ def run_followups(ctx: Context, engine: Engine, now: dt.datetime) -> FollowupRep
     report = FollowupReport()
     with transaction(engine) as session:
         report.warnings.extend(send_warning_digests(session, ctx, now))
+        report.notices.extend(send_notice_digests(session, ctx, now))
         open_nodes = session.exec(
             select(Disposition, Letter)
             .join(Letter, col(Letter.id) == col(Disposition.letter_id))
@@ -66,13 +69,15 @@ def run_followups(ctx: Context, engine: Engine, now: dt.datetime) -> FollowupRep
                     report.digests.append(person.email)
             if first_workday_of_week(ctx.rules.calendar, today):
                 report.weekly.extend(send_weekly(session, ctx, today))
-    if report.reminded or report.escalated or report.digests or report.weekly or report.warnings:
+    told = (report.reminded, report.escalated, report.digests, report.weekly, report.warnings, report.notices)
+    if any(told):
         log.info(
-            "event=followup reminded=%d escalated=%d digests=%d weekly=%d warnings=%d",
+            "event=followup reminded=%d escalated=%d digests=%d weekly=%d warnings=%d notices=%d",
             len(report.reminded),
             len(report.escalated),
             len(report.digests),
             len(report.weekly),
             len(report.warnings),
+            len(report.notices),
         )
     return report

@@ -16,7 +16,7 @@ from mailflow.context import Context
 from mailflow.disposition.mail import language_of
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import notice
-from mailflow.registry.quarantine import warning_key
+from mailflow.registry.quarantine import reason_code, told_reason, warning_key
 from mailflow.storage.models import Event, Letter, OutboxMessage
 
 QUIET = dt.timedelta(hours=1)
@@ -52,18 +52,26 @@ def send_warning_digests(session: Session, ctx: Context, now: dt.datetime) -> li
         key = warning_key(owner, now)
         if not untold or (last is not None and now - last < QUIET) or outbox.already_queued(session, key):
             continue
+        language = language_of(ctx, owner)
+        # The reason code's words only: the event's detail may quote the rejected message.
+        told = [
+            {
+                "agenda": letter.agenda_number,
+                "intruder": e.actor,
+                "at": _utc(e.at),
+                "reason": ctx.composer.say(language, told_reason(reason_code(e.text))),
+            }
+            for e, letter in untold
+        ]
         mail = notice(
             ctx.composer,
             "warnings",
             sender=ctx.settings.mailboxes[0].address,
             office_code=ctx.rules.office_code,
             to=owner,
-            language=language_of(ctx, owner),
+            language=language,
             office=ctx.rules.office_name,
-            items=[
-                {"agenda": letter.agenda_number, "intruder": e.actor, "at": _utc(e.at), "reason": e.text}
-                for e, letter in untold
-            ],
+            items=told,
         )
         outbox.enqueue(session, mail, "impersonation", dedupe_key=key)
         warned.append(owner)

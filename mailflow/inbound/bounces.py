@@ -1,5 +1,9 @@
 """Delivery failures of our own emails: matched to the outbox row they refer to, logged on the
-letter, and reported to the admin. A bounce is never answered."""
+letter, and reported to the admin. A bounce is never answered.
+
+Anyone can forge a bounce quoting one of our Message-IDs, so the report says only what Mailflow
+itself knows (the address it wrote to, the kind of email, the letter), once per outbox row, and
+within the notice cap (outbound.caps)."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from sqlmodel import Session, col, select
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
 from mailflow.domain import ParsedMessage
-from mailflow.outbound import outbox
+from mailflow.outbound import caps
 from mailflow.outbound.compose import notice
 from mailflow.registry.log import log_event
 from mailflow.storage.models import Letter, OutboxMessage
@@ -39,7 +43,8 @@ def handle_bounce(
         return None
     found = _FINAL_RECIPIENT.search(raw)
     failed = found[1].decode("ascii", "replace").lower() if found else row.recipient
-    row.status, row.last_error = "bounced", f"bounced: {message.subject}"[:500]
+    reported = row.status == "bounced"
+    row.status, row.last_error = "bounced", "bounced: a delivery report quoted this email"
     session.add(row)
     letter = session.get(Letter, row.letter_id) if row.letter_id else None
     if letter is not None:
@@ -52,7 +57,7 @@ def handle_bounce(
             text=f"{row.kind} to {failed} could not be delivered",
             message_id=message.message_id,
         )
-    if ctx.admin:
+    if ctx.admin and not reported:
         mail = notice(
             ctx.composer,
             "bounced",
@@ -61,10 +66,9 @@ def handle_bounce(
             to=ctx.admin,
             language=ctx.rules.language_of(ctx.admin, ctx.settings.language),
             office=ctx.rules.office_name,
-            address=failed,
+            address=row.recipient,
             kind=row.kind,
-            subject=row.subject,
             agenda=letter.agenda_number if letter else "-",
         )
-        outbox.enqueue(session, mail, "bounce_report", row.letter_id)
+        caps.notify(session, mail, "bounce_report", tell_later=True, letter_id=row.letter_id)
     return row

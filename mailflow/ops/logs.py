@@ -6,6 +6,8 @@ import json
 import logging
 import sys
 
+from mailflow.text.terminal import inert
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -22,7 +24,16 @@ class JsonFormatter(logging.Formatter):
             fields["text"] = " ".join(rest)
         if record.exc_info:
             fields["exception"] = self.formatException(record.exc_info)
-        return json.dumps(fields, ensure_ascii=False)
+        # JSON escapes C0 itself; C1 and bidi controls become \uXXXX escapes too (still valid JSON).
+        return inert(json.dumps(fields, ensure_ascii=False), lines=True)
+
+
+class KvFormatter(logging.Formatter):
+    """key=value lines: a value a stranger wrote (a subject, an address) cannot break the line
+    nor reach the terminal that tails the log (text.terminal); a traceback follows unchanged."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return inert(super().formatMessage(record))
 
 
 def setup_logging(fmt: str = "kv", level: int = logging.INFO) -> None:
@@ -30,7 +41,7 @@ def setup_logging(fmt: str = "kv", level: int = logging.INFO) -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s level=%(levelname)s %(message)s"))
+        handler.setFormatter(KvFormatter("%(asctime)s level=%(levelname)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -10,14 +10,33 @@ failure, not a silent fallback.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import tomllib
 from pathlib import Path
+from string import Formatter
 
 from mailflow.domain import Said
 from mailflow.outbound.dates import date_en, date_id
 from mailflow.resources import TEMPLATES
 
+log = logging.getLogger(__name__)
+
 LANGUAGES = ("id", "en")
+
+
+def unsafe_entries(table: dict[str, str]) -> list[str]:
+    """Keys whose text has a placeholder other than a plain name: `{agenda.__class__}` or
+    `{agenda[0]}` would let an office's messages.toml reach into Python objects via str.format."""
+    unsafe = []
+    for key, text in table.items():
+        try:
+            names = [name for _, name, _, _ in Formatter().parse(text) if name is not None]
+        except ValueError:  # an unbalanced brace
+            unsafe.append(key)
+            continue
+        if not all(name.isidentifier() for name in names):
+            unsafe.append(key)
+    return unsafe
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
@@ -30,21 +49,30 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def _load(folder: Path, language: str) -> dict[str, str]:
+def load_messages(folder: Path, language: str) -> dict[str, str]:
     path = folder / language / "messages.toml"
     if not path.exists():
         return {}
     return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
 
 
+def _own_entries(folder: Path, language: str) -> dict[str, str]:
+    """An admin's entries, less the unsafe ones: their built-in words stay (rules check names them)."""
+    own = load_messages(folder, language)
+    for key in unsafe_entries(own):
+        log.error("event=message_refused file=%s key=%s", folder / language / "messages.toml", key)
+        del own[key]
+    return own
+
+
 class Catalogue:
     def __init__(self, *override_dirs: Path | None) -> None:
         """Each of `override_dirs` may replace entries; the first one wins."""
-        self.messages = {lang: _load(TEMPLATES, lang) for lang in LANGUAGES}
+        self.messages = {lang: load_messages(TEMPLATES, lang) for lang in LANGUAGES}
         for folder in reversed(override_dirs):
             if folder is not None:
                 for lang in LANGUAGES:
-                    self.messages[lang].update(_load(folder, lang))
+                    self.messages[lang].update(_own_entries(folder, lang))
 
     def keys(self, language: str) -> set[str]:
         return set(self.messages[language])

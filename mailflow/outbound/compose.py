@@ -3,11 +3,18 @@
 Templates live in `templates/<lang>/NAME.txt.j2` (first line: the subject; then a blank line;
 then the plain-text body) and `NAME.html.j2` (autoescaped). An admin's own templates folder is
 searched first, so any template can be overridden by a file of the same name.
+
+Every template renders in Jinja's sandbox: an office's `templates/` folder is written by whoever
+may edit that office's rules, and must not reach Python (`''.__class__.__mro__`,
+`cycler.__init__.__globals__.os`). A template the sandbox refuses, or that fails otherwise, is
+replaced by the built-in one of the same name, and the admin is told in the log
+(`event=template_refused`); `mailflow rules check` finds such templates before they run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import time
 from collections.abc import Sequence
@@ -22,15 +29,18 @@ from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, nodes, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
 
 from mailflow.domain import FIELD_NAMES, Said, Source
-from mailflow.outbound.catalogue import Catalogue
+from mailflow.outbound.catalogue import LANGUAGES, Catalogue, load_messages, unsafe_entries
 from mailflow.outbound.dates import date_en, date_id
 from mailflow.resources import TEMPLATES
 
 if TYPE_CHECKING:
     from mailflow.storage.models import Letter
+
+log = logging.getLogger(__name__)
 
 BUILTIN_TEMPLATES = TEMPLATES
 
@@ -115,6 +125,45 @@ class Rendered:
     html: str
 
 
+def sandbox(*folders: Path) -> SandboxedEnvironment:
+    """The environment every template renders in, `folders` searched in order."""
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader([str(f) for f in folders]),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(date_id=date_id, date_en=date_en)
+    return env
+
+
+def template_problems(folder: Path) -> list[str]:
+    """What `rules check` says of an admin's templates folder: syntax errors, any reach for an
+    underscore attribute (`__class__`, `__globals__`...), which the sandbox refuses anyway, and
+    messages.toml entries whose placeholders are more than names (catalogue.unsafe_entries)."""
+    env = sandbox(folder)
+    problems = []
+    for path in sorted(folder.rglob("*.j2")):
+        name = path.relative_to(folder).as_posix()
+        try:
+            tree = env.parse(path.read_text(encoding="utf-8"), name, str(path))
+        except TemplateError as exc:
+            problems.append(f"{path}:{getattr(exc, 'lineno', '') or ''}: {exc}")
+            continue
+        for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+            attr = None
+            if isinstance(node, nodes.Getattr):
+                attr = node.attr
+            elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+                attr = node.arg.value
+            if isinstance(attr, str) and attr.startswith("_"):
+                problems.append(f"{path}:{node.lineno}: '{attr}' is not allowed in a template")
+    for lang in LANGUAGES:
+        for key in unsafe_entries(load_messages(folder, lang)):
+            problems.append(f"{folder / lang / 'messages.toml'}: {key}: a placeholder may only be a name")
+    return problems
+
+
 class Composer:
     @staticmethod
     def builtin() -> Path:
@@ -122,14 +171,9 @@ class Composer:
 
     def __init__(self, *override_dirs: Path | None) -> None:
         """`override_dirs`, first wins: an office's own templates, then the service's, then ours."""
-        searchpath = [str(p) for p in (*override_dirs, BUILTIN_TEMPLATES) if p is not None]
-        self.env = Environment(
-            loader=FileSystemLoader(searchpath),
-            autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
-            undefined=StrictUndefined,
-            keep_trailing_newline=True,
-        )
-        self.env.filters.update(date_id=date_id, date_en=date_en)
+        own = [p for p in override_dirs if p is not None]
+        self.env = sandbox(*own, BUILTIN_TEMPLATES)
+        self.builtin_env = sandbox(BUILTIN_TEMPLATES) if own else self.env
         self.catalogue = Catalogue(*override_dirs)
 
     def say(self, language: str, said: Said | str) -> str:
@@ -143,10 +187,31 @@ class Composer:
             "word": lambda key, **values: self.catalogue.say(lang, Said.of(key, **values)),
             **context,
         }
-        text = self.env.get_template(f"{lang}/{name}.txt.j2").render(**context)
-        html = self.env.get_template(f"{lang}/{name}.html.j2").render(**context)
-        subject, _, body = text.partition("\n")
-        return Rendered(one_line(subject), body.lstrip("\n"), html)
+        try:
+            return _rendered(self.env, f"{lang}/{name}", context)
+        except TemplateError as exc:
+            if self.builtin_env is self.env:
+                raise
+            own = [
+                t.filename
+                for t in (self.env.get_template(f"{lang}/{name}.{kind}.j2") for kind in ("txt", "html"))
+                if t.filename and not Path(t.filename).is_relative_to(BUILTIN_TEMPLATES)
+            ]
+            log.error(
+                "event=template_refused template=%s/%s files=%s error=%r fallback=builtin",
+                lang,
+                name,
+                ",".join(own) or "-",
+                str(exc),
+            )
+            return _rendered(self.builtin_env, f"{lang}/{name}", context)
+
+
+def _rendered(env: SandboxedEnvironment, name: str, context: dict[str, Any]) -> Rendered:
+    text = env.get_template(f"{name}.txt.j2").render(**context)
+    html = env.get_template(f"{name}.html.j2").render(**context)
+    subject, _, body = text.partition("\n")
+    return Rendered(one_line(subject), body.lstrip("\n"), html)
 
 
 def message_id(domain: str) -> str:

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from mailflow.disposition.states import OPEN
 from mailflow.domain import FIELD_NAMES
 from mailflow.office.model import Rules
+from mailflow.records.private import write_private
 from mailflow.storage.models import Disposition, Event, Letter, id_of
 
 COLUMNS = (
@@ -110,14 +111,14 @@ def inert(value: object) -> object:
 
 def write_agenda(rows: list[dict], fmt: str, path: Path, title: str) -> None:
     if fmt == "json":
-        path.write_text(json.dumps(rows, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        write_private(path, json.dumps(rows, indent=2, ensure_ascii=False, default=str).encode())
     elif fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow([label for _, label, _ in COLUMNS])
         for row in rows:
             writer.writerow(["" if row[key] is None else inert(row[key]) for key, _, _ in COLUMNS])
-        path.write_text(buf.getvalue(), encoding="utf-8-sig")  # the BOM makes Excel read UTF-8
+        write_private(path, buf.getvalue().encode("utf-8-sig"))  # the BOM makes Excel read UTF-8
     else:
         book = Workbook()
         sheet = book.active
@@ -138,4 +139,6 @@ def write_agenda(rows: list[dict], fmt: str, path: Path, title: str) -> None:
                 for cell in sheet[letter][1:]:
                     cell.number_format = "DD/MM/YYYY"
         sheet.freeze_panes = "A2"
-        book.save(path)
+        data = io.BytesIO()
+        book.save(data)
+        write_private(path, data.getvalue())

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import FileSystemLoader
+from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -76,7 +77,8 @@ def sheet_pdf(
     ]
     view = letter_view(letter)
     sifat = ", ".join(v for v in (letter.urgency, letter.security) if v) or "-"
-    env = Environment(loader=FileSystemLoader([str(t) for t in templates]), autoescape=True)
+    # The admin's sheet.html.j2 renders in the sandbox, as every template (outbound.compose).
+    env = SandboxedEnvironment(loader=FileSystemLoader([str(t) for t in templates]), autoescape=True)
     html = env.get_template("sheet.html.j2").render(
         letter=view,
         lines=lines,

@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
 from mailflow.domain import ParsedMessage, Said
-from mailflow.outbound import outbox
-from mailflow.outbound.compose import notice
+from mailflow.outbound import caps, outbox
+from mailflow.outbound.compose import notice, size_text
 from mailflow.registry.filing import file_letter
 from mailflow.registry.log import log_event
 from mailflow.registry.mail import registry_mail
@@ -33,6 +33,17 @@ TOLD_REASONS = frozenset(
         "renumbered",  # a reply to a letter a restore numbered anew (ops.reconcile)
     }
 )
+# A held message is attached to the clerks' notice up to this size; a larger one stays in the
+# quarantine (`mailflow quarantine show N --raw`): five clerks, a 7 MB stranger's mail, 35 MB.
+ATTACH_HELD_BYTES = 256 * 1024
+# Why a reply was not applied (inbound.triage, our_thread), told to the official it claimed to be.
+REJECT_REASONS = frozenset({"bad_token", "not_recipient", "no_reply_code", "dkim"})
+
+
+def told_reason(reason: str) -> Said:
+    """A reason code as a notice tells it: the catalogue's words, never the detail (which may
+    quote the message)."""
+    return Said.of(f"reason.{reason}" if reason in TOLD_REASONS | REJECT_REASONS else "reason.other")
 
 
 def warning_key(owner: str, at: dt.datetime) -> str:
@@ -64,7 +75,7 @@ def reject(
             actor=message.from_address,
             action="rejected",
             targets=[owner] if owner else [],
-            text=f"{reason}: {detail} (quarantine {item.id})",
+            text=rejected_text(reason, detail, item.id),
             message_id=message.message_id,
         )
     # At most one warning per official per hour: a spoofer cannot flood their inbox through us;
@@ -82,10 +93,19 @@ def reject(
             intruder=message.from_address,
             agenda=letter.agenda_number if letter else "?",
             quarantine_id=item.id,
-            reason=detail,
+            reason=ctx.composer.say(ctx.rules.language_of(owner, ctx.settings.language), told_reason(reason)),
         )
         outbox.enqueue(session, mail, "impersonation", letter.id if letter else None, dedupe_key=key)
     return item
+
+
+def rejected_text(reason: str, detail: str, item_id: int | None) -> str:
+    """A rejected reply in the letter's log; its reason code first (reason_code reads it back)."""
+    return f"{reason}: {detail} (quarantine {item_id})"
+
+
+def reason_code(rejected: str) -> str:
+    return rejected.partition(":")[0]
 
 
 def _backscatter_spent(session: Session, ctx: Context, address: str) -> bool:
@@ -139,14 +159,15 @@ def quarantine(
             sender,
             "held",
             reply_to=message,
-            # To a stranger (perhaps a forged From): none of the message's own words.
-            subject=message.subject if ours else "",
+            # None of the message's own words: its From may be forged, by anyone.
+            subject="",
             mailbox=box.address,
-            reason_text=Said.of(f"reason.{reason}") if reason in TOLD_REASONS else detail,
+            reason_text=told_reason(reason),
             hint="",
         )
-        outbox.enqueue(session, mail, "held")
+        caps.notify(session, mail, "held", tell_later=ours)
     if reason == "direct_letter":
+        attach = len(raw) <= ATTACH_HELD_BYTES
         for clerk in ctx.rules.clerks:
             mail = registry_mail(
                 ctx,
@@ -154,13 +175,14 @@ def quarantine(
                 clerk.email,
                 "direct_letter",
                 reply_to=None,
-                attach=(raw,),
-                subject=message.subject,
+                attach=(raw,) if attach else (),
                 sender=message.from_address,
                 mailbox=box.address,
                 quarantine_id=item.id,
+                attached=attach,
+                size=size_text(len(raw)),
             )
-            outbox.enqueue(session, mail, "direct_letter")
+            caps.notify(session, mail, "direct_letter", tell_later=True)
     return item
 
 

@@ -36,7 +36,7 @@ MAX_ADDRESS_HEADER = 2048
 
 # No brackets either: an address is shown in terminals and mail, where "[...]" can be markup.
 _ADDRESS = re.compile(r"^[^@\s<>\"\[\]]+@[^@\s<>\"\[\]]+\.[^@\s<>\"\[\]]+$|^[^@\s<>\"\[\]]+@[A-Za-z0-9-]+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0, DEL and C1: never text
 _DELIMITERS = re.compile(r"[\s<>\"(),;:\[\]']+")
 # Charset and payload stop at the next "?": each character is looked at a bounded number of times.
 _ENCODED_WORD = re.compile(r"=\?[^?\s]{1,40}\?[bBqQ]\?[^?\s]*\?=")

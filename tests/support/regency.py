@@ -41,7 +41,9 @@ def letter_for(code: str, subject: str = "Pembentukan Cabang Dinas dan UPTD", **
     return msg
 
 
-def config_text(dir: Path, database_url: str, smtp_port: int, imap_port: int, interval: float = 1) -> str:
+def config_text(
+    dir: Path, database_url: str, smtp_port: int, imap_port: int, interval: float = 1, tree: Path = TREE
+) -> str:
     """A regency's config: the rules tree and one [[mailboxes]] per office (found by its unit)."""
     boxes = "".join(
         f"""
@@ -59,7 +61,7 @@ address = "{mailbox_of(code)}"
     return f"""\
 database_url = "{database_url}"
 storage_dir = "{dir}/storage"
-rules_dir = "{TREE}"
+rules_dir = "{tree}"
 poll_interval = {interval}
 outbox_interval = {interval}
 lease_seconds = 2

@@ -1,0 +1,64 @@
+"""The digest of notices held back by the cap (outbound.caps): one email per official or admin
+once their hour has room again, saying how many more messages were held and where to see them.
+Nothing goes untold, and a stranger cannot make anyone's phone buzz more than a few times an hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, col, select
+
+from mailflow.context import Context
+from mailflow.disposition.mail import language_of
+from mailflow.outbound import caps, outbox
+from mailflow.outbound.compose import notice
+from mailflow.storage.models import OutboxMessage
+
+
+def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> list[str]:
+    """Queue one digest per recipient of this office (its people, clerks and the admin) with
+    notices held back; returns the recipients told."""
+    now = now.astimezone(dt.UTC)
+    held_back = session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == caps.SUPPRESSED)
+        .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+    ).all()
+    by_recipient: dict[str, list[OutboxMessage]] = {}
+    for row in held_back:
+        by_recipient.setdefault(row.recipient, []).append(row)
+    told = []
+    for recipient, rows in by_recipient.items():
+        ours = (
+            ctx.rules.person_by_address(recipient) is not None
+            or ctx.rules.clerk(recipient) is not None
+            or recipient == ctx.admin
+        )
+        if not ours or caps.sent_within(session, recipient, now) >= caps.NOTICES_PER_HOUR:
+            continue
+        key = f"notices:{recipient}:{rows[0].id}"
+        if outbox.already_queued(session, key):
+            continue
+        mail = notice(
+            ctx.composer,
+            "notice_digest",
+            sender=ctx.settings.mailboxes[0].address,
+            office_code=ctx.rules.office_code,
+            to=recipient,
+            language=language_of(ctx, recipient),
+            office=ctx.rules.office_name,
+            cap=caps.NOTICES_PER_HOUR,
+            # Each held-back notice's subject: Mailflow's own words (and a quarantine number).
+            items=[{"at": _utc(row.created_at), "subject": row.subject} for row in rows],
+        )
+        outbox.enqueue(session, mail, "notice_digest", dedupe_key=key)
+        for row in rows:
+            row.status = caps.DIGESTED
+            session.add(row)
+        told.append(recipient)
+    return told
+
+
+def _utc(at: dt.datetime) -> dt.datetime:
+    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
