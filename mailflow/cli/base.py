@@ -3,18 +3,17 @@ people or JSON for scripts."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console, RenderableType
 
 from mailflow.app import App
+from mailflow.clock import local_time as local_time  # the CLI's name for the one clock
 from mailflow.config import Settings, load_settings
 from mailflow.domain import Said
 from mailflow.errors import MailflowError
@@ -38,14 +37,6 @@ def show(data: Any, as_json: bool, render: Callable[[], RenderableType]) -> None
         click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
         console.print(render())
-
-
-def local_time(iso: str | None, zone: ZoneInfo, with_time: bool = True) -> str:
-    """A stored UTC time as the office reads it: "2026-11-25 09:15 WIB" (WITA, WIT)."""
-    if not iso:
-        return "-"
-    moment = dt.datetime.fromisoformat(iso).astimezone(zone)
-    return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}" if with_time else f"{moment:%Y-%m-%d}"
 
 
 class CliState:

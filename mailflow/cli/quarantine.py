@@ -74,7 +74,8 @@ def quarantine_show(obj: CliState, item_id: int, raw: bool, office: str | None) 
         sys.stdout.buffer.write(obj.app.archive.raw(item.raw_sha256))
         return
     for key, value in quarantine_record(item).items():
-        click.echo(f"{key:<12} {value}")
+        shown = local_time(value, obj.settings.zone) if key == "received_at" else value
+        click.echo(f"{key:<12} {shown}")
     found = examine(obj.app.archive.raw(item.raw_sha256))
     for hop in found.hops:
         click.echo(f"{'received':<12} {hop}")

@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from mailflow.clock import office_moment
 from mailflow.context import Context
 from mailflow.disposition.mail import language_of
 from mailflow.outbound import outbox
@@ -61,7 +62,12 @@ def send_warning_digests(session: Session, ctx: Context, now: dt.datetime) -> li
             language=language_of(ctx, owner),
             office=ctx.rules.office_name,
             items=[
-                {"agenda": letter.agenda_number, "intruder": e.actor, "at": _utc(e.at), "reason": e.text}
+                {
+                    "agenda": letter.agenda_number,
+                    "intruder": e.actor,
+                    "at": office_moment(e.at, ctx.settings.zone),
+                    "reason": e.text,
+                }
                 for e, letter in untold
             ],
         )
