@@ -53,7 +53,7 @@ class CliState:
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(self.config)
-            setup_logging(self._settings.log_format)
+            setup_logging(self._settings.log_format, zone=self._settings.zone)
         return self._settings
 
     @property
