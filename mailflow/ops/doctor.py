@@ -18,8 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from mailflow.config import MailboxSettings, Settings, exposed_secret
 from mailflow.errors import MailboxError, RulesError, SignInError
 from mailflow.inbound.imap import Mailbox
+from mailflow.misdial import explained
 from mailflow.office.regency import load_regency
-from mailflow.outbound.outbox import Sender, smtp_failure
+from mailflow.outbound.catalogue import words_for
+from mailflow.outbound.outbox import Sender
 from mailflow.scans.ocr import OcrUnavailable, tessdata
 from mailflow.storage.db import current_revision, head_revision, make_engine
 
@@ -103,6 +105,7 @@ def _senders(box: MailboxSettings) -> Check:
 
 
 def _mailbox(box: MailboxSettings, settings: Settings, probe: bool) -> Iterator[Check]:
+    say = words_for(settings.templates_dir, settings.language)
     yield _senders(box)
     try:
         mailbox = Mailbox.connect(box)
@@ -113,7 +116,7 @@ def _mailbox(box: MailboxSettings, settings: Settings, probe: bool) -> Iterator[
         yield Check(
             f"imap {box.name}",
             False,
-            str(exc),
+            explained(exc, say),
             "check host, port, security (none/starttls/tls), username and the password source",
         )
         return
@@ -214,16 +217,16 @@ def _plus_addressing(box: MailboxSettings, settings: Settings, mailbox: Mailbox)
 
 
 def _smtp(settings: Settings) -> Check:
-    s = settings.smtp
+    s, sender = settings.smtp, Sender.of(settings)
     try:
-        offered = asyncio.run(Sender.of(settings).probe())
+        offered = asyncio.run(sender.probe())
     except SignInError as exc:
         return Check("smtp", False, str(exc), f"run `mailflow auth login {s.oauth_mailbox or 'smtp'}`")
     except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
         return Check(
             "smtp",
             False,
-            f"{s.host}:{s.port}: {smtp_failure(exc)}",
+            f"{s.host}:{s.port}: {sender.failure(exc)}",
             "check the [smtp] host, port, security (465: tls, 587: starttls) and login",
         )
     tls = {"none": "no TLS (loopback only!)", "starttls": "STARTTLS", "tls": "TLS"}[s.security]
