@@ -100,6 +100,7 @@ pass_obj = click.make_pass_decorator(CliState)
 
 
 @click.group()
+@click.version_option(package_name="mailflow", prog_name="mailflow")
 @click.option(
     "--config",
     type=click.Path(path_type=Path),

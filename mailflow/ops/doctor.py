@@ -41,7 +41,7 @@ def _rules(settings: Settings) -> Check:
         return Check(
             "rules",
             False,
-            f"{len(exc.problems)} problems, first: {exc.problems[0]}",
+            str(exc.problems[0]) + (f" (+{len(exc.problems) - 1})" if len(exc.problems) > 1 else ""),
             "run `mailflow rules check` and fix each file and line it names",
         )
     offices = regency.offices.values()
