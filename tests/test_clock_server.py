@@ -19,7 +19,8 @@ from mailflow.cli import cli
 from mailflow.clock import iso_offset, local_time, office_today
 from mailflow.records.sheet import sheet_pdf
 from mailflow.storage.models import Letter, QuarantineItem
-from tests.support.letters import gmail_forward, pdf_letter
+from tests.support.letters import CLERK, gmail_forward, pdf_letter
+from tests.support.mail import text_of
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 LATE_EVENING_UTC = dt.datetime(2026, 12, 1, 23, 30)  # as SQLite hands it back: no zone, UTC
@@ -71,3 +72,14 @@ def test_views_and_the_sheet_say_the_office_date(office, monkeypatch):
     path.write_bytes(pdf)
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
     assert "2 Desember 2026" in text and "Dicetak 02/12/2026" in text
+
+
+def test_mail_about_a_letter_gives_its_receipt_date_on_the_office_clock(office):
+    pdf = pdf_letter()
+    office.mail.send(gmail_forward(pdf=pdf))
+    office.poll()
+    _received_late_evening_utc(office)  # 06:30 WIB on 2 December
+    office.mail.send(gmail_forward(pdf=pdf, labels="Catatan: kiriman kedua"))
+    assert office.poll().outcomes == {"duplicate": 1}
+    notice = office.mail.wait_for(CLERK, lambda m: "Sudah tercatat" in str(m["Subject"]))
+    assert "diterima 2 Desember 2026" in " ".join(text_of(notice).split())

@@ -76,7 +76,7 @@ def sheet_pdf(
         )
         for n in nodes
     ]
-    view = letter_view(letter)
+    view = letter_view(letter, zone)
     sifat = ", ".join(v for v in (letter.urgency, letter.security) if v) or "-"
     env = Environment(loader=FileSystemLoader([str(t) for t in templates]), autoescape=True)
     html = env.get_template("sheet.html.j2").render(
