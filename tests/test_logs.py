@@ -74,3 +74,15 @@ def test_a_busy_job_is_not_reported_every_tick_but_a_failing_one_is(capsys):
     err = "\n".join(_lines(capsys))
     assert "maximum number of running instances" not in err
     assert "raised an exception" in err and "RuntimeError: a real error" in err
+
+
+def test_a_libraries_line_stays_text_whatever_its_values_hold(capsys):
+    setup_logging("json", zone=ZoneInfo("Asia/Jakarta"))
+    logging.getLogger("apscheduler.executors.default").error('Job "%s" raised %s', "poll a=b", "x")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        log.exception("event=message_failed mailbox=%s uid=%d", "surat", 7)
+    [library, failed] = [json.loads(line) for line in _lines(capsys)]
+    assert library["text"] == 'Job "poll a=b" raised x' and "a" not in library
+    assert failed["uid"] == 7 and "ValueError: boom" in failed["exception"]

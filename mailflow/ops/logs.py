@@ -47,7 +47,7 @@ def parts(record: logging.LogRecord) -> Iterator[tuple[str | None, Value]]:
             yield whole.group(1), _typed(taken[0])
             continue
         text = token % taken if args else token
-        field = _FIELD.fullmatch(text)
+        field = _FIELD.fullmatch(text) if _FIELD.match(token) else None  # "key=" in the template
         yield (field.group(1), field.group(2)) if field else (None, text)
 
 
