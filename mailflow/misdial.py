@@ -16,6 +16,7 @@ from typing import Literal
 from mailflow.domain import Said
 
 Protocol = Literal["imap", "smtp"]
+IMAPS_PORT = 993
 
 # An SMTP server greets "220 ..." (or refuses "421/554 ..."); an IMAP server "* OK", "* PREAUTH", "* BYE".
 _SMTP_GREETING = re.compile(r"unexpected response: b['\"](220|421|554)[ -]")
@@ -31,8 +32,10 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def misdial(exc: BaseException, speaking: Protocol, port: int) -> Said | None:
+def misdial(exc: BaseException, speaking: Protocol, port: int, security: str = "") -> Said | None:
     """What `exc` means when it is a wrong port or security, else None (the library's words stand)."""
+    if security != "tls" and _silent(exc, port):
+        return Said.of("connect.silent_port", port=port)
     for err in _chain(exc):
         text = str(err)
         plain = isinstance(err, ssl.SSLError) and err.reason == "WRONG_VERSION_NUMBER"
@@ -43,6 +46,14 @@ def misdial(exc: BaseException, speaking: Protocol, port: int) -> Said | None:
         if speaking == "smtp" and _IMAP_GREETING.search(text):
             return Said.of("connect.imap_not_smtp", port=port)
     return None
+
+
+def _silent(exc: BaseException, port: int) -> bool:
+    """Connected, but no greeting came: a port that waits for a TLS handshake first. aiosmtplib
+    says so; imaplib only times out, which names the cause surely on IMAP's TLS port alone."""
+    if any(str(err) == "Timed out waiting for server ready message" for err in _chain(exc)):
+        return True
+    return isinstance(exc, TimeoutError) and port == IMAPS_PORT
 
 
 def explained(exc: BaseException, say: Callable[[Said], str]) -> str:

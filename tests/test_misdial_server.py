@@ -13,8 +13,13 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from mailflow.cli import cli
+from mailflow.domain import Said
+from mailflow.misdial import misdial
 from mailflow.storage.models import MailboxState, OutboxMessage
+from tests.support.imapserver import free_port
 from tests.support.letters import gmail_forward, pdf_letter
+from tests.support.relay import start_relay
+from tests.support.tls import self_signed, server_context
 
 
 def _doctor(office) -> str:
@@ -76,3 +81,24 @@ def test_imap_and_smtp_ports_swapped_are_named_in_the_admins_language(office):
     with Session(office.app.engine) as session:
         errors = {row.last_error for row in session.exec(select(OutboxMessage))}
     assert errors == {f"port {imap} is an IMAP server, not SMTP: set the [smtp] port to the server's SMTP port (587, 465 or 25)"}
+
+
+def test_a_tls_port_dialled_without_tls_says_to_use_tls(office, servers, tmp_path):
+    """Port 465's way (TLS from the first byte) with security = "starttls": the server waits for a
+    handshake, the client for a greeting; the admin is told which setting ends the wait."""
+    cert, key = self_signed(tmp_path)
+    port = free_port()
+    controller, _relay = start_relay(servers.imap, port, tls=server_context(cert, key))
+    try:
+        _dial(office, smtp=(port, "starttls"))
+        office.config_path.write_text(office.config_path.read_text().replace("[smtp]\n", "[smtp]\ntimeout = 2\n"))
+        said = _doctor(office)
+        assert f'FAIL smtp 127.0.0.1:{port}: port {port} tidak menyapa' in said and 'security = "tls"' in said
+    finally:
+        controller.stop()
+
+
+def test_imaps_port_timing_out_without_tls_is_named_but_another_silence_is_not():
+    assert misdial(TimeoutError("timed out"), "imap", 993, "starttls") == Said.of("connect.silent_port", port=993)
+    assert misdial(TimeoutError("timed out"), "imap", 993, "tls") is None
+    assert misdial(TimeoutError("timed out"), "imap", 143, "none") is None  # a firewall, a dead host

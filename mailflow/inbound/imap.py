@@ -77,7 +77,7 @@ class Mailbox:
                 _bearer_login(client, settings.auth, settings.username, token, what)
             namespace = _namespace(client)
         except _NETWORK_ERRORS as exc:
-            why = misdial(exc, "imap", settings.port) or _describe(exc)
+            why = misdial(exc, "imap", settings.port, settings.security) or _describe(exc)
             said = Said.of("connect.failed", where=what, why=why)
             raise MailboxError(f"{what}: cannot log in: {why}", said) from exc
         box = cls(settings, client, namespace)

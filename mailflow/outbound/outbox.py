@@ -104,7 +104,7 @@ class Sender:
     def failure(self, exc: BaseException) -> str:
         """A failed connection or send as the admin reads it: a wrong port or security named
         (misdial), else the server's own words."""
-        meant = misdial(exc, "smtp", self.settings.port)
+        meant = misdial(exc, "smtp", self.settings.port, self.settings.security)
         return self.say(meant) if meant is not None else smtp_failure(exc)
 
     @property
