@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from mailflow.config import MailboxSettings, Settings
 from mailflow.context import Context
+from mailflow.domain import Said
 from mailflow.errors import ConfigError, RulesError
 from mailflow.inbound.authenticity import TxtLookup, pinned
 from mailflow.inbound.dns import CachedTxt
@@ -140,6 +141,10 @@ class App:
             txt_lookup=pinned(settings.dkim_keys, edges.pop("txt_lookup", None) or CachedTxt()),
             **edges,
         )
+
+    def say(self, said: Said) -> str:
+        """Words for the admin, in the office's language (config `language`)."""
+        return self.composer.catalogue.say(self.settings.language, said)
 
     def report_rules_problem(self) -> bool:
         """Email the admin once about a broken rules edit; True when a report was queued."""

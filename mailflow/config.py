@@ -7,8 +7,11 @@ reads it is an admin with an editor open, not a Python programmer. Secrets are h
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
+import typing
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +33,10 @@ from mailflow.resources import EXAMPLE_RULES, TEMPLATES
 Security = Literal["none", "starttls", "tls"]
 # How Mailflow signs in: a password (LOGIN, AUTH PLAIN/LOGIN), or an OAuth2 bearer token.
 Auth = Literal["password", "xoauth2", "oauthbearer"]
+
+
+# Waktu Indonesia Barat, Tengah, Timur: the names an Indonesian admin writes.
+INDONESIAN_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 
 
 class _Strict(BaseModel):
@@ -248,10 +255,14 @@ class Settings(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        """An IANA name, or Indonesia's own abbreviations (WIB, WITA, WIT) for theirs."""
+        value = INDONESIAN_ZONES.get(value.strip().upper(), value)
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}; expected e.g. Asia/Jakarta") from exc
+            raise ValueError(
+                f"unknown time zone {value!r}; expected WIB, WITA, WIT or a name such as Asia/Jakarta"
+            ) from exc
         return value
 
     @field_validator("agenda_template")
@@ -353,21 +364,89 @@ def _absolute(section: dict, key: str, base: Path) -> None:
         section[key] = str(path if path.is_absolute() else base / path)
 
 
-def _describe(exc: ValidationError, path: Path) -> str:
-    lines = [f"{path}: invalid configuration"]
+def _describe(exc: ValidationError, path: Path, text: str = "") -> str:
+    """Each problem with its line in the file and, for a misspelt key, the key meant."""
+    found: list[tuple[int, str]] = []
     for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        lines.append(f"  {key}: {msg}")
-    return "\n".join(lines)
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        line = line_of(text, loc)
+        where = f"line {line}: " if line else ""
+        if err["type"] == "extra_forbidden":
+            known = [f for f in _model_at(loc[:-1]).model_fields if f != "config_path"]
+            meant = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            msg = f"unknown key; did you mean {meant[0]!r}?" if meant else "unknown key"
+        else:
+            msg = err["msg"]
+        found.append((line or 0, f"  {where}{key}: {msg}"))
+    return "\n".join([f"{path}: invalid configuration", *(said for _, said in sorted(found))])
 
 
-def settings_from_dict(data: dict, path: Path) -> Settings:
-    """Validate an already-parsed TOML table; `path` names it in errors."""
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel]:
+    """The settings model that holds the keys at `loc` (("mailboxes", 0, "oauth") -> OAuthSettings)."""
+    model: type[BaseModel] = Settings
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        types = _types_in(field.annotation) if field else []
+        inner = [t for t in types if isinstance(t, type) and issubclass(t, BaseModel)]
+        if not inner:
+            break
+        model = inner[0]
+    return model
+
+
+def _types_in(annotation: object) -> list[object]:
+    """The types inside Optional[...], tuple[X, ...] and X | None."""
+    args = typing.get_args(annotation)
+    return [annotation] if not args else [t for a in args for t in _types_in(a)]
+
+
+_TABLE = re.compile(r"^\s*(\[\[?)\s*([\w.\-]+)\s*\]")
+_KEY = re.compile(r'^\s*"?([\w\-]+)"?\s*=')
+
+
+def line_of(text: str, loc: tuple[str | int, ...]) -> int | None:
+    """The line of the key at `loc` in the TOML `text` (tomllib keeps no positions): a scan of the
+    table headers and `key =` lines. A key not written (a missing one) gives its table's header;
+    None when that table is not written either."""
+    lines: dict[tuple[str | int, ...], int] = {}
+    counts: dict[str, int] = {}  # [[array]] tables seen so far, by dotted name
+    table: tuple[str | int, ...] = ()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if header := _TABLE.match(raw):
+            table = _table_path(header.group(2), header.group(1) == "[[", counts)
+            lines.setdefault(table, number)
+        elif key := _KEY.match(raw):
+            lines.setdefault((*table, key.group(1)), number)
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _table_path(dotted: str, array: bool, counts: dict[str, int]) -> tuple[str | int, ...]:
+    """`[mailboxes.oauth]` after the second `[[mailboxes]]` is ("mailboxes", 1, "oauth")."""
+    names = dotted.split(".")
+    path: list[str | int] = []
+    for i, name in enumerate(names):
+        prefix = ".".join(names[: i + 1])
+        if array and i == len(names) - 1:
+            counts[prefix] = counts.get(prefix, -1) + 1
+        path.append(name)
+        if prefix in counts:
+            path.append(counts[prefix])
+    return tuple(path)
+
+
+def settings_from_dict(data: dict, path: Path, text: str = "") -> Settings:
+    """Validate an already-parsed TOML table; `path` names it in errors, `text` (the file) gives
+    their lines."""
     try:
         return Settings.model_validate({**_resolve(dict(data), path.parent), "config_path": path})
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path)) from exc
+        raise ConfigError(_describe(exc, path, text)) from exc
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -375,10 +454,16 @@ def load_settings(path: Path | None = None) -> Settings:
     path = path or Path(os.environ.get("MAILFLOW_CONFIG", "config.toml"))
     try:
         raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"{path}: no config file here. Create one with `mailflow init`, or name yours with "
+            "--config FILE or MAILFLOW_CONFIG"
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from exc
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return settings_from_dict(data, path.resolve())
+    return settings_from_dict(data, path.resolve(), text)

@@ -52,7 +52,13 @@ class RulesError(MailflowError):
 
 
 class MailboxError(MailflowError):
-    """An IMAP mailbox is unreachable or misbehaving; the poll of that mailbox stops."""
+    """An IMAP mailbox is unreachable or misbehaving; the poll of that mailbox stops. `said`, when
+    given, is the same in the admin's words: a domain.Said the catalogue renders for doctor, logs
+    and status (typed `object`: this tree stands below the domain types)."""
+
+    def __init__(self, message: str, said: object = None) -> None:
+        super().__init__(message)
+        self.said = said
 
 
 class SignInError(MailboxError):

@@ -21,8 +21,10 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
+        env={**os.environ, "TZ": "UTC"},  # the machine's zone; the panel shows the office's
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"\d\d:\d\d:\d\d WIB ", result.stdout), result.stdout  # the letter's log, in WIB
     assert "001/SM/" in result.stdout and "Tanda terima" in result.stdout
     assert "disposed" in result.stdout and "acknowledged" in result.stdout
     assert (tmp_path / "mailflow.db").exists()

@@ -135,7 +135,7 @@ def test_rules_check_lists_each_office_and_what_it_may_send(tree_copy: Path):
     config = ["--config", str(REPO / "config.example.toml")]
     ok = CliRunner().invoke(cli, [*config, "rules", "check", "--rules-dir", str(tree_copy)])
     assert ok.exit_code == 0, ok.output
-    assert "OK (KEC-KRAKSAAN: 2 positions, 2 people, 1 clerks; passes letters to SETDA)" in ok.output
+    assert "OK (KEC-KRAKSAAN: 2 positions, 2 people, 1 clerk; passes letters to SETDA)" in ok.output
     one = CliRunner().invoke(
         cli, [*config, "rules", "check", "--rules-dir", str(tree_copy), "--office", "DINKES"]
     )

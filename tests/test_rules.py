@@ -82,7 +82,7 @@ def test_rules_check_command(rules_copy):
         cli,
         ["--config", str(REPO / "config.example.toml"), "rules", "check", "--rules-dir", str(RULES)],
     )
-    assert ok.exit_code == 0 and "OK (5 positions, 5 people, 1 clerks)" in ok.output
+    assert ok.exit_code == 0 and "OK (5 positions, 5 people, 1 clerk)" in ok.output
     break_file(rules_copy, "organisation.toml", 'unit = "disdik"', 'unit = "dinkes"')
     bad = runner.invoke(
         cli,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import webbrowser
+from zoneinfo import ZoneInfo
 
 import click
 from rich.table import Table
 
-from mailflow.cli.base import CliState, cli, console, escape, json_option, pass_obj, show
+from mailflow.cli.base import CliState, cli, console, escape, json_option, local_time, pass_obj, show
 from mailflow.errors import ConfigError
 
 
@@ -38,7 +39,7 @@ def login(obj: CliState, account: str, no_browser: bool) -> None:
         say=lambda text: console.print(escape(text)),
         open_browser=(lambda url: False) if no_browser else webbrowser.open,
     )
-    until = _time(tokens.get("expires_at"))
+    until = _time(tokens.get("expires_at"), obj.settings.zone)
     console.print(escape(f"{account}: signed in; token kept in {oauth.token_file} (valid until {until})"))
 
 
@@ -55,8 +56,8 @@ def status(obj: CliState, as_json: bool) -> None:
             oauth.flow,
             str(oauth.token_file),
             state.present,
-            _time(state.expires_at),
-            _time(state.refreshed_at),
+            _time(state.expires_at, obj.settings.zone),
+            _time(state.refreshed_at, obj.settings.zone),
             state.scopes,
         )
         for account, oauth in obj.settings.oauth_accounts().items()
@@ -90,7 +91,7 @@ class AccountRow:
     scopes: str
 
 
-def _time(stamp: float | None) -> str | None:
+def _time(stamp: float | None, zone: ZoneInfo) -> str | None:
     if not stamp:
         return None
-    return f"{dt.datetime.fromtimestamp(float(stamp), dt.UTC):%Y-%m-%d %H:%M} UTC"
+    return local_time(dt.datetime.fromtimestamp(float(stamp), dt.UTC), zone)

@@ -3,19 +3,18 @@ people or JSON for scripts."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console, RenderableType
 from rich.markup import escape as markup_escape
 
 from mailflow.app import App
+from mailflow.clock import local_time as local_time  # the CLI's name for the one clock
 from mailflow.config import Settings, load_settings
 from mailflow.domain import Said
 from mailflow.errors import MailflowError
@@ -54,14 +53,6 @@ def show(data: Any, as_json: bool, render: Callable[[], RenderableType]) -> None
         console.print(render())
 
 
-def local_time(iso: str | None, zone: ZoneInfo, with_time: bool = True) -> str:
-    """A stored UTC time as the office reads it: "2026-11-25 09:15 WIB" (WITA, WIT)."""
-    if not iso:
-        return "-"
-    moment = dt.datetime.fromisoformat(iso).astimezone(zone)
-    return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}" if with_time else f"{moment:%Y-%m-%d}"
-
-
 class CliState:
     """Lazily built App, so `--help` and `rules check` need no database."""
 
@@ -76,7 +67,7 @@ class CliState:
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(self.config)
-            setup_logging(self._settings.log_format)
+            setup_logging(self._settings.log_format, zone=self._settings.zone)
         return self._settings
 
     @property
@@ -123,6 +114,7 @@ pass_obj = click.make_pass_decorator(CliState)
 
 
 @click.group()
+@click.version_option(package_name="mailflow", prog_name="mailflow")
 @click.option(
     "--config",
     type=click.Path(path_type=Path),

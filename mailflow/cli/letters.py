@@ -211,7 +211,7 @@ def export_cmd(
         )
         bar.update(task, description=f"writing {output.name}")
         write_agenda(rows, fmt, output, f"Buku agenda {year}")
-    click.echo(f"{output}: {len(rows)} letters of {year}")
+    click.echo(obj.word("cli.exported", output=output, n=len(rows), year=year))
 
 
 @cli.command("sheet")

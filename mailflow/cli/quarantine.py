@@ -91,7 +91,8 @@ def quarantine_show(obj: CliState, item_id: int, raw: bool, office: str | None) 
             sys.stdout.buffer.write(data)
         return
     for key, value in quarantine_record(item).items():
-        echo(f"{key:<12} {value}")
+        shown = local_time(value, obj.settings.zone) if key == "received_at" else value
+        echo(f"{key:<12} {shown}")
     found = examine(obj.app.archive.raw(item.raw_sha256))
     for hop in found.hops:
         echo(f"{'received':<12} {hop}")

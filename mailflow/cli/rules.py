@@ -48,10 +48,20 @@ def rules_check(obj: CliState, rules_dir: Path | None, office: str | None) -> No
         if office in (None, code):
             where, label = (folder, "") if regency.single else (rules.folder, f"{code}: ")
             sends = ", ".join(n.code for n in rules.neighbours if n.allowed)
-            click.echo(
-                f"{where}: OK ({label}{len(rules.positions)} positions, {len(rules.people)} people, "
-                f"{len(rules.clerks)} clerks{'; passes letters to ' + sends if sends else ''})"
+            counts = ", ".join(
+                _counted(len(things), one, many)
+                for things, one, many in (
+                    (rules.positions, "position", "positions"),
+                    (rules.people, "person", "people"),
+                    (rules.clerks, "clerk", "clerks"),
+                )
             )
+            click.echo(f"{where}: OK ({label}{counts}{'; passes letters to ' + sends if sends else ''})")
+
+
+def _counted(n: int, one: str, many: str) -> str:
+    """"1 clerk", "2 clerks": English has a singular."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def _template_problems(obj: CliState, regency: Regency, office: str | None) -> list[str]:

@@ -24,6 +24,7 @@ from rich.table import Table
 from sqlmodel import Session, select
 
 from mailflow.app import App
+from mailflow.clock import office_moment, office_today
 from mailflow.config import Settings, settings_from_dict
 from mailflow.demo import dkim
 from mailflow.demo.samples import letter_pdf
@@ -234,7 +235,7 @@ def run_demo(
         console.print(
             Panel(
                 "\n".join(
-                    f"{e['at'][11:19]}  {e['action']:<13} {e['actor']}"
+                    f"{office_moment(e['at'], app.settings.zone):%H:%M:%S %Z}  {e['action']:<13} {e['actor']}"
                     f"{' -> ' + ', '.join(e['targets']) if e['targets'] else ''}"
                     f"{'  ' + e['instruction'] if e['instruction'] else ''}"
                     for e in record["log"]
@@ -248,7 +249,7 @@ def run_demo(
         )
         with Session(app.engine) as session:
             node = session.exec(select(Disposition).where(Disposition.holder == SEKRETARIS)).one()
-            deadline = node.deadline or dt.date.today()
+            deadline = node.deadline or office_today(app.settings.zone)
         later = dt.datetime.combine(
             app.context().rules.calendar.add_workdays(deadline, 1), dt.time(9), app.settings.zone
         )

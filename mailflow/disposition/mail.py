@@ -47,7 +47,7 @@ def official_mail(
         template,
         language_of(ctx, node.holder),
         office=ctx.rules.office_name,
-        letter=letter_view(letter),
+        letter=letter_view(letter, ctx.settings.zone),
         token=token,
         targets=targets,
         instructions=ctx.rules.instructions,

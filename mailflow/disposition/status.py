@@ -68,7 +68,7 @@ def send_status(
         "status",
         language_of(ctx, reader),
         office=ctx.rules.office_name,
-        letter=letter_view(letter),
+        letter=letter_view(letter, ctx.settings.zone),
         token="",
         targets=[],
         instructions=[],

@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from mailflow.clock import office_moment
 from mailflow.context import Context
 from mailflow.disposition.mail import language_of
 from mailflow.outbound import outbox
@@ -58,7 +59,7 @@ def send_warning_digests(session: Session, ctx: Context, now: dt.datetime) -> li
             {
                 "agenda": letter.agenda_number,
                 "intruder": e.actor,
-                "at": _utc(e.at),
+                "at": office_moment(e.at, ctx.settings.zone),
                 "reason": ctx.composer.say(language, told_reason(reason_code(e.text))),
             }
             for e, letter in untold

@@ -24,8 +24,10 @@ from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
 
 from mailflow.config import MailboxSettings
+from mailflow.domain import Said
 from mailflow.errors import MailboxError
 from mailflow.inbound.folders import Namespace, namespace_from, server_name, special_use
+from mailflow.misdial import misdial
 from mailflow.oauth.tokens import TokenBroker
 from mailflow.tls import tls_context
 
@@ -76,7 +78,9 @@ class Mailbox:
                 _bearer_login(client, settings.auth, settings.username, token, what)
             namespace = _namespace(client)
         except _NETWORK_ERRORS as exc:
-            raise MailboxError(f"{what}: cannot log in: {_describe(exc)}") from exc
+            why = misdial(exc, "imap", settings.port, settings.security) or _describe(exc)
+            said = Said.of("connect.failed", where=what, why=why)
+            raise MailboxError(f"{what}: cannot log in: {why}", said) from exc
         box = cls(settings, client, namespace)
         box.select()
         return box

@@ -36,6 +36,7 @@ from mailflow.inbound.imap import FetchedMessage, Mailbox
 from mailflow.inbound.reading import Read, read
 from mailflow.inbound.threads import match_reply
 from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, triage
+from mailflow.misdial import explained
 from mailflow.registry.filing import correct_letter, file_letter
 from mailflow.registry.quarantine import quarantine, reject, settle_release
 from mailflow.storage import journal
@@ -546,7 +547,7 @@ def poll_mailbox(
         report.error = (
             f"database unavailable: {getattr(exc, 'orig', exc)}"
             if isinstance(exc, DATABASE_ERRORS)
-            else str(exc)
+            else explained(exc, app.say)
         )
         log.error("event=poll_failed mailbox=%s error=%s", box.name, report.error)
     try:

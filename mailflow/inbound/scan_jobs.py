@@ -169,7 +169,7 @@ def _fields_in(session: Session, ctx: Context, letter: Letter, filled: list[str]
             letter.clerk,
             "fields_completed",
             reply_to=_filing_message(ctx, letter),
-            letter=letter_view(letter),
+            letter=letter_view(letter, ctx.settings.zone),
             names=FIELD_ORDER,
         )
         outbox.enqueue(session, mail, "fields_completed", letter.id)

@@ -52,8 +52,16 @@ class Regency:
         return next(iter(self.offices)) if self.single else None
 
 
+MISSING_FOLDER = (
+    "the rules folder does not exist: set rules_dir in the config to the office's rules folder "
+    "(`mailflow init` writes one from the example)"
+)
+
+
 def load_regency(folder: Path) -> Regency:
     """The rules tree checked as a whole; RulesError lists every problem of every office."""
+    if not folder.is_dir():  # one problem, not one "file is missing" per rules file
+        raise RulesError([RuleProblem(str(folder), None, MISSING_FOLDER)])
     if not (folder / REGENCY_FILE).exists():
         rules = load_rules(folder)
         return Regency(rules.office_name, {rules.office_code: rules}, folder)

@@ -20,10 +20,11 @@ from mailflow.domain import Said
 from mailflow.errors import MailboxError, RulesError, SignInError
 from mailflow.inbound.imap import Mailbox
 from mailflow.inbound.senders import HELD, SenderVerdict, service_lookup
+from mailflow.misdial import explained
 from mailflow.office.regency import load_regency
 from mailflow.ops.survey import LATEST, survey
-from mailflow.outbound.catalogue import Catalogue
-from mailflow.outbound.outbox import Sender, smtp_failure
+from mailflow.outbound.catalogue import Catalogue, words_for
+from mailflow.outbound.outbox import Sender
 from mailflow.resources import TEMPLATES
 from mailflow.scans.ocr import OcrUnavailable, tessdata
 from mailflow.storage.db import current_revision, head_revision, make_engine
@@ -44,7 +45,7 @@ def _rules(settings: Settings) -> Check:
         return Check(
             "rules",
             False,
-            f"{len(exc.problems)} problems, first: {exc.problems[0]}",
+            str(exc.problems[0]) + (f" (+{len(exc.problems) - 1})" if len(exc.problems) > 1 else ""),
             "run `mailflow rules check` and fix each file and line it names",
         )
     offices = regency.offices.values()
@@ -108,6 +109,7 @@ def _senders(box: MailboxSettings) -> Check:
 
 
 def _mailbox(box: MailboxSettings, settings: Settings, probe: bool) -> Iterator[Check]:
+    say = words_for(settings.templates_dir, settings.language)
     yield _senders(box)
     try:
         mailbox = Mailbox.connect(box)
@@ -118,7 +120,7 @@ def _mailbox(box: MailboxSettings, settings: Settings, probe: bool) -> Iterator[
         yield Check(
             f"imap {box.name}",
             False,
-            str(exc),
+            explained(exc, say),
             "check host, port, security (none/starttls/tls), username and the password source",
         )
         return
@@ -220,16 +222,16 @@ def _plus_addressing(box: MailboxSettings, settings: Settings, mailbox: Mailbox)
 
 
 def _smtp(settings: Settings) -> Check:
-    s = settings.smtp
+    s, sender = settings.smtp, Sender.of(settings)
     try:
-        offered = asyncio.run(Sender.of(settings).probe())
+        offered = asyncio.run(sender.probe())
     except SignInError as exc:
         return Check("smtp", False, str(exc), f"run `mailflow auth login {s.oauth_mailbox or 'smtp'}`")
     except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
         return Check(
             "smtp",
             False,
-            f"{s.host}:{s.port}: {smtp_failure(exc)}",
+            f"{s.host}:{s.port}: {sender.failure(exc)}",
             "check the [smtp] host, port, security (465: tls, 587: starttls) and login",
         )
     tls = {"none": "no TLS (loopback only!)", "starttls": "STARTTLS", "tls": "TLS"}[s.security]

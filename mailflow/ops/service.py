@@ -53,7 +53,7 @@ def poll_all(
     try:
         app.report_rules_problem()
     except OperationalError as exc:
-        log.error("event=rules_report_failed error=database unavailable: %s", exc.orig)
+        log.error("event=rules_report_failed error=%s", f"database unavailable: {exc.orig}")
     reports = []
     for box in app.settings.mailboxes:
         if stop is not None and stop.is_set():
@@ -73,7 +73,7 @@ def poll_all(
         alert_failing_mailboxes(app.engine, app.settings, app.rules.current, app.composer.catalogue)
         log_health(snapshot(app.engine, app.settings))
     except OperationalError as exc:
-        log.error("event=health_failed error=database unavailable: %s", exc.orig)
+        log.error("event=health_failed error=%s", f"database unavailable: {exc.orig}")
     return reports
 
 
@@ -89,7 +89,7 @@ def flush(app: App) -> tuple[int, int]:
         }
         return asyncio.run(flush_outbox(app.engine, app.sender, exempt=frozenset(people), owner=app.worker))
     except OperationalError as exc:
-        log.error("event=outbox_failed error=database unavailable: %s (retried next run)", exc.orig)
+        log.error("event=outbox_failed error=%s (retried next run)", f"database unavailable: {exc.orig}")
         return (0, 0)
 
 
@@ -103,7 +103,7 @@ def followups(app: App, now: dt.datetime | None = None) -> FollowupReport | None
             report.merge(run_followups(app.context(code), app.engine, now))
         return report
     except OperationalError as exc:
-        log.error("event=followup_failed error=database unavailable: %s", exc.orig)
+        log.error("event=followup_failed error=%s", f"database unavailable: {exc.orig}")
         return None
 
 
@@ -201,7 +201,7 @@ class Service:
             self.readers.shutdown(wait=False, cancel_futures=True)
             self.readers = reader_pool(self.app)
         except OperationalError as exc:
-            log.error("event=scans_failed error=database unavailable: %s (retried next run)", exc.orig)
+            log.error("event=scans_failed error=%s (retried next run)", f"database unavailable: {exc.orig}")
 
     def start(self) -> None:
         app = self.app

@@ -28,10 +28,12 @@ from email.policy import compat32
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, nodes, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
+from mailflow.clock import office_moment
 from mailflow.domain import FIELD_NAMES, Said, Source
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue, load_messages, unsafe_entries
 from mailflow.outbound.dates import date_en, date_id
@@ -106,10 +108,13 @@ class LetterView:
         return date_id(self.received_at.date())
 
 
-def letter_view(letter: Letter) -> LetterView:
+def letter_view(letter: Letter, zone: ZoneInfo) -> LetterView:
+    """The letter as mail shows it; its receipt time on the office's clock (a letter filed at
+    06:30 WIB was received that day, not the UTC day before)."""
     values = {name: getattr(letter, name) for name in FIELD_NAMES}
     check = frozenset(name for name, source in letter.sources.items() if source == Source.OCR)
-    return LetterView(letter.agenda_number, letter.subject_tag, letter.received_at, values, check)
+    received = office_moment(letter.received_at, zone)
+    return LetterView(letter.agenda_number, letter.subject_tag, received, values, check)
 
 
 def thread_root(letter: Letter, mailbox: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from email import message_from_bytes
 from email.message import Message
 
@@ -18,8 +19,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from mailflow.config import OAuthSettings, Settings, SmtpSettings
+from mailflow.domain import Said
 from mailflow.errors import SignInError
+from mailflow.misdial import misdial
 from mailflow.oauth.tokens import TokenBroker
+from mailflow.outbound.catalogue import words_for
 from mailflow.outbound.compose import message_bytes
 from mailflow.registry.log import log_event
 from mailflow.storage.db import transaction
@@ -85,14 +89,23 @@ class Sender:
         settings: SmtpSettings,
         oauth: tuple[str, OAuthSettings] | None = None,
         tokens: TokenBroker | None = None,
+        say: Callable[[Said], str] = str,
     ) -> None:
         self.settings = settings
         self.oauth = oauth
         self.tokens = tokens or TokenBroker()
+        self.say = say
 
     @classmethod
     def of(cls, settings: Settings, tokens: TokenBroker | None = None) -> Sender:
-        return cls(settings.smtp, settings.smtp_oauth(), tokens)
+        say = words_for(settings.templates_dir, settings.language)
+        return cls(settings.smtp, settings.smtp_oauth(), tokens, say)
+
+    def failure(self, exc: BaseException) -> str:
+        """A failed connection or send as the admin reads it: a wrong port or security named
+        (misdial), else the server's own words."""
+        meant = misdial(exc, "smtp", self.settings.port, self.settings.security)
+        return self.say(meant) if meant is not None else smtp_failure(exc)
 
     @property
     def where(self) -> str:
@@ -275,7 +288,7 @@ async def _send_rows(
             await sender.send(row.raw, row.recipient)
         except (TimeoutError, aiosmtplib.SMTPException, OSError, SignInError) as exc:
             failed += 1
-            error = smtp_failure(exc)
+            error = sender.failure(exc)
             log.warning(
                 "event=send_failed outbox=%s agenda=%s to=%s message_id=%s error=%r",
                 row.id,

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from mailflow.clock import office_moment
 from mailflow.disposition.states import OPEN
 from mailflow.domain import FIELD_NAMES
 from mailflow.office.model import Rules
@@ -88,10 +89,10 @@ def agenda_rows(
         row = {name: getattr(letter, name) for name in FIELD_NAMES}
         row |= {
             "agenda_number": letter.agenda_number,
-            "received_at": letter.received_at.astimezone(zone).date(),
+            "received_at": office_moment(letter.received_at, zone).date(),
             "holder": ", ".join(f"{n.holder_title} ({n.holder_name})" for n in open_nodes),
             "status": letter.status,
-            "done_at": done.astimezone(zone).date()
+            "done_at": office_moment(done, zone).date()
             if done and letter.status in ("done", "archived")
             else None,
         }

@@ -15,6 +15,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from mailflow.clock import office_moment, office_today
 from mailflow.disposition.states import State
 from mailflow.office.model import Rules
 from mailflow.outbound.compose import BUILTIN_TEMPLATES, date_id, letter_view
@@ -54,6 +55,7 @@ def sheet_pdf(
     zone: ZoneInfo,
     paper: str = "a4",
     templates: tuple[Path, ...] = (BUILTIN_TEMPLATES,),
+    printed: dt.datetime | None = None,
 ) -> bytes:
     """The lembar disposisi of domain reference §2.1, filled from the log (Plt./Plh. shown)."""
     with Session(engine) as session:
@@ -69,13 +71,13 @@ def sheet_pdf(
             f"{n.holder_title} ({n.holder_name})",
             titles.get(n.disposer, "Mailflow"),
             n.instruction or "-",
-            n.created_at.astimezone(zone).strftime("%d/%m/%y"),
+            office_moment(n.created_at, zone).strftime("%d/%m/%y"),
             n.deadline.strftime("%d/%m/%y") if n.deadline else "-",
             SHEET_STATE.get(n.state, n.state),
         )
         for n in nodes
     ]
-    view = letter_view(letter)
+    view = letter_view(letter, zone)
     sifat = ", ".join(v for v in (letter.urgency, letter.security) if v) or "-"
     # The admin's sheet.html.j2 renders in the sandbox, as every template (outbound.compose).
     env = SandboxedEnvironment(loader=FileSystemLoader([str(t) for t in templates]), autoescape=True)
@@ -86,7 +88,7 @@ def sheet_pdf(
         sifat=sifat.title(),
         office=rules.office_name,
         letterhead=list(rules.letterhead),
-        received=date_id(letter.received_at.astimezone(zone).date()),
+        received=date_id(office_moment(letter.received_at, zone).date()),
     )
     pdf = FPDF(format=PAPER.get(paper, "A4"))
     pdf.set_margins(12, 10, 12)
@@ -104,5 +106,5 @@ def sheet_pdf(
     }
     pdf.write_html(html, font_family=pdf.font_family, tag_styles=black)
     pdf.set_y(-40)
-    pdf.cell(0, 5, f"Dicetak {dt.date.today():%d/%m/%Y} oleh Mailflow", align="R")
+    pdf.cell(0, 5, f"Dicetak {office_today(zone, printed):%d/%m/%Y} oleh Mailflow", align="R")
     return bytes(pdf.output())

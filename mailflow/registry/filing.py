@@ -55,9 +55,8 @@ def file_letter(
             text=f"filed again in {message.message_id}",
             message_id=message.message_id,
         )
-        mail = registry_mail(
-            ctx, box, message.from_address, "duplicate", reply_to=message, letter=letter_view(existing)
-        )
+        view = letter_view(existing, ctx.settings.zone)
+        mail = registry_mail(ctx, box, message.from_address, "duplicate", reply_to=message, letter=view)
         outbox.enqueue(session, mail, "duplicate", existing.id)
         return existing, False
 
@@ -121,7 +120,7 @@ def send_receipt(
         letter.clerk,
         "receipt",
         reply_to=answering,
-        letter=letter_view(letter),
+        letter=letter_view(letter, ctx.settings.zone),
         names=FIELD_ORDER,
         files=views,
     )
@@ -138,7 +137,7 @@ def correct_letter(
     letter = fetch(session, Letter, letter_id)
     new_text = extract_new_text(message.text, message.html)
     fields: LetterFields = label_fields(new_text)
-    view_before = letter_view(letter)
+    view_before = letter_view(letter, ctx.settings.zone)
     changes: list[tuple[str, LetterView, LetterView]] = []
     for name in FIELD_NAMES:
         value = getattr(fields, name)
@@ -146,7 +145,7 @@ def correct_letter(
             continue
         setattr(letter, name, stored(value))
         letter.sources = {**letter.sources, name: str(Source.CLERK)}
-        changes.append((name, view_before, letter_view(letter)))
+        changes.append((name, view_before, letter_view(letter, ctx.settings.zone)))
     session.add(letter)
     if changes:
         log_event(
@@ -165,7 +164,7 @@ def correct_letter(
         message.from_address,
         "corrected",
         reply_to=message,
-        letter=letter_view(letter),
+        letter=letter_view(letter, ctx.settings.zone),
         names=FIELD_ORDER,
         changes=changes,
     )

@@ -1,0 +1,112 @@
+"""Config mistakes as an admin meets them on the command line: the file's line, the key meant,
+Indonesia's zone names, a missing rules folder said once, a first run without a config, and
+`--version`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+from mailflow.config import line_of, load_settings
+from mailflow.domain import Said
+from mailflow.outbound.catalogue import Catalogue
+from tests.support import REPO
+
+
+def mailflow(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "MAILFLOW_CONFIG"}
+    return subprocess.run(
+        [sys.executable, "-m", "mailflow", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=60
+    )
+
+
+MISSPELT = """\
+# the office's config
+database_url = "sqlite:///mailflow.db"
+timezon = "WIB"
+
+[smtp]
+host = "127.0.0.1"
+prot = 25
+
+[[mailboxes]]
+name = "surat"
+address = "surat@probolinggokab.example"
+
+[[mailboxes]]
+name = "arsip"
+address = "arsip@probolinggokab.example"
+pasword = "x"
+"""
+
+
+def test_a_misspelt_key_names_its_line_and_the_key_meant(tmp_path):
+    (tmp_path / "config.toml").write_text(MISSPELT)
+    result = mailflow("letters", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[1:] == [
+        "  line 3: timezon: unknown key; did you mean 'timezone'?",
+        "  line 7: smtp.prot: unknown key; did you mean 'port'?",
+        "  line 16: mailboxes.1.pasword: unknown key; did you mean 'password'?",
+    ], result.stderr
+
+
+def test_line_of_finds_keys_in_nested_and_repeated_tables():
+    text = '[[mailboxes]]\nname = "a"\n[[mailboxes]]\nname = "b"\n[mailboxes.oauth]\n"client_id" = "x"\n'
+    assert line_of(text, ("mailboxes", 1, "name")) == 4
+    assert line_of(text, ("mailboxes", 1, "oauth", "client_id")) == 6
+    assert line_of(text, ("mailboxes", 1, "oauth", "token_url")) == 5  # missing: its table
+    assert line_of(text, ("mailboxes", 0, "address")) == 1
+    assert line_of(text, ("smtp", "port")) is None
+
+
+@pytest.mark.parametrize(
+    ("written", "zone"), [("WIB", "Asia/Jakarta"), ("WITA", "Asia/Makassar"), ("wit", "Asia/Jayapura")]
+)
+def test_indonesias_zone_names_are_accepted(tmp_path, written, zone):
+    (tmp_path / "config.toml").write_text(f'timezone = "{written}"\n')
+    assert load_settings(tmp_path / "config.toml").timezone == zone
+
+
+def test_the_example_configs_own_comment_names_a_zone_it_accepts(tmp_path):
+    example = (REPO / "config.example.toml").read_text()
+    assert "WIB" in example
+    config = tmp_path / "config.toml"
+    config.write_text(example.replace('timezone = "Asia/Jakarta"', 'timezone = "WIB"', 1))
+    assert load_settings(config).zone.key == "Asia/Jakarta"
+
+
+def test_a_missing_rules_folder_is_said_once(tmp_path):
+    (tmp_path / "config.toml").write_text('rules_dir = "rules"\n')
+    result = mailflow("rules", "check", cwd=tmp_path)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert "rules" in line and "the rules folder does not exist" in line and "mailflow init" in line
+    assert "file is missing" not in result.stderr
+
+
+def test_without_a_config_the_admin_is_pointed_to_init(tmp_path):
+    result = mailflow("letters", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no config file here" in result.stderr and "`mailflow init`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_version(tmp_path):
+    result = mailflow("--version", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.strip() == f"mailflow, version {version('mailflow')}"
+
+
+def test_counts_take_the_singular_where_the_language_has_one():
+    catalogue = Catalogue()
+    one = Said.of("cli.exported", output="a.xlsx", n=1, year=2026)
+    five = Said.of("cli.exported", output="a.xlsx", n=5, year=2026)
+    assert catalogue.say("en", one) == "a.xlsx: 1 letter of 2026"
+    assert catalogue.say("en", five) == "a.xlsx: 5 letters of 2026"
+    assert catalogue.say("id", one) == "a.xlsx: 1 surat tahun 2026"
+    assert catalogue.say("id", five) == "a.xlsx: 5 surat tahun 2026"
