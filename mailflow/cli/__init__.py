@@ -1,6 +1,18 @@
 """The `mailflow` command: one click group (`base.cli`); each module adds a family of commands."""
 
-from mailflow.cli import auth, letters, offices, quarantine, replies, rules, service, setup
+from mailflow.cli import auth, health, letters, offices, quarantine, replies, rules, service, setup
 from mailflow.cli.base import cli, main
 
-__all__ = ["auth", "cli", "letters", "main", "offices", "quarantine", "replies", "rules", "service", "setup"]
+__all__ = [
+    "auth",
+    "cli",
+    "health",
+    "letters",
+    "main",
+    "offices",
+    "quarantine",
+    "replies",
+    "rules",
+    "service",
+    "setup",
+]

@@ -1,19 +1,15 @@
-"""Running Mailflow: `run`, `poll`, `followup` and `status`."""
+"""Running Mailflow: `run`, `poll` and `followup` (`status` is in cli/health.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import sys
 
 import click
-from rich.console import Group
 from rich.markup import escape
 from rich.progress import Progress, TaskID
-from rich.table import Table
 
-from mailflow.cli.base import CliState, cli, console, json_option, local_time, pass_obj, show
-from mailflow.ops.health import Health
+from mailflow.cli.base import CliState, cli, console, pass_obj
 
 
 @cli.command()
@@ -72,34 +68,3 @@ def followup(obj: CliState, at: str | None) -> None:
             f"reminded {len(report.reminded)}, escalated {len(report.escalated)}, "
             f"digests {len(report.digests)}, weekly {len(report.weekly)}"
         )
-
-
-@cli.command()
-@json_option
-@pass_obj
-def status(obj: CliState, as_json: bool) -> None:
-    """Health: last good poll per mailbox, outbox backlog, quarantine; exit 1 when unhealthy."""
-    from mailflow.ops.health import snapshot
-
-    health = snapshot(obj.app.engine, obj.settings)
-    show(dataclasses.asdict(health) | {"ok": health.ok}, as_json, lambda: _health_view(obj, health))
-    sys.exit(0 if health.ok else 1)
-
-
-def _health_view(obj: CliState, health: Health) -> Group:
-    word, zone = obj.word, obj.settings.zone
-    table = Table(title=word("cli.status_title"))
-    for column in ("mailbox", "last_good_poll", "failing_since", "last_error"):
-        table.add_column(word(f"cli.{column}"))
-    for m in health.mailboxes:
-        failing = local_time(m.failing_since.isoformat(), zone) if m.failing_since else None
-        table.add_row(
-            escape(m.name),
-            local_time(m.last_success_at.isoformat(), zone) if m.last_success_at else word("cli.never"),
-            f"[red]{escape(failing)}[/red]" if failing else "-",
-            escape(m.last_error or "") if m.failing_since else "-",
-        )
-    summary = word(
-        "cli.summary", pending=health.outbox_pending, failed=health.outbox_failed, held=health.quarantine_held
-    )
-    return Group(table, escape(summary))
