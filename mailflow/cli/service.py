@@ -54,17 +54,35 @@ def run(obj: CliState) -> None:
 
 
 @cli.command()
-@click.option("--at", "at", help="act as if it were this local time (YYYY-MM-DDTHH:MM), for catching up")
+@click.option(
+    "--at",
+    "at",
+    help="as if it were this local time (YYYY-MM-DDTHH:MM): print what would be sent; --send sends it",
+)
+@click.option("--send", is_flag=True, help="with --at: really send what is due at that time")
+@click.option("--dry-run", is_flag=True, help="print what would be sent, send and record nothing")
 @pass_obj
-def followup(obj: CliState, at: str | None) -> None:
+def followup(obj: CliState, at: str | None, send: bool, dry_run: bool) -> None:
     """Send the reminders, escalations and digests that are due (`mailflow run` does this itself)."""
     from mailflow.ops import service
 
+    if send and dry_run:
+        raise click.UsageError("--send and --dry-run contradict each other: choose one")
+    sending = (send or at is None) and not dry_run  # a time other than now is a rehearsal unless --send
     now = dt.datetime.fromisoformat(at).replace(tzinfo=obj.settings.zone) if at else None
-    report = service.followups(obj.app, now)
-    service.flush(obj.app)
-    if report is not None:
-        click.echo(
-            f"reminded {len(report.reminded)}, escalated {len(report.escalated)}, "
-            f"digests {len(report.digests)}, weekly {len(report.weekly)}"
-        )
+    report = service.followups(obj.app, now, send=sending)
+    if sending:
+        service.flush(obj.app)
+    if report is None:
+        return
+    when = f"{(now or dt.datetime.now(obj.settings.zone)):%Y-%m-%d %H:%M %Z}"
+    head = "followup_cli.sent_at" if sending else "followup_cli.would_send_at"
+    click.echo(obj.word(head, at=when, count=len(report.planned)))
+    for mail in report.planned:
+        click.echo(f"  {obj.word(f'followup_cli.kind_{mail.kind}')}: {mail.recipient} - {mail.subject}")
+    if not sending:
+        click.echo(obj.word("followup_cli.nothing_sent"))
+    click.echo(
+        f"reminded {len(report.reminded)}, escalated {len(report.escalated)}, "
+        f"digests {len(report.digests)}, weekly {len(report.weekly)}"
+    )

@@ -95,14 +95,14 @@ def flush(app: App) -> tuple[int, int]:
         return (0, 0)
 
 
-def followups(app: App, now: dt.datetime | None = None) -> FollowupReport | None:
+def followups(app: App, now: dt.datetime | None = None, send: bool = True) -> FollowupReport | None:
     """Reminders, escalations and digests by the office's clock (or the one given), office by
-    office: each with its own people, calendar and letters."""
+    office: each with its own people, calendar and letters. `send` False: a dry run."""
     now = now or _now(app)
     try:
         report = FollowupReport()
         for code in app.rules.get().offices:
-            report.merge(run_followups(app.context(code), app.engine, now))
+            report.merge(run_followups(app.context(code), app.engine, now, send))
         return report
     except OperationalError as exc:
         log.error("event=followup_failed error=database unavailable: %s", exc.orig)
