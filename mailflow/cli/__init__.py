@@ -1,6 +1,6 @@
 """The `mailflow` command: one click group (`base.cli`); each module adds a family of commands."""
 
-from mailflow.cli import auth, health, letters, offices, quarantine, replies, rules, service, setup
+from mailflow.cli import auth, health, letters, offices, quarantine, replies, rules, service, setup, systemd
 from mailflow.cli.base import cli, main
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "rules",
     "service",
     "setup",
+    "systemd",
 ]
