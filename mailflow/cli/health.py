@@ -6,7 +6,9 @@ run it as it is; the table below it is for people."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
+from typing import NoReturn
 
 import click
 from rich.console import Group
@@ -36,13 +38,12 @@ def status(obj: CliState, as_json: bool) -> None:
         _unknown(obj, str(exc), as_json)
     except DATABASE_ERRORS as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        _unknown(obj, f"database unreachable: {reason}", as_json)
+        _unknown(obj, obj.word("health.database_unreachable", error=reason), as_json)
     found = verdict(health, settings)
-    say = obj.word
     if found.findings:
         summary = "; ".join(obj.catalogue.say(settings.language, f.said) for f in found.findings)
     else:
-        summary = say(
+        summary = obj.word(
             "health.ok",
             workers=found.live_workers,
             ago=age_text(found.heartbeat_age or 0),
@@ -74,7 +75,7 @@ def status(obj: CliState, as_json: bool) -> None:
     sys.exit(int(found.state))
 
 
-def _unknown(obj: CliState, error: str, as_json: bool) -> None:
+def _unknown(obj: CliState, error: str, as_json: bool) -> NoReturn:
     """UNKNOWN (3): nothing can be said about the service; in the office's language if the
     config could be read, Indonesian otherwise."""
     try:
@@ -89,8 +90,6 @@ def _unknown(obj: CliState, error: str, as_json: bool) -> None:
 
 
 def _json(data: object) -> str:
-    import json
-
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
 

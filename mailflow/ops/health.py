@@ -34,7 +34,7 @@ class Health:
     outbox_pending: int
     outbox_failed: int
     quarantine_held: int
-    workers: tuple[WorkerBeat, ...] = ()
+    workers: tuple[WorkerBeat, ...]
 
     @property
     def ok(self) -> bool:
