@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mailflow.storage.db import make_engine, upgrade
 from tests.support.dovecot import free_port
 
 
@@ -37,3 +38,11 @@ def test_a_missing_database_file_is_unknown_and_not_created(tmp_path):
     done = status(config, tmp_path)
     assert done.returncode == 3 and "mailflow.db does not exist" in done.stdout, done.stdout
     assert not (tmp_path / "mailflow.db").exists()
+
+
+def test_an_older_schema_is_unknown_until_upgraded(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'database_url = "sqlite:///{tmp_path}/mailflow.db"\n')
+    upgrade(make_engine(f"sqlite:///{tmp_path}/mailflow.db"), "0008")  # last release's schema
+    done = status(config, tmp_path)
+    assert done.returncode == 3 and "mailflow db upgrade" in done.stdout, done.stdout
