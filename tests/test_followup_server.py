@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from mailflow.cli import cli
-from mailflow.storage.models import Disposition, Event
+from mailflow.storage.models import Disposition, Event, OutboxMessage
 from tests.support import clients
 from tests.support.letters import gmail_forward, pdf_letter
 from tests.support.mail import text_of
@@ -21,11 +21,21 @@ KADIS, SEKRETARIS, KASUBBAG = f"kadis{D}", f"sekretaris{D}", f"kasubbag.umum{D}"
 DEADLINE = dt.date(2026, 12, 9)  # a Wednesday
 
 
-def followup(office, when: str) -> str:
-    result = CliRunner().invoke(cli, ["--config", str(office.config_path), "followup", "--at", when])
+def invoke(office, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--config", str(office.config_path), "followup", *args])
     assert result.exit_code == 0, result.output
     office._app = None  # every run as after a restart: nothing may be sent twice
     return result.output
+
+
+def followup(office, when: str) -> str:
+    """What is due at `when`, really sent."""
+    return invoke(office, "--at", when, "--send")
+
+
+def outbox(office) -> list[tuple[int, str, str]]:
+    with Session(office.app.engine) as session:
+        return [(m.id, m.kind, m.status) for m in session.exec(select(OutboxMessage).order_by(OutboxMessage.id))]
 
 
 def subjects(office, user: str, needle: str) -> list[str]:
@@ -74,6 +84,43 @@ def test_reminders_escalations_and_no_doubles(cascade):
     with Session(office.app.engine) as session:
         actions = [e.action for e in session.exec(select(Event))]
     assert actions.count("reminded") == 4 and actions.count("escalated") == 2
+
+
+def test_at_a_time_to_come_prints_what_it_would_send_and_sends_nothing(cascade):
+    """The admin's what-if: `--at` two working days after the deadline would send a "Terlambat"
+    reminder, an escalation and the morning digest; it prints them, and the outbox, the letters'
+    logs, the service log and every inbox stay as they were, until `--send`."""
+    office = cascade
+    before, mail_before = outbox(office), office.mail.count(KASUBBAG)
+    for flags in ([], ["--dry-run"]):
+        out = invoke(office, "--at", "2026-12-11T09:00", *flags)
+        assert "Pada 2026-12-11 09:00 WIB akan dikirim 3 email tindak lanjut:" in out, out
+        assert f"pengingat: {KASUBBAG} - [SM 001/2026] Terlambat: " in out
+        assert f"eskalasi: {SEKRETARIS} - [SM 001/2026] Eskalasi: " in out
+        assert f"ringkasan pagi: {KASUBBAG} - Ringkasan surat 11 Desember 2026" in out
+        assert "Belum ada yang dikirim atau dicatat (tambahkan --send untuk mengirimnya)." in out
+        assert "reminded 1, escalated 1, digests 1" in out and "event=reminded" not in out
+    assert outbox(office) == before and office.mail.count(KASUBBAG) == mail_before
+    with Session(office.app.engine) as session:
+        assert not [e for e in session.exec(select(Event)) if e.action in ("reminded", "digested")]
+
+    out = followup(office, "2026-12-11T09:00")
+    assert "Dikirim untuk 2026-12-11 09:00 WIB: 3 email tindak lanjut:" in out and "Belum ada" not in out
+    office.mail.wait_for(KASUBBAG, lambda m: "Terlambat" in str(m["Subject"]))
+    office.mail.wait_for(KASUBBAG, lambda m: "Ringkasan surat" in str(m["Subject"]))
+    office.mail.wait_for(SEKRETARIS, lambda m: "Eskalasi" in str(m["Subject"]))
+    sent = [(kind, status) for _, kind, status in outbox(office)[len(before) :]]
+    assert sent == [("reminder", "sent"), ("escalation", "sent"), ("digest", "sent")]
+
+
+def test_dry_run_now_sends_nothing_and_send_with_dry_run_is_refused(cascade):
+    office = cascade
+    before = outbox(office)
+    out = invoke(office, "--dry-run")
+    assert "akan dikirim" in out and "Belum ada yang dikirim" in out
+    assert outbox(office) == before
+    both = CliRunner().invoke(cli, ["--config", str(office.config_path), "followup", "--send", "--dry-run"])
+    assert both.exit_code == 2 and "contradict" in both.output
 
 
 def test_a_reminder_is_answerable_like_any_request(cascade):

@@ -1,5 +1,6 @@
 """Schema migrations: the models and the migrations agree, and an old schema is refused."""
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
@@ -7,7 +8,7 @@ from sqlmodel import SQLModel
 
 from mailflow.cli import cli
 from mailflow.config import load_settings
-from mailflow.storage.db import current_revision, head_revision, make_engine, upgrade
+from mailflow.storage.db import _alembic, _migrating, current_revision, head_revision, make_engine, upgrade
 
 
 def test_migrations_build_exactly_the_models(database_url):
@@ -33,3 +34,15 @@ def test_an_older_schema_is_refused_until_upgraded(database_url, tmp_path):
     assert current_revision(engine) == head_revision()
     assert runner.invoke(cli, ["--config", str(config), "letters", "--json"]).exit_code == 0
     assert load_settings(config).database_url == database_url
+
+
+def test_the_newest_migration_goes_down_and_up_again(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    head = head_revision()
+    previous = f"{int(head) - 1:04d}"
+    with _migrating(engine) as connection:
+        command.downgrade(_alembic(connection), previous)
+    assert current_revision(engine) == previous
+    upgrade(engine)
+    assert current_revision(engine) == head

@@ -64,4 +64,5 @@ def test_a_revoked_refresh_token_tells_the_admin_once_and_stops_asking(oauth_mat
     assert "mailflow auth login surat" in alert.get_body(("plain",)).get_content()
     assert oauth_office.mail.count(ADMIN) == 1  # at once, despite mailbox_alert_after, and once
     status = CliRunner().invoke(cli, ["--config", str(oauth_office.config_path), "status", "--json"])
-    assert status.exit_code == 1 and "invalid_grant" in status.output
+    assert status.exit_code == 2 and "invalid_grant" in status.output  # CRITICAL: waiting will not heal it
+    assert "mailflow auth login surat" in " ".join(f["text"] for f in json.loads(status.output)["findings"])

@@ -35,6 +35,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "mailflow/_builtin/rules/office.toml",
         "mailflow/_builtin/config.example.toml",
         "mailflow/storage/migrations/script.py.mako",
+        "mailflow/ops/systemd_units/mailflow.service.j2",
     ):
         assert shipped in names, shipped
     assert not [n for n in names if n.startswith("tests/")]
@@ -66,3 +67,5 @@ def test_init_copies_the_example_rules_which_check_clean(installed: Path, tmp_pa
     assert (tmp_path / "office" / "rules" / "organisation.toml").exists()
     checked = _run([mailflow, "--config", "office/config.toml", "rules", "check"], tmp_path)
     assert checked.stdout.startswith(f"{tmp_path / 'office' / 'rules'}: OK"), checked.stdout
+    unit = (tmp_path / "office" / "systemd" / "mailflow.service").read_text()
+    assert f"\nExecStart={installed / 'mailflow'} run\n" in unit  # the virtualenv's own command

@@ -1,12 +1,25 @@
 """The `mailflow` command: one click group (`base.cli`); each module adds a family of commands."""
 
-from mailflow.cli import auth, backup, letters, offices, quarantine, replies, rules, service, setup
+from mailflow.cli import (
+    auth,
+    backup,
+    health,
+    letters,
+    offices,
+    quarantine,
+    replies,
+    rules,
+    service,
+    setup,
+    systemd,
+)
 from mailflow.cli.base import cli, main
 
 __all__ = [
     "auth",
     "backup",
     "cli",
+    "health",
     "letters",
     "main",
     "offices",
@@ -15,4 +28,5 @@ __all__ = [
     "rules",
     "service",
     "setup",
+    "systemd",
 ]

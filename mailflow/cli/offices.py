@@ -9,17 +9,28 @@ from rich.table import Table
 
 from mailflow.cli.base import CliState, cli, escape, json_option, pass_obj, show
 from mailflow.office.regency import short_name
+from mailflow.ops.health import snapshot, verdict
 from mailflow.ops.offices import OfficeRow, office_rows
+from mailflow.ops.verdict import State
 
 
 @cli.command("offices")
 @json_option
 @pass_obj
 def offices_cmd(obj: CliState, as_json: bool) -> None:
-    """Each office: its mailboxes, this year's letters, overdue, held, and whether it polls."""
+    """Each office: its mailboxes, this year's letters, overdue, held, and its health (as `status`)."""
     today = dt.datetime.now(obj.settings.zone).date()
-    rows = office_rows(obj.app.engine, obj.settings, obj.app.rules.get(), today)
-    data = [dataclasses.asdict(r) | {"healthy": r.healthy} for r in rows]
+    found = verdict(snapshot(obj.app.engine, obj.settings), obj.settings)
+    rows = office_rows(obj.app.engine, obj.settings, obj.app.rules.get(), today, found)
+    data = [
+        dataclasses.asdict(r)
+        | {
+            "health": r.health.name,
+            "problems": [obj.catalogue.say(obj.settings.language, p) for p in r.problems],
+            "healthy": r.healthy,
+        }
+        for r in rows
+    ]
     show(data, as_json, lambda: _table(obj, rows, today.year))
 
 
@@ -36,8 +47,11 @@ def _table(obj: CliState, rows: list[OfficeRow], year: int) -> Table:
     for r in rows:
         if not r.mailboxes:
             health = f"[yellow]{escape(word('cli.no_mailbox'))}[/yellow]"
-        elif r.failing:
-            health = f"[red]{escape(word('cli.failing_since'))}: {escape(', '.join(r.failing))}[/red]"
+        elif r.problems:
+            colour = "red" if r.health is State.CRITICAL else "yellow"
+            said = "; ".join(obj.catalogue.say(obj.settings.language, p) for p in r.problems)
+            state = word(f"health.state_{r.health.name.lower()}")
+            health = f"[{colour}]{escape(state)}: {escape(said)}[/{colour}]"
         else:
             health = f"[green]{escape(word('cli.healthy'))}[/green]"
         table.add_row(

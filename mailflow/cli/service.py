@@ -1,18 +1,14 @@
-"""Running Mailflow: `run`, `poll`, `followup` and `status`."""
+"""Running Mailflow: `run`, `poll` and `followup` (`status` is in cli/health.py)."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import sys
 
 import click
-from rich.console import Group
 from rich.progress import Progress, TaskID
-from rich.table import Table
 
-from mailflow.cli.base import CliState, cli, console, escape, json_option, local_time, pass_obj, show
-from mailflow.ops.health import Health
+from mailflow.cli.base import CliState, cli, console, escape, pass_obj
 
 
 @cli.command()
@@ -57,48 +53,35 @@ def run(obj: CliState) -> None:
 
 
 @cli.command()
-@click.option("--at", "at", help="act as if it were this local time (YYYY-MM-DDTHH:MM), for catching up")
+@click.option(
+    "--at",
+    "at",
+    help="as if it were this local time (YYYY-MM-DDTHH:MM): print what would be sent; --send sends it",
+)
+@click.option("--send", is_flag=True, help="with --at: really send what is due at that time")
+@click.option("--dry-run", is_flag=True, help="print what would be sent, send and record nothing")
 @pass_obj
-def followup(obj: CliState, at: str | None) -> None:
+def followup(obj: CliState, at: str | None, send: bool, dry_run: bool) -> None:
     """Send the reminders, escalations and digests that are due (`mailflow run` does this itself)."""
     from mailflow.ops import service
 
+    if send and dry_run:
+        raise click.UsageError("--send and --dry-run contradict each other: choose one")
+    sending = (send or at is None) and not dry_run  # a time other than now is a rehearsal unless --send
     now = dt.datetime.fromisoformat(at).replace(tzinfo=obj.settings.zone) if at else None
-    report = service.followups(obj.app, now)
-    service.flush(obj.app)
-    if report is not None:
-        click.echo(
-            f"reminded {len(report.reminded)}, escalated {len(report.escalated)}, "
-            f"digests {len(report.digests)}, weekly {len(report.weekly)}"
-        )
-
-
-@cli.command()
-@json_option
-@pass_obj
-def status(obj: CliState, as_json: bool) -> None:
-    """Health: last good poll per mailbox, outbox backlog, quarantine; exit 1 when unhealthy."""
-    from mailflow.ops.health import snapshot
-
-    health = snapshot(obj.app.engine, obj.settings)
-    show(dataclasses.asdict(health) | {"ok": health.ok}, as_json, lambda: _health_view(obj, health))
-    sys.exit(0 if health.ok else 1)
-
-
-def _health_view(obj: CliState, health: Health) -> Group:
-    word, zone = obj.word, obj.settings.zone
-    table = Table(title=word("cli.status_title"))
-    for column in ("mailbox", "last_good_poll", "failing_since", "last_error"):
-        table.add_column(word(f"cli.{column}"))
-    for m in health.mailboxes:
-        failing = local_time(m.failing_since.isoformat(), zone) if m.failing_since else None
-        table.add_row(
-            escape(m.name),
-            local_time(m.last_success_at.isoformat(), zone) if m.last_success_at else word("cli.never"),
-            f"[red]{escape(failing)}[/red]" if failing else "-",
-            escape(m.last_error or "") if m.failing_since else "-",
-        )
-    summary = word(
-        "cli.summary", pending=health.outbox_pending, failed=health.outbox_failed, held=health.quarantine_held
+    report = service.followups(obj.app, now, send=sending)
+    if sending:
+        service.flush(obj.app)
+    if report is None:
+        return
+    when = f"{(now or dt.datetime.now(obj.settings.zone)):%Y-%m-%d %H:%M %Z}"
+    head = "followup_cli.sent_at" if sending else "followup_cli.would_send_at"
+    click.echo(obj.word(head, at=when, count=len(report.planned)))
+    for mail in report.planned:
+        click.echo(f"  {obj.word(f'followup_cli.kind_{mail.kind}')}: {mail.recipient} - {mail.subject}")
+    if not sending:
+        click.echo(obj.word("followup_cli.nothing_sent"))
+    click.echo(
+        f"reminded {len(report.reminded)}, escalated {len(report.escalated)}, "
+        f"digests {len(report.digests)}, weekly {len(report.weekly)}"
     )
-    return Group(table, escape(summary))

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from mailflow.cli.base import CliState, cli, console, escape, pass_obj
+from mailflow.domain import Said
 
 
 @cli.command()
@@ -52,6 +53,20 @@ def init(
         f"{folder / 'config.toml'} rules check\n"
         f"  3. mailflow --config {folder / 'config.toml'} doctor"
     )
+    _systemd_units(folder)
+
+
+def _systemd_units(folder: Path) -> None:
+    """The service's systemd units for this folder, under FOLDER/systemd/ (as `systemd-unit -o`)."""
+    from mailflow.config import load_settings
+    from mailflow.ops.systemd import mailflow_command, render_units, write_units
+    from mailflow.outbound.catalogue import Catalogue
+
+    settings = load_settings(folder / "config.toml")
+    written = write_units(render_units(settings, "mailflow", mailflow_command()), folder / "systemd")
+    say = Catalogue().say
+    click.echo(say(settings.language, Said.of("systemd_cli.written", files=", ".join(map(str, written)))))
+    click.echo(say(settings.language, Said.of("systemd_cli.next", user="mailflow")))
 
 
 @cli.command()

@@ -23,6 +23,7 @@ from mailflow.demo.scenario import answer, clerk_forward, demo_settings, send_si
 from mailflow.demo.server import DevMailServer
 from mailflow.office.regency import load_regency, short_name
 from mailflow.ops import service
+from mailflow.ops.health import snapshot, verdict
 from mailflow.ops.offices import office_rows
 from mailflow.resources import EXAMPLE_RULES
 from mailflow.storage.models import Letter
@@ -99,7 +100,8 @@ def run_regency_demo(workdir: Path | None, console: Console) -> int:
         console.print(f"   [italic]{escape(str(told['Subject']))}[/italic]")
 
         today = dt.datetime.now(app.settings.zone).date()
-        rows = office_rows(app.engine, app.settings, app.rules.get(), today)
+        found = verdict(snapshot(app.engine, app.settings), app.settings)
+        rows = office_rows(app.engine, app.settings, app.rules.get(), today, found)
         console.print(
             Panel(
                 "\n".join(

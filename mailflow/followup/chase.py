@@ -49,6 +49,8 @@ def chase(
         instruction=node.instruction or None,
         deadline=node.deadline,
     )
+    if session.info.get("rehearsal"):  # a dry run: nothing was done, so nothing is logged
+        return f"{letter.agenda_number}:{to}"
     fields = "".join(f" {name}={value}" for name, value in logged.items())
     log.info(
         "event=%s agenda=%s to=%s%s message_id=%s",

@@ -1,5 +1,6 @@
-"""Health of the service: per-mailbox polling, outbox backlog, quarantine size; and the alert
-email when a mailbox has been failing for longer than the configured time."""
+"""Health of the service: the workers' heartbeats, per-mailbox polling, outbox backlog,
+quarantine size, judged by ops/verdict.py; and the alert email when a mailbox has been failing
+for longer than the configured time."""
 
 from __future__ import annotations
 
@@ -7,29 +8,24 @@ import datetime as dt
 import html
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, select
 
 from mailflow.config import Settings
 from mailflow.domain import Said
+from mailflow.errors import ConfigError, SchemaError
 from mailflow.office.regency import Regency
+from mailflow.ops.verdict import Limits, MailboxHealth, Verdict, WorkerBeat, judge
 from mailflow.outbound import outbox
 from mailflow.outbound.catalogue import Catalogue
 from mailflow.outbound.compose import Rendered, build_message
-from mailflow.storage.db import transaction
-from mailflow.storage.models import MailboxState, OutboxMessage, QuarantineItem, utcnow
+from mailflow.storage.db import current_revision, head_revision, make_engine, transaction
+from mailflow.storage.models import Heartbeat, MailboxState, OutboxMessage, QuarantineItem, utcnow
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class MailboxHealth:
-    name: str
-    last_success_at: dt.datetime | None
-    last_error: str | None
-    failing_since: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -38,6 +34,7 @@ class Health:
     outbox_pending: int
     outbox_failed: int
     quarantine_held: int
+    workers: tuple[WorkerBeat, ...]
 
     @property
     def ok(self) -> bool:
@@ -51,20 +48,49 @@ def snapshot(engine: Engine, settings: Settings) -> Health:
         def count(model, *where) -> int:
             return session.exec(select(func.count()).select_from(model).where(*where)).one()
 
+        def mailbox(name: str) -> MailboxHealth:
+            state = states.get(name)
+            if state is None:
+                return MailboxHealth(name, None, None, None)
+            return MailboxHealth(
+                name, state.last_success_at, state.last_error, state.failing_since, state.sign_in_refused
+            )
+
         return Health(
-            tuple(
-                MailboxHealth(
-                    b.name,
-                    states[b.name].last_success_at if b.name in states else None,
-                    states[b.name].last_error if b.name in states else None,
-                    states[b.name].failing_since if b.name in states else None,
-                )
-                for b in settings.mailboxes
-            ),
+            tuple(mailbox(b.name) for b in settings.mailboxes),
             count(OutboxMessage, OutboxMessage.status == "pending"),
             count(OutboxMessage, OutboxMessage.status == "failed"),
             count(QuarantineItem, QuarantineItem.status == "held"),
+            tuple(
+                WorkerBeat(h.worker, h.host, h.pid, h.started_at, h.beat_at, h.stopped_at)
+                for h in session.exec(select(Heartbeat)).all()
+            ),
         )
+
+
+def verdict(health: Health, settings: Settings, now: dt.datetime | None = None) -> Verdict:
+    """The monitoring verdict on a snapshot (ops/verdict.py holds the rule)."""
+    limits = Limits(settings.poll_interval, settings.mailbox_alert_after)
+    return judge(
+        health.workers, health.mailboxes, health.outbox_failed, limits, now or utcnow(), settings.zone
+    )
+
+
+def status_engine(settings: Settings) -> Engine:
+    """The database as `status` reads it: never created or migrated by looking at it (a missing
+    SQLite file is not made, an empty database is not given a schema)."""
+    url = make_url(settings.database_url)
+    file = url.database if url.get_backend_name() == "sqlite" and url.database != ":memory:" else None
+    if file and not Path(file).exists():
+        raise ConfigError(f"the database {file} does not exist: has `mailflow run` ever run here?")
+    engine = make_engine(settings.database_url, connections=1)
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaError(
+            f"the database schema is at revision {current or 'empty'}, this Mailflow needs {head}: "
+            "run `mailflow db upgrade`"
+        )
+    return engine
 
 
 def log_health(health: Health) -> None:

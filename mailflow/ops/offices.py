@@ -1,5 +1,5 @@
 """`mailflow offices`: each office of the regency at a glance (its mailboxes, this year's letters,
-what is overdue, what is held, whether its mailboxes poll)."""
+what is overdue, what is held, whether its mailboxes poll and the service runs)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from sqlmodel import Session, col, func, select
 
 from mailflow.config import Settings
 from mailflow.disposition.states import OPEN
+from mailflow.domain import Said
 from mailflow.office.regency import Regency
-from mailflow.storage.models import Disposition, Letter, MailboxState, QuarantineItem
+from mailflow.ops.verdict import State, Verdict
+from mailflow.storage.models import Disposition, Letter, QuarantineItem
 
 
 @dataclass(frozen=True)
@@ -23,15 +25,19 @@ class OfficeRow:
     letters: int  # this year's, in its own book
     overdue: int  # letters with an open instruction past its deadline
     held: int  # quarantine items waiting for its admin
-    failing: tuple[str, ...]  # its mailboxes whose polls fail now
+    health: State  # the verdict of `mailflow status` on its mailboxes and the service
+    problems: tuple[Said, ...]  # what makes it less than OK, the worst first
 
     @property
     def healthy(self) -> bool:
-        return bool(self.mailboxes) and not self.failing
+        return bool(self.mailboxes) and self.health is State.OK
 
 
-def office_rows(engine: Engine, settings: Settings, regency: Regency, today: dt.date) -> list[OfficeRow]:
-    """Four grouped queries for the whole regency, not four per office."""
+def office_rows(
+    engine: Engine, settings: Settings, regency: Regency, today: dt.date, found: Verdict
+) -> list[OfficeRow]:
+    """Three grouped queries for the whole regency, not three per office; health is the verdict
+    `mailflow status` gives (`found`), so both tell the same truth."""
     boxes: dict[str, list[str]] = {code: [] for code in regency.offices}
     for box in settings.mailboxes:
         if (code := regency.office_of_mailbox(box.address, box.office)) is not None:
@@ -59,7 +65,6 @@ def office_rows(engine: Engine, settings: Settings, regency: Regency, today: dt.
                 .group_by(col(QuarantineItem.office))
             ).all()
         )
-        failing = {s.mailbox for s in session.exec(select(MailboxState)).all() if s.failing_since is not None}
     return [
         OfficeRow(
             code,
@@ -68,7 +73,8 @@ def office_rows(engine: Engine, settings: Settings, regency: Regency, today: dt.
             letters.get(code, 0),
             overdue.get(code, 0),
             held.get(code, 0),
-            tuple(b for b in boxes[code] if b in failing),
+            found.of_mailboxes(tuple(boxes[code])),
+            tuple(f.said for f in found.findings if f.mailbox is None or f.mailbox in boxes[code]),
         )
         for code, rules in regency.offices.items()
     ]

@@ -36,8 +36,10 @@ from mailflow.followup.run import FollowupReport, run_followups
 from mailflow.inbound import scan_jobs
 from mailflow.inbound.idle import IdleWatcher
 from mailflow.inbound.poll import PollReport, poll_mailbox
+from mailflow.ops import heartbeat
 from mailflow.ops.health import alert_failing_mailboxes, log_health, snapshot
 from mailflow.outbound.outbox import flush_outbox
+from mailflow.storage.db import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +95,14 @@ def flush(app: App) -> tuple[int, int]:
         return (0, 0)
 
 
-def followups(app: App, now: dt.datetime | None = None) -> FollowupReport | None:
+def followups(app: App, now: dt.datetime | None = None, send: bool = True) -> FollowupReport | None:
     """Reminders, escalations and digests by the office's clock (or the one given), office by
-    office: each with its own people, calendar and letters."""
+    office: each with its own people, calendar and letters. `send` False: a dry run."""
     now = now or _now(app)
     try:
         report = FollowupReport()
         for code in app.rules.get().offices:
-            report.merge(run_followups(app.context(code), app.engine, now))
+            report.merge(run_followups(app.context(code), app.engine, now, send))
         return report
     except OperationalError as exc:
         log.error("event=followup_failed error=%s", f"database unavailable: {exc.orig}")
@@ -236,6 +238,14 @@ class Service:
                 next_run_time=_now(app),
                 **defaults,
             )
+        heartbeat.start(app.engine, app.worker)
+        self.scheduler.add_job(
+            self.beat,
+            "interval",
+            seconds=heartbeat.period(app.settings.poll_interval),
+            id="heartbeat",
+            **defaults,
+        )
         self.scheduler.start()
         for box in app.settings.mailboxes:
             if box.idle:
@@ -249,6 +259,13 @@ class Service:
             len(self.watchers),
             app.settings.poll_interval,
         )
+
+    def beat(self) -> None:
+        """The scheduler's heartbeat job: this worker is alive and its scheduler runs."""
+        try:
+            heartbeat.beat(self.app.engine, self.app.worker)
+        except DATABASE_ERRORS as exc:
+            log.error("event=heartbeat_failed error=database unavailable: %s", getattr(exc, "orig", exc))
 
     def _pushed(self, box: MailboxSettings) -> None:
         self.poll_box(box, then=lambda: flush(self.app))  # the confirmation goes out now
@@ -274,6 +291,10 @@ class Service:
                 self.app.settings.stop_timeout,
                 ",".join(f"{t.name}@{_where(frames.get(t.ident or 0))}" for t in busy),
             )
+        try:
+            heartbeat.stop(self.app.engine, self.app.worker)
+        except DATABASE_ERRORS as exc:
+            log.error("event=heartbeat_failed error=database unavailable: %s", getattr(exc, "orig", exc))
         log.info("event=stopped worker=%s", self.app.worker)
         return not busy
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email import message_from_bytes
 from email.message import Message
 
 import aiosmtplib
-from sqlalchemy import or_
+from sqlalchemy import event, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -69,6 +70,22 @@ def enqueue(
     )
     session.add(row)
     return row
+
+
+@contextmanager
+def enqueued_in(session: Session) -> Iterator[list[OutboxMessage]]:
+    """The outbox rows added in `session` while inside, in order: what a dry run would send."""
+    rows: list[OutboxMessage] = []
+
+    def collect(flushing: Session, _context: object, _instances: object) -> None:
+        rows.extend(o for o in flushing.new if isinstance(o, OutboxMessage) and o not in rows)
+
+    event.listen(session, "before_flush", collect)
+    try:
+        yield rows
+        session.flush()
+    finally:
+        event.remove(session, "before_flush", collect)
 
 
 def backoff(attempts: int) -> dt.timedelta:

@@ -154,3 +154,14 @@ def transaction(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def rehearsal(engine: Engine) -> Iterator[Session]:
+    """A unit of work tried and never kept: always rolled back (a dry run: what would be done).
+    `session.info["rehearsal"]` tells the steps inside not to log themselves as done."""
+    with Session(engine, expire_on_commit=False, info={"rehearsal": True}) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()

@@ -169,6 +169,19 @@ class MailboxLease(SQLModel, table=True):
     expires_at: dt.datetime
 
 
+class Heartbeat(SQLModel, table=True):
+    """A `mailflow run` worker saying it is alive: written every few seconds by its scheduler,
+    marked stopped on a clean exit. `mailflow status` believes these rows, not a process list,
+    so it tells the truth for any number of workers on any number of machines."""
+
+    worker: str = Field(primary_key=True)
+    host: str
+    pid: int
+    started_at: dt.datetime = Field(default_factory=utcnow)
+    beat_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    stopped_at: dt.datetime | None = None
+
+
 class InboundMessage(SQLModel, table=True):
     """The ledger: every message seen, keyed by where it was, committed before any server action."""
 
