@@ -130,6 +130,6 @@ def cli(ctx: click.Context, config: Path | None) -> None:
 def main() -> None:
     try:
         cli(standalone_mode=True)
-    except MailflowError as exc:
-        echo(f"mailflow: {exc}", err=True)
+    except MailflowError as exc:  # one line per problem (config, rules): our line breaks stay
+        click.echo(inert(f"mailflow: {exc}", lines=True), err=True)
         sys.exit(2)
