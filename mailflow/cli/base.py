@@ -24,6 +24,7 @@ from mailflow.outbound.catalogue import Catalogue
 from mailflow.resources import TEMPLATES
 
 console = Console()
+err_console = Console(stderr=True)  # progress and notes while stdout carries a file
 
 # Every command that lists something takes --json; scripts get JSON, people get rich output.
 json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
@@ -74,11 +75,11 @@ class CliState:
         return self._catalogue
 
     def word(self, key: str, **values: object) -> str:
-        """A catalogue entry in the office's language (config `language`)."""
-        return self.catalogue.say(self.settings.language, Said.of(key, **values))
+        """A catalogue entry in the admin's language (config `admin_language`)."""
+        return self.catalogue.say(self.settings.admin_language, Said.of(key, **values))
 
     def has_word(self, key: str) -> bool:
-        return key in self.catalogue.keys(self.settings.language)
+        return key in self.catalogue.keys(self.settings.admin_language)
 
     @property
     def app(self) -> App:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import click
@@ -13,7 +14,16 @@ from rich.table import Table
 from rich.tree import Tree
 from sqlmodel import Session
 
-from mailflow.cli.base import CliState, cli, console, json_option, local_time, office_option, pass_obj, show
+from mailflow.cli.base import (
+    CliState,
+    cli,
+    err_console,
+    json_option,
+    local_time,
+    office_option,
+    pass_obj,
+    show,
+)
 from mailflow.outbound.compose import BUILTIN_TEMPLATES
 from mailflow.registry.queries import find_letter, letter_record, letters
 from mailflow.storage.models import Letter
@@ -174,24 +184,44 @@ def _tree(obj: CliState, nodes: list[dict]) -> Tree:
     return tree
 
 
+# `-o -`: the file goes to standard output, for a pipe (`mailflow export -o - | ssh ...`).
+STDOUT = Path("-")
+
+
+def _write(output: Path, data: bytes) -> None:
+    if output == STDOUT:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(data)
+
+
 @cli.command("export")
-@click.option("--year", type=int, required=True)
+@click.option("--year", type=int, help="default: this year, in the office's time zone")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default="xlsx")
 @click.option("--unit", help="only letters disposed within this unit (rules/organisation.toml)")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="a file, or - for standard output",
+)
 @office_option
 @pass_obj
 def export_cmd(
-    obj: CliState, year: int, fmt: str, unit: str | None, output: Path, office: str | None
+    obj: CliState, year: int | None, fmt: str, unit: str | None, output: Path, office: str | None
 ) -> None:
     """The agenda book (buku agenda) of a year: one office's (--office), which a regency needs."""
     offices = obj.offices(office)
     if len(offices) > 1:
         raise click.UsageError(f"each office keeps its own agenda book: add --office ({', '.join(offices)})")
-    from mailflow.records.agenda_book import agenda_rows, write_agenda
+    from mailflow.records.agenda_book import agenda_bytes, agenda_rows
 
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task(f"buku agenda {year}", total=None)
+    year = year or dt.datetime.now(obj.settings.zone).year
+    to_stdout = output == STDOUT
+    with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task(obj.word("book.title", year=year), total=None)
         rows = agenda_rows(
             obj.app.engine,
             year,
@@ -200,24 +230,39 @@ def export_cmd(
             obj.app.office_rules(offices[0]),
             lambda done, total: bar.update(task, completed=done, total=total),
         )
-        bar.update(task, description=f"writing {output.name}")
-        write_agenda(rows, fmt, output, f"Buku agenda {year}")
-    click.echo(f"{output}: {len(rows)} letters of {year}")
+        data = agenda_bytes(rows, fmt, obj.word("book.title", year=year), obj.word)
+    _write(output, data)
+    done = obj.word("book.written", file="-" if to_stdout else output, count=len(rows), year=year)
+    click.echo(done, err=to_stdout)  # stdout carries the book itself
+
+
+# The sheet's format follows the file's suffix; anything else is refused, never mislabelled.
+SHEET_FORMATS = (".pdf", ".html")
 
 
 @cli.command("sheet")
 @click.argument("agenda")
 @click.option("--paper", type=click.Choice(["a4", "half-folio"]), default="a4")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="FILE.pdf or FILE.html (the format follows the suffix)",
+)
 @office_option
 @pass_obj
 def sheet_cmd(obj: CliState, agenda: str, paper: str, output: Path, office: str | None) -> None:
-    """The disposition sheet (lembar disposisi) of one letter, as a PDF."""
-    from mailflow.records.sheet import sheet_pdf
+    """The disposition sheet (lembar disposisi) of one letter, as a PDF or an HTML page."""
+    from mailflow.records.sheet import sheet_html, sheet_pdf
 
+    suffix = output.suffix.lower()
+    if suffix not in SHEET_FORMATS:
+        raise click.BadParameter(obj.word("sheet.suffix", file=output.name), param_hint="-o")
     with Session(obj.app.engine) as session:
         found = _one_letter(obj, session, agenda, office)
     templates = tuple(dict.fromkeys((obj.settings.templates_dir, BUILTIN_TEMPLATES)))
     rules = obj.app.office_rules(found.office)
-    output.write_bytes(sheet_pdf(obj.app.engine, found, rules, obj.settings.zone, paper, templates))
-    click.echo(f"{output}: lembar disposisi {found.agenda_number}")
+    make = sheet_pdf if suffix == ".pdf" else sheet_html
+    output.write_bytes(make(obj.app.engine, found, rules, obj.settings.zone, paper, templates))
+    click.echo(obj.word("sheet.written", file=output, agenda=found.agenda_number))

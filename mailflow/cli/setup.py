@@ -9,6 +9,8 @@ import click
 from rich.markup import escape
 
 from mailflow.cli.base import CliState, cli, console, pass_obj
+from mailflow.errors import ConfigError
+from mailflow.outbound.catalogue import LANGUAGES
 
 
 @cli.command()
@@ -100,12 +102,37 @@ def db_upgrade(obj: CliState) -> None:
 @click.option("--imap-port", type=int, default=0, help="fixed IMAP port (default: any free)")
 @click.option("--smtp-port", type=int, default=0, help="fixed SMTP port (default: any free)")
 @click.option("--regency", is_flag=True, help="the story across offices: the example regency (rules/regency)")
-def demo(workdir: Path | None, keep: bool, imap_port: int, smtp_port: int, regency: bool) -> None:
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    help="the narration's language (default: admin_language of the config, if there is one; else id)",
+)
+@pass_obj
+def demo(
+    obj: CliState,
+    workdir: Path | None,
+    keep: bool,
+    imap_port: int,
+    smtp_port: int,
+    regency: bool,
+    language: str | None,
+) -> None:
     """Play the whole flow on a self-contained loopback mail server (no outside server)."""
+    language = language or _configured_language(obj)
     if regency:
         from mailflow.demo.regency import run_regency_demo
 
         sys.exit(run_regency_demo(workdir, console))
     from mailflow.demo.scenario import run_demo
 
-    sys.exit(run_demo(workdir, console, keep=keep, ports=(imap_port, smtp_port)))
+    sys.exit(run_demo(workdir, console, keep=keep, ports=(imap_port, smtp_port), language=language))
+
+
+def _configured_language(obj: CliState) -> str:
+    """The admin's language when a config is at hand; the demo itself needs none."""
+    if obj.config is None and not Path("config.toml").exists():
+        return "id"
+    try:
+        return obj.settings.admin_language
+    except ConfigError:  # a broken config is `doctor`'s business, not the demo's
+        return "id"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from mailflow.domain import Said
@@ -18,6 +19,8 @@ from mailflow.outbound.dates import date_en, date_id
 from mailflow.resources import TEMPLATES
 
 LANGUAGES = ("id", "en")
+# One reader's words: a catalogue key and its values -> the text in that reader's language.
+Words = Callable[..., str]
 
 
 def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
@@ -48,6 +51,10 @@ class Catalogue:
 
     def keys(self, language: str) -> set[str]:
         return set(self.messages[language])
+
+    def words(self, language: str) -> Words:
+        """Every entry in one `language`, for code that speaks to one reader (the admin)."""
+        return lambda key, **values: self.say(language, Said.of(key, **values))
 
     def say(self, language: str, said: Said | str) -> str:
         """`said` in `language` (Indonesian for a language Mailflow does not have)."""
