@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from mailflow.cli import cli
+from mailflow.domain import Said
 from mailflow.errors import RulesError
 from mailflow.office.load import load_rules
 from tests.support import REPO
@@ -133,6 +134,6 @@ def test_routing_picks_the_first_matching_rule_and_says_why():
     )
     chosen = route(rules.routing, facts, "kadis")
     assert (chosen.rule, chosen.to, chosen.copies) == ("kepegawaian-ke-sekretaris", "sekretaris", ("kadis",))
-    assert chosen.reasons == ("classification 800.1 starts with 800",)
+    assert chosen.reasons == (Said.of("route.classification", code="800.1", prefix="800"),)
     other = route(rules.routing, LetterFacts("surat", "x", "Undangan", "005", "segera", "biasa"), "kadis")
     assert other.rule == "fallback" and other.to == "kadis"

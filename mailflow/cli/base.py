@@ -78,8 +78,18 @@ class CliState:
         """A catalogue entry in the admin's language (config `admin_language`)."""
         return self.catalogue.say(self.settings.admin_language, Said.of(key, **values))
 
+    def said(self, said: Said) -> str:
+        """Words built elsewhere (a routing reason, a problem) in the admin's language."""
+        return self.catalogue.say(self.settings.admin_language, said)
+
     def has_word(self, key: str) -> bool:
         return key in self.catalogue.keys(self.settings.admin_language)
+
+    def coded(self, section: str, code: str) -> str:
+        """A stored code (a reason, a state, an outcome) in the admin's words; a code the catalogue
+        does not know (one a newer Mailflow wrote) as it is."""
+        key = f"{section}.{code}"
+        return self.word(key) if self.has_word(key) else code
 
     @property
     def app(self) -> App:

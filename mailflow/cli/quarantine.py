@@ -45,13 +45,14 @@ def _held_table(obj: CliState, items: list[dict]) -> Table:
     for i in items:
         table.add_row(
             str(i["id"]),
-            escape(i["reason"]),
+            escape(obj.coded("held_reason", i["reason"])),
             escape(i["from"]),
             escape(i["subject"]),
             escape(local_time(i["received_at"], obj.settings.zone)),
-            escape(i["status"]),
+            escape(obj.coded("held_status", i["status"])),
         )
     return table
+
 
 
 def _item(obj: CliState, item_id: int, office: str | None) -> QuarantineItem:
@@ -73,15 +74,21 @@ def quarantine_show(obj: CliState, item_id: int, raw: bool, office: str | None) 
     if raw:
         sys.stdout.buffer.write(obj.app.archive.raw(item.raw_sha256))
         return
-    for key, value in quarantine_record(item).items():
-        click.echo(f"{key:<12} {value}")
+    record = quarantine_record(item)
+    shown = record | {
+        "reason": f"{obj.coded('held_reason', item.reason)} ({item.reason})",
+        "status": obj.coded("held_status", item.status),
+        "received_at": local_time(record["received_at"], obj.settings.zone),
+    }
     found = examine(obj.app.archive.raw(item.raw_sha256))
-    for hop in found.hops:
-        click.echo(f"{'received':<12} {hop}")
-    for defect in found.defects:
-        click.echo(f"{'defect':<12} {defect}")
+    lines = [(obj.word(f"held_field.{key}"), value) for key, value in shown.items()]
+    lines += [(obj.word("held_field.hop"), hop) for hop in found.hops]
+    lines += [(obj.word("held_field.defect"), defect) for defect in found.defects]
     if not found.whole:
-        click.echo(f"{'':<12} (a large message: only its header was examined)")
+        lines.append(("", obj.word("held_field.header_only")))
+    width = max(len(label) for label, _ in lines)
+    for label, value in lines:
+        click.echo(f"{label:<{width}}  {'-' if value is None else value}")
 
 
 @quarantine_group.command("release")
@@ -95,13 +102,13 @@ def quarantine_release(obj: CliState, item_id: int, office: str | None) -> None:
     if item.status != "held":
         raise click.ClickException(f"no held quarantine item {item_id}")
     if item.reason in UNDECIDED_REASONS:
-        outcome = f"read again as {read_again(app, item).outcome}"
+        outcome = obj.word("held.read_again", outcome=obj.coded("outcome", read_again(app, item).outcome))
     else:
-        outcome = f"filed as {_file_held(obj, item)}"
+        outcome = obj.word("held.filed", agenda=_file_held(obj, item))
     from mailflow.ops import service
 
     service.flush(app)
-    click.echo(f"released {item_id}: {outcome}")
+    click.echo(obj.word("held.released", id=item_id, outcome=outcome))
 
 
 def _file_held(obj: CliState, item: QuarantineItem) -> str:

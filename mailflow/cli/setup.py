@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from mailflow.cli.base import CliState, cli, console, pass_obj
 from mailflow.errors import ConfigError
-from mailflow.outbound.catalogue import LANGUAGES
+from mailflow.outbound.catalogue import LANGUAGES, Catalogue
 
 
 @cli.command()
@@ -19,20 +19,33 @@ from mailflow.outbound.catalogue import LANGUAGES
 @click.option("--imap-host", help="default: mail.<the mailbox's domain>")
 @click.option("--smtp-host", help="default: the IMAP host")
 @click.option("--admin", help="who hears about problems (default: the mailbox)")
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default="id",
+    show_default=True,
+    help="the admin's language: these questions, and admin_language in the config written",
+)
 def init(
-    folder: Path, address: str | None, imap_host: str | None, smtp_host: str | None, admin: str | None
+    folder: Path,
+    address: str | None,
+    imap_host: str | None,
+    smtp_host: str | None,
+    admin: str | None,
+    language: str,
 ) -> None:
     """Write a commented config.toml and a copy of the example rules into a new FOLDER."""
     import shutil
 
     from mailflow.resources import EXAMPLE_CONFIG, EXAMPLE_RULES
 
+    word = Catalogue().words(language)
     if (folder / "config.toml").exists():
-        raise click.ClickException(f"{folder / 'config.toml'} exists already; nothing was changed")
-    address = (address or click.prompt("The office mailbox letters are sent to")).strip().lower()
+        raise click.ClickException(word("init.exists", config=folder / "config.toml"))
+    address = (address or click.prompt(word("init.mailbox", example="surat@dinas.go.id"))).strip().lower()
     domain = address.rpartition("@")[2]
-    imap_host = imap_host or click.prompt("IMAP server", default=f"mail.{domain}")
-    smtp_host = smtp_host or click.prompt("SMTP server", default=imap_host)
+    imap_host = imap_host or click.prompt(word("init.imap"), default=f"mail.{domain}")
+    smtp_host = smtp_host or click.prompt(word("init.smtp"), default=imap_host)
     admin = admin or address
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copytree(EXAMPLE_RULES, folder / "rules", ignore=shutil.ignore_patterns("regency"))  # one office
@@ -43,17 +56,19 @@ def init(
         ("mail.probolinggokab.example", imap_host),
         ('password_env = "MAILFLOW_SURAT_PASSWORD"', 'password_file = "imap-password"'),
         ('password_file = "/etc/mailflow/smtp-password"', 'password_file = "smtp-password"'),
+        ('admin_language = "id"', f'admin_language = "{language}"'),
     ):
         text = text.replace(old, new)
     text = text.replace(f'[smtp]\nhost = "{imap_host}"', f'[smtp]\nhost = "{smtp_host}"')
     (folder / "config.toml").write_text(text, encoding="utf-8")
     click.echo(
-        f"wrote {folder / 'config.toml'} and {folder / 'rules'}/. Next:\n"
-        f"  1. put the mailbox password in {folder / 'imap-password'} and the SMTP one in "
-        f"{folder / 'smtp-password'} (chmod 600)\n"
-        f"  2. edit {folder / 'rules'}/*.toml for your office, then: mailflow --config "
-        f"{folder / 'config.toml'} rules check\n"
-        f"  3. mailflow --config {folder / 'config.toml'} doctor"
+        word(
+            "init.next",
+            config=folder / "config.toml",
+            rules=folder / "rules",
+            imap_password=folder / "imap-password",
+            smtp_password=folder / "smtp-password",
+        )
     )
 
 

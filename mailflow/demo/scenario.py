@@ -207,7 +207,7 @@ def run_demo(
             ("field.urgency", letter.urgency),
         ):
             # through the catalogue, so that a date reads as people write it in that language
-            shown = say("demo.value", value=value) if value else say("cli.unknown")
+            shown = say("cli.value", value=value) if value else say("cli.unknown")
             table.add_row(escape(say(key)), escape(shown))
         console.print(table)
 

@@ -46,7 +46,9 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         targets=[first.email],
         instruction=known.text if known else None,
         deadline=deadline,
-        text=f"routing rule {chosen.rule}: {'; '.join(chosen.reasons)}",
+        text=ctx.composer.say(
+            ctx.settings.language, Said.of("route.logged", rule=chosen.rule, reasons=chosen.reasons)
+        ),
     )
     node = new_node(
         session,
