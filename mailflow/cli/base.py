@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console, RenderableType
+from rich.padding import Padding
+from rich.table import Table
 
 from mailflow.app import App
 from mailflow.config import Settings, load_settings
@@ -31,6 +33,50 @@ json_option = click.option("--json", "as_json", is_flag=True, help="print JSON i
 office_option = click.option(
     "--office", metavar="CODE", help="one office of the regency only (its code, as in regency.toml)"
 )
+
+
+# Below this many columns a table of letters is too narrow to read: views stack their fields instead.
+STACK_BELOW = 100
+
+
+def narrow() -> bool:
+    """The terminal (or $COLUMNS) is too narrow for a many-column table."""
+    return console.width < STACK_BELOW
+
+
+def longest_word(*texts: str) -> int:
+    """The widest word of `texts`: a column narrower than this would split it."""
+    return max((len(word) for text in texts for word in text.split()), default=1)
+
+
+def longest_line(*texts: str) -> int:
+    return max((len(text) for text in texts), default=1)
+
+
+def column_widths(least: list[int], most: list[int]) -> list[int] | None:
+    """Widths for a bordered table on this terminal: each column at least `least` (its longest
+    word), the spare width shared in proportion to how much more each column's text would take
+    (`most`, its longest line); None when even `least` does not fit."""
+    spare = console.width - (sum(least) + 3 * len(least) + 1)
+    if spare < 0:
+        return None
+    want = [max(0, m - n) for n, m in zip(least, most, strict=True)]
+    total = sum(want)
+    if total <= spare:
+        return [n + w for n, w in zip(least, want, strict=True)]
+    return [n + w * spare // total for n, w in zip(least, want, strict=True)]
+
+
+def fields_grid() -> Table:
+    """Label and value side by side; a long value wraps under itself, never to column 0."""
+    grid = Table.grid(padding=(0, 2), pad_edge=False)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+def indented(renderable: RenderableType, indent: int = 2) -> Padding:
+    return Padding(renderable, (0, 0, 0, indent))
 
 
 def show(data: Any, as_json: bool, render: Callable[[], RenderableType]) -> None:

@@ -17,9 +17,15 @@ from sqlmodel import Session
 from mailflow.cli.base import (
     CliState,
     cli,
+    column_widths,
     err_console,
+    fields_grid,
+    indented,
     json_option,
     local_time,
+    longest_line,
+    longest_word,
+    narrow,
     office_option,
     pass_obj,
     show,
@@ -64,31 +70,71 @@ def letters_cmd(
     show(rows, as_json, lambda: _registry_table(obj, rows, office is None and len(obj.offices(None)) > 1))
 
 
-def _registry_table(obj: CliState, rows: list[dict], offices: bool) -> Table:
+def _registry_table(obj: CliState, rows: list[dict], offices: bool) -> RenderableType:
+    """A table when every column fits its longest word; on a narrower terminal, each letter as
+    a block, its sender and subject on their own lines. No word is cut either way."""
     word = obj.word
+    shown = [_registry_row(obj, r, offices) for r in rows]
+    keys = ("sender", "subject", "holder")
+    headings = [
+        *([word("cli.office")] if offices else []),
+        word("cli.agenda"),
+        word("cli.received"),
+        *(word(f"cli.{key}") for key in keys),
+        word("cli.status"),
+    ]
+    cells = [
+        [
+            *([r["office"]] if offices else []),
+            r["agenda_number"],
+            local_time(r["received_at"], obj.settings.zone),
+            r["sender"] or "?",
+            r["subject"] or "?",
+            _holders(r),
+            obj.coded("letter_status", r["status"]) + (f" {word('cli.overdue')}" if r["overdue"] else ""),
+        ]
+        for r in rows
+    ]
+    columns = list(zip(headings, *cells, strict=True))
+    widths = column_widths([longest_word(*c) for c in columns], [longest_line(*c) for c in columns])
+    if widths is None:
+        blocks: list[RenderableType] = [f"[bold]{escape(word('cli.registry'))}[/bold]"]
+        for head, values in shown:
+            grid = fields_grid()
+            for key, value in zip(keys, values, strict=True):
+                grid.add_row(escape(word(f"cli.{key}")), value)
+            blocks += [head, indented(grid)]
+        return Group(*blocks)
     table = Table(title=word("cli.registry"))
-    if offices:
-        table.add_column(word("cli.office"), no_wrap=True)
-    # An agenda number is never cut: it is how clerks find the paper letter.
-    width = max((len(r["agenda_number"]) for r in rows), default=6)
-    table.add_column(word("cli.agenda"), no_wrap=True, min_width=width, overflow="fold")
-    for column in ("received", "sender", "subject", "holder", "status"):
-        table.add_column(word(f"cli.{column}"))
-    for r in rows:
-        holders = ", ".join(h["title"] for h in r["holders"]) or "-"
-        mark = f" [bold red]{escape(word('cli.overdue'))}[/bold red]" if r["overdue"] else ""
-        style = STATUS_STYLE.get(r["status"], "white")
-        status = word(f"letter_status.{r['status']}") if r["status"] in STATUS_STYLE else r["status"]
+    for heading, width in zip(headings, widths, strict=True):
+        table.add_column(heading, width=width, overflow="fold")  # wrapped between words: none is cut
+    for r, (_, values) in zip(rows, shown, strict=True):
         table.add_row(
             *([escape(r["office"])] if offices else []),
             escape(r["agenda_number"]),
             escape(local_time(r["received_at"], obj.settings.zone)),
-            escape(r["sender"] or "?"),
-            escape(r["subject"] or "?"),
-            escape(holders),
-            f"[{style}]{escape(status)}[/{style}]{mark}",
+            *values,
+            _status(obj, r),
         )
     return table
+
+
+def _holders(r: dict) -> str:
+    return ", ".join(h["title"] for h in r["holders"]) or "-"
+
+
+def _registry_row(obj: CliState, r: dict, offices: bool) -> tuple[str, tuple[str, str, str]]:
+    """A letter's heading line (for the stacked view) and its sender, subject and holders."""
+    where = f"{escape(r['office'])} " if offices else ""
+    received = escape(local_time(r["received_at"], obj.settings.zone))
+    head = f"{where}[bold]{escape(r['agenda_number'])}[/bold]  {received}  {_status(obj, r)}"
+    return head, (escape(r["sender"] or "?"), escape(r["subject"] or "?"), escape(_holders(r)))
+
+
+def _status(obj: CliState, r: dict) -> str:
+    mark = f" [bold red]{escape(obj.word('cli.overdue'))}[/bold red]" if r["overdue"] else ""
+    style = STATUS_STYLE.get(r["status"], "white")
+    return f"[{style}]{escape(obj.coded('letter_status', r['status']))}[/{style}]{mark}"
 
 
 @cli.group()
@@ -136,9 +182,11 @@ FIELDS_SHOWN = (
 
 
 def _letter_view(obj: CliState, record: dict) -> Group:
+    """Fields and log in grids: a long value wraps under itself, never back to column 0."""
     word, zone = obj.word, obj.settings.zone
     subject = record["subject"] or word("cli.no_subject")
     lines: list[RenderableType] = [f"[bold]{escape(record['agenda_number'])}[/bold]  {escape(subject)}"]
+    fields = fields_grid()
     for key in FIELDS_SHOWN:
         value = record[key]
         if key == "received_at":
@@ -146,23 +194,36 @@ def _letter_view(obj: CliState, record: dict) -> Group:
         elif key == "status" and value in STATUS_STYLE:
             value = word(f"letter_status.{value}")
         shown = escape(str(value)) if value is not None else f"[dim]{escape(word('cli.unknown'))}[/dim]"
-        lines.append(f"  {escape(word(f'field.{key}')):<20} {shown}")
+        fields.add_row(escape(word(f"field.{key}")), shown)
     for key, entry in [("origin", record["origin"]), *(("passed_to", e) for e in record["passed_to"])]:
         if entry:
             about = f"{entry['office']} {entry['agenda_number']} ({word('letter_status.' + entry['status'])})"
-            lines.append(f"  {escape(word('cli.' + key)):<20} {escape(about)}")
+            fields.add_row(escape(word("cli." + key)), escape(about))
     for f in record["attachments"]:
         about = f"{f['filename']} ({f['content_type']}, {f['size']} B)"
-        lines.append(f"  {escape(word('cli.file')):<20} {escape(about)}")
+        fields.add_row(escape(word("cli.file")), escape(about))
+    lines.append(indented(fields))
     if record["dispositions"]:
         lines.append(_tree(obj, record["dispositions"]))
     lines.append(f"  {escape(word('cli.log'))}:")
+    log = Table.grid(padding=(0, 2), pad_edge=False)
+    log.add_column(no_wrap=True)  # the time
+    if narrow():  # what happened and who under the time, as wide as the terminal
+        log.add_column(overflow="fold")
+    else:
+        log.add_column(no_wrap=True)
+        log.add_column(overflow="fold")
     for e in record["log"]:
         targets = escape(f" -> {', '.join(e['targets'])}") if e["targets"] else ""
-        known = obj.has_word(f"action.{e['action']}")
-        action = escape(f"{word('action.' + e['action']) if known else e['action']:<22}")
-        actor, text = escape(e["actor"]), escape(e["text"])
-        lines.append(f"    {escape(local_time(e['at'], zone))}  {action} {actor}{targets}  {text}")
+        action = escape(obj.coded("action", e["action"]))
+        detail = f"{escape(e['actor'])}{targets}" + (f"  {escape(e['text'])}" if e["text"] else "")
+        when = escape(local_time(e["at"], zone))
+        if narrow():
+            log.add_row(when, f"[bold]{action}[/bold]")
+            log.add_row("", detail)
+        else:
+            log.add_row(when, action, detail)
+    lines.append(indented(log, 4))
     return Group(*lines)
 
 
