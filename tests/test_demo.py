@@ -62,11 +62,11 @@ def test_regency_demo_plays_the_story_across_offices(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    assert "Filed as SETDA 001/SM/" in out and "in its own book as DISDIK 001/SM/" in out
+    assert "Tercatat sebagai SETDA 001/SM/" in out and "buku agendanya sendiri sebagai DISDIK 001/SM/" in out
     assert "Plt. Kepala Dinas Pendidikan (Slamet Riyadi) [DISDIK 001/SM/2026]: sudah didisposisikan" in out
     assert "Sekretaris Dinas Pendidikan (Agus Wibowo): siap (diterima)" in out
     assert "Plt. Kepala Dinas Pendidikan: Selesai di Dinas Pendidikan" in out
-    assert "DISDIK        Dinas Pendidikan     letters 1, overdue 0" in out
+    assert "DISDIK        Dinas Pendidikan     surat 1, terlambat 0" in out
 
 
 def test_demo_keep_serves_replies_live(tmp_path):

@@ -137,7 +137,7 @@ def demo(
     if regency:
         from mailflow.demo.regency import run_regency_demo
 
-        sys.exit(run_regency_demo(workdir, console))
+        sys.exit(run_regency_demo(workdir, console, language))
     from mailflow.demo.scenario import run_demo
 
     sys.exit(run_demo(workdir, console, keep=keep, ports=(imap_port, smtp_port), language=language))
