@@ -124,10 +124,6 @@ class CliState:
         """A catalogue entry in the admin's language (config `admin_language`)."""
         return self.catalogue.say(self.settings.admin_language, Said.of(key, **values))
 
-    def said(self, said: Said) -> str:
-        """Words built elsewhere (a routing reason, a problem) in the admin's language."""
-        return self.catalogue.say(self.settings.admin_language, said)
-
     def has_word(self, key: str) -> bool:
         return key in self.catalogue.keys(self.settings.admin_language)
 

@@ -73,7 +73,7 @@ def rules_test(obj: CliState, message: Path, mailbox: str | None) -> None:
         value = f"{getattr(result.fields, name)} ({obj.coded('source', source)})"
         lines.append((word("rules_test.field"), f"{word('field.' + name)} = {value}"))
     lines.append((word("rules_test.rule"), result.route.rule))
-    lines += [(word("rules_test.because"), obj.said(reason)) for reason in result.route.reasons]
+    lines += [(word("rules_test.because"), word(r.key, **dict(r.values))) for r in result.route.reasons]
     holder = result.holder
     lines.append((word("rules_test.first"), f"{holder.title} ({holder.person.name} <{holder.person.email}>)"))
     if result.route.copies:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mailflow.domain import Said
-
 
 @dataclass(frozen=True)
 class RoutingRule:
@@ -55,13 +53,29 @@ class LetterFacts:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a rule fired, before any language: the catalogue's `route.<code>` and its values."""
+
+    code: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, code: str, /, **values: str) -> Reason:
+        return cls(code, tuple(values.items()))
+
+    @property
+    def key(self) -> str:
+        return f"route.{self.code}"
+
+
+@dataclass(frozen=True)
 class Route:
     rule: str
     to: str
     copies: tuple[str, ...]
     instruction: int | None
     deadline_days: int | None
-    reasons: tuple[Said, ...]  # why it fired, for `rules test` and the letter's log
+    reasons: tuple[Reason, ...]  # why it fired, for `rules test` and the letter's log
 
 
 def _sender_matches(patterns: tuple[str, ...], sender: str) -> str | None:
@@ -75,40 +89,40 @@ def _sender_matches(patterns: tuple[str, ...], sender: str) -> str | None:
     return None
 
 
-def match(rule: RoutingRule, facts: LetterFacts) -> tuple[Said, ...] | None:
+def match(rule: RoutingRule, facts: LetterFacts) -> tuple[Reason, ...] | None:
     """The reasons `rule` matches `facts`, or None when one of its conditions fails."""
-    reasons: list[Said] = []
+    reasons: list[Reason] = []
     if rule.mailbox:
         if rule.mailbox != facts.mailbox:
             return None
-        reasons.append(Said.of("route.mailbox", mailbox=facts.mailbox))
+        reasons.append(Reason.of("mailbox", mailbox=facts.mailbox))
     if rule.sender:
         hit = _sender_matches(rule.sender, facts.sender)
         if hit is None:
             return None
-        reasons.append(Said.of("route.sender", pattern=hit))
+        reasons.append(Reason.of("sender", pattern=hit))
     if rule.subject_keywords:
         subject = facts.subject.lower()
         hit = next((k for k in rule.subject_keywords if k.lower() in subject), None)
         if hit is None:
             return None
-        reasons.append(Said.of("route.keyword", keyword=hit))
+        reasons.append(Reason.of("keyword", keyword=hit))
     if rule.subject_pattern is not None:
         if not rule.subject_pattern.search(facts.subject):
             return None
-        reasons.append(Said.of("route.pattern", pattern=rule.subject_pattern.pattern))
+        reasons.append(Reason.of("pattern", pattern=rule.subject_pattern.pattern))
     if rule.classification:
         hit = next((c for c in rule.classification if facts.classification.startswith(c)), None)
         if hit is None or not facts.classification:
             return None
-        reasons.append(Said.of("route.classification", code=facts.classification, prefix=hit))
+        reasons.append(Reason.of("classification", code=facts.classification, prefix=hit))
     for name in ("urgency", "security"):
         wanted = getattr(rule, name)
         value = getattr(facts, name)
         if wanted:
             if value not in wanted:
                 return None
-            reasons.append(Said.of("route.sifat", field=Said.of(f"field.{name}"), value=value))
+            reasons.append(Reason.of(name, value=value))
     return tuple(reasons)
 
 
@@ -122,6 +136,6 @@ def route(rules: tuple[RoutingRule, ...], facts: LetterFacts, fallback_to: str) 
                 rule.copies,
                 rule.instruction,
                 rule.deadline_days,
-                reasons or (Said.of("route.always"),),
+                reasons or (Reason.of("always"),),
             )
-    return Route("fallback", fallback_to, (), None, None, (Said.of("route.fallback"),))
+    return Route("fallback", fallback_to, (), None, None, (Reason.of("fallback"),))
