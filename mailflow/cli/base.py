@@ -50,6 +50,7 @@ def longest_word(*texts: str) -> int:
 
 
 def longest_line(*texts: str) -> int:
+    """The longest of `texts`: as wide as a column need ever be."""
     return max((len(text) for text in texts), default=1)
 
 
