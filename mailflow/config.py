@@ -196,8 +196,10 @@ class Settings(_Strict):
     rules_check_seconds: float = Field(default=2.0, ge=0)
     templates_dir: Path = TEMPLATES
     timezone: str = "Asia/Jakarta"
-    # The office's language: the command line's, and mail to people the rules give no language.
+    # The office's language: mail to people the rules give no language.
     language: Literal["id", "en"] = "id"
+    # The admin's language: every word the command line and the demo print (default: `language`).
+    admin_language: Literal["id", "en"] = "id"
     poll_interval: float = Field(default=60.0, gt=0)
     # How long a worker's hold on a mailbox lasts without renewal (several workers share the load).
     lease_seconds: float = Field(default=30.0, gt=0)
@@ -251,6 +253,14 @@ class Settings(_Strict):
     dkim_keys: dict[str, str] = Field(default_factory=dict)
     smtp: SmtpSettings = SmtpSettings()
     mailboxes: tuple[MailboxSettings, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _admin_speaks_the_office_language(cls, data: object) -> object:
+        """An office that set only `language` keeps one language on its command line too."""
+        if isinstance(data, dict) and "admin_language" not in data and "language" in data:
+            return {**data, "admin_language": data["language"]}
+        return data
 
     @field_validator("timezone")
     @classmethod

@@ -26,14 +26,32 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"\d\d:\d\d:\d\d WIB ", result.stdout), result.stdout  # the letter's log, in WIB
     assert "001/SM/" in result.stdout and "Tanda terima" in result.stdout
-    assert "disposed" in result.stdout and "acknowledged" in result.stdout
+    # Narrated in the admin's language (Indonesian by default): the log's actions too, no codes.
+    assert "didisposisikan" in result.stdout and "tanda terima dikirim" in result.stdout
+    assert not re.search(r"\b(receipt_sent|acknowledged|disposed|requested|registered)\b", result.stdout)
+    assert "Siti, petugas agenda, meneruskan surat Menteri" in " ".join(result.stdout.split())
     assert (tmp_path / "mailflow.db").exists()
     assert "Terlambat" in result.stdout
     assert (tmp_path / "records" / "buku-agenda.xlsx").stat().st_size > 0
     assert (tmp_path / "records" / "lembar-disposisi.pdf").read_bytes().startswith(b"%PDF")
     # The photographed letter: its fields read by OCR, marked for checking; one PDF for the head.
     assert "Nomor surat       : 005/357/101.4/2026  [mohon periksa]" in result.stdout
-    assert "one PDF of both photos: scan.pdf" in " ".join(result.stdout.split())
+    assert "satu PDF dari kedua foto: scan.pdf" in " ".join(result.stdout.split())
+
+
+def test_demo_narrates_in_english_when_the_admin_asks(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "mailflow", "demo", "--language", "en", "--workdir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "Siti, the records clerk, forwards the Minister's letter" in out
+    assert "receipt sent" in out and "acknowledged" in out and "receipt_sent" not in out
+    assert "Petugas agenda" not in out and "meneruskan" not in out
 
 
 def test_regency_demo_plays_the_story_across_offices(tmp_path):
@@ -46,11 +64,11 @@ def test_regency_demo_plays_the_story_across_offices(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    assert "Filed as SETDA 001/SM/" in out and "in its own book as DISDIK 001/SM/" in out
+    assert "Tercatat sebagai SETDA 001/SM/" in out and "buku agendanya sendiri sebagai DISDIK 001/SM/" in out
     assert "Plt. Kepala Dinas Pendidikan (Slamet Riyadi) [DISDIK 001/SM/2026]: sudah didisposisikan" in out
     assert "Sekretaris Dinas Pendidikan (Agus Wibowo): siap (diterima)" in out
     assert "Plt. Kepala Dinas Pendidikan: Selesai di Dinas Pendidikan" in out
-    assert "DISDIK        Dinas Pendidikan     letters 1, overdue 0" in out
+    assert "DISDIK        Dinas Pendidikan     surat 1, terlambat 0" in out
 
 
 def test_demo_keep_serves_replies_live(tmp_path):
@@ -64,7 +82,7 @@ def test_demo_keep_serves_replies_live(tmp_path):
     )
     try:
         out = ""
-        while "keeps running" not in out:
+        while "SMTP 127.0.0.1:" not in " ".join(out.split()):  # the server keeps running
             line = proc.stdout.readline()
             assert line, out
             out += line

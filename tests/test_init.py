@@ -17,4 +17,4 @@ def test_init_writes_a_working_config_and_rules(tmp_path):
     assert load_rules(folder / "rules").office_name
     assert not (folder / "rules" / "regency").exists()  # one office: the regency example stays behind
     again = CliRunner().invoke(cli, ["init", str(folder), "--mailbox", "x@y.z"])
-    assert again.exit_code != 0 and "exists already" in again.output
+    assert again.exit_code != 0 and "sudah ada; tidak ada yang diubah" in again.output

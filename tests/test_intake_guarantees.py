@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -65,8 +66,11 @@ def test_malformed_mime_is_quarantined_and_the_next_letter_still_filed(office):
     assert b"this is not a mail at all" in kept[1]  # Dovecot stores NUL as 0x80
     # The admin sees what is wrong with each (mail-parser's defects, by MIME part).
     shown = [run_cli(office, "quarantine", "show", str(i["id"])) for i in items]
-    assert any("defect       text/plain: MissingHeaderBodySeparatorDefect" in text for text in shown)
-    assert any("defect       message: mail-parser failed on its structure" in text for text in shown)
+    assert all("Alasan" in text and "email rusak (malformed)" in text for text in shown)  # in id
+    assert any(
+        re.search(r"^Cacat MIME +text/plain: MissingHeaderBodySeparatorDefect", text, re.M) for text in shown
+    )
+    assert any(re.search(r"^Cacat MIME +message: mail-parser failed on its structure", text, re.M) for text in shown)
 
 
 def test_uidvalidity_change_resyncs_without_refiling(office):
@@ -150,7 +154,7 @@ def test_direct_letter_is_held_for_a_clerk_and_released_by_an_admin(office):
     assert any(p.get_filename() == "surat-asli.eml" for p in notice.iter_attachments())
     [item] = json.loads(run_cli(office, "quarantine", "list", "--json"))
     assert item["reason"] == "direct_letter" and item["from"] == "sekretariat@jatimprov.example"
-    assert "released" in run_cli(office, "quarantine", "release", str(item["id"]))
+    assert "dilepas: dicatat sebagai 001/SM/" in run_cli(office, "quarantine", "release", str(item["id"]))
     [letter] = letters_in(office)
     assert letter.sender == "sekretariat@jatimprov.example" and letter.letter_number == "005/123/426.101/2026"
     assert json.loads(run_cli(office, "quarantine", "list", "--json")) == []
@@ -227,7 +231,7 @@ def test_a_message_that_kills_its_worker_twice_is_held_not_retried_forever(offic
     assert [letter.letter_number for letter in letters_in(office)] == ["2/OK/2026"]
     inbox.next(KADIS, "Biasa")
     # The admin releases it: it is read as the letter it is, filed and sent to the head.
-    assert "read again as letter" in run_cli(office, "quarantine", "release", str(held.id))
+    assert "dilepas: dibaca ulang sebagai surat dicatat" in run_cli(office, "quarantine", "release", str(held.id))
     assert [letter.letter_number for letter in letters_in(office)] == ["2/OK/2026", "1/POISON/2026"]
     office.poll()  # the service's next run sends what the release queued
     inbox.next(KADIS, "Racun")
@@ -237,7 +241,7 @@ def test_a_reply_held_as_poison_is_applied_as_a_reply_when_released(office, inbo
     """Release used to file whatever it held as a letter: a held reply became a letter of its own."""
     office.mail.send(clients.gmail_android_id(request_to_kadis, KADIS, "Sekretaris: pelajari"))
     held = kill_twice_while_reading(office)
-    assert "read again as reply" in run_cli(office, "quarantine", "release", str(held.id))
+    assert "dilepas: dibaca ulang sebagai balasan pejabat" in run_cli(office, "quarantine", "release", str(held.id))
     assert len(letters_in(office)) == 1
     office.poll()  # the service's next run sends what the release queued
     inbox.next(SEKRETARIS, "Disposisi")

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from mailflow.cli import cli
+from mailflow.config import load_settings, settings_from_dict
 from mailflow.disposition.tree import TreeRow
 from mailflow.domain import Said
 from mailflow.followup.digests import DigestItem
@@ -19,6 +23,8 @@ from mailflow.ops.reconcile import RestoredView
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue
 from mailflow.outbound.compose import BUILTIN_TEMPLATES, FIELD_ORDER, Composer, LetterView
 from mailflow.text.replies import Problem, Target
+from tests.support import REPO
+from tests.support.letters import gmail_forward
 
 INDONESIAN = {"surat", "disposisi", "anda", "tidak", "belum", "sudah", "dengan", "untuk", "batas", "dari",
               "yang", "dicatat", "balasan", "menunggu", "selesai", "diproses", "catatan", "nomor", "terlambat",
@@ -134,3 +140,52 @@ def test_every_problem_reason_reads_in_both_languages() -> None:
         english, indonesian = catalogue.say("en", problem.message), catalogue.say("id", problem.message)
         assert english != indonesian, problem.reason
         assert not foreign_words(english, "en") and not foreign_words(indonesian, "id")
+
+
+ADMIN_WORDS = {
+    "id": {
+        "init": ["Mailbox kantor tujuan surat masuk", "Server IMAP", "Server SMTP", "Langkah berikutnya"],
+        "rules": ["pengirim:", "petugas agenda (dicatat sebagai surat)", "isian:", "Perihal =", "aturan:",
+                  "karena:", "tidak ada aturan yang cocok", "pertama:", "batas:"],
+    },
+    "en": {
+        "init": ["The office mailbox letters are sent to", "IMAP server", "SMTP server", "Next:"],
+        "rules": ["from:", "clerk (filed as a letter)", "field:", "Subject =", "rule:", "because:",
+                  "no rule matched", "first:", "deadline:"],
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_init_asks_in_the_admins_language_and_keeps_it_in_the_config(language: str, tmp_path: Path) -> None:
+    """`init` asks its questions in Indonesian unless told `--language en`, and the config it
+    writes keeps that choice as admin_language."""
+    args = ["init", str(tmp_path / "office")] + (["--language", language] if language != "id" else [])
+    result = CliRunner().invoke(cli, args, input="surat@dinas.example.go.id\n\n\n")
+    assert result.exit_code == 0, result.output
+    for expected in ADMIN_WORDS[language]["init"]:
+        assert expected in result.output, (language, expected, result.output)
+    prose = re.sub(r"\S*[/@]\S*", " ", result.output)  # without its paths and addresses
+    assert not foreign_words(prose, language), result.output
+    assert load_settings(tmp_path / "office" / "config.toml").admin_language == language
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_rules_test_speaks_the_admins_language(language: str, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'rules_dir = "{REPO / "rules"}"\nadmin_language = "{language}"\n', encoding="utf-8")
+    message = tmp_path / "clerk.eml"
+    message.write_bytes(gmail_forward().as_bytes())
+    result = CliRunner().invoke(cli, ["--config", str(config), "rules", "test", str(message)])
+    assert result.exit_code == 0, result.output
+    for expected in ADMIN_WORDS[language]["rules"]:
+        assert expected in result.output, (language, expected, result.output)
+    labels = "\n".join(line.partition(":")[0] for line in result.output.splitlines())
+    assert not foreign_words(labels, language), result.output
+
+
+def test_admin_language_follows_the_office_language_unless_set() -> None:
+    base = Path("/srv/mailflow/config.toml")
+    assert settings_from_dict({}, base).admin_language == "id"
+    assert settings_from_dict({"language": "en"}, base).admin_language == "en"
+    assert settings_from_dict({"language": "en", "admin_language": "id"}, base).admin_language == "id"

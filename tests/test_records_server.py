@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import stat
 
 from click.testing import CliRunner
@@ -24,6 +25,10 @@ def run(office, *args):
     result = CliRunner().invoke(cli, ["--config", str(office.config_path), *args])
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def invoke(office, *args):
+    return CliRunner().invoke(cli, ["--config", str(office.config_path), *args])
 
 
 def disposed_letter(office):
@@ -50,15 +55,35 @@ def test_agenda_book_exports(office, tmp_path):
     assert [r[0] for r in rows[1:]] == [f"001/SM/{year}", f"002/SM/{year}"]
     assert isinstance(rows[1][1], dt.datetime) and rows[1][4] == dt.datetime(2017, 10, 2)  # dates as dates
     assert "Sekretaris Dinas Pendidikan (Agus Wibowo)" in rows[1][10]
-    assert sheet.freeze_panes == "A2" and sheet.column_dimensions["F"].width >= 40
+    # As an admin opens and prints it: header frozen and filtered, columns as wide as their text,
+    # A4 landscape, one page wide, the header row on every page.
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:N3"
+    assert sheet.column_dimensions["F"].width >= len("Pembentukan Cabang Dinas dan UPTD")  # the subject
+    assert sheet.column_dimensions["A"].width < 20 and sheet.column_dimensions["G"].width < 12
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
+    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == "$1:$1"
+    assert [r[11] for r in rows[1:]] == ["dalam proses", "menunggu disposisi"]  # words, not codes
     run(office, "export", "--year", str(year), "--format", "csv", "-o", str(tmp_path / "agenda.csv"))
     table = list(csv.reader(io.StringIO((tmp_path / "agenda.csv").read_text(encoding="utf-8-sig"))))
     assert len(table) == 3 and table[2][5] == "Undangan Rapat"
     run(office, "export", "--year", str(year), "--format", "json", "-o", str(tmp_path / "agenda.json"))
     assert [r["status"] for r in json.loads((tmp_path / "agenda.json").read_text())] == [
-        "in_progress",
+        "in_progress",  # JSON is for scripts: the codes
         "awaiting",
     ]
+
+
+def test_export_to_stdout_and_of_this_year_by_default(office, tmp_path):
+    disposed_letter(office)
+    result = invoke(office, "export", "--format", "csv", "-o", "-")
+    assert result.exit_code == 0, result.output
+    table = list(csv.reader(io.StringIO(result.stdout.lstrip("\ufeff"))))
+    year = dt.datetime.now(office.app.settings.zone).year  # the office's year, not the machine's
+    assert [r[0] for r in table[1:]] == [f"001/SM/{year}", f"002/SM/{year}"]
+    assert f"2 surat tahun {year}" in result.stderr and not (tmp_path / "-").exists()
+    book = invoke(office, "export", "-o", "-")  # XLSX bytes down a pipe
+    assert book.stdout_bytes.startswith(b"PK") and load_workbook(io.BytesIO(book.stdout_bytes)).active.max_row == 3
 
 
 def test_disposition_sheet_pdf(office, tmp_path):
@@ -104,3 +129,30 @@ def test_export_and_sheet_files_are_the_owners_only(office, tmp_path):
     assert "001/SM/" in (folder / "agenda.csv").read_text(encoding="utf-8-sig")
     # No temporary file is left beside them.
     assert sorted(p.name for p in folder.iterdir()) == ["agenda.csv", "agenda.json", "agenda.xlsx", "sheet.pdf"]
+
+
+def test_half_folio_sheet_splits_no_word(office, tmp_path):
+    """On half folio the columns used to split words ("Tangg al", "diteruska n", "02/12/ 26"):
+    each column is now as wide as its longest word."""
+    disposed_letter(office)
+    for paper in ("half-folio", "a4"):
+        pdf = tmp_path / f"{paper}.pdf"
+        run(office, "sheet", "1", "--paper", paper, "-o", str(pdf))
+        words = PdfReader(pdf).pages[0].extract_text().split()
+        for whole in ("Tanggal", "Batas", "Status", "Instruksi", "diteruskan", "siap", "Sosialisasikan"):
+            assert whole in words, (paper, whole, words)
+        dates = [w for w in words if re.fullmatch(r"\d\d/\d\d/\d\d", w)]
+        assert len(dates) == 4, (paper, words)  # given on and due by, for both lines, each whole
+        assert not {"Tangg", "diteruska", "al", "n"} & set(words), (paper, words)
+
+
+def test_sheet_format_follows_the_file_suffix(office, tmp_path):
+    disposed_letter(office)
+    page = tmp_path / "sheet.html"
+    run(office, "sheet", "1", "--paper", "half-folio", "-o", str(page))
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "LEMBAR DISPOSISI" in html and "size: 165mm 215mm" in html
+    assert "Pelajari dan Sosialisasikan" in html and "Sekretaris Dinas Pendidikan (Agus Wibowo)" in html
+    refused = invoke(office, "sheet", "1", "-o", str(tmp_path / "sheet.docx"))
+    assert refused.exit_code == 2 and not (tmp_path / "sheet.docx").exists()
+    assert "sheet.docx: lembar disposisi ditulis sebagai .pdf atau .html" in refused.output

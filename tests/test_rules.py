@@ -125,7 +125,7 @@ def test_routing_instruction_and_calendar_problems(rules_copy):
 
 
 def test_routing_picks_the_first_matching_rule_and_says_why():
-    from mailflow.office.routing import LetterFacts, route
+    from mailflow.office.routing import LetterFacts, Reason, route
 
     rules = load_rules(RULES)
     facts = LetterFacts(
@@ -133,6 +133,6 @@ def test_routing_picks_the_first_matching_rule_and_says_why():
     )
     chosen = route(rules.routing, facts, "kadis")
     assert (chosen.rule, chosen.to, chosen.copies) == ("kepegawaian-ke-sekretaris", "sekretaris", ("kadis",))
-    assert chosen.reasons == ("classification 800.1 starts with 800",)
+    assert chosen.reasons == (Reason.of("classification", code="800.1", prefix="800"),)
     other = route(rules.routing, LetterFacts("surat", "x", "Undangan", "005", "segera", "biasa"), "kadis")
     assert other.rule == "fallback" and other.to == "kadis"

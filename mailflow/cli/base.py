@@ -12,6 +12,8 @@ from typing import Any
 import click
 from rich.console import Console, RenderableType
 from rich.markup import escape as markup_escape
+from rich.padding import Padding
+from rich.table import Table
 
 from mailflow.app import App
 from mailflow.clock import local_time as local_time  # the CLI's name for the one clock
@@ -25,6 +27,7 @@ from mailflow.resources import TEMPLATES
 from mailflow.text.terminal import inert
 
 console = Console()
+err_console = Console(stderr=True)  # progress and notes while stdout carries a file
 
 # Every command that lists something takes --json; scripts get JSON, people get rich output.
 json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
@@ -42,6 +45,51 @@ def escape(text: str) -> str:
 def echo(line: str, err: bool = False) -> None:
     """One plain line holding outside text, its control characters escaped."""
     click.echo(inert(line), err=err)
+
+
+# Below this many columns a table of letters is too narrow to read: views stack their fields instead.
+STACK_BELOW = 100
+
+
+def narrow() -> bool:
+    """The terminal (or $COLUMNS) is too narrow for a many-column table."""
+    return console.width < STACK_BELOW
+
+
+def longest_word(*texts: str) -> int:
+    """The widest word of `texts`: a column narrower than this would split it."""
+    return max((len(word) for text in texts for word in text.split()), default=1)
+
+
+def longest_line(*texts: str) -> int:
+    """The longest of `texts`: as wide as a column need ever be."""
+    return max((len(text) for text in texts), default=1)
+
+
+def column_widths(least: list[int], most: list[int]) -> list[int] | None:
+    """Widths for a bordered table on this terminal: each column at least `least` (its longest
+    word), the spare width shared in proportion to how much more each column's text would take
+    (`most`, its longest line); None when even `least` does not fit."""
+    spare = console.width - (sum(least) + 3 * len(least) + 1)
+    if spare < 0:
+        return None
+    want = [max(0, m - n) for n, m in zip(least, most, strict=True)]
+    total = sum(want)
+    if total <= spare:
+        return [n + w for n, w in zip(least, want, strict=True)]
+    return [n + w * spare // total for n, w in zip(least, want, strict=True)]
+
+
+def fields_grid() -> Table:
+    """Label and value side by side; a long value wraps under itself, never to column 0."""
+    grid = Table.grid(padding=(0, 2), pad_edge=False)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+def indented(renderable: RenderableType, indent: int = 2) -> Padding:
+    return Padding(renderable, (0, 0, 0, indent))
 
 
 def show(data: Any, as_json: bool, render: Callable[[], RenderableType]) -> None:
@@ -79,11 +127,17 @@ class CliState:
         return self._catalogue
 
     def word(self, key: str, **values: object) -> str:
-        """A catalogue entry in the office's language (config `language`)."""
-        return self.catalogue.say(self.settings.language, Said.of(key, **values))
+        """A catalogue entry in the admin's language (config `admin_language`)."""
+        return self.catalogue.say(self.settings.admin_language, Said.of(key, **values))
 
     def has_word(self, key: str) -> bool:
-        return key in self.catalogue.keys(self.settings.language)
+        return key in self.catalogue.keys(self.settings.admin_language)
+
+    def coded(self, section: str, code: str) -> str:
+        """A stored code (a reason, a state, an outcome) in the admin's words; a code the catalogue
+        does not know (one a newer Mailflow wrote) as it is."""
+        key = f"{section}.{code}"
+        return self.word(key) if self.has_word(key) else code
 
     @property
     def app(self) -> App:

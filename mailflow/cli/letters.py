@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import click
@@ -15,15 +16,22 @@ from sqlmodel import Session
 from mailflow.cli.base import (
     CliState,
     cli,
-    console,
+    column_widths,
+    err_console,
     escape,
+    fields_grid,
+    indented,
     json_option,
     local_time,
+    longest_line,
+    longest_word,
+    narrow,
     office_option,
     pass_obj,
     show,
 )
 from mailflow.outbound.compose import BUILTIN_TEMPLATES
+from mailflow.records.private import write_private
 from mailflow.registry.queries import find_letter, letter_record, letters
 from mailflow.storage.models import Letter
 
@@ -63,31 +71,71 @@ def letters_cmd(
     show(rows, as_json, lambda: _registry_table(obj, rows, office is None and len(obj.offices(None)) > 1))
 
 
-def _registry_table(obj: CliState, rows: list[dict], offices: bool) -> Table:
+def _registry_table(obj: CliState, rows: list[dict], offices: bool) -> RenderableType:
+    """A table when every column fits its longest word; on a narrower terminal, each letter as
+    a block, its sender and subject on their own lines. No word is cut either way."""
     word = obj.word
+    shown = [_registry_row(obj, r, offices) for r in rows]
+    keys = ("sender", "subject", "holder")
+    headings = [
+        *([word("cli.office")] if offices else []),
+        word("cli.agenda"),
+        word("cli.received"),
+        *(word(f"cli.{key}") for key in keys),
+        word("cli.status"),
+    ]
+    cells = [
+        [
+            *([r["office"]] if offices else []),
+            r["agenda_number"],
+            local_time(r["received_at"], obj.settings.zone),
+            r["sender"] or "?",
+            r["subject"] or "?",
+            _holders(r),
+            obj.coded("letter_status", r["status"]) + (f" {word('cli.overdue')}" if r["overdue"] else ""),
+        ]
+        for r in rows
+    ]
+    columns = list(zip(headings, *cells, strict=True))
+    widths = column_widths([longest_word(*c) for c in columns], [longest_line(*c) for c in columns])
+    if widths is None:
+        blocks: list[RenderableType] = [f"[bold]{escape(word('cli.registry'))}[/bold]"]
+        for head, values in shown:
+            grid = fields_grid()
+            for key, value in zip(keys, values, strict=True):
+                grid.add_row(escape(word(f"cli.{key}")), value)
+            blocks += [head, indented(grid)]
+        return Group(*blocks)
     table = Table(title=word("cli.registry"))
-    if offices:
-        table.add_column(word("cli.office"), no_wrap=True)
-    # An agenda number is never cut: it is how clerks find the paper letter.
-    width = max((len(r["agenda_number"]) for r in rows), default=6)
-    table.add_column(word("cli.agenda"), no_wrap=True, min_width=width, overflow="fold")
-    for column in ("received", "sender", "subject", "holder", "status"):
-        table.add_column(word(f"cli.{column}"))
-    for r in rows:
-        holders = ", ".join(h["title"] for h in r["holders"]) or "-"
-        mark = f" [bold red]{escape(word('cli.overdue'))}[/bold red]" if r["overdue"] else ""
-        style = STATUS_STYLE.get(r["status"], "white")
-        status = word(f"letter_status.{r['status']}") if r["status"] in STATUS_STYLE else r["status"]
+    for heading, width in zip(headings, widths, strict=True):
+        table.add_column(heading, width=width, overflow="fold")  # wrapped between words: none is cut
+    for r, (_, values) in zip(rows, shown, strict=True):
         table.add_row(
             *([escape(r["office"])] if offices else []),
             escape(r["agenda_number"]),
             escape(local_time(r["received_at"], obj.settings.zone)),
-            escape(r["sender"] or "?"),
-            escape(r["subject"] or "?"),
-            escape(holders),
-            f"[{style}]{escape(status)}[/{style}]{mark}",
+            *values,
+            _status(obj, r),
         )
     return table
+
+
+def _holders(r: dict) -> str:
+    return ", ".join(h["title"] for h in r["holders"]) or "-"
+
+
+def _registry_row(obj: CliState, r: dict, offices: bool) -> tuple[str, tuple[str, str, str]]:
+    """A letter's heading line (for the stacked view) and its sender, subject and holders."""
+    where = f"{escape(r['office'])} " if offices else ""
+    received = escape(local_time(r["received_at"], obj.settings.zone))
+    head = f"{where}[bold]{escape(r['agenda_number'])}[/bold]  {received}  {_status(obj, r)}"
+    return head, (escape(r["sender"] or "?"), escape(r["subject"] or "?"), escape(_holders(r)))
+
+
+def _status(obj: CliState, r: dict) -> str:
+    mark = f" [bold red]{escape(obj.word('cli.overdue'))}[/bold red]" if r["overdue"] else ""
+    style = STATUS_STYLE.get(r["status"], "white")
+    return f"[{style}]{escape(obj.coded('letter_status', r['status']))}[/{style}]{mark}"
 
 
 @cli.group()
@@ -135,9 +183,11 @@ FIELDS_SHOWN = (
 
 
 def _letter_view(obj: CliState, record: dict) -> Group:
+    """Fields and log in grids: a long value wraps under itself, never back to column 0."""
     word, zone = obj.word, obj.settings.zone
     subject = record["subject"] or word("cli.no_subject")
     lines: list[RenderableType] = [f"[bold]{escape(record['agenda_number'])}[/bold]  {escape(subject)}"]
+    fields = fields_grid()
     for key in FIELDS_SHOWN:
         value = record[key]
         if key == "received_at":
@@ -145,23 +195,36 @@ def _letter_view(obj: CliState, record: dict) -> Group:
         elif key == "status" and value in STATUS_STYLE:
             value = word(f"letter_status.{value}")
         shown = escape(str(value)) if value is not None else f"[dim]{escape(word('cli.unknown'))}[/dim]"
-        lines.append(f"  {escape(word(f'field.{key}')):<20} {shown}")
+        fields.add_row(escape(word(f"field.{key}")), shown)
     for key, entry in [("origin", record["origin"]), *(("passed_to", e) for e in record["passed_to"])]:
         if entry:
             about = f"{entry['office']} {entry['agenda_number']} ({word('letter_status.' + entry['status'])})"
-            lines.append(f"  {escape(word('cli.' + key)):<20} {escape(about)}")
+            fields.add_row(escape(word("cli." + key)), escape(about))
     for f in record["attachments"]:
         about = f"{f['filename']} ({f['content_type']}, {f['size']} B)"
-        lines.append(f"  {escape(word('cli.file')):<20} {escape(about)}")
+        fields.add_row(escape(word("cli.file")), escape(about))
+    lines.append(indented(fields))
     if record["dispositions"]:
         lines.append(_tree(obj, record["dispositions"]))
     lines.append(f"  {escape(word('cli.log'))}:")
+    log = Table.grid(padding=(0, 2), pad_edge=False)
+    log.add_column(no_wrap=True)  # the time
+    if narrow():  # what happened and who under the time, as wide as the terminal
+        log.add_column(overflow="fold")
+    else:
+        log.add_column(no_wrap=True)
+        log.add_column(overflow="fold")
     for e in record["log"]:
         targets = escape(f" -> {', '.join(e['targets'])}") if e["targets"] else ""
-        known = obj.has_word(f"action.{e['action']}")
-        action = escape(f"{word('action.' + e['action']) if known else e['action']:<22}")
-        actor, text = escape(e["actor"]), escape(e["text"])
-        lines.append(f"    {escape(local_time(e['at'], zone))}  {action} {actor}{targets}  {text}")
+        action = escape(obj.coded("action", e["action"]))
+        detail = f"{escape(e['actor'])}{targets}" + (f"  {escape(e['text'])}" if e["text"] else "")
+        when = escape(local_time(e["at"], zone))
+        if narrow():
+            log.add_row(when, f"[bold]{action}[/bold]")
+            log.add_row("", detail)
+        else:
+            log.add_row(when, action, detail)
+    lines.append(indented(log, 4))
     return Group(*lines)
 
 
@@ -183,24 +246,44 @@ def _tree(obj: CliState, nodes: list[dict]) -> Tree:
     return tree
 
 
+# `-o -`: the file goes to standard output, for a pipe (`mailflow export -o - | ssh ...`).
+STDOUT = Path("-")
+
+
+def _write(output: Path, data: bytes) -> None:
+    if output == STDOUT:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_private(output, data)  # a rahasia letter's entry too: the owner's alone
+
+
 @cli.command("export")
-@click.option("--year", type=int, required=True)
+@click.option("--year", type=int, help="default: this year, in the office's time zone")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default="xlsx")
 @click.option("--unit", help="only letters disposed within this unit (rules/organisation.toml)")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="a file, or - for standard output",
+)
 @office_option
 @pass_obj
 def export_cmd(
-    obj: CliState, year: int, fmt: str, unit: str | None, output: Path, office: str | None
+    obj: CliState, year: int | None, fmt: str, unit: str | None, output: Path, office: str | None
 ) -> None:
     """The agenda book (buku agenda) of a year: one office's (--office), which a regency needs."""
     offices = obj.offices(office)
     if len(offices) > 1:
         raise click.UsageError(f"each office keeps its own agenda book: add --office ({', '.join(offices)})")
-    from mailflow.records.agenda_book import agenda_rows, write_agenda
+    from mailflow.records.agenda_book import agenda_bytes, agenda_rows
 
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task(f"buku agenda {year}", total=None)
+    year = year or dt.datetime.now(obj.settings.zone).year
+    to_stdout = output == STDOUT
+    with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task(obj.word("book.title", year=year), total=None)
         rows = agenda_rows(
             obj.app.engine,
             year,
@@ -209,25 +292,39 @@ def export_cmd(
             obj.app.office_rules(offices[0]),
             lambda done, total: bar.update(task, completed=done, total=total),
         )
-        bar.update(task, description=f"writing {output.name}")
-        write_agenda(rows, fmt, output, f"Buku agenda {year}")
-    click.echo(obj.word("cli.exported", output=output, n=len(rows), year=year))
+        data = agenda_bytes(rows, fmt, obj.word("book.title", year=year), obj.word)
+    _write(output, data)
+    done = obj.word("cli.exported", output="-" if to_stdout else output, n=len(rows), year=year)
+    click.echo(done, err=to_stdout)  # stdout carries the book itself
+
+
+# The sheet's format follows the file's suffix; anything else is refused, never mislabelled.
+SHEET_FORMATS = (".pdf", ".html")
 
 
 @cli.command("sheet")
 @click.argument("agenda")
 @click.option("--paper", type=click.Choice(["a4", "half-folio"]), default="a4")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="FILE.pdf or FILE.html (the format follows the suffix)",
+)
 @office_option
 @pass_obj
 def sheet_cmd(obj: CliState, agenda: str, paper: str, output: Path, office: str | None) -> None:
-    """The disposition sheet (lembar disposisi) of one letter, as a PDF."""
-    from mailflow.records.private import write_private
-    from mailflow.records.sheet import sheet_pdf
+    """The disposition sheet (lembar disposisi) of one letter, as a PDF or an HTML page."""
+    from mailflow.records.sheet import sheet_html, sheet_pdf
 
+    suffix = output.suffix.lower()
+    if suffix not in SHEET_FORMATS:
+        raise click.BadParameter(obj.word("sheet.suffix", file=output.name), param_hint="-o")
     with Session(obj.app.engine) as session:
         found = _one_letter(obj, session, agenda, office)
     templates = tuple(dict.fromkeys((obj.settings.templates_dir, BUILTIN_TEMPLATES)))
     rules = obj.app.office_rules(found.office)
-    write_private(output, sheet_pdf(obj.app.engine, found, rules, obj.settings.zone, paper, templates))
-    click.echo(f"{output}: lembar disposisi {found.agenda_number}")
+    make = sheet_pdf if suffix == ".pdf" else sheet_html
+    write_private(output, make(obj.app.engine, found, rules, obj.settings.zone, paper, templates))
+    click.echo(obj.word("sheet.written", file=output, agenda=found.agenda_number))

@@ -58,13 +58,14 @@ def _held_table(obj: CliState, items: list[dict]) -> Table:
     for i in items:
         table.add_row(
             str(i["id"]),
-            escape(i["reason"]),
+            escape(obj.coded("held_reason", i["reason"])),
             escape(i["from"]),
             escape(i["subject"]),
             escape(local_time(i["received_at"], obj.settings.zone)),
-            escape(i["status"]),
+            escape(obj.coded("held_status", i["status"])),
         )
     return table
+
 
 
 def _item(obj: CliState, item_id: int, office: str | None) -> QuarantineItem:
@@ -90,16 +91,21 @@ def quarantine_show(obj: CliState, item_id: int, raw: bool, office: str | None) 
         else:  # to a file or a pipe: byte-exact
             sys.stdout.buffer.write(data)
         return
-    for key, value in quarantine_record(item).items():
-        shown = local_time(value, obj.settings.zone) if key == "received_at" else value
-        echo(f"{key:<12} {shown}")
+    record = quarantine_record(item)
+    shown = record | {
+        "reason": f"{obj.coded('held_reason', item.reason)} ({item.reason})",
+        "status": obj.coded("held_status", item.status),
+        "received_at": local_time(record["received_at"], obj.settings.zone),
+    }
     found = examine(obj.app.archive.raw(item.raw_sha256))
-    for hop in found.hops:
-        echo(f"{'received':<12} {hop}")
-    for defect in found.defects:
-        echo(f"{'defect':<12} {defect}")
+    lines = [(obj.word(f"held_field.{key}"), value) for key, value in shown.items()]
+    lines += [(obj.word("held_field.hop"), hop) for hop in found.hops]
+    lines += [(obj.word("held_field.defect"), defect) for defect in found.defects]
     if not found.whole:
-        click.echo(f"{'':<12} (a large message: only its header was examined)")
+        lines.append(("", obj.word("held_field.header_only")))
+    width = max(len(label) for label, _ in lines)
+    for label, value in lines:
+        echo(f"{label:<{width}}  {'-' if value is None else value}")
 
 
 @quarantine_group.command("release")
@@ -125,11 +131,12 @@ def quarantine_release(obj: CliState, item_id: int, by: str | None, office: str 
         )
     if item.reason in UNDECIDED_REASONS:
         row = read_again(app, item, by)
-        outcome, letter_id = f"read again as {row.outcome}", row.letter_id
+        outcome = obj.word("held.read_again", outcome=obj.coded("outcome", row.outcome))
+        letter_id = row.letter_id
     else:
         letter_id, agenda = _file_held(obj, item, by)
-        outcome = f"filed as {agenda}"
-    click.echo(f"released {item_id}: {outcome}")
+        outcome = obj.word("held.filed", agenda=agenda)
+    echo(obj.word("held.released", id=item_id, outcome=outcome))
     if letter_id is None:
         return
     with Session(app.engine) as session:

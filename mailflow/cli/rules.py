@@ -100,19 +100,24 @@ def rules_test(obj: CliState, message: Path, mailbox: str | None) -> None:
     rules = regency.office(code)
     today = dt.datetime.now(settings.zone).date()
     result = explain(parsed, rules, box.name if box else "", box.address if box else "", today)
-    echo(f"from:      {parsed.from_address} -> {result.sender_role}")
-    if box is not None:
-        _verification(obj, raw, parsed, box, rules)
+    word = obj.word
+    role = word(f"rules_test.{result.sender_role}")
+    lines = [(word("rules_test.from"), f"{parsed.from_address} -> {role}")]
     for name, source in sorted(result.fields.sources.items()):
-        echo(f"field:     {name} = {getattr(result.fields, name)} ({source})")
-    echo(f"rule:      {result.route.rule}")
-    for reason in result.route.reasons:
-        echo(f"  because  {reason}")
+        value = f"{getattr(result.fields, name)} ({obj.coded('source', source)})"
+        lines.append((word("rules_test.field"), f"{word('field.' + name)} = {value}"))
+    lines.append((word("rules_test.rule"), result.route.rule))
+    lines += [(word("rules_test.because"), word(r.key, **dict(r.values))) for r in result.route.reasons]
     holder = result.holder
-    echo(f"first:     {holder.title} ({holder.person.name} <{holder.person.email}>)")
+    lines.append((word("rules_test.first"), f"{holder.title} ({holder.person.name} <{holder.person.email}>)"))
     if result.route.copies:
-        echo(f"copies:    {', '.join(result.route.copies)}")
-    echo(f"deadline:  {result.deadline.isoformat()}")
+        lines.append((word("rules_test.copies"), ", ".join(result.route.copies)))
+    lines.append((word("rules_test.deadline"), word("cli.value", value=result.deadline)))
+    width = max(len(label) for label, _ in lines)
+    for index, (label, value) in enumerate(lines):
+        echo(f"{label + ':':<{width + 1}} {value}")
+        if index == 0 and box is not None:  # beside the sender: would it verify?
+            _verification(obj, raw, parsed, box, rules)
 
 
 def _verification(

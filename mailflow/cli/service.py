@@ -35,10 +35,9 @@ def poll(obj: CliState, once: bool) -> None:
         reports = service.once(obj.app)
     failed = [r for r in reports if r.error]
     for r in reports:
-        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(r.outcomes.items())) or "nothing new"
-        console.print(
-            escape(f"{r.mailbox}: {outcomes}") + (f" [red]error: {escape(r.error)}[/red]" if r.error else "")
-        )
+        outcomes = ", ".join(f"{obj.coded('outcome', k)} {v}" for k, v in sorted(r.outcomes.items()))
+        error = f" [red]{escape(obj.word('outcome.error'))}: {escape(r.error)}[/red]" if r.error else ""
+        console.print(escape(f"{r.mailbox}: {outcomes or obj.word('outcome.nothing')}") + error)
     if failed:
         sys.exit(2)
 

@@ -9,6 +9,8 @@ import click
 
 from mailflow.cli.base import CliState, cli, console, escape, pass_obj
 from mailflow.domain import Said
+from mailflow.errors import ConfigError
+from mailflow.outbound.catalogue import LANGUAGES, Catalogue
 
 
 @cli.command()
@@ -17,20 +19,33 @@ from mailflow.domain import Said
 @click.option("--imap-host", help="default: mail.<the mailbox's domain>")
 @click.option("--smtp-host", help="default: the IMAP host")
 @click.option("--admin", help="who hears about problems (default: the mailbox)")
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default="id",
+    show_default=True,
+    help="the admin's language: these questions, and admin_language in the config written",
+)
 def init(
-    folder: Path, address: str | None, imap_host: str | None, smtp_host: str | None, admin: str | None
+    folder: Path,
+    address: str | None,
+    imap_host: str | None,
+    smtp_host: str | None,
+    admin: str | None,
+    language: str,
 ) -> None:
     """Write a commented config.toml and a copy of the example rules into a new FOLDER."""
     import shutil
 
     from mailflow.resources import EXAMPLE_CONFIG, EXAMPLE_RULES
 
+    word = Catalogue().words(language)
     if (folder / "config.toml").exists():
-        raise click.ClickException(f"{folder / 'config.toml'} exists already; nothing was changed")
-    address = (address or click.prompt("The office mailbox letters are sent to")).strip().lower()
+        raise click.ClickException(word("init.exists", config=folder / "config.toml"))
+    address = (address or click.prompt(word("init.mailbox", example="surat@dinas.go.id"))).strip().lower()
     domain = address.rpartition("@")[2]
-    imap_host = imap_host or click.prompt("IMAP server", default=f"mail.{domain}")
-    smtp_host = smtp_host or click.prompt("SMTP server", default=imap_host)
+    imap_host = imap_host or click.prompt(word("init.imap"), default=f"mail.{domain}")
+    smtp_host = smtp_host or click.prompt(word("init.smtp"), default=imap_host)
     admin = admin or address
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copytree(EXAMPLE_RULES, folder / "rules", ignore=shutil.ignore_patterns("regency"))  # one office
@@ -41,17 +56,19 @@ def init(
         ("mail.probolinggokab.example", imap_host),
         ('password_env = "MAILFLOW_SURAT_PASSWORD"', 'password_file = "imap-password"'),
         ('password_file = "/etc/mailflow/smtp-password"', 'password_file = "smtp-password"'),
+        ('admin_language = "id"', f'admin_language = "{language}"'),
     ):
         text = text.replace(old, new)
     text = text.replace(f'[smtp]\nhost = "{imap_host}"', f'[smtp]\nhost = "{smtp_host}"')
     (folder / "config.toml").write_text(text, encoding="utf-8")
     click.echo(
-        f"wrote {folder / 'config.toml'} and {folder / 'rules'}/. Next:\n"
-        f"  1. put the mailbox password in {folder / 'imap-password'} and the SMTP one in "
-        f"{folder / 'smtp-password'} (chmod 600)\n"
-        f"  2. edit {folder / 'rules'}/*.toml for your office, then: mailflow --config "
-        f"{folder / 'config.toml'} rules check\n"
-        f"  3. mailflow --config {folder / 'config.toml'} doctor"
+        word(
+            "init.next",
+            config=folder / "config.toml",
+            rules=folder / "rules",
+            imap_password=folder / "imap-password",
+            smtp_password=folder / "smtp-password",
+        )
     )
     _systemd_units(folder)
 
@@ -114,12 +131,37 @@ def db_upgrade(obj: CliState) -> None:
 @click.option("--imap-port", type=int, default=0, help="fixed IMAP port (default: any free)")
 @click.option("--smtp-port", type=int, default=0, help="fixed SMTP port (default: any free)")
 @click.option("--regency", is_flag=True, help="the story across offices: the example regency (rules/regency)")
-def demo(workdir: Path | None, keep: bool, imap_port: int, smtp_port: int, regency: bool) -> None:
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    help="the narration's language (default: admin_language of the config, if there is one; else id)",
+)
+@pass_obj
+def demo(
+    obj: CliState,
+    workdir: Path | None,
+    keep: bool,
+    imap_port: int,
+    smtp_port: int,
+    regency: bool,
+    language: str | None,
+) -> None:
     """Play the whole flow on a self-contained loopback mail server (no outside server)."""
+    language = language or _configured_language(obj)
     if regency:
         from mailflow.demo.regency import run_regency_demo
 
-        sys.exit(run_regency_demo(workdir, console))
+        sys.exit(run_regency_demo(workdir, console, language))
     from mailflow.demo.scenario import run_demo
 
-    sys.exit(run_demo(workdir, console, keep=keep, ports=(imap_port, smtp_port)))
+    sys.exit(run_demo(workdir, console, keep=keep, ports=(imap_port, smtp_port), language=language))
+
+
+def _configured_language(obj: CliState) -> str:
+    """The admin's language when a config is at hand; the demo itself needs none."""
+    if obj.config is None and not Path("config.toml").exists():
+        return "id"
+    try:
+        return obj.settings.admin_language
+    except ConfigError:  # a broken config is `doctor`'s business, not the demo's
+        return "id"

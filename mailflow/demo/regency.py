@@ -25,6 +25,7 @@ from mailflow.office.regency import load_regency, short_name
 from mailflow.ops import service
 from mailflow.ops.health import snapshot, verdict
 from mailflow.ops.offices import office_rows
+from mailflow.outbound.catalogue import Catalogue
 from mailflow.resources import EXAMPLE_RULES
 from mailflow.storage.models import Letter
 
@@ -34,7 +35,8 @@ SETDA_BOX, SETDA_CLERK = f"surat.setda{D}", f"Nur Hasanah <agenda.setda{D}>"
 SEKDA, PLT_KADIS, SEKDIS = f"sekda{D}", f"asisten2{D}", f"sekretaris.disdik{D}"
 
 
-def run_regency_demo(workdir: Path | None, console: Console) -> int:
+def run_regency_demo(workdir: Path | None, console: Console, language: str = "id") -> int:
+    say = Catalogue().words(language)  # the narration, in the admin's language
     workdir = Path(workdir or tempfile.mkdtemp(prefix="mailflow-regency-")).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -48,53 +50,46 @@ def run_regency_demo(workdir: Path | None, console: Console) -> int:
         offices = app.rules.get().offices
         console.print(
             Panel.fit(
-                f"Mailflow regency demo: {len(offices)} offices ({', '.join(offices)}) served by one "
-                f"Mailflow,\na mailbox each on the loopback server (IMAP {server.imap_port}). "
-                f"Working folder: {workdir}"
+                escape(
+                    say(
+                        "regency_demo.banner",
+                        count=len(offices),
+                        offices=", ".join(offices),
+                        imap=server.imap_port,
+                        workdir=workdir,
+                    )
+                )
             )
         )
-        console.print(
-            "[bold]1.[/bold] Nur, the regional secretariat's records clerk, forwards the Minister's "
-            f"letter to {SETDA_BOX}."
-        )
+        console.print(f"[bold]1.[/bold] {escape(say('regency_demo.forward', mailbox=SETDA_BOX))}")
         send_signed(server, clerk_forward(SETDA_CLERK, SETDA_BOX))
         service.once(app)
         request = wait_for(server, SEKDA, "Mohon disposisi")
-        console.print(
-            f"   Filed as SETDA {_agenda(app, 'SETDA')}; the Sekretaris Daerah gets it and replies:"
-        )
+        console.print(f"   {escape(say('regency_demo.filed', agenda='SETDA ' + _agenda(app, 'SETDA')))}")
         console.print('   [green]"Dinas Pendidikan: untuk ditindaklanjuti"[/green]')
         answer(server, app, request, SEKDA, "Dinas Pendidikan: untuk ditindaklanjuti")
 
         to_plt = wait_for(server, PLT_KADIS, "Disposisi dari Sekretaris Daerah")
-        console.print(
-            f"[bold]2.[/bold] The Dinas Pendidikan registers it in its own book as DISDIK "
-            f"{_agenda(app, 'DISDIK')}, linked to the original; Pak Slamet, Plt. Kepala Dinas, gets "
-            f"[italic]{escape(str(to_plt['Subject']))}[/italic] with the scan, and disposes:"
-        )
+        disdik = "DISDIK " + _agenda(app, "DISDIK")
+        said = say("regency_demo.passed", agenda=disdik, subject=to_plt["Subject"])
+        console.print(f"[bold]2.[/bold] {escape(said)}")
         console.print('   [green]"Sekretaris: Pelajari dan Sosialisasikan"[/green]')
         answer(server, app, to_plt, PLT_KADIS, "Sekretaris: Pelajari dan Sosialisasikan")
         to_sekdis = wait_for(server, SEKDIS, "Disposisi dari Plt. Kepala Dinas")
-        console.print(
-            '[bold]3.[/bold] Pak Agus, the secretary, answers [green]"Siap!"[/green] from his iPhone.'
-        )
+        console.print(f"[bold]3.[/bold] {escape(say('regency_demo.ready', reply='Siap!'))}")
         answer(server, app, to_sekdis, SEKDIS, "Siap!", signature="Dikirim dari iPhone saya")
 
-        console.print(
-            '[bold]4.[/bold] The Sekretaris Daerah asks where the letter is: [green]"Status"[/green]'
-        )
+        console.print(f"[bold]4.[/bold] {escape(say('regency_demo.status', reply='Status'))}")
         confirmation = wait_for(server, SEKDA, "Dicatat")
         answer(server, app, confirmation, SEKDA, "Status")
         status = wait_for(server, SEKDA, "Status")
         body = status.get_body(("plain",))
         text = body.get_content() if body is not None else ""
         chain = text[text.find("Posisi disposisi") :].split("\n\n")[0]
-        console.print(Panel(escape(chain), title="the secretariat's status: the whole chain"))
+        console.print(Panel(escape(chain), title=escape(say("regency_demo.chain"))))
 
-        console.print(
-            '[bold]5.[/bold] Pak Agus reports [green]"Selesai: sudah disosialisasikan ke seluruh '
-            'sekolah"[/green]; the secretariat is told, and its letter is done too.'
-        )
+        report = "Selesai: sudah disosialisasikan ke seluruh sekolah"
+        console.print(f"[bold]5.[/bold] {escape(say('regency_demo.done', reply=report))}")
         answer(server, app, to_sekdis, SEKDIS, "Selesai: sudah disosialisasikan ke seluruh sekolah")
         told = wait_for(server, SEKDA, "Selesai di Dinas Pendidikan")
         console.print(f"   [italic]{escape(str(told['Subject']))}[/italic]")
@@ -104,14 +99,17 @@ def run_regency_demo(workdir: Path | None, console: Console) -> int:
         rows = office_rows(app.engine, app.settings, app.rules.get(), today, found)
         console.print(
             Panel(
-                "\n".join(
-                    f"{r.code:<13} {short_name(r.name):<20} letters {r.letters}, overdue {r.overdue}"
-                    for r in rows
+                escape(
+                    "\n".join(
+                        f"{r.code:<13} {short_name(r.name):<20} "
+                        + say("regency_demo.office", letters=r.letters, overdue=r.overdue)
+                        for r in rows
+                    )
                 ),
                 title="mailflow offices",
             )
         )
-        console.print(f"Done in {time.monotonic() - started:.1f} s. Database and storage are in {workdir}.")
+        console.print(escape(say("demo.done", seconds=f"{time.monotonic() - started:.1f}", workdir=workdir)))
         return 0
     finally:
         server.stop()

@@ -31,7 +31,8 @@ from mailflow.demo.samples import letter_pdf
 from mailflow.demo.scans import phone_photo
 from mailflow.demo.server import DevMailServer
 from mailflow.ops import service
-from mailflow.records.agenda_book import agenda_rows, write_agenda
+from mailflow.outbound.catalogue import Catalogue, Words
+from mailflow.records.agenda_book import agenda_bytes, agenda_rows
 from mailflow.records.sheet import sheet_pdf
 from mailflow.registry.queries import letter_record
 from mailflow.resources import EXAMPLE_RULES
@@ -172,8 +173,13 @@ def wait_for(server: DevMailServer, user: str, needle: str, timeout: float = 15)
 
 
 def run_demo(
-    workdir: Path | None, console: Console, keep: bool = False, ports: tuple[int, int] = (0, 0)
+    workdir: Path | None,
+    console: Console,
+    keep: bool = False,
+    ports: tuple[int, int] = (0, 0),
+    language: str = "id",
 ) -> int:
+    say = Catalogue().words(language)  # the narration: the catalogue's [demo] and the CLI's words
     workdir = Path(workdir or tempfile.mkdtemp(prefix="mailflow-demo-")).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -181,72 +187,63 @@ def run_demo(
     try:
         console.print(
             Panel.fit(
-                f"Mailflow demo: a loopback mail server on IMAP {server.imap_port} / "
-                f"SMTP {server.smtp_port}\nWorking folder: {workdir}"
+                escape(say("demo.banner", imap=server.imap_port, smtp=server.smtp_port, workdir=workdir))
             )
         )
         app = App.build(demo_settings(workdir, server))
 
-        console.print(
-            "[bold]1.[/bold] Siti, the records clerk, forwards the Minister's letter "
-            f"(a PDF) from her phone to {MAILBOX}."
-        )
+        console.print(f"[bold]1.[/bold] {escape(say('demo.forward', mailbox=MAILBOX))}")
         send_signed(server, clerk_forward())
-        [report] = service.once(app)
-        console.print(f"   Mailflow polled the mailbox: {report.outcomes}")
+        service.once(app)
+        console.print(f"   {escape(say('demo.filed'))}")
         with Session(app.engine) as session:
             letter = session.exec(select(Letter)).one()
         table = Table(show_header=False)
-        for label, value in (
-            ("Nomor agenda", letter.agenda_number),
-            ("Asal surat", letter.sender),
-            ("Nomor surat", letter.letter_number),
-            ("Tanggal surat", str(letter.letter_date)),
-            ("Perihal", letter.subject),
-            ("Sifat", letter.urgency),
+        for key, value in (
+            ("cli.agenda", letter.agenda_number),
+            ("field.sender", letter.sender),
+            ("field.letter_number", letter.letter_number),
+            ("field.letter_date", letter.letter_date),
+            ("field.subject", letter.subject),
+            ("field.urgency", letter.urgency),
         ):
-            table.add_row(label, value or "(unknown)")
+            # through the catalogue, so that a date reads as people write it in that language
+            shown = say("cli.value", value=value) if value else say("cli.unknown")
+            table.add_row(escape(say(key)), escape(shown))
         console.print(table)
 
         receipt = wait_for(server, CLERK, "Tanda terima")
-        console.print(
-            f"[bold]2.[/bold] Siti's phone shows the receipt: [italic]{receipt['Subject']}[/italic]"
-        )
+        console.print(f"[bold]2.[/bold] {escape(say('demo.receipt', subject=receipt['Subject']))}")
 
         request = wait_for(server, KADIS, "Mohon disposisi")
-        console.print(
-            f"[bold]3.[/bold] Pak Budi, the Kepala Dinas, gets [italic]{request['Subject']}[/italic] "
-            "with the scan, the numbered officials and instructions. From his phone he replies:"
-        )
+        console.print(f"[bold]3.[/bold] {escape(say('demo.request', subject=request['Subject']))}")
         console.print('   [green]"Sekretaris: Pelajari dan Sosialisasikan"[/green]')
         answer(server, app, request, KADIS, "Sekretaris: Pelajari dan Sosialisasikan")
 
         instruction = wait_for(server, SEKRETARIS, "Disposisi dari")
-        console.print(
-            f"[bold]4.[/bold] Pak Agus, the Sekretaris, gets [italic]{instruction['Subject']}[/italic] "
-            'in the same thread and answers [green]"Siap!"[/green] from his iPhone.'
-        )
+        said = say("demo.instruction", subject=instruction["Subject"], reply="Siap!")
+        console.print(f"[bold]4.[/bold] {escape(said)}")
         answer(server, app, instruction, SEKRETARIS, "Siap!", signature="Dikirim dari iPhone saya")
         told = wait_for(server, KADIS, "Siap")
-        console.print(f"[bold]5.[/bold] Pak Budi is told: [italic]{told['Subject']}[/italic]")
+        console.print(f"[bold]5.[/bold] {escape(say('demo.told', subject=told['Subject']))}")
 
         with Session(app.engine) as session:
             record = letter_record(session, session.exec(select(Letter)).one())
         console.print(
             Panel(
-                "\n".join(
-                    f"{office_moment(e['at'], app.settings.zone):%H:%M:%S %Z}  {e['action']:<13} {e['actor']}"
-                    f"{' -> ' + ', '.join(e['targets']) if e['targets'] else ''}"
-                    f"{'  ' + e['instruction'] if e['instruction'] else ''}"
-                    for e in record["log"]
+                escape(
+                    "\n".join(
+                        f"{office_moment(e['at'], app.settings.zone):%H:%M:%S %Z}  "
+                        f"{say('action.' + e['action']):<21} {e['actor']}"
+                        f"{' -> ' + ', '.join(e['targets']) if e['targets'] else ''}"
+                        f"{'  ' + e['instruction'] if e['instruction'] else ''}"
+                        for e in record["log"]
+                    )
                 ),
                 title=f"mailflow letter show {record['agenda_number']}",
             )
         )
-        console.print(
-            "[bold]6.[/bold] The deadline passes with no report: a working day later the follow-up job "
-            "reminds the Sekretaris, in the same thread."
-        )
+        console.print(f"[bold]6.[/bold] {escape(say('demo.reminder'))}")
         with Session(app.engine) as session:
             node = session.exec(select(Disposition).where(Disposition.holder == SEKRETARIS)).one()
             deadline = node.deadline or office_today(app.settings.zone)
@@ -256,35 +253,41 @@ def run_demo(
         service.followups(app, later)
         service.flush(app)
         reminder = wait_for(server, SEKRETARIS, "Terlambat")
-        console.print(f"   [italic]{reminder['Subject']}[/italic]")
+        console.print(f"   [italic]{escape(str(reminder['Subject']))}[/italic]")
 
         records = workdir / "records"
         records.mkdir(exist_ok=True)
         rows = agenda_rows(app.engine, record_year(app), app.settings.zone)
-        write_agenda(rows, "xlsx", records / "buku-agenda.xlsx", "Buku agenda")
+        book = agenda_bytes(rows, "xlsx", say("book.title", year=record_year(app)), say)
+        (records / "buku-agenda.xlsx").write_bytes(book)
         with Session(app.engine) as session:
             letter = session.exec(select(Letter)).one()
         (records / "lembar-disposisi.pdf").write_bytes(
             sheet_pdf(app.engine, letter, app.office_rules(letter.office), app.settings.zone)
         )
         console.print(
-            f"[bold]7.[/bold] The records the office must keep are written to {records}: "
-            "buku-agenda.xlsx (the agenda book) and lembar-disposisi.pdf (the disposition sheet)."
+            "[bold]7.[/bold] "
+            + escape(
+                say("demo.records", folder=records, book="buku-agenda.xlsx", sheet="lembar-disposisi.pdf")
+            )
         )
-        _photo_letter(server, app, console)
-        console.print(f"Done in {time.monotonic() - started:.1f} s. Database and storage are in {workdir}.")
+        _photo_letter(server, app, console, say)
+        console.print(escape(say("demo.done", seconds=f"{time.monotonic() - started:.1f}", workdir=workdir)))
         if keep:
             running = service.Service(app)  # IDLE and polling: your replies are handled live
             running.start()
             console.print(
-                f"The demo server keeps running: IMAP 127.0.0.1:{server.imap_port}, "
-                f"SMTP 127.0.0.1:{server.smtp_port}, any user @{DOMAIN}, password "
-                f"'{server.password}', and Mailflow serves it. See the letters with "
-                f"`mailflow --config {workdir / 'config.toml'} letters`.\n"
-                f"To play Pak Budi in Thunderbird or Apple Mail: add the account "
-                f"{KADIS}, set it up by hand with IMAP 127.0.0.1 port {server.imap_port} and SMTP "
-                f"127.0.0.1 port {server.smtp_port}, no SSL, normal password for IMAP, no "
-                "authentication for SMTP; answer the newest email. Press Ctrl-C to stop."
+                escape(
+                    say(
+                        "demo.keep",
+                        imap=server.imap_port,
+                        smtp=server.smtp_port,
+                        domain=DOMAIN,
+                        password=server.password,
+                        config=workdir / "config.toml",
+                        account=KADIS,
+                    )
+                )
             )
             try:
                 while True:
@@ -310,16 +313,13 @@ def photo_forward() -> EmailMessage:
 FIELD_LINES = ("Nomor", "Asal", "Tanggal", "Perihal", "Sifat")
 
 
-def _photo_letter(server: DevMailServer, app: App, console: Console) -> None:
+def _photo_letter(server: DevMailServer, app: App, console: Console, say: Words) -> None:
     try:
         tessdata()
     except OcrUnavailable as exc:
-        console.print(f"[bold]8.[/bold] (The photographed letter is skipped: {exc}.)")
+        console.print(f"[bold]8.[/bold] {escape(say('demo.no_ocr', reason=exc))}")
         return
-    console.print(
-        "[bold]8.[/bold] A letter on paper: Siti photographs its two pages with her phone and sends the "
-        "photos. Mailflow files it at once; Tesseract reads the photos after the filing commit."
-    )
+    console.print(f"[bold]8.[/bold] {escape(say('demo.photos'))}")
     send_signed(server, photo_forward())
     service.once(app)
     receipt = wait_for(server, CLERK, "Tanda terima: Penyampaian")
@@ -333,10 +333,8 @@ def _photo_letter(server: DevMailServer, app: App, console: Console) -> None:
     )
     request = wait_for(server, KADIS, "Penyampaian")
     files = [part.get_filename() for part in request.iter_attachments()]
-    console.print(
-        f"   The fields OCR read are marked [italic]mohon periksa[/italic]; Pak Budi's request carries "
-        f"one PDF of both photos: {', '.join(f for f in files if f)}."
-    )
+    said = say("demo.photos_read", mark=say("scan.check"), files=", ".join(f for f in files if f))
+    console.print(f"   {escape(said)}")
 
 
 def record_year(app: App) -> int:

@@ -39,6 +39,7 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         else rules.calendar.default_deadline(today, letter.urgency)
     )
     known = rules.instruction(chosen.instruction) if chosen.instruction else None
+    why = [Said.of(r.key, **dict(r.values)) for r in chosen.reasons]
     event = log_event(
         session,
         letter_id=letter.id,
@@ -46,7 +47,7 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         targets=[first.email],
         instruction=known.text if known else None,
         deadline=deadline,
-        text=f"routing rule {chosen.rule}: {'; '.join(chosen.reasons)}",
+        text=ctx.composer.say(ctx.settings.language, Said.of("route.logged", rule=chosen.rule, reasons=why)),
     )
     node = new_node(
         session,

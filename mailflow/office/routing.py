@@ -53,13 +53,29 @@ class LetterFacts:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a rule fired, before any language: the catalogue's `route.<code>` and its values."""
+
+    code: str
+    values: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, code: str, /, **values: str) -> Reason:
+        return cls(code, tuple(values.items()))
+
+    @property
+    def key(self) -> str:
+        return f"route.{self.code}"
+
+
+@dataclass(frozen=True)
 class Route:
     rule: str
     to: str
     copies: tuple[str, ...]
     instruction: int | None
     deadline_days: int | None
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]  # why it fired, for `rules test` and the letter's log
 
 
 def _sender_matches(patterns: tuple[str, ...], sender: str) -> str | None:
@@ -73,40 +89,40 @@ def _sender_matches(patterns: tuple[str, ...], sender: str) -> str | None:
     return None
 
 
-def match(rule: RoutingRule, facts: LetterFacts) -> tuple[str, ...] | None:
+def match(rule: RoutingRule, facts: LetterFacts) -> tuple[Reason, ...] | None:
     """The reasons `rule` matches `facts`, or None when one of its conditions fails."""
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     if rule.mailbox:
         if rule.mailbox != facts.mailbox:
             return None
-        reasons.append(f"mailbox is {facts.mailbox}")
+        reasons.append(Reason.of("mailbox", mailbox=facts.mailbox))
     if rule.sender:
         hit = _sender_matches(rule.sender, facts.sender)
         if hit is None:
             return None
-        reasons.append(f"sender matches {hit}")
+        reasons.append(Reason.of("sender", pattern=hit))
     if rule.subject_keywords:
         subject = facts.subject.lower()
         hit = next((k for k in rule.subject_keywords if k.lower() in subject), None)
         if hit is None:
             return None
-        reasons.append(f"subject contains {hit!r}")
+        reasons.append(Reason.of("keyword", keyword=hit))
     if rule.subject_pattern is not None:
         if not rule.subject_pattern.search(facts.subject):
             return None
-        reasons.append(f"subject matches /{rule.subject_pattern.pattern}/")
+        reasons.append(Reason.of("pattern", pattern=rule.subject_pattern.pattern))
     if rule.classification:
         hit = next((c for c in rule.classification if facts.classification.startswith(c)), None)
         if hit is None or not facts.classification:
             return None
-        reasons.append(f"classification {facts.classification} starts with {hit}")
+        reasons.append(Reason.of("classification", code=facts.classification, prefix=hit))
     for name in ("urgency", "security"):
         wanted = getattr(rule, name)
         value = getattr(facts, name)
         if wanted:
             if value not in wanted:
                 return None
-            reasons.append(f"{name} is {value}")
+            reasons.append(Reason.of(name, value=value))
     return tuple(reasons)
 
 
@@ -120,6 +136,6 @@ def route(rules: tuple[RoutingRule, ...], facts: LetterFacts, fallback_to: str) 
                 rule.copies,
                 rule.instruction,
                 rule.deadline_days,
-                reasons or ("the rule has no condition",),
+                reasons or (Reason.of("always"),),
             )
-    return Route("fallback", fallback_to, (), None, None, ("no rule matched: head of the mailbox's unit",))
+    return Route("fallback", fallback_to, (), None, None, (Reason.of("fallback"),))

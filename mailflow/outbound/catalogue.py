@@ -24,6 +24,8 @@ from mailflow.resources import TEMPLATES
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("id", "en")
+# One reader's words: a catalogue key and its values -> the text in that reader's language.
+Words = Callable[..., str]
 
 
 def unsafe_entries(table: dict[str, str]) -> list[str]:
@@ -78,6 +80,10 @@ class Catalogue:
 
     def keys(self, language: str) -> set[str]:
         return set(self.messages[language])
+
+    def words(self, language: str) -> Words:
+        """Every entry in one `language`, for code that speaks to one reader (the admin)."""
+        return lambda key, **values: self.say(language, Said.of(key, **values))
 
     def say(self, language: str, said: Said | str) -> str:
         """`said` in `language` (Indonesian for a language Mailflow does not have)."""

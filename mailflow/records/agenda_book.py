@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -20,26 +19,29 @@ from mailflow.clock import office_moment
 from mailflow.disposition.states import OPEN
 from mailflow.domain import FIELD_NAMES
 from mailflow.office.model import Rules
-from mailflow.records.private import write_private
+from mailflow.outbound.catalogue import Words
 from mailflow.storage.models import Disposition, Event, Letter, id_of
 
+# The book's columns, in order; each heading is the catalogue's `book.<column>`.
 COLUMNS = (
-    ("agenda_number", "Nomor agenda", 14),
-    ("received_at", "Tanggal terima", 14),
-    ("sender", "Asal surat", 34),
-    ("letter_number", "Nomor surat", 24),
-    ("letter_date", "Tanggal surat", 14),
-    ("subject", "Perihal", 44),
-    ("attachment_count", "Lampiran", 9),
-    ("urgency", "Sifat (kecepatan)", 14),
-    ("security", "Sifat (keamanan)", 14),
-    ("classification", "Klasifikasi", 12),
-    ("holder", "Pemegang sekarang", 30),
-    ("status", "Status", 12),
-    ("done_at", "Tanggal selesai", 14),
-    ("note", "Catatan", 30),
+    "agenda_number",
+    "received_at",
+    "sender",
+    "letter_number",
+    "letter_date",
+    "subject",
+    "attachment_count",
+    "urgency",
+    "security",
+    "classification",
+    "holder",
+    "status",
+    "done_at",
+    "note",
 )
-
+DATES = frozenset({"received_at", "letter_date", "done_at"})
+# Column widths in characters: as wide as the longest value, within these bounds (longer text wraps).
+NARROWEST, WIDEST = 8, 50
 
 Progress = Callable[[int, int], None]  # (done, total), for a progress bar
 
@@ -110,36 +112,60 @@ def inert(value: object) -> object:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
-def write_agenda(rows: list[dict], fmt: str, path: Path, title: str) -> None:
+def agenda_bytes(rows: list[dict], fmt: str, title: str, word: Words) -> bytes:
+    """The book as a file's bytes: JSON keeps the codes (for scripts); CSV and XLSX, read by
+    people, carry the headings and statuses in the admin's language."""
     if fmt == "json":
-        write_private(path, json.dumps(rows, indent=2, ensure_ascii=False, default=str).encode())
-    elif fmt == "csv":
+        return json.dumps(rows, indent=2, ensure_ascii=False, default=str).encode("utf-8")
+    headings = [word(f"book.{key}") for key in COLUMNS]
+    table = [[_cell(key, row[key], word) for key in COLUMNS] for row in rows]
+    if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow([label for _, label, _ in COLUMNS])
-        for row in rows:
-            writer.writerow(["" if row[key] is None else inert(row[key]) for key, _, _ in COLUMNS])
-        write_private(path, buf.getvalue().encode("utf-8-sig"))  # the BOM makes Excel read UTF-8
-    else:
-        book = Workbook()
-        sheet = book.active
-        sheet.title = title[:31]
-        sheet.append([label for _, label, _ in COLUMNS])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+        writer.writerow(headings)
+        writer.writerows([["" if v is None else inert(v) for v in line] for line in table])
+        return buf.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+    return _xlsx(headings, table, title)
+
+
+def _cell(key: str, value: object, word: Words) -> object:
+    return word(f"letter_status.{value}") if key == "status" else value
+
+
+def _xlsx(headings: list[str], table: list[list[object]], title: str) -> bytes:
+    """A sheet an admin can filter and print as it is: the header row frozen and filtered, each
+    column as wide as its content, A4 landscape, every column on one page's width."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(headings)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for line in table:
+        sheet.append(line)
+        for cell in sheet[sheet.max_row]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for row in rows:
-            sheet.append([row[key] for key, _, _ in COLUMNS])
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-                    cell.data_type = "s"  # stored as text: openpyxl would write "=..." as a formula
-        for index, (key, _, width) in enumerate(COLUMNS, start=1):
-            letter = get_column_letter(index)
-            sheet.column_dimensions[letter].width = width
-            if key in ("received_at", "letter_date", "done_at"):
-                for cell in sheet[letter][1:]:
-                    cell.number_format = "DD/MM/YYYY"
-        sheet.freeze_panes = "A2"
-        data = io.BytesIO()
-        book.save(data)
-        write_private(path, data.getvalue())
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                cell.data_type = "s"  # stored as text: openpyxl would write "=..." as a formula
+    for index, key in enumerate(COLUMNS):
+        letter = get_column_letter(index + 1)
+        if key in DATES:
+            for cell in sheet[letter][1:]:
+                cell.number_format = "DD/MM/YYYY"
+            longest = 10
+        else:
+            longest = max((len(str(line[index])) for line in table if line[index] is not None), default=0)
+        heading = max(len(part) for part in headings[index].split())  # a heading wraps between words
+        sheet.column_dimensions[letter].width = min(WIDEST, max(NARROWEST, heading, longest) + 2)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as the year needs
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"  # the headings on every printed page
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()

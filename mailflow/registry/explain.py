@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
 
 from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage
 from mailflow.office.model import Holder, Rules
@@ -11,10 +12,12 @@ from mailflow.office.routing import LetterFacts, Route, route
 from mailflow.text.fields import extract_fields, letter_files
 from mailflow.text.pdf import letter_pdf_texts
 
+Role = Literal["clerk", "official", "outside"]  # what a message from this sender is
+
 
 @dataclass(frozen=True)
 class Explanation:
-    sender_role: str
+    sender_role: Role
     fields: LetterFields
     route: Route
     holder: Holder
@@ -25,12 +28,13 @@ def explain(
     message: ParsedMessage, rules: Rules, mailbox_name: str, mailbox_address: str, today: dt.date
 ) -> Explanation:
     """Fields as they would be filed, and the routing rule that would fire, with its reasons."""
+    role: Role
     if rules.clerk(message.from_address):
-        role = "clerk (filed as a letter)"
+        role = "clerk"
     elif rules.person_by_address(message.from_address):
-        role = "official (a reply or a STATUS request, not a new letter)"
+        role = "official"
     else:
-        role = "outside sender (a direct letter: filed or held by the mailbox policy)"
+        role = "outside"
     files = letter_files(message)
     pdfs = letter_pdf_texts(files)
     fields = extract_fields(message, pdfs, direct=rules.clerk(message.from_address) is None)
