@@ -11,8 +11,12 @@ import sys
 import time
 from email.header import decode_header, make_header
 from email.message import EmailMessage
+from pathlib import Path
 
 from imapclient import IMAPClient
+
+from mailflow.domain import Said
+from mailflow.outbound.catalogue import Catalogue
 
 
 def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
@@ -32,6 +36,35 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
     # The photographed letter: its fields read by OCR, marked for checking; one PDF for the head.
     assert "Nomor surat       : 005/357/101.4/2026  [mohon periksa]" in result.stdout
     assert "one PDF of both photos: scan.pdf" in " ".join(result.stdout.split())
+
+
+def test_demo_without_tesseract_plays_the_rest_and_says_why_in_one_line(tmp_path):
+    """A fresh machine whose OCR models came without Debian's `tesseract` command: the demo plays
+    every step but the photographed letter and says, in one line of the admin's language, why."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for folder in os.environ["PATH"].split(os.pathsep):  # every command on PATH but tesseract
+        for command in Path(folder).glob("*") if Path(folder).is_dir() else ():
+            if command.name != "tesseract" and not (bin_dir / command.name).exists():
+                (bin_dir / command.name).symlink_to(command)
+    env = {**os.environ, "PATH": str(bin_dir), "COLUMNS": "300"}
+    found = subprocess.run(["sh", "-c", "command -v tesseract"], env=env, capture_output=True)
+    assert found.returncode != 0 and (bin_dir / "sh").exists()  # the PATH really lacks it
+    result = subprocess.run(
+        [sys.executable, "-m", "mailflow", "demo", "--workdir", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "Tanda terima" in result.stdout and "Terlambat" in result.stdout  # the rest was played
+    catalogue = Catalogue()
+    reason = Said.of("ocr.no_command")
+    line = catalogue.say("id", Said.of("demo.photo_skipped", reason=reason))  # the default language
+    assert line in result.stdout.splitlines(), result.stdout
+    assert "tesseract-ocr" in line and "Penyampaian" not in result.stdout  # no photographed letter
 
 
 def test_regency_demo_plays_the_story_across_offices(tmp_path):

@@ -29,12 +29,13 @@ from mailflow.demo import dkim
 from mailflow.demo.samples import letter_pdf
 from mailflow.demo.scans import phone_photo
 from mailflow.demo.server import DevMailServer
+from mailflow.domain import Said
 from mailflow.ops import service
 from mailflow.records.agenda_book import agenda_rows, write_agenda
 from mailflow.records.sheet import sheet_pdf
 from mailflow.registry.queries import letter_record
 from mailflow.resources import EXAMPLE_RULES
-from mailflow.scans.ocr import OcrUnavailable, tessdata
+from mailflow.scans.ocr import unavailable
 from mailflow.storage.models import Disposition, Letter
 
 DOMAIN = "probolinggokab.example"
@@ -310,10 +311,11 @@ FIELD_LINES = ("Nomor", "Asal", "Tanggal", "Perihal", "Sifat")
 
 
 def _photo_letter(server: DevMailServer, app: App, console: Console) -> None:
-    try:
-        tessdata()
-    except OcrUnavailable as exc:
-        console.print(f"[bold]8.[/bold] (The photographed letter is skipped: {exc}.)")
+    missing = unavailable(app.settings.ocr_languages)
+    if missing is not None:  # everything else was played; one line says why this is not
+        say = app.composer.catalogue.say
+        line = say(app.settings.language, Said.of("demo.photo_skipped", reason=missing))
+        console.print(escape(line), soft_wrap=True)
         return
     console.print(
         "[bold]8.[/bold] A letter on paper: Siti photographs its two pages with her phone and sends the "

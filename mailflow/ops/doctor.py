@@ -20,7 +20,7 @@ from mailflow.errors import MailboxError, RulesError, SignInError
 from mailflow.inbound.imap import Mailbox
 from mailflow.office.regency import load_regency
 from mailflow.outbound.outbox import Sender, smtp_failure
-from mailflow.scans.ocr import OcrUnavailable, tessdata
+from mailflow.scans.ocr import OcrUnavailable, tessdata, tesseract_command
 from mailflow.storage.db import current_revision, head_revision, make_engine
 
 
@@ -236,6 +236,9 @@ OCR_PACKAGES = "tesseract-ocr-ind tesseract-ocr-eng tesseract-ocr-osd"
 def _ocr(settings: Settings) -> Check:
     if not settings.ocr:
         return Check("ocr", True, "off (ocr = false): scans are filed unread")
+    command = tesseract_command()
+    if command is None:  # the language packages only recommend it
+        return Check("ocr", False, "no tesseract command: scans go unread", "apt-get install tesseract-ocr")
     try:
         models = tessdata()
     except OcrUnavailable as exc:
@@ -249,7 +252,7 @@ def _ocr(settings: Settings) -> Check:
         return Check(
             "ocr", False, f"no model for {', '.join(missing)} in {models}", "install tesseract-ocr-LANG"
         )
-    return Check("ocr", True, f"Tesseract models {settings.ocr_languages} in {models}")
+    return Check("ocr", True, f"Tesseract models {settings.ocr_languages} in {models}, command {command}")
 
 
 def diagnose(settings: Settings, probe: bool = True) -> list[Check]:
