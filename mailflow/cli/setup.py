@@ -101,11 +101,17 @@ def db_upgrade(obj: CliState) -> None:
 @click.option("--smtp-port", type=int, default=0, help="fixed SMTP port (default: any free)")
 @click.option("--regency", is_flag=True, help="the story across offices: the example regency (rules/regency)")
 def demo(workdir: Path | None, keep: bool, imap_port: int, smtp_port: int, regency: bool) -> None:
-    """Play the whole flow on a self-contained loopback mail server (no outside server)."""
+    """Play the whole flow on a self-contained loopback mail server (no outside server); without
+    --workdir in a temporary folder, removed when it ends. With --keep, Ctrl-C ends it (exit 0)."""
+    from mailflow.demo.scenario import run_demo, working_folder
+
+    temporary = workdir is None
     if regency:
         from mailflow.demo.regency import run_regency_demo
 
-        sys.exit(run_regency_demo(workdir, console))
-    from mailflow.demo.scenario import run_demo
-
-    sys.exit(run_demo(workdir, console, keep=keep, ports=(imap_port, smtp_port)))
+        with working_folder(workdir, "mailflow-regency-") as folder:
+            code = run_regency_demo(folder, console, temporary)
+    else:
+        with working_folder(workdir, "mailflow-demo-") as folder:
+            code = run_demo(folder, console, keep=keep, ports=(imap_port, smtp_port), temporary=temporary)
+    sys.exit(code)

@@ -10,9 +10,12 @@ import datetime as dt
 import email
 import email.policy
 import email.utils
+import signal
 import smtplib
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -171,11 +174,30 @@ def wait_for(server: DevMailServer, user: str, needle: str, timeout: float = 15)
     raise TimeoutError(f"{user} received no message with {needle!r}")
 
 
+@contextmanager
+def working_folder(workdir: Path | None, prefix: str) -> Iterator[Path]:
+    """`workdir`, or a temporary folder that is removed when the demo ends, Ctrl-C included."""
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        yield workdir.resolve()
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        yield Path(folder).resolve()
+
+
+def say_temporary(app: App, console: Console, workdir: Path) -> None:
+    """Where a demo without --workdir keeps its data, and that it is gone when the demo ends."""
+    line = app.composer.catalogue.say(app.settings.language, Said.of("demo.temporary", folder=str(workdir)))
+    console.print(escape(line))
+
+
 def run_demo(
-    workdir: Path | None, console: Console, keep: bool = False, ports: tuple[int, int] = (0, 0)
+    workdir: Path,
+    console: Console,
+    keep: bool = False,
+    ports: tuple[int, int] = (0, 0),
+    temporary: bool = False,
 ) -> int:
-    workdir = Path(workdir or tempfile.mkdtemp(prefix="mailflow-demo-")).resolve()
-    workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     server = DevMailServer(imap_port=ports[0], smtp_port=ports[1]).start()
     try:
@@ -273,6 +295,8 @@ def run_demo(
         )
         _photo_letter(server, app, console)
         console.print(f"Done in {time.monotonic() - started:.1f} s. Database and storage are in {workdir}.")
+        if temporary:
+            say_temporary(app, console, workdir)
         if keep:
             running = service.Service(app)  # IDLE and polling: your replies are handled live
             running.start()
@@ -286,6 +310,10 @@ def run_demo(
                 f"127.0.0.1 port {server.smtp_port}, no SSL, normal password for IMAP, no "
                 "authentication for SMTP; answer the newest email. Press Ctrl-C to stop."
             )
+            # Ctrl-C and SIGTERM end it, even when started with SIGINT ignored (a background
+            # job of a script, a CI runner): the exit is as clean as a Ctrl-C's.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
             try:
                 while True:
                     time.sleep(3600)
