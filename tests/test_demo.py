@@ -47,11 +47,13 @@ def test_demo_without_tesseract_plays_the_rest_and_says_why_in_one_line(tmp_path
         for command in Path(folder).glob("*") if Path(folder).is_dir() else ():
             if command.name != "tesseract" and not (bin_dir / command.name).exists():
                 (bin_dir / command.name).symlink_to(command)
-    env = {**os.environ, "PATH": str(bin_dir), "COLUMNS": "300"}
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "PATH": str(bin_dir), "COLUMNS": "300", "TMPDIR": str(temp)}
     found = subprocess.run(["sh", "-c", "command -v tesseract"], env=env, capture_output=True)
     assert found.returncode != 0 and (bin_dir / "sh").exists()  # the PATH really lacks it
     result = subprocess.run(
-        [sys.executable, "-m", "mailflow", "demo", "--workdir", str(tmp_path / "demo")],
+        [sys.executable, "-m", "mailflow", "demo"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -65,6 +67,7 @@ def test_demo_without_tesseract_plays_the_rest_and_says_why_in_one_line(tmp_path
     line = catalogue.say("id", Said.of("demo.photo_skipped", reason=reason))  # the default language
     assert line in result.stdout.splitlines(), result.stdout
     assert "tesseract-ocr" in line and "Penyampaian" not in result.stdout  # no photographed letter
+    assert "mailflow-demo-" in result.stdout and not list(temp.iterdir())  # its temp folder is gone
 
 
 def test_regency_demo_plays_the_story_across_offices(tmp_path):
@@ -122,7 +125,46 @@ def test_demo_keep_serves_replies_live(tmp_path):
         assert _desktop_inbox(imap_port, kadis, "Status:")
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        rest, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in out + rest, rest
+    assert "Lock is not acquired" not in rest and "event=stop_timeout" not in rest
+
+
+def test_demo_keep_stops_cleanly_on_ctrl_c_even_started_with_sigint_ignored_and_leaves_no_temp_folder(
+    tmp_path,
+):
+    """`demo --keep` started as a script's background job (SIGINT ignored, as a shell does for
+    `cmd &`) and then Ctrl-C'd, or SIGTERMed: it stops at once and cleanly (exit code 0, no
+    traceback), and the temporary folder it worked in is gone."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        temp = tmp_path / signum.name
+        temp.mkdir()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mailflow", "demo", "--keep"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "TMPDIR": str(temp), "COLUMNS": "200"},
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        )
+        out = ""
+        try:
+            while "Ctrl-C" not in out:
+                line = proc.stdout.readline()
+                assert line, out
+                out += line
+            assert any(p.name.startswith("mailflow-demo-") for p in temp.iterdir())
+            time.sleep(1)  # Mailflow's IDLE watcher is in IDLE on the demo server
+            proc.send_signal(signum)
+            rest, _ = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == 0, out + rest
+        assert "Traceback" not in rest and "Lock is not acquired" not in rest, rest
+        assert "event=stop_timeout" not in rest, rest
+        assert not list(temp.iterdir())
 
 
 DECODERS = {

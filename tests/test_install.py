@@ -8,6 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
 
@@ -39,3 +41,13 @@ def test_the_test_setup_installs_no_product_package_itself():
     assert re.search(r"^scripts/install$", body, re.M)
     for package in _packages("install"):
         assert not re.search(rf"(?<![\w-]){re.escape(package)}(?![\w-])", body), package
+
+
+def test_what_a_build_writes_is_ignored_by_git():
+    """`python -m build` writes dist/ (and build/): neither shows up as work to commit."""
+    root = SCRIPTS.parent
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout: nothing for git to ignore")
+    for path in ("dist/mailflow-1.0.tar.gz", "dist/mailflow-1.0-py3-none-any.whl", "build/lib/x.py"):
+        ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", path])
+        assert ignored.returncode == 0, f"{path} is not ignored by git"
