@@ -34,7 +34,7 @@ class ScanFile:
 class StoredScan:
     """A scan as the pool hands it to a reader: where it is stored, not its bytes. The queue to the
     readers then carries a few hundred bytes per letter, so a reader that dies never leaves the
-    service blocked writing megabytes into a pipe nobody reads (see README "Stopping")."""
+    service blocked writing megabytes into a pipe nobody reads (ops/readers.py)."""
 
     filename: str
     content_type: str
