@@ -30,9 +30,10 @@ from mailflow.outbound.compose import FIELD_ORDER, letter_view
 from mailflow.registry.filing import send_receipt
 from mailflow.registry.mail import registry_mail
 from mailflow.registry.scans import apply_scan
-from mailflow.scans.files import StoredScan, scan_order
+from mailflow.scans.files import StoredScan, scan_files
 from mailflow.scans.ocr import OcrUnavailable
 from mailflow.scans.work import ScanResult, read_stored
+from mailflow.storage.archive import sha256_hex
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Letter, LetterFile, ScanJob, fetch, utcnow
 from mailflow.text.parsing import header_part, parse_message
@@ -127,8 +128,8 @@ def _claim(app: App, limit: int) -> list[tuple[int, list[StoredScan]]]:
 
 
 def _files(app: App, letter_id: int) -> list[StoredScan]:
-    """The letter's scans by their path under storage/: the reader opens them (never their bytes
-    through the pool's pipe)."""
+    """The letter's scans by their path under storage/ (content-addressed: the path follows from
+    the bytes): the reader opens them, their bytes never go through the pool's pipe."""
     with Session(app.engine) as session:
         rows = session.exec(
             select(LetterFile).where(
@@ -139,8 +140,8 @@ def _files(app: App, letter_id: int) -> list[StoredScan]:
         ).all()
     files = [Attachment(r.filename, r.content_type, app.archive.file(r.sha256)) for r in rows]
     return [
-        StoredScan(rows[i].filename, rows[i].content_type, str(app.archive.file_path(rows[i].sha256)))
-        for i in scan_order(files, letter_pdf_texts(files))
+        StoredScan(s.filename, s.content_type, str(app.archive.file_path(sha256_hex(s.payload))))
+        for s in scan_files(files, letter_pdf_texts(files))
     ]
 
 
