@@ -11,8 +11,12 @@ import sys
 import time
 from email.header import decode_header, make_header
 from email.message import EmailMessage
+from pathlib import Path
 
 from imapclient import IMAPClient
+
+from mailflow.domain import Said
+from mailflow.outbound.catalogue import Catalogue
 
 
 def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
@@ -52,6 +56,38 @@ def test_demo_narrates_in_english_when_the_admin_asks(tmp_path):
     assert "Siti, the records clerk, forwards the Minister's letter" in out
     assert "receipt sent" in out and "acknowledged" in out and "receipt_sent" not in out
     assert "Petugas agenda" not in out and "meneruskan" not in out
+
+
+def test_demo_without_tesseract_plays_the_rest_and_says_why_in_one_line(tmp_path):
+    """A fresh machine whose OCR models came without Debian's `tesseract` command: the demo plays
+    every step but the photographed letter and says, in one line of the admin's language, why."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for folder in os.environ["PATH"].split(os.pathsep):  # every command on PATH but tesseract
+        for command in Path(folder).glob("*") if Path(folder).is_dir() else ():
+            if command.name != "tesseract" and not (bin_dir / command.name).exists():
+                (bin_dir / command.name).symlink_to(command)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "PATH": str(bin_dir), "COLUMNS": "300", "TMPDIR": str(temp)}
+    found = subprocess.run(["sh", "-c", "command -v tesseract"], env=env, capture_output=True)
+    assert found.returncode != 0 and (bin_dir / "sh").exists()  # the PATH really lacks it
+    result = subprocess.run(
+        [sys.executable, "-m", "mailflow", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "Tanda terima" in result.stdout and "Terlambat" in result.stdout  # the rest was played
+    catalogue = Catalogue()
+    reason = Said.of("ocr.no_command")
+    line = catalogue.say("id", Said.of("demo.photo_skipped", reason=reason))  # the default language
+    assert line in result.stdout.splitlines(), result.stdout
+    assert "tesseract-ocr" in line and "Penyampaian" not in result.stdout  # no photographed letter
+    assert "mailflow-demo-" in result.stdout and not list(temp.iterdir())  # its temp folder is gone
 
 
 def test_regency_demo_plays_the_story_across_offices(tmp_path):
@@ -109,7 +145,46 @@ def test_demo_keep_serves_replies_live(tmp_path):
         assert _desktop_inbox(imap_port, kadis, "Status:")
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        rest, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in out + rest, rest
+    assert "Lock is not acquired" not in rest and "event=stop_timeout" not in rest
+
+
+def test_demo_keep_stops_cleanly_on_ctrl_c_even_started_with_sigint_ignored_and_leaves_no_temp_folder(
+    tmp_path,
+):
+    """`demo --keep` started as a script's background job (SIGINT ignored, as a shell does for
+    `cmd &`) and then Ctrl-C'd, or SIGTERMed: it stops at once and cleanly (exit code 0, no
+    traceback), and the temporary folder it worked in is gone."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        temp = tmp_path / signum.name
+        temp.mkdir()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mailflow", "demo", "--keep"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "TMPDIR": str(temp), "COLUMNS": "200"},
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        )
+        out = ""
+        try:
+            while "Ctrl-C" not in out:
+                line = proc.stdout.readline()
+                assert line, out
+                out += line
+            assert any(p.name.startswith("mailflow-demo-") for p in temp.iterdir())
+            time.sleep(1)  # Mailflow's IDLE watcher is in IDLE on the demo server
+            proc.send_signal(signum)
+            rest, _ = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == 0, out + rest
+        assert "Traceback" not in rest and "Lock is not acquired" not in rest, rest
+        assert "event=stop_timeout" not in rest, rest
+        assert not list(temp.iterdir())
 
 
 DECODERS = {

@@ -42,6 +42,14 @@ def test_doctor_on_a_working_office(office):
     assert "Tesseract models ind+eng in /" in said
 
 
+def test_doctor_names_a_missing_tesseract_command(office, tmp_path, monkeypatch):
+    """The language models are there but not the command (they only recommend tesseract-ocr)."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without tesseract
+    result = doctor(office, "--no-probe")
+    assert "FAIL ocr" in result.output and "no tesseract command" in result.output
+    assert "fix: apt-get install tesseract-ocr" in result.output
+
+
 def test_doctor_names_a_missing_ocr_model(office):
     office.reconfigure(extra='ocr_languages = "ind+jav"')
     result = doctor(office, "--no-probe")

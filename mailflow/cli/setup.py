@@ -146,15 +146,22 @@ def demo(
     regency: bool,
     language: str | None,
 ) -> None:
-    """Play the whole flow on a self-contained loopback mail server (no outside server)."""
+    """Play the whole flow on a self-contained loopback mail server (no outside server); without
+    --workdir in a temporary folder, removed when it ends. With --keep, Ctrl-C ends it (exit 0)."""
+    from mailflow.demo.scenario import run_demo, working_folder
+
     language = language or _configured_language(obj)
+    temporary = workdir is None
     if regency:
         from mailflow.demo.regency import run_regency_demo
 
-        sys.exit(run_regency_demo(workdir, console, language))
-    from mailflow.demo.scenario import run_demo
-
-    sys.exit(run_demo(workdir, console, keep=keep, ports=(imap_port, smtp_port), language=language))
+        with working_folder(workdir, "mailflow-regency-") as folder:
+            code = run_regency_demo(folder, console, language, temporary)
+    else:
+        with working_folder(workdir, "mailflow-demo-") as folder:
+            ports = (imap_port, smtp_port)
+            code = run_demo(folder, console, keep=keep, ports=ports, language=language, temporary=temporary)
+    sys.exit(code)
 
 
 def _configured_language(obj: CliState) -> str:

@@ -9,7 +9,6 @@ mailbox and agenda book; one Mailflow serves them all.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,7 +18,14 @@ from rich.panel import Panel
 from sqlmodel import Session, col, select
 
 from mailflow.app import App
-from mailflow.demo.scenario import answer, clerk_forward, demo_settings, send_signed, wait_for
+from mailflow.demo.scenario import (
+    answer,
+    clerk_forward,
+    demo_settings,
+    say_temporary,
+    send_signed,
+    wait_for,
+)
 from mailflow.demo.server import DevMailServer
 from mailflow.office.regency import load_regency, short_name
 from mailflow.ops import service
@@ -35,10 +41,8 @@ SETDA_BOX, SETDA_CLERK = f"surat.setda{D}", f"Nur Hasanah <agenda.setda{D}>"
 SEKDA, PLT_KADIS, SEKDIS = f"sekda{D}", f"asisten2{D}", f"sekretaris.disdik{D}"
 
 
-def run_regency_demo(workdir: Path | None, console: Console, language: str = "id") -> int:
+def run_regency_demo(workdir: Path, console: Console, language: str = "id", temporary: bool = False) -> int:
     say = Catalogue().words(language)  # the narration, in the admin's language
-    workdir = Path(workdir or tempfile.mkdtemp(prefix="mailflow-regency-")).resolve()
-    workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     server = DevMailServer().start()
     try:
@@ -110,6 +114,8 @@ def run_regency_demo(workdir: Path | None, console: Console, language: str = "id
             )
         )
         console.print(escape(say("demo.done", seconds=f"{time.monotonic() - started:.1f}", workdir=workdir)))
+        if temporary:
+            say_temporary(say, console, workdir)
         return 0
     finally:
         server.stop()

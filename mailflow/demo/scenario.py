@@ -10,9 +10,12 @@ import datetime as dt
 import email
 import email.policy
 import email.utils
+import signal
 import smtplib
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -36,7 +39,7 @@ from mailflow.records.agenda_book import agenda_bytes, agenda_rows
 from mailflow.records.sheet import sheet_pdf
 from mailflow.registry.queries import letter_record
 from mailflow.resources import EXAMPLE_RULES
-from mailflow.scans.ocr import OcrUnavailable, tessdata
+from mailflow.scans.ocr import unavailable
 from mailflow.storage.models import Disposition, Letter
 
 DOMAIN = "probolinggokab.example"
@@ -172,16 +175,31 @@ def wait_for(server: DevMailServer, user: str, needle: str, timeout: float = 15)
     raise TimeoutError(f"{user} received no message with {needle!r}")
 
 
+@contextmanager
+def working_folder(workdir: Path | None, prefix: str) -> Iterator[Path]:
+    """`workdir`, or a temporary folder that is removed when the demo ends, Ctrl-C included."""
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        yield workdir.resolve()
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        yield Path(folder).resolve()
+
+
+def say_temporary(say: Words, console: Console, workdir: Path) -> None:
+    """Where a demo without --workdir keeps its data, and that it is gone when the demo ends."""
+    console.print(escape(say("demo.temporary", folder=str(workdir))))
+
+
 def run_demo(
-    workdir: Path | None,
+    workdir: Path,
     console: Console,
     keep: bool = False,
     ports: tuple[int, int] = (0, 0),
     language: str = "id",
+    temporary: bool = False,
 ) -> int:
     say = Catalogue().words(language)  # the narration: the catalogue's [demo] and the CLI's words
-    workdir = Path(workdir or tempfile.mkdtemp(prefix="mailflow-demo-")).resolve()
-    workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     server = DevMailServer(imap_port=ports[0], smtp_port=ports[1]).start()
     try:
@@ -273,6 +291,8 @@ def run_demo(
         )
         _photo_letter(server, app, console, say)
         console.print(escape(say("demo.done", seconds=f"{time.monotonic() - started:.1f}", workdir=workdir)))
+        if temporary:
+            say_temporary(say, console, workdir)
         if keep:
             running = service.Service(app)  # IDLE and polling: your replies are handled live
             running.start()
@@ -289,6 +309,10 @@ def run_demo(
                     )
                 )
             )
+            # Ctrl-C and SIGTERM end it, even when started with SIGINT ignored (a background
+            # job of a script, a CI runner): the exit is as clean as a Ctrl-C's.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
             try:
                 while True:
                     time.sleep(3600)
@@ -314,10 +338,9 @@ FIELD_LINES = ("Nomor", "Asal", "Tanggal", "Perihal", "Sifat")
 
 
 def _photo_letter(server: DevMailServer, app: App, console: Console, say: Words) -> None:
-    try:
-        tessdata()
-    except OcrUnavailable as exc:
-        console.print(f"[bold]8.[/bold] {escape(say('demo.no_ocr', reason=exc))}")
+    missing = unavailable(app.settings.ocr_languages)
+    if missing is not None:  # everything else was played; one line says why this is not
+        console.print(escape(say("demo.photo_skipped", reason=missing)), soft_wrap=True)
         return
     console.print(f"[bold]8.[/bold] {escape(say('demo.photos'))}")
     send_signed(server, photo_forward())

@@ -429,15 +429,27 @@ class ImapSession:
             self.reported = len(self.folder.messages)
             self.send(f"* {self.reported} EXISTS")
 
+    def _unreported(self) -> bool:
+        return self.folder is not None and len(self.folder.messages) != self.reported
+
+    async def _news(self) -> None:
+        """Until the selected folder holds messages the client was not told of."""
+        async with self.store.changed:
+            await self.store.changed.wait_for(self._unreported)
+
     async def cmd_idle(self, tag, args, uid):
         self.send("+ idling")
         await self.writer.drain()
         done = asyncio.ensure_future(self.reader.readline())
         while not done.done():
-            async with self.store.changed:
-                waiter = asyncio.ensure_future(self.store.changed.wait())
-                await asyncio.wait({done, waiter}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-                waiter.cancel()
+            # The condition is waited on in a task of its own that holds (and on cancelling,
+            # takes back) its lock itself: cancelling a bare wait() here, inside `async with`,
+            # released a lock the waiter had let go ("Lock is not acquired") and the client's
+            # DONE was never answered.
+            news = asyncio.ensure_future(self._news())
+            await asyncio.wait({done, news}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+            news.cancel()
+            await asyncio.wait({news})
             self._report()
             await self.writer.drain()
         return f"{tag} OK IDLE terminated"

@@ -30,9 +30,10 @@ from mailflow.outbound.compose import FIELD_ORDER, letter_view
 from mailflow.registry.filing import send_receipt
 from mailflow.registry.mail import registry_mail
 from mailflow.registry.scans import apply_scan
-from mailflow.scans.files import ScanFile, scan_files
+from mailflow.scans.files import StoredScan, scan_files
 from mailflow.scans.ocr import OcrUnavailable
-from mailflow.scans.work import ScanResult, read_scans
+from mailflow.scans.work import ScanResult, read_stored
+from mailflow.storage.archive import sha256_hex
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Letter, LetterFile, ScanJob, fetch, utcnow
 from mailflow.text.parsing import header_part, parse_message
@@ -61,10 +62,10 @@ def run_scan_jobs(app: App, pool: Executor, stop: threading.Event | None = None)
     jobs = _claim(app, limit=2 * readers(app))
     finished = 0
     futures: dict[Future[ScanResult], int] = {}
-    for job_id, files in jobs:
-        futures[pool.submit(read_scans, files, app.settings.ocr_languages)] = job_id
     done: set[int] = set()
     try:
+        for job_id, files in jobs:  # by path: the readers' queue never carries a scan's bytes
+            futures[pool.submit(read_stored, files, app.settings.ocr_languages)] = job_id
         for future in as_completed(futures):
             if stop is not None and stop.is_set():
                 break
@@ -79,11 +80,12 @@ def run_scan_jobs(app: App, pool: Executor, stop: threading.Event | None = None)
             finished += _complete(app, job_id, result, error)
             done.add(job_id)
     finally:
-        # Stopping, or a reader killed (BrokenProcessPool, raised on): the jobs not finished are
-        # let go at once, so a restart reads them now instead of after their lease.
+        # Stopping, or a reader killed (BrokenProcessPool, raised on), or the pool shut down under
+        # a submit: the jobs not finished are let go at once, so a restart reads them now instead
+        # of after their lease.
         for future in futures:
             future.cancel()
-        _unclaim(app, [job_id for job_id in futures.values() if job_id not in done])
+        _unclaim(app, [job_id for job_id, _ in jobs if job_id not in done])
     return finished + send_overdue(app)
 
 
@@ -97,7 +99,7 @@ def _unclaim(app: App, job_ids: list[int]) -> None:
                 session.add(job)
 
 
-def _claim(app: App, limit: int) -> list[tuple[int, list[ScanFile]]]:
+def _claim(app: App, limit: int) -> list[tuple[int, list[StoredScan]]]:
     now = utcnow()
     with transaction(app.engine) as session:
         jobs = session.exec(
@@ -125,7 +127,9 @@ def _claim(app: App, limit: int) -> list[tuple[int, list[ScanFile]]]:
     return [(job_id, _files(app, letter_id)) for job_id, letter_id in claimed if job_id is not None]
 
 
-def _files(app: App, letter_id: int) -> list[ScanFile]:
+def _files(app: App, letter_id: int) -> list[StoredScan]:
+    """The letter's scans by their path under storage/ (content-addressed: the path follows from
+    the bytes): the reader opens them, their bytes never go through the pool's pipe."""
     with Session(app.engine) as session:
         rows = session.exec(
             select(LetterFile).where(
@@ -135,7 +139,10 @@ def _files(app: App, letter_id: int) -> list[ScanFile]:
             )
         ).all()
     files = [Attachment(r.filename, r.content_type, app.archive.file(r.sha256)) for r in rows]
-    return scan_files(files, letter_pdf_texts(files))
+    return [
+        StoredScan(s.filename, s.content_type, str(app.archive.file_path(sha256_hex(s.payload))))
+        for s in scan_files(files, letter_pdf_texts(files))
+    ]
 
 
 def _complete(app: App, job_id: int, result: ScanResult | None, error: str | None) -> int:

@@ -26,7 +26,7 @@ from mailflow.ops.survey import LATEST, survey
 from mailflow.outbound.catalogue import Catalogue, words_for
 from mailflow.outbound.outbox import Sender
 from mailflow.resources import TEMPLATES
-from mailflow.scans.ocr import OcrUnavailable, tessdata
+from mailflow.scans.ocr import OcrUnavailable, tessdata, tesseract_command
 from mailflow.storage.db import current_revision, head_revision, make_engine
 
 
@@ -244,6 +244,9 @@ OCR_PACKAGES = "tesseract-ocr-ind tesseract-ocr-eng tesseract-ocr-osd"
 def _ocr(settings: Settings) -> Check:
     if not settings.ocr:
         return Check("ocr", True, "off (ocr = false): scans are filed unread")
+    command = tesseract_command()
+    if command is None:  # the language packages only recommend it
+        return Check("ocr", False, "no tesseract command: scans go unread", "apt-get install tesseract-ocr")
     try:
         models = tessdata()
     except OcrUnavailable as exc:
@@ -257,7 +260,7 @@ def _ocr(settings: Settings) -> Check:
         return Check(
             "ocr", False, f"no model for {', '.join(missing)} in {models}", "install tesseract-ocr-LANG"
         )
-    return Check("ocr", True, f"Tesseract models {settings.ocr_languages} in {models}")
+    return Check("ocr", True, f"Tesseract models {settings.ocr_languages} in {models}, command {command}")
 
 
 def _senders_seen(box: MailboxSettings, settings: Settings, mailbox: Mailbox) -> Iterator[Check]:

@@ -38,6 +38,7 @@ from mailflow.inbound.idle import IdleWatcher
 from mailflow.inbound.poll import PollReport, poll_mailbox
 from mailflow.ops import heartbeat
 from mailflow.ops.health import alert_failing_mailboxes, log_health, snapshot
+from mailflow.ops.readers import CLOSING, Readers
 from mailflow.outbound.outbox import flush_outbox
 from mailflow.storage.db import DATABASE_ERRORS
 
@@ -146,6 +147,8 @@ def reader_pool(app: App) -> ProcessPoolExecutor:
 
 def _reader_setup() -> None:
     os.nice(READER_NICENESS)
+    # Ctrl-C in a terminal reaches the whole process group: the service stops its readers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # One thread per reader: the pool already has a reader per core, and Tesseract's OpenMP
     # threads on top of them would only contend (Tesseract's own advice for parallel use).
     os.environ["OMP_THREAD_LIMIT"] = "1"
@@ -163,7 +166,7 @@ class Service:
         self.slots = threading.BoundedSemaphore(app.settings.parallel_polls)
         self.scheduler = BackgroundScheduler(timezone=app.settings.zone)
         self.watchers: list[IdleWatcher] = []
-        self.readers: ProcessPoolExecutor | None = None
+        self.readers: Readers | None = None
 
     def poll_box(self, box: MailboxSettings, then: Callable[[], object] | None = None) -> PollReport | None:
         """One mailbox, never twice at once in this process (IDLE and the scheduler share it),
@@ -193,15 +196,19 @@ class Service:
     def read_scans(self) -> None:
         """The scheduler's scan job: read what is due; the receipts it releases go out at once.
         A reader killed (out of memory, by hand) breaks its pool: a new one takes over."""
-        if self.readers is None:
+        if self.readers is None or self.stop_event.is_set():
             return
         try:
-            if scan_jobs.run_scan_jobs(self.app, self.readers, self.stop_event):
+            if scan_jobs.run_scan_jobs(self.app, self.readers.pool, self.stop_event):
                 flush(self.app)
         except BrokenProcessPool:
+            if self.stop_event.is_set():
+                return  # stopping killed the readers; their jobs were let go
             log.error("event=reader_died (killed or out of memory); new readers take over")
-            self.readers.shutdown(wait=False, cancel_futures=True)
-            self.readers = reader_pool(self.app)
+            self.readers.replace()
+        except RuntimeError:
+            if not self.stop_event.is_set():
+                raise  # else a job handed to the readers just as stopping shut them down
         except OperationalError as exc:
             log.error("event=scans_failed error=%s (retried next run)", f"database unavailable: {exc.orig}")
 
@@ -229,7 +236,7 @@ class Service:
             followups, "interval", args=[app], minutes=15, id="followup", next_run_time=_now(app), **defaults
         )
         if app.settings.ocr:  # scans are read beside the polls, never in their way
-            self.readers = reader_pool(app)
+            self.readers = Readers(lambda: reader_pool(app))
             self.scheduler.add_job(
                 self.read_scans,
                 "interval",
@@ -271,18 +278,21 @@ class Service:
         self.poll_box(box, then=lambda: flush(self.app))  # the confirmation goes out now
 
     def stop(self) -> bool:
-        """Let the work in hand finish, for at most `stop_timeout`; False (and whatever is still
-        busy named in the log) when it did not."""
+        """Let the message in hand finish, for at most `stop_timeout`; False (and whatever is
+        still busy named in the log) when it did not. Readers are killed at once, whatever state
+        their pool is in: the letter in hand is let go and read again on the next start."""
         self.stop_event.set()
         deadline = time.monotonic() + self.app.settings.stop_timeout
+        if self.readers is not None:
+            self.readers.close()
         jobs = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, daemon=True)
         jobs.start()
         for thread in (jobs, *self.watchers):
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
-        if self.readers is not None:  # a page in hand is dropped: its job's claim lapses, it is read again
-            self.readers.shutdown(wait=False, cancel_futures=True)
+        if self.readers is not None:
+            self.readers.wait(deadline)
         busy = [t for t in threading.enumerate() if t.is_alive() and t not in (threading.main_thread(), jobs)]
-        busy = [t for t in busy if t in self.watchers or t.name.startswith("ThreadPoolExecutor")]
+        busy = [t for t in busy if t in self.watchers or t.name.startswith(("ThreadPoolExecutor", CLOSING))]
         if busy:
             frames = sys._current_frames()
             log.warning(

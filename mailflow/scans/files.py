@@ -55,3 +55,18 @@ def scan_files(files: Sequence[Attachment], pdf_texts: Sequence[str]) -> list[Sc
 def _natural(name: str) -> list[object]:
     """IMG_2.jpg before IMG_10.jpg: phones number a letter's pages in the order they were taken."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+@dataclass(frozen=True)
+class StoredScan:
+    """A scan as the pool hands it to a reader: where it is stored, not its bytes. The queue to the
+    readers then carries a few hundred bytes per letter, so a reader that dies never leaves the
+    service blocked writing megabytes into a pipe nobody reads (ops/readers.py)."""
+
+    filename: str
+    content_type: str
+    path: str
+
+    def load(self) -> ScanFile:
+        with open(self.path, "rb") as f:
+            return ScanFile(self.filename, self.content_type, f.read())

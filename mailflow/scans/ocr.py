@@ -10,12 +10,15 @@ Mailflow does not need: it keeps the scan as sent and searches its own copy of t
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from functools import cache
 
 import pytesseract
 from PIL import Image
+
+from mailflow.domain import Said
 
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata")
 UNSURE = 60  # below this mean confidence the page may lie sideways: ask Tesseract's OSD
@@ -41,6 +44,29 @@ def tessdata() -> str:
         if path and os.path.isfile(os.path.join(path, "ind.traineddata")):
             return path.rstrip("/")
     raise OcrUnavailable("no Tesseract models (apt-get install tesseract-ocr-ind tesseract-ocr-eng)")
+
+
+def tesseract_command() -> str | None:
+    """Where the `tesseract` command pytesseract runs is, or None. Debian's language packages
+    (tesseract-ocr-ind, ...) only recommend it, so models without the command are common."""
+    return shutil.which(pytesseract.pytesseract.tesseract_cmd)
+
+
+def unavailable(languages: str = "ind+eng") -> Said | None:
+    """Why OCR cannot read a page on this machine (the command first, then the models), or None."""
+    if tesseract_command() is None:
+        return Said.of("ocr.no_command")
+    wanted = languages.split("+")
+    try:
+        models = tessdata()
+    except OcrUnavailable:
+        missing = wanted
+    else:
+        missing = [lang for lang in wanted if not os.path.isfile(os.path.join(models, f"{lang}.traineddata"))]
+    if missing:
+        packages = " ".join(f"tesseract-ocr-{lang}" for lang in missing)
+        return Said.of("ocr.no_models", languages=languages, packages=packages)
+    return None
 
 
 def read_page(image: Image.Image, languages: str = "ind+eng") -> PageText:

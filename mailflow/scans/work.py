@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mailflow.scans.files import ScanFile
+from mailflow.scans.files import ScanFile, StoredScan
 from mailflow.scans.merge import photos_pdf
 from mailflow.scans.ocr import read_page
 from mailflow.scans.pages import ScanRefused, open_photo, pages, register_heif
@@ -44,3 +44,9 @@ def read_scans(files: Sequence[ScanFile], languages: str) -> ScanResult:
             refused.append(f"{scan.filename}: {exc}")
     merged = photos_pdf(readable_photos) if readable_photos else None
     return ScanResult("\f".join(texts), confidence, len(texts), merged, tuple(refused))
+
+
+def read_stored(files: Sequence[StoredScan], languages: str) -> ScanResult:
+    """`read_scans` of files named by their stored path: what the service's pool runs, so the
+    reader, not the service, reads the scans' bytes."""
+    return read_scans([f.load() for f in files], languages)

@@ -72,3 +72,7 @@ class Archive:
 
     def file(self, digest: str) -> bytes:
         return self._path("files", digest).read_bytes()
+
+    def file_path(self, digest: str) -> Path:
+        """Where a stored file is, for a reader process that opens it itself."""
+        return self._path("files", digest)
