@@ -233,10 +233,20 @@ def test_hole_a_display_name_that_reads_as_the_heads_address_is_held(value: str)
 # == HOLE 6 (low): Unicode case folding makes a lookalike the head ================================
 
 
-@pytest.mark.parametrize("value", [f"\u212aadis@{D}", "Pak <kadis@probolinggo\u212aab.example>"])
-def test_hole_kelvin_sign_is_not_the_heads_k(value: str) -> None:
-    """U+212A KELVIN SIGN lower-cases to ASCII "k": the org chart finds the head for a mailbox
-    that is not the head's (a server comparing bytes, or NFC, lets its owner send as it)."""
+FOLDS_TO_THE_HEAD = {
+    "Kelvin sign for k": f"\u212aadis@{D}",
+    "Kelvin sign in the domain": "Pak <kadis@probolinggo\u212aab.example>",
+    "ideographic space after the address": f"<{KADIS}\u3000>",
+    "NEL after the address": f"{KADIS}\x85",
+    "line separator after the address": f"{KADIS}\u2028",
+}
+
+
+@pytest.mark.parametrize("value", FOLDS_TO_THE_HEAD.values(), ids=FOLDS_TO_THE_HEAD.keys())
+def test_hole_an_address_that_only_folds_to_the_heads_is_not_the_head(value: str) -> None:
+    """str.lower() turns U+212A KELVIN SIGN into ASCII "k" and str.strip() drops Unicode spaces:
+    the org chart finds the head for a mailbox that is not the head's, byte for byte (a server
+    comparing bytes, or NFC, lets whoever owns it send as it)."""
     assert single_address(value).address != KADIS
 
 
