@@ -19,6 +19,7 @@ import pytest
 from mailflow.config import MailboxSettings
 from mailflow.demo import dkim
 from mailflow.domain import ParsedMessage, ReplyMatch
+from mailflow.errors import MessageError
 from mailflow.inbound.authenticity import check_sender, from_results
 from mailflow.inbound.triage import Action, Inbound, Verdict, triage
 from mailflow.text.headers import single_address
@@ -448,3 +449,61 @@ def test_many_results_headers_only_the_topmost_of_ours_counts() -> None:
     forged = b"".join(f"Authentication-Results: mx.{D}; dkim=pass header.d={D}\r\n".encode() for _ in range(5000))
     ours = stamp(f"mx.{D}; dkim=fail header.d={D}", forged + mail(sender=KADIS))
     assert not from_results(parse_message(ours), AR_BOX).verified
+
+
+# == The generalised hole: line-ending edits, checked against what dkimpy itself verified ==========
+
+# Line endings only: an edit to an unsigned header's value (Content-Type) may change the reading
+# legitimately, a line ending must not.
+_EDITS = [b"\r", b"\n", b"\r\n", b"\r\n\r\n", b"\n\n", f"\rFrom: {KADIS}\r".encode()]
+
+
+def dkimpy_reading(raw: bytes) -> tuple[str, str, str] | None:
+    """(From address, Subject, body) of the first signature dkimpy verifies on its own, or None."""
+    checker = dkimpy.DKIM(raw, minkey=1024)
+    try:
+        if not checker.verify(dnsfunc=lambda name, timeout=5: dkim.RECORD.encode()):
+            return None
+    except (dkimpy.DKIMException, ValueError, IndexError):
+        return None
+    seen: dict[str, str] = {}
+    for name, value in checker.signed_headers:
+        seen.setdefault(name.decode().lower(), value.decode("utf-8", "replace"))
+    address = single_address(seen.get("from", "")).address
+    return address, " ".join(seen.get("subject", "").split()), " ".join(checker.body.decode("utf-8", "replace").split())
+
+
+def test_hole_property_a_verified_message_reads_as_dkimpy_verified_it() -> None:
+    """Random CR, LF and whitespace edits to the header of a signed mail: whenever Mailflow calls
+    it verified and sees one reading, dkimpy alone verifies it and its signed From, Subject and
+    body are what Mailflow acts on. Today: bare CRs (hole 1) and bare-LF ends (hole 2) break it."""
+    import random
+
+    rng = random.Random(20261202)
+    genuine = signed_by_office(mail(sender=KADIS, body="Terima kasih.\n"))
+    end = genuine.index(b"\r\n\r\n") + 4
+    unsigned = genuine.index(b"Content-Type:")  # Content-Type and below: not in h=, edits keep it verifying
+    misread: list[bytes] = []
+    verified = 0
+    for _ in range(1500):
+        raw = bytearray(genuine)
+        for _ in range(rng.randrange(1, 4)):
+            at = rng.randrange(unsigned, end) if rng.random() < 0.8 else rng.randrange(end)
+            raw[at:at] = rng.choice(_EDITS)
+        raw = bytes(raw)
+        try:
+            message = parse_message(raw)
+        except MessageError:
+            continue  # held as malformed: nothing acts
+        try:
+            found = check_sender(raw, message, BOX, LOOKUP)
+        except IndexError:
+            continue  # hole 7: held as internal_error, nothing acts
+        if message.header_problem is not None or not found.verified:
+            continue
+        verified += 1
+        ours = (message.from_address, " ".join(message.subject.split()), " ".join(message.text.split()))
+        if dkimpy_reading(raw) != ours:
+            misread.append(raw)
+    assert verified > 80, verified
+    assert not misread, f"{len(misread)} of {verified} verified messages read otherwise, e.g. {misread[0][:400]!r}"
