@@ -94,8 +94,15 @@ def staff_mail_hiding(hidden: str, below: str = "", subject: str = f"Subject: {T
     ).encode()
 
 
-def test_hole_bare_cr_staff_disposes_a_letter_as_the_head() -> None:
-    raw = signed_by_office(staff_mail_hiding(f"From: {KADIS}\rArsipkan"))
+HIDDEN_HEAD = {
+    "a line without colon ends the stdlib's header (a defect is recorded)": f"From: {KADIS}\rArsipkan",
+    "a bare CR blank line ends it (no defect at all)": f"From: {KADIS}\r\rArsipkan",
+}
+
+
+@pytest.mark.parametrize("hidden", HIDDEN_HEAD.values(), ids=HIDDEN_HEAD.keys())
+def test_hole_bare_cr_staff_disposes_a_letter_as_the_head(hidden: str) -> None:
+    raw = signed_by_office(staff_mail_hiding(hidden))
     assert signed_from(raw) == [STAFF.encode()]  # the server signed staff's own From
     message, verdict = decide(raw, reply=BY_SUBJECT)
     # Mailflow today: From kadis, "verified", body "Arsipkan": REPLY, the head's letter archived.
