@@ -265,7 +265,7 @@ def test_hole_an_address_that_only_folds_to_the_heads_is_not_the_head(value: str
     "raw",
     [
         raw_from("(" * 400 + STAFF),
-        raw_from(f"Budi <{STAFF}> " + "(" * 400),
+        raw_from(f"Budi <{STAFF}> " + "(" * 600),
         raw_from(STAFF).replace(b"To: ", b"Cc: " + b"(" * 2000 + b"\r\nTo: ", 1),
     ],
     ids=["From of nested comments", "From ending in nested comments", "Cc of nested comments"],
