@@ -103,7 +103,7 @@ class Attachment:
 class HeaderProblem:
     """Why a message's header cannot be read one way only (text.headers): it is held, never acted on."""
 
-    reason: str  # "ambiguous_from" or "duplicate_header"
+    reason: str  # "ambiguous_from", "duplicate_header" or "ambiguous_header"
     detail: str
 
 

@@ -41,7 +41,7 @@ def status(obj: CliState, as_json: bool) -> None:
         _unknown(obj, obj.word("health.database_unreachable", error=reason), as_json)
     found = verdict(health, settings)
     if found.findings:
-        summary = "; ".join(obj.catalogue.say(settings.language, f.said) for f in found.findings)
+        summary = "; ".join(obj.catalogue.say(settings.admin_language, f.said) for f in found.findings)
     else:
         summary = obj.word(
             "health.ok",
@@ -62,7 +62,7 @@ def status(obj: CliState, as_json: bool) -> None:
                 {
                     "state": f.state.name,
                     "mailbox": f.mailbox,
-                    "text": obj.catalogue.say(settings.language, f.said),
+                    "text": obj.catalogue.say(settings.admin_language, f.said),
                 }
                 for f in found.findings
             ],
@@ -122,7 +122,7 @@ def _view(obj: CliState, health: Health, found: Verdict) -> Group:
     now = utcnow()
     lines: list[str] = [
         f"[{colour[f.state]}]{escape(word(f'health.state_{f.state.name.lower()}'))}[/{colour[f.state]}]: "
-        + escape(obj.catalogue.say(obj.settings.language, f.said))
+        + escape(obj.catalogue.say(obj.settings.admin_language, f.said))
         for f in found.findings
     ]
     live = [w for w in health.workers if w.stopped_at is None]

@@ -39,7 +39,7 @@ def offices_cmd(obj: CliState, as_json: bool) -> None:
         dataclasses.asdict(r)
         | {
             "health": r.health.name,
-            "problems": [obj.catalogue.say(obj.settings.language, p) for p in r.problems],
+            "problems": [obj.catalogue.say(obj.settings.admin_language, p) for p in r.problems],
             "healthy": r.healthy,
         }
         for r in rows

@@ -81,9 +81,9 @@ def _systemd_units(folder: Path) -> None:
 
     settings = load_settings(folder / "config.toml")
     written = write_units(render_units(settings, "mailflow", mailflow_command()), folder / "systemd")
-    say = Catalogue().say
-    click.echo(say(settings.language, Said.of("systemd_cli.written", files=", ".join(map(str, written)))))
-    click.echo(say(settings.language, Said.of("systemd_cli.next", user="mailflow")))
+    say = Catalogue().words(settings.admin_language)
+    click.echo(say("systemd_cli.written", files=", ".join(map(str, written))))
+    click.echo(say("systemd_cli.next", user="mailflow"))
 
 
 @cli.command()

@@ -41,7 +41,7 @@ BUDGET_SECONDS = 10.0
 # Real servers stamp well under 1 KB; the parser costs ~0.2 ms per property, so this bounds it.
 MAX_RESULTS_HEADER = 4096
 # dkimpy's own errors, and binascii.Error (a ValueError) from a signature's broken base64.
-_DKIM_ERRORS = (dkim.DKIMException, ValueError)
+_DKIM_ERRORS = (dkim.DKIMException, ValueError, IndexError)  # IndexError: dkimpy on a broken header
 
 
 def pinned(keys: dict[str, str], fallback: TxtLookup) -> TxtLookup:
@@ -66,10 +66,6 @@ class Authenticity:
     # The header fields the verifying DKIM signature covered (h=), lower-case; None where the
     # evidence does not say (our server's verdict, or nothing verified).
     covered: frozenset[str] | None = field(default=None, compare=False)
-
-    def covers(self, name: str) -> bool:
-        """Whether the evidence vouches for header `name` too, not only for From."""
-        return self.verified and (self.covered is None or name.lower() in self.covered)
 
 
 UNCHECKED = Authenticity(False, "off", "sender verification is off for this mailbox")
@@ -213,7 +209,8 @@ def _checker(raw: bytes) -> dkim.DKIM:
     lines all end in CRLF, as IMAP servers deliver them, has that body already: its header alone
     is parsed, and the body is handed over as one slice. Anything else takes dkimpy's own path."""
     end = raw.find(b"\r\n\r\n")
-    if end < 0 or end > HEADER_LIMIT or raw.count(b"\n", end) != raw.count(b"\r\n", end):
+    crlf = raw.count(b"\r\n")  # every LF and every CR of the message stands in a CRLF
+    if end < 0 or end > HEADER_LIMIT or raw.count(b"\n") != crlf or raw.count(b"\r") != crlf:
         return dkim.DKIM(raw, minkey=1024)
     checker = dkim.DKIM(raw[: end + 4], minkey=1024)
     checker.body = raw[end + 4 :]

@@ -184,7 +184,7 @@ def our_thread(inbound: Inbound) -> Verdict | None:
         )
     if inbound.replayed:
         return Verdict(Action.IGNORE, "our_thread", "replay", "this reply was already applied", **ids)
-    unsigned = _unsigned_finder(inbound, match.via) if inbound.sender.verified else ""
+    unsigned = _unsigned_finder(inbound, match) if inbound.sender.verified else ""
     if unsigned:
         detail = f"found by {unsigned}, which the verified signature does not cover"
         return Verdict(Action.REJECT, "our_thread", "unsigned_thread", detail, **ids)
@@ -200,14 +200,20 @@ def our_thread(inbound: Inbound) -> Verdict | None:
     return Verdict(Action.REPLY, "our_thread", **ids)
 
 
-def _unsigned_finder(inbound: Inbound, via: str) -> str:
-    """The header that found the thread, when the sender's signature does not vouch for it: a
-    captured signed mail must not be aimed at another letter by editing what it answers."""
-    if via not in FINDS_ONLY:
+def _unsigned_finder(inbound: Inbound, match: ReplyMatch) -> str:
+    """The header that found the thread, when the sender's evidence does not vouch for it: a
+    captured signed mail must not be aimed at another letter by editing what it answers. Our
+    server's verdict does not say which headers were signed, so a disposition found without the
+    reply code does not act on it (a receipt correction does: it changes only registry fields)."""
+    if match.via not in FINDS_ONLY:
         return ""  # the reply code found it: the code itself is the proof
-    m = inbound.message
-    finders = ["subject"] if via == "subject" else [h for h in ("in-reply-to", "references") if m.header(h)]
-    return next((h for h in finders if not inbound.sender.covers(h)), "")
+    covered = inbound.sender.covered
+    if covered is None:
+        return "" if match.kind == "receipt" else f"{match.via} (our server's verdict names no headers)"
+    if match.via == "subject":
+        return "" if "subject" in covered else "subject"
+    finders = [h for h in ("in-reply-to", "references") if inbound.message.header(h)]
+    return next((h for h in finders if h not in covered), "")
 
 
 _STATUS_SUBJECT = re.compile(r"^\s*(?:re:\s*)?status\s+(\S+)\s*$", re.I)

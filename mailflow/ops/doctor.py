@@ -109,7 +109,7 @@ def _senders(box: MailboxSettings) -> Check:
 
 
 def _mailbox(box: MailboxSettings, settings: Settings, probe: bool) -> Iterator[Check]:
-    say = words_for(settings.templates_dir, settings.language)
+    say = words_for(settings.templates_dir, settings.admin_language)
     yield _senders(box)
     try:
         mailbox = Mailbox.connect(box)
@@ -269,7 +269,7 @@ def _senders_seen(box: MailboxSettings, settings: Settings, mailbox: Mailbox) ->
     catalogue = Catalogue(None if own == TEMPLATES else own)
 
     def say(key: str, **values: object) -> str:
-        return catalogue.say(settings.language, Said.of(key, **values))
+        return catalogue.say(settings.admin_language, Said.of(key, **values))
 
     item = f"senders {box.name} mail"
     try:

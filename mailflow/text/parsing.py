@@ -23,7 +23,16 @@ from email.errors import CharsetError, HeaderParseError
 from mailflow.domain import Attachment, HeaderProblem, ParsedMessage
 from mailflow.errors import MessageError
 from mailflow.text.detach import MARKER, detach
-from mailflow.text.headers import address_list, decoded, header_text, raw_text, repeated, single_address
+from mailflow.text.headers import (
+    SPLIT_DEFECTS,
+    address_list,
+    decoded,
+    header_text,
+    raw_text,
+    repeated,
+    single_address,
+    split_header,
+)
 
 MAX_PARTS = 500
 MAX_DEPTH = 12
@@ -82,7 +91,7 @@ def _decode_text(part: email.message.Message) -> str:
     for candidate in (charset, "utf-8"):
         try:
             return payload.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):  # ValueError: a NUL in the charset name
             continue
     return payload.decode("latin-1")
 
@@ -159,7 +168,8 @@ def _from_message(
     headers = tuple((name, header_text(name, value)) for name, value in raw)
     first = {name.lower(): value for name, value in reversed(raw)}
     sender = single_address(first.get("from", ""))
-    problem = _header_problem(sender.problem, repeated([name for name, _ in raw]))
+    defects = tuple(type(d).__name__ for d in msg.defects)
+    problem = _header_problem(sender.problem, repeated([name for name, _ in raw]), defects)
     message_id = (_message_ids(first.get("message-id")) or ("",))[0]
     return ParsedMessage(
         message_id=message_id,
@@ -175,14 +185,19 @@ def _from_message(
         attachments=tuple(walker.attachments),
         embedded=tuple(walker.embedded),
         headers=headers,
-        defects=tuple(type(d).__name__ for d in msg.defects),
+        defects=defects,
         header_problem=problem,
     )
 
 
-def _header_problem(from_problem: str, twice: tuple[str, ...]) -> HeaderProblem | None:
-    """Why the header has no single reading: a duplicate once-only field, or an unclear From
-    (a From that is merely missing or empty is triage's `no_sender`, not an ambiguity)."""
+def _header_problem(
+    from_problem: str, twice: tuple[str, ...], defects: tuple[str, ...]
+) -> HeaderProblem | None:
+    """Why the header has no single reading: a block the stdlib split where a line-based reader
+    would not, a duplicate once-only field, or an unclear From (a From that is merely missing or
+    empty is triage's `no_sender`, not an ambiguity)."""
+    if split := sorted(SPLIT_DEFECTS.intersection(defects)):
+        return HeaderProblem("ambiguous_header", f"the header block reads two ways ({split[0]})")
     if twice:
         return HeaderProblem("duplicate_header", f"more than one {', '.join(twice)} header")
     if from_problem:
@@ -208,6 +223,8 @@ def _parse(raw: bytes, level: int, budget: Budget) -> ParsedMessage:
     if not msg.keys():
         raise MessageError("malformed", "no header could be read")
     parsed = _from_message(msg, level, budget, detached.payloads)
+    if parsed.header_problem is None and (split := split_header(raw)):
+        parsed = replace(parsed, header_problem=HeaderProblem("ambiguous_header", split))
     if not parsed.message_id:
         # Some scanners send no Message-ID; the content hash stands in so dedupe still works.
         parsed = replace(parsed, message_id=f"<{hashlib.sha256(raw).hexdigest()}@mailflow.invalid>")
