@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from mailflow.cli.base import CliState, cli, console, escape, pass_obj
-from mailflow.domain import Said
 from mailflow.errors import ConfigError
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue
 
