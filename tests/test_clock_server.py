@@ -61,7 +61,7 @@ def test_views_and_the_sheet_say_the_office_date(office, monkeypatch):
     assert "2026-12-02 06:30 WIB" in _run(office, "letter", "show", "1")
     [item] = json.loads(_run(office, "quarantine", "list", "--json"))
     shown = _run(office, "quarantine", "show", str(item["id"]))
-    assert "received_at  2026-12-02 06:30 WIB" in shown and "T23:30" not in shown
+    assert "Diterima      2026-12-02 06:30 WIB" in shown and "T23:30" not in shown  # the admin's words (words)
 
     with Session(office.app.engine) as session:
         letter = session.exec(select(Letter)).one()
