@@ -73,7 +73,7 @@ _AUTO_SUBJECT = re.compile(
 
 
 _AUTO_BODY = re.compile(
-    r"^\W*(saya (sedang )?(di luar kantor|cuti|tidak berada di kantor)|sedang cuti|di luar kantor|"
+    r"^\W*+(saya (sedang )?(di luar kantor|cuti|tidak berada di kantor)|sedang cuti|di luar kantor|"
     r"i am (currently )?(out of (the )?office|away|on leave)|i'?m (currently )?(out of (the )?office|away)|"
     r"this is an automatic reply|ini adalah balasan otomatis|balasan otomatis|automatic reply)",
     re.I,

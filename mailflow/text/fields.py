@@ -55,7 +55,9 @@ _HEADER_KEY = {
     "subject": "subject", "subjek": "subject", "perihal": "subject",
     "to": "to", "kepada": "to", "cc": "cc",
 }  # fmt: skip
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# The lookbehind starts a search only where a run of address characters starts, and no two parts
+# of the address can take the same character: a long run is scanned once, not once per start.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+")
 _NUMBER_WORDS = {
     "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
     "delapan": 8, "sembilan": 9, "sepuluh": 10, "one": 1, "two": 2, "three": 3,

@@ -78,7 +78,8 @@ _SIGN_OFF = re.compile(
 )
 _SLASH_NAME = re.compile(r"^\s*[-/]\s?[A-Z][\w.'-]*( [A-Z][\w.'-]*){0,3}\s*$")
 
-_LINK_LINE = re.compile(r"^\s*(\S*[=&?/)]\S*|[(<]https?://.*|.*\)\s*>)\s*$", re.I)
+# Possessive runs: a long run of '=' or '/' is scanned once, not once per character in it.
+_LINK_LINE = re.compile(r"^\s*+([^\s=&?/)]*+[=&?/)]\S*+|[(<]https?://.*|.*\)\s*>)\s*$", re.I)
 _SOFT_BREAK = re.compile(r"=\r?\n")
 _QP_ESCAPE = re.compile(r"=[0-9A-F]{2}")
 
@@ -146,20 +147,31 @@ def _split_shared_line(line: str) -> list[str]:
     return [line]
 
 
-def _inside_quote(lines: list[str], i: int) -> bool:
-    """A link a client wrapped out of a quoted block: '(http://...) >' between two '>' lines."""
-    if not _LINK_LINE.match(lines[i]):
-        return False
-    before = next((ln for ln in reversed(lines[:i]) if ln.strip()), "")
-    after = next((ln for ln in lines[i + 1 :] if ln.strip()), "")
-    return is_quoted(before) and is_quoted(after)
+def _between_quotes(lines: list[str]) -> list[bool]:
+    """For each line, whether the nearest non-blank lines above and below it are quoted; one
+    pass each way, so a mail of many lines costs its length, not its length squared."""
+    above: list[bool] = []
+    last = False
+    for line in lines:
+        above.append(last)
+        if line.strip():
+            last = is_quoted(line)
+    below: list[bool] = [False] * len(lines)
+    last = False
+    for i in range(len(lines) - 1, -1, -1):
+        below[i] = last
+        if lines[i].strip():
+            last = is_quoted(lines[i])
+    return [a and b for a, b in zip(above, below, strict=True)]
 
 
 def _drop_quotes(lines: list[str]) -> list[str]:
     kept: list[str] = []
+    between = _between_quotes(lines)
     i = 0
     while i < len(lines):
-        if is_quoted(lines[i]) or _inside_quote(lines, i):
+        # A link a client wrapped out of a quoted block: '(http://...) >' between two '>' lines.
+        if is_quoted(lines[i]) or (between[i] and _LINK_LINE.match(lines[i])):
             i += 1
             continue
         span = _intro_span(lines, i)
