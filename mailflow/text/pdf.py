@@ -1,11 +1,23 @@
-"""The text layer of an attached PDF, for registry fields printed on the letter."""
+"""The text layer of an attached PDF, for registry fields printed on the letter.
+
+pypdf is pure Python and a PDF is a program: 6 KB of nested forms took 42-62 s to extract
+(issue 20). So each PDF is read in a forked child with a deadline and an address-space limit;
+a PDF past either is not read, and the letter says so (`refused`), instead of the poll waiting
+on it. Forking costs a few milliseconds; the child needs no imports and no database.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import logging
+import os
+import resource
+import select
+import signal
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
@@ -16,13 +28,29 @@ log = logging.getLogger(__name__)
 
 MAX_PAGES = 3  # letter fields are on the first page; later pages are enclosures
 MAX_FILES = 3  # a letter is one PDF, perhaps with an enclosure or two; the rest are not read
+SECONDS = 1.0  # per PDF: a letter's first pages take pypdf 0.01-0.2 s here
+MEMORY = 512 * 1024 * 1024  # bytes the child may grow by
+MAX_TEXT = 200_000  # characters: three pages of a letter are a few thousand
+
+
+@dataclass
+class PdfTexts:
+    """The text layers read, one per distinct PDF in order, and the PDFs not read and why."""
+
+    texts: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (filename, "pdf_time" | ...)
 
 
 def letter_pdf_texts(files: Sequence[Attachment]) -> list[str]:
+    return read_pdfs(files).texts
+
+
+def read_pdfs(files: Sequence[Attachment]) -> PdfTexts:
     """The text layers of a letter's PDFs: each distinct file once, and the first few only, so a
-    mail of a hundred copies of one inflating PDF costs what one copy costs."""
+    mail of a hundred copies of one inflating PDF costs what one copy costs. A PDF past its
+    budget counts as read with no text (it may be a scan: OCR has its own limits)."""
     seen: set[bytes] = set()
-    texts = []
+    found = PdfTexts()
     for f in files:
         if f.content_type != "application/pdf" and not f.filename.lower().endswith(".pdf"):
             continue
@@ -30,10 +58,58 @@ def letter_pdf_texts(files: Sequence[Attachment]) -> list[str]:
         if digest in seen:
             continue
         seen.add(digest)
-        texts.append(pdf_text(f.payload))
-        if len(texts) == MAX_FILES:
+        text, refused = bounded_pdf_text(f.payload)
+        found.texts.append(text)
+        if refused:
+            found.refused.append((f.filename, refused))
+        if len(found.texts) == MAX_FILES:
             break
-    return texts
+    return found
+
+
+def bounded_pdf_text(payload: bytes, seconds: float = SECONDS) -> tuple[str, str | None]:
+    """(text, None), or ("", why) for a PDF whose reading passed its time or memory budget."""
+    if b"%PDF-" not in payload[:1024]:
+        return "", None  # not a PDF at all: nothing to fork for
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: read, write the text, exit without running the parent's cleanup
+        os.close(reader)
+        code = 1
+        try:
+            _limit_memory()
+            os.write(writer, pdf_text(payload)[:MAX_TEXT].encode("utf-8", "replace"))
+            code = 0
+        except MemoryError:
+            code = 3
+        finally:
+            os._exit(code)
+    os.close(writer)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + seconds
+    try:
+        while (left := deadline - time.monotonic()) > 0 and select.select([reader], [], [], left)[0]:
+            if not (chunk := os.read(reader, 65536)):
+                break
+            chunks.append(chunk)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            log.info("event=pdf_refused reason=pdf_time seconds=%s", seconds)
+            return "", "pdf_time"
+    finally:
+        os.close(reader)
+        _, status = os.waitpid(pid, 0)
+    if (code := os.waitstatus_to_exitcode(status)) != 0:
+        reason = "pdf_memory" if code == 3 else "pdf_damaged"
+        log.info("event=pdf_refused reason=%s", reason)
+        return "", reason
+    return b"".join(chunks).decode("utf-8", "replace"), None
+
+
+def _limit_memory() -> None:
+    with open("/proc/self/statm") as statm:
+        size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    resource.setrlimit(resource.RLIMIT_AS, (size + MEMORY, size + MEMORY))
 
 
 def pdf_text(payload: bytes) -> str:

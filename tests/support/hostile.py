@@ -175,3 +175,44 @@ SCALED = {
     "many parts": many_parts,
     "inflating PDFs": inflating_pdfs,
 }
+
+
+def _pdf(objects: list[bytes]) -> bytes:
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def nested_forms_pdf(depth: int = 8, fanout: int = 10) -> bytes:
+    """A few KB PDF whose page draws form X8 ten times, X8 draws X7 ten times, ...: text
+    extraction walks fanout**depth forms (the "billion laughs" of PDF)."""
+    first_form = 5  # objects 1-4: catalog, pages, page, font
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /X 5 0 R >> >>"
+        b" /Contents %d 0 R >>" % (first_form + depth + 1),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for level in range(depth, -1, -1):
+        number = first_form + depth - level
+        if level == 0:
+            content = b"BT /F1 1 Tf (a) Tj ET"
+            resources = b"/Font << /F1 4 0 R >>"
+        else:
+            content = b"/X Do " * fanout
+            resources = b"/XObject << /X %d 0 R >>" % (number + 1)
+        objects.append(
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << %s >> /Length %d >>\n"
+            b"stream\n%s\nendstream" % (resources, len(content), content)
+        )
+    page = b"/X Do"
+    objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(page), page))
+    return _pdf(objects)
