@@ -17,6 +17,7 @@ from mailflow.domain import Said
 from mailflow.followup.digests import DigestItem
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue
 from mailflow.outbound.compose import BUILTIN_TEMPLATES, FIELD_ORDER, Composer, LetterView
+from mailflow.text.letter import Unread
 from mailflow.text.replies import Problem, Target
 
 INDONESIAN = {"surat", "disposisi", "anda", "tidak", "belum", "sudah", "dengan", "untuk", "batas", "dari",
@@ -86,7 +87,7 @@ CONTEXTS = {
                "overdue": 1, "first_hours": 2.25},
     "held": {"subject": "Xylo", "mailbox": "box@example.test", "reason_text": "Xylo", "hint": ""},
     # to clerks and the admin
-    "receipt": {"names": FIELD_ORDER, "files": []},
+    "receipt": {"names": FIELD_ORDER, "files": [], "unread": [Unread("scan.pdf", "pdf_time"), Unread("IMG_1.jpg", "pixels")]},
     "corrected": {"names": FIELD_ORDER, "changes": [("letter_date", LETTER, LETTER)]},
     "duplicate": {},
     "direct_letter": {"subject": "Xylo", "sender": "q@example.test", "mailbox": "box@example.test",

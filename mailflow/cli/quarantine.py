@@ -18,6 +18,7 @@ from mailflow.registry.quarantine import release
 from mailflow.registry.queries import quarantine_items, quarantine_record
 from mailflow.storage.db import transaction
 from mailflow.storage.models import QuarantineItem
+from mailflow.text.letter import read_letter
 from mailflow.text.parsing import parse_message
 
 
@@ -106,19 +107,20 @@ def quarantine_release(obj: CliState, item_id: int, office: str | None) -> None:
 
 def _file_held(obj: CliState, item: QuarantineItem) -> str:
     app = obj.app
+    try:  # read before the transaction, which then only writes (text.letter)
+        message = parse_message(app.archive.raw(item.raw_sha256))
+    except MessageError as exc:
+        raise click.ClickException(
+            f"item {item.id} still cannot be read ({exc}); "
+            f"inspect it with `mailflow quarantine show {item.id} --raw`"
+        ) from exc
+    ctx = app.context(app.settings.mailbox(item.mailbox))
+    reading = read_letter(message, direct=ctx.rules.clerk(message.from_address) is None)
     with transaction(app.engine) as session:
         held = session.get(QuarantineItem, item.id, with_for_update=True)
         if held is None or held.status != "held":
             raise click.ClickException(f"no held quarantine item {item.id}")
-        try:
-            message = parse_message(app.archive.raw(held.raw_sha256))
-        except MessageError as exc:
-            raise click.ClickException(
-                f"item {item.id} still cannot be read ({exc}); "
-                f"inspect it with `mailflow quarantine show {item.id} --raw`"
-            ) from exc
-        ctx = app.context(app.settings.mailbox(held.mailbox))
-        letter, new = release(session, ctx, held, message)
+        letter, new = release(session, ctx, held, message, reading)
         if new and not letter.fields_pending:  # a letter with scans goes when they are read
             route_letter(session, ctx, ctx.settings.mailbox(held.mailbox), letter)
         return letter.agenda_number

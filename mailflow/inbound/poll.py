@@ -49,6 +49,7 @@ from mailflow.storage.models import (
     fetch,
     utcnow,
 )
+from mailflow.text.letter import LetterReading, read_letter
 from mailflow.text.parsing import header_part, parse_message
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ def _apply(
     )
     verdict = triage(inbound)
     row.message_id = message.message_id
-    step = Step(session, ctx, box, message, raw, sha, row, verdict, match, reading.pdf_texts)
+    step = Step(session, ctx, box, message, raw, sha, row, verdict, match, reading.letter)
     ACTIONS[verdict.action](step)
 
 
@@ -156,7 +157,7 @@ class Step:
     row: InboundMessage
     verdict: Verdict
     match: ReplyMatch | None
-    pdf_texts: tuple[str, ...] = ()
+    letter: LetterReading | None = None  # read before the transaction (inbound.reading)
 
     def record(self, outcome: str, letter_id: int | None = None, quarantine_id: int | None = None) -> None:
         held = outcome == "quarantined"
@@ -178,9 +179,10 @@ def _file(step: Step) -> None:
     clerk = rules.clerk(step.message.from_address)
     # A direct letter filed by policy or released by an admin: its receipt goes to the first clerk.
     address = clerk.email if clerk else (rules.clerks[0].email if rules.clerks else step.message.from_address)
-    letter, new = file_letter(
-        step.session, step.ctx, step.box, step.message, step.sha, address, list(step.pdf_texts)
-    )
+    # Read before the transaction for anyone who may file; a stranger's mail filed by another
+    # route (an admin's release of a held one) is read here, at the cost it always had.
+    reading = step.letter or read_letter(step.message, direct=clerk is None)
+    letter, new = file_letter(step.session, step.ctx, step.box, step.message, step.sha, address, reading)
     if new and not letter.fields_pending:  # else when its scans are read (inbound.scan_jobs)
         route_letter(step.session, step.ctx, step.box, letter)
     step.record("letter" if new else "duplicate", letter.id)

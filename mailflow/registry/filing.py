@@ -7,6 +7,7 @@ agenda number without its letter.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -21,8 +22,9 @@ from mailflow.registry.log import log_event
 from mailflow.registry.mail import registry_mail
 from mailflow.registry.scans import wait_for_scans
 from mailflow.scans.files import scan_files
-from mailflow.storage.models import Letter, LetterFile, fetch, id_of, utcnow
-from mailflow.text.fields import extract_fields, fingerprint, label_fields, letter_files
+from mailflow.storage.models import Event, Letter, LetterFile, fetch, id_of, utcnow
+from mailflow.text.fields import fingerprint, label_fields, letter_files
+from mailflow.text.letter import LetterReading, Unread
 from mailflow.text.quotes import extract_new_text
 
 
@@ -33,15 +35,16 @@ def file_letter(
     message: ParsedMessage,
     raw_sha256: str,
     clerk: str,
-    pdf_texts: list[str],
+    reading: LetterReading,
 ) -> tuple[Letter, bool]:
     """File `message` as a letter, or link it to the letter it duplicates; (letter, is_new).
 
-    `pdf_texts` (text.pdf.letter_pdf_texts) are read by the caller before its transaction."""
+    `reading` (text.letter.read_letter: fields, PDF text) is read by the caller before its
+    transaction, which then only writes."""
     files = letter_files(message)
     hashes = [ctx.archive.put_file(f.payload) for f in files]
-    scans = ctx.settings.ocr and bool(scan_files(files, pdf_texts))
-    fields = extract_fields(message, pdf_texts, direct=ctx.rules.clerk(message.from_address) is None)
+    scans = ctx.settings.ocr and bool(scan_files(files, reading.pdf_texts))
+    fields = reading.fields
     print_ = fingerprint(message, fields, hashes)
     existing = session.exec(
         select(Letter).where(Letter.fingerprint == print_, Letter.office == ctx.rules.office_code)
@@ -97,11 +100,31 @@ def file_letter(
         text=f"filed from {box.name}",
         message_id=message.message_id,
     )
+    note_unread(session, letter, reading.unread)
     if scans:
         wait_for_scans(session, letter)
     else:
         send_receipt(session, ctx, box, letter, message)
     return letter, True
+
+
+def note_unread(session: Session, letter: Letter, unread: Sequence[Unread]) -> None:
+    """Log each file not read past a limit; the receipt names them (whenever it is sent)."""
+    for item in unread:
+        log_event(
+            session,
+            letter_id=letter.id,
+            action="not_read",
+            targets=[item.filename, item.reason],
+            text=f"{item.filename}: not read ({item.reason})",
+        )
+
+
+def unread_of(session: Session, letter: Letter) -> list[Unread]:
+    events = session.exec(
+        select(Event).where(Event.letter_id == letter.id, Event.action == "not_read").order_by(col(Event.id))
+    ).all()
+    return [Unread(str(e.targets[0]), str(e.targets[1])) for e in events if len(e.targets) == 2]
 
 
 def send_receipt(
@@ -124,6 +147,7 @@ def send_receipt(
         letter=letter_view(letter),
         names=FIELD_ORDER,
         files=views,
+        unread=unread_of(session, letter),
     )
     outbox.enqueue(session, mail, "receipt", letter.id)
 
