@@ -17,7 +17,6 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
-from PIL import Image
 from sqlmodel import Session, col, or_, select
 
 from mailflow.app import App
@@ -31,7 +30,6 @@ from mailflow.registry.filing import send_receipt
 from mailflow.registry.mail import registry_mail
 from mailflow.registry.scans import apply_scan
 from mailflow.scans.files import ScanFile, scan_files
-from mailflow.scans.ocr import OcrUnavailable
 from mailflow.scans.work import ScanResult, read_scans
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Letter, LetterFile, ScanJob, fetch, utcnow
@@ -41,8 +39,6 @@ from mailflow.text.pdf import letter_pdf_texts
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 3  # a job whose worker died this often is given up: the letter goes on without OCR
-# What reading a scan may raise that is the scan's fault or the machine's, not a bug of ours.
-_READ_ERRORS = (OcrUnavailable, RuntimeError, OSError, ValueError, Image.DecompressionBombError)
 
 
 def readers(app: App) -> int:
@@ -73,7 +69,10 @@ def run_scan_jobs(app: App, pool: Executor, stop: threading.Event | None = None)
                 result, error = future.result(), None
             except BrokenProcessPool:  # a RuntimeError too, but the reader's death, not the scan's
                 raise
-            except _READ_ERRORS as exc:
+            # Whatever a job raised is that job's own (issue 20: a broken PNG's SyntaxError escaped
+            # the pool and stopped `poll` before the outbox went): it fails, the letter goes on
+            # with what is known, and every other job completes. The future is the boundary.
+            except Exception as exc:  # noqa: BLE001
                 result, error = None, f"{type(exc).__name__}: {exc}"
                 log.warning("event=scan_failed job=%s error=%s", job_id, error)
             finished += _complete(app, job_id, result, error)

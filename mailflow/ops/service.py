@@ -38,6 +38,7 @@ from mailflow.inbound.idle import IdleWatcher
 from mailflow.inbound.poll import PollReport, poll_mailbox
 from mailflow.ops.health import alert_failing_mailboxes, log_health, snapshot
 from mailflow.outbound.outbox import flush_outbox
+from mailflow.scans.work import limit_reader
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ def reader_pool(app: App) -> ProcessPoolExecutor:
 
 def _reader_setup() -> None:
     os.nice(READER_NICENESS)
+    limit_reader()  # a decoder's bomb fails its job, not the machine (scans.work)
     # One thread per reader: the pool already has a reader per core, and Tesseract's OpenMP
     # threads on top of them would only contend (Tesseract's own advice for parallel use).
     os.environ["OMP_THREAD_LIMIT"] = "1"

@@ -7,7 +7,6 @@ agenda number without its letter.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -18,13 +17,13 @@ from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage, Source, st
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FIELD_ORDER, FileView, LetterView, letter_view
 from mailflow.registry.agenda import book_entry
-from mailflow.registry.log import log_event
+from mailflow.registry.log import log_event, note_unread, unread_of
 from mailflow.registry.mail import registry_mail
 from mailflow.registry.scans import wait_for_scans
 from mailflow.scans.files import scan_files
-from mailflow.storage.models import Event, Letter, LetterFile, fetch, id_of, utcnow
+from mailflow.storage.models import Letter, LetterFile, fetch, id_of, utcnow
 from mailflow.text.fields import fingerprint, label_fields, letter_files
-from mailflow.text.letter import LetterReading, Unread
+from mailflow.text.letter import LetterReading
 from mailflow.text.quotes import extract_new_text
 
 
@@ -106,25 +105,6 @@ def file_letter(
     else:
         send_receipt(session, ctx, box, letter, message)
     return letter, True
-
-
-def note_unread(session: Session, letter: Letter, unread: Sequence[Unread]) -> None:
-    """Log each file not read past a limit; the receipt names them (whenever it is sent)."""
-    for item in unread:
-        log_event(
-            session,
-            letter_id=letter.id,
-            action="not_read",
-            targets=[item.filename, item.reason],
-            text=f"{item.filename}: not read ({item.reason})",
-        )
-
-
-def unread_of(session: Session, letter: Letter) -> list[Unread]:
-    events = session.exec(
-        select(Event).where(Event.letter_id == letter.id, Event.action == "not_read").order_by(col(Event.id))
-    ).all()
-    return [Unread(str(e.targets[0]), str(e.targets[1])) for e in events if len(e.targets) == 2]
 
 
 def send_receipt(

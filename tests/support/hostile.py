@@ -216,3 +216,61 @@ def nested_forms_pdf(depth: int = 8, fanout: int = 10) -> bytes:
     page = b"/X Do"
     objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(page), page))
     return _pdf(objects)
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def pixel_bomb_png(side: int = 46_000) -> bytes:
+    """A PNG whose header claims side x side pixels (2 billion at 46000): decoding would need GBs."""
+    import struct
+    import zlib
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    rows = zlib.compress(b"\0" * (side + 1) * 4)  # a few rows only: it is never decoded
+    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", rows) + _png_chunk(b"IEND", b"")
+
+
+def broken_png() -> bytes:
+    """A PNG that opens (its header is sound) and breaks while loading: its image data goes on in
+    a second chunk whose type is garbage, and Pillow raises SyntaxError ("broken PNG file")."""
+    import struct
+    import zlib
+
+    header = struct.pack(">IIBBBBB", 64, 64, 8, 0, 0, 0, 0)
+    data = zlib.compress(b"".join(b"\0" + bytes(range(64)) for _ in range(64)))
+    half = len(data) // 2
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", data[:half])
+        + _png_chunk(b"\x00\x01\x02\x03", data[half:])
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def pixel_bomb_pdf(side: int = 46_000) -> bytes:
+    """A small PDF page holding one side x side image (flate-compressed zeros): rendering the page
+    at any scale decodes the whole image (2.46 GB measured at 46000)."""
+    import zlib
+
+    raw = zlib.compressobj(9)
+    row = b"\0" * (side // 8 + 1)
+    stream = b"".join(raw.compress(row) for _ in range(min(side, 4000))) + raw.flush()
+    content = b"q 595 0 0 842 0 0 cm /Im Do Q"
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im 4 0 R >> >>"
+            b" /Contents 5 0 R >>",
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
+            b" /BitsPerComponent 1 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream"
+            % (side, side, len(stream), stream),
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        ]
+    )
