@@ -106,4 +106,4 @@ def test_the_package_has_its_patterns_found() -> None:
 
 def test_every_pattern_of_the_package_is_linear() -> None:
     slow = {name: why for name, pattern in compiled_patterns().items() if (why := superlinear(pattern))}
-    assert slow == {}
+    assert not slow, "\n".join(f"{name}: {why}" for name, why in slow.items())

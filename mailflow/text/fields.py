@@ -243,8 +243,12 @@ def embedded_fields(message: ParsedMessage) -> LetterFields:
     return fields.merged_under(label_fields(message.body_text, Source.FORWARD))
 
 
-_PDF_LINE = re.compile(r"^\s*(nomor|no\.?|sifat|lampiran|hal|perihal)\s*:\s*(.+?)\s*$", re.I | re.M)
-_PDF_PLACE_DATE = re.compile(r"^\s*[A-Z][A-Za-z .'-]{2,40},\s*(.+\d{4})\s*$", re.M)
+# Blanks within a line only ([^\S\n]): a \s at a line start would run on over every empty line
+# below it, from every line start, and a page of empty lines would cost its length squared.
+_PDF_LINE = re.compile(
+    r"^[^\S\n]*+(nomor|no\.?|sifat|lampiran|hal|perihal)[^\S\n]*:[^\S\n]*(.+?)[^\S\n]*$", re.I | re.M
+)
+_PDF_PLACE_DATE = re.compile(r"^[^\S\n]*+[A-Z][A-Za-z .'-]{2,40},[^\S\n]*(.+\d{4})[^\S\n]*$", re.M)
 _KOP_STOP = re.compile(r"\b(jalan|jl\.|telp|telepon|fax|faks|email|website|kode pos|nomor)\b", re.I)
 
 

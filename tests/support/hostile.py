@@ -168,12 +168,52 @@ def inflating_pdfs(size: int) -> bytes:
     )
 
 
+def long_from_forward(size: int) -> bytes:
+    """A clerk's forward whose forwarded From line is one run of address characters (the food of
+    a backtracking address pattern: 160,000 characters took 160 s)."""
+    body = (
+        "Mohon dicatat.\r\n\r\n---------- Forwarded message ---------\r\nFrom: "
+        + "a." * max(1, size // 2)
+        + "\r\nDate: Sen, 30 Nov 2026 09:00\r\nSubject: Undangan rapat\r\nTo: agenda@x\r\n\r\nIsi surat.\r\n"
+    )
+    return _head("Fwd: Undangan rapat", "Content-Type: text/plain\r\n") + b"\r\n" + body.encode()
+
+
+def many_quoted_links(size: int) -> bytes:
+    """A reply whose every line looks like a link a client wrapped out of a quote (a lone "/"):
+    the quote check looked for the lines around each by copying all the lines above it."""
+    unit = "/\r\n"
+    body = "Setuju.\r\n> kutipan\r\n" + unit * max(1, size // len(unit))
+    return _head("Re: surat", "Content-Type: text/plain\r\n") + b"\r\n" + body.encode()
+
+
+def nested_forms_pdfs(size: int) -> bytes:
+    """PDFs whose text extraction walks millions of nested forms, distinct copies up to `size`."""
+    parts = []
+    total = 0
+    n = 0
+    while total < size:
+        pdf = nested_forms_pdf(8) + b"%% copy %d\n" % n
+        encoded = base64.encodebytes(pdf).replace(b"\n", b"\r\n")
+        part = (
+            b'--f\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="surat%d.pdf"\r\n'
+            b"Content-Transfer-Encoding: base64\r\n\r\n" % n + encoded
+        )
+        parts.append(part)
+        total += len(part)
+        n += 1
+    return _head("pdf bombs", 'Content-Type: multipart/mixed; boundary="f"\r\n') + b"\r\n" + b"".join(parts) + b"--f--\r\n"
+
+
 SCALED = {
     "html blocks": html_blocks,
     "nested forwards": nested_forwards,
     "long lines": long_lines,
     "many parts": many_parts,
     "inflating PDFs": inflating_pdfs,
+    "long From forward": long_from_forward,
+    "quoted links": many_quoted_links,
+    "nested-form PDFs": nested_forms_pdfs,
 }
 
 
