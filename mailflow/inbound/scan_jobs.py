@@ -34,7 +34,7 @@ from mailflow.scans.work import ScanResult, read_scans
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Letter, LetterFile, ScanJob, fetch, utcnow
 from mailflow.text.parsing import header_part, parse_message
-from mailflow.text.pdf import letter_pdf_texts
+from mailflow.text.pdf import read_pdfs
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def _files(app: App, letter_id: int) -> list[ScanFile]:
             )
         ).all()
     files = [Attachment(r.filename, r.content_type, app.archive.file(r.sha256)) for r in rows]
-    return scan_files(files, letter_pdf_texts(files))
+    return scan_files(files, read_pdfs(files).layers)
 
 
 def _complete(app: App, job_id: int, result: ScanResult | None, error: str | None) -> int:

@@ -27,7 +27,7 @@ class LetterReading:
     """A letter's fields, its PDFs' text layers, and the files not read and why."""
 
     fields: LetterFields
-    pdf_texts: tuple[str, ...]
+    pdf_texts: tuple[str | None, ...]  # text.pdf.PdfTexts.layers: None for a PDF refused
     unread: tuple[Unread, ...]
 
 
@@ -35,4 +35,4 @@ def read_letter(message: ParsedMessage, direct: bool) -> LetterReading:
     """`direct`: the message is the letter itself, not a clerk's forward (text.fields)."""
     pdfs = read_pdfs(letter_files(message))
     fields = extract_fields(message, pdfs.texts, direct=direct)
-    return LetterReading(fields, tuple(pdfs.texts), tuple(Unread(*r) for r in pdfs.refused))
+    return LetterReading(fields, tuple(pdfs.layers), tuple(Unread(*r) for r in pdfs.refused))

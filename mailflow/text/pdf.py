@@ -39,6 +39,9 @@ class PdfTexts:
 
     texts: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (filename, "pdf_time" | ...)
+    # For scans.files.scan_files: each text, or None for a PDF refused (a PDF too costly for its
+    # text layer is too costly to render for OCR as well: the same nested forms).
+    layers: list[str | None] = field(default_factory=list)
 
 
 def letter_pdf_texts(files: Sequence[Attachment]) -> list[str]:
@@ -48,7 +51,7 @@ def letter_pdf_texts(files: Sequence[Attachment]) -> list[str]:
 def read_pdfs(files: Sequence[Attachment]) -> PdfTexts:
     """The text layers of a letter's PDFs: each distinct file once, and the first few only, so a
     mail of a hundred copies of one inflating PDF costs what one copy costs. A PDF past its
-    budget counts as read with no text (it may be a scan: OCR has its own limits)."""
+    budget counts as read with no text, and is named in `refused`."""
     seen: set[bytes] = set()
     found = PdfTexts()
     for f in files:
@@ -60,6 +63,7 @@ def read_pdfs(files: Sequence[Attachment]) -> PdfTexts:
         seen.add(digest)
         text, refused = bounded_pdf_text(f.payload)
         found.texts.append(text)
+        found.layers.append(None if refused else text)
         if refused:
             found.refused.append((f.filename, refused))
         if len(found.texts) == MAX_FILES:
