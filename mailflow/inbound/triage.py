@@ -65,7 +65,7 @@ class Inbound:
 Check = Callable[[Inbound], Verdict | None]
 
 _AUTO_SUBJECT = re.compile(
-    r"^\s*(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|balasan otomatis|"
+    r"^\s*+(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|balasan otomatis|"
     r"di luar kantor|sedang cuti|undeliverable|undelivered mail|delivery status notification|"
     r"mail delivery failed|returned mail|failure notice|pesan tidak terkirim)\b",
     re.I,
@@ -79,7 +79,7 @@ _AUTO_BODY = re.compile(
     re.I,
 )
 _BOUNCE_SUBJECT = re.compile(
-    r"^\s*(undeliverable|undelivered mail|delivery status notification \(failure\)|mail delivery failed|"
+    r"^\s*+(undeliverable|undelivered mail|delivery status notification \(failure\)|mail delivery failed|"
     r"returned mail|failure notice|delivery failure|pesan tidak terkirim|tidak dapat dikirim)",
     re.I,
 )
@@ -186,7 +186,7 @@ def our_thread(inbound: Inbound) -> Verdict | None:
     return Verdict(Action.REPLY, "our_thread", **ids)
 
 
-_STATUS_SUBJECT = re.compile(r"^\s*(?:re:\s*)?status\s+(\S+)\s*$", re.I)
+_STATUS_SUBJECT = re.compile(r"^\s*+(?:re:\s*)?status\s+(\S+)\s*$", re.I)
 
 
 def status_request(inbound: Inbound) -> Verdict | None:

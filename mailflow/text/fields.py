@@ -32,20 +32,20 @@ LABELS: dict[str, str] = {
 }  # fmt: skip
 
 _LABEL_LINE = re.compile(
-    r"^\s*("
+    r"^\s*+("
     + "|".join(re.escape(k) for k in sorted(LABELS, key=len, reverse=True))
     + r")\s*[:=]\s*(.*?)\s*$",
     re.I,
 )
-_FORWARD_PREFIX = re.compile(r"^\s*((fwd?|fw|tr|trs|wg|i)\s*:\s*)+", re.I)
+_FORWARD_PREFIX = re.compile(r"^\s*+((fwd?|fw|tr|trs|wg|i)\s*:\s*)+", re.I)
 _FORWARD_MARKERS = re.compile(
-    r"^\s*(-{2,}\s*(forwarded message|pesan yang diteruskan|pesan diteruskan|original message|"
+    r"^\s*+(-{2,}\s*(forwarded message|pesan yang diteruskan|pesan diteruskan|original message|"
     r"pesan asli|pesan orisinal)\s*-{2,}|begin forwarded message:|awal pesan yang diteruskan:|"
     r"_{10,})\s*$",
     re.I,
 )
 _HEADER_LINE = re.compile(
-    r"^\s*\*?(from|dari|date|sent|dikirim|terkirim|tanggal|subject|subjek|perihal|to|kepada|cc)\*?"
+    r"^\s*+\*?(from|dari|date|sent|dikirim|terkirim|tanggal|subject|subjek|perihal|to|kepada|cc)\*?"
     r"\s*:\s*(.*)$",
     re.I,
 )

@@ -126,7 +126,7 @@ _HONORIFIC = re.compile(
 )
 _NUMBER_WORD = re.compile(r"^(no\.?|nomor|nmr\.?|nomer|number|#)\s*(?=\d)", re.I)
 _CODES = re.compile(
-    r"^\s*((?:#?\d{1,2}\s*(?:,|dan|&|\+|\s)\s*)*#?\d{1,2})(?!\s*(?:hari|x|/|-\d))\b\s*[-:,.;]?\s*(.*)$", re.I
+    r"^\s*+((?:#?\d{1,2}\s*(?:,|dan|&|\+|\s)\s*)*#?\d{1,2})(?!\s*(?:hari|x|/|-\d))\b\s*[-:,.;]?\s*(.*)$", re.I
 )
 _ALL = {squash(w) for w in ("semua", "semuanya", "all", "everyone", "seluruhnya")}
 
