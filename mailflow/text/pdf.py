@@ -1,7 +1,7 @@
 """The text layer of an attached PDF, for registry fields printed on the letter.
 
 pypdf is pure Python and a PDF is a program: 6 KB of nested forms took 42-62 s to extract
-(issue 20). So each PDF is read in a forked child with a deadline and an address-space limit;
+(issue 20). So each PDF is read in a forked child with a CPU-time and an address-space limit;
 a PDF past either is not read, and the letter says so (`refused`), instead of the poll waiting
 on it. Forking costs a few milliseconds; the child needs no imports and no database.
 """
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 MAX_PAGES = 3  # letter fields are on the first page; later pages are enclosures
 MAX_FILES = 3  # a letter is one PDF, perhaps with an enclosure or two; the rest are not read
-SECONDS = 1.0  # per PDF: a letter's first pages take pypdf 0.01-0.2 s here
+SECONDS = 1  # CPU seconds per PDF (RLIMIT_CPU): a letter's first pages take pypdf 0.01-0.2 s here
+WALL_SECONDS = 10.0  # the wall clock's backstop, for a child that waits instead of computing
 MEMORY = 512 * 1024 * 1024  # bytes the child may grow by
 MAX_TEXT = 200_000  # characters: three pages of a letter are a few thousand
 
@@ -71,8 +72,10 @@ def read_pdfs(files: Sequence[Attachment]) -> PdfTexts:
     return found
 
 
-def bounded_pdf_text(payload: bytes, seconds: float = SECONDS) -> tuple[str, str | None]:
-    """(text, None), or ("", why) for a PDF whose reading passed its time or memory budget."""
+def bounded_pdf_text(payload: bytes, seconds: int = SECONDS) -> tuple[str, str | None]:
+    """(text, None), or ("", why) for a PDF whose reading passed its time or memory budget.
+
+    The time is the child's CPU time, so a busy machine does not make a good PDF late."""
     if b"%PDF-" not in payload[:1024]:
         return "", None  # not a PDF at all: nothing to fork for
     reader, writer = os.pipe()
@@ -81,7 +84,7 @@ def bounded_pdf_text(payload: bytes, seconds: float = SECONDS) -> tuple[str, str
         os.close(reader)
         code = 1
         try:
-            _limit_memory()
+            _limit(seconds)
             os.write(writer, pdf_text(payload)[:MAX_TEXT].encode("utf-8", "replace"))
             code = 0
         except MemoryError:
@@ -90,7 +93,7 @@ def bounded_pdf_text(payload: bytes, seconds: float = SECONDS) -> tuple[str, str
             os._exit(code)
     os.close(writer)
     chunks: list[bytes] = []
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + WALL_SECONDS
     try:
         while (left := deadline - time.monotonic()) > 0 and select.select([reader], [], [], left)[0]:
             if not (chunk := os.read(reader, 65536)):
@@ -98,19 +101,23 @@ def bounded_pdf_text(payload: bytes, seconds: float = SECONDS) -> tuple[str, str
             chunks.append(chunk)
         else:
             os.kill(pid, signal.SIGKILL)
-            log.info("event=pdf_refused reason=pdf_time seconds=%s", seconds)
+            log.info("event=pdf_refused reason=pdf_time wall_seconds=%s", WALL_SECONDS)
             return "", "pdf_time"
     finally:
         os.close(reader)
         _, status = os.waitpid(pid, 0)
     if (code := os.waitstatus_to_exitcode(status)) != 0:
-        reason = "pdf_memory" if code == 3 else "pdf_damaged"
+        reasons = {3: "pdf_memory", -signal.SIGXCPU: "pdf_time", -signal.SIGKILL: "pdf_time"}
+        reason = reasons.get(code, "pdf_damaged")
         log.info("event=pdf_refused reason=%s", reason)
         return "", reason
     return b"".join(chunks).decode("utf-8", "replace"), None
 
 
-def _limit_memory() -> None:
+def _limit(seconds: int) -> None:
+    """In the child: CPU seconds (a forked child's count starts at 0; SIGXCPU ends it) and
+    MEMORY bytes of address space beyond what it was forked with."""
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     with open("/proc/self/statm") as statm:
         size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     resource.setrlimit(resource.RLIMIT_AS, (size + MEMORY, size + MEMORY))
