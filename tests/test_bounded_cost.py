@@ -45,6 +45,24 @@ def test_one_inflating_pdf_attached_a_hundred_times_is_read_once() -> None:
     assert len(letter_pdf_texts(others)) == MAX_FILES
 
 
+def test_pdfs_share_one_cpu_budget_and_a_bomb_is_refused_at_it() -> None:
+    """A 2 KB PDF of nested forms (pypdf: minutes) after a real letter: the letter is read, the
+    bomb and what comes after it are refused, within the one budget of the message's PDFs."""
+    from mailflow.demo.samples import letter_pdf
+    from mailflow.text.pdf import read_pdfs
+    from tests.support.hostile import nested_forms_pdf
+
+    files = [
+        Attachment("surat.pdf", "application/pdf", letter_pdf()),
+        Attachment("bom.pdf", "application/pdf", nested_forms_pdf(8)),
+        Attachment("lampiran.pdf", "application/pdf", letter_pdf() + b"\n% another copy"),
+    ]
+    found = read_pdfs(files)
+    assert "KEMENTERIAN" in found.texts[0] and found.texts[1:] == ["", ""]
+    assert found.refused == [("bom.pdf", "pdf_time"), ("lampiran.pdf", "pdf_time")]
+    assert found.layers[1:] == [None, None]  # not rendered for OCR either
+
+
 def test_html_text_and_quote_removal_survive_broken_nesting() -> None:
     html = (
         '<div>Sekretaris: pelajari<br>batas 3 hari</div><div class="gmail_quote"><div><p>unclosed'

@@ -51,10 +51,10 @@ def letter_pdf_texts(files: Sequence[Attachment]) -> list[str]:
 
 def read_pdfs(files: Sequence[Attachment]) -> PdfTexts:
     """The text layers of a letter's PDFs: each distinct file once, and the first few only, so a
-    mail of a hundred copies of one inflating PDF costs what one copy costs. A PDF past its
-    budget counts as read with no text, and is named in `refused`."""
+    mail of a hundred copies of one inflating PDF costs what one copy costs. All of them share
+    one child and its budget; a PDF past it counts as read with no text, named in `refused`."""
     seen: set[bytes] = set()
-    found = PdfTexts()
+    chosen: list[Attachment] = []
     for f in files:
         if f.content_type != "application/pdf" and not f.filename.lower().endswith(".pdf"):
             continue
@@ -62,56 +62,71 @@ def read_pdfs(files: Sequence[Attachment]) -> PdfTexts:
         if digest in seen:
             continue
         seen.add(digest)
-        text, refused = bounded_pdf_text(f.payload)
+        chosen.append(f)
+        if len(chosen) == MAX_FILES:
+            break
+    found = PdfTexts()
+    for f, (text, refused) in zip(chosen, bounded_pdf_texts([f.payload for f in chosen]), strict=True):
         found.texts.append(text)
         found.layers.append(None if refused else text)
         if refused:
             found.refused.append((f.filename, refused))
-        if len(found.texts) == MAX_FILES:
-            break
     return found
 
 
-def bounded_pdf_text(payload: bytes, seconds: int = SECONDS) -> tuple[str, str | None]:
-    """(text, None), or ("", why) for a PDF whose reading passed its time or memory budget.
+def bounded_pdf_texts(payloads: Sequence[bytes], seconds: int = SECONDS) -> list[tuple[str, str | None]]:
+    """For each PDF (text, None), or ("", why) once reading them passed the budget they share.
 
-    The time is the child's CPU time, so a busy machine does not make a good PDF late."""
-    if b"%PDF-" not in payload[:1024]:
-        return "", None  # not a PDF at all: nothing to fork for
+    The time is the child's CPU time, so a busy machine does not make a good PDF late. The child
+    sends each text as it is done (its length, then the text); those after the one it died on
+    are refused for the same reason."""
+    pdfs = [i for i, p in enumerate(payloads) if b"%PDF-" in p[:1024]]  # else nothing to read
+    results: list[tuple[str, str | None]] = [("", None)] * len(payloads)
+    if not pdfs:
+        return results
     reader, writer = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: read, write the text, exit without running the parent's cleanup
+    if pid == 0:  # the child: read, write the texts, exit without running the parent's cleanup
         os.close(reader)
         code = 1
         try:
             _limit(seconds)
-            os.write(writer, pdf_text(payload)[:MAX_TEXT].encode("utf-8", "replace"))
+            for index in pdfs:
+                text = pdf_text(payloads[index])[:MAX_TEXT].encode("utf-8", "replace")
+                os.write(writer, len(text).to_bytes(8, "big") + text)
             code = 0
         except MemoryError:
             code = 3
         finally:
             os._exit(code)
     os.close(writer)
-    chunks: list[bytes] = []
+    received = bytearray()
     deadline = time.monotonic() + WALL_SECONDS
+    killed = False
     try:
         while (left := deadline - time.monotonic()) > 0 and select.select([reader], [], [], left)[0]:
             if not (chunk := os.read(reader, 65536)):
                 break
-            chunks.append(chunk)
+            received += chunk
         else:
             os.kill(pid, signal.SIGKILL)
-            log.info("event=pdf_refused reason=pdf_time wall_seconds=%s", WALL_SECONDS)
-            return "", "pdf_time"
+            killed = True
     finally:
         os.close(reader)
         _, status = os.waitpid(pid, 0)
-    if (code := os.waitstatus_to_exitcode(status)) != 0:
-        reasons = {3: "pdf_memory", -signal.SIGXCPU: "pdf_time", -signal.SIGKILL: "pdf_time"}
-        reason = reasons.get(code, "pdf_damaged")
-        log.info("event=pdf_refused reason=%s", reason)
-        return "", reason
-    return b"".join(chunks).decode("utf-8", "replace"), None
+    code = os.waitstatus_to_exitcode(status)
+    reasons = {3: "pdf_memory", -signal.SIGXCPU: "pdf_time", -signal.SIGKILL: "pdf_time"}
+    reason = "pdf_time" if killed else reasons.get(code, "pdf_damaged")
+    at = 0
+    for index in pdfs:
+        size = int.from_bytes(received[at : at + 8], "big")
+        if len(received) < at + 8 or len(received) < at + 8 + size:  # not sent whole: not read
+            log.info("event=pdf_refused reason=%s", reason)
+            results[index] = ("", reason)
+            continue
+        results[index] = (received[at + 8 : at + 8 + size].decode("utf-8", "replace"), None)
+        at += 8 + size
+    return results
 
 
 def _limit(seconds: int) -> None:
