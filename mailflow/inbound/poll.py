@@ -49,7 +49,7 @@ from mailflow.storage.models import (
     fetch,
     utcnow,
 )
-from mailflow.text.letter import LetterReading, read_letter
+from mailflow.text.letter import LetterReading, corrections, read_letter
 from mailflow.text.parsing import header_part, parse_message
 
 log = logging.getLogger(__name__)
@@ -196,7 +196,8 @@ def _named(ident: int | None) -> int:
 
 
 def _correct(step: Step) -> None:
-    correct_letter(step.session, step.ctx, step.box, step.message, _named(step.verdict.letter_id))
+    stated = step.letter.corrections if step.letter else corrections(step.message)
+    correct_letter(step.session, step.ctx, step.box, step.message, _named(step.verdict.letter_id), stated)
     step.record("correction", step.verdict.letter_id)
 
 

@@ -22,9 +22,8 @@ from mailflow.registry.mail import registry_mail
 from mailflow.registry.scans import wait_for_scans
 from mailflow.scans.files import scan_files
 from mailflow.storage.models import Letter, LetterFile, fetch, id_of, utcnow
-from mailflow.text.fields import fingerprint, label_fields, letter_files
+from mailflow.text.fields import fingerprint, letter_files
 from mailflow.text.letter import LetterReading
-from mailflow.text.quotes import extract_new_text
 
 
 def file_letter(
@@ -133,15 +132,19 @@ def send_receipt(
 
 
 def correct_letter(
-    session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage, letter_id: int
+    session: Session,
+    ctx: Context,
+    box: MailboxSettings,
+    message: ParsedMessage,
+    letter_id: int,
+    fields: LetterFields,
 ) -> list[tuple[str, LetterView, LetterView]]:
-    """Apply a clerk's `Label: value` lines; every reply gets a confirmation, even a no-op.
+    """Apply a clerk's `Label: value` lines (`fields`: text.letter.corrections, read before the
+    transaction); every reply gets a confirmation, even a no-op.
 
     Each change is (field name, the letter before, the letter after): the confirmation shows
     both values in the clerk's language."""
     letter = fetch(session, Letter, letter_id)
-    new_text = extract_new_text(message.text, message.html)
-    fields: LetterFields = label_fields(new_text)
     view_before = letter_view(letter)
     changes: list[tuple[str, LetterView, LetterView]] = []
     for name in FIELD_NAMES:

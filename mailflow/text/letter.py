@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from mailflow.domain import LetterFields, ParsedMessage
-from mailflow.text.fields import extract_fields, letter_files
+from mailflow.text.fields import extract_fields, label_fields, letter_files
 from mailflow.text.pdf import read_pdfs
+from mailflow.text.quotes import extract_new_text
 
 
 class Unread(NamedTuple):
@@ -24,15 +25,23 @@ class Unread(NamedTuple):
 
 @dataclass(frozen=True)
 class LetterReading:
-    """A letter's fields, its PDFs' text layers, and the files not read and why."""
+    """A letter's fields, its PDFs' text layers, and the files not read and why; and, should the
+    message turn out to answer a receipt, the `Label: value` lines of its new text."""
 
     fields: LetterFields
     pdf_texts: tuple[str | None, ...]  # text.pdf.PdfTexts.layers: None for a PDF refused
     unread: tuple[Unread, ...]
+    corrections: LetterFields
 
 
 def read_letter(message: ParsedMessage, direct: bool) -> LetterReading:
     """`direct`: the message is the letter itself, not a clerk's forward (text.fields)."""
     pdfs = read_pdfs(letter_files(message))
     fields = extract_fields(message, pdfs.texts, direct=direct)
-    return LetterReading(fields, tuple(pdfs.layers), tuple(Unread(*r) for r in pdfs.refused))
+    unread = tuple(Unread(*r) for r in pdfs.refused)
+    return LetterReading(fields, tuple(pdfs.layers), unread, corrections(message))
+
+
+def corrections(message: ParsedMessage) -> LetterFields:
+    """The fields a clerk's answer to a receipt states: `Label: value` lines of its new text."""
+    return label_fields(extract_new_text(message.text, message.html))
