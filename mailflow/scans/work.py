@@ -24,7 +24,12 @@ from mailflow.scans.pages import DECODER_ERRORS, ScanRefused, check_photo, pages
 MAX_PAGES = 5  # per letter: the fields are on the first page, the search wants a little more
 MAX_PHOTOS = 20  # photos merged into the letter's one PDF; a letter photographed page by page
 JOB_SECONDS = 90.0  # one letter's reading: five pages take 10-25 s here, OSD included
+# The reader's own CPU per job (Tesseract runs in its own process): pdfium renders a page in one
+# call Python cannot interrupt, so a page that renders forever is ended by the kernel (SIGXCPU);
+# the pool sees its reader die and the job is tried again, then given up (inbound.scan_jobs).
+JOB_CPU_SECONDS = 120
 READER_MEMORY = 1536 * 1024 * 1024  # address space of a reader process (and its Tesseract)
+_in_reader = False
 
 
 @dataclass(frozen=True)
@@ -40,11 +45,41 @@ class ScanResult:
 def limit_reader() -> None:
     """In a reader process, once: cap its address space, so a decoder's bomb fails its job
     (MemoryError) instead of growing the process until the machine swaps."""
+    global _in_reader
     resource.setrlimit(resource.RLIMIT_AS, (READER_MEMORY, READER_MEMORY))
+    _in_reader = True
 
 
-def read_scans(files: Sequence[ScanFile], languages: str, seconds: float = JOB_SECONDS) -> ScanResult:
+def _cpu_limit(seconds: int | None) -> None:
+    """In a reader: the soft CPU limit `seconds` past what it has used (None: no limit)."""
+    if not _in_reader:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if seconds is None:
+        resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(usage.ru_utime + usage.ru_stime) + 1 + seconds
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def read_scans(
+    files: Sequence[ScanFile],
+    languages: str,
+    seconds: float = JOB_SECONDS,
+    cpu_seconds: int = JOB_CPU_SECONDS,
+) -> ScanResult:
     """Every page of `files` in order, up to MAX_PAGES; a file not read is named with why."""
+    _cpu_limit(cpu_seconds)
+    try:
+        return _read_scans(files, languages, seconds)
+    finally:
+        _cpu_limit(None)
+
+
+def _read_scans(files: Sequence[ScanFile], languages: str, seconds: float) -> ScanResult:
     register_heif()
     deadline = time.monotonic() + seconds
     texts: list[str] = []
