@@ -83,3 +83,24 @@ def test_a_reply_is_read_for_its_first_lines_only() -> None:
     reading = read_reply("\n".join(f"catatan {n}" for n in range(MAX_LINES * 3)), context)
     assert len(reading.statements) == MAX_LINES
     assert [p.reason for p in reading.problems] == ["too_long"]
+
+
+def test_parts_are_counted_on_the_raw_boundary_lines() -> None:
+    from tests.support.hostile import many_parts
+
+    with pytest.raises(MessageError, match="more than 500 MIME parts"):
+        parse_message(many_parts(8_000_000))  # 800,000 parts: refused before any tree is built
+    fits = many_parts(400 * 48)  # some 400 parts of 48 bytes
+    assert len(parse_message(fits).text) > 0
+    # Lines that look like delimiters of a boundary nobody declared open no part.
+    loose = fits.replace(b"\r\n\r\nSifat: Segera", b"\r\n\r\n" + b"--x\r\n" * 3, 1)
+    assert parse_message(loose).message_id
+
+
+def test_a_wrapped_link_between_quoted_lines_is_quoted_text() -> None:
+    reply = "Setuju.\n> Isi surat\n(https://x.example/a?b=c) >\n> lanjutan\n"
+    assert extract_new_text(reply) == "Setuju."
+    kept = "Lihat:\nhttps://x.example/a?b=c\nlalu segera dibahas"  # not between quoted lines
+    assert extract_new_text(kept) == kept
+    # Every line a link-like "/": read in one pass each way, not by copying the lines above.
+    assert extract_new_text("Setuju.\n> kutipan\n" + "/\n" * 80_000).startswith("Setuju.")
