@@ -1,9 +1,10 @@
 """The text layer of an attached PDF, for registry fields printed on the letter.
 
 pypdf is pure Python and a PDF is a program: 6 KB of nested forms took 42-62 s to extract
-(issue 20). So each PDF is read in a forked child with a CPU-time and an address-space limit;
-a PDF past either is not read, and the letter says so (`refused`), instead of the poll waiting
-on it. Forking costs a few milliseconds; the child needs no imports and no database.
+(issue 20). So a message's PDFs are read in one forked child with a CPU-time and an
+address-space limit; a PDF past either is not read, and the letter says so (`refused`), instead
+of the poll waiting on it. Forking costs a few milliseconds; the child needs no imports and no
+database, and leaves by os._exit, so nothing of the parent's (connections, files) is touched.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_PAGES = 3  # letter fields are on the first page; later pages are enclosures
 MAX_FILES = 3  # a letter is one PDF, perhaps with an enclosure or two; the rest are not read
-SECONDS = 1  # CPU seconds per PDF (RLIMIT_CPU): a letter's first pages take pypdf 0.01-0.2 s here
+SECONDS = 1  # CPU seconds for a message's PDFs (RLIMIT_CPU): a letter's pages take pypdf 0.01-0.2 s
 WALL_SECONDS = 10.0  # the wall clock's backstop, for a child that waits instead of computing
 MEMORY = 512 * 1024 * 1024  # bytes the child may grow by
 MAX_TEXT = 200_000  # characters: three pages of a letter are a few thousand
