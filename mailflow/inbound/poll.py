@@ -3,7 +3,8 @@
 Order per message, the guarantee of "Letters in":
 1. archive the raw bytes (content-addressed, atomic) and count the try (a message that stopped
    its worker twice is held as poison instead);
-2. read it (inbound.reading: parse, PDF text, sender check) before any transaction;
+2. read it (inbound.reading: parse, PDF text, registry fields, sender check) before any
+   transaction, which then only writes;
 3. decide and record in ONE transaction: ledger row keyed (mailbox, UIDVALIDITY, UID), cursor,
    letter / correction / quarantine entry, events, outgoing mail;
 4. only after that commit, move (or tag) the message on the server, then mark it settled.

@@ -1,8 +1,8 @@
 """A message read before its transaction opens.
 
-Parsing, PDF text, the registry fields and the sender check are the slow part of handling a message, and the
-transaction (on SQLite, the one write lock every worker shares) should only write; so the poll
-reads first, then opens the transaction with what it read.
+Parsing, PDF text, the registry fields and the sender check are the slow part of handling a
+message, and the transaction (on SQLite, the one write lock every worker shares) should only
+write; so the poll reads first, then opens the transaction with what it read.
 """
 
 from __future__ import annotations
