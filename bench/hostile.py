@@ -10,7 +10,10 @@ fields, new text of a reply, reply statements), in a fresh process each time, an
   of time and of memory (the standard library's parser alone holds several copies of a message).
 A message refused as too deep, too big or too broken counts as read (it is held, not read).
 
-    .venv/bin/python bench/hostile.py [--sizes 10000,100000,1000000,2000000,10000000]
+Then the scans a reader process gets (OCR_CASES): a letter of 40 phone photos, a PNG and a 2 MB
+PDF each holding a 46000x46000 image, a broken PNG; seconds and the reader's peak RSS.
+
+    .venv/bin/python bench/hostile.py [--sizes 10000,100000,1000000,2000000,10000000] [--no-ocr]
 """
 
 from __future__ import annotations
@@ -83,18 +86,66 @@ def probe(kind: str, size: int, memory: bool) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+OCR_PROBE = """
+import io, json, resource, sys, time
+sys.path.insert(0, {root!r})
+from mailflow.demo.scans import phone_photo
+from mailflow.scans.files import ScanFile
+from mailflow.scans.work import limit_reader, read_scans
+from tests.support.hostile import broken_png, pixel_bomb_pdf, pixel_bomb_png
+
+limit_reader()
+kind = {kind!r}
+if kind == "40 photos":
+    photo = phone_photo(1)[0]
+    files = [ScanFile(f"IMG_{{n}}.jpg", "image/jpeg", photo + bytes([n])) for n in range(40)]
+elif kind == "46000px PDF":
+    files = [ScanFile("besar.pdf", "application/pdf", pixel_bomb_pdf())]
+elif kind == "46000px PNG":
+    files = [ScanFile("besar.png", "image/png", pixel_bomb_png())]
+else:
+    files = [ScanFile("rusak.png", "image/png", broken_png())]
+size = sum(len(f.payload) for f in files)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+result = read_scans(files, "ind+eng")
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"bytes": size, "seconds": seconds, "rss": peak * 1024, "grew": (peak - before) * 1024,
+                  "pages": result.pages, "merged": len(result.merged_pdf or b""),
+                  "unread": sorted({{r for _, r in result.unread}})}}))
+"""
+OCR_CASES = ("40 photos", "46000px PDF", "46000px PNG", "broken PNG")
+
+
+def ocr_rows() -> None:
+    print(f"\n{'scans':12} {'bytes':>9} {'s':>7} {'peak RSS MB':>11} {'grew MB':>8} {'pages':>5} {'merged PDF':>10}  unread")
+    for kind in OCR_CASES:
+        code = OCR_PROBE.format(root=str(ROOT), kind=kind)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900, check=True)
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        print(
+            f"{kind:12} {row['bytes']:>9} {row['seconds']:>7.2f} {row['rss'] / 1e6:>11.0f} {row['grew'] / 1e6:>8.0f} "
+            f"{row['pages']:>5} {row['merged']:>10}  {','.join(row['unread']) or '-'}"
+        )
+
+
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     from tests.support.hostile import SCALED
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000,2000000,10000000")
-    sizes = [int(s) for s in parser.parse_args().sizes.split(",")]
+    parser.add_argument("--no-ocr", action="store_true", help="leave out the scan rows")
+    parser.add_argument("--only", default="", help="classes to run, comma-separated (default all)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    kinds = [k for k in SCALED if not args.only or k in args.only.split(",")]
     print(
         f"{'class':16} {'size':>9} {'s':>7} {'s/MB':>6} {'floor s':>8} {'peak/size':>9} "
         f"{'floor peak/size':>15}  outcome"
     )
-    for kind in SCALED:
+    for kind in kinds:
         times: dict[int, float] = {}
         for size in sizes:
             timed, traced = probe(kind, size, memory=False), probe(kind, size, memory=True)
@@ -111,6 +162,8 @@ def main() -> int:
             print(
                 f"{kind:16} doubling ratio t(2 MB)/t(1 MB) = {doubling:.2f}; t(10 MB)/t(1 MB) = {tenfold:.1f}"
             )
+    if not args.no_ocr:
+        ocr_rows()
     return 0
 
 

@@ -22,6 +22,7 @@ from mailflow.followup.digests import DigestItem
 from mailflow.ops.reconcile import RestoredView
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue
 from mailflow.outbound.compose import BUILTIN_TEMPLATES, FIELD_ORDER, Composer, LetterView
+from mailflow.text.letter import Unread
 from mailflow.text.replies import Problem, Target
 from tests.support import REPO
 from tests.support.letters import gmail_forward
@@ -93,7 +94,7 @@ CONTEXTS = {
                "overdue": 1, "first_hours": 2.25},
     "held": {"subject": "Xylo", "mailbox": "box@example.test", "reason_text": "Xylo", "hint": ""},
     # to clerks and the admin
-    "receipt": {"names": FIELD_ORDER, "files": []},
+    "receipt": {"names": FIELD_ORDER, "files": [], "unread": [Unread("scan.pdf", "pdf_time"), Unread("IMG_1.jpg", "pixels")]},
     "corrected": {"names": FIELD_ORDER, "changes": [("letter_date", LETTER, LETTER)]},
     "duplicate": {},
     "direct_letter": {"sender": "q@example.test", "mailbox": "box@example.test", "quarantine_id": 3,

@@ -30,6 +30,7 @@ from mailflow.registry.quarantine import release
 from mailflow.registry.queries import quarantine_items, quarantine_record
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, fetch, id_of
+from mailflow.text.letter import read_letter
 from mailflow.text.parsing import parse_message
 from mailflow.text.terminal import inert
 
@@ -161,19 +162,20 @@ def _os_user() -> str:
 
 def _file_held(obj: CliState, item: QuarantineItem, by: str) -> tuple[int, str]:
     app = obj.app
+    try:  # read before the transaction, which then only writes (text.letter)
+        message = parse_message(app.archive.raw(item.raw_sha256))
+    except MessageError as exc:
+        raise click.ClickException(
+            f"item {item.id} still cannot be read ({inert(str(exc))}); "
+            f"inspect it with `mailflow quarantine show {item.id} --raw`"
+        ) from exc
+    ctx = app.context(app.settings.mailbox(item.mailbox))
+    reading = read_letter(message, direct=ctx.rules.clerk(message.from_address) is None)
     with transaction(app.engine) as session:
         held = session.get(QuarantineItem, item.id, with_for_update=True)
         if held is None or held.status != "held":
             raise click.ClickException(f"no held quarantine item {item.id}")
-        try:
-            message = parse_message(app.archive.raw(held.raw_sha256))
-        except MessageError as exc:
-            raise click.ClickException(
-                f"item {item.id} still cannot be read ({inert(str(exc))}); "
-                f"inspect it with `mailflow quarantine show {item.id} --raw`"
-            ) from exc
-        ctx = app.context(app.settings.mailbox(held.mailbox))
-        letter, new = release(session, ctx, held, message, by)
+        letter, new = release(session, ctx, held, message, reading, by)
         if new and not letter.fields_pending:  # a letter with scans goes when they are read
             route_letter(session, ctx, ctx.settings.mailbox(held.mailbox), letter)
         return id_of(letter), letter.agenda_number

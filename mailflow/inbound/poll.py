@@ -3,7 +3,8 @@
 Order per message, the guarantee of "Letters in":
 1. archive the raw bytes (content-addressed, atomic) and count the try (a message that stopped
    its worker twice is held as poison instead);
-2. read it (inbound.reading: parse, PDF text, sender check) before any transaction;
+2. read it (inbound.reading: parse, PDF text, registry fields, sender check) before any
+   transaction, which then only writes;
 3. decide and record in ONE transaction: ledger row keyed (mailbox, UIDVALIDITY, UID), cursor,
    letter / correction / quarantine entry, events, outgoing mail;
 4. only after that commit, move (or tag) the message on the server, then mark it settled.
@@ -51,6 +52,7 @@ from mailflow.storage.models import (
     fetch,
     utcnow,
 )
+from mailflow.text.letter import LetterReading, corrections, read_letter
 from mailflow.text.parsing import header_part, parse_message
 
 log = logging.getLogger(__name__)
@@ -141,7 +143,7 @@ def _apply(
     )
     verdict = triage(inbound)
     row.message_id = message.message_id
-    step = Step(session, ctx, box, message, raw, sha, row, verdict, match, reading.pdf_texts)
+    step = Step(session, ctx, box, message, raw, sha, row, verdict, match, reading.letter)
     ACTIONS[verdict.action](step)
 
 
@@ -158,7 +160,7 @@ class Step:
     row: InboundMessage
     verdict: Verdict
     match: ReplyMatch | None
-    pdf_texts: tuple[str, ...] = ()
+    letter: LetterReading | None = None  # read before the transaction (inbound.reading)
 
     def record(self, outcome: str, letter_id: int | None = None, quarantine_id: int | None = None) -> None:
         held = outcome == "quarantined"
@@ -180,9 +182,10 @@ def _file(step: Step) -> None:
     clerk = rules.clerk(step.message.from_address)
     # A direct letter filed by policy or released by an admin: its receipt goes to the first clerk.
     address = clerk.email if clerk else (rules.clerks[0].email if rules.clerks else step.message.from_address)
-    letter, new = file_letter(
-        step.session, step.ctx, step.box, step.message, step.sha, address, list(step.pdf_texts)
-    )
+    # Read before the transaction for anyone who may file; a stranger's mail filed by another
+    # route (an admin's release of a held one) is read here, at the cost it always had.
+    reading = step.letter or read_letter(step.message, direct=clerk is None)
+    letter, new = file_letter(step.session, step.ctx, step.box, step.message, step.sha, address, reading)
     if new and not letter.fields_pending:  # else when its scans are read (inbound.scan_jobs)
         route_letter(step.session, step.ctx, step.box, letter)
     step.record("letter" if new else "duplicate", letter.id)
@@ -196,7 +199,8 @@ def _named(ident: int | None) -> int:
 
 
 def _correct(step: Step) -> None:
-    correct_letter(step.session, step.ctx, step.box, step.message, _named(step.verdict.letter_id))
+    stated = step.letter.corrections if step.letter else corrections(step.message)
+    correct_letter(step.session, step.ctx, step.box, step.message, _named(step.verdict.letter_id), stated)
     step.record("correction", step.verdict.letter_id)
 
 

@@ -1,8 +1,8 @@
 """A message read before its transaction opens.
 
-Parsing, PDF text and the sender check are the slow part of handling a message, and the
-transaction (on SQLite, the one write lock every worker shares) should only write; so the poll
-reads first, then opens the transaction with what it read.
+Parsing, PDF text, the registry fields and the sender check are the slow part of handling a
+message, and the transaction (on SQLite, the one write lock every worker shares) should only
+write; so the poll reads first, then opens the transaction with what it read.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from mailflow.config import MailboxSettings
 from mailflow.domain import ParsedMessage
 from mailflow.errors import MessageError
 from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
-from mailflow.text.fields import letter_files
+from mailflow.text.letter import LetterReading, read_letter
 from mailflow.text.parsing import header_part, parse_message
-from mailflow.text.pdf import letter_pdf_texts
 
 
 @dataclass(frozen=True)
@@ -26,13 +25,13 @@ class Read:
     message: ParsedMessage | None
     problem: MessageError | None  # unreadable or too big: held
     sender: Authenticity
-    pdf_texts: tuple[str, ...]
+    letter: LetterReading | None  # what filing needs, for a message that may be filed
 
 
 def read(app: App, box: MailboxSettings, raw: bytes) -> Read:
     limit = app.settings.max_message_bytes
     if len(raw) > limit:
-        return Read(None, MessageError("oversize", f"{len(raw)} bytes, limit {limit}"), UNCHECKED, ())
+        return Read(None, MessageError("oversize", f"{len(raw)} bytes, limit {limit}"), UNCHECKED, None)
     try:
         # The sender is checked on the header before the body is decoded: DKIM's copy of a large
         # body and the decoded attachments are then never in memory at the same time.
@@ -40,11 +39,11 @@ def read(app: App, box: MailboxSettings, raw: bytes) -> Read:
         sender, clerk = _checked(app, box, raw, head)
         message = parse_message(raw)
     except MessageError as exc:
-        return Read(None, exc, UNCHECKED, ())
+        return Read(None, exc, UNCHECKED, None)
     if message.from_address != head.from_address:  # a header past 64 KB: decide on the whole
         sender, clerk = _checked(app, box, raw, message)
     files = clerk or box.direct_letters == "register"
-    return Read(message, None, sender, tuple(letter_pdf_texts(letter_files(message))) if files else ())
+    return Read(message, None, sender, read_letter(message, direct=not clerk) if files else None)
 
 
 def _checked(app: App, box: MailboxSettings, raw: bytes, message: ParsedMessage) -> tuple[Authenticity, bool]:

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
-from PIL import Image
 from sqlmodel import Session, col, or_, select
 
 from mailflow.app import App
@@ -31,19 +30,16 @@ from mailflow.registry.filing import send_receipt
 from mailflow.registry.mail import registry_mail
 from mailflow.registry.scans import apply_scan
 from mailflow.scans.files import StoredScan, scan_files
-from mailflow.scans.ocr import OcrUnavailable
 from mailflow.scans.work import ScanResult, read_stored
 from mailflow.storage.archive import sha256_hex
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Letter, LetterFile, ScanJob, fetch, utcnow
 from mailflow.text.parsing import header_part, parse_message
-from mailflow.text.pdf import letter_pdf_texts
+from mailflow.text.pdf import read_pdfs
 
 log = logging.getLogger(__name__)
 
 MAX_TRIES = 3  # a job whose worker died this often is given up: the letter goes on without OCR
-# What reading a scan may raise that is the scan's fault or the machine's, not a bug of ours.
-_READ_ERRORS = (OcrUnavailable, RuntimeError, OSError, ValueError, Image.DecompressionBombError)
 
 
 def readers(app: App) -> int:
@@ -74,7 +70,10 @@ def run_scan_jobs(app: App, pool: Executor, stop: threading.Event | None = None)
                 result, error = future.result(), None
             except BrokenProcessPool:  # a RuntimeError too, but the reader's death, not the scan's
                 raise
-            except _READ_ERRORS as exc:
+            # Whatever a job raised is that job's own (issue 20: a broken PNG's SyntaxError escaped
+            # the pool and stopped `poll` before the outbox went): it fails, the letter goes on
+            # with what is known, and every other job completes. The future is the boundary.
+            except Exception as exc:  # noqa: BLE001
                 result, error = None, f"{type(exc).__name__}: {exc}"
                 log.warning("event=scan_failed job=%s error=%s", job_id, error)
             finished += _complete(app, job_id, result, error)
@@ -141,7 +140,7 @@ def _files(app: App, letter_id: int) -> list[StoredScan]:
     files = [Attachment(r.filename, r.content_type, app.archive.file(r.sha256)) for r in rows]
     return [
         StoredScan(s.filename, s.content_type, str(app.archive.file_path(sha256_hex(s.payload))))
-        for s in scan_files(files, letter_pdf_texts(files))
+        for s in scan_files(files, read_pdfs(files).layers)
     ]
 
 

@@ -65,7 +65,7 @@ class Inbound:
 Check = Callable[[Inbound], Verdict | None]
 
 _AUTO_SUBJECT = re.compile(
-    r"^\s*(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|balasan otomatis|"
+    r"^\s*+(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|balasan otomatis|"
     r"di luar kantor|sedang cuti|undeliverable|undelivered mail|delivery status notification|"
     r"mail delivery failed|returned mail|failure notice|pesan tidak terkirim)\b",
     re.I,
@@ -73,13 +73,13 @@ _AUTO_SUBJECT = re.compile(
 
 
 _AUTO_BODY = re.compile(
-    r"^\W*(saya (sedang )?(di luar kantor|cuti|tidak berada di kantor)|sedang cuti|di luar kantor|"
+    r"^\W*+(saya (sedang )?(di luar kantor|cuti|tidak berada di kantor)|sedang cuti|di luar kantor|"
     r"i am (currently )?(out of (the )?office|away|on leave)|i'?m (currently )?(out of (the )?office|away)|"
     r"this is an automatic reply|ini adalah balasan otomatis|balasan otomatis|automatic reply)",
     re.I,
 )
 _BOUNCE_SUBJECT = re.compile(
-    r"^\s*(undeliverable|undelivered mail|delivery status notification \(failure\)|mail delivery failed|"
+    r"^\s*+(undeliverable|undelivered mail|delivery status notification \(failure\)|mail delivery failed|"
     r"returned mail|failure notice|delivery failure|pesan tidak terkirim|tidak dapat dikirim)",
     re.I,
 )
@@ -216,7 +216,7 @@ def _unsigned_finder(inbound: Inbound, match: ReplyMatch) -> str:
     return next((h for h in finders if h not in covered), "")
 
 
-_STATUS_SUBJECT = re.compile(r"^\s*(?:re:\s*)?status\s+(\S+)\s*$", re.I)
+_STATUS_SUBJECT = re.compile(r"^\s*+(?:re:\s*)?status\s+(\S+)\s*$", re.I)
 
 
 def status_request(inbound: Inbound) -> Verdict | None:

@@ -19,7 +19,7 @@ from mailflow.office.load import TomlReader, load_rules, lowered
 from mailflow.office.model import Neighbour, Rules
 
 REGENCY_FILE = "regency.toml"
-_REGION = re.compile(r"\s+(kabupaten|kota|kab\.)\s.*$", re.I)
+_REGION = re.compile(r"(?<!\s)\s++(kabupaten|kota|kab\.)\s.*$", re.I)  # blanks scanned once
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from mailflow.ops import heartbeat
 from mailflow.ops.health import alert_failing_mailboxes, log_health, snapshot
 from mailflow.ops.readers import CLOSING, Readers
 from mailflow.outbound.outbox import flush_outbox
+from mailflow.scans.work import limit_reader
 from mailflow.storage.db import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,7 @@ def _reader_setup() -> None:
     os.nice(READER_NICENESS)
     # Ctrl-C in a terminal reaches the whole process group: the service stops its readers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit_reader()  # a decoder's bomb fails its job, not the machine (scans.work)
     # One thread per reader: the pool already has a reader per core, and Tesseract's OpenMP
     # threads on top of them would only contend (Tesseract's own advice for parallel use).
     os.environ["OMP_THREAD_LIMIT"] = "1"

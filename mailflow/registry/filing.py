@@ -17,13 +17,13 @@ from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage, Source, st
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FIELD_ORDER, FileView, LetterView, letter_view
 from mailflow.registry.agenda import book_entry
-from mailflow.registry.log import log_event
+from mailflow.registry.log import log_event, note_unread, unread_of
 from mailflow.registry.mail import registry_mail
 from mailflow.registry.scans import wait_for_scans
 from mailflow.scans.files import scan_files
 from mailflow.storage.models import Letter, LetterFile, fetch, id_of, utcnow
-from mailflow.text.fields import extract_fields, fingerprint, label_fields, letter_files
-from mailflow.text.quotes import extract_new_text
+from mailflow.text.fields import fingerprint, letter_files
+from mailflow.text.letter import LetterReading
 
 
 def file_letter(
@@ -33,15 +33,16 @@ def file_letter(
     message: ParsedMessage,
     raw_sha256: str,
     clerk: str,
-    pdf_texts: list[str],
+    reading: LetterReading,
 ) -> tuple[Letter, bool]:
     """File `message` as a letter, or link it to the letter it duplicates; (letter, is_new).
 
-    `pdf_texts` (text.pdf.letter_pdf_texts) are read by the caller before its transaction."""
+    `reading` (text.letter.read_letter: fields, PDF text) is read by the caller before its
+    transaction, which then only writes."""
     files = letter_files(message)
     hashes = [ctx.archive.put_file(f.payload) for f in files]
-    scans = ctx.settings.ocr and bool(scan_files(files, pdf_texts))
-    fields = extract_fields(message, pdf_texts, direct=ctx.rules.clerk(message.from_address) is None)
+    scans = ctx.settings.ocr and bool(scan_files(files, reading.pdf_texts))
+    fields = reading.fields
     print_ = fingerprint(message, fields, hashes)
     existing = session.exec(
         select(Letter).where(Letter.fingerprint == print_, Letter.office == ctx.rules.office_code)
@@ -96,6 +97,7 @@ def file_letter(
         text=f"filed from {box.name}",
         message_id=message.message_id,
     )
+    note_unread(session, letter, reading.unread)
     if scans:
         wait_for_scans(session, letter)
     else:
@@ -123,20 +125,25 @@ def send_receipt(
         letter=letter_view(letter, ctx.settings.zone),
         names=FIELD_ORDER,
         files=views,
+        unread=unread_of(session, letter),
     )
     outbox.enqueue(session, mail, "receipt", letter.id)
 
 
 def correct_letter(
-    session: Session, ctx: Context, box: MailboxSettings, message: ParsedMessage, letter_id: int
+    session: Session,
+    ctx: Context,
+    box: MailboxSettings,
+    message: ParsedMessage,
+    letter_id: int,
+    fields: LetterFields,
 ) -> list[tuple[str, LetterView, LetterView]]:
-    """Apply a clerk's `Label: value` lines; every reply gets a confirmation, even a no-op.
+    """Apply a clerk's `Label: value` lines (`fields`: text.letter.corrections, read before the
+    transaction); every reply gets a confirmation, even a no-op.
 
     Each change is (field name, the letter before, the letter after): the confirmation shows
     both values in the clerk's language."""
     letter = fetch(session, Letter, letter_id)
-    new_text = extract_new_text(message.text, message.html)
-    fields: LetterFields = label_fields(new_text)
     view_before = letter_view(letter, ctx.settings.zone)
     changes: list[tuple[str, LetterView, LetterView]] = []
     for name in FIELD_NAMES:

@@ -17,8 +17,7 @@ from mailflow.registry.filing import file_letter
 from mailflow.registry.log import log_event
 from mailflow.registry.mail import registry_mail
 from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, utcnow
-from mailflow.text.fields import letter_files
-from mailflow.text.pdf import letter_pdf_texts
+from mailflow.text.letter import LetterReading
 
 # Reasons a sender is told about, in their language (templates/<lang>/messages.toml, [reason]).
 TOLD_REASONS = frozenset(
@@ -187,18 +186,23 @@ def quarantine(
 
 
 def release(
-    session: Session, ctx: Context, item: QuarantineItem, message: ParsedMessage, by: str
+    session: Session,
+    ctx: Context,
+    item: QuarantineItem,
+    message: ParsedMessage,
+    reading: LetterReading,
+    by: str,
 ) -> tuple[Letter, bool]:
     """An admin's release: file the held message as a letter after all; (letter, is_new).
 
-    A clerk's own letter (held as unverified) stays theirs: their receipt answers in its thread."""
+    `reading` (text.letter.read_letter) is read by the caller before its transaction. A clerk's
+    own letter (held as unverified) stays theirs: their receipt answers in its thread."""
     box = ctx.settings.mailbox(item.mailbox)
     if ctx.rules.clerk(message.from_address) is not None:
         clerk = message.from_address
     else:
         clerk = ctx.rules.clerks[0].email if ctx.rules.clerks else message.from_address
-    texts = letter_pdf_texts(letter_files(message))
-    letter, new = file_letter(session, ctx, box, message, item.raw_sha256, clerk, texts)
+    letter, new = file_letter(session, ctx, box, message, item.raw_sha256, clerk, reading)
     done = f"filed as {letter.agenda_number}" if new else f"duplicate of {letter.agenda_number}"
     settle_release(session, item, letter.id, by, done)
     return letter, new

@@ -13,10 +13,11 @@ from sqlmodel import Session
 
 from mailflow.context import Context
 from mailflow.domain import FIELD_NAMES, Source, stored
-from mailflow.registry.log import log_event
+from mailflow.registry.log import log_event, note_unread
 from mailflow.scans.work import ScanResult
 from mailflow.storage.models import Letter, LetterFile, ScanJob, id_of
 from mailflow.text.fields import classification_of
+from mailflow.text.letter import Unread
 from mailflow.text.ocr import ocr_fields
 
 # Sources OCR may overwrite: none (unknown), the clerk's own subject line, a derived code.
@@ -70,5 +71,6 @@ def apply_scan(session: Session, ctx: Context, letter: Letter, result: ScanResul
     if result.refused:
         note += "; not read: " + "; ".join(result.refused)
     log_event(session, letter_id=letter.id, action="scanned", text=note)
+    note_unread(session, letter, [Unread(name, reason) for name, reason in result.unread])
     session.add(letter)
     return filled

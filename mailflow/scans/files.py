@@ -30,11 +30,11 @@ class ScanFile:
         return self.content_type in PHOTO_TYPES or bool(_PHOTO_SUFFIX.search(self.filename))
 
 
-def scan_files(files: Sequence[Attachment], pdf_texts: Sequence[str]) -> list[ScanFile]:
+def scan_files(files: Sequence[Attachment], pdf_texts: Sequence[str | None]) -> list[ScanFile]:
     """The files OCR must read: photos, and PDFs whose text layer says nothing (image-only scans).
 
     `pdf_texts` are the text layers text.pdf.letter_pdf_texts read: one per distinct PDF, in
-    order, the first few only; a PDF past those was not read and is not OCR'd either."""
+    order, the first few only; a PDF past those, or refused (None), is not OCR'd either."""
     texts = iter(pdf_texts)
     layers: dict[bytes, str | None] = {}
     found: list[ScanFile] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from functools import cache
 
@@ -69,32 +70,49 @@ def unavailable(languages: str = "ind+eng") -> Said | None:
     return None
 
 
-def read_page(image: Image.Image, languages: str = "ind+eng") -> PageText:
-    """The page's text; a page read with low confidence is turned as OSD says and read again."""
+def read_page(image: Image.Image, languages: str = "ind+eng", timeout: float = 0) -> PageText:
+    """The page's text; a page read with low confidence is turned as OSD says and read again.
+
+    `timeout` (seconds, 0 for none) bounds the whole page: TimeoutError when it runs out."""
+    deadline = time.monotonic() + timeout if timeout else None
     with tempfile.TemporaryDirectory(prefix="mailflow-ocr-") as folder:
         path = os.path.join(folder, "page.pgm")
         image.save(path)
-        first = _read(path, languages)
+        first = _read(path, languages, _left(deadline))
         if first.confidence >= UNSURE:
             return first
-        degrees = _upright_turn(path)
+        degrees = _upright_turn(path, _left(deadline))
         if not degrees:
             return first
         image.rotate(-degrees, expand=True).save(path)
-        turned = _read(path, languages)
+        turned = _read(path, languages, _left(deadline))
     return turned if turned.confidence > first.confidence else first
 
 
-def _read(path: str, languages: str) -> PageText:
+def _left(deadline: float | None) -> float:
+    """Seconds left for Tesseract (pytesseract's timeout: 0 is none)."""
+    if deadline is None:
+        return 0
+    if (left := deadline - time.monotonic()) <= 0:
+        raise TimeoutError("the page's time ran out")
+    return left
+
+
+def _read(path: str, languages: str, timeout: float = 0) -> PageText:
     try:
         data = pytesseract.image_to_data(
             path,
             lang=languages,
             config=f"--tessdata-dir {tessdata()} {THRESHOLDS}",
             output_type=pytesseract.Output.DICT,
+            timeout=timeout,
         )
     except pytesseract.TesseractNotFoundError as exc:
         raise OcrUnavailable("no tesseract command (apt-get install tesseract-ocr)") from exc
+    except RuntimeError as exc:  # pytesseract's "Tesseract process timeout": it killed the command
+        if "timeout" in str(exc).lower():
+            raise TimeoutError(str(exc)) from exc
+        raise
     lines: dict[tuple[int, int, int], list[str]] = {}
     confidences: list[float] = []
     for index, word in enumerate(data["text"]):
@@ -107,12 +125,16 @@ def _read(path: str, languages: str) -> PageText:
     return PageText(text, round(sum(confidences) / len(confidences)) if confidences else 0)
 
 
-def _upright_turn(path: str) -> int:
+def _upright_turn(path: str, timeout: float = 0) -> int:
     """Degrees clockwise that set the page upright, as Tesseract's orientation detection sees it."""
     try:
         osd = pytesseract.image_to_osd(
-            path, config=f"--tessdata-dir {tessdata()}", output_type=pytesseract.Output.DICT
+            path, config=f"--tessdata-dir {tessdata()}", output_type=pytesseract.Output.DICT, timeout=timeout
         )
     except pytesseract.TesseractError:  # too little text to tell
         return 0
+    except RuntimeError as exc:  # pytesseract's "Tesseract process timeout"
+        if "timeout" in str(exc).lower():
+            raise TimeoutError(str(exc)) from exc
+        raise
     return int(osd.get("rotate", 0))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Iterator
 
 import pypdfium2
+import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mailflow.scans.files import ScanFile
@@ -14,24 +16,60 @@ DPI = 300  # Tesseract reads best at 300 dpi; copiers scan at 200-300
 # An A4 page at 300 dpi is 8.7 million pixels; a bigger page or photo is scaled down to this, so
 # reading costs the same for a 12-megapixel phone photo and for a hostile 100-inch "page".
 MAX_PIXELS = 9_000_000
+# What a photo, or an image inside a PDF, may hold before it is decoded: a 50-megapixel phone
+# photo fits; a 46000x46000 image (2 MB as a PDF) would need 2 GB to decode. Read from the
+# header (Pillow's open, pdfium's image metadata), never by decoding.
+MAX_SOURCE_PIXELS = 64_000_000
+Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS  # Pillow's own check, for the formats it opens lazily
+# What Pillow's decoders raise on damaged data besides OSError: a broken PNG chunk is a
+# SyntaxError, a short TIFF a struct.error or an EOFError. Each is the file's fault.
+DECODER_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError, TypeError)
 
 
 class ScanRefused(ValueError):
-    """A file that looks like a scan but cannot be opened (an HEIC without pillow-heif, damage)."""
+    """A file that looks like a scan but is not read: damaged, of an unknown kind (an HEIC
+    without pillow-heif), or past a limit. `reason` names it for the receipt (messages unread.*)."""
+
+    def __init__(self, detail: str, reason: str = "damaged") -> None:
+        super().__init__(detail)
+        self.reason = reason
 
 
-def open_photo(payload: bytes) -> Image.Image:
-    """A photo upright, as its EXIF orientation says; HEIC through pillow-heif where installed."""
+def check_photo(payload: bytes) -> Image.Image:
+    """A photo opened from its header only, refused when it holds too many pixels."""
     try:
         image = Image.open(io.BytesIO(payload))
-        image.load()
+    except Image.DecompressionBombError as exc:
+        raise ScanRefused(str(exc), "pixels") from exc
     except UnidentifiedImageError as exc:
         if payload[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
             raise ScanRefused("HEIC photo and pillow-heif is not installed") from exc
         raise ScanRefused(f"not an image Pillow can open ({exc})") from exc
-    except OSError as exc:  # truncated or damaged data
-        raise ScanRefused(f"damaged image ({exc})") from exc
-    return ImageOps.exif_transpose(image)
+    except DECODER_ERRORS as exc:
+        raise ScanRefused(f"damaged image ({type(exc).__name__}: {exc})") from exc
+    if image.width * image.height > MAX_SOURCE_PIXELS:
+        raise ScanRefused(f"{image.width}x{image.height} pixels, limit {MAX_SOURCE_PIXELS}", "pixels")
+    return image
+
+
+def open_photo(payload: bytes) -> Image.Image:
+    """A photo upright, as its EXIF orientation says; HEIC through pillow-heif where installed."""
+    image = check_photo(payload)
+    try:
+        image.load()
+        return ImageOps.exif_transpose(image)
+    except Image.DecompressionBombError as exc:
+        raise ScanRefused(str(exc), "pixels") from exc
+    except DECODER_ERRORS as exc:  # truncated or damaged data
+        raise ScanRefused(f"damaged image ({type(exc).__name__}: {exc})") from exc
+
+
+def _check_page_images(page: pypdfium2.PdfPage) -> None:
+    """Refuse a PDF page holding an image too large to decode, before pdfium renders it."""
+    for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=4):
+        width, height = image.get_px_size()
+        if width * height > MAX_SOURCE_PIXELS:
+            raise ScanRefused(f"an image of {width}x{height} pixels, limit {MAX_SOURCE_PIXELS}", "pixels")
 
 
 def pages(scan: ScanFile, limit: int) -> Iterator[Image.Image]:
@@ -46,6 +84,7 @@ def pages(scan: ScanFile, limit: int) -> Iterator[Image.Image]:
         try:
             for index in range(min(limit, len(document))):
                 page = document[index]
+                _check_page_images(page)
                 width, height = page.get_size()  # points
                 scale = min(DPI / 72, (MAX_PIXELS / max(1.0, width * height)) ** 0.5)
                 yield straighten(page.render(scale=scale, grayscale=True).to_pil().convert("L"))

@@ -32,20 +32,20 @@ LABELS: dict[str, str] = {
 }  # fmt: skip
 
 _LABEL_LINE = re.compile(
-    r"^\s*("
+    r"^\s*+("
     + "|".join(re.escape(k) for k in sorted(LABELS, key=len, reverse=True))
     + r")\s*[:=]\s*(.*?)\s*$",
     re.I,
 )
-_FORWARD_PREFIX = re.compile(r"^\s*((fwd?|fw|tr|trs|wg|i)\s*:\s*)+", re.I)
+_FORWARD_PREFIX = re.compile(r"^\s*+((fwd?|fw|tr|trs|wg|i)\s*:\s*)+", re.I)
 _FORWARD_MARKERS = re.compile(
-    r"^\s*(-{2,}\s*(forwarded message|pesan yang diteruskan|pesan diteruskan|original message|"
+    r"^\s*+(-{2,}\s*(forwarded message|pesan yang diteruskan|pesan diteruskan|original message|"
     r"pesan asli|pesan orisinal)\s*-{2,}|begin forwarded message:|awal pesan yang diteruskan:|"
     r"_{10,})\s*$",
     re.I,
 )
 _HEADER_LINE = re.compile(
-    r"^\s*\*?(from|dari|date|sent|dikirim|terkirim|tanggal|subject|subjek|perihal|to|kepada|cc)\*?"
+    r"^\s*+\*?(from|dari|date|sent|dikirim|terkirim|tanggal|subject|subjek|perihal|to|kepada|cc)\*?"
     r"\s*:\s*(.*)$",
     re.I,
 )
@@ -55,7 +55,9 @@ _HEADER_KEY = {
     "subject": "subject", "subjek": "subject", "perihal": "subject",
     "to": "to", "kepada": "to", "cc": "cc",
 }  # fmt: skip
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# The lookbehind starts a search only where a run of address characters starts, and no two parts
+# of the address can take the same character: a long run is scanned once, not once per start.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+")
 _NUMBER_WORDS = {
     "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
     "delapan": 8, "sembilan": 9, "sepuluh": 10, "one": 1, "two": 2, "three": 3,
@@ -241,8 +243,12 @@ def embedded_fields(message: ParsedMessage) -> LetterFields:
     return fields.merged_under(label_fields(message.body_text, Source.FORWARD))
 
 
-_PDF_LINE = re.compile(r"^\s*(nomor|no\.?|sifat|lampiran|hal|perihal)\s*:\s*(.+?)\s*$", re.I | re.M)
-_PDF_PLACE_DATE = re.compile(r"^\s*[A-Z][A-Za-z .'-]{2,40},\s*(.+\d{4})\s*$", re.M)
+# Blanks within a line only ([^\S\n]): a \s at a line start would run on over every empty line
+# below it, from every line start, and a page of empty lines would cost its length squared.
+_PDF_LINE = re.compile(
+    r"^[^\S\n]*+(nomor|no\.?|sifat|lampiran|hal|perihal)[^\S\n]*:[^\S\n]*(.+?)[^\S\n]*$", re.I | re.M
+)
+_PDF_PLACE_DATE = re.compile(r"^[^\S\n]*+[A-Z][A-Za-z .'-]{2,40},[^\S\n]*(.+\d{4})[^\S\n]*$", re.M)
 _KOP_STOP = re.compile(r"\b(jalan|jl\.|telp|telepon|fax|faks|email|website|kode pos|nomor)\b", re.I)
 
 

@@ -15,18 +15,18 @@ from mailflow.text.fields import pdf_fields
 
 # A misread label at the start of a line -> the label pdf_fields knows.
 _LABEL_NOISE = (
-    (re.compile(r"^\s*[NHM][o0O](?:rn|m+|n+)[o0Oe][rt]\b\.?", re.I), "Nomor"),
-    (re.compile(r"^\s*N[o0O]\s*[.,]", re.I), "Nomor"),
-    (re.compile(r"^\s*S[il1|]f[a@]t\b", re.I), "Sifat"),
-    (re.compile(r"^\s*L[a@]mp[il1|]r[a@]n\b", re.I), "Lampiran"),
-    (re.compile(r"^\s*Per[il1|]h[a@][l1I|]\b", re.I), "Perihal"),
-    (re.compile(r"^\s*H[a@][l1I|]\b", re.I), "Hal"),
+    (re.compile(r"^\s*+[NHM][o0O](?:rn|m+|n+)[o0Oe][rt]\b\.?", re.I), "Nomor"),
+    (re.compile(r"^\s*+N[o0O]\s*[.,]", re.I), "Nomor"),
+    (re.compile(r"^\s*+S[il1|]f[a@]t\b", re.I), "Sifat"),
+    (re.compile(r"^\s*+L[a@]mp[il1|]r[a@]n\b", re.I), "Lampiran"),
+    (re.compile(r"^\s*+Per[il1|]h[a@][l1I|]\b", re.I), "Perihal"),
+    (re.compile(r"^\s*+H[a@][l1I|]\b", re.I), "Hal"),
 )
 # A label with its separator (":", or what OCR made of it) and the value, if on the same line.
 _LABELLED = re.compile(
-    r"^\s*(Nomor|Sifat|Lampiran|Perihal|Hal)\s*(?:[:;=\-\u2013]+|[.,]\s*:?|$)\s*(.*)$", re.I
+    r"^\s*+(Nomor|Sifat|Lampiran|Perihal|Hal)\s*(?:[:;=\-\u2013]+|[.,]\s*:?|$)\s*(.*)$", re.I
 )
-_ORPHAN = re.compile(r"^\s*[:;.]\s*(\S.*)$")  # a value whose label OCR put on another line
+_ORPHAN = re.compile(r"^\s*+[:;.]\s*(\S.*)$")  # a value whose label OCR put on another line
 # Inside a letter number: letters OCR gives for the digits they resemble.
 _DIGIT_LOOKALIKES = str.maketrans(
     {"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"}

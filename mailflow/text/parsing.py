@@ -217,7 +217,39 @@ def parse_message(raw: bytes) -> ParsedMessage:
     return _parse(raw, 0, Budget.for_raw(raw))
 
 
+# A declared boundary (RFC 2046: at most 70 characters; quoted or a token).
+_BOUNDARY = re.compile(rb'[bB]oundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.I)
+
+
+def count_parts(raw: bytes, budget: Budget) -> None:
+    """Spend the part budget on the boundary lines of `raw` before the parser builds its tree.
+
+    The standard library builds every part before anyone can count them (800,000 parts in 8 MB
+    took 64 s and 0.48 GB before they were refused); here one pass of bytes.find (C speed, no
+    copy) finds the declared boundaries and the lines that open a part with one of them, and
+    stops at the limit."""
+    declared: set[bytes] = set()
+    for word in (b"oundary", b"OUNDARY"):
+        at = raw.find(word)
+        while at > 0:
+            if (match := _BOUNDARY.match(raw, at - 1, at + 220)) is not None:
+                declared.add(match[1] or match[2])
+                if len(declared) > MAX_PARTS:
+                    raise MessageError("malformed", f"more than {MAX_PARTS} MIME parts")
+            at = raw.find(word, at + 1)
+    opened = 0
+    at = raw.find(b"\n--") if declared else -1
+    while at >= 0:
+        end = raw.find(b"\n", at + 3, at + 260)
+        if raw[at + 3 : end if end > 0 else at + 260].rstrip() in declared:  # "--b--" opens none
+            opened += 1
+            if opened > budget.parts:
+                raise MessageError("malformed", f"more than {MAX_PARTS} MIME parts")
+        at = raw.find(b"\n--", at + 3)
+
+
 def _parse(raw: bytes, level: int, budget: Budget) -> ParsedMessage:
+    count_parts(raw, budget)
     detached = detach(raw)
     msg = email.message_from_bytes(detached.skeleton)
     if not msg.keys():

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import re2
+
 
 def squash(text: str) -> str:
     """Lower case, letters and digits only, stretched letters shrunk: 'Siapp!!' -> 'siap'."""
@@ -41,11 +43,14 @@ POLITE = _squashed({
 # Trailing words after a keyword that change nothing: "arsip saja ya", "batalkan tadi", "selesai pak".
 FILLERS = POLITE | _squashed({"saja", "aja", "tadi", "ini", "itu", "deh", "kok", "lho", "thanks", "thank", "you",
                     "terima", "kasih", "makasih", "now", "for", "me"})  # fmt: skip
-FILLER_TAIL = re.compile(
-    r"(?:[\s,.!;:-]*\b(?:ya+|pak|bu|bapak|ibu|saja|aja|tadi|nggih|njih|please|pls|dong|kak|mas|mbak|bos+|"
-    r"sir|deh|thanks|thank you|terima kasih|makasih)\b)+[\s,.!;:-]*$|[^\w)\]\"'?!.]+$",
-    re.I,
+# A tail of fillers and of junk (emoji, stray signs), stripped in one pass. Anchored at the end, so
+# a backtracking engine would try it from every position: RE2 reads it in time linear in the line.
+# (RE2's \w and \b are ASCII: letters are named as \pL so "café" keeps its "é".)
+FILLER_TAIL = re2.compile(
+    r"(?i)(?:[\s,.!;:-]*\b(?:ya+|pak|bu|bapak|ibu|saja|aja|tadi|nggih|njih|please|pls|dong|kak|mas|mbak|"
+    r"bos+|sir|deh|thanks|thank you|terima kasih|makasih)\b|[^\pL\pN_)\]\"'?!.]+)+[\s,.!;:-]*$"
 )
+
 
 ACK_START = _squashed({"siap", "laksanakan", "baik", "ok", "oke", "okay", "okey", "noted", "diterima", "will",
              "on", "ack", "sip", "copy", "roger", "got", "understood", "acknowledged", "received",

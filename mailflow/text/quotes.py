@@ -22,12 +22,12 @@ _VERBS = (
     r"napisał\(a\)|napisał|napisal|het volgende geschreven|geschreven|ha scritto|đã viết|"
     r"написал\(а\)|написал|написала|kirjoitti|yazdı"
 )
-_ATTRIBUTION = re.compile(rf"^-*\s*.{{0,300}}?\b({_VERBS})\s*(:|-{{2,}})\s*$", re.I)
+_ATTRIBUTION = re.compile(rf"^-*+\s*+.{{0,300}}?\b({_VERBS})\s*(:|-{{2,}})\s*$", re.I)
 # What the first line of an attribution wrapped over several lines looks like.
 _ATTRIBUTION_START = re.compile(r"\d|@|^(-+\s*)?(on|pada|le|am|el|op|den|på|w dniu|vào|em|il)\b", re.I)
 _EMAIL_COLON = re.compile(r"^.{0,200}<?[\w.+-]+@[\w-]+(\.[\w-]+)+>?\s*:\s*$")
 _DATE_EMAIL = re.compile(
-    r"^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b.{0,120}<?[\w.+-]+@[\w-]+(\.[\w-]+)+>?\s*:?\s*$"
+    r"^\s*+\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b.{0,120}<?[\w.+-]+@[\w-]+(\.[\w-]+)+>?\s*:?\s*$"
 )
 _SEPARATOR_WORDS = (
     r"original message|reply message|forwarded message|pesan asli|pesan orisinal|pesan diteruskan|"
@@ -39,7 +39,7 @@ _SEPARATOR_WORDS = (
     r"пересылаемое сообщение|пересланное сообщение|messaggio originale|messaggio inoltrato"
 )
 _SEPARATOR = re.compile(
-    rf"^\s*(-{{2,}}\s*({_SEPARATOR_WORDS})\s*-{{2,}}|-{{3,}}\s*({_SEPARATOR_WORDS}).*|_{{10,}}|"
+    rf"^\s*+(-{{2,}}\s*({_SEPARATOR_WORDS})\s*-{{2,}}|-{{3,}}\s*({_SEPARATOR_WORDS}).*|_{{10,}}|"
     r"begin forwarded message\s*:|forwarded message\s*:|awal pesan yang diteruskan\s*:|"
     r"début du message réexpédié\s*:)\s*$",
     re.I,
@@ -54,33 +54,41 @@ _OTHER_WORDS = (
     r"ämne|temat|тема|subjek|perihal|onderwerp|oggetto|assunto|sujet|cc|kopie|tembusan|"
     r"reply-to|répondre à|antwort an|requester"
 )
-_HEADER = re.compile(rf"^\s*\*?({_FROM_WORDS}|{_DATE_WORDS}|{_OTHER_WORDS})\*?\s*:\*?\s*(.*)$", re.I)
-_FROM_OR_DATE = re.compile(rf"^\s*\*?({_FROM_WORDS}|{_DATE_WORDS})\*?\s*:", re.I)
+_HEADER = re.compile(rf"^\s*+\*?({_FROM_WORDS}|{_DATE_WORDS}|{_OTHER_WORDS})\*?\s*:\*?\s*(.*)$", re.I)
+_FROM_OR_DATE = re.compile(rf"^\s*+\*?({_FROM_WORDS}|{_DATE_WORDS})\*?\s*:", re.I)
 _TIME = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
 
-_SIG_DELIMITER = re.compile(r"^\s*(--\s*|—\s*|-{3,}\s*|_{2,}\s*|#sig#.*)$")
+_SIG_DELIMITER = re.compile(r"^\s*+(--\s*|—\s*|-{3,}\s*|_{2,}\s*|#sig#.*)$")
 # Phone and desktop apps' footers, Indonesian and English (Outlook, Gmail, Yahoo, Samsung, Huawei,
 # Xiaomi, iPhone/iPad, BlackBerry Hub, Spark, K-9, Windows Mail), a link glued on or not.
 _MOBILE_SIGNATURE = re.compile(
-    r"^\s*(sent (from|with|using|via) .{2,80}|dikirim (dari|dengan|melalui|via) .{2,80}|diketik dari .{2,60}|"
+    r"^\s*+(sent (from|with|using|via) .{2,80}|dikirim (dari|dengan|melalui|via) .{2,80}|"
+    r"diketik dari .{2,60}|"
     r"(get|dapatkan|unduh) outlook (for|untuk) \w+( \w+)?|sent from yahoo mail.*|"
     r"kirim(an)? dari .{2,60}|send from my .{2,60}|sent on the go.*|"
     r"envoyé de mon .{2,40}|von meinem .{2,40} gesendet)\s*[.!]?\s*(<\s*https?://\S*>|\(\s*https?://\S*\))?\s*$",
     re.I,
 )
 _SIGN_OFF = re.compile(
-    r"^\s*(thanks|thank you|many thanks|thx|cheers|regards|best|best regards|kind regards|"
+    r"^\s*+(thanks|thank you|many thanks|thx|cheers|regards|best|best regards|kind regards|"
     r"warm regards|sincerely|yours|br|salam|wassalam|hormat (saya|kami)|terima kasih|trims|"
     r"mit freundlichen grüßen|mfg|viele grüße|gruß|cordialement|bien à vous|saludos|"
     r"med venlig hilsen|venlig hilsen|hilsen|mvh|kh|med vänliga hälsningar|hälsningar|"
     r"z poważaniem|z powazaniem|pozdrawiam|groeten|met vriendelijke groet)\s*[,.!]*\s*$",
     re.I,
 )
-_SLASH_NAME = re.compile(r"^\s*[-/]\s?[A-Z][\w.'-]*( [A-Z][\w.'-]*){0,3}\s*$")
+_SLASH_NAME = re.compile(r"^\s*+[-/]\s?[A-Z][\w.'-]*( [A-Z][\w.'-]*){0,3}\s*$")
 
-_LINK_LINE = re.compile(r"^\s*(\S*[=&?/)]\S*|[(<]https?://.*|.*\)\s*>)\s*$", re.I)
+# Possessive runs: a long run of '=' or '/' is scanned once, not once per character in it.
+_LINK_LINE = re.compile(r"^\s*+([^\s=&?/)]*+[=&?/)]\S*+|[(<]https?://.*|.*\)\s*>)\s*$", re.I)
 _SOFT_BREAK = re.compile(r"=\r?\n")
 _QP_ESCAPE = re.compile(r"=[0-9A-F]{2}")
+
+
+# Lines of a message read for its new text: each costs some 20 us of pattern checks, and a mail
+# of a million characters in one-character lines would otherwise cost 10 s (issue 20). New text
+# stands above its quote, or below a quote far shorter than this.
+READ_LINES = 20_000
 
 
 def is_quoted(line: str) -> bool:
@@ -146,20 +154,31 @@ def _split_shared_line(line: str) -> list[str]:
     return [line]
 
 
-def _inside_quote(lines: list[str], i: int) -> bool:
-    """A link a client wrapped out of a quoted block: '(http://...) >' between two '>' lines."""
-    if not _LINK_LINE.match(lines[i]):
-        return False
-    before = next((ln for ln in reversed(lines[:i]) if ln.strip()), "")
-    after = next((ln for ln in lines[i + 1 :] if ln.strip()), "")
-    return is_quoted(before) and is_quoted(after)
+def _between_quotes(lines: list[str]) -> list[bool]:
+    """For each line, whether the nearest non-blank lines above and below it are quoted; one
+    pass each way, so a mail of many lines costs its length, not its length squared."""
+    above: list[bool] = []
+    last = False
+    for line in lines:
+        above.append(last)
+        if line.strip():
+            last = is_quoted(line)
+    below: list[bool] = [False] * len(lines)
+    last = False
+    for i in range(len(lines) - 1, -1, -1):
+        below[i] = last
+        if lines[i].strip():
+            last = is_quoted(lines[i])
+    return [a and b for a, b in zip(above, below, strict=True)]
 
 
 def _drop_quotes(lines: list[str]) -> list[str]:
     kept: list[str] = []
+    between = _between_quotes(lines)
     i = 0
     while i < len(lines):
-        if is_quoted(lines[i]) or _inside_quote(lines, i):
+        # A link a client wrapped out of a quoted block: '(http://...) >' between two '>' lines.
+        if is_quoted(lines[i]) or (between[i] and _LINK_LINE.match(lines[i])):
             i += 1
             continue
         span = _intro_span(lines, i)
@@ -241,6 +260,6 @@ def extract_new_text(text: str, html: str = "", sender_name: str = "") -> str:
     if _SOFT_BREAK.search(text) and _QP_ESCAPE.search(text):
         # A body pasted still quoted-printable ("w=\nrote:"): undo it so markers are whole again.
         text = quopri.decodestring(text.encode("utf-8", "replace")).decode("utf-8", "replace")
-    raw_lines = tidy(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
+    raw_lines = tidy(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")[:READ_LINES]
     lines = [part for line in raw_lines for part in _split_shared_line(line)]
     return strip_signature("\n".join(_drop_quotes(lines)).strip(), sender_name)

@@ -109,10 +109,7 @@ def _core(words: list[str]) -> str:
 
 def clean_tail(text: str) -> str:
     """Text without trailing polite words, particles and emoji: "dipelajari ya pak 🙏" -> "dipelajari"."""
-    previous = None
-    while previous != text:
-        previous, text = text, phrases.FILLER_TAIL.sub("", text)
-    return text.strip(" ,.;")
+    return str(phrases.FILLER_TAIL.sub("", text)).strip(" ,.;")
 
 
 _LEAD_WORDS = re.compile(
@@ -120,14 +117,16 @@ _LEAD_WORDS = re.compile(
     r"dispo ke|dear)\s+)+",
     re.I,
 )
-_SEPARATORS = re.compile(r"\s*(->|=>|→|:|\s-\s|\s–\s)\s*")
-_TARGET_SPLIT = re.compile(r"\s*(?:,|;|&|\+|/|\bdan\b|\band\b)\s*", re.I)
+# Each starts only where a run of blanks starts and takes the run whole (possessive): a line of
+# blanks is scanned once, not once per blank in it.
+_SEPARATORS = re.compile(r"(?<!\s)\s*+(->|=>|→|:|(?<=\s)-(?=\s)|(?<=\s)–(?=\s))\s*")
+_TARGET_SPLIT = re.compile(r"(?<!\s)\s*+(?:,|;|&|\+|/|\bdan\b|\band\b)\s*", re.I)
 _HONORIFIC = re.compile(
     r"^((pak|bu|bapak|ibu|bpk\.?|bp\.?|sdr\.?|sdri\.?|saudara|mr\.?|mrs\.?|ms\.?)\s+)+", re.I
 )
 _NUMBER_WORD = re.compile(r"^(no\.?|nomor|nmr\.?|nomer|number|#)\s*(?=\d)", re.I)
 _CODES = re.compile(
-    r"^\s*((?:#?\d{1,2}\s*(?:,|dan|&|\+|\s)\s*)*#?\d{1,2})(?!\s*(?:hari|x|/|-\d))\b\s*[-:,.;]?\s*(.*)$", re.I
+    r"^\s*+((?:#?\d{1,2}\s*(?:,|dan|&|\+|\s)\s*)*#?\d{1,2})(?!\s*(?:hari|x|/|-\d))\b\s*[-:,.;]?\s*(.*)$", re.I
 )
 _ALL = {squash(w) for w in ("semua", "semuanya", "all", "everyone", "seluruhnya")}
 

@@ -168,10 +168,149 @@ def inflating_pdfs(size: int) -> bytes:
     )
 
 
+def long_from_forward(size: int) -> bytes:
+    """A clerk's forward whose forwarded From line is one run of address characters (the food of
+    a backtracking address pattern: 160,000 characters took 160 s)."""
+    body = (
+        "Mohon dicatat.\r\n\r\n---------- Forwarded message ---------\r\nFrom: "
+        + "a." * max(1, size // 2)
+        + "\r\nDate: Sen, 30 Nov 2026 09:00\r\nSubject: Undangan rapat\r\nTo: agenda@x\r\n\r\nIsi surat.\r\n"
+    )
+    return _head("Fwd: Undangan rapat", "Content-Type: text/plain\r\n") + b"\r\n" + body.encode()
+
+
+def many_quoted_links(size: int) -> bytes:
+    """A reply whose every line looks like a link a client wrapped out of a quote (a lone "/"):
+    the quote check looked for the lines around each by copying all the lines above it."""
+    unit = "/\r\n"
+    body = "Setuju.\r\n> kutipan\r\n" + unit * max(1, size // len(unit))
+    return _head("Re: surat", "Content-Type: text/plain\r\n") + b"\r\n" + body.encode()
+
+
+def nested_forms_pdfs(size: int) -> bytes:
+    """PDFs whose text extraction walks millions of nested forms, distinct copies up to `size`."""
+    parts = []
+    total = 0
+    n = 0
+    while total < size:
+        pdf = nested_forms_pdf(8) + b"%% copy %d\n" % n
+        encoded = base64.encodebytes(pdf).replace(b"\n", b"\r\n")
+        part = (
+            b'--f\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="surat%d.pdf"\r\n'
+            b"Content-Transfer-Encoding: base64\r\n\r\n" % n + encoded
+        )
+        parts.append(part)
+        total += len(part)
+        n += 1
+    return _head("pdf bombs", 'Content-Type: multipart/mixed; boundary="f"\r\n') + b"\r\n" + b"".join(parts) + b"--f--\r\n"
+
+
 SCALED = {
     "html blocks": html_blocks,
     "nested forwards": nested_forwards,
     "long lines": long_lines,
     "many parts": many_parts,
     "inflating PDFs": inflating_pdfs,
+    "long From forward": long_from_forward,
+    "quoted links": many_quoted_links,
+    "nested-form PDFs": nested_forms_pdfs,
 }
+
+
+def _pdf(objects: list[bytes]) -> bytes:
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def nested_forms_pdf(depth: int = 8, fanout: int = 10) -> bytes:
+    """A few KB PDF whose page draws form X8 ten times, X8 draws X7 ten times, ...: text
+    extraction walks fanout**depth forms (the "billion laughs" of PDF)."""
+    first_form = 5  # objects 1-4: catalog, pages, page, font
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /X 5 0 R >> >>"
+        b" /Contents %d 0 R >>" % (first_form + depth + 1),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for level in range(depth, -1, -1):
+        number = first_form + depth - level
+        if level == 0:
+            content = b"BT /F1 1 Tf (a) Tj ET"
+            resources = b"/Font << /F1 4 0 R >>"
+        else:
+            content = b"/X Do " * fanout
+            resources = b"/XObject << /X %d 0 R >>" % (number + 1)
+        objects.append(
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << %s >> /Length %d >>\n"
+            b"stream\n%s\nendstream" % (resources, len(content), content)
+        )
+    page = b"/X Do"
+    objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(page), page))
+    return _pdf(objects)
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def pixel_bomb_png(side: int = 46_000) -> bytes:
+    """A PNG whose header claims side x side pixels (2 billion at 46000): decoding would need GBs."""
+    import struct
+    import zlib
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    rows = zlib.compress(b"\0" * (side + 1) * 4)  # a few rows only: it is never decoded
+    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", rows) + _png_chunk(b"IEND", b"")
+
+
+def broken_png() -> bytes:
+    """A PNG that opens (its header is sound) and breaks while loading: its image data goes on in
+    a second chunk whose type is garbage, and Pillow raises SyntaxError ("broken PNG file")."""
+    import struct
+    import zlib
+
+    header = struct.pack(">IIBBBBB", 64, 64, 8, 0, 0, 0, 0)
+    data = zlib.compress(b"".join(b"\0" + bytes(range(64)) for _ in range(64)))
+    half = len(data) // 2
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", data[:half])
+        + _png_chunk(b"\x00\x01\x02\x03", data[half:])
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def pixel_bomb_pdf(side: int = 46_000) -> bytes:
+    """A small PDF page holding one side x side image (flate-compressed zeros): rendering the page
+    at any scale decodes the whole image (2.46 GB measured at 46000)."""
+    import zlib
+
+    raw = zlib.compressobj(9)
+    row = b"\0" * (side // 8 + 1)
+    stream = b"".join(raw.compress(row) for _ in range(min(side, 4000))) + raw.flush()
+    content = b"q 595 0 0 842 0 0 cm /Im Do Q"
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im 4 0 R >> >>"
+            b" /Contents 5 0 R >>",
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
+            b" /BitsPerComponent 1 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream"
+            % (side, side, len(stream), stream),
+            b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        ]
+    )
