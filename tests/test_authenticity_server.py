@@ -211,7 +211,8 @@ def filed_stamped(office):
 
 def test_a_captured_signed_reply_cannot_be_aimed_at_another_letter(office):
     first = filed(office)
-    office.mail.send(gmail_forward(pdf=pdf_letter(), original_subject="Undangan Rapat"))
+    second_pdf = pdf_letter(number="062/1/OTDA", hal="Undangan Rapat")  # another letter, not a copy
+    office.mail.send(gmail_forward(pdf=second_pdf, original_subject="Undangan Rapat"))
     office.poll()
     second = office.mail.wait_for(KADIS, lambda m: "Undangan Rapat" in str(m["Subject"]))
     captured = dkim.sign(

@@ -8,6 +8,7 @@ stays None and the receipt says it is unknown.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -331,6 +332,10 @@ def fingerprint(message: ParsedMessage, fields: LetterFields, file_hashes: list[
     The original's Message-ID when an .eml was attached; else the set of scans; else the
     sender's letter number; else the forwarding message itself.
     """
+    return _indexable(_fingerprint_key(message, fields, file_hashes))
+
+
+def _fingerprint_key(message: ParsedMessage, fields: LetterFields, file_hashes: list[str]) -> str:
     for inner in message.embedded:
         if inner.message_id and not inner.message_id.endswith("@mailflow.invalid>"):
             return "mid:" + inner.message_id.lower()
@@ -340,6 +345,17 @@ def fingerprint(message: ParsedMessage, fields: LetterFields, file_hashes: list[
         number = re.sub(r"\s+", "", fields.letter_number.lower())
         return f"number:{number}|{fields.sender.lower()}"
     return "mid:" + message.message_id.lower()
+
+
+# A database index holds a few KB per row (PostgreSQL's btree: 8191 bytes); a key past this (a
+# letter of hundreds of scans, a forwarded sender of 18 KB) is kept as its digest instead.
+FINGERPRINT_CHARS = 512
+
+
+def _indexable(key: str) -> str:
+    if len(key) <= FINGERPRINT_CHARS:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def letter_files(message: ParsedMessage) -> list:

@@ -77,10 +77,15 @@ def decode_header_value(value: str | email.header.Header | None) -> str:
     return decoded(str(value)) if value is not None else ""
 
 
+# RFC 5322 lines end by 998 characters: a longer "Message-ID" is no identifier (and would not fit
+# a database index); the message then has none, as a scanner's mail has none.
+MAX_MESSAGE_ID = 998
+
+
 def _message_ids(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
-    return tuple(re.findall(r"<[^<>\s]+>", str(value)))
+    return tuple(m for m in re.findall(r"<[^<>\s]+>", str(value)) if len(m) <= MAX_MESSAGE_ID)
 
 
 def _decode_text(part: email.message.Message) -> str:
