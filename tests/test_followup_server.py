@@ -231,3 +231,13 @@ def test_overdue_reminders_follow_the_configured_cadence(cascade):
         "2026-12-15": False,
         "2026-12-16": True,
     }
+
+
+def test_a_chase_line_gives_each_fact_its_own_field(cascade):
+    """`to` is the address alone and `overdue_days` a field of its own (it was glued into `to`)."""
+    out = followup(cascade, "2026-12-14T09:00")  # a reminder and an escalation
+    chases = [line for line in out.splitlines() if re.search(r"event=(reminded|escalated)\b", line)]
+    assert {re.search(r"event=(\w+)", line)[1] for line in chases} == {"reminded", "escalated"}, out
+    for line in chases:
+        assert re.search(r" to=[^\s\"]+@probolinggokab\.example( \w+=[^\s\"]+)* message_id=<", line), line
+        assert re.search(r" overdue_days=\d+ ", line), line
