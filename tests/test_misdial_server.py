@@ -112,3 +112,12 @@ def test_starttls_asked_of_a_server_without_it_names_the_setting(office):
     said = _doctor(office)
     assert f"port {imap} tidak menawarkan STARTTLS" in said and f"port {smtp} tidak menawarkan STARTTLS" in said, said
     assert "CapabilityError" not in said and "extension not supported" not in said
+
+
+def test_a_failed_poll_is_not_reported_as_nothing_new(office):
+    smtp = office.servers.submission_port
+    _dial(office, imap=(smtp, "none"))
+    run = CliRunner().invoke(cli, ["--config", str(office.config_path), "poll", "--once"])
+    said = " ".join(run.stdout.split())
+    assert run.exit_code == 2 and f"surat: galat: surat@127.0.0.1:{smtp}: tidak dapat masuk" in said, said
+    assert "tidak ada yang baru" not in said

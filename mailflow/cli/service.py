@@ -36,8 +36,11 @@ def poll(obj: CliState, once: bool) -> None:
     failed = [r for r in reports if r.error]
     for r in reports:
         outcomes = ", ".join(f"{obj.coded('outcome', k)} {v}" for k, v in sorted(r.outcomes.items()))
-        error = f" [red]{escape(obj.word('outcome.error'))}: {escape(r.error)}[/red]" if r.error else ""
-        console.print(escape(f"{r.mailbox}: {outcomes or obj.word('outcome.nothing')}") + error)
+        if r.error:  # a failed poll is not "nothing new": only what it did before failing, then why
+            said = escape(f"{r.mailbox}: {outcomes + '; ' if outcomes else ''}")
+            console.print(f"{said}[red]{escape(obj.word('outcome.error'))}: {escape(r.error)}[/red]")
+        else:
+            console.print(escape(f"{r.mailbox}: {outcomes or obj.word('outcome.nothing')}"))
     if failed:
         sys.exit(2)
 
