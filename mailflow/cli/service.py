@@ -83,7 +83,6 @@ def followup(obj: CliState, at: str | None, send: bool, dry_run: bool) -> None:
         click.echo(f"  {obj.word(f'followup_cli.kind_{mail.kind}')}: {mail.recipient} - {mail.subject}")
     if not sending:
         click.echo(obj.word("followup_cli.nothing_sent"))
-    click.echo(
-        f"reminded {len(report.reminded)}, escalated {len(report.escalated)}, "
-        f"digests {len(report.digests)}, weekly {len(report.weekly)}"
-    )
+    counts = {"reminded": report.reminded, "escalated": report.escalated, "digests": report.digests}
+    counts["weekly"] = report.weekly
+    click.echo(obj.word("followup_cli.counts", **{k: len(v) for k, v in counts.items()}))
