@@ -73,8 +73,9 @@ def status(obj: CliState, as_json: bool) -> None:
         _exit(found.state, lambda: click.echo(_json(data)))
 
     def table() -> None:
-        click.echo(line)
-        console.print(_view(obj, health, found))
+        with console.capture() as view:  # one write: rich would exit 1 itself on a broken pipe
+            console.print(_view(obj, health, found))
+        click.echo(f"{line}\n{view.get()}", nl=False)
 
     _exit(found.state, table)
 
