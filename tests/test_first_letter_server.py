@@ -37,7 +37,7 @@ def test_rules_test_shows_the_verification_verdict_beside_the_routing(office, tm
     dkim_signed.write_bytes(signed(letter))
     said = run(office, "rules", "test", str(unsigned))
     assert "verifikasi: tidak bertanda tangan DKIM -> suratnya akan ditahan (sender_unverified)" in said
-    assert "bila admin melepaskannya dari karantina" in said and "rule:" in said
+    assert "bila admin melepaskannya dari karantina" in said and "aturan:" in said
     said = run(office, "rules", "test", str(dkim_signed))
     assert "verifikasi: terverifikasi (DKIM signature of probolinggokab.example verified) -> suratnya dicatat" in said
     assert "melepaskannya" not in said
@@ -64,7 +64,7 @@ def test_a_release_is_logged_on_the_letter_and_its_mail_goes_through_the_outbox(
     assert item["reason"] == "sender_unverified"
 
     said = run(office, "quarantine", "release", str(item["id"]), "--by", "Budi (admin TU)")
-    assert f"released {item['id']}: filed as 001/SM/2026" in said
+    assert f"karantina {item['id']} dilepas: dicatat sebagai 001/SM/2026" in said
     assert "dicatat di log surat 001/SM/2026: dilepas oleh Budi (admin TU)" in said
     assert "emailnya (2) menunggu di kotak keluar; layanan (mailflow run) mengirimnya" in said
     with Session(office.app.engine) as session:  # the command sent nothing itself

@@ -63,7 +63,8 @@ FOREIGN = {
 
 def run(office, *args: str) -> str:
     result = CliRunner().invoke(cli, ["--config", str(office.config_path), *args])
-    assert result.exit_code in (0, 1), (args, result.output, result.exception)  # status: 1 = unhealthy
+    # status is a monitoring plugin: 2 (CRITICAL) here, since no `mailflow run` ever beat.
+    assert result.exit_code in (0, 1, 2), (args, result.output, result.exception)
     return result.stdout
 
 
