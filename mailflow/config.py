@@ -386,6 +386,8 @@ def _describe(exc: ValidationError, path: Path, text: str = "") -> str:
             known = [f for f in _model_at(loc[:-1]).model_fields if f != "config_path"]
             meant = difflib.get_close_matches(str(loc[-1]), known, n=1)
             msg = f"unknown key; did you mean {meant[0]!r}?" if meant else "unknown key"
+        elif err["type"] == "value_error":  # our validators' own words, without pydantic's "Value error, "
+            msg = str(err["ctx"]["error"])
         else:
             msg = err["msg"]
         found.append((line or 0, f"  {where}{key}: {msg}"))

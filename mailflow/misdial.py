@@ -2,7 +2,8 @@
 
 The libraries report these as their own symptoms: `[SSL: WRONG_VERSION_NUMBER]` (TLS spoken to a
 plain port), `Malformed SMTP response line: * OK [CAPABILITY IMAP4rev1 ...` (SMTP spoken to an
-IMAP server), `unexpected response: b'220 ...'` (IMAP spoken to an SMTP server). The admin who
+IMAP server), `unexpected response: b'220 ...'` (IMAP spoken to an SMTP server), `Server does
+not support STARTTLS capability` (STARTTLS asked of a server without it). The admin who
 typed the port needs the cause and the setting that fixes it, in their language.
 """
 
@@ -21,6 +22,8 @@ IMAPS_PORT = 993
 # An SMTP server greets "220 ..." (or refuses "421/554 ..."); an IMAP server "* OK", "* PREAUTH", "* BYE".
 _SMTP_GREETING = re.compile(r"unexpected response: b['\"](220|421|554)[ -]")
 _IMAP_GREETING = re.compile(r"Malformed SMTP response line: \* (OK|PREAUTH|BYE)\b")
+# security = "starttls" on a server that offers no STARTTLS: imapclient's and aiosmtplib's words.
+_NO_STARTTLS = ("Server does not support STARTTLS capability", "STARTTLS extension not supported by server")
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -45,6 +48,8 @@ def misdial(exc: BaseException, speaking: Protocol, port: int, security: str = "
             return Said.of("connect.smtp_not_imap", port=port)
         if speaking == "smtp" and _IMAP_GREETING.search(text):
             return Said.of("connect.imap_not_smtp", port=port)
+        if security == "starttls" and any(words in text for words in _NO_STARTTLS):
+            return Said.of("connect.no_starttls", port=port)
     return None
 
 

@@ -8,10 +8,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from mailflow.ops.backup import MANIFEST, BackupError, verify
 from mailflow.ops.reconcile import Refiled, renumbered_tag
 from mailflow.storage import dumps, journal
+from mailflow.storage.db import make_engine, upgrade
 
 
 def test_the_journal_gives_the_last_number_of_each_message_and_skips_a_cut_line(tmp_path: Path) -> None:
@@ -112,3 +114,16 @@ def test_a_backup_of_a_newer_schema_is_refused_before_anything_is_touched(tmp_pa
     with pytest.raises(BackupError, match="made by a newer Mailflow"):
         restore(load_settings(tmp_path / "config.toml"), backup, force=True)
     assert live.read_bytes() == b""
+
+
+def test_an_empty_schema_is_no_data_a_restore_would_replace(tmp_path: Path) -> None:
+    """After the database is lost, `mailflow letters` creates an empty one; restore then needs no --force."""
+    url = f"sqlite:///{tmp_path}/mailflow.db"
+    assert not dumps.has_data(url)  # no file
+    engine = make_engine(url)
+    upgrade(engine)
+    assert not dumps.has_data(url)  # tables, no rows
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO agendacounter (office, year, seq) VALUES ('disdik', 2026, 1)"))
+    engine.dispose()
+    assert dumps.has_data(url)

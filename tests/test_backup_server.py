@@ -171,6 +171,7 @@ def test_keyword_mode_restore_files_the_tagged_letters_and_leaves_the_new_one_to
     restored = mailflow(office, "restore", str(tmp_path / "b"))
     assert restored.exit_code == 0, restored.output
     assert "4 pesan diperiksa" in restored.output and "2 dicatat ulang" in restored.output
+    assert "\n  surat dicatat: 2\n" in restored.output, restored.output  # the outcome in words, not its code
     told = office.mail.wait_for(CLERK, lambda m: "Pemulihan data" in str(m["Subject"]))
     assert f"004/SM/{year}: Rapat 4\n  Nomor agenda tetap." in text_of(told)
 

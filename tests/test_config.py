@@ -95,3 +95,10 @@ def test_the_commented_oauth_example_loads_once_uncommented(tmp_path):
     box = settings.mailboxes[0]
     assert (box.provider, box.host, box.auth) == ("gmail", "imap.gmail.com", "xoauth2")
     assert settings.smtp_oauth()[0] == "surat" and settings.smtp.port == 465
+
+
+def test_a_wrong_value_is_named_in_our_words_alone(tmp_path):
+    with pytest.raises(ConfigError) as refused:
+        load_settings(write(tmp_path, 'timezone = "Asia/Jakrta"\n'))
+    assert "line 1: timezone: unknown time zone 'Asia/Jakrta'" in str(refused.value), refused.value
+    assert "Value error" not in str(refused.value)

@@ -29,6 +29,9 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"\d\d:\d\d:\d\d WIB ", result.stdout), result.stdout  # the letter's log, in WIB
+    panel = result.stdout[result.stdout.index("mailflow letter show") :]
+    panel_lines = panel[: panel.index("╰")].splitlines()[1:]  # 80 columns: a long entry wraps
+    assert all(re.match(r"│ (\d\d:\d\d:\d\d WIB  | {14})", line) for line in panel_lines), panel_lines
     assert "001/SM/" in result.stdout and "Tanda terima" in result.stdout
     # Narrated in the admin's language (Indonesian by default): the log's actions too, no codes.
     assert "didisposisikan" in result.stdout and "tanda terima dikirim" in result.stdout

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import email.policy
+import socket
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
@@ -211,3 +213,18 @@ def test_search_answers_match_dovecot(servers, devserver) -> None:
     ]
     assert not differences, "\n".join(differences)
     assert expected[0] == [1, 2, 3, 4, 5] and expected[4] == [3]  # the searches are not all trivially empty
+
+
+def test_tls_spoken_to_the_plain_imap_port_is_answered_bad_not_a_traceback(caplog):
+    """An admin trying security = "tls" on the demo's port: the ClientHello's bytes are no tag."""
+    server = DevMailServer().start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.imap_port), timeout=3) as raw:
+            raw.recv(4096)  # the greeting
+            with pytest.raises((ssl.SSLError, OSError)):
+                ssl.create_default_context().wrap_socket(raw, server_hostname="127.0.0.1")
+        with IMAPClient("127.0.0.1", port=server.imap_port, ssl=False, timeout=10) as client:
+            client.login("kadis@probolinggokab.example", "demo")  # still serving
+    finally:
+        server.stop()
+    assert "Unhandled exception" not in caplog.text and "UnicodeDecodeError" not in caplog.text, caplog.text

@@ -64,18 +64,18 @@ def cascade(office):
 
 def test_reminders_escalations_and_no_doubles(cascade):
     office = cascade
-    assert "reminded 0" in followup(office, "2026-12-07T09:00")  # two working days before: nothing yet
-    assert "reminded 1" in followup(office, "2026-12-08T09:00")  # one working day before
-    assert "reminded 0" in followup(office, "2026-12-08T15:00")  # the same day again: not twice
-    assert "reminded 0" in followup(office, "2026-12-09T09:00")  # the deadline day itself
-    assert "reminded 1" in followup(office, "2026-12-10T09:00")  # overdue by one working day
-    assert "escalated 0" in followup(office, "2026-12-10T10:00")
-    assert "reminded 0" in followup(office, "2026-12-12T09:00")  # a Saturday: no reminder
+    assert "pengingat 0" in followup(office, "2026-12-07T09:00")  # two working days before: nothing yet
+    assert "pengingat 1" in followup(office, "2026-12-08T09:00")  # one working day before
+    assert "pengingat 0" in followup(office, "2026-12-08T15:00")  # the same day again: not twice
+    assert "pengingat 0" in followup(office, "2026-12-09T09:00")  # the deadline day itself
+    assert "pengingat 1" in followup(office, "2026-12-10T09:00")  # overdue by one working day
+    assert "eskalasi 0" in followup(office, "2026-12-10T10:00")
+    assert "pengingat 0" in followup(office, "2026-12-12T09:00")  # a Saturday: no reminder
     out = followup(office, "2026-12-14T09:00")  # Monday: overdue by 3 working days
-    assert "reminded 1" in out and "escalated 1" in out  # the disposer (sekretaris) is told
-    assert "escalated 0" in followup(office, "2026-12-14T11:00")
+    assert "pengingat 1" in out and "eskalasi 1" in out  # the disposer (sekretaris) is told
+    assert "eskalasi 0" in followup(office, "2026-12-14T11:00")
     out = followup(office, "2026-12-16T09:00")  # 5 working days: the sekretaris's superior (kadis)
-    assert "escalated 1" in out
+    assert "eskalasi 1" in out
     assert len(subjects(office, KASUBBAG, "Pengingat")) == 1
     assert len(subjects(office, KASUBBAG, "Terlambat")) == 3  # on the 10th, 14th and 16th
     assert len(subjects(office, SEKRETARIS, "Eskalasi")) == 1
@@ -99,7 +99,7 @@ def test_at_a_time_to_come_prints_what_it_would_send_and_sends_nothing(cascade):
         assert f"eskalasi: {SEKRETARIS} - [SM 001/2026] Eskalasi: " in out
         assert f"ringkasan pagi: {KASUBBAG} - Ringkasan surat 11 Desember 2026" in out
         assert "Belum ada yang dikirim atau dicatat (tambahkan --send untuk mengirimnya)." in out
-        assert "reminded 1, escalated 1, digests 1" in out and "event=reminded" not in out
+        assert "pengingat 1, eskalasi 1, ringkasan pagi 1" in out and "event=reminded" not in out
     assert outbox(office) == before and office.mail.count(KASUBBAG) == mail_before
     with Session(office.app.engine) as session:
         assert not [e for e in session.exec(select(Event)) if e.action in ("reminded", "digested")]
@@ -129,18 +129,18 @@ def test_a_reminder_is_answerable_like_any_request(cascade):
     reminder = office.mail.wait_for(KASUBBAG, lambda m: "Terlambat" in str(m["Subject"]))
     office.mail.send(clients.samsung_id(reminder, KASUBBAG, "Selesai: bahan sudah siap"))
     assert office.poll().outcomes == {"reply": 1}
-    assert "reminded 0" in followup(office, "2026-12-11T09:00")  # done: no more reminders
+    assert "pengingat 0" in followup(office, "2026-12-11T09:00")  # done: no more reminders
 
 
 def test_morning_digest_with_the_right_counts(cascade):
     office = cascade
-    assert "digests 0" in followup(office, "2026-12-10T06:00")  # before digest_hour
+    assert "ringkasan pagi 0" in followup(office, "2026-12-10T06:00")  # before digest_hour
     out = followup(office, "2026-12-10T07:30")
-    assert "digests 1" in out  # only the kasubbag has something: one unacknowledged, overdue instruction
+    assert "ringkasan pagi 1" in out  # only the kasubbag has something: one unacknowledged, overdue instruction
     digest = office.mail.wait_for(KASUBBAG, lambda m: "Ringkasan surat" in str(m["Subject"]))
     body = text_of(digest)
     assert "Instruksi yang belum Anda jawab (1)" in body and "Terlambat (1)" in body
-    assert "digests 0" in followup(office, "2026-12-10T09:00")  # once a day
+    assert "ringkasan pagi 0" in followup(office, "2026-12-10T09:00")  # once a day
     with Session(office.app.engine) as session:
         [event] = session.exec(select(Event).where(Event.action == "digested")).all()
     assert event.targets == [KASUBBAG] and event.text == "unacknowledged, overdue"  # the sections
@@ -158,9 +158,9 @@ def test_weekly_summary_to_the_unit_head_with_the_right_counts(cascade):
         node.deadline = today
         session.add(node)
         session.commit()
-    assert "weekly 0" in followup(office, f"{day - dt.timedelta(days=1)}T07:30")  # not yet this week
-    assert "weekly 1" in followup(office, f"{day}T07:30")
-    assert "weekly 0" in followup(office, f"{day}T10:00")  # once a week, across restarts
+    assert "ringkasan mingguan 0" in followup(office, f"{day - dt.timedelta(days=1)}T07:30")  # not yet this week
+    assert "ringkasan mingguan 1" in followup(office, f"{day}T07:30")
+    assert "ringkasan mingguan 0" in followup(office, f"{day}T10:00")  # once a week, across restarts
     summary = office.mail.wait_for(KADIS, lambda m: "Ringkasan mingguan" in str(m["Subject"]))
     body = text_of(summary)
     assert "Surat diterima               : 1" in body
@@ -186,7 +186,7 @@ def test_an_english_reading_official_gets_follow_up_in_english(office):
         session.add(node)
         session.commit()
     out = followup(office, "2026-12-10T07:30")
-    assert "reminded 1" in out and "digests 1" in out  # only Dewi has something open
+    assert "pengingat 1" in out and "ringkasan pagi 1" in out  # only Dewi has something open
     reminder = office.mail.wait_for(dewi, lambda m: "Overdue" in str(m["Subject"]))
     assert "1 working day late (due 9 December 2026)" in text_of(reminder)
     digest = office.mail.wait_for(dewi, lambda m: "Letters summary" in str(m["Subject"]))
@@ -221,7 +221,7 @@ def test_overdue_reminders_follow_the_configured_cadence(cascade):
     office = cascade
     office.reconfigure(extra="remind_overdue_every_days = 2\nescalate_after_days = 10")
     reminded = {
-        day: "reminded 1" in followup(office, f"{day}T09:00")
+        day: "pengingat 1" in followup(office, f"{day}T09:00")
         for day in ("2026-12-10", "2026-12-11", "2026-12-14", "2026-12-15", "2026-12-16")
     }  # overdue by 1, 2, 3 (after a weekend), 4 and 5 working days
     assert reminded == {
@@ -231,3 +231,13 @@ def test_overdue_reminders_follow_the_configured_cadence(cascade):
         "2026-12-15": False,
         "2026-12-16": True,
     }
+
+
+def test_a_chase_line_gives_each_fact_its_own_field(cascade):
+    """`to` is the address alone and `overdue_days` a field of its own (it was glued into `to`)."""
+    out = followup(cascade, "2026-12-14T09:00")  # a reminder and an escalation
+    chases = [line for line in out.splitlines() if re.search(r"event=(reminded|escalated)\b", line)]
+    assert {re.search(r"event=(\w+)", line)[1] for line in chases} == {"reminded", "escalated"}, out
+    for line in chases:
+        assert re.search(r" to=[^\s\"]+@probolinggokab\.example( \w+=[^\s\"]+)* message_id=<", line), line
+        assert re.search(r" overdue_days=\d+ ", line), line

@@ -18,3 +18,13 @@ def test_init_writes_a_working_config_and_rules(tmp_path):
     assert not (folder / "rules" / "regency").exists()  # one office: the regency example stays behind
     again = CliRunner().invoke(cli, ["init", str(folder), "--mailbox", "x@y.z"])
     assert again.exit_code != 0 and "sudah ada; tidak ada yang diubah" in again.output
+
+
+def test_init_fills_in_the_servers_and_leaves_the_comments_examples_alone(tmp_path):
+    folder = tmp_path / "disdik"
+    answers = "surat@dinas.example.go.id\nimap.dinas.example.go.id\nsmtp.dinas.example.go.id\n"
+    assert CliRunner().invoke(cli, ["init", str(folder)], input=answers).exit_code == 0
+    settings = load_settings(folder / "config.toml")
+    assert (settings.mailboxes[0].host, settings.smtp.host) == ("imap.dinas.example.go.id", "smtp.dinas.example.go.id")
+    text = (folder / "config.toml").read_text()
+    assert "imap.dinas.example.go.id" not in text.replace('host = "imap.dinas.example.go.id"', "")  # not a signing domain

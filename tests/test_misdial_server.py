@@ -102,3 +102,22 @@ def test_imaps_port_timing_out_without_tls_is_named_but_another_silence_is_not()
     assert misdial(TimeoutError("timed out"), "imap", 993, "starttls") == Said.of("connect.silent_port", port=993)
     assert misdial(TimeoutError("timed out"), "imap", 993, "tls") is None
     assert misdial(TimeoutError("timed out"), "imap", 143, "none") is None  # a firewall, a dead host
+
+
+def test_starttls_asked_of_a_server_without_it_names_the_setting(office):
+    """The demo's loopback IMAP server and the relay offer no STARTTLS: the admin who set
+    security = "starttls" is told which setting works, not the library's CapabilityError."""
+    imap, smtp = office.servers.imap.imap_port, office.servers.submission_port
+    _dial(office, imap=(imap, "starttls"), smtp=(smtp, "starttls"))
+    said = _doctor(office)
+    assert f"port {imap} tidak menawarkan STARTTLS" in said and f"port {smtp} tidak menawarkan STARTTLS" in said, said
+    assert "CapabilityError" not in said and "extension not supported" not in said
+
+
+def test_a_failed_poll_is_not_reported_as_nothing_new(office):
+    smtp = office.servers.submission_port
+    _dial(office, imap=(smtp, "none"))
+    run = CliRunner().invoke(cli, ["--config", str(office.config_path), "poll", "--once"])
+    said = " ".join(run.stdout.split())
+    assert run.exit_code == 2 and f"surat: galat: surat@127.0.0.1:{smtp}: tidak dapat masuk" in said, said
+    assert "tidak ada yang baru" not in said

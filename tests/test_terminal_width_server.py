@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.support.letters import gmail_forward, pdf_letter
+from tests.support.letters import MAILBOX, gmail_forward, original_letter, pdf_letter
 
 KADIS = "kadis@probolinggokab.example"
 SENDER = "Biro Organisasi Kemendagri <biro.organisasi@kemendagri.example>"
@@ -84,3 +84,15 @@ def test_offices_headings_are_whole_at_80_and_120_columns(regency_office, column
             words_whole(heading, table)
         for name in ("Sekretariat Daerah", "Dinas Pendidikan", "Kecamatan Kraksaan", "SETDA", "KEC-KRAKSAAN"):
             words_whole(name, table)
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_quarantine_list_never_cuts_the_sender_at_80_and_120_columns(office, columns):
+    """The address is what the admin checks before releasing: it was cut to "agenda@probo…"."""
+    sender = "sekretariat.bidang.perencanaan@jatimprov.example"
+    office.mail.send(original_letter(sender=sender, subject="Undangan Rapat Koordinasi Perencanaan"), to=MAILBOX)
+    office.poll()
+    held = mailflow(office, columns, "quarantine", "list")
+    fits(held, columns)
+    for value in (sender, "Undangan Rapat Koordinasi Perencanaan", "Asal surat", "Perihal"):
+        words_whole(value, held)

@@ -78,7 +78,7 @@ def _reconcile(obj: CliState) -> None:
     counts = {"looked": report.looked, "fetched": report.fetched, "refiled": refiled}
     click.echo(obj.word("backup.reconciled", **counts, seconds=seconds))
     for outcome, count in sorted(report.outcomes.items()):
-        click.echo(obj.word("backup.outcome", outcome=outcome, count=count))
+        click.echo(obj.word("backup.outcome", outcome=obj.coded("outcome", outcome), count=count))
     for letter in report.letters:
         key = "backup.changed" if letter.changed else "backup.same" if letter.before else "backup.unknown"
         click.echo(obj.word(key, agenda=letter.agenda_number, before=letter.number_before))

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 import click
@@ -68,11 +70,25 @@ def status(obj: CliState, as_json: bool) -> None:
             ],
             "ok": found.state is State.OK,
         }
-        click.echo(_json(data))
-    else:
-        click.echo(line)
-        console.print(_view(obj, health, found))
-    sys.exit(int(found.state))
+        _exit(found.state, lambda: click.echo(_json(data)))
+
+    def table() -> None:
+        with console.capture() as view:  # one write: rich would exit 1 itself on a broken pipe
+            console.print(_view(obj, health, found))
+        click.echo(f"{line}\n{view.get()}", nl=False)
+
+    _exit(found.state, table)
+
+
+def _exit(state: State, show: Callable[[], object]) -> NoReturn:
+    """Print, then exit with the state. A reader that stops early (`status | head -1`) breaks the
+    pipe; the exit code is still the state, not click's 1 for a broken pipe (a false WARNING)."""
+    try:
+        show()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+    sys.exit(int(state))
 
 
 def _unknown(obj: CliState, error: str, as_json: bool) -> NoReturn:
@@ -83,10 +99,9 @@ def _unknown(obj: CliState, error: str, as_json: bool) -> NoReturn:
     except MailflowError:
         text = Catalogue().say("id", Said.of("health.unknown", error=error))
     if as_json:
-        click.echo(_json({"state": State.UNKNOWN.name, "exit_code": int(State.UNKNOWN), "summary": text}))
-    else:
-        click.echo(f"MAILFLOW {State.UNKNOWN.name} - {text}")
-    sys.exit(int(State.UNKNOWN))
+        data = {"state": State.UNKNOWN.name, "exit_code": int(State.UNKNOWN), "summary": text}
+        _exit(State.UNKNOWN, lambda: click.echo(_json(data)))
+    _exit(State.UNKNOWN, lambda: click.echo(f"MAILFLOW {State.UNKNOWN.name} - {text}"))
 
 
 def _json(data: object) -> str:

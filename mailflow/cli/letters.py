@@ -258,9 +258,32 @@ def _write(output: Path, data: bytes) -> None:
         write_private(output, data)  # a rahasia letter's entry too: the owner's alone
 
 
+# The book's format follows the file's suffix unless --format names it; a suffix naming another
+# format is refused, so book.csv never holds a workbook.
+EXPORT_FORMATS = {".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
+
+
+def _export_format(obj: CliState, fmt: str | None, output: Path) -> str:
+    """--format, else the suffix's format (xlsx for any other). A workbook's bytes go down a pipe
+    but never onto a terminal, where they are noise (as gzip refuses)."""
+    if output == STDOUT:
+        if (fmt or "xlsx") == "xlsx" and sys.stdout.isatty():
+            raise click.BadParameter(obj.word("book.terminal"), param_hint="-o")
+        return fmt or "xlsx"
+    named = EXPORT_FORMATS.get(output.suffix.lower())
+    if fmt is not None and named is not None and named != fmt:
+        raise click.BadParameter(obj.word("book.suffix", file=output.name, format=fmt), param_hint="-o")
+    return fmt or named or "xlsx"
+
+
 @cli.command("export")
 @click.option("--year", type=int, help="default: this year, in the office's time zone")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json"]), default="xlsx")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(EXPORT_FORMATS.values())),
+    help="default: the file's suffix (.xlsx, .csv, .json; else xlsx)",
+)
 @click.option("--unit", help="only letters disposed within this unit (rules/organisation.toml)")
 @click.option(
     "-o",
@@ -272,9 +295,10 @@ def _write(output: Path, data: bytes) -> None:
 @office_option
 @pass_obj
 def export_cmd(
-    obj: CliState, year: int | None, fmt: str, unit: str | None, output: Path, office: str | None
+    obj: CliState, year: int | None, fmt: str | None, unit: str | None, output: Path, office: str | None
 ) -> None:
     """The agenda book (buku agenda) of a year: one office's (--office), which a regency needs."""
+    fmt = _export_format(obj, fmt, output)
     offices = obj.offices(office)
     if len(offices) > 1:
         raise click.UsageError(f"each office keeps its own agenda book: add --office ({', '.join(offices)})")

@@ -7,6 +7,7 @@ import os
 import sys
 
 import click
+from rich.console import Group, RenderableType
 from rich.table import Table
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -14,10 +15,15 @@ from sqlmodel import Session, select
 from mailflow.cli.base import (
     CliState,
     cli,
+    column_widths,
     echo,
     escape,
+    fields_grid,
+    indented,
     json_option,
     local_time,
+    longest_line,
+    longest_word,
     office_option,
     pass_obj,
     show,
@@ -51,22 +57,40 @@ def quarantine_list(obj: CliState, include_released: bool, office: str | None, a
     show(items, as_json, lambda: _held_table(obj, items))
 
 
-def _held_table(obj: CliState, items: list[dict]) -> Table:
+def _held_table(obj: CliState, items: list[dict]) -> RenderableType:
+    """A table when every column fits its longest word (as `letters`); on a narrower terminal,
+    each held message as a block, its reason, sender and subject on their own lines. Nothing is
+    cut with "…": the sender's address is what the admin checks before releasing."""
     word = obj.word
-    table = Table(title=word("cli.quarantine_title"))
-    for column in ("number", "reason", "sender", "subject", "received", "status"):
-        table.add_column(word(f"cli.{column}"))
-    for i in items:
-        table.add_row(
+    keys = ("reason", "sender", "subject")
+    headings = [word(f"cli.{column}") for column in ("number", *keys, "received", "status")]
+    rows = [
+        [
             str(i["id"]),
-            escape(obj.coded("held_reason", i["reason"])),
-            escape(i["from"]),
-            escape(i["subject"]),
-            escape(local_time(i["received_at"], obj.settings.zone)),
-            escape(obj.coded("held_status", i["status"])),
-        )
+            obj.coded("held_reason", i["reason"]),
+            i["from"],
+            i["subject"],
+            local_time(i["received_at"], obj.settings.zone),
+            obj.coded("held_status", i["status"]),
+        ]
+        for i in items
+    ]
+    columns = list(zip(headings, *rows, strict=True))
+    widths = column_widths([longest_word(*c) for c in columns], [longest_line(*c) for c in columns])
+    if widths is None:
+        blocks: list[RenderableType] = [f"[bold]{escape(word('cli.quarantine_title'))}[/bold]"]
+        for number, reason, sender, subject, received, status in rows:
+            grid = fields_grid()
+            for key, value in zip(keys, (reason, sender, subject), strict=True):
+                grid.add_row(escape(word(f"cli.{key}")), escape(value))
+            blocks += [escape(f"{headings[0]} {number}  {received}  {status}"), indented(grid)]
+        return Group(*blocks)
+    table = Table(title=word("cli.quarantine_title"))
+    for heading, width in zip(headings, widths, strict=True):
+        table.add_column(heading, width=width, overflow="fold")  # wrapped between words: none is cut
+    for row in rows:
+        table.add_row(*map(escape, row))
     return table
-
 
 
 def _item(obj: CliState, item_id: int, office: str | None) -> QuarantineItem:

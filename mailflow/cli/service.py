@@ -36,8 +36,11 @@ def poll(obj: CliState, once: bool) -> None:
     failed = [r for r in reports if r.error]
     for r in reports:
         outcomes = ", ".join(f"{obj.coded('outcome', k)} {v}" for k, v in sorted(r.outcomes.items()))
-        error = f" [red]{escape(obj.word('outcome.error'))}: {escape(r.error)}[/red]" if r.error else ""
-        console.print(escape(f"{r.mailbox}: {outcomes or obj.word('outcome.nothing')}") + error)
+        if r.error:  # a failed poll is not "nothing new": only what it did before failing, then why
+            said = escape(f"{r.mailbox}: {outcomes + '; ' if outcomes else ''}")
+            console.print(f"{said}[red]{escape(obj.word('outcome.error'))}: {escape(r.error)}[/red]")
+        else:
+            console.print(escape(f"{r.mailbox}: {outcomes or obj.word('outcome.nothing')}"))
     if failed:
         sys.exit(2)
 
@@ -80,7 +83,6 @@ def followup(obj: CliState, at: str | None, send: bool, dry_run: bool) -> None:
         click.echo(f"  {obj.word(f'followup_cli.kind_{mail.kind}')}: {mail.recipient} - {mail.subject}")
     if not sending:
         click.echo(obj.word("followup_cli.nothing_sent"))
-    click.echo(
-        f"reminded {len(report.reminded)}, escalated {len(report.escalated)}, "
-        f"digests {len(report.digests)}, weekly {len(report.weekly)}"
-    )
+    counts = {"reminded": report.reminded, "escalated": report.escalated, "digests": report.digests}
+    counts["weekly"] = report.weekly
+    click.echo(obj.word("followup_cli.counts", **{k: len(v) for k, v in counts.items()}))

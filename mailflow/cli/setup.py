@@ -52,7 +52,7 @@ def init(
     for old, new in (
         ("surat@probolinggokab.example", address),
         ("admin@probolinggokab.example", admin),
-        ("mail.probolinggokab.example", imap_host),
+        ('host = "mail.probolinggokab.example"', f'host = "{imap_host}"'),  # not the comments' examples
         ('password_env = "MAILFLOW_SURAT_PASSWORD"', 'password_file = "imap-password"'),
         ('password_file = "/etc/mailflow/smtp-password"', 'password_file = "smtp-password"'),
         ('admin_language = "id"', f'admin_language = "{language}"'),

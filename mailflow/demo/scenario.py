@@ -247,20 +247,20 @@ def run_demo(
 
         with Session(app.engine) as session:
             record = letter_record(session, session.exec(select(Letter)).one())
-        console.print(
-            Panel(
+        log = Table.grid(padding=(0, 2))  # as `letter show`: a long line wraps under itself
+        log.add_column(no_wrap=True)
+        log.add_column(no_wrap=True)
+        log.add_column(overflow="fold")
+        for e in record["log"]:
+            log.add_row(
+                f"{office_moment(e['at'], app.settings.zone):%H:%M:%S %Z}",
+                escape(say("action." + e["action"])),
                 escape(
-                    "\n".join(
-                        f"{office_moment(e['at'], app.settings.zone):%H:%M:%S %Z}  "
-                        f"{say('action.' + e['action']):<21} {e['actor']}"
-                        f"{' -> ' + ', '.join(e['targets']) if e['targets'] else ''}"
-                        f"{'  ' + e['instruction'] if e['instruction'] else ''}"
-                        for e in record["log"]
-                    )
+                    f"{e['actor']}{' -> ' + ', '.join(e['targets']) if e['targets'] else ''}"
+                    f"{'  ' + e['instruction'] if e['instruction'] else ''}"
                 ),
-                title=f"mailflow letter show {record['agenda_number']}",
             )
-        )
+        console.print(Panel(log, title=f"mailflow letter show {record['agenda_number']}"))
         console.print(f"[bold]6.[/bold] {escape(say('demo.reminder'))}")
         with Session(app.engine) as session:
             node = session.exec(select(Disposition).where(Disposition.holder == SEKRETARIS)).one()

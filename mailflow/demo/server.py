@@ -176,7 +176,8 @@ class ImapSession:
         self.send(f"* OK [CAPABILITY {CAPABILITIES}] Mailflow demo IMAP ready")
         await self.writer.drain()
         while (data := await self.read_command()) is not None:
-            tag, _, rest = data.partition(b" ")
+            raw_tag, _, rest = data.partition(b" ")
+            tag = raw_tag.decode(errors="replace")  # TLS spoken to this plain port: bytes, not a tag
             command, _, args = rest.partition(b" ")
             name = command.decode(errors="replace").upper()
             uid = name == "UID"
@@ -189,13 +190,13 @@ class ImapSession:
                     name not in ("LOGIN", "CAPABILITY", "LOGOUT", "NOOP", "ID") and not self.user
                 ):
                     raise ValueError("command unknown or not allowed now")
-                result = await handler(tag.decode(), list(_tokens(args)), uid)
+                result = await handler(tag, list(_tokens(args)), uid)
             except (ValueError, KeyError, IndexError) as exc:
-                self.send(f"{tag.decode()} BAD {exc}")
+                self.send(f"{tag} BAD {exc}")
             else:
                 if result is False:
                     break
-                self.send(f"{tag.decode()} OK {name} completed" if result is None else result)
+                self.send(f"{tag} OK {name} completed" if result is None else result)
             await self.writer.drain()
         self.writer.close()
 

@@ -51,13 +51,13 @@ def chase(
     )
     if session.info.get("rehearsal"):  # a dry run: nothing was done, so nothing is logged
         return f"{letter.agenda_number}:{to}"
-    fields = "".join(f" {name}={value}" for name, value in logged.items())
+    fields = "".join(f" {name}=%s" for name in logged)  # each its own field, typed in JSON
     log.info(
-        "event=%s agenda=%s to=%s%s message_id=%s",
+        "event=%s agenda=%s to=%s" + fields + " message_id=%s",
         action,
         letter.agenda_number,
         to,
-        fields,
+        *logged.values(),
         mail["Message-ID"],
     )
     return f"{letter.agenda_number}:{to}"

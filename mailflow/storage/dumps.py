@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, literal, select, table, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import create_engine
@@ -84,12 +84,17 @@ def check(kind: str, path: Path) -> None:
 
 
 def has_data(database_url: str) -> bool:
-    """Whether the database exists and holds tables (a live one a restore would replace)."""
+    """Whether the database holds rows a restore would replace. Tables alone are not data: a
+    command run after the database was lost (`mailflow letters`) creates an empty schema, and
+    restoring over that must not need --force."""
     if kind_of(database_url) == "sqlite" and not sqlite_path(database_url).exists():
         return False
     engine = create_engine(database_url)
     try:
-        return bool(inspect(engine).get_table_names())
+        with engine.connect() as conn:
+            tables = [name for name in inspect(conn).get_table_names() if name != "alembic_version"]
+            one_row = (select(literal(1)).select_from(table(name)).limit(1) for name in tables)
+            return any(conn.execute(query).first() is not None for query in one_row)
     except OperationalError:  # PostgreSQL: the database itself is gone
         return False
     finally:
