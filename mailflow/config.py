@@ -328,9 +328,10 @@ class Settings(_Strict):
         return accounts
 
 
-def exposed_secret(settings: Settings) -> str | None:
-    """Why the config file may leak a password written into it, or None: it is readable by other
-    users of the machine (password_file and password_env keep secrets out of it altogether)."""
+def exposed_mode(settings: Settings) -> int | None:
+    """The config file's mode when it may leak a password written into it, else None: it is
+    readable by other users of the machine (password_file and password_env keep secrets out of it
+    altogether)."""
     path = settings.config_path
     inline = settings.token_secret is not None or any(
         part.password is not None for part in (settings.smtp, *settings.mailboxes)
@@ -338,8 +339,15 @@ def exposed_secret(settings: Settings) -> str | None:
     if path is None or not inline or not path.exists():
         return None
     mode = path.stat().st_mode & 0o777
-    if mode & 0o044 == 0:
+    return None if mode & 0o044 == 0 else mode
+
+
+def exposed_secret(settings: Settings) -> str | None:
+    """Why the config file may leak a password (for the service's log), or None."""
+    mode = exposed_mode(settings)
+    if mode is None:
         return None
+    path = settings.config_path
     return f"{path} holds a password and is readable by others (mode {mode:o}): chmod 600 {path}"
 
 
