@@ -45,7 +45,10 @@ def _rules(settings: Settings, say: Words) -> Check:
         regency = load_regency(settings.rules_dir)
     except RulesError as exc:
         more = f" (+{len(exc.problems) - 1})" if len(exc.problems) > 1 else ""
-        return Check(item, False, str(exc.problems[0]) + more, say("doctor.rules_fix"))
+        first = exc.problems[0]
+        where = f"{first.file}:{first.line}" if first.line else first.file
+        message = say(first.key) if first.key else first.message
+        return Check(item, False, f"{where}: {message}{more}", say("doctor.rules_fix"))
     offices = regency.offices.values()
     summary = say(
         "doctor.rules_summary",
