@@ -40,6 +40,15 @@ Auth = Literal["password", "xoauth2", "oauthbearer"]
 INDONESIAN_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 
 
+class Refused(ValueError):
+    """A validator's refusal: in English as its text (logs, tests), and as `said` in the admin's
+    language when the config error is printed."""
+
+    def __init__(self, message: str, said: Said) -> None:
+        super().__init__(message)
+        self.said = said
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -165,7 +174,10 @@ class MailboxSettings(ServerSettings):
     @model_validator(mode="after")
     def _oauth_present(self) -> MailboxSettings:
         if self.auth != "password" and self.oauth is None:
-            raise ValueError(f"auth = {self.auth!r} needs an [mailboxes.oauth] table, or a provider")
+            raise Refused(
+                f"auth = {self.auth!r} needs an [mailboxes.oauth] table, or a provider",
+                Said.of("config.oauth_needed", auth=repr(self.auth)),
+            )
         return self
 
     @field_validator("folder", "processed_folder", "quarantine_folder", mode="before")
@@ -174,7 +186,8 @@ class MailboxSettings(ServerSettings):
         """A list of parts is the same name written with "/" (the form stored in the ledger)."""
         if isinstance(value, list):
             if not value or any(not isinstance(p, str) or not p or "/" in p for p in value):
-                raise ValueError('expected folder parts without "/", e.g. ["Mailflow", "Processed"]')
+                expected = 'expected folder parts without "/", e.g. ["Mailflow", "Processed"]'
+                raise Refused(expected, Said.of("config.folder_parts"))
             return "/".join(value)
         return value
 
@@ -182,7 +195,8 @@ class MailboxSettings(ServerSettings):
     @classmethod
     def _address_has_at(cls, value: str) -> str:
         if "@" not in value:
-            raise ValueError("expected an email address such as surat@example.go.id")
+            expected = "expected an email address such as surat@example.go.id"
+            raise Refused(expected, Said.of("config.not_an_address"))
         return value.lower()
 
 
@@ -271,8 +285,9 @@ class Settings(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"unknown time zone {value!r}; expected WIB, WITA, WIT or a name such as Asia/Jakarta"
+            raise Refused(
+                f"unknown time zone {value!r}; expected WIB, WITA, WIT or a name such as Asia/Jakarta",
+                Said.of("config.unknown_zone", zone=repr(value)),
             ) from exc
         return value
 
@@ -282,9 +297,10 @@ class Settings(_Strict):
         try:
             value.format(seq=1, year=2026, month=1, roman_month="I", unit="U")
         except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
+            raise Refused(
                 "expected a template using {seq}, {year}, {month}, {roman_month} or {unit}, "
-                f"e.g. '{{seq:03d}}/SM/{{year}}' ({exc})"
+                f"e.g. '{{seq:03d}}/SM/{{year}}' ({exc})",
+                Said.of("config.agenda_template", error=exc),
             ) from exc
         return value
 
@@ -298,9 +314,10 @@ class Settings(_Strict):
         if smtp.auth != "password" and smtp.oauth is None:
             names = [b.name for b in self.mailboxes if b.oauth is not None]
             if smtp.oauth_mailbox not in names:
-                raise ValueError(
+                raise Refused(
                     f"smtp.auth = {smtp.auth!r} needs [smtp.oauth] or oauth_mailbox naming a mailbox "
-                    f"with OAuth2 (have: {', '.join(names) or 'none'})"
+                    f"with OAuth2 (have: {', '.join(names) or 'none'})",
+                    Said.of("config.smtp_oauth", auth=repr(smtp.auth), names=", ".join(names) or "-"),
                 )
         return self
 
@@ -402,7 +419,9 @@ def _describe(exc: ValidationError, path: Path, text: str = "") -> tuple[str, tu
             else:
                 msg, problem = "unknown key", Said.of("config.unknown_key")
         elif err["type"] == "value_error":  # our validators' own words, without pydantic's "Value error, "
-            msg = problem = str(err["ctx"]["error"])
+            refusal = err["ctx"]["error"]
+            msg = str(refusal)
+            problem = refusal.said if isinstance(refusal, Refused) else msg
         else:
             msg = problem = err["msg"]
         said = Said.of(

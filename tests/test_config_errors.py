@@ -161,3 +161,14 @@ def test_counts_take_the_singular_where_the_language_has_one():
     assert catalogue.say("en", five) == "a.xlsx: 5 letters of 2026"
     assert catalogue.say("id", one) == "a.xlsx: 1 surat tahun 2026"
     assert catalogue.say("id", five) == "a.xlsx: 5 surat tahun 2026"
+
+
+def test_mailflows_own_refusals_of_a_value_speak_the_admins_language(tmp_path):
+    (tmp_path / "config.toml").write_text(
+        'timezone = "Asia/Bogor"\nagenda_template = "{nomor}"\n[[mailboxes]]\nname = "a"\naddress = "x"\n'
+    )
+    said = mailflow("letters", cwd=tmp_path).stderr
+    assert "  baris 1: timezone: zona waktu 'Asia/Bogor' tidak dikenal; diharapkan WIB" in said, said
+    assert "  baris 2: agenda_template: diharapkan templat yang memakai {seq}, {year}" in said, said
+    assert "  baris 5: mailboxes.0.address: diharapkan alamat email seperti surat@example.go.id" in said, said
+    assert not foreign_words(re.sub(r"\S*[/@]\S*", " ", said), "id") and "expected" not in said, said
