@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from mailflow.domain import Said
 from mailflow.errors import ConfigError
 from mailflow.oauth.providers import with_preset
 from mailflow.resources import EXAMPLE_RULES, TEMPLATES
@@ -37,6 +38,15 @@ Auth = Literal["password", "xoauth2", "oauthbearer"]
 
 # Waktu Indonesia Barat, Tengah, Timur: the names an Indonesian admin writes.
 INDONESIAN_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+
+
+class Refused(ValueError):
+    """A validator's refusal: in English as its text (logs, tests), and as `said` in the admin's
+    language when the config error is printed."""
+
+    def __init__(self, message: str, said: Said) -> None:
+        super().__init__(message)
+        self.said = said
 
 
 class _Strict(BaseModel):
@@ -164,7 +174,10 @@ class MailboxSettings(ServerSettings):
     @model_validator(mode="after")
     def _oauth_present(self) -> MailboxSettings:
         if self.auth != "password" and self.oauth is None:
-            raise ValueError(f"auth = {self.auth!r} needs an [mailboxes.oauth] table, or a provider")
+            raise Refused(
+                f"auth = {self.auth!r} needs an [mailboxes.oauth] table, or a provider",
+                Said.of("config.oauth_needed", auth=repr(self.auth)),
+            )
         return self
 
     @field_validator("folder", "processed_folder", "quarantine_folder", mode="before")
@@ -173,7 +186,8 @@ class MailboxSettings(ServerSettings):
         """A list of parts is the same name written with "/" (the form stored in the ledger)."""
         if isinstance(value, list):
             if not value or any(not isinstance(p, str) or not p or "/" in p for p in value):
-                raise ValueError('expected folder parts without "/", e.g. ["Mailflow", "Processed"]')
+                expected = 'expected folder parts without "/", e.g. ["Mailflow", "Processed"]'
+                raise Refused(expected, Said.of("config.folder_parts"))
             return "/".join(value)
         return value
 
@@ -181,7 +195,8 @@ class MailboxSettings(ServerSettings):
     @classmethod
     def _address_has_at(cls, value: str) -> str:
         if "@" not in value:
-            raise ValueError("expected an email address such as surat@example.go.id")
+            expected = "expected an email address such as surat@example.go.id"
+            raise Refused(expected, Said.of("config.not_an_address"))
         return value.lower()
 
 
@@ -270,8 +285,9 @@ class Settings(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"unknown time zone {value!r}; expected WIB, WITA, WIT or a name such as Asia/Jakarta"
+            raise Refused(
+                f"unknown time zone {value!r}; expected WIB, WITA, WIT or a name such as Asia/Jakarta",
+                Said.of("config.unknown_zone", zone=repr(value)),
             ) from exc
         return value
 
@@ -281,9 +297,10 @@ class Settings(_Strict):
         try:
             value.format(seq=1, year=2026, month=1, roman_month="I", unit="U")
         except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
+            raise Refused(
                 "expected a template using {seq}, {year}, {month}, {roman_month} or {unit}, "
-                f"e.g. '{{seq:03d}}/SM/{{year}}' ({exc})"
+                f"e.g. '{{seq:03d}}/SM/{{year}}' ({exc})",
+                Said.of("config.agenda_template", error=exc),
             ) from exc
         return value
 
@@ -297,9 +314,10 @@ class Settings(_Strict):
         if smtp.auth != "password" and smtp.oauth is None:
             names = [b.name for b in self.mailboxes if b.oauth is not None]
             if smtp.oauth_mailbox not in names:
-                raise ValueError(
+                raise Refused(
                     f"smtp.auth = {smtp.auth!r} needs [smtp.oauth] or oauth_mailbox naming a mailbox "
-                    f"with OAuth2 (have: {', '.join(names) or 'none'})"
+                    f"with OAuth2 (have: {', '.join(names) or 'none'})",
+                    Said.of("config.smtp_oauth", auth=repr(smtp.auth), names=", ".join(names) or "-"),
                 )
         return self
 
@@ -328,9 +346,10 @@ class Settings(_Strict):
         return accounts
 
 
-def exposed_secret(settings: Settings) -> str | None:
-    """Why the config file may leak a password written into it, or None: it is readable by other
-    users of the machine (password_file and password_env keep secrets out of it altogether)."""
+def exposed_mode(settings: Settings) -> int | None:
+    """The config file's mode when it may leak a password written into it, else None: it is
+    readable by other users of the machine (password_file and password_env keep secrets out of it
+    altogether)."""
     path = settings.config_path
     inline = settings.token_secret is not None or any(
         part.password is not None for part in (settings.smtp, *settings.mailboxes)
@@ -338,8 +357,15 @@ def exposed_secret(settings: Settings) -> str | None:
     if path is None or not inline or not path.exists():
         return None
     mode = path.stat().st_mode & 0o777
-    if mode & 0o044 == 0:
+    return None if mode & 0o044 == 0 else mode
+
+
+def exposed_secret(settings: Settings) -> str | None:
+    """Why the config file may leak a password (for the service's log), or None."""
+    mode = exposed_mode(settings)
+    if mode is None:
         return None
+    path = settings.config_path
     return f"{path} holds a password and is readable by others (mode {mode:o}): chmod 600 {path}"
 
 
@@ -374,24 +400,40 @@ def _absolute(section: dict, key: str, base: Path) -> None:
         section[key] = str(path if path.is_absolute() else base / path)
 
 
-def _describe(exc: ValidationError, path: Path, text: str = "") -> str:
-    """Each problem with its line in the file and, for a misspelt key, the key meant."""
-    found: list[tuple[int, str]] = []
+def _describe(exc: ValidationError, path: Path, text: str = "") -> tuple[str, tuple[Said | str, ...]]:
+    """Each problem with its line in the file and, for a misspelt key, the key meant: in English
+    (for logs) and as catalogue lines for the admin (a validator's own words stay as they are)."""
+    found: list[tuple[int, str, Said]] = []
     for err in exc.errors():
         loc = tuple(err["loc"])
         key = ".".join(str(p) for p in loc) or "(top level)"
         line = line_of(text, loc)
         where = f"line {line}: " if line else ""
+        problem: Said | str
         if err["type"] == "extra_forbidden":
             known = [f for f in _model_at(loc[:-1]).model_fields if f != "config_path"]
             meant = difflib.get_close_matches(str(loc[-1]), known, n=1)
-            msg = f"unknown key; did you mean {meant[0]!r}?" if meant else "unknown key"
+            if meant:
+                msg = f"unknown key; did you mean {meant[0]!r}?"
+                problem = Said.of("config.unknown_key_meant", meant=repr(meant[0]))
+            else:
+                msg, problem = "unknown key", Said.of("config.unknown_key")
         elif err["type"] == "value_error":  # our validators' own words, without pydantic's "Value error, "
-            msg = str(err["ctx"]["error"])
+            refusal = err["ctx"]["error"]
+            msg = str(refusal)
+            problem = refusal.said if isinstance(refusal, Refused) else msg
         else:
-            msg = err["msg"]
-        found.append((line or 0, f"  {where}{key}: {msg}"))
-    return "\n".join([f"{path}: invalid configuration", *(said for _, said in sorted(found))])
+            msg = problem = err["msg"]
+        said = Said.of(
+            "config.problem",
+            where=Said.of("config.line", line=line) if line else "",
+            setting=key if loc else Said.of("config.top_level"),
+            problem=problem,
+        )
+        found.append((line or 0, f"  {where}{key}: {msg}", said))
+    found.sort(key=lambda f: f[0])
+    english = "\n".join([f"{path}: invalid configuration", *(text for _, text, _ in found)])
+    return english, (Said.of("config.invalid", path=path), *(said for _, _, said in found))
 
 
 def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel]:
@@ -458,24 +500,63 @@ def settings_from_dict(data: dict, path: Path, text: str = "") -> Settings:
     try:
         return Settings.model_validate({**_resolve(dict(data), path.parent), "config_path": path})
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path, text)) from exc
+        english, said = _describe(exc, path, text)
+        raise ConfigError(english, said, _language_of(data)) from exc
+
+
+ADMIN_LANGUAGES = typing.get_args(Settings.model_fields["admin_language"].annotation)
+_TOP_LANGUAGE = re.compile(r"""^\s*(admin_language|language)\s*=\s*["']([a-z]+)["']""")
+
+
+def _language_of(data: dict) -> str:
+    """The admin's language as far as a config that does not load tells it (else Indonesian)."""
+    for key in ("admin_language", "language"):
+        if data.get(key) in ADMIN_LANGUAGES:
+            return str(data[key])
+    return "id"
+
+
+def _language_in(text: str) -> str:
+    """`_language_of` for a text that is not valid TOML: its top-level lines, read one by one."""
+    found: dict[str, str] = {}
+    for raw in text.splitlines():
+        if raw.lstrip().startswith("["):
+            break
+        if match := _TOP_LANGUAGE.match(raw):
+            found.setdefault(match.group(1), match.group(2))
+    return _language_of(found)
 
 
 def load_settings(path: Path | None = None) -> Settings:
     """Read the config from `path`, $MAILFLOW_CONFIG, or ./config.toml, in that order."""
+    named = path is not None or "MAILFLOW_CONFIG" in os.environ
     path = path or Path(os.environ.get("MAILFLOW_CONFIG", "config.toml"))
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
+        if named:  # the admin named this file: "here" would send them looking in the wrong place
+            raise ConfigError(
+                f"{path}: the config file named (--config or MAILFLOW_CONFIG) does not exist. Check its "
+                "path, or create one with `mailflow init`",
+                Said.of("config.missing_named", path=path),
+            ) from exc
         raise ConfigError(
             f"{path}: no config file here. Create one with `mailflow init`, or name yours with "
-            "--config FILE or MAILFLOW_CONFIG"
+            "--config FILE or MAILFLOW_CONFIG",
+            Said.of("config.missing_here", path=path),
         ) from exc
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from exc
+        raise ConfigError(
+            f"{path}: cannot read the config file ({exc.strerror})",
+            Said.of("config.unreadable", path=path, error=exc.strerror),
+        ) from exc
+    text = raw.decode("utf-8", errors="replace")
     try:
-        text = raw.decode("utf-8")
-        data = tomllib.loads(text)
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}",
+            Said.of("config.not_toml", path=path, error=exc),
+            _language_in(text),
+        ) from exc
     return settings_from_dict(data, path.resolve(), text)

@@ -23,7 +23,15 @@ class MailflowError(Exception):
 
 
 class ConfigError(MailflowError):
-    """The configuration file is missing, not TOML, or has unknown keys or bad values."""
+    """The configuration file is missing, not TOML, or has unknown keys or bad values. `said`,
+    when given, is the same in the admin's words: a domain.Said, or a tuple of them (one per
+    line), in `language` (the config's admin_language when its text could be read, else the
+    default, Indonesian)."""
+
+    def __init__(self, message: str, said: object = None, language: str = "id") -> None:
+        super().__init__(message)
+        self.said = said
+        self.language = language
 
 
 class SchemaError(MailflowError):
@@ -32,11 +40,13 @@ class SchemaError(MailflowError):
 
 @dataclass(frozen=True)
 class RuleProblem:
-    """One problem found in the rules folder, located for the admin who must fix it."""
+    """One problem found in the rules folder, located for the admin who must fix it; `key`, when
+    given, is the message catalogue's entry saying `message` in the admin's language."""
 
     file: str
     line: int | None
     message: str
+    key: str = ""
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

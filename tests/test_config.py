@@ -38,7 +38,7 @@ def test_unknown_keys_and_bad_values_name_the_key(tmp_path):
 def test_not_toml_and_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(write(tmp_path, "this is = = not toml"))
-    with pytest.raises(ConfigError, match=r"no config file here.*mailflow init"):
+    with pytest.raises(ConfigError, match=r"the config file named .* does not exist.*mailflow init"):
         load_settings(tmp_path / "absent.toml")
 
 

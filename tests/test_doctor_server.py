@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from mailflow.cli import cli
 from tests.support.letters import gmail_forward, original_letter, pdf_letter
+from tests.test_one_language import foreign_words
 
 D = "@probolinggokab.example"
 KADIS, MAILBOX = f"kadis{D}", f"surat{D}"
@@ -25,36 +26,74 @@ def plain(sender: str, subject: str) -> EmailMessage:
 def test_doctor_on_a_working_office(office):
     result = doctor(office)
     assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
     for item in (
-        "rules",
-        "database",
+        "aturan",
+        "basis data",
         "smtp",
         "ocr",
         "imap surat",
         "imap surat IDLE",
-        "plus-addressing surat",
+        "alamat plus surat",
     ):
-        assert f"ok   {item}" in result.output, result.output
+        assert f"ok {item}" in said, result.output
     assert office.mail.count("surat@probolinggokab.example") == 0  # the probe cleaned up after itself
+    assert "awalan namespace (tidak ada), pemisah '.'" in said  # Debian's stock Maildir++
+    assert "Mailflow/Processed -> Mailflow.Processed" in said and "masuk dengan kata sandi" in said
+    assert "model Tesseract ind+eng di /" in said
+    assert not foreign_words(result.output, "id"), result.output
+
+
+ENGLISH_DOCTOR = ["signed in by", "namespace prefix", "push supported", "polling every", "schema", "fix:",
+                  "FAIL", "rules", "database", "senders", "check host", "Tesseract models", "messages stay",
+                  "SPECIAL-USE yes", "SPECIAL-USE no", "plus-addressing", "arrives in", "AUTH offered"]  # fmt: skip
+
+
+def test_doctor_speaks_one_language(office):
+    """Indonesian by default: no English sentence, check name or fix; admin_language = "en" gives
+    the same checks in English. Each detail line wraps under itself at 80 columns."""
+    config = office.config_path.read_text().replace(f"port = {office.servers.smtp_port}", "port = 10")
+    office.config_path.write_text(config)
+    result = CliRunner().invoke(
+        cli, ["--config", str(office.config_path), "doctor"], env={"COLUMNS": "80"}, terminal_width=80
+    )
+    assert result.exit_code == 1, result.output
     said = " ".join(result.output.split())
-    assert "namespace prefix '(none)', delimiter '.'" in said  # Debian's stock Maildir++
-    assert "Mailflow/Processed -> Mailflow.Processed" in said and "signed in by password" in said
-    assert "Tesseract models ind+eng in /" in said
+    assert not foreign_words(result.output, "id"), result.output
+    for english in ENGLISH_DOCTOR:
+        assert english not in said.replace("Mailflow", ""), (english, result.output)
+    assert "GAGAL smtp" in said and "perbaiki: periksa host, port, security (465: tls, 587: starttls)" in said
+    assert "ok imap surat masuk dengan kata sandi, INBOX dipilih" in said
+    assert "pengirim surat diverifikasi lewat tanda tangan DKIM" in said
+    column = result.output.splitlines()[0].index("/")  # where each detail starts (the config's path)
+    for line in result.output.splitlines():
+        assert len(line.rstrip()) <= 80, line
+        if not line.startswith(("ok", "GAGAL")):  # a wrapped detail or a fix, under the details
+            assert line[:column].strip() == "", line
+
+    office.config_path.write_text('admin_language = "en"\n' + config)
+    said = " ".join(doctor(office).output.split())
+    assert not foreign_words(said.replace(" surat ", " "), "en"), said  # less the mailbox's name
+    assert "FAIL smtp" in said and "fix: check the [smtp] host, port, security" in said
+    assert "ok imap surat signed in by password, INBOX selected" in said
+    assert "ok rules" in said and "ok database" in said and "plus-addressing surat" in said
 
 
 def test_doctor_names_a_missing_tesseract_command(office, tmp_path, monkeypatch):
     """The language models are there but not the command (they only recommend tesseract-ocr)."""
     monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without tesseract
     result = doctor(office, "--no-probe")
-    assert "FAIL ocr" in result.output and "no tesseract command" in result.output
-    assert "fix: apt-get install tesseract-ocr" in result.output
+    said = " ".join(result.output.split())
+    assert "GAGAL ocr" in said and "tidak ada perintah tesseract" in said
+    assert "perbaiki: apt-get install tesseract-ocr" in said
 
 
 def test_doctor_names_a_missing_ocr_model(office):
     office.reconfigure(extra='ocr_languages = "ind+jav"')
     result = doctor(office, "--no-probe")
-    assert "FAIL ocr" in result.output and "no model for jav" in result.output
-    assert "fix: install tesseract-ocr-LANG" in result.output
+    said = " ".join(result.output.split())
+    assert "GAGAL ocr" in said and "tidak ada model untuk jav" in said
+    assert "perbaiki: pasang tesseract-ocr-LANG" in said
 
 
 def test_doctor_names_each_failure_and_its_fix(office):
@@ -62,8 +101,9 @@ def test_doctor_names_each_failure_and_its_fix(office):
     office.config_path.write_text(config.replace(f"port = {office.servers.smtp_port}", "port = 10"))
     result = doctor(office, "--no-probe")
     assert result.exit_code == 1
-    assert "FAIL imap surat" in result.output and "fix: check host, port, security" in result.output
-    assert "FAIL smtp" in result.output and "fix: check the [smtp] host" in result.output
+    said = " ".join(result.output.split())
+    assert "GAGAL imap surat" in said and "perbaiki: periksa host, port, security" in said
+    assert "GAGAL smtp" in said and "perbaiki: periksa host, port, security (465" in said
 
 
 def flags_of(office, folder: str) -> dict[int, set[bytes]]:
@@ -93,11 +133,11 @@ def test_doctor_says_per_sender_which_mail_would_verify_and_touches_none(office)
     said = " ".join(result.output.split())
     assert result.exit_code == 1, result.output
     assert (
-        "FAIL senders surat mail agenda@probolinggokab.example (petugas agenda): 3 pesan, "
+        "GAGAL pengirim surat email agenda@probolinggokab.example (petugas agenda): 3 pesan, "
         "tidak bertanda tangan DKIM -> suratnya akan ditahan (sender_unverified)"
     ) in said
-    assert 'fix: pilih salah satu (README "Setting up an office"): minta pengelola server' in said
-    assert f"ok senders surat mail {KADIS} (pejabat): 1 pesan, terverifikasi (DKIM signature" in said
+    assert 'perbaiki: pilih salah satu (README "Setting up an office"): minta pengelola server' in said
+    assert f"ok pengirim surat email {KADIS} (pejabat): 1 pesan, terverifikasi (DKIM signature" in said
     assert "1 pesan dari pengirim luar: tidak diperiksa" in said
     # Read-only: the same messages in the same folders with the same flags, nothing \Seen.
     assert flags_of(office, "INBOX") == inbox and flags_of(office, "Mailflow/Quarantine") == held

@@ -46,8 +46,8 @@ def test_tls_spoken_to_a_plain_port_says_to_use_starttls(office):
     imap, smtp = office.servers.imap.imap_port, office.servers.submission_port
     _dial(office, imap=(imap, "tls"), smtp=(smtp, "tls"))
     said = _doctor(office)
-    assert f'FAIL imap surat surat@127.0.0.1:{imap}: tidak dapat masuk: port {imap} menjawab tanpa TLS: setel security = "starttls"' in said
-    assert f'FAIL smtp 127.0.0.1:{smtp}: port {smtp} menjawab tanpa TLS: setel security = "starttls"' in said
+    assert f'GAGAL imap surat surat@127.0.0.1:{imap}: tidak dapat masuk: port {imap} menjawab tanpa TLS: setel security = "starttls"' in said
+    assert f'GAGAL smtp 127.0.0.1:{smtp}: port {smtp} menjawab tanpa TLS: setel security = "starttls"' in said
     assert "WRONG_VERSION_NUMBER" not in said
 
 
@@ -93,7 +93,7 @@ def test_a_tls_port_dialled_without_tls_says_to_use_tls(office, servers, tmp_pat
         _dial(office, smtp=(port, "starttls"))
         office.config_path.write_text(office.config_path.read_text().replace("[smtp]\n", "[smtp]\ntimeout = 2\n"))
         said = _doctor(office)
-        assert f'FAIL smtp 127.0.0.1:{port}: port {port} tidak menyapa' in said and 'security = "tls"' in said
+        assert f'GAGAL smtp 127.0.0.1:{port}: port {port} tidak menyapa' in said and 'security = "tls"' in said
     finally:
         controller.stop()
 

@@ -152,13 +152,13 @@ def test_doctor_says_what_it_found_on_each_server(matrix, office):
         client.select_folder("INBOX", readonly=True)
         assert len(client.search("UNSEEN")) == 1  # read by doctor, still unread
     server = matrix.servers.imap
-    assert f"delimiter '{server.delimiter}'" in said
+    assert f"pemisah '{server.delimiter}'" in said
     assert f"Mailflow/Quarantine -> {server.folder('Mailflow/Quarantine')}" in said
     if matrix.kind == "dovecot-bare":
-        assert "polling every 1 s (the server offers no IDLE)" in said
-        assert "no MOVE: COPY, then UID EXPUNGE" in said
+        assert "diperiksa setiap 1 detik (server tidak menawarkan IDLE)" in said
+        assert "tanpa MOVE: COPY, lalu UID EXPUNGE" in said
     if matrix.tokens is not None:
-        assert "signed in by OAuth2 (XOAUTH2)" in said and "signed in by XOAUTH2" in said
+        assert said.count("masuk dengan OAuth2 (XOAUTH2)") == 2, said  # IMAP and SMTP
 
 
 def test_nothing_moves_before_commit_and_an_interrupted_move_is_finished(office):

@@ -19,7 +19,7 @@ from mailflow.app import App
 from mailflow.clock import local_time as local_time  # the CLI's name for the one clock
 from mailflow.config import Settings, load_settings
 from mailflow.domain import Said
-from mailflow.errors import MailflowError
+from mailflow.errors import ConfigError, MailflowError
 from mailflow.office.regency import Regency, load_regency
 from mailflow.ops.logs import setup_logging
 from mailflow.outbound.catalogue import Catalogue
@@ -181,9 +181,20 @@ def cli(ctx: click.Context, config: Path | None) -> None:
     ctx.obj = CliState(config)
 
 
+def in_words(exc: MailflowError) -> str:
+    """An error as the admin reads it: a config error in their language (the config's, as far
+    as it can be read; else Indonesian), in the catalogue's words where it has them."""
+    said = getattr(exc, "said", None)
+    lines = said if isinstance(said, tuple) else (said,)
+    if not isinstance(exc, ConfigError) or not all(isinstance(line, Said | str) for line in lines):
+        return str(exc)
+    catalogue = Catalogue()
+    return "\n".join(catalogue.say(exc.language, line) for line in lines)
+
+
 def main() -> None:
     try:
         cli(standalone_mode=True)
     except MailflowError as exc:  # one line per problem (config, rules): our line breaks stay
-        click.echo(inert(f"mailflow: {exc}", lines=True), err=True)
+        click.echo(inert(f"mailflow: {in_words(exc)}", lines=True), err=True)
         sys.exit(2)

@@ -35,7 +35,8 @@ def rules_check(obj: CliState, rules_dir: Path | None, office: str | None) -> No
         regency = load_regency(folder)
     except RulesError as exc:
         for problem in exc.problems:  # the tree is one whole: every office's problems show
-            click.echo(f"{folder / problem.file}:{problem.line or ''}: {problem.message}", err=True)
+            message = obj.word(problem.key) if problem.key else problem.message
+            click.echo(f"{folder / problem.file}:{problem.line or ''}: {message}", err=True)
         raise SystemExit(1) from exc
     if office is not None and office not in regency.offices:
         raise click.BadParameter(f"no office {office!r} in {folder}", param_hint="--office")

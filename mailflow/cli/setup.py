@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.table import Table
 
 from mailflow.cli.base import CliState, cli, console, escape, pass_obj
 from mailflow.errors import ConfigError
@@ -93,11 +94,18 @@ def doctor(obj: CliState, no_probe: bool) -> None:
     from mailflow.ops.doctor import diagnose
 
     checks = diagnose(obj.settings, probe=not no_probe)
+    # A grid, so that a long detail or fix wraps under itself, not back to column 0.
+    grid = Table.grid(padding=(0, 1), pad_edge=False)
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    ok, fail, fix = obj.word("doctor.ok"), obj.word("doctor.fail"), obj.word("doctor.fix")
     for check in checks:
-        mark = "[green]ok  [/green]" if check.ok else "[red]FAIL[/red]"
-        console.print(f"{mark} {escape(f'{check.item:<28}')} {escape(check.detail)}")
+        mark = f"[green]{escape(ok)}[/green]" if check.ok else f"[red]{escape(fail)}[/red]"
+        grid.add_row(mark, escape(check.item), escape(check.detail))
         if check.fix:
-            console.print(f"     {'':<28} [yellow]fix:[/yellow] {escape(check.fix)}")
+            grid.add_row("", "", f"[yellow]{escape(fix)}[/yellow] {escape(check.fix)}")
+    console.print(grid)
     sys.exit(0 if all(c.ok for c in checks) else 1)
 
 

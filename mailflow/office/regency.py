@@ -61,7 +61,7 @@ MISSING_FOLDER = (
 def load_regency(folder: Path) -> Regency:
     """The rules tree checked as a whole; RulesError lists every problem of every office."""
     if not folder.is_dir():  # one problem, not one "file is missing" per rules file
-        raise RulesError([RuleProblem(str(folder), None, MISSING_FOLDER)])
+        raise RulesError([RuleProblem(str(folder), None, MISSING_FOLDER, "config.no_rules_folder")])
     if not (folder / REGENCY_FILE).exists():
         rules = load_rules(folder)
         return Regency(rules.office_name, {rules.office_code: rules}, folder)

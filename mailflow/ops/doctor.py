@@ -9,13 +9,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
+from functools import partial
 from pathlib import Path
 
 import aiosmtplib
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from mailflow.config import MailboxSettings, Settings, exposed_secret
+from mailflow.config import MailboxSettings, Settings, exposed_mode
 from mailflow.domain import Said
 from mailflow.errors import MailboxError, RulesError, SignInError
 from mailflow.inbound.imap import Mailbox
@@ -23,7 +24,7 @@ from mailflow.inbound.senders import HELD, SenderVerdict, service_lookup
 from mailflow.misdial import explained
 from mailflow.office.regency import load_regency
 from mailflow.ops.survey import LATEST, survey
-from mailflow.outbound.catalogue import Catalogue, words_for
+from mailflow.outbound.catalogue import Catalogue, Words
 from mailflow.outbound.outbox import Sender
 from mailflow.resources import TEMPLATES
 from mailflow.scans.ocr import OcrUnavailable, tessdata, tesseract_command
@@ -38,240 +39,217 @@ class Check:
     fix: str = ""
 
 
-def _rules(settings: Settings) -> Check:
+def _rules(settings: Settings, say: Words) -> Check:
+    item = say("doctor.item.rules")
     try:
         regency = load_regency(settings.rules_dir)
     except RulesError as exc:
-        return Check(
-            "rules",
-            False,
-            str(exc.problems[0]) + (f" (+{len(exc.problems) - 1})" if len(exc.problems) > 1 else ""),
-            "run `mailflow rules check` and fix each file and line it names",
-        )
+        more = f" (+{len(exc.problems) - 1})" if len(exc.problems) > 1 else ""
+        first = exc.problems[0]
+        where = f"{first.file}:{first.line}" if first.line else first.file
+        message = say(first.key) if first.key else first.message
+        return Check(item, False, f"{where}: {message}{more}", say("doctor.rules_fix"))
     offices = regency.offices.values()
-    summary = (
-        f"{sum(len(r.positions) for r in offices)} positions, {sum(len(r.people) for r in offices)} people, "
-        f"{sum(len(r.routing) for r in offices)} routing rules"
+    summary = say(
+        "doctor.rules_summary",
+        positions=sum(len(r.positions) for r in offices),
+        people=sum(len(r.people) for r in offices),
+        routing=sum(len(r.routing) for r in offices),
     )
     if regency.single:
-        return Check("rules", True, summary)
+        return Check(item, True, summary)
     orphans = [b.name for b in settings.mailboxes if regency.office_of_mailbox(b.address, b.office) is None]
     if orphans:
-        return Check(
-            "rules",
-            False,
-            f"mailboxes serving no office: {', '.join(orphans)}",
-            'give each [[mailboxes]] an office = "CODE", or list its address as a unit\'s mailbox',
-        )
-    return Check("rules", True, f"{len(regency.offices)} offices, {summary}")
+        return Check(item, False, say("doctor.rules_orphans", names=orphans), say("doctor.rules_orphans_fix"))
+    return Check(item, True, say("doctor.rules_offices", offices=len(regency.offices), summary=summary))
 
 
-def _database(settings: Settings) -> Check:
+def _database(settings: Settings, say: Words) -> Check:
+    item = say("doctor.item.database")
     try:
         engine = make_engine(settings.database_url)
         current = current_revision(engine)
     except SQLAlchemyError as exc:
         return Check(
-            "database",
+            item,
             False,
-            f"cannot connect: {type(exc).__name__}",
-            "check database_url in the config and that the server runs",
+            say("doctor.database_unreachable", error=type(exc).__name__),
+            say("doctor.database_unreachable_fix"),
         )
     head = head_revision()
     if current is None and not inspect(engine).get_table_names():
-        return Check("database", True, f"empty; the schema ({head}) is created on the first run")
+        return Check(item, True, say("doctor.database_empty", head=head))
     if current != head:
         return Check(
-            "database",
+            item,
             False,
-            f"schema at {current or 'nothing yet'}, this Mailflow needs {head}",
-            "back up the database, then run `mailflow db upgrade`",
+            say("doctor.database_behind", current=current or say("doctor.database_nothing"), head=head),
+            say("doctor.database_behind_fix"),
         )
-    return Check("database", True, f"schema {head} ({engine.dialect.name})")
+    return Check(item, True, say("doctor.database_ok", head=head, dialect=engine.dialect.name))
 
 
-def _senders(box: MailboxSettings) -> Check:
+def _senders(box: MailboxSettings, say: Words) -> Check:
     """How this mailbox tells a real clerk or official from a forged From (README "Trust")."""
-    policy = box.verify_senders
+    item, policy = say("doctor.item.senders", name=box.name), box.verify_senders
     if policy == "off":
-        return Check(
-            f"senders {box.name}",
-            True,
-            "verification off: clerks are trusted on their From address; replies need their code",
-            'set verify_senders = "auto" once the office\'s mail server signs with DKIM',
-        )
+        return Check(item, True, say("doctor.senders_off"), say("doctor.senders_off_fix"))
     if policy == "authentication-results" or (policy == "auto" and box.authserv_id):
         if not box.authserv_id:
-            return Check(f"senders {box.name}", False, "authentication-results without authserv_id",
-                         "set authserv_id to the name your receiving server stamps")  # fmt: skip
-        return Check(f"senders {box.name}", True, f"verified by {box.authserv_id}'s Authentication-Results")
-    return Check(f"senders {box.name}", True, "verified by DKIM signatures, checked by Mailflow (DNS keys)")
+            return Check(
+                item, False, say("doctor.senders_no_authserv"), say("doctor.senders_no_authserv_fix")
+            )
+        return Check(item, True, say("doctor.senders_by_results", authserv_id=box.authserv_id))
+    return Check(item, True, say("doctor.senders_by_dkim"))
 
 
-def _mailbox(box: MailboxSettings, settings: Settings, probe: bool) -> Iterator[Check]:
-    say = words_for(settings.templates_dir, settings.admin_language)
-    yield _senders(box)
+def _mailbox(box: MailboxSettings, settings: Settings, say: Words, probe: bool) -> Iterator[Check]:
+    item = say("doctor.item.imap", name=box.name)
+    yield _senders(box, say)
     try:
         mailbox = Mailbox.connect(box)
     except SignInError as exc:
-        yield Check(f"imap {box.name}", False, str(exc), f"run `mailflow auth login {box.name}`")
+        yield Check(item, False, str(exc), say("doctor.login_fix", name=box.name))
         return
     except MailboxError as exc:
-        yield Check(
-            f"imap {box.name}",
-            False,
-            explained(exc, say),
-            "check host, port, security (none/starttls/tls), username and the password source",
-        )
+        yield Check(item, False, explained(exc, partial(_said, say)), say("doctor.imap_fix"))
         return
     with mailbox:
-        yield Check(
-            f"imap {box.name}",
-            True,
-            f"signed in by {_sign_in(box)}, {box.folder} selected (UIDVALIDITY {mailbox.uidvalidity})",
+        signed_in = say(
+            "doctor.imap_ok", how=_sign_in(box.auth, say), folder=box.folder, uidvalidity=mailbox.uidvalidity
         )
-        yield from _server_facts(box, settings, mailbox)
+        yield Check(item, True, signed_in)
+        yield from _server_facts(box, settings, say, mailbox)
         if probe:
-            yield _plus_addressing(box, settings, mailbox)
-        yield from _senders_seen(box, settings, mailbox)  # last: it leaves the folder read-only
+            yield _plus_addressing(box, settings, say, mailbox)
+        yield from _senders_seen(box, settings, say, mailbox)  # last: it leaves the folder read-only
 
 
-def _sign_in(box: MailboxSettings) -> str:
-    return "password" if box.auth == "password" else f"OAuth2 ({box.auth.upper()})"
+def _said(say: Words, said: Said) -> str:
+    return say(said.key, **dict(said.params))
 
 
-def _server_facts(box: MailboxSettings, settings: Settings, mailbox: Mailbox) -> Iterator[Check]:
+def _sign_in(auth: str, say: Words) -> str:
+    return say("doctor.password") if auth == "password" else f"OAuth2 ({auth.upper()})"
+
+
+def _server_facts(box: MailboxSettings, settings: Settings, say: Words, mailbox: Mailbox) -> Iterator[Check]:
     """What this server is like, and what Mailflow does about each difference."""
     client, ns = mailbox.client, mailbox.namespace
-    delimiter = "none (flat)" if ns.delimiter is None else repr(ns.delimiter)
+    delimiter = say("doctor.folders_flat") if ns.delimiter is None else repr(ns.delimiter)
+    folders = say("doctor.item.folders", name=box.name)
     try:
         names = {f: mailbox.folder_name(f) for f in (box.folder, box.processed_folder, box.quarantine_folder)}
     except MailboxError as exc:
-        yield Check(f"imap {box.name} folders", False, str(exc), "rename the folder in the config")
+        yield Check(folders, False, str(exc), say("doctor.folders_fix"))
         return
-    yield Check(
-        f"imap {box.name} folders",
-        True,
-        f"namespace prefix {ns.prefix or '(none)'!r}, delimiter {delimiter}; "
-        + ", ".join(f"{k} -> {v}" for k, v in names.items()),
-    )
+    prefix = repr(ns.prefix) if ns.prefix else say("doctor.folders_no_prefix")
+    moved = ", ".join(f"{k} -> {v}" for k, v in names.items())
+    yield Check(folders, True, say("doctor.folders_ok", prefix=prefix, delimiter=delimiter, names=moved))
     idle = client.has_capability("IDLE")
+    seconds = f"{settings.poll_interval:g}"
     yield Check(
-        f"imap {box.name} IDLE",
+        say("doctor.item.idle", name=box.name),
         True,
-        "push supported"
+        say("doctor.idle_push")
         if idle and box.idle
-        else f"polling every {settings.poll_interval:g} s" + ("" if idle else " (the server offers no IDLE)"),
-        "" if idle else "lower poll_interval if replies should be seen sooner",
+        else say("doctor.idle_polling" if idle else "doctor.idle_polling_no_idle", seconds=seconds),
+        "" if idle else say("doctor.idle_fix"),
     )
     moves, uidplus = client.has_capability("MOVE"), client.has_capability("UIDPLUS")
     if box.after_processing == "keyword":
-        how = "messages stay in place, tagged with a keyword"
+        how = say("doctor.move_keyword")
     elif moves:
         how = "MOVE"
     elif uidplus:
-        how = "no MOVE: COPY, then UID EXPUNGE of just those messages (UIDPLUS)"
+        how = say("doctor.move_uidplus")
     else:
-        how = "no MOVE, no UIDPLUS: COPY, then \\Deleted and a keyword (nothing is expunged)"
+        how = say("doctor.move_neither")
+    special = say("doctor.yes" if client.has_capability("SPECIAL-USE") else "doctor.no")
     yield Check(
-        f"imap {box.name} MOVE",
+        say("doctor.item.move", name=box.name),
         True,
-        f"{how}; SPECIAL-USE {'yes' if client.has_capability('SPECIAL-USE') else 'no'}",
-        ""
-        if moves or uidplus or box.after_processing == "keyword"
-        else 'deleted copies pile up in the inbox: set after_processing = "keyword"',
+        say("doctor.move_ok", how=how, special=special),
+        "" if moves or uidplus or box.after_processing == "keyword" else say("doctor.move_fix"),
     )
 
 
-def _plus_addressing(box: MailboxSettings, settings: Settings, mailbox: Mailbox) -> Check:
+PROBE_WAIT = 20  # seconds a plus-addressed probe may take to arrive
+
+
+def _plus_addressing(box: MailboxSettings, settings: Settings, say: Words, mailbox: Mailbox) -> Check:
+    item = say("doctor.item.plus", name=box.name)
     tag = f"mailflow-doctor-{uuid.uuid4().hex[:8]}"
     local, _, domain = box.address.partition("@")
     probe = EmailMessage()
     probe["From"], probe["To"], probe["Subject"] = box.address, f"{local}+{tag}@{domain}", tag
     probe["Auto-Submitted"] = "auto-generated"
-    probe.set_content(
-        "Mailflow doctor checks that plus-addressed replies reach this mailbox. Safe to delete."
-    )
+    probe.set_content(say("doctor.plus_probe"))
     try:
         asyncio.run(Sender.of(settings).send(probe.as_bytes(), probe["To"]))
     except (aiosmtplib.SMTPException, OSError) as exc:
         return Check(
-            f"plus-addressing {box.name}",
-            False,
-            f"could not send the probe: {type(exc).__name__}",
-            "fix the SMTP check first",
+            item, False, say("doctor.plus_unsent", error=type(exc).__name__), say("doctor.plus_unsent_fix")
         )
     client = mailbox.client
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + PROBE_WAIT
     folder = mailbox.folder_name(box.folder)
+    address = f"{local}+TAG@{domain}"
     while time.monotonic() < deadline:
         client.noop()
         found = client.search(["SUBJECT", tag])
         if found:
             client.add_flags(found, [b"\\Deleted"], silent=True)
             client.expunge()
-            return Check(f"plus-addressing {box.name}", True, f"{local}+TAG@{domain} arrives in {folder}")
+            return Check(item, True, say("doctor.plus_ok", address=address, folder=folder))
         time.sleep(1)
     return Check(
-        f"plus-addressing {box.name}",
-        False,
-        f"{local}+TAG@{domain} did not arrive in 20 s",
-        "enable sub-addressing (recipient_delimiter = +) on the mail server; replies are still found "
-        "by Message-ID, subject tag and footer code, but less surely",
+        item, False, say("doctor.plus_missing", address=address, seconds=PROBE_WAIT), say("doctor.plus_fix")
     )
 
 
-def _smtp(settings: Settings) -> Check:
+def _smtp(settings: Settings, say: Words) -> Check:
     s, sender = settings.smtp, Sender.of(settings)
     try:
-        offered = asyncio.run(sender.probe())
+        offered, signed_in = asyncio.run(sender.probe())
     except SignInError as exc:
-        return Check("smtp", False, str(exc), f"run `mailflow auth login {s.oauth_mailbox or 'smtp'}`")
+        return Check("smtp", False, str(exc), say("doctor.login_fix", name=s.oauth_mailbox or "smtp"))
     except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
-        return Check(
-            "smtp",
-            False,
-            f"{s.host}:{s.port}: {sender.failure(exc)}",
-            "check the [smtp] host, port, security (465: tls, 587: starttls) and login",
-        )
-    tls = {"none": "no TLS (loopback only!)", "starttls": "STARTTLS", "tls": "TLS"}[s.security]
-    return Check("smtp", True, f"{s.host}:{s.port}, {tls}; {offered}")
+        return Check("smtp", False, f"{s.host}:{s.port}: {sender.failure(exc)}", say("doctor.smtp_fix"))
+    tls = {"none": say("doctor.smtp_no_tls"), "starttls": "STARTTLS", "tls": "TLS"}[s.security]
+    if signed_in is not None:
+        offered = say("doctor.smtp_signed_in", offered=offered, how=_sign_in(signed_in, say))
+    return Check("smtp", True, say("doctor.smtp_ok", host=s.host, port=s.port, tls=tls, offered=offered))
 
 
 OCR_PACKAGES = "tesseract-ocr-ind tesseract-ocr-eng tesseract-ocr-osd"
 
 
-def _ocr(settings: Settings) -> Check:
+def _ocr(settings: Settings, say: Words) -> Check:
     if not settings.ocr:
-        return Check("ocr", True, "off (ocr = false): scans are filed unread")
+        return Check("ocr", True, say("doctor.ocr_off"))
     command = tesseract_command()
     if command is None:  # the language packages only recommend it
-        return Check("ocr", False, "no tesseract command: scans go unread", "apt-get install tesseract-ocr")
+        return Check("ocr", False, say("doctor.ocr_no_command"), "apt-get install tesseract-ocr")
     try:
         models = tessdata()
     except OcrUnavailable as exc:
-        return Check(
-            "ocr", False, str(exc), "apt-get install tesseract-ocr-ind tesseract-ocr-eng tesseract-ocr-osd"
-        )
-    missing = [
-        lang for lang in settings.ocr_languages.split("+") if not Path(models, f"{lang}.traineddata").exists()
-    ]
+        return Check("ocr", False, str(exc), f"apt-get install {OCR_PACKAGES}")
+    languages = settings.ocr_languages
+    missing = [lang for lang in languages.split("+") if not Path(models, f"{lang}.traineddata").exists()]
     if missing:
         return Check(
-            "ocr", False, f"no model for {', '.join(missing)} in {models}", "install tesseract-ocr-LANG"
+            "ocr",
+            False,
+            say("doctor.ocr_no_model", languages=missing, models=models),
+            say("doctor.ocr_model_fix"),
         )
-    return Check("ocr", True, f"Tesseract models {settings.ocr_languages} in {models}, command {command}")
+    return Check("ocr", True, say("doctor.ocr_ok", languages=languages, models=models, command=command))
 
 
-def _senders_seen(box: MailboxSettings, settings: Settings, mailbox: Mailbox) -> Iterator[Check]:
+def _senders_seen(box: MailboxSettings, settings: Settings, say: Words, mailbox: Mailbox) -> Iterator[Check]:
     """Per sender of the newest mail: would they verify, why not, and what their mail meets."""
-    own = settings.templates_dir
-    catalogue = Catalogue(None if own == TEMPLATES else own)
-
-    def say(key: str, **values: object) -> str:
-        return catalogue.say(settings.admin_language, Said.of(key, **values))
-
-    item = f"senders {box.name} mail"
+    item = say("doctor.item.senders_mail", name=box.name)
     try:
         regency = load_regency(settings.rules_dir)
     except RulesError:
@@ -326,18 +304,33 @@ def _sender_fix(found: SenderVerdict, box: MailboxSettings, say: Callable[..., s
 
 
 def diagnose(settings: Settings, probe: bool = True) -> list[Check]:
-    exposed = exposed_secret(settings)
+    own = settings.templates_dir
+    say = Catalogue(None if own == TEMPLATES else own).words(settings.admin_language)
+    path, item = settings.config_path, say("doctor.item.config")
+    exposed = exposed_mode(settings)
     checks = [
-        Check("config", True, str(settings.config_path))
+        Check(item, True, str(path))
         if exposed is None
-        else Check("config", False, exposed, f"chmod 600 {settings.config_path}, or use password_file"),
-        _rules(settings),
-        _database(settings),
-        _smtp(settings),
-        _ocr(settings),
+        else Check(
+            item,
+            False,
+            say("doctor.config_exposed", path=path, mode=f"{exposed:o}"),
+            say("doctor.config_exposed_fix", path=path),
+        ),
+        _rules(settings, say),
+        _database(settings, say),
+        _smtp(settings, say),
+        _ocr(settings, say),
     ]
     for box in settings.mailboxes:
-        checks.extend(_mailbox(box, settings, probe))
+        checks.extend(_mailbox(box, settings, say, probe))
     if not settings.mailboxes:
-        checks.append(Check("mailboxes", False, "none configured", "add a [[mailboxes]] table to the config"))
+        checks.append(
+            Check(
+                say("doctor.item.mailboxes"),
+                False,
+                say("doctor.mailboxes_none"),
+                say("doctor.mailboxes_none_fix"),
+            )
+        )
     return checks

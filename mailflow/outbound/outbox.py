@@ -150,17 +150,17 @@ class Sender:
                 message_from_bytes(raw), sender=s.from_address or None, recipients=[recipient]
             )
 
-    async def probe(self) -> str:
-        """Connect and sign in without sending (for `doctor`): what the server offered."""
+    async def probe(self) -> tuple[str, str | None]:
+        """Connect and sign in without sending (for `doctor`): the AUTH methods the server offered,
+        and how Mailflow signed in ("password", "xoauth2"; None when it has no username)."""
         s, where = self.settings, self.where
         smtp = self._client()
         async with smtp:
             await smtp.ehlo()
             if s.username:
                 await self._sign_in(smtp, where)
-            offered = " ".join(smtp.server_auth_methods).upper() or "none"
-        signed_in = f", signed in by {'XOAUTH2' if self.oauth else 'password'}" if s.username else ""
-        return f"AUTH offered: {offered}{signed_in}"
+            offered = " ".join(smtp.server_auth_methods).upper() or "-"
+        return offered, ("xoauth2" if self.oauth else "password") if s.username else None
 
     async def _sign_in(self, smtp: aiosmtplib.SMTP, where: str) -> None:
         s = self.settings
