@@ -143,8 +143,8 @@ class App:
         )
 
     def say(self, said: Said) -> str:
-        """Words for the admin, in the office's language (config `language`)."""
-        return self.composer.catalogue.say(self.settings.language, said)
+        """Words for the admin, in the admin's language (config `admin_language`)."""
+        return self.composer.catalogue.say(self.settings.admin_language, said)
 
     def report_rules_problem(self) -> bool:
         """Email the admin once about a broken rules edit; True when a report was queued."""

@@ -9,6 +9,7 @@ import datetime as dt
 
 from sqlmodel import Session, col, select
 
+from mailflow.clock import office_moment
 from mailflow.context import Context
 from mailflow.disposition.mail import language_of
 from mailflow.outbound import caps, outbox
@@ -40,6 +41,7 @@ def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> lis
         key = f"notices:{recipient}:{rows[0].id}"
         if outbox.already_queued(session, key):
             continue
+        zone = ctx.settings.zone
         mail = notice(
             ctx.composer,
             "notice_digest",
@@ -50,7 +52,7 @@ def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> lis
             office=ctx.rules.office_name,
             cap=caps.NOTICES_PER_HOUR,
             # Each held-back notice's subject: Mailflow's own words (and a quarantine number).
-            items=[{"at": _utc(row.created_at), "subject": row.subject} for row in rows],
+            items=[{"at": office_moment(row.created_at, zone), "subject": row.subject} for row in rows],
         )
         outbox.enqueue(session, mail, "notice_digest", dedupe_key=key)
         for row in rows:
@@ -58,7 +60,3 @@ def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> lis
             session.add(row)
         told.append(recipient)
     return told
-
-
-def _utc(at: dt.datetime) -> dt.datetime:
-    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)

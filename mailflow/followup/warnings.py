@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from mailflow.clock import office_moment
+from mailflow.clock import instant, office_moment
 from mailflow.context import Context
 from mailflow.disposition.mail import language_of
 from mailflow.outbound import outbox
@@ -48,8 +48,8 @@ def send_warning_digests(session: Session, ctx: Context, now: dt.datetime) -> li
                 OutboxMessage.kind == "impersonation", OutboxMessage.recipient == owner
             )
         ).one()
-        last = _utc(last) if last is not None else None
-        untold = [(e, letter) for e, letter in items if last is None or _utc(e.at) > last]
+        last = instant(last) if last is not None else None
+        untold = [(e, letter) for e, letter in items if last is None or instant(e.at) > last]
         key = warning_key(owner, now)
         if not untold or (last is not None and now - last < QUIET) or outbox.already_queued(session, key):
             continue
@@ -77,7 +77,3 @@ def send_warning_digests(session: Session, ctx: Context, now: dt.datetime) -> li
         outbox.enqueue(session, mail, "impersonation", dedupe_key=key)
         warned.append(owner)
     return warned
-
-
-def _utc(at: dt.datetime) -> dt.datetime:
-    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)

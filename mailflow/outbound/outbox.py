@@ -115,7 +115,7 @@ class Sender:
 
     @classmethod
     def of(cls, settings: Settings, tokens: TokenBroker | None = None) -> Sender:
-        say = words_for(settings.templates_dir, settings.language)
+        say = words_for(settings.templates_dir, settings.admin_language)  # errors are the admin's
         return cls(settings.smtp, settings.smtp_oauth(), tokens, say)
 
     def failure(self, exc: BaseException) -> str:

@@ -72,11 +72,6 @@ class Budget:
         return kept
 
 
-def decode_header_value(value: str | email.header.Header | None) -> str:
-    """A header as one line of text, whatever RFC 2047 or charset damage it carries."""
-    return decoded(str(value)) if value is not None else ""
-
-
 # RFC 5322 lines end by 998 characters: a longer "Message-ID" is no identifier (and would not fit
 # a database index); the message then has none, as a scanner's mail has none.
 MAX_MESSAGE_ID = 998
@@ -106,7 +101,7 @@ def _filename(part: email.message.Message) -> str:
         name = part.get_filename()
     except (HeaderParseError, CharsetError, LookupError, UnicodeError, ValueError, TypeError):
         name = None
-    return decode_header_value(name) if name else ""
+    return decoded(name) if name else ""
 
 
 def _date(value: str | None):
