@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from mailflow.domain import ReplyMatch
 from mailflow.inbound.triage import Action
 from tests.test_attack_one_reading import BY_SUBJECT, decide, signed_by_office, signed_from
 from tests.test_one_reading import AR_BOX, KADIS, MAILBOX, STAFF, D, stamp
@@ -84,6 +85,24 @@ def test_hole_redirected_clerk_mail_to_someone_else_is_filed() -> None:
     assert message.from_address == CLERK and MAILBOX not in message.to_addresses
     # Today: FILE (clerk_letter). Expected: held for an admin (or at least not filed).
     assert verdict.action != Action.FILE, verdict
+
+
+# == HOLE C: with our server's verdict, an unsigned Subject aims a clerk's mail at a receipt =======
+#
+# our_thread lets a receipt found by its subject tag act on our server's verdict, which names no
+# headers ("a receipt correction changes only registry fields"). So anyone holding one signed mail
+# of the clerk that has no Subject prepends "Subject: Re: [SM 001/2026] ..." and the clerk's text is
+# applied as a correction of that letter (dkim mode rejects the same mail: unsigned_thread).
+
+
+def test_hole_unsigned_subject_aims_a_clerk_mail_at_a_receipt_with_the_server_verdict() -> None:
+    receipt = ReplyMatch(kind="receipt", letter_id=1, owners=(CLERK,), disposition_id=None, via="subject")
+    raw = b"Subject: Re: [SM 001/2026] Tanda terima\r\n" + captured_without_subject(CLERK)
+    _message, verdict = decide(stamp(VERDICT, raw), box=AR_BOX, reply=receipt)
+    # Today: CORRECT. Expected: REJECT unsigned_thread, as in dkim mode.
+    assert verdict.action != Action.CORRECT, verdict
+    _message, verdict = decide(raw, reply=receipt)
+    assert (verdict.action, verdict.reason) == (Action.REJECT, "unsigned_thread"), verdict
 
 
 # == Defeated: header-block splits and From variants =============================================
