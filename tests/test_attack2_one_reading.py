@@ -11,7 +11,7 @@ import pytest
 
 from mailflow.domain import ReplyMatch
 from mailflow.inbound.triage import Action
-from tests.test_attack_one_reading import BY_SUBJECT, decide, signed_by_office, signed_from
+from tests.test_attack_one_reading import BY_SUBJECT, captured, decide, signed_by_office, signed_from
 from tests.test_one_reading import AR_BOX, KADIS, MAILBOX, STAFF, D, stamp
 
 CLERK = f"agenda@{D}"
@@ -103,6 +103,29 @@ def test_hole_unsigned_subject_aims_a_clerk_mail_at_a_receipt_with_the_server_ve
     assert verdict.action != Action.CORRECT, verdict
     _message, verdict = decide(raw, reply=receipt)
     assert (verdict.action, verdict.reason) == (Action.REJECT, "unsigned_thread"), verdict
+
+
+# == HOLE D: an mbox "From " line ending the header is unsigned text at the top of the body ========
+#
+# The stdlib pushes a "From ..." line that is the last line of the header back into the body, with
+# no defect; dkimpy skips any "From " line of the header (an mbox envelope line) and verifies. So
+# anyone holding one signed mail of the head writes their own first line above the head's words.
+
+
+def test_hole_mbox_from_line_puts_unsigned_text_above_the_heads_signed_reply() -> None:
+    genuine = captured(KADIS, TAG, "Setuju.\n")
+    end = genuine.find(b"\r\n\r\n") + 2
+    forged = genuine[:end] + b"From Tolak, arsipkan saja\r\n" + genuine[end:]
+    message, verdict = decide(forged, reply=BY_SUBJECT)
+    assert message.from_address == KADIS and "Tolak" in message.text  # what Mailflow reads today
+    # Today: REPLY (verified, subject covered) on text the signature does not cover.
+    assert (verdict.action, verdict.check) == (Action.QUARANTINE, "one_reading"), verdict
+
+
+def test_mbox_from_line_first_is_an_envelope_for_both_readers() -> None:
+    """On the first line both readers skip it: Mailflow's text is the signed body."""
+    message, verdict = decide(b"From Tolak\r\n" + captured(KADIS, TAG, "Setuju.\n"), reply=BY_SUBJECT)
+    assert "Tolak" not in message.text and verdict.action == Action.REPLY
 
 
 # == Defeated: header-block splits and From variants =============================================
