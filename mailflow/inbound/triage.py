@@ -226,6 +226,10 @@ def status_request(inbound: Inbound) -> Verdict | None:
     if m and (inbound.rules.person_by_address(sender) or inbound.rules.clerk(sender)):
         if not inbound.sender_trusted:
             return _unverified(inbound, "status_request")
+        covered = inbound.sender.covered
+        if covered is not None and "subject" not in covered:  # a Subject added to a signed mail
+            detail = "the Subject that asks is not covered by the verified signature"
+            return Verdict(Action.QUARANTINE, "status_request", "unsigned_thread", detail)
         return Verdict(Action.STATUS, "status_request", detail=m[1])
     return None
 

@@ -97,11 +97,16 @@ def split_header(raw: bytes) -> str:
     """Why the header block reads differently to the stdlib and to a DKIM verifier, or "".
 
     The stdlib ends a line at a bare CR, dkimpy and mail servers only at LF: a CR alone can hide
-    a signed header below a line the stdlib reads as the end of the header (or a new From)."""
+    a signed header below a line the stdlib reads as the end of the header (or a new From). Only
+    the first line may be an mbox "From " envelope line, which both readers skip."""
     ends = [i + 1 for i in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if i >= 0]  # with its LF
     block = raw[: min(ends) if ends else len(raw)]
     if block.count(b"\r") != block.count(b"\r\n"):
         return "a carriage return without a line feed in the header"
+    # An mbox "From " line below the first: dkimpy skips it as an envelope line, the stdlib moves
+    # it into the body (quietly, when it is last), above the words the signature covered.
+    if block.find(b"\nFrom ") >= 0:
+        return "an mbox From line inside the header"
     return ""
 
 
