@@ -28,12 +28,12 @@ from mailflow.demo import dkim
 from mailflow.errors import MessageError
 from mailflow.inbound.authenticity import check_sender, pinned
 from mailflow.inbound.triage import Inbound, triage
+from mailflow.language.statements import read_reply, reply_context
 from mailflow.office.load import load_rules
 from mailflow.text.fields import extract_fields, letter_files
 from mailflow.text.parsing import parse_message
 from mailflow.text.pdf import letter_pdf_texts
 from mailflow.text.quotes import extract_new_text
-from mailflow.text.replies import read_reply, reply_context
 from tests.support import REPO, clients
 from tests.support.hostile import SCALED, corpus
 from tests.support.letters import gmail_forward, outlook_forward, pdf_letter, photo_scan

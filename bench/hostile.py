@@ -35,7 +35,7 @@ from mailflow.text.fields import extract_fields, letter_files
 from mailflow.text.parsing import parse_message
 from mailflow.text.pdf import letter_pdf_texts
 from mailflow.text.quotes import extract_new_text
-from mailflow.text.replies import read_reply, reply_context
+from mailflow.language.statements import read_reply, reply_context
 from tests.support.hostile import SCALED
 
 raw = SCALED[{kind!r}]({size})

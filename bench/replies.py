@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from mailflow.language.statements import read_answer  # noqa: E402
 from mailflow.text.parsing import parse_message  # noqa: E402
-from mailflow.text.replies import read_answer  # noqa: E402
 from tests.corpus.own import CASES  # noqa: E402
 from tests.test_reply_corpus import APPS, PER_CASE, RULES, TODAY, _request, judge  # noqa: E402
 

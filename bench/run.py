@@ -29,11 +29,11 @@ from imapclient import IMAPClient  # noqa: E402
 from PIL import Image  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
+from mailflow.language.statements import read_reply, reply_context  # noqa: E402
 from mailflow.ops import service  # noqa: E402
 from mailflow.storage.models import Event, Letter  # noqa: E402
 from mailflow.text.parsing import parse_message  # noqa: E402
 from mailflow.text.quotes import extract_new_text  # noqa: E402
-from mailflow.text.replies import read_reply, reply_context  # noqa: E402
 from tests.conftest import DOMAIN, USERS, Office, Servers  # noqa: E402
 from tests.corpus.peers import cases  # noqa: E402
 from tests.support import clients  # noqa: E402

@@ -75,8 +75,8 @@ def test_html_text_and_quote_removal_survive_broken_nesting() -> None:
 def test_a_reply_is_read_for_its_first_lines_only() -> None:
     import datetime as dt
 
+    from mailflow.language.statements import MAX_LINES, read_reply, reply_context
     from mailflow.office.load import load_rules
-    from mailflow.text.replies import MAX_LINES, read_reply, reply_context
     from tests.support import REPO
 
     context = reply_context(load_rules(REPO / "rules"), "kadis", dt.date(2026, 11, 25))

@@ -102,7 +102,7 @@ def test_the_check_catches_a_quadratic_pattern() -> None:
 
 def test_the_package_has_its_patterns_found() -> None:
     names = compiled_patterns()
-    assert "mailflow.text.fields._EMAIL[0]" in names and "mailflow.text.phrases.FILLER_TAIL[0]" in names
+    assert "mailflow.text.fields._EMAIL[0]" in names and "mailflow.language.phrases.FILLER_TAIL[0]" in names
     assert len(names) > 80
 
 

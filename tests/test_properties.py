@@ -8,12 +8,12 @@ from hypothesis import strategies as st
 
 from mailflow.errors import MessageError
 from mailflow.inbound.triage import Inbound, triage
+from mailflow.language.deadlines import parse_deadline
+from mailflow.language.statements import read_reply, reply_context
 from mailflow.office.load import load_rules
-from mailflow.text.deadlines import parse_deadline
 from mailflow.text.fields import extract_fields, label_fields, pdf_fields
 from mailflow.text.parsing import parse_message
 from mailflow.text.quotes import extract_new_text
-from mailflow.text.replies import read_reply, reply_context
 from tests.support import REPO
 
 RULES = load_rules(REPO / "rules")

@@ -14,8 +14,8 @@ from mailflow.cli import cli
 from mailflow.config import load_settings
 from mailflow.domain import Said
 from mailflow.errors import RulesError
+from mailflow.language.statements import Kind, read_reply, reply_context
 from mailflow.office.regency import load_regency
-from mailflow.text.replies import Kind, read_reply, reply_context
 from tests.support import REPO
 
 TREE = REPO / "rules" / "regency"

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
+from mailflow.language.statements import Kind, read_reply, reply_context
 from mailflow.office.load import load_rules
-from mailflow.text.replies import Kind, read_reply, reply_context
 from tests.support import REPO
 
 RULES = load_rules(REPO / "rules")

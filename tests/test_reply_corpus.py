@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
 
+from mailflow.language.statements import Kind, Reading, read_answer
 from mailflow.office.load import load_rules
 from mailflow.text.parsing import parse_message
-from mailflow.text.replies import Kind, Reading, read_answer
 from tests.corpus.own import CASES, TODAY_ISO, Case
 from tests.support import REPO, clients
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from mailflow.domain import ParsedMessage
 from mailflow.errors import ConfigError
+from mailflow.language.statements import Kind, read_answer
 from mailflow.office.model import Rules
 from mailflow.outbound.catalogue import Catalogue
-from mailflow.text.replies import Kind, read_answer
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from mailflow.disposition.status import CONFIDENTIAL
 from mailflow.disposition.tree import letter_status, new_node, root_node, settle_upwards
 from mailflow.domain import Said
 from mailflow.followup.chase import mailbox_of
+from mailflow.language.statements import Target, target_of
 from mailflow.office.regency import short_name
 from mailflow.outbound import outbox
 from mailflow.registry.agenda import book_entry
 from mailflow.registry.log import log_event
 from mailflow.storage.models import Disposition, Letter, LetterFile, fetch, id_of, utcnow
-from mailflow.text.replies import Target, target_of
 
 # What the receiving office's book takes over from the sending office's: the letter as filed.
 COPIED = {

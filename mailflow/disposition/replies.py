@@ -22,6 +22,7 @@ from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import send_status
 from mailflow.disposition.tree import letter_status, new_node, settle_upwards, tree_rows
 from mailflow.domain import Attachment, ParsedMessage, Said
+from mailflow.language.statements import Kind, Problem, Reading, Statement, read_answer
 from mailflow.outbound import outbox
 from mailflow.registry.log import log_event
 from mailflow.storage.models import (
@@ -34,7 +35,6 @@ from mailflow.storage.models import (
     id_of,
     utcnow,
 )
-from mailflow.text.replies import Kind, Problem, Reading, Statement, read_answer
 
 
 @dataclass

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from mailflow.disposition.states import FINISHED, LETTER_STATUS, OPEN, State
+from mailflow.language.statements import Target
 from mailflow.registry.log import log_event
 from mailflow.storage.models import Disposition, Letter, fetch, utcnow
-from mailflow.text.replies import Target
 
 
 def new_node(

@@ -11,10 +11,10 @@ from sqlmodel import Session, select
 from mailflow.context import Context
 from mailflow.disposition.mail import language_of, official_mail
 from mailflow.followup.chase import chase, mailbox_of
+from mailflow.language.statements import target_of
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import letter_view, notice
 from mailflow.storage.models import Disposition, Letter
-from mailflow.text.replies import target_of
 
 LEVELS = (1, 2)  # 1: the disposer, 2: the disposer's superior
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from mailflow.domain import ParsedMessage, Said
+from mailflow.language import phrases
+from mailflow.language.deadlines import parse_deadline
+from mailflow.language.phrases import squash
 from mailflow.office.calendar import Calendar
 from mailflow.office.model import Instruction, Neighbour, Rules
-from mailflow.text import phrases
-from mailflow.text.deadlines import parse_deadline
 from mailflow.text.lines import tidy
-from mailflow.text.phrases import squash
 from mailflow.text.quotes import extract_new_text
 
 
