@@ -73,6 +73,20 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Proposal:
+    """A line close to a statement but not fully read: the reading it most likely means.
+
+    Never applied as it stands: the sender is asked to confirm it ("Balas YA"), and only their
+    confirmation applies `statement`, through the same path as a direct one.
+    """
+
+    line: str
+    statement: Statement
+    reason: str  # what was not fully read: near_target | near_deadline | stray_word | ...
+    message: Said  # the question put to the sender, naming the reading
+
+
+@dataclass(frozen=True)
 class ReplyContext:
     allowed: tuple[Target, ...]  # the numbered list of the email being answered, in order
     everyone: tuple[Target, ...]  # every position of the office, to tell "not allowed" from "unknown"
@@ -88,6 +102,7 @@ class Reading:
     statements: tuple[Statement, ...]
     problems: tuple[Problem, ...]
     automatic: bool = False  # an out-of-office text: read as nothing, answered with nothing
+    proposals: tuple[Proposal, ...] = ()  # close readings, to be confirmed before they act
 
     def of(self, kind: Kind) -> list[Statement]:
         return [s for s in self.statements if s.kind is kind]
