@@ -5,12 +5,11 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Group, RenderableType
 from rich.table import Table
-from sqlalchemy import func
-from sqlmodel import Session, select
 
 from mailflow.cli.base import (
     CliState,
@@ -28,17 +27,11 @@ from mailflow.cli.base import (
     pass_obj,
     show,
 )
-from mailflow.disposition.routing import route_letter
 from mailflow.errors import MessageError
-from mailflow.inbound.forensics import examine
-from mailflow.inbound.poll import UNDECIDED_REASONS, read_again
-from mailflow.registry.quarantine import release
-from mailflow.registry.queries import quarantine_items, quarantine_record
-from mailflow.storage.db import transaction
-from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, fetch, id_of
-from mailflow.text.letter import read_letter
-from mailflow.text.parsing import parse_message
 from mailflow.text.terminal import inert
+
+if TYPE_CHECKING:
+    from mailflow.storage.models import QuarantineItem
 
 
 @cli.group("quarantine")
@@ -52,6 +45,8 @@ def quarantine_group() -> None:
 @json_option
 @pass_obj
 def quarantine_list(obj: CliState, include_released: bool, office: str | None, as_json: bool) -> None:
+    from mailflow.registry.queries import quarantine_items, quarantine_record
+
     offices = obj.offices(office) if office else ()
     items = [quarantine_record(i) for i in quarantine_items(obj.app.engine, include_released, offices)]
     show(items, as_json, lambda: _held_table(obj, items))
@@ -95,6 +90,10 @@ def _held_table(obj: CliState, items: list[dict]) -> RenderableType:
 
 def _item(obj: CliState, item_id: int, office: str | None) -> QuarantineItem:
     """A held item; with --office, only one of that office's (another office's is not shown)."""
+    from sqlmodel import Session
+
+    from mailflow.storage.models import QuarantineItem
+
     with Session(obj.app.engine) as session:
         item = session.get(QuarantineItem, item_id)
     if item is None or (office is not None and item.office not in obj.offices(office)):
@@ -116,12 +115,16 @@ def quarantine_show(obj: CliState, item_id: int, raw: bool, office: str | None) 
         else:  # to a file or a pipe: byte-exact
             sys.stdout.buffer.write(data)
         return
+    from mailflow.registry.queries import quarantine_record
+
     record = quarantine_record(item)
     shown = record | {
         "reason": f"{obj.coded('held_reason', item.reason)} ({item.reason})",
         "status": obj.coded("held_status", item.status),
         "received_at": local_time(record["received_at"], obj.settings.zone),
     }
+    from mailflow.inbound.forensics import examine
+
     found = examine(obj.app.archive.raw(item.raw_sha256))
     lines = [(obj.word(f"held_field.{key}"), value) for key, value in shown.items()]
     lines += [(obj.word("held_field.hop"), hop) for hop in found.hops]
@@ -143,6 +146,12 @@ def quarantine_release(obj: CliState, item_id: int, by: str | None, office: str 
 
     The release is logged on the letter with who and when; its mail (receipt, disposition
     request) waits in the outbox for the service to send, like all mail."""
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from mailflow.inbound.poll import UNDECIDED_REASONS, read_again
+    from mailflow.storage.models import Letter, OutboxMessage, fetch
+
     app = obj.app
     item = _item(obj, item_id, office)
     if item.status != "held":
@@ -185,6 +194,13 @@ def _os_user() -> str:
 
 
 def _file_held(obj: CliState, item: QuarantineItem, by: str) -> tuple[int, str]:
+    from mailflow.disposition.routing import route_letter
+    from mailflow.registry.quarantine import release
+    from mailflow.storage.db import transaction
+    from mailflow.storage.models import QuarantineItem, id_of
+    from mailflow.text.letter import read_letter
+    from mailflow.text.parsing import parse_message
+
     app = obj.app
     try:  # read before the transaction, which then only writes (text.letter)
         message = parse_message(app.archive.raw(item.raw_sha256))

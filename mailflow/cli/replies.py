@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Group
 
 from mailflow.cli.base import CliState, cli, escape, json_option, office_option, pass_obj, show
-from mailflow.disposition.explain import ExplainedReply
 from mailflow.errors import MessageError
-from mailflow.text.parsing import parse_message
+
+if TYPE_CHECKING:
+    from mailflow.disposition.explain import ExplainedReply
 
 
 @cli.group("reply")
@@ -39,6 +41,7 @@ def explain(
 ) -> None:
     """Read MESSAGE.eml as a reply to a request sent to an official; nothing is written or sent."""
     from mailflow.disposition.explain import explain_reply, position_of
+    from mailflow.text.parsing import parse_message
 
     settings = obj.settings
     rules = obj.regency.office(obj.offices(office)[0])
