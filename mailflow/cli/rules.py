@@ -13,9 +13,9 @@ from mailflow.errors import MessageError, RulesError
 
 if TYPE_CHECKING:
     from mailflow.config import MailboxSettings
-    from mailflow.domain import ParsedMessage
     from mailflow.office.model import Rules
     from mailflow.office.regency import Regency
+    from mailflow.text.message import ParsedMessage
 
 
 @cli.group("rules")
