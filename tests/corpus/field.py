@@ -101,6 +101,9 @@ FIELD_CASES: list[Case] = [
             Case("Inggih pak, siap", (ACK,), holder="sekretaris"),
             Case("Matur nuwun pak, sudah selesai", (DONE(),), holder="sekretaris"),
             Case("Shalom pak, siap laksanakan", (ACK,), holder="sekretaris"),
+            Case("Sekdis: 6\nTks pak", (D(SEK, "Pelajari/telaah"),)),
+            Case("Siap pak\nTrims", (ACK,), holder="sekretaris"),
+            Case("Kabid PAUD: 4\nMakasih", (D(PAUD, "Untuk diketahui"),)),
         ],
     ),
     # --- a position's full title as the request lists it, "dan" included, is a target
