@@ -208,7 +208,7 @@ def _dispose(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
     if split is None:
         return None
     left, right, near = split
-    if framing.is_contact(right):
+    if framing.is_contact(right, resolver.people):
         return None  # "Sekretaris Dinas: Bpk. Agus Wibowo (0812-...)" is a contact, not an order
     targets = _targets(left, line, resolver)
     if isinstance(targets, Problem):
@@ -359,16 +359,16 @@ def _fields(st: Statement) -> tuple:
 
 
 def _best(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
-    """The first reading in full of the line without its bullet, as written, or without its
-    courtesies; else the first proposal or problem of those. The statement keeps the line."""
+    """The line read without its bullet, as written, and less its courtesies one by one: the
+    first reading in full; else the first proposal; else the problem of the barest form."""
     unbulleted = framing.unbullet(line)
-    close: _Line | None = None
-    for variant in dict.fromkeys((unbulleted, line, framing.without_opener(unbulleted))):
-        found = _read_line(variant, ctx, resolver)
-        if found is not None and found.statement:
-            return _as_written(found, line) if variant != line else found
-        close = close or (found and _as_written(found, line))
-    return close
+    variants = list(dict.fromkeys((unbulleted, line, *framing.openings(unbulleted))))
+    found = {v: _read_line(v, ctx, resolver) for v in variants}
+    for wanted in ("statement", "proposal"):
+        if best := next((f for f in found.values() if f is not None and getattr(f, wanted)), None):
+            return _as_written(best, line)
+    barest = [found[v] for v in reversed(variants) if v != line] + [found[line]]
+    return next((_as_written(f, line) for f in barest if f is not None), None)
 
 
 def _as_written(found: _Line, line: str) -> _Line:
@@ -400,7 +400,7 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
     read = 0
     for raw in tidy(text).splitlines():
         line = raw.strip().strip("*_").strip()
-        if not squash(line) or _is_typed_name(line, sender):
+        if not squash(line) or _is_typed_name(line, sender) or framing.is_number_line(line):
             continue
         if framing.DISCLAIMER.match(line):
             break  # a disclaimer footer, and all below it, is boilerplate
@@ -421,7 +421,7 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
             proposals.append(found.proposal)
         elif found.problem:
             problems.append(found.problem)
-            contact = framing.is_contact(line) or absence.is_referral_line(line)
+            contact = framing.is_contact(line, resolver.people) or absence.is_referral_line(line)
             asked_outside_contacts |= not contact
     acted = bool(proposals) or any(s.kind is not Kind.NOTE for s in statements)
     if absence.is_responder(text, acted, asked_outside_contacts):
