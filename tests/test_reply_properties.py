@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from email.policy import SMTP
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 

@@ -18,7 +18,8 @@ from mailflow.language.phrases import squash
 from mailflow.language.readings import Problem
 
 if TYPE_CHECKING:
-    from mailflow.language.statements import ReplyContext, Target
+    from mailflow.language.statements import ReplyContext
+    from mailflow.office.targets import Target
 
 HONORIFIC = re.compile(
     r"^((pak|bu|bapak|ibu|bpk\.?|bp\.?|sdr\.?|sdri\.?|saudara|mr\.?|mrs\.?|ms\.?|mas|mbak|kak|bang|dik)\s+)+",
