@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from mailflow.domain import Said
 from mailflow.language import absence, framing, phrases
 from mailflow.language.deadlines import parse_deadline
+from mailflow.language.keywords import clean_tail, keyword, with_reason
 from mailflow.language.naming import EXCEPT, HONORIFIC, Resolver
 from mailflow.language.phrases import squash
 from mailflow.language.proposals import propose
@@ -44,25 +45,6 @@ class ReplyContext:
     offices: tuple[Target, ...] = ()  # heads of the offices the letter may pass to, named, not numbered
 
 
-def _words(line: str) -> list[str]:
-    """The words of a line as read: squashed, abbreviations spelt out, polite words dropped."""
-    words = [w.strip(".'/-") for w in squash(line).split()]
-    spelt = " ".join(phrases.ABBREVIATIONS.get(w, w) for w in words if w).split()
-    return [w for w in spelt if w not in phrases.POLITE]
-
-
-def _core(words: list[str]) -> str:
-    """The words without trailing fillers ("arsip saja ya" -> "arsip")."""
-    while words and words[-1] in phrases.FILLERS:
-        words = words[:-1]
-    return " ".join(words)
-
-
-def clean_tail(text: str) -> str:
-    """Text without trailing polite words, particles and emoji: "dipelajari ya pak 🙏" -> "dipelajari"."""
-    return str(phrases.FILLER_TAIL.sub("", text)).strip(" ,.;")
-
-
 _LEAD_WORDS = re.compile(
     r"^((kepada|ke|yth\.?|untuk|mohon|mhn|tolong|tlg|to|teruskan ke|diteruskan ke|disposisi ke|"
     r"dispo ke|dear)\s+)+",
@@ -76,27 +58,6 @@ _CODES = re.compile(
 )
 # Codes with short words between them that are no codes: "2, 4 dn 6", "no 6 sm 9".
 _STRAY_CODES = re.compile(r"^(?:#?\d{1,2}|[^\W\d_]{1,3}\.?)(?:[\s,;&+]+(?:#?\d{1,2}|[^\W\d_]{1,3}\.?))*$")
-# A reason after a statement word: "Arsip aja, sdh dibahas di rapim", "Please file it, no action".
-_REASON = re.compile(r"\s*(?:[,;.!]|\s-\s|\s(?:karena|krn|soalnya|sebab|because|since|as)\s)")
-
-
-def _is_ack(words: list[str], titles: set[str]) -> bool:
-    """Only acknowledgement words, perhaps ending with the addressee's title: "Siap Pak Sekdis".
-    A title followed by more words is a target: "Ok, Sekretaris tindaklanjuti" disposes."""
-    if not words or words[0] not in phrases.ACK_START:
-        return False
-    acks = next((i for i, w in enumerate(words) if w not in phrases.ACK_WORDS), len(words))
-    return all(w in titles for w in words[acks:])
-
-
-def _is_status(words: list[str]) -> bool:
-    return (
-        bool(words)
-        and all(w in phrases.STATUS_WORDS for w in words)
-        and any(w in phrases.STATUS_MARKS for w in words)
-    )
-
-
 def _is_typed_name(line: str, sender: str) -> bool:
     """The sender's own name as typed under a reply, titles and all: "Drs. Budi Santoso, M.Si."."""
     if not sender:
@@ -288,51 +249,10 @@ def _forward(line: str, resolver: Resolver) -> _Line | None:
     return _Line(Statement(Kind.DISPOSE, line, tuple(targets[0])))
 
 
-def _keyword(line: str, resolver: Resolver) -> Statement | None:
-    if m := phrases.REPORT.match(line.strip()):
-        kind = Kind.DONE if phrases.DONE_WORD.search(m[2]) else Kind.PROGRESS
-        return Statement(kind, line, text=clean_tail(m[2].strip()))
-    unprefixed = phrases.ACK_PREFIX.sub("", line.strip())  # "oke sudah selesai ya", "baik segera diproses"
-    if m := phrases.DONE.match(unprefixed):
-        return Statement(Kind.DONE, line, text=_report(m[m.lastindex or 0]))
-    if m := phrases.PROGRESS.match(unprefixed):
-        return Statement(Kind.PROGRESS, line, text=_report(m[m.lastindex or 0]))
-    words = _words(line)
-    core = _core(words)
-    if core in phrases.HELP:
-        return Statement(Kind.HELP, line)
-    if _is_ack(words, resolver.title_words):
-        return Statement(Kind.ACK, line)
-    plain = _core([w for w in words if w not in phrases.OBJECT_WORDS])
-    for vocabulary, kind in ((phrases.ARCHIVE, Kind.ARCHIVE), (phrases.UNDO, Kind.UNDO)):
-        if core in vocabulary or plain in vocabulary:
-            return Statement(kind, line)
-    if _is_status(words):
-        return Statement(Kind.STATUS, line)
-    return None
-
-
-def _report(text: str) -> str:
-    """A report's text; none when it is only fillers ("sdh selesai semua pak")."""
-    text = clean_tail(text.strip())
-    return "" if all(w in phrases.FILLERS for w in _words(text)) else text
-
-
-def _with_reason(line: str, resolver: Resolver) -> Statement | None:
-    """A statement word and then its reason: "Arsip aja, sdh dibahas di rapim" archives."""
-    m = _REASON.search(line)
-    if m is None or m.start() == 0:
-        return None
-    found = _keyword(line[: m.start()], resolver)
-    if found is None or found.kind not in (Kind.ARCHIVE, Kind.UNDO, Kind.ACK):
-        return None
-    return Statement(found.kind, line)
-
-
 def _read_line(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
     """The best reading of one line, or None when nothing is near (a note)."""
-    if keyword := _keyword(line, resolver):
-        return _Line(keyword)
+    if said := keyword(line, resolver.title_words):
+        return _Line(said)
     if found := _forward(line, resolver):
         return found
     unacked = phrases.ACK_PREFIX.sub("", line.strip())  # "Ok, Sekretaris tindaklanjuti"
@@ -340,7 +260,7 @@ def _read_line(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None
         return _Line(Statement(Kind.DISPOSE, line, *_fields(found.statement)))
     if found := _dispose(line, ctx, resolver):
         return found
-    return _Line(reasoned) if (reasoned := _with_reason(line, resolver)) else None
+    return _Line(reasoned) if (reasoned := with_reason(line, resolver.title_words)) else None
 
 
 def _fields(st: Statement) -> tuple:
