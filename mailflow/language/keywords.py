@@ -31,7 +31,7 @@ def clean_tail(text: str) -> str:
 
 
 # A reason after a statement word: "Arsip aja, sdh dibahas di rapim", "Please file it, no action".
-_REASON = re.compile(r"\s*(?:[,;.!]|\s-\s|\s(?:karena|krn|soalnya|sebab|because|since|as)\s)")
+_REASON = re.compile(r"(?:[,;.!]|\s-\s|\s(?:karena|krn|soalnya|sebab|because|since|as)\s)")
 
 
 def _is_ack(words: list[str], titles: set[str]) -> bool:
