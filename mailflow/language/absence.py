@@ -30,8 +30,9 @@ ABSENCE = re.compile(
 )
 RETURN = re.compile(
     r"\b(?:kembali (?:pada|tanggal|tgl|hari|ke kantor|bertugas|masuk|aktif|bekerja)|"
-    r"(?:setelah|sesudah|stlh) (?:saya )?kembali|masuk kembali|aktif kembali|sampai (?:dengan |dg )?"
-    r"(?:tanggal|tgl|hari|\d)|s\.?\s?d\.? (?:tanggal|tgl|\d)|hingga (?:tanggal|tgl|\d)|"
+    r"(?:setelah|sesudah|stlh) (?:saya )?kembali|masuk kembali|aktif kembali|"
+    r"(?:sampai|hingga|s\.?\s?d\.?|s/d)(?: dengan| dg)? (?:tanggal|tgl|hari|\d|akhir|minggu depan|pekan depan|"
+    r"senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|besok|lusa)|"
     r"until|back (?:on|in|at|by)|return(?:ing)? (?:on|to)|will be back)",
     re.I,
 )
