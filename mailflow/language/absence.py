@@ -31,8 +31,8 @@ ABSENCE = re.compile(
 RETURN = re.compile(
     r"\b(?:kembali (?:pada|tanggal|tgl|hari|ke kantor|bertugas|masuk|aktif|bekerja)|"
     r"(?:setelah|sesudah|stlh) (?:saya )?kembali|masuk kembali|aktif kembali|"
-    r"(?:sampai|hingga|s\.?\s?d\.?|s/d)(?: dengan| dg)? (?:tanggal|tgl|hari|\d|akhir|minggu depan|pekan depan|"
-    r"senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|besok|lusa)|"
+    r"(?:sampai|hingga|s\.?\s?d\.?|s/d)(?: dengan| dg)? (?:tanggal|tgl|hari|\d|akhir|"
+    r"minggu depan|pekan depan|senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|besok|lusa)|"
     r"until|back (?:on|in|at|by)|return(?:ing)? (?:on|to)|will be back)",
     re.I,
 )
