@@ -14,7 +14,7 @@ from mailflow.context import Context
 from mailflow.disposition.mail import language_of
 from mailflow.outbound import caps, outbox
 from mailflow.outbound.compose import notice
-from mailflow.storage.models import OutboxMessage
+from mailflow.storage.models import OutboxMessage, OutboxStatus
 
 
 def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> list[str]:
@@ -23,7 +23,7 @@ def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> lis
     now = now.astimezone(dt.UTC)
     held_back = session.exec(
         select(OutboxMessage)
-        .where(OutboxMessage.status == caps.SUPPRESSED)
+        .where(OutboxMessage.status == OutboxStatus.SUPPRESSED)
         .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
     ).all()
     by_recipient: dict[str, list[OutboxMessage]] = {}
@@ -56,7 +56,7 @@ def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> lis
         )
         outbox.enqueue(session, mail, "notice_digest", dedupe_key=key)
         for row in rows:
-            row.status = caps.DIGESTED
+            row.status = OutboxStatus.DIGESTED
             session.add(row)
         told.append(recipient)
     return told

@@ -17,7 +17,7 @@ from mailflow.domain import ParsedMessage
 from mailflow.outbound import caps
 from mailflow.outbound.compose import notice
 from mailflow.registry.log import log_event
-from mailflow.storage.models import Letter, OutboxMessage
+from mailflow.storage.models import Letter, OutboxMessage, OutboxStatus
 
 _OUR_ID = re.compile(rb"<[\w.-]+\.mailflow@[\w.-]+>")
 _FINAL_RECIPIENT = re.compile(rb"(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s>;]+@[^\s>;]+)", re.I)
@@ -43,8 +43,8 @@ def handle_bounce(
         return None
     found = _FINAL_RECIPIENT.search(raw)
     failed = found[1].decode("ascii", "replace").lower() if found else row.recipient
-    reported = row.status == "bounced"
-    row.status, row.last_error = "bounced", "bounced: a delivery report quoted this email"
+    reported = row.status == OutboxStatus.BOUNCED
+    row.status, row.last_error = OutboxStatus.BOUNCED, "bounced: a delivery report quoted this email"
     session.add(row)
     letter = session.get(Letter, row.letter_id) if row.letter_id else None
     if letter is not None:

@@ -16,7 +16,7 @@ from mailflow.outbound.compose import notice, size_text
 from mailflow.registry.filing import file_letter
 from mailflow.registry.log import log_event
 from mailflow.registry.mail import registry_mail
-from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, utcnow
+from mailflow.storage.models import HeldStatus, Letter, OutboxMessage, QuarantineItem, utcnow
 from mailflow.text.letter import LetterReading
 
 # Reasons a sender is told about, in their language (templates/<lang>/messages.toml, [reason]).
@@ -210,7 +210,7 @@ def release(
 
 def settle_release(session: Session, item: QuarantineItem, letter_id: int | None, by: str, done: str) -> None:
     """Mark `item` released by `by`, and say so in the log of the letter it became or touched."""
-    item.status, item.released_at = "released", utcnow()
+    item.status, item.released_at = HeldStatus.RELEASED, utcnow()
     item.resolution = f"{done} (released by {by})"
     session.add(item)
     if letter_id is not None:
