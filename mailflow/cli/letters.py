@@ -34,20 +34,20 @@ from mailflow.cli.base import (
 from mailflow.outbound.compose import BUILTIN_TEMPLATES
 from mailflow.records.private import write_private
 from mailflow.registry.queries import find_letter, letter_record, letters
-from mailflow.storage.models import Letter
+from mailflow.storage.models import Letter, LetterStatus
 
 STATUS_STYLE = {
-    "registered": "white",
-    "awaiting": "yellow",
-    "in_progress": "cyan",
-    "done": "green",
-    "archived": "dim",
+    LetterStatus.REGISTERED: "white",
+    LetterStatus.AWAITING: "yellow",
+    LetterStatus.IN_PROGRESS: "cyan",
+    LetterStatus.DONE: "green",
+    LetterStatus.ARCHIVED: "dim",
 }
 
 
 @cli.command("letters")
 @click.option("--year", type=int)
-@click.option("--status", type=click.Choice(sorted(STATUS_STYLE)))
+@click.option("--status", type=click.Choice(sorted(s.value for s in LetterStatus)))
 @click.option("--holder", help="letters waiting on this official (email address)")
 @click.option("--overdue", is_flag=True, help="only letters with an instruction past its deadline")
 @click.option(

@@ -8,8 +8,9 @@ Order per message, the guarantee of "Letters in":
    its worker twice is held as poison instead);
 2. read it (inbound.reading: parse, PDF text, registry fields, sender check) before any
    transaction, which then only writes;
-3. decide and record in ONE transaction: ledger row keyed (mailbox, UIDVALIDITY, UID), cursor,
-   letter / correction / quarantine entry, events, outgoing mail;
+3. decide (inbound.pipeline) and record in ONE transaction: ledger row keyed (mailbox,
+   UIDVALIDITY, UID) with the deciding check, cursor, letter / correction / quarantine entry,
+   events, outgoing mail;
 4. only after that commit, move (or tag) the message on the server, then mark it settled.
 A crash anywhere repeats at most step 4 on the next run, which is harmless.
 """
