@@ -76,12 +76,8 @@ def _unreadable(p: Passage) -> bool:
     item = quarantine(
         p.session, p.ctx, p.box, head, p.sha, problem.reason, problem.detail, notify_sender=safe
     )
-    p.row.outcome, p.row.quarantine_id, p.row.destination = (
-        Outcome.QUARANTINED,
-        item.id,
-        p.box.quarantine_folder,
-    )
-    p.row.decided_by, p.row.reason = READING_CHECK, problem.reason
+    p.row.outcome, p.row.quarantine_id = Outcome.QUARANTINED, item.id
+    p.row.destination, p.row.decided_by, p.row.reason = p.box.quarantine_folder, READING_CHECK, problem.reason
     log.info(
         "event=quarantined mailbox=%s uid=%s reason=%s message_id=%s detail=%r",
         p.box.name,
