@@ -28,13 +28,12 @@ from sqlmodel import Session, col, select
 
 from mailflow.app import App
 from mailflow.config import MailboxSettings
-from mailflow.domain import ParsedMessage
 from mailflow.errors import MailboxError, SignInError
 from mailflow.inbound import leases
-from mailflow.inbound.imap import FetchedMessage, Mailbox
 from mailflow.inbound.pipeline import apply, headers_of
 from mailflow.inbound.reading import Read, read
-from mailflow.misdial import explained
+from mailflow.net.imap import FetchedMessage, Mailbox
+from mailflow.net.misdial import explained
 from mailflow.registry.quarantine import quarantine, settle_release
 from mailflow.storage import journal
 from mailflow.storage.db import DATABASE_ERRORS, transaction
@@ -49,6 +48,7 @@ from mailflow.storage.models import (
     fetch,
     utcnow,
 )
+from mailflow.text.message import ParsedMessage
 
 log = logging.getLogger(__name__)
 

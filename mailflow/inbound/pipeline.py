@@ -21,7 +21,7 @@ from mailflow.disposition.mail import today_in
 from mailflow.disposition.replies import apply_reply
 from mailflow.disposition.routing import route_letter
 from mailflow.disposition.status import request_status
-from mailflow.domain import ParsedMessage, ReplyMatch
+from mailflow.domain import ReplyMatch
 from mailflow.errors import MessageError
 from mailflow.inbound.bounces import handle_bounce
 from mailflow.inbound.reading import Read
@@ -31,6 +31,7 @@ from mailflow.registry.filing import correct_letter, file_letter
 from mailflow.registry.quarantine import quarantine, reject
 from mailflow.storage.models import Event, InboundMessage, Letter, Outcome, fetch
 from mailflow.text.letter import LetterReading, corrections, read_letter
+from mailflow.text.message import ParsedMessage
 from mailflow.text.parsing import header_part, parse_message
 
 log = logging.getLogger(__name__)
