@@ -286,20 +286,3 @@ def message_bytes(msg: Message) -> bytes:
     """The bytes to send and keep: CRLF line ends, as SMTP wants them."""
     return msg.as_bytes(policy=compat32.clone(linesep="\r\n"))
 
-
-
-def notice(
-    composer: Composer,
-    template: str,
-    *,
-    sender: str,
-    office_code: str,
-    to: str,
-    language: str = "id",
-    **context: Any,
-) -> Message:
-    """A machine notice nobody should answer (RFC 3834 auto-generated): to an admin or official."""
-    rendered = composer.render(template, language, **context)
-    return build_message(
-        rendered, sender=sender, sender_name=f"Mailflow {office_code}", to=to, auto_submitted="auto-generated"
-    )
