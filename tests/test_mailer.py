@@ -7,11 +7,12 @@ import datetime as dt
 from email.message import Message
 
 from mailflow.config import load_settings
-from mailflow.domain import ParsedMessage, Said
+from mailflow.domain import Said
 from mailflow.office.load import load_rules
 from mailflow.outbound.compose import Composer
 from mailflow.outbound.mailer import Mailer
 from mailflow.storage.models import Disposition, Letter
+from mailflow.text.message import ParsedMessage
 from mailflow.text.tokens import Signer, tokens_in_addresses
 from tests.support import REPO
 

@@ -8,11 +8,12 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.domain import Attachment, Said
+from mailflow.domain import Said
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FileView, date_id
 from mailflow.scans.files import ScanFile
 from mailflow.storage.models import Disposition, Letter, LetterFile
+from mailflow.text.message import Attachment
 
 
 def today_in(ctx: Context) -> dt.date:

@@ -14,7 +14,7 @@ from mailflow.context import Context
 from mailflow.disposition.states import OPEN, State
 from mailflow.office.model import Person
 from mailflow.outbound import outbox
-from mailflow.registry.log import log_event
+from mailflow.storage.events import log_event
 from mailflow.storage.models import Disposition, Letter
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from mailflow.context import Context
-from mailflow.followup.chase import chase, mailbox_of
-from mailflow.language.statements import target_of
+from mailflow.followup.chase import chase
+from mailflow.office.targets import target_of
 from mailflow.outbound import outbox
 from mailflow.storage.models import Disposition, Letter
 
@@ -37,7 +37,7 @@ def escalate(session: Session, ctx: Context, node: Disposition, letter: Letter, 
     ]
     if not due:
         return []
-    mailer = ctx.mailer(mailbox_of(ctx, letter))
+    mailer = ctx.mailer(ctx.mailbox_of(letter))
     late: dict[str, Any] = {
         "late_title": node.holder_title,
         "late_name": node.holder_name,

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlmodel import Session
 
 from mailflow.context import Context
-from mailflow.followup.chase import chase, mailbox_of
+from mailflow.followup.chase import chase
 from mailflow.office.calendar import Calendar
 from mailflow.outbound import outbox
 from mailflow.storage.models import Disposition, Letter
@@ -38,7 +38,7 @@ def remind(session: Session, ctx: Context, node: Disposition, letter: Letter, to
     key = f"remind:{node.id}:{today.isoformat()}"
     if overdue is None or node.deadline is None or outbox.already_queued(session, key):
         return None
-    mail = ctx.mailer(mailbox_of(ctx, letter)).to_official(
+    mail = ctx.mailer(ctx.mailbox_of(letter)).to_official(
         letter,
         node,
         "reminder",

@@ -27,12 +27,13 @@ from email.message import Message
 from typing import Any
 
 from mailflow.config import Settings
-from mailflow.domain import Attachment, ParsedMessage, Said
-from mailflow.language.statements import target_of
+from mailflow.domain import Said
 from mailflow.office.model import Rules
 from mailflow.office.regency import short_name
+from mailflow.office.targets import target_of
 from mailflow.outbound.compose import Composer, Rendered, build_message, letter_view, thread_root
 from mailflow.storage.models import Disposition, Letter, id_of
+from mailflow.text.message import Attachment, ParsedMessage
 from mailflow.text.tokens import Signer, plus_address
 
 
