@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from mailflow.domain import ParsedMessage, Said
 from mailflow.errors import ConfigError
-from mailflow.inbound.machine import auto_signals, bounce_kind
 from mailflow.language.statements import Kind, Reading, Statement, Target, read_answer, reply_context
 from mailflow.office.model import Rules
 from mailflow.outbound.catalogue import Catalogue
 from mailflow.text.headers import address_list
+from mailflow.text.machine import auto_signals, bounce_kind
 from mailflow.text.tokens import FOOTER, TOKEN, Signer, TokenError
 
 OUTCOMES = ("acted", "proposed", "asked", "notes", "ignored")

@@ -16,8 +16,8 @@ from typing import Any
 from mailflow.config import MailboxSettings
 from mailflow.domain import ParsedMessage, ReplyMatch
 from mailflow.inbound.authenticity import UNCHECKED, Authenticity
-from mailflow.inbound.machine import auto_signals, bounce_kind
 from mailflow.office.model import Rules
+from mailflow.text.machine import auto_signals, bounce_kind
 
 
 class Action(StrEnum):

@@ -1,7 +1,7 @@
 """Mail written by machines, told by its headers and the opening of its body (pure): auto-replies
 and list mail (RFC 3834) and delivery failures (RFC 3464 and the usual non-standard ones).
 
-Triage ignores or matches such mail before anything reads it; `reply explain` says so too.
+Triage (inbound/) ignores or matches such mail before anything reads it; `reply explain` says so too.
 """
 
 from __future__ import annotations
