@@ -11,10 +11,10 @@ import click
 from rich.console import Group, RenderableType
 
 from mailflow.cli.base import CliState, cli, echo, escape, json_option, office_option, pass_obj, show
-from mailflow.disposition.explain import ExplainedReply, ExplainedStatement
 from mailflow.errors import MessageError
 
 if TYPE_CHECKING:
+    from mailflow.disposition.explain import ExplainedReply, ExplainedStatement
     from mailflow.outbound.catalogue import Words
 
 
