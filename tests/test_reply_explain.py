@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from mailflow.cli import cli
 from mailflow.disposition.explain import explain_reading
 from mailflow.domain import Said
-from mailflow.language.statements import Kind, Proposal, Reading, Statement, target_of
+from mailflow.language.statements import Kind, Proposal, Reading, Statement
 from mailflow.office.load import load_rules
+from mailflow.office.targets import target_of
 from mailflow.outbound.catalogue import Catalogue
 from mailflow.text.parsing import parse_message
 from mailflow.text.tokens import Signer

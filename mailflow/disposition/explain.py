@@ -14,13 +14,15 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from mailflow.domain import ParsedMessage, Said
+from mailflow.domain import Said
 from mailflow.errors import ConfigError
-from mailflow.language.statements import Kind, Reading, Statement, Target, read_answer, reply_context
+from mailflow.language.statements import Kind, Reading, Statement, read_answer, reply_context
 from mailflow.office.model import Rules
+from mailflow.office.targets import Target
 from mailflow.outbound.catalogue import Catalogue
 from mailflow.text.headers import address_list
 from mailflow.text.machine import auto_signals, bounce_kind
+from mailflow.text.message import ParsedMessage
 from mailflow.text.tokens import FOOTER, TOKEN, Signer, TokenError
 
 OUTCOMES = ("acted", "proposed", "asked", "notes", "ignored")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from mailflow.domain import ParsedMessage
+from mailflow.text.message import ParsedMessage
 
 _AUTO_SUBJECT = re.compile(
     r"^\s*+(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|balasan otomatis|"
