@@ -860,4 +860,119 @@ FIELD_CASES: list[Case] = [
             ),
         ],
     ),
+    # --- third batch: more phrasings of the same classes
+    *classed(
+        "reason",
+        [
+            Case("Arsip, sudah dijawab lewat telepon", (ARCHIVE,)),
+            Case("Batalkan, nanti saya disposisi ulang", (UNDO,)),
+            Case("Noted pak, nanti saya sampaikan ke staf", (ACK,), holder="sekretaris"),
+            Case("Siap, akan kami koordinasikan dgn bidang", (ACK,), holder="sekretaris"),
+            Case(
+                "Sudah selesai pak, laporan sudah saya kirim via WA",
+                (DONE("laporan sudah saya kirim via WA"),),
+                holder="sekretaris",
+            ),
+        ],
+    ),
+    *classed(
+        "opener",
+        [
+            Case("Mohon maaf terlambat, sudah ditindaklanjuti pak", (DONE(),), holder="sekretaris"),
+            Case("Nggih pak, siap", (ACK,), holder="sekretaris"),
+            Case("Baik bu, sedang kami proses", (PROGRESS(),), holder="sekretaris"),
+            Case("Ass.wr.wb. Sekdis: 6", (D(SEK, "Pelajari/telaah"),)),
+            Case("Dengan hormat, Kabid PAUD: 8", (D(PAUD, "Hadiri/wakili"),)),
+        ],
+    ),
+    *classed(
+        "full-title",
+        [
+            Case(
+                "Kepala Bidang Pendidikan Dasar: hadiri dan laporkan hasilnya paling lambat 4 Desember",
+                (D(DIKDAS, "hadiri dan laporkan hasilnya", "2026-12-04"),),
+            ),
+            Case(
+                "Kepada Kepala Bidang PAUD dan Pendidikan Nonformal: mohon diwakili",
+                (D(PAUD, "mohon diwakili"),),
+            ),
+        ],
+    ),
+    *classed(
+        "near-title",
+        [
+            Case("Kabid Pendidikan Dsr: 8", proposals=(D(DIKDAS, "Hadiri/wakili"),)),
+            Case("Sekretaris Dinas Pendidkan: 9", proposals=(D(SEK, "Siapkan jawaban/bahan"),)),
+        ],
+    ),
+    *classed(
+        "deadline-spelling",
+        [
+            Case("Sekretaris: 9 paling lambat Senin depan", (D(SEK, "Siapkan jawaban/bahan", "2026-11-30"),)),
+            Case("Kabid Dikdas: 12 batas 10 Des", (D(DIKDAS, "Laksanakan dan laporkan", "2026-12-10"),)),
+            Case(
+                "Sekretaris: 9 paling lambat 2 (dua) hari", (D(SEK, "Siapkan jawaban/bahan", "2026-11-27"),)
+            ),
+            Case(
+                "Sekretaris: 9 paling lambat 3 (tiga) hari kerja",
+                (D(SEK, "Siapkan jawaban/bahan", "2026-11-30"),),
+            ),
+            Case("Dewi: 8 by Dec 4", (D(PAUD, "Hadiri/wakili", "2026-12-04"),)),
+        ],
+    ),
+    *classed(
+        "first-name",
+        [
+            Case(
+                "Bu Rina, mohon dikoordinasikan dgn korwil ya",
+                (D(DIKDAS, "mohon dikoordinasikan dgn korwil"),),
+            ),
+            Case("Pak Agus: tolong wakili saya besok", (D(SEK, "tolong wakili saya", "2026-11-26"),)),
+        ],
+    ),
+    *classed(
+        "bullet",
+        [
+            Case("➡️ Sekdis: 6", (D(SEK, "Pelajari/telaah"),)),
+            Case("- Sekdis: 6\n- Catatan: segera", (D(SEK, "Pelajari/telaah"), NOTE("segera"))),
+        ],
+    ),
+    *classed(
+        "not-a-target",
+        [
+            Case(
+                "Sekretaris: 9\nNote: please prioritise",
+                (D(SEK, "Siapkan jawaban/bahan"), NOTE("please prioritise")),
+            ),
+        ],
+    ),
+    *classed(
+        "leave-above-statement",
+        [
+            Case(
+                "Maaf baru buka email, kemarin dinas luar.\nKabid Dikdas: 8",
+                (NOTE("Maaf baru buka email, kemarin dinas luar."), D(DIKDAS, "Hadiri/wakili")),
+            ),
+        ],
+    ),
+    *classed(
+        "responder-shape",
+        [
+            Case(
+                "Bapak/Ibu yang terhormat, saya sedang berada di luar kantor hingga 3 Desember 2026 untuk tugas "
+                "kedinasan. Pesan akan dibalas sekembalinya saya.",
+                automatic=True,
+            ),
+            Case("Out of office: back on Monday 30 November.", automatic=True, holder="kabid_paud"),
+        ],
+    ),
+    *classed(
+        "phone-in-disposition",
+        [
+            Case(
+                "Kabid PAUD: koordinasi dgn Pak Joko HP 081277778888",
+                (D(PAUD, "koordinasi dgn Pak Joko HP 081277778888"),),
+            ),
+        ],
+    ),
 ]
