@@ -6,7 +6,8 @@ reading; the replies today's engine misses are strict xfails listed in tests/cor
 exact: the same statements (kind, targets, instruction, deadline, text), the same proposals (a
 near target may instead be asked back offering only the proposed targets), the same ask-backs.
 dangerous: acts on a wrong target, with a wrong instruction code or a wrong deadline (a stated one
-replaced by the default included), or acts where it should ask, propose or leave a note.
+replaced by the default included), acts where it should ask, propose or leave a note, or
+disposes, finishes, archives or undoes where the contract reads no such thing.
 silent loss: a statement that becomes nothing, and no answer says so.
 """
 
@@ -40,6 +41,9 @@ APPS = [
 ]  # fmt: skip
 PER_CASE = 3
 ACTIONS = {Kind.DISPOSE, Kind.DONE, Kind.ARCHIVE, Kind.UNDO, Kind.PROGRESS, Kind.ACK}
+# Actions that change where a letter stands; an acknowledgement read as progress (or the other
+# way) is inexact, not dangerous.
+CLOSING = {Kind.DISPOSE, Kind.DONE, Kind.ARCHIVE, Kind.UNDO}
 LOCAL_BY_NAME = {
     RULES.holder(p, TODAY).person.name: RULES.holder(p, TODAY).person.email.split("@")[0] for p in RULES.positions
 }
@@ -159,7 +163,7 @@ def _danger(case: Case, reading: Reading) -> str:
         return "acts on an out-of-office text"
     wanted = [e for e in case.expect if e.kind != "note"]
     for s in acted:
-        if s.kind.value not in {e.kind for e in wanted}:
+        if s.kind.value not in {e.kind for e in wanted} and (s.kind in CLOSING or not wanted):
             return f"acts ({s.kind.value}) where it should ask, propose or note"
         if s.kind is not Kind.DISPOSE:
             continue
