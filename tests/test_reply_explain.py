@@ -123,6 +123,7 @@ def test_explain_reads_a_folder_and_ends_with_a_summary_line(tmp_path):
     assert result.exit_code == 0, result.output
     assert str(folder / "0.eml") in result.output and "notes.txt" not in result.output
     assert "written by a machine: auto-reply (auto-submitted)" in result.output
+    assert "no reply code: the service lets it act only for a verified sender" in result.output
     assert result.output.rstrip().endswith("5 read: 2 acted, 0 proposed, 1 asked, 1 notes, 1 ignored")
 
 

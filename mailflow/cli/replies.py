@@ -148,7 +148,9 @@ def _view(result: ExplainedReply, word: Words) -> Group:
     lines = [escape(word("explain.as", title=result.title, email=result.email, today=result.today))]
     if result.ignored:
         lines.append("[yellow]" + escape(word("explain.machine", why=result.ignored)) + "[/yellow]")
-    if (code := result.reply_code) is not None:
+    if (code := result.reply_code) is None:
+        lines.append(escape(word("explain.code_none")))
+    else:
         key = {True: "explain.code_valid", False: "explain.code_invalid", None: "explain.code_unchecked"}[
             code.valid
         ]
