@@ -31,7 +31,7 @@ _TARGET_SPLIT = re.compile(r"((?<!\s)\s*+(?:,|;|&|\+|/|\bdan\b|\band\b)\s*)", re
 ALL = {squash(w) for w in ("semua", "semuanya", "all", "everyone", "seluruhnya", "all of you")}
 # "semua kecuali Sekdis": every listed official but those named.
 EXCEPT = re.compile(
-    r"^(?:semua(?:nya)?|all|seluruhnya|everyone)\s+(?:kecuali|selain|except|but)\s+(.+)$", re.I
+    r"^(?:semua(?:nya)?|all|seluruhnya|everyone)[\s,]+(?:kecuali|selain|except|but)\s+(.+)$", re.I
 )
 _GLUE = re.compile(r"[\s.'/-]+")
 

@@ -94,7 +94,7 @@ DONE = re.compile(
     re.I,
 )
 PROGRESS = re.compile(
-    rf"^({_W['sedang']}\s+(?:di)?(?:proses|kerjakan|tindaklanjuti|siapkan)|segera\s+diproses|diproses|"
+    rf"^({_W['sedang']}\s+(?:{_W['saya']}\s+)?(?:di)?(?:proses|kerjakan|tindaklanjuti|siapkan)|segera\s+diproses|diproses|"
     rf"{_W['dalam']}\s+proses|in\s+progress|working\s+on\s+it|working\s+on\s+this|on\s+progress|otw)"
     r"\b[\s:,.!-]*(.*)$",
     re.I,

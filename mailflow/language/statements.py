@@ -13,6 +13,7 @@ a note. An out-of-office text is recognised by its shape (language/absence.py).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -57,7 +58,8 @@ _CODES = re.compile(
     r"^\s*+((?:#?\d{1,2}\s*(?:,|dan|&|\+|\s)\s*)*#?\d{1,2})(?!\s*(?:hari|x|/|-\d))\b\s*[-:,.;]?\s*(.*)$", re.I
 )
 # Codes with short words between them that are no codes: "2, 4 dn 6", "no 6 sm 9".
-_STRAY_CODES = re.compile(r"^(?:#?\d{1,2}|[^\W\d_]{1,3}\.?)(?:[\s,;&+]+(?:#?\d{1,2}|[^\W\d_]{1,3}\.?))*$")
+_STRAY = r"(?:#?\d{1,2}[^\W\d_]{0,2}|[^\W\d_]{1,3}\.?|nomor|nomer|kode|code|instruksi)"
+_STRAY_CODES = re.compile(rf"^{_STRAY}(?:[\s,;&+]+{_STRAY})*$", re.I)
 def _is_typed_name(line: str, sender: str) -> bool:
     """The sender's own name as typed under a reply, titles and all: "Drs. Budi Santoso, M.Si."."""
     if not sender:
@@ -148,7 +150,15 @@ def _split_line(body: str, resolver: Resolver) -> tuple[str, str, bool] | None:
     for size in sizes:
         if size >= 2 and len(resolver.near(" ".join(words[:size]))) == 1:
             return " ".join(words[:size]), " ".join(words[size:]), True
+    for size in range(min(5, len(words) - 1), 0, -1):  # "Kabid Dikdas hadir rapat": a verb misspelt
+        if squash(" ".join(words[:size])) in heads and _near_verb(words[size]):
+            return " ".join(words[:size]), " ".join(words[size:]), True
     return None
+
+
+def _near_verb(word: str) -> bool:
+    key = squash(word).strip(".,")
+    return len(key) >= 4 and bool(difflib.get_close_matches(key, phrases.VERBS, n=1, cutoff=0.85))
 
 
 def _dispose(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
