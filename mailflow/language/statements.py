@@ -319,7 +319,12 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
     read = 0
     for raw in tidy(text).splitlines():
         line = raw.strip().strip("*_").strip()
-        if not squash(line) or _is_typed_name(line, sender) or framing.is_number_line(line):
+        if (
+            not squash(line)
+            or _is_typed_name(line, sender)
+            or framing.is_number_line(line)
+            or squash(line.strip(" ,.")) in resolver.own_titles
+        ):
             continue
         if framing.DISCLAIMER.match(line):
             break  # a disclaimer footer, and all below it, is boilerplate
