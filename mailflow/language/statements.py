@@ -277,6 +277,29 @@ def _fields(st: Statement) -> tuple:
     return st.targets, st.instruction, st.deadline, st.text, st.codes
 
 
+# Where a second disposition may start on the same line: "Sekdis: pelajari, dan Kabid Dikdas: hadiri".
+_NEXT = re.compile(r"[,;]\s*+(?:(?:dan|and)\s+)?|\s(?:dan|and)\s+", re.I)
+
+
+def _segments(line: str, resolver: Resolver) -> list[str]:
+    """A line cut where a known target and its separator start another disposition."""
+    first = _SEPARATORS.search(line)
+    if first is None:
+        return [line]
+    cuts = [0]
+    for m in _NEXT.finditer(line, first.end()):
+        sep = _SEPARATORS.search(line[m.end() : m.end() + 60])
+        head = line[m.end() : m.end() + sep.start()] if sep and sep.start() > 0 else ""
+        chunks = resolver.split(head)  # a number there is an instruction code, not a target
+        if chunks and len(head.split()) <= 4 and all(resolver.knows(c) and not _number(c) for c in chunks):
+            cuts.append(m.start())
+    return [line[a:b].strip(" ,;") for a, b in zip(cuts, [*cuts[1:], len(line)], strict=True)]
+
+
+def _number(chunk: str) -> bool:
+    return squash(chunk).lstrip("#").replace("nomor", "").replace("no", "").strip(". ").isdecimal()
+
+
 def _best(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
     """The line read without its bullet, as written, and less its courtesies one by one: the
     first reading in full; else the first proposal; else the problem of the barest form."""
@@ -335,18 +358,19 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
         if m := framing.NOTE_LABEL.match(framing.unbullet(line)):
             statements.append(Statement(Kind.NOTE, line, text=m[1].strip()))
             continue
-        found = _best(line, ctx, resolver)
-        if found is None:
-            if not phrases.GREETING.match(line):
-                statements.append(Statement(Kind.NOTE, line, text=line))
-        elif found.statement:
-            statements.append(found.statement)
-        elif found.proposal:
-            proposals.append(found.proposal)
-        elif found.problem:
-            problems.append(found.problem)
-            contact = framing.is_contact(line, resolver.people) or absence.is_referral_line(line)
-            asked_outside_contacts |= not contact
+        for segment in _segments(line, resolver):
+            found = _best(segment, ctx, resolver)
+            if found is None:
+                if not phrases.GREETING.match(segment):
+                    statements.append(Statement(Kind.NOTE, segment, text=segment))
+            elif found.statement:
+                statements.append(found.statement)
+            elif found.proposal:
+                proposals.append(found.proposal)
+            elif found.problem:
+                problems.append(found.problem)
+                contact = framing.is_contact(segment, resolver.people) or absence.is_referral_line(segment)
+                asked_outside_contacts |= not contact
     acted = bool(proposals) or any(s.kind is not Kind.NOTE for s in statements)
     if absence.is_responder(text, acted, asked_outside_contacts):
         return Reading((), (), automatic=True)
