@@ -33,7 +33,7 @@ from mailflow.outbound.compose import Composer, notice
 from mailflow.outbound.outbox import Sender
 from mailflow.storage.archive import Archive, private_dirs
 from mailflow.storage.db import ensure_schema, make_engine, transaction
-from mailflow.text.tokens import Signer
+from mailflow.text.reply_tokens import Signer
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from mailflow.office.regency import Regency
 from mailflow.outbound.compose import Composer
 from mailflow.storage.archive import Archive
 from mailflow.storage.models import Letter
-from mailflow.text.tokens import Signer
+from mailflow.text.reply_tokens import Signer
 
 
 @dataclass(frozen=True)

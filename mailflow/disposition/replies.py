@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import official_mail, send_request, today_in
-from mailflow.disposition.offices import pass_on, report_back
+from mailflow.disposition.official_mail import official_mail, send_request, today_in
+from mailflow.disposition.pass_on import pass_on, report_back
 from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import send_status
 from mailflow.disposition.tree import letter_status, new_node, settle_upwards, tree_rows
@@ -115,7 +115,7 @@ def _dispose(reply: Reply, st: Statement) -> None:
             event_id=event.id,
             state=State.DISPOSED if target.office else State.PENDING,
         )
-        if target.office:  # another office: its own book, its head's request (disposition.offices)
+        if target.office:  # another office: its own book, its head's request (disposition.pass_on)
             pass_on(reply.session, ctx, reply.letter, child, target)
         else:
             send_request(reply.session, ctx, reply.box, reply.letter, child, disposer_title=node.holder_title)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from mailflow.context import Context
-from mailflow.disposition.mail import language_of, official_mail
+from mailflow.disposition.official_mail import language_of, official_mail
 from mailflow.followup.chase import chase
 from mailflow.office.targets import target_of
 from mailflow.outbound import outbox

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from mailflow.clock import office_moment
 from mailflow.context import Context
-from mailflow.disposition.mail import language_of
+from mailflow.disposition.official_mail import language_of
 from mailflow.outbound import caps, outbox
 from mailflow.outbound.compose import notice
 from mailflow.storage.models import OutboxMessage

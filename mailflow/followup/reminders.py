@@ -7,7 +7,7 @@ import datetime as dt
 from sqlmodel import Session
 
 from mailflow.context import Context
-from mailflow.disposition.mail import official_mail
+from mailflow.disposition.official_mail import official_mail
 from mailflow.followup.chase import chase
 from mailflow.office.calendar import Calendar
 from mailflow.outbound import outbox

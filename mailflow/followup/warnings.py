@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from mailflow.clock import instant, office_moment
 from mailflow.context import Context
-from mailflow.disposition.mail import language_of
+from mailflow.disposition.official_mail import language_of
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import notice
 from mailflow.registry.quarantine import reason_code, told_reason, warning_key

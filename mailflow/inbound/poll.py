@@ -25,9 +25,9 @@ from sqlmodel import Session, col, select
 from mailflow.app import App
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import today_in
+from mailflow.disposition.first_holder import route_letter
+from mailflow.disposition.official_mail import today_in
 from mailflow.disposition.replies import apply_reply
-from mailflow.disposition.routing import route_letter
 from mailflow.disposition.status import request_status
 from mailflow.domain import ReplyMatch
 from mailflow.errors import MailboxError, MessageError, SignInError

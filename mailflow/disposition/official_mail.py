@@ -18,7 +18,7 @@ from mailflow.outbound.compose import FileView, build_message, date_id, letter_v
 from mailflow.scans.files import ScanFile
 from mailflow.storage.models import Disposition, Letter, LetterFile, id_of
 from mailflow.text.message import Attachment, ParsedMessage
-from mailflow.text.tokens import plus_address
+from mailflow.text.reply_tokens import plus_address
 
 
 def today_in(ctx: Context) -> dt.date:
