@@ -23,7 +23,8 @@ from mailflow.config import MailboxSettings, Settings
 from mailflow.context import Context
 from mailflow.domain import Said
 from mailflow.errors import ConfigError, RulesError
-from mailflow.net.dns import CachedTxt, TxtLookup, pinned
+from mailflow.net.dkim_keys import TxtLookup, pinned
+from mailflow.net.dns import CachedTxt
 from mailflow.net.imap import Mailbox
 from mailflow.oauth.tokens import TokenBroker
 from mailflow.office.model import Rules
