@@ -1,3 +1,2 @@
-"""Outbound email: composing emails from templates and the message catalogue, the outbox, and
-their delivery over SMTP. Email only: outgoing letters (surat keluar), a book of the registry, do
-not belong here; they use this package to send their emails."""
+"""Outgoing email, and only email: the office's mailer, templates to messages, the outbox,
+delivery over SMTP. An outgoing letter (surat keluar) is a book of its own, not this package."""
