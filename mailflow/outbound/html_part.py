@@ -107,11 +107,11 @@ def _blocks(text: str) -> list[_Block]:
 
 
 def _paragraph(lines: list[str]) -> str:
-    out = escape(lines[0])
+    out = [escape(lines[0])]
     for before, line in pairwise(lines):
         runs_on = len(before) >= WRAP_AT and not before.endswith(SENTENCE_ENDS)
-        out += (" " if runs_on else "<br>\n") + escape(line)
-    return f"<p>{out}</p>"
+        out += (" " if runs_on else "<br>\n", escape(line))
+    return f"<p>{''.join(out)}</p>"
 
 
 def _item(first: str, more: list[str]) -> str:
