@@ -16,6 +16,7 @@ from mailflow.cli.base import (
     CliState,
     cli,
     column_widths,
+    decision,
     echo,
     escape,
     fields_grid,
@@ -31,11 +32,19 @@ from mailflow.cli.base import (
 from mailflow.disposition.routing import route_letter
 from mailflow.errors import MessageError
 from mailflow.inbound.forensics import examine
-from mailflow.inbound.poll import UNDECIDED_REASONS, read_again
+from mailflow.inbound.loop import UNDECIDED_REASONS, read_again
 from mailflow.registry.quarantine import release
-from mailflow.registry.queries import quarantine_items, quarantine_record
+from mailflow.registry.queries import inbound_records, quarantine_items, quarantine_record
 from mailflow.storage.db import transaction
-from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, fetch, id_of
+from mailflow.storage.models import (
+    HeldStatus,
+    Letter,
+    OutboxMessage,
+    OutboxStatus,
+    QuarantineItem,
+    fetch,
+    id_of,
+)
 from mailflow.text.letter import read_letter
 from mailflow.text.parsing import parse_message
 from mailflow.text.terminal import inert
@@ -124,6 +133,9 @@ def quarantine_show(obj: CliState, item_id: int, raw: bool, office: str | None) 
     }
     found = examine(obj.app.archive.raw(item.raw_sha256))
     lines = [(obj.word(f"held_field.{key}"), value) for key, value in shown.items()]
+    with Session(obj.app.engine) as session:
+        ledger = inbound_records(session, quarantine_id=item.id)
+    lines += [(obj.word("held_field.decided_by"), decision(r)) for r in ledger]
     lines += [(obj.word("held_field.hop"), hop) for hop in found.hops]
     lines += [(obj.word("held_field.defect"), defect) for defect in found.defects]
     if not found.whole:
@@ -145,7 +157,7 @@ def quarantine_release(obj: CliState, item_id: int, by: str | None, office: str 
     request) waits in the outbox for the service to send, like all mail."""
     app = obj.app
     item = _item(obj, item_id, office)
-    if item.status != "held":
+    if item.status != HeldStatus.HELD:
         raise click.ClickException(f"no held quarantine item {item_id}")
     by = by or _os_user()
     if item.reason == "renumbered":  # ops.reconcile: its reply code may name another letter now
@@ -169,7 +181,7 @@ def quarantine_release(obj: CliState, item_id: int, by: str | None, office: str 
         waiting = session.exec(
             select(func.count())
             .select_from(OutboxMessage)
-            .where(OutboxMessage.letter_id == letter_id, OutboxMessage.status == "pending")
+            .where(OutboxMessage.letter_id == letter_id, OutboxMessage.status == OutboxStatus.PENDING)
         ).one()
     click.echo(obj.word("release.logged", agenda=letter.agenda_number, by=by))
     if waiting:
@@ -197,7 +209,7 @@ def _file_held(obj: CliState, item: QuarantineItem, by: str) -> tuple[int, str]:
     reading = read_letter(message, direct=ctx.rules.clerk(message.from_address) is None)
     with transaction(app.engine) as session:
         held = session.get(QuarantineItem, item.id, with_for_update=True)
-        if held is None or held.status != "held":
+        if held is None or held.status != HeldStatus.HELD:
             raise click.ClickException(f"no held quarantine item {item.id}")
         letter, new = release(session, ctx, held, message, reading, by)
         if new and not letter.fields_pending:  # a letter with scans goes when they are read

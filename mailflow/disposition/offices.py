@@ -24,7 +24,7 @@ from mailflow.office.targets import Target, target_of
 from mailflow.outbound import outbox
 from mailflow.registry.agenda import book_entry
 from mailflow.storage.events import log_event
-from mailflow.storage.models import Disposition, Letter, LetterFile, fetch, id_of, utcnow
+from mailflow.storage.models import Disposition, Letter, LetterFile, LetterStatus, fetch, id_of, utcnow
 
 # What the receiving office's book takes over from the sending office's: the letter as filed.
 COPIED = {
@@ -53,7 +53,7 @@ def pass_on(session: Session, ctx: Context, letter: Letter, node: Disposition, t
         **letter.model_dump(include=COPIED - FROM_THE_SCAN if confidential else COPIED),
         **entry,
         received_at=now,
-        status="awaiting",
+        status=LetterStatus.AWAITING,
         mailbox=box.name,
         clerk=rules.clerks[0].email if rules.clerks else letter.clerk,
         fingerprint=f"{letter.office}:{node.id}:{letter.fingerprint}",  # passed twice: two entries

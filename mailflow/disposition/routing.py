@@ -13,7 +13,7 @@ from mailflow.domain import Said
 from mailflow.office.routing import LetterFacts, route
 from mailflow.office.targets import target_of
 from mailflow.storage.events import MAILFLOW, log_event
-from mailflow.storage.models import Disposition, Letter, id_of
+from mailflow.storage.models import Disposition, Letter, LetterStatus, id_of
 
 
 def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: Letter) -> Disposition:
@@ -58,7 +58,7 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         deadline=deadline,
         event_id=event.id,
     )
-    letter.status = "awaiting"
+    letter.status = LetterStatus.AWAITING
     session.add(letter)
     session.flush()
     send_request(session, ctx, box, letter, node, disposer_title="Mailflow")

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from mailflow.clock import office_moment
 from mailflow.context import Context
 from mailflow.outbound import caps, outbox
-from mailflow.storage.models import OutboxMessage
+from mailflow.storage.models import OutboxMessage, OutboxStatus
 
 
 def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> list[str]:
@@ -21,7 +21,7 @@ def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> lis
     now = now.astimezone(dt.UTC)
     held_back = session.exec(
         select(OutboxMessage)
-        .where(OutboxMessage.status == caps.SUPPRESSED)
+        .where(OutboxMessage.status == OutboxStatus.SUPPRESSED)
         .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
     ).all()
     by_recipient: dict[str, list[OutboxMessage]] = {}
@@ -49,7 +49,7 @@ def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> lis
         )
         outbox.enqueue(session, mail, "notice_digest", dedupe_key=key)
         for row in rows:
-            row.status = caps.DIGESTED
+            row.status = OutboxStatus.DIGESTED
             session.add(row)
         told.append(recipient)
     return told

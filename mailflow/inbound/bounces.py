@@ -15,7 +15,7 @@ from mailflow.config import MailboxSettings
 from mailflow.context import Context
 from mailflow.outbound import caps
 from mailflow.storage.events import log_event
-from mailflow.storage.models import Letter, OutboxMessage
+from mailflow.storage.models import Letter, OutboxMessage, OutboxStatus
 from mailflow.text.message import ParsedMessage
 
 _OUR_ID = re.compile(rb"<[\w.-]+\.mailflow@[\w.-]+>")
@@ -42,8 +42,8 @@ def handle_bounce(
         return None
     found = _FINAL_RECIPIENT.search(raw)
     failed = found[1].decode("ascii", "replace").lower() if found else row.recipient
-    reported = row.status == "bounced"
-    row.status, row.last_error = "bounced", "bounced: a delivery report quoted this email"
+    reported = row.status == OutboxStatus.BOUNCED
+    row.status, row.last_error = OutboxStatus.BOUNCED, "bounced: a delivery report quoted this email"
     session.add(row)
     letter = session.get(Letter, row.letter_id) if row.letter_id else None
     if letter is not None:

@@ -15,7 +15,7 @@ from mailflow.outbound import caps, outbox
 from mailflow.outbound.compose import size_text
 from mailflow.registry.filing import file_letter
 from mailflow.storage.events import log_event
-from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, utcnow
+from mailflow.storage.models import HeldStatus, Letter, OutboxMessage, QuarantineItem, utcnow
 from mailflow.text.letter import LetterReading
 from mailflow.text.message import ParsedMessage
 
@@ -200,7 +200,7 @@ def release(
 
 def settle_release(session: Session, item: QuarantineItem, letter_id: int | None, by: str, done: str) -> None:
     """Mark `item` released by `by`, and say so in the log of the letter it became or touched."""
-    item.status, item.released_at = "released", utcnow()
+    item.status, item.released_at = HeldStatus.RELEASED, utcnow()
     item.resolution = f"{done} (released by {by})"
     session.add(item)
     if letter_id is not None:
