@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import language_of, send_request, today_in
+from mailflow.disposition.mail import send_request, today_in
 from mailflow.disposition.states import State
 from mailflow.disposition.tree import new_node
 from mailflow.domain import Said
@@ -64,17 +64,17 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
     send_request(session, ctx, box, letter, node, disposer_title="Mailflow")
     for copy in chosen.copies:
         target = target_of(rules, copy, today)
-        language = language_of(ctx, target.email)
+        mailer = ctx.mailer(box)
         fyi = new_node(
             session,
             id_of(letter),
             target,
             disposer=MAILFLOW,
             parent_id=node.id,
-            instruction=ctx.composer.say(language, Said.of("event.copy_instruction")),
+            instruction=mailer.say(target.email, Said.of("event.copy_instruction")),
             state=State.ARCHIVED,
             event_id=event.id,
         )
-        disposer = ctx.composer.say(language, Said.of("event.copy_disposer"))
+        disposer = mailer.say(target.email, Said.of("event.copy_disposer"))
         send_request(session, ctx, box, letter, fyi, disposer_title=disposer)
     return node

@@ -11,9 +11,7 @@ from sqlmodel import Session, col, select
 
 from mailflow.clock import office_moment
 from mailflow.context import Context
-from mailflow.disposition.mail import language_of
 from mailflow.outbound import caps, outbox
-from mailflow.outbound.compose import notice
 from mailflow.storage.models import OutboxMessage, OutboxStatus
 
 
@@ -42,14 +40,9 @@ def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> lis
         if outbox.already_queued(session, key):
             continue
         zone = ctx.settings.zone
-        mail = notice(
-            ctx.composer,
+        mail = ctx.mailer().notice(
+            recipient,
             "notice_digest",
-            sender=ctx.settings.mailboxes[0].address,
-            office_code=ctx.rules.office_code,
-            to=recipient,
-            language=language_of(ctx, recipient),
-            office=ctx.rules.office_name,
             cap=caps.NOTICES_PER_HOUR,
             # Each held-back notice's subject: Mailflow's own words (and a quarantine number).
             items=[{"at": office_moment(row.created_at, zone), "subject": row.subject} for row in rows],

@@ -14,7 +14,6 @@ from sqlmodel import Session, col, select
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
 from mailflow.outbound import caps
-from mailflow.outbound.compose import notice
 from mailflow.storage.events import log_event
 from mailflow.storage.models import Letter, OutboxMessage, OutboxStatus
 from mailflow.text.message import ParsedMessage
@@ -58,14 +57,9 @@ def handle_bounce(
             message_id=message.message_id,
         )
     if ctx.admin and not reported:
-        mail = notice(
-            ctx.composer,
+        mail = ctx.mailer(box).notice(
+            ctx.admin,
             "bounced",
-            sender=box.address,
-            office_code=ctx.rules.office_code,
-            to=ctx.admin,
-            language=ctx.rules.language_of(ctx.admin, ctx.settings.language),
-            office=ctx.rules.office_name,
             address=row.recipient,
             kind=row.kind,
             agenda=letter.agenda_number if letter else "-",

@@ -26,7 +26,6 @@ from mailflow.errors import MessageError
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FIELD_ORDER, letter_view
 from mailflow.registry.filing import send_receipt
-from mailflow.registry.mail import registry_mail
 from mailflow.registry.scans import apply_scan
 from mailflow.scans.files import StoredScan, scan_files
 from mailflow.scans.work import ScanResult, read_stored
@@ -171,12 +170,10 @@ def _fields_in(session: Session, ctx: Context, letter: Letter, filled: list[str]
         send_receipt(session, ctx, box, letter, _filing_message(ctx, letter))
         route_letter(session, ctx, box, letter)
     elif filled:
-        mail = registry_mail(
-            ctx,
-            box,
+        mail = ctx.mailer(box).reply(
             letter.clerk,
             "fields_completed",
-            reply_to=_filing_message(ctx, letter),
+            answering=_filing_message(ctx, letter),
             letter=letter_view(letter, ctx.settings.zone),
             names=FIELD_ORDER,
         )

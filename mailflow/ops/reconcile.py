@@ -34,7 +34,6 @@ from mailflow.errors import MailboxError, MessageError
 from mailflow.inbound.loop import KEYWORD_DONE, KEYWORD_HELD, Lease, hold, process_one
 from mailflow.net.imap import FetchedMessage, Mailbox
 from mailflow.outbound import outbox
-from mailflow.registry.mail import registry_mail
 from mailflow.storage import journal
 from mailflow.storage.archive import sha256_hex
 from mailflow.storage.db import transaction
@@ -230,7 +229,7 @@ def _tell_clerks(app: App, letters: list[Refiled]) -> None:
         ctx = app.context(box).for_office(office)
         views = [RestoredView(i.agenda_number, i.subject, i.number_before, i.changed) for i in items]
         with transaction(app.engine) as session:
-            mail = registry_mail(ctx, box, clerk, "restored", reply_to=None, letters=views)
+            mail = ctx.mailer(box).reply(clerk, "restored", letters=views)
             outbox.enqueue(session, mail, "restored")
 
 
