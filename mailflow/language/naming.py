@@ -75,9 +75,8 @@ class Resolver:
         self.first_names = set(firsts)
         own = squash(ctx.sender_name)
         # The sender's own title and aliases, typed under their name in a signature.
-        self.own_titles = {
-            k for k, found in self.names.items() if own and any(squash(t.name) == own for t in found)
-        }
+        mine = {t.position_id for t in ctx.everyone if own and squash(t.name) == own}
+        self.own_titles = {k for k, found in self.names.items() if any(t.position_id in mine for t in found)}
         self.people = frozenset(w for t in ctx.everyone for w in squash(t.name).split())
         for key, found in firsts.items():
             self.names.setdefault(key, []).extend(t for t in found if t not in self.names.get(key, []))

@@ -8,14 +8,18 @@ stretched letters shrunk, punctuation gone) unless it is a regular expression.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import re2
 
+_NOT_WORD = re.compile(r"[^\w\s@.'/-]")
+_STRETCHED = re.compile(r"(\w)\1+")
 
+
+@lru_cache(maxsize=4096)  # the office's names are squashed again for every reply: read once
 def squash(text: str) -> str:
     """Lower case, letters and digits only, stretched letters shrunk: 'Siapp!!' -> 'siap'."""
-    text = re.sub(r"[^\w\s@.'/-]", " ", text.lower())
-    text = re.sub(r"(\w)\1+", r"\1", text)
+    text = _STRETCHED.sub(r"\1", _NOT_WORD.sub(" ", text.lower()))
     return " ".join(text.replace("_", " ").split())
 
 
