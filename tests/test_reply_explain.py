@@ -18,7 +18,7 @@ from mailflow.office.load import load_rules
 from mailflow.office.targets import target_of
 from mailflow.outbound.catalogue import Catalogue
 from mailflow.text.parsing import parse_message
-from mailflow.text.tokens import Signer
+from mailflow.text.reply_tokens import Signer
 from tests.support import REPO, clients
 from tests.test_reply_corpus import _request
 

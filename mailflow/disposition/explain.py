@@ -23,7 +23,7 @@ from mailflow.outbound.catalogue import Catalogue
 from mailflow.text.headers import address_list
 from mailflow.text.machine import auto_signals, bounce_kind
 from mailflow.text.message import ParsedMessage
-from mailflow.text.tokens import FOOTER, TOKEN, Signer, TokenError
+from mailflow.text.reply_tokens import FOOTER, TOKEN, Signer, TokenError
 
 OUTCOMES = ("acted", "proposed", "asked", "notes", "ignored")
 

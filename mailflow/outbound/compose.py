@@ -37,7 +37,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from mailflow.clock import office_moment
 from mailflow.domain import FIELD_NAMES, Said, Source
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue, load_messages, unsafe_entries
-from mailflow.outbound.dates import date_en, date_id
+from mailflow.outbound.date_words import date_en, date_id
 from mailflow.outbound.html_part import html_part
 from mailflow.resources import TEMPLATES
 

@@ -34,7 +34,7 @@ from mailflow.office.targets import target_of
 from mailflow.outbound.compose import Composer, Rendered, build_message, letter_view, thread_root
 from mailflow.storage.models import Disposition, Letter, id_of
 from mailflow.text.message import Attachment, ParsedMessage
-from mailflow.text.tokens import Signer, plus_address
+from mailflow.text.reply_tokens import Signer, plus_address
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from mailflow.cli.base import (
     pass_obj,
     show,
 )
-from mailflow.disposition.routing import route_letter
+from mailflow.disposition.first_holder import route_letter
 from mailflow.errors import MessageError
 from mailflow.inbound.forensics import examine
 from mailflow.inbound.loop import UNDECIDED_REASONS, read_again

@@ -53,7 +53,7 @@ def explain(
     from mailflow.config import configured_token_key
     from mailflow.disposition.explain import explain_reply, position_of, summary
     from mailflow.text.parsing import parse_message
-    from mailflow.text.tokens import Signer
+    from mailflow.text.reply_tokens import Signer
 
     settings = obj.settings
     rules = obj.regency.office(obj.offices(office)[0])
