@@ -223,3 +223,22 @@ def test_every_kabid_and_an_unknown_kabid():
 def test_the_senders_own_title_under_their_name_is_signature():
     text = "Sekretaris: 6\n\nSalam,\nBudi Santoso\nKepala Dinas Pendidikan\nTelp. (0335) 421234"
     assert [s.kind for s in read(text).statements] == [Kind.DISPOSE]
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "text"),
+    [
+        ("Laporan terlampir pak", Kind.DONE, ""),
+        ("Sudah saya sampaikan ke sekolah2, terima kasih", Kind.DONE, "ke sekolah2"),
+        ("Selesai pak, tinggal menunggu tanda tangan Bupati", Kind.DONE, "tinggal menunggu tanda tangan Bupati"),
+    ],
+)
+def test_reports_in_office_words(line, kind, text):
+    statement = only(line, "sekretaris")
+    assert (statement.kind, statement.text) == (kind, text)
+
+
+def test_a_part_of_the_day_belongs_to_its_deadline_and_utk_leads_a_target():
+    statement = only("Kabid Dikdas: hadiri, paling lambat besok pagi")
+    assert (statement.instruction, statement.deadline) == ("hadiri", dt.date(2026, 11, 26))
+    assert emails(only("Utk Sekretaris: pelajari")) == ["sekretaris"]

@@ -53,6 +53,8 @@ _DAY_NAMES = "|".join(
     rf"{day}(?!\s+(?:depan|ini|lalu|kedua|ketiga|keempat|pertama|terakhir)\b)" if day == "minggu" else day
     for day in _WEEKDAYS
 )
+# The part of the day after a day word belongs to the deadline: "besok pagi", "hari ini sore".
+_DAYTIME = r"(?:\s+(?:pagi|siang|sore|malam|morning|afternoon|evening))?"
 _RELATIVE_LEAD = rf"(?:\b{_LEAD}\s*[:.]?\s*)?"
 
 
@@ -204,9 +206,9 @@ _FORMS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
         _day_of_month,
     ),
     (re.compile(rf"\b{_LEAD}\s*(?:hari\s+)?({_DAY_NAMES})\b(?:\s+depan\b)?", re.I), _weekday),
-    (re.compile(rf"{_RELATIVE_LEAD}\b(hari ini|today)\b", re.I), _days_ahead(0)),
-    (re.compile(rf"{_RELATIVE_LEAD}\b(besok|tomorrow)\b", re.I), _days_ahead(1)),
-    (re.compile(rf"{_RELATIVE_LEAD}\blusa\b", re.I), _days_ahead(2)),
+    (re.compile(rf"{_RELATIVE_LEAD}\b(hari ini|today)\b{_DAYTIME}", re.I), _days_ahead(0)),
+    (re.compile(rf"{_RELATIVE_LEAD}\b(besok|tomorrow)\b{_DAYTIME}", re.I), _days_ahead(1)),
+    (re.compile(rf"{_RELATIVE_LEAD}\blusa\b{_DAYTIME}", re.I), _days_ahead(2)),
     (re.compile(rf"{_RELATIVE_LEAD}\b(minggu depan|pekan depan|next week)\b", re.I), _days_ahead(7)),
     (
         re.compile(rf"{_RELATIVE_LEAD}\b(akhir bulan(?: ini)?|end of (?:the )?month)\b", re.I),

@@ -91,10 +91,14 @@ _W = {
     "sudah": r"(?:sudah|sdh|udh|udah|telah)", "sedang": r"(?:sedang|sdg|lagi|lg)",
     "saya": r"(?:saya|sy|kami|kmi)", "dalam": r"(?:dalam|dlm)",
 }  # fmt: skip
-_FOLLOW_UP = r"(?:di)?(?:tindak\s*lanjuti|laksanakan|kerjakan|proses|selesaikan|sosialisasikan|hadiri)"
+_FOLLOW_UP = (
+    r"(?:di)?(?:tindak\s*lanjuti|laksanakan|kerjakan|proses|selesaikan|sosialisasikan|hadiri|sampaikan|edarkan|"
+    r"kirim(?:kan)?|teruskan)"
+)
 DONE = re.compile(
     rf"^({_W['sudah']}\s+selesai|selesai|proses\s+selesai|{_W['sudah']}\s+(?:{_W['saya']}\s+)?{_FOLLOW_UP}|"
-    r"done|completed|complete|finished|beres|tuntas|all done|task completed)\b[\s:,.!-]*(.*)$",
+    r"done|completed|complete|finished|beres|tuntas|all done|task completed|terlampir\s+laporan\w*|"
+    r"laporan\w*\s+terlampir|report\s+attached)\b[\s:,.!-]*(.*)$",
     re.I,
 )
 PROGRESS = re.compile(

@@ -47,7 +47,8 @@ class ReplyContext:
 
 
 _LEAD_WORDS = re.compile(
-    r"^((kepada|ke|yth\.?|untuk|mohon|mhn|tolong|tlg|to|teruskan ke|diteruskan ke|disposisi ke|"
+    r"^((kepada|kpd\.?|ke|yth\.?|untuk|utk|buat|mohon|mhn|tolong|tlg|to|teruskan ke|diteruskan ke|"
+    r"disposisi ke|"
     r"dispo ke|dear)\s+)+",
     re.I,
 )
