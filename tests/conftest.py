@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from mailflow.app import App
 from mailflow.config import load_settings
 from mailflow.demo import dkim
-from mailflow.inbound.poll import PollReport
+from mailflow.inbound.loop import PollReport
 from mailflow.ops import service
 from mailflow.storage.db import make_engine, upgrade
 from tests.support import REPO, regency

@@ -52,3 +52,10 @@ def test_reply_explain_imports_no_database_and_no_mail_client(tmp_path: Path):
     output, heavy = imported_by(*args, "--today", "2026-11-25")
     assert json.loads(output)["statements"][0]["kind"] == "acknowledge"
     assert heavy == []
+
+
+def test_the_letters_status_choice_is_every_letter_status():
+    from mailflow.cli.cli_letters import STATUS_STYLE
+    from mailflow.storage.models import LetterStatus
+
+    assert sorted(STATUS_STYLE) == sorted(s.value for s in LetterStatus)
