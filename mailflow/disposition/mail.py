@@ -24,6 +24,11 @@ def today_in(ctx: Context) -> dt.date:
     return dt.datetime.now(ctx.settings.zone).date()
 
 
+def code_expires(ctx: Context, today: dt.date) -> dt.date:
+    """The last day a reply code made `today` is valid (and a proposal sent with it)."""
+    return today + dt.timedelta(days=ctx.settings.token_days)
+
+
 def language_of(ctx: Context, address: str) -> str:
     return ctx.rules.language_of(address, ctx.settings.language)
 
@@ -41,7 +46,7 @@ def official_mail(
 ) -> Message:
     """An email to the holder of `node`, answerable: its Reply-To carries their signed token."""
     today = today_in(ctx)
-    token = ctx.signer.make(id_of(node), node.holder, today + dt.timedelta(days=ctx.settings.token_days))
+    token = ctx.signer.make(id_of(node), node.holder, code_expires(ctx, today))
     targets = [target_of(ctx.rules, p.id, today) for p in ctx.rules.dispose_targets(node.position_id)]
     rendered = ctx.composer.render(
         template,
