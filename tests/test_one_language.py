@@ -19,7 +19,8 @@ from mailflow.config import load_settings, settings_from_dict
 from mailflow.disposition.tree import TreeRow
 from mailflow.domain import Said
 from mailflow.followup.digests import DigestItem
-from mailflow.language.statements import Problem, Target
+from mailflow.disposition.proposals import Shown
+from mailflow.language.statements import Kind, Problem, Target
 from mailflow.ops.reconcile import RestoredView
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue
 from mailflow.outbound.compose import BUILTIN_TEMPLATES, FIELD_ORDER, Composer, LetterView
@@ -59,6 +60,14 @@ PROBLEMS = [
     Problem("x", "closed", Said.of("problem.revoked")),
     Problem("x", "nothing_to_undo", Said.of("problem.nothing_to_undo")),
     Problem("x", "too_late", Said.of("problem.too_late", who="Head Zed")),
+    *(Problem("Ya", f"proposal_{why}", Said.of(f"problem.proposal_{why}", date=DAY))
+      for why in ("not_yours", "applied", "failed", "replaced", "expired")),
+    Problem("Ya", "not_allowed", Said.of("problem.proposal_target_gone", who=["Head Zed"])),
+]  # fmt: skip
+PROPOSALS = [
+    Shown("Zed: x", Said.of("proposal.dispose", names=["Head Zed"], instruction="Xylo", deadline=DAY)),
+    Shown("Zed: x", Said.of("proposal.dispose_open", names=["Head Zed"], instruction="Xylo")),
+    *(Shown("Xylo", Said.of("proposal.statement", what=Said.of(f"proposal.kind.{kind}"))) for kind in Kind),
 ]
 APPLIED = [
     Said.of("applied.disposed", names="Head Zed (Dewi Zed)", instruction=Said.of("applied.no_instruction"),
@@ -79,7 +88,7 @@ CONTEXTS = {
     "request": {"instruction": "Xylo", "disposer_title": "Head Zed", "deadline_text": "9",
                 "attachment_note": Said.of("scan.attached")},
     "confirmation": {"applied": APPLIED, "problems": PROBLEMS, "awaiting": True, "undo_hint": True,
-                     "tree": TREE, "help": True},
+                     "tree": TREE, "help": True, "proposals": PROPOSALS},
     "notice": {"actor_title": "Head Zed", "actor_name": "Dewi Zed", "headline": Said.of("applied.acknowledged"),
                "lines": APPLIED},
     "cancelled": {"disposer_title": "Head Zed", "instruction": "Xylo"},

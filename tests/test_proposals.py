@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from mailflow.language import saved
 from mailflow.language.confirm import is_confirmation
-from mailflow.language.statements import Kind, Statement, reply_context
+from mailflow.language.statements import Kind, Statement, read_reply, reply_context
 from mailflow.office.load import load_rules
 from tests.support import REPO
 
@@ -86,3 +86,18 @@ def test_a_target_found_again_is_todays_holder_of_the_position():
     acting = BY_POSITION["sekretaris"].__class__("sekretaris", "Plt. Sekretaris", "Hendra", "hendra@x.example")
     [back] = saved.load(saved.dump([kept]), {"sekretaris": acting}.get)
     assert back.targets == (acting,) and back.deadline == TODAY and back.instruction == kept.instruction
+
+
+def test_a_target_near_one_the_sender_may_name_is_proposed_never_applied():
+    reading = read_reply("Sekertaris: pelajari dan siapkan jawaban, batas 4 Desember", KADIS)
+    assert reading.statements == () and reading.problems == ()
+    [proposal] = reading.proposals
+    assert proposal.reason == "near_target" and proposal.line.startswith("Sekertaris:")
+    assert [t.position_id for t in proposal.statement.targets] == ["sekretaris"]
+    assert (proposal.statement.instruction, proposal.statement.deadline) == (
+        "pelajari dan siapkan jawaban",
+        dt.date(2026, 12, 4),
+    )
+    assert proposal.message.key == "proposal.dispose"
+    [typo] = read_reply("Kabid Dikdsa: pelajari", KADIS).proposals
+    assert [t.position_id for t in typo.statement.targets] == ["kabid_dikdas"]

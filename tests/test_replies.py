@@ -150,8 +150,6 @@ def test_greetings_and_sign_offs_are_ignored_and_lines_are_separate_statements()
 @pytest.mark.parametrize(
     ("line", "reason", "candidate"),
     [
-        ("Sekertaris: pelajari", "unknown_target", "Sekretaris Dinas Pendidikan (Agus Wibowo)"),
-        ("Kabid Dikdsa: pelajari", "unknown_target", "Kepala Bidang Pendidikan Dasar (Rina Kusumawati)"),
         ("7: pelajari", "unknown_target", "1. Sekretaris Dinas Pendidikan (Agus Wibowo)"),
         ("Kasubbag Umum: siapkan", "not_allowed", "1. Sekretaris Dinas Pendidikan (Agus Wibowo)"),
         ("Sekretaris: 42", "unknown_instruction", "1. Tanggapan dan saran"),

@@ -21,6 +21,7 @@ from mailflow.context import Context
 from mailflow.disposition.mail import code_expires
 from mailflow.domain import ParsedMessage, Said
 from mailflow.language import saved
+from mailflow.language.proposals import question
 from mailflow.language.statements import Kind, Problem, Proposal, Statement, Target, reply_context
 from mailflow.storage.models import Disposition, Letter, PendingProposal, id_of, utcnow
 
@@ -32,7 +33,7 @@ class Shown:
     """A proposal as the answer shows it: the line as written, and the reading it would act on."""
 
     line: str
-    reading: Said
+    question: Said
 
 
 def settled(statement: Statement, ctx: Context, letter: Letter, today: dt.date) -> Statement:
@@ -45,19 +46,8 @@ def settled(statement: Statement, ctx: Context, letter: Letter, today: dt.date) 
 
 
 def shown(proposal: Proposal) -> Shown:
-    st = proposal.statement
-    if st.kind is Kind.DISPOSE:
-        day = Said.of(f"weekday.{st.deadline.weekday()}") if st.deadline else ""
-        reading = Said.of(
-            "proposal.dispose",
-            names=", ".join(t.title for t in st.targets),
-            instruction=st.instruction or Said.of("applied.no_instruction"),
-            day=day,
-            deadline=st.deadline or "-",
-        )
-    else:
-        reading = Said.of(f"proposal.{st.kind}", text=st.text or st.line)
-    return Shown(proposal.line, reading)
+    """Asked of the statement as kept (its deadline settled), so the question names what a yes does."""
+    return Shown(proposal.line, question(proposal.statement))
 
 
 def answered(session: Session, message: ParsedMessage) -> PendingProposal | None:

@@ -9,6 +9,7 @@ makes a Problem with the closest candidates, and nothing of that line is applied
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -346,6 +347,26 @@ def _dispose(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | P
     return Statement(Kind.DISPOSE, line, tuple(targets), instruction, deadline.date, codes=codes)
 
 
+def _near_target(line: str, ctx: ReplyContext, resolver: _Resolver) -> Proposal | None:
+    """ "Sekretariss: pelajari": one unknown target, close to exactly one the sender may name, is
+    proposed as that one; the rest of the line as it reads with it."""
+    sep = _SEPARATORS.search(line)
+    if sep is None or sep.start() == 0:
+        return None
+    mine = {squash(k): t for t in (*ctx.allowed, *ctx.offices) for k in (t.title, t.name, *t.aliases)}
+    close = difflib.get_close_matches(resolver._key(line[: sep.start()])[1], list(mine), n=3, cutoff=0.8)
+    found = {mine[c].position_id: mine[c] for c in close}
+    if len(found) != 1:
+        return None
+    [target] = found.values()
+    reread = _dispose(target.title + line[sep.start() :], ctx, resolver)
+    if not isinstance(reread, Statement):
+        return None
+    from mailflow.language.proposals import propose  # it builds on this module: imported late
+
+    return propose(dataclasses.replace(reread, line=line), "near_target")
+
+
 def _targets(chunks: list[str], line: str, resolver: _Resolver) -> list[Target] | Problem:
     """Every chunk resolved, in order, once each; the first chunk that is not is the problem."""
     targets: list[Target] = []
@@ -422,6 +443,7 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
     resolver = _Resolver(ctx)
     statements: list[Statement] = []
     problems: list[Problem] = []
+    proposals: list[Proposal] = []
     sender = squash(phrases.NAME_TITLES.sub("", ctx.sender_name))
     read = 0
     for raw in tidy(text).splitlines():
@@ -444,13 +466,16 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
             or _dispose_after_ack(line, ctx, resolver)
             or _dispose(line, ctx, resolver)
         )
-        if isinstance(result, Problem):
+        near = _near_target(line, ctx, resolver) if isinstance(result, Problem) else None
+        if near is not None and isinstance(result, Problem) and result.reason == "unknown_target":
+            proposals.append(near)
+        elif isinstance(result, Problem):
             problems.append(result)
         elif result is not None:
             statements.append(result)
         elif not phrases.GREETING.match(line):
             statements.append(Statement(Kind.NOTE, line, text=line))
-    return Reading(tuple(statements), tuple(problems))
+    return Reading(tuple(statements), tuple(problems), proposals=tuple(proposals))
 
 
 def read_answer(
