@@ -16,10 +16,10 @@ from click.testing import CliRunner
 
 from mailflow.cli import cli
 from mailflow.config import load_settings, settings_from_dict
+from mailflow.disposition.proposals import Shown
 from mailflow.disposition.tree import TreeRow
 from mailflow.domain import Said
 from mailflow.followup.digests import DigestItem
-from mailflow.disposition.proposals import Shown
 from mailflow.language.statements import Kind, Problem, Target
 from mailflow.ops.reconcile import RestoredView
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue
