@@ -150,6 +150,7 @@ def test_greetings_and_sign_offs_are_ignored_and_lines_are_separate_statements()
 @pytest.mark.parametrize(
     ("line", "reason", "candidate"),
     [
+        ("Bob: pelajari", "unknown_target", "1. Sekretaris Dinas Pendidikan (Agus Wibowo)"),
         ("7: pelajari", "unknown_target", "1. Sekretaris Dinas Pendidikan (Agus Wibowo)"),
         ("Kasubbag Umum: siapkan", "not_allowed", "1. Sekretaris Dinas Pendidikan (Agus Wibowo)"),
         ("Sekretaris: 42", "unknown_instruction", "1. Tanggapan dan saran"),
@@ -160,6 +161,31 @@ def test_unknown_or_not_allowed_targets_apply_nothing_and_name_candidates(line, 
     assert reading.statements == ()
     [problem] = reading.problems
     assert problem.reason == reason and candidate in problem.candidates
+
+
+@pytest.mark.parametrize(
+    ("line", "meant"),
+    [
+        ("Sekertaris: pelajari", "sekretaris"),
+        ("Kabid Dikdsa: pelajari", "kabid.dikdas"),
+        ("Kepala Bidang PAUD: 5", "kabid.paud"),
+        ("Kabid Dik Das: hadiri", "kabid.dikdas"),
+        ("Kepala Bidang PAUD siapkan data", "kabid.paud"),
+    ],
+)
+def test_a_target_near_one_name_is_proposed_never_applied(line, meant):
+    reading = read(line)
+    assert reading.statements == () and reading.problems == ()
+    [proposal] = reading.proposals
+    assert proposal.reason == "near_target" and emails(proposal.statement) == [meant]
+    assert proposal.message.key.startswith("proposal.dispose")
+
+
+def test_a_target_near_several_names_is_asked_back_with_those_only():
+    reading = read("Kepala Bidang Pendidikan: pelajari")
+    [problem] = reading.problems
+    assert problem.reason == "ambiguous_target" and len(problem.candidates) == 2
+    assert all("Kepala Bidang" in c for c in problem.candidates)
 
 
 def test_an_ambiguous_first_name_is_asked_back(tmp_path):

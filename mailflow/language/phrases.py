@@ -30,7 +30,7 @@ ABBREVIATIONS = {
     "tdk": "tidak", "gak": "tidak", "utk": "untuk", "dgn": "dengan", "yg": "yang", "krn": "karena",
     "sgr": "segera", "tlg": "tolong", "mhn": "mohon", "dlm": "dalam", "bpk": "bapak", "bp": "bapak",
     "ibu": "ibu", "sy": "saya", "kmi": "kami", "tsb": "tersebut", "trims": "terima kasih",
-    "tks": "terima kasih", "mksh": "terima kasih", "nmr": "nomor", "no": "nomor", "nomer": "nomor",
+    "tks": "terima kasih", "td": "tadi", "mksh": "terima kasih", "nmr": "nomor", "no": "nomor", "nomer": "nomor",
     "pls": "please", "plz": "please", "thx": "thanks",
 }  # fmt: skip
 
@@ -42,7 +42,8 @@ POLITE = _squashed({
 
 # Trailing words after a keyword that change nothing: "arsip saja ya", "batalkan tadi", "selesai pak".
 FILLERS = POLITE | _squashed({"saja", "aja", "tadi", "ini", "itu", "deh", "kok", "lho", "thanks", "thank", "you",
-                    "terima", "kasih", "makasih", "now", "for", "me"})  # fmt: skip
+                    "terima", "kasih", "makasih", "now", "for", "me",
+                    "semua", "semuanya", "dulu", "all"})  # fmt: skip
 # A tail of fillers and of junk (emoji, stray signs), stripped in one pass. Anchored at the end, so
 # a backtracking engine would try it from every position: RE2 reads it in time linear in the line.
 # (RE2's \w and \b are ASCII: letters are named as \pL so "café" keeps its "é".)
@@ -68,6 +69,9 @@ ARCHIVE = _squashed({"arsipkan", "arsip", "simpan", "file", "archive", "file it"
 UNDO = _squashed({"batal", "batalkan", "undo", "cancel", "batalkan disposisi", "dibatalkan", "scratch that",
         "cancel that", "ignore that", "abaikan", "abaikan disposisi", "tarik", "tarik disposisi",
         "ralat batal"})  # fmt: skip
+# What an archive or undo line may name besides its word: "disposisi td dibatalkan dulu".
+OBJECT_WORDS = _squashed({"disposisi", "dispo", "surat", "ini", "tsb", "tersebut", "nya", "it", "this", "that",
+                 "the", "letter", "disposition", "yang", "tadi"})  # fmt: skip
 HELP = _squashed({"bantuan", "help", "panduan", "petunjuk", "bantu", "tolong bantu"})
 # A question about where the letter is: only these words, and one of STATUS_MARKS among them.
 STATUS_WORDS = _squashed({"status", "statusnya", "posisi", "posisinya", "surat", "ini", "nya", "bagaimana",
@@ -99,7 +103,6 @@ DONE_WORD = re.compile(
     r"\b(selesai|sudah dilaksanakan|telah dilaksanakan|ditindaklanjuti|done|completed)\b", re.I
 )
 ACK_PREFIX = re.compile(r"^(ok\w*|oke\w*|baik|siap\w*|noted)[\s,!.]*((pak|bu|ya)\b[\s,!.]*)?", re.I)
-NOTE_LABEL = re.compile(r"^(catatan|note|keterangan|info)\s*:\s*(.*)$", re.I)
 
 # Lines that greet or take leave, whatever the faith or the language; never statements.
 GREETING = re.compile(
@@ -120,17 +123,6 @@ PHONE = re.compile(
     r"(\+\d{1,3}[\s.-]?\d{2,4}[\s.-]?\d{3,4}[\s.-]?\d{3,5}\b|\b08\d{1,3}[\s.-]?\d{3,4}[\s.-]?\d{3,5}\b|"
     r"\(0\d{2,3}\)\s?\d{5,8}\b)"
 )
-# An out-of-office text (a phone's vacation responder, sent without auto-reply headers).
-OUT_OF_OFFICE = re.compile(
-    r"\b(out of (the )?office|i am (currently )?(away|on leave|out|travell?ing)|"
-    r"i('m| am| will be) (out|away|on leave)|will be back|limited access to (e-?mail|my email)|"
-    r"auto(matic)?[- ]?reply|automatic response|"
-    r"(sedang|lagi|sdg) (cuti|dinas luar|tugas luar|di luar kantor|tidak (berada )?di kantor|"
-    r"perjalanan dinas|berada di luar)|akan kembali (pada|tanggal|tgl|hari|ke kantor)|"
-    r"akses (e-?mail|surel) terbatas|balasan otomatis|pesan otomatis)\b",
-    re.I,
-)
-
 ABBREVIATIONS = {squash(k): squash(v) for k, v in ABBREVIATIONS.items()}
 
 # Title abbreviations that name every position whose title they abbreviate (reply-language.md).
@@ -147,7 +139,8 @@ VERB_ROOTS = (
     "pelajari", "sosialisasikan", "proses", "tindaklanjuti", "hadiri", "wakili", "siapkan",
     "koordinasikan", "koordinasi", "konfirmasikan", "laksanakan", "arsipkan", "bicarakan", "telaah",
     "edarkan", "jawab", "teliti", "pantau", "ingatkan", "selesaikan", "catat", "perhatikan", "buatkan",
-    "jadwalkan", "agendakan", "rapatkan", "tanggapi", "periksa", "cek", "kaji", "tindak", "fasilitasi",
+    "jadwalkan", "agendakan", "hubungi", "bantu", "dampingi", "kawal", "monitor", "susun",
+    "kirim", "kirimkan", "lengkapi", "undang", "inventarisasi", "verifikasi", "usulkan", "rapatkan", "tanggapi", "periksa", "cek", "kaji", "tindak", "fasilitasi",
     "follow", "review", "prepare", "attend", "handle", "check", "process", "study", "coordinate",
     "inform", "discuss", "draft", "reply", "respond",
 )  # fmt: skip

@@ -1,10 +1,10 @@
-"""A close reading put as a question: "Maksud Bapak/Ibu: Sekretaris - pelajari, batas 5 Desember
-2026?" (pure). The words are the catalogue's (`proposal.*`), in the reader's language."""
+"""A close reading put as a question: "Maksud Bapak/Ibu: **Sekretaris** - pelajari, batas **Jumat
+5 Desember**?" (pure). The words are the catalogue's (`proposal.*`), in the reader's language."""
 
 from __future__ import annotations
 
 from mailflow.domain import Said
-from mailflow.language.statements import Kind, Proposal, Statement
+from mailflow.language.readings import Kind, Proposal, Statement
 
 
 def propose(statement: Statement, reason: str) -> Proposal:

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-from mailflow.language.statements import Kind, Statement, Target
+from mailflow.language.readings import Kind, Statement
+from mailflow.language.statements import Target
 
 
 class SavedStatement(BaseModel):

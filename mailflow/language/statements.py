@@ -1,41 +1,34 @@
 """The reply language: new text -> statements (pure).
 
-The contract is the README's reply-language table, which offices print for their officials.
+The contract is the shared reply-language page, which offices print for their officials.
 
-Each non-empty line is one statement. Forgiving in form (case, punctuation, emoji, stretched
-letters, polite words), strict in meaning: a target that is unknown, ambiguous or not allowed
-makes a Problem with the closest candidates, and nothing of that line is applied.
+Each non-empty line is one statement, read to its best reading and how sure it is: a line read in
+full acts (`Reading.statements`); a line close to a statement but not read in full (a target near
+a title, alias or name) is proposed for the sender to confirm (`Reading.proposals`); a line whose
+target is unknown, ambiguous or not allowed, or whose deadline-like phrase is not read, makes a
+Problem with the closest candidates, and nothing of that line is applied; a line near nothing is
+a note. An out-of-office text is recognised by its shape (language/absence.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from mailflow.domain import ParsedMessage, Said
-from mailflow.language import phrases
+from mailflow.language import absence, framing, phrases
 from mailflow.language.deadlines import parse_deadline
+from mailflow.language.naming import EXCEPT, HONORIFIC, Resolver
 from mailflow.language.phrases import squash
+from mailflow.language.proposals import propose
+from mailflow.language.readings import Kind, Problem, Proposal, Reading, Statement
 from mailflow.office.calendar import Calendar
 from mailflow.office.model import Instruction, Neighbour, Rules
 from mailflow.text.lines import tidy
 from mailflow.text.quotes import extract_new_text
 
-
-class Kind(StrEnum):
-    DISPOSE = "dispose"
-    ACK = "acknowledge"
-    PROGRESS = "progress"
-    DONE = "done"
-    ARCHIVE = "archive"
-    UNDO = "undo"
-    STATUS = "status"
-    HELP = "help"
-    NOTE = "note"
+__all__ = ["Kind", "Problem", "Proposal", "Reading", "ReplyContext", "Statement", "Target", "read_reply"]
 
 
 @dataclass(frozen=True)
@@ -52,42 +45,6 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Statement:
-    kind: Kind
-    line: str
-    targets: tuple[Target, ...] = ()
-    instruction: str = ""
-    deadline: dt.date | None = None
-    text: str = ""
-    codes: tuple[int, ...] = ()  # the numbered instructions the line named
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A line that was not applied, and why; asked back to the sender in their language."""
-
-    line: str
-    reason: str  # unknown_target | ambiguous_target | not_allowed | bad_deadline | unknown_instruction
-    #              | too_long (and, when applied: closed | nothing_to_undo | too_late)
-    message: Said
-    candidates: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """A line close to a statement but not fully read: the reading it most likely means.
-
-    Never applied as it stands: the sender is asked to confirm it ("Balas YA"), and only their
-    confirmation applies `statement`, through the same path as a direct one.
-    """
-
-    line: str
-    statement: Statement
-    reason: str  # what was not fully read: near_target | near_deadline | stray_word | ...
-    message: Said  # the question put to the sender, naming the reading
-
-
-@dataclass(frozen=True)
 class ReplyContext:
     allowed: tuple[Target, ...]  # the numbered list of the email being answered, in order
     everyone: tuple[Target, ...]  # every position of the office, to tell "not allowed" from "unknown"
@@ -96,17 +53,6 @@ class ReplyContext:
     calendar: Calendar = field(default_factory=Calendar)
     sender_name: str = ""
     offices: tuple[Target, ...] = ()  # heads of the offices the letter may pass to, named, not numbered
-
-
-@dataclass(frozen=True)
-class Reading:
-    statements: tuple[Statement, ...]
-    problems: tuple[Problem, ...]
-    automatic: bool = False  # an out-of-office text: read as nothing, answered with nothing
-    proposals: tuple[Proposal, ...] = ()  # close readings, to be confirmed before they act
-
-    def of(self, kind: Kind) -> list[Statement]:
-        return [s for s in self.statements if s.kind is kind]
 
 
 def _words(line: str) -> list[str]:
@@ -136,15 +82,11 @@ _LEAD_WORDS = re.compile(
 # Each starts only where a run of blanks starts and takes the run whole (possessive): a line of
 # blanks is scanned once, not once per blank in it.
 _SEPARATORS = re.compile(r"(?<!\s)\s*+(->|=>|→|:|(?<=\s)-(?=\s)|(?<=\s)–(?=\s))\s*")
-_TARGET_SPLIT = re.compile(r"(?<!\s)\s*+(?:,|;|&|\+|/|\bdan\b|\band\b)\s*", re.I)
-_HONORIFIC = re.compile(
-    r"^((pak|bu|bapak|ibu|bpk\.?|bp\.?|sdr\.?|sdri\.?|saudara|mr\.?|mrs\.?|ms\.?)\s+)+", re.I
-)
-_NUMBER_WORD = re.compile(r"^(no\.?|nomor|nmr\.?|nomer|number|#)\s*(?=\d)", re.I)
 _CODES = re.compile(
     r"^\s*+((?:#?\d{1,2}\s*(?:,|dan|&|\+|\s)\s*)*#?\d{1,2})(?!\s*(?:hari|x|/|-\d))\b\s*[-:,.;]?\s*(.*)$", re.I
 )
-_ALL = {squash(w) for w in ("semua", "semuanya", "all", "everyone", "seluruhnya")}
+# A reason after a statement word: "Arsip aja, sdh dibahas di rapim", "Please file it, no action".
+_REASON = re.compile(r"\s*(?:[,;.!]|\s-\s|\s(?:karena|krn|soalnya|sebab|because|since|as)\s)")
 
 
 def _is_ack(words: list[str], titles: set[str]) -> bool:
@@ -172,109 +114,13 @@ def _is_typed_name(line: str, sender: str) -> bool:
     return bool(name) and name in (sender, sender.split()[0])
 
 
-class _Resolver:
-    """Targets by number, alias, title abbreviation, name, first name or address; never a guess.
+@dataclass(frozen=True)
+class _Line:
+    """One line's best reading: a statement read in full, a proposal, a problem, or nothing."""
 
-    Candidates offered in an ask-back are always targets the sender may dispose to, never the
-    sender, never someone outside their list."""
-
-    def __init__(self, ctx: ReplyContext) -> None:
-        self.ctx = ctx
-        self.allowed_ids = {t.position_id for t in (*ctx.allowed, *ctx.offices)}
-        self.names: dict[str, list[Target]] = {}
-        for target in ctx.everyone:
-            keys = {
-                target.position_id,
-                target.title,
-                target.name,
-                target.email,
-                *target.aliases,
-                *target.addresses,
-                target.position_id.replace("_", " "),
-            }
-            for key in keys:
-                self.names.setdefault(squash(key), []).append(target)
-        firsts: dict[str, list[Target]] = {}
-        for target in ctx.everyone:
-            if target.name and not target.office:  # another office's head by full name only
-                firsts.setdefault(squash(target.name.split()[0]), []).append(target)
-        # Before first names: what a line may start with, unseparated, to name its target.
-        self.aliases = set(self.names) | set(phrases.TITLE_ABBREVIATIONS)
-        for key, found in firsts.items():
-            self.names.setdefault(key, []).extend(t for t in found if t not in self.names.get(key, []))
-        self.instruction_words = {squash(i.text).split()[0] for i in ctx.instructions if i.text.strip()}
-        self.title_words = {w for key in self.aliases for w in key.split()} | set(phrases.TITLE_ABBREVIATIONS)
-
-    @staticmethod
-    def _key(chunk: str) -> tuple[str, str]:
-        text = _HONORIFIC.sub("", chunk.strip().strip(".")).strip()
-        text = _NUMBER_WORD.sub("", text)
-        return text, squash(text).lstrip("#")
-
-    def resolve(self, chunk: str, line: str) -> tuple[list[Target], Problem | None]:
-        text, key = self._key(chunk)
-        if key in _ALL:
-            return list(self.ctx.allowed), None
-        if key.isdecimal():
-            n = int(key)
-            if 1 <= n <= len(self.ctx.allowed):
-                return [self.ctx.allowed[n - 1]], None
-            return [], Problem(
-                line,
-                "unknown_target",
-                Said.of("problem.number_out_of_range", n=n, last=len(self.ctx.allowed)),
-                self._listed(),
-            )
-        if key in phrases.TITLE_ABBREVIATIONS:
-            titled = self._titled(phrases.TITLE_ABBREVIATIONS[key])
-            if len(titled) == 1:
-                return titled, None
-            if len(titled) > 1:
-                return [], Problem(
-                    line, "ambiguous_target", Said.of("problem.ambiguous_target", text=text),
-                    tuple(self._show(t) for t in titled),
-                )  # fmt: skip
-        found = list(dict.fromkeys(self.names.get(key, [])))
-        if len({t.position_id for t in found}) > 1:
-            mine = [t for t in found if t.position_id in self.allowed_ids]
-            return [], Problem(
-                line,
-                "ambiguous_target",
-                Said.of("problem.ambiguous_target", text=text),
-                tuple(self._show(t) for t in mine) or self._listed(),
-            )
-        if not found:
-            close = difflib.get_close_matches(key, list(self.names), n=3, cutoff=0.6)
-            mine = [t for c in close for t in self.names[c] if t.position_id in self.allowed_ids]
-            candidates = tuple(dict.fromkeys(self._show(t) for t in mine))
-            return [], Problem(
-                line,
-                "unknown_target",
-                Said.of("problem.unknown_target", text=text),
-                candidates or self._listed(),
-            )
-        target = found[0]
-        if target.position_id not in self.allowed_ids:
-            return [], Problem(
-                line, "not_allowed", Said.of("problem.not_allowed", who=self._show(target)), self._listed()
-            )
-        return [
-            next(t for t in (*self.ctx.allowed, *self.ctx.offices) if t.position_id == target.position_id)
-        ], None
-
-    def _titled(self, title: str) -> list[Target]:
-        return [t for t in self.ctx.allowed if squash(t.title).startswith(title)]
-
-    def knows(self, chunk: str) -> bool:
-        _text, key = self._key(chunk)
-        return key in _ALL or key.isdecimal() or key in self.names or key in phrases.TITLE_ABBREVIATIONS
-
-    def _show(self, target: Target) -> str:
-        return f"{target.title} ({target.name})"
-
-    def _listed(self) -> tuple[str, ...]:
-        numbered = (f"{i}. {self._show(t)}" for i, t in enumerate(self.ctx.allowed, start=1))
-        return (*numbered, *(self._show(t) for t in self.ctx.offices))
+    statement: Statement | None = None
+    proposal: Proposal | None = None
+    problem: Problem | None = None
 
 
 def _instruction(text: str, ctx: ReplyContext, line: str) -> tuple[str, tuple[int, ...], Problem | None]:
@@ -302,7 +148,7 @@ def _instruction(text: str, ctx: ReplyContext, line: str) -> tuple[str, tuple[in
     return "; ".join(texts) + (f" - {free}" if free else ""), tuple(codes), None
 
 
-def _starts_instruction(words: list[str], resolver: _Resolver) -> bool:
+def _starts_instruction(words: list[str], resolver: Resolver) -> bool:
     """Whether what follows an unseparated target reads as an instruction: a code, a verb in any
     of its forms, or up to two leading words ("agar", "mohon", "sgr") and then a verb."""
     for i, word in enumerate(words[:3]):
@@ -314,68 +160,80 @@ def _starts_instruction(words: list[str], resolver: _Resolver) -> bool:
     return False
 
 
-def _dispose(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | Problem | None:
-    if phrases.PHONE.search(line):
-        return None  # "Sekretaris Dinas: Bpk. Agus Wibowo (0812-...)" is a contact, not an order
-    body = _HONORIFIC.sub("", _LEAD_WORDS.sub("", line.strip()).strip()).strip()
+def _split_line(body: str, courteous: bool, resolver: Resolver) -> tuple[str, str, bool] | None:
+    """(targets, instructions, near) of a dispose line, or None when it is no dispose line.
+    `near`: the targets were found only near a known name (an unseparated shortened title)."""
     sep = _SEPARATORS.search(body)
     if sep and sep.start() > 0:
         left, right = body[: sep.start()], body[sep.end() :]
-        chunks = [c for c in _TARGET_SPLIT.split(left) if c.strip()]
-        if not chunks or len(chunks) > 8 or any(len(c.split()) > 4 for c in chunks):
+        if EXCEPT.match(HONORIFIC.sub("", left.strip())):
+            return left, right, False
+        chunks = resolver.split(left)
+        if not chunks or len(chunks) > 8 or any(len(c.split()) > 4 and not resolver.knows(c) for c in chunks):
             return None  # "Mohon perhatian untuk rapat besok: ..." is prose, not targets
-        if not any(resolver.knows(c) for c in chunks) and len(left.split()) > 2:
+        if not any(resolver.knows(c) for c in chunks) and len(left.split()) > 2 and not resolver.near(left):
             return None
-    else:
-        words = body.split()
-        for size in range(min(4, len(words) - 1), 0, -1):
-            head = " ".join(words[:size])
-            if squash(head) in resolver.aliases and _starts_instruction(words[size:], resolver):
-                left, right, chunks = head, " ".join(words[size:]), [head]
-                break
-        else:
-            return None
-    targets = _targets(chunks, line, resolver)
+        return left, right, False
+    words = body.split()
+    heads = resolver.aliases | (resolver.first_names if courteous else set())
+    sizes = [n for n in range(min(5, len(words) - 1), 0, -1) if _starts_instruction(words[n:], resolver)]
+    for size in sizes:
+        if squash(" ".join(words[:size])) in heads:
+            return " ".join(words[:size]), " ".join(words[size:]), False
+    for size in sizes:
+        if size >= 2 and len(resolver.near(" ".join(words[:size]))) == 1:
+            return " ".join(words[:size]), " ".join(words[size:]), True
+    return None
+
+
+def _dispose(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
+    unled = _LEAD_WORDS.sub("", line.strip()).strip()
+    body = HONORIFIC.sub("", unled).strip()
+    split = _split_line(body, body != unled, resolver)
+    if split is None:
+        return None
+    left, right, near = split
+    if framing.is_contact(right, resolver.instruction_words):
+        return None  # "Sekretaris Dinas: Bpk. Agus Wibowo (0812-...)" is a contact, not an order
+    targets = _targets(left, line, resolver)
     if isinstance(targets, Problem):
-        return targets
+        return _Line(problem=targets)
+    found, guessed = targets
     deadline = parse_deadline(right, ctx.today, ctx.calendar)
     if deadline.error:
-        return Problem(line, "bad_deadline", deadline.error)
+        return _Line(problem=Problem(line, "bad_deadline", deadline.error))
     instruction, codes, problem = _instruction(deadline.rest, ctx, line)
     if problem:
-        return problem
-    return Statement(Kind.DISPOSE, line, tuple(targets), instruction, deadline.date, codes=codes)
+        return _Line(problem=problem)
+    statement = Statement(Kind.DISPOSE, line, tuple(found), instruction, deadline.date, codes=codes)
+    return _Line(proposal=propose(statement, "near_target")) if near or guessed else _Line(statement)
 
 
-def _near_target(line: str, ctx: ReplyContext, resolver: _Resolver) -> Proposal | None:
-    """ "Sekretariss: pelajari": one unknown target, close to exactly one the sender may name, is
-    proposed as that one; the rest of the line as it reads with it."""
-    sep = _SEPARATORS.search(line)
-    if sep is None or sep.start() == 0:
-        return None
-    mine = {squash(k): t for t in (*ctx.allowed, *ctx.offices) for k in (t.title, t.name, *t.aliases)}
-    close = difflib.get_close_matches(resolver._key(line[: sep.start()])[1], list(mine), n=3, cutoff=0.8)
-    found = {mine[c].position_id: mine[c] for c in close}
-    if len(found) != 1:
-        return None
-    [target] = found.values()
-    reread = _dispose(target.title + line[sep.start() :], ctx, resolver)
-    if not isinstance(reread, Statement):
-        return None
-    from mailflow.language.proposals import propose  # it builds on this module: imported late
-
-    return propose(dataclasses.replace(reread, line=line), "near_target")
-
-
-def _targets(chunks: list[str], line: str, resolver: _Resolver) -> list[Target] | Problem:
-    """Every chunk resolved, in order, once each; the first chunk that is not is the problem."""
+def _targets(left: str, line: str, resolver: Resolver) -> tuple[list[Target], bool] | Problem:
+    """Every name resolved, in order, once each, and whether any was only near a known one; the
+    first name that is neither known nor near exactly one of the sender's targets is the problem."""
+    if m := EXCEPT.match(HONORIFIC.sub("", left.strip())):
+        excepted = _targets(m[1], line, resolver)
+        if isinstance(excepted, Problem):
+            return excepted
+        rest = [t for t in resolver.ctx.allowed if t not in excepted[0]]
+        if not rest:
+            return Problem(line, "no_targets", Said.of("problem.no_targets", text=left.strip()))
+        return rest, excepted[1]
     targets: list[Target] = []
-    for chunk in chunks:
+    guessed = False
+    for chunk in resolver.split(left):
         found, problem = resolver.resolve(chunk, line)
+        if problem and problem.reason == "unknown_target" and not squash(chunk).isdecimal():
+            near = resolver.near(chunk)
+            if len(near) > 1:
+                return resolver.ambiguous(line, resolver.key(chunk)[0], near)
+            if near:
+                found, problem, guessed = near, None, True
         if problem:
             return problem
         targets.extend(t for t in found if t not in targets)
-    return targets
+    return targets, guessed
 
 
 _FORWARD = re.compile(
@@ -385,96 +243,148 @@ _FORWARD = re.compile(
 )
 
 
-def _forward(line: str, resolver: _Resolver) -> Statement | Problem | None:
+def _forward(line: str, resolver: Resolver) -> _Line | None:
     """ "Teruskan ke Dinas Pendidikan": passed on without an instruction of its own (a letter
     filed at the wrong office, or handed on as it stands). Only when every name is known."""
     m = _FORWARD.match(line.strip())
     if m is None:
         return None
-    chunks = [c for c in _TARGET_SPLIT.split(clean_tail(m[1] or m[2])) if c.strip()]
+    chunks = resolver.split(clean_tail(m[1] or m[2]))
     if not chunks or not all(resolver.knows(c) for c in chunks):
         return None
-    targets = _targets(chunks, line, resolver)
-    return targets if isinstance(targets, Problem) else Statement(Kind.DISPOSE, line, tuple(targets))
+    targets = _targets(clean_tail(m[1] or m[2]), line, resolver)
+    if isinstance(targets, Problem):
+        return _Line(problem=targets)
+    return _Line(Statement(Kind.DISPOSE, line, tuple(targets[0])))
 
 
-def _dispose_after_ack(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | None:
-    """ "Ok, Sekretaris tindaklanjuti", "Baik, Kabid PAUD: hadiri": the ack word opens a disposition."""
-    rest = phrases.ACK_PREFIX.sub("", line.strip())
-    if rest == line.strip():
-        return None
-    result = _dispose(rest, ctx, resolver)
-    return result if isinstance(result, Statement) else None
-
-
-def _keyword(line: str, resolver: _Resolver) -> Statement | None:
+def _keyword(line: str, resolver: Resolver) -> Statement | None:
     if m := phrases.REPORT.match(line.strip()):
         kind = Kind.DONE if phrases.DONE_WORD.search(m[2]) else Kind.PROGRESS
         return Statement(kind, line, text=clean_tail(m[2].strip()))
     unprefixed = phrases.ACK_PREFIX.sub("", line.strip())  # "oke sudah selesai ya", "baik segera diproses"
     if m := phrases.DONE.match(unprefixed):
-        return Statement(Kind.DONE, line, text=clean_tail(m[m.lastindex or 0].strip()))
+        return Statement(Kind.DONE, line, text=_report(m[m.lastindex or 0]))
     if m := phrases.PROGRESS.match(unprefixed):
-        return Statement(Kind.PROGRESS, line, text=clean_tail(m[m.lastindex or 0].strip()))
+        return Statement(Kind.PROGRESS, line, text=_report(m[m.lastindex or 0]))
     words = _words(line)
     core = _core(words)
     if core in phrases.HELP:
         return Statement(Kind.HELP, line)
     if _is_ack(words, resolver.title_words):
         return Statement(Kind.ACK, line)
+    plain = _core([w for w in words if w not in phrases.OBJECT_WORDS])
     for vocabulary, kind in ((phrases.ARCHIVE, Kind.ARCHIVE), (phrases.UNDO, Kind.UNDO)):
-        if core in vocabulary:
+        if core in vocabulary or plain in vocabulary:
             return Statement(kind, line)
     if _is_status(words):
         return Statement(Kind.STATUS, line)
     return None
 
 
+def _report(text: str) -> str:
+    """A report's text; none when it is only fillers ("sdh selesai semua pak")."""
+    text = clean_tail(text.strip())
+    return "" if all(w in phrases.FILLERS for w in _words(text)) else text
+
+
+def _with_reason(line: str, resolver: Resolver) -> Statement | None:
+    """A statement word and then its reason: "Arsip aja, sdh dibahas di rapim" archives."""
+    m = _REASON.search(line)
+    if m is None or m.start() == 0:
+        return None
+    found = _keyword(line[: m.start()], resolver)
+    if found is None or found.kind not in (Kind.ARCHIVE, Kind.UNDO, Kind.ACK):
+        return None
+    return Statement(found.kind, line)
+
+
+def _read_line(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
+    """The best reading of one line, or None when nothing is near (a note)."""
+    if keyword := _keyword(line, resolver):
+        return _Line(keyword)
+    if found := _forward(line, resolver):
+        return found
+    unacked = phrases.ACK_PREFIX.sub("", line.strip())  # "Ok, Sekretaris tindaklanjuti"
+    if unacked != line.strip() and (found := _dispose(unacked, ctx, resolver)) and found.statement:
+        return _Line(Statement(Kind.DISPOSE, line, *_fields(found.statement)))
+    if found := _dispose(line, ctx, resolver):
+        return found
+    return _Line(reasoned) if (reasoned := _with_reason(line, resolver)) else None
+
+
+def _fields(st: Statement) -> tuple:
+    return st.targets, st.instruction, st.deadline, st.text, st.codes
+
+
+def _best(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
+    """The first reading in full of the line without its bullet, as written, or without its
+    courtesies; else the first proposal or problem of those. The statement keeps the line."""
+    unbulleted = framing.unbullet(line)
+    close: _Line | None = None
+    for variant in dict.fromkeys((unbulleted, line, framing.without_opener(unbulleted))):
+        found = _read_line(variant, ctx, resolver)
+        if found is not None and found.statement:
+            return _as_written(found, line) if variant != line else found
+        close = close or (found and _as_written(found, line))
+    return close
+
+
+def _as_written(found: _Line, line: str) -> _Line:
+    if found.statement:
+        st = found.statement
+        return _Line(Statement(st.kind, line, *_fields(st)))
+    if found.proposal:
+        st = found.proposal.statement
+        return _Line(proposal=propose(Statement(st.kind, line, *_fields(st)), found.proposal.reason))
+    problem = found.problem
+    assert problem is not None
+    return _Line(problem=Problem(line, problem.reason, problem.message, problem.candidates))
+
+
 MAX_LINES = 300  # statements a reply may hold; beyond them it is pasted text, not instructions
 
 
 def read_reply(text: str, ctx: ReplyContext) -> Reading:
-    """Statements and problems of a reply's new text, line by line.
+    """Statements, proposals and problems of a reply's new text, line by line.
 
     An out-of-office text (a phone's responder without auto-reply headers) is read as nothing:
     the colleagues it lists for urgent matters must never become a disposition."""
-    if phrases.OUT_OF_OFFICE.search(text):
-        return Reading((), (), automatic=True)
-    resolver = _Resolver(ctx)
+    resolver = Resolver(ctx)
     statements: list[Statement] = []
     problems: list[Problem] = []
     proposals: list[Proposal] = []
+    asked_outside_contacts = False
     sender = squash(phrases.NAME_TITLES.sub("", ctx.sender_name))
     read = 0
     for raw in tidy(text).splitlines():
         line = raw.strip().strip("*_").strip()
         if not squash(line) or _is_typed_name(line, sender):
             continue
+        if framing.DISCLAIMER.match(line):
+            break  # a disclaimer footer, and all below it, is boilerplate
         read += 1
         if read > MAX_LINES:
             problems.append(Problem(line, "too_long", Said.of("problem.too_long", max=MAX_LINES)))
             break
-        if m := phrases.NOTE_LABEL.match(line):
+        if m := framing.NOTE_LABEL.match(framing.unbullet(line)):
             statements.append(Statement(Kind.NOTE, line, text=m[2].strip()))
             continue
-        keyword = _keyword(line, resolver)
-        if keyword is not None:
-            statements.append(keyword)
-            continue
-        result = (
-            _forward(line, resolver)
-            or _dispose_after_ack(line, ctx, resolver)
-            or _dispose(line, ctx, resolver)
-        )
-        near = _near_target(line, ctx, resolver) if isinstance(result, Problem) else None
-        if near is not None and isinstance(result, Problem) and result.reason == "unknown_target":
-            proposals.append(near)
-        elif isinstance(result, Problem):
-            problems.append(result)
-        elif result is not None:
-            statements.append(result)
-        elif not phrases.GREETING.match(line):
-            statements.append(Statement(Kind.NOTE, line, text=line))
+        found = _best(line, ctx, resolver)
+        if found is None:
+            if not phrases.GREETING.match(line):
+                statements.append(Statement(Kind.NOTE, line, text=line))
+        elif found.statement:
+            statements.append(found.statement)
+        elif found.proposal:
+            proposals.append(found.proposal)
+        elif found.problem:
+            problems.append(found.problem)
+            contact = framing.is_contact(line, resolver.instruction_words) or absence.is_referral_line(line)
+            asked_outside_contacts |= not contact
+    acted = bool(proposals) or any(s.kind is not Kind.NOTE for s in statements)
+    if absence.is_responder(text, acted, asked_outside_contacts):
+        return Reading((), (), automatic=True)
     return Reading(tuple(statements), tuple(problems), proposals=tuple(proposals))
 
 
