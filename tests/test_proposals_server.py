@@ -51,8 +51,8 @@ def test_a_proposal_then_ya_applies_the_reading_once_through_the_disposition_pat
     deadline = dt.date.fromisoformat(kept["deadline"])
     assert f'"{CLOSE}"' in body and "Kode balasan: d" in body
     assert (
-        "Maksud Bapak/Ibu: Sekretaris Dinas Pendidikan - pelajari dan siapkan jawaban, batas "
-        f"{deadline.day} " in body
+        "Maksud Bapak/Ibu: **Sekretaris Dinas Pendidikan** - pelajari dan siapkan jawaban, batas "
+        f"**{deadline.day} " in body
     )
     assert "Balas YA untuk menjalankan, atau tulis ulang." in body
     assert _disposed(office) == [] and office.mail.messages(SEKRETARIS) == []
@@ -148,6 +148,6 @@ def test_one_answer_holds_what_was_applied_what_is_proposed_and_what_is_asked_ba
     body = text_of(answer)
     assert "Dicatat, mohon konfirmasi" in str(answer["Subject"])
     assert "Disposisi kepada Kepala Bidang PAUD dan Pendidikan Nonformal (Dewi Lestari)" in body
-    assert "Maksud Bapak/Ibu: Sekretaris Dinas Pendidikan - pelajari dan siapkan jawaban" in body
+    assert "Maksud Bapak/Ibu: **Sekretaris Dinas Pendidikan** - pelajari dan siapkan jawaban" in body
     assert '"Kabid: hadiri"' in body and "Maksud Anda: Kepala Bidang Pendidikan Dasar" in body
     assert [e["targets"] for e in _disposed(office)] == [[PAUD]]
