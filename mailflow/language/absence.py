@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 
-_WAY = r"(?:sedang|lagi|sdg|lg|masih|saat ini|sementara)"
+_WAY = r"(?:sedang|lagi|sdg|lg|masih|saat ini|sementara|saya|sy|kami)"
 ABSENCE = re.compile(
     rf"\b(?:{_WAY}\s+(?:\w+\s+)?(?:cuti|dinas luar|dl|tugas luar|di luar kantor|diluar kantor|"
     r"tidak (?:berada )?di kantor|"
     r"perjalanan dinas|berada di luar|mengikuti|pelatihan|diklat|bimtek|umroh|umrah|ibadah|menunaikan|"
-    r"berhalangan|libur|izin|ijin|sakit|tugas belajar|rawat inap)|cuti (?:tahunan|bersama|melahirkan|"
+    r"berhalangan|libur|izin|ijin|sakit|tugas belajar|rawat inap|"
+    r"tidak (?:memeriksa|membuka|mengakses|membaca|dapat mengakses) (?:e-?mail|surel|pesan))|cuti (?:tahunan|bersama|melahirkan|"
     r"besar|sakit|haji|umroh|alasan penting)|menunaikan ibadah|ibadah (?:haji|umroh|umrah)|"
     r"out of (?:the )?office|on (?:annual |sick |maternity |paternity |parental |study )?leave|"
     r"annual leave|on (?:vacation|holiday)|away from (?:the |my )?(?:office|desk|email)|"
@@ -35,7 +36,8 @@ RETURN = re.compile(
 )
 REFERRAL = re.compile(
     r"\b(?:hubungi|menghubungi|contact|reach|mendesak|urgent|darurat|penting silakan|"
-    r"akan (?:saya |sy )?(?:balas|jawab|tanggapi|respon)|will (?:reply|respond|answer|get back)|"
+    r"akan (?:saya |sy )?(?:balas|jawab|tanggapi|respon)|akan di(?:balas|jawab|tanggapi|proses) setelah|"
+    r"dapat disampaikan (?:melalui|kepada|ke)|will (?:reply|respond|answer|get back)|"
     r"(?:tidak|belum|tdk|blm) (?:dapat|bisa|sempat) (?:membalas|menjawab|merespon)|"
     r"unable to (?:reply|respond)|delayed response)",
     re.I,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar as months
 import datetime as dt
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ _DAY_WORD = r"(?:tanggal|tgl\.?)"
 _COUNT_LEAD = rf"(?:(?:{_LEAD}|dalam|dlm|within|in)\s*[:.]?\s*(?:waktu\s*)?)"
 _WEEKDAYS = {
     "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5, "minggu": 6,
+    "jumaat": 4, "senen": 0, "rebo": 2, "kemis": 3,
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
 }  # fmt: skip
 # "minggu depan", "minggu kedua": a week, not a Sunday.
@@ -57,10 +59,21 @@ class Deadline:
     date: dt.date | None  # None: the line states no deadline
     rest: str  # the line with the deadline phrase taken out
     error: Said | None = None  # e.g. a date in the past: asked back, never applied
+    near: bool = False  # read from a misspelt month or day name: to be proposed, not applied
 
 
 class _Unreadable(ValueError):
     """A deadline's shape with no date in it ("31/2"): asked back."""
+
+
+class _NotThis(ValueError):
+    """The form matched words that are not its date ("tgl 4 Dsember" is no bare day of month)."""
+
+
+def _close(word: str, names: dict[str, int]) -> int | None:
+    """A misspelt month or day name: "Dsember", "Decembr", "Jumaatt"."""
+    found = difflib.get_close_matches(word.lower(), list(names), n=1, cutoff=0.75)
+    return names[found[0]] if found else None
 
 
 def _yearless(day: int, month: int, today: dt.date) -> dt.date:
@@ -84,8 +97,11 @@ def _dated(day: int, month: int, year: str | None, today: dt.date) -> dt.date:
         raise _Unreadable from error
 
 
-def _day_of_month(day: int, today: dt.date) -> dt.date:
+def _day_of_month(m: re.Match[str], today: dt.date, calendar: Calendar) -> dt.date:
     """ "sblm tgl 18": the next 18th, this month or the next."""
+    if m[2] and _close(m[2], MONTHS) is not None:
+        raise _NotThis
+    day = int(m[1])
     year, month = today.year, today.month
     for _ in range(3):
         if day <= months.monthrange(year, month)[1] and dt.date(year, month, day) >= today:
@@ -118,6 +134,20 @@ def _days_ahead(days: int) -> Callable[[re.Match[str], dt.date, Calendar], dt.da
     return lambda m, today, calendar: today + dt.timedelta(days=days)
 
 
+def _close_date(m: re.Match[str], today: dt.date, calendar: Calendar) -> dt.date:
+    month = _close(m[2], MONTHS)
+    if month is None:
+        raise _NotThis
+    return _dated(int(m[1]), month, None, today)
+
+
+def _close_weekday(m: re.Match[str], today: dt.date, calendar: Calendar) -> dt.date:
+    day = _close(m[1], _WEEKDAYS)
+    if day is None:
+        raise _NotThis
+    return today + dt.timedelta(days=(day - today.weekday()) % 7 or 7)
+
+
 _Reader = Callable[[re.Match[str], dt.date, Calendar], dt.date]
 # In order: the first form found in a line is its deadline.
 _FORMS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
@@ -127,12 +157,17 @@ _FORMS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
     ),
     (
         re.compile(
-            rf"(?:\b{_COUNT_LEAD})?\b(\d{{1,3}})\s*(?:hari\s+kerja|working\s+days?|business\s+days?)\b", re.I
+            rf"(?:\b{_COUNT_LEAD})?\b(\d{{1,3}})\s*(?:(?:hari|hr)\s+kerja|working\s+days?|business\s+days?)\b",
+            re.I,
         ),
         lambda m, today, cal: cal.add_workdays(today, int(m[1])),
     ),
     (
-        re.compile(rf"\b{_COUNT_LEAD}(\d{{1,3}})\s*(?:hari|days?)\b", re.I),
+        re.compile(rf"\b{_COUNT_LEAD}(\d{{1,2}})\s*(?:minggu|pekan|weeks?)\b", re.I),
+        lambda m, today, cal: cal.next_workday(today + dt.timedelta(weeks=int(m[1]))),
+    ),
+    (
+        re.compile(rf"\b{_COUNT_LEAD}(\d{{1,3}})\s*(?:hari|hr|days?)\b", re.I),
         lambda m, today, cal: cal.add_workdays(today, int(m[1])),
     ),
     (
@@ -149,8 +184,8 @@ _FORMS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
         lambda m, today, cal: _dated(int(m[1]), int(m[2]), m[3], today),
     ),
     (
-        re.compile(rf"\b{_LEAD}\s*{_DAY_WORD}\s*(\d{{1,2}})\b(?![/.-]\d)", re.I),
-        lambda m, today, cal: _day_of_month(int(m[1]), today),
+        re.compile(rf"\b{_LEAD}\s*{_DAY_WORD}\s*(\d{{1,2}})\b(?![/.-]\d)(?:\s+([A-Za-z]{{3,10}})\b)?", re.I),
+        _day_of_month,
     ),
     (re.compile(rf"\b{_LEAD}\s*(?:hari\s+)?({_DAY_NAMES})\b", re.I), _weekday),
     (re.compile(rf"{_RELATIVE_LEAD}\b(hari ini|today)\b", re.I), _days_ahead(0)),
@@ -161,6 +196,11 @@ _FORMS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
         re.compile(rf"{_RELATIVE_LEAD}\b(akhir bulan(?: ini)?|end of (?:the )?month)\b", re.I),
         lambda m, today, cal: _month_end(today, cal),
     ),
+)
+# Forms read only near: a misspelt month or day name. Proposed, never applied as they stand.
+_CLOSE_FORMS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
+    (re.compile(rf"\b{_LEAD}\s*{_DAY_WORD}?\s*(\d{{1,2}})\s+([A-Za-z]{{3,10}})\b", re.I), _close_date),
+    (re.compile(rf"\b{_LEAD}\s*(?:hari\s+)?([A-Za-z']{{4,9}})\b", re.I), _close_weekday),
 )
 # What still looks like a deadline once no form matched: a deadline word, or a "before" word in
 # front of a date-ish word ("sd" alone is too often a school, "by" too often a person).
@@ -178,15 +218,19 @@ def _cut(text: str, m: re.Match[str]) -> str:
 def parse_deadline(text: str, today: dt.date, calendar: Calendar) -> Deadline:
     """Find one deadline phrase in `text`; return its date and the text without it."""
     text = tidy(text)
-    for pattern, read in _FORMS:
-        if m := pattern.search(text):
+    for forms, near in ((_FORMS, False), (_CLOSE_FORMS, True)):
+        for pattern, read in forms:
+            if not (m := pattern.search(text)):
+                continue
             try:
                 date = read(m, today, calendar)
+            except _NotThis:
+                continue
             except _Unreadable:
                 return Deadline(None, text, Said.of("problem.not_a_date", text=m[0].strip()))
             if date < today:
                 return Deadline(None, _cut(text, m), Said.of("problem.deadline_past", date=date))
-            return Deadline(date, _cut(text, m))
+            return Deadline(date, _cut(text, m), near=near)
     if m := _HINT.search(text):
         return Deadline(None, text, Said.of("problem.unread_deadline", text=text[m.start() :][:40].strip()))
     return Deadline(None, text)

@@ -12,19 +12,35 @@ import re
 from mailflow.language import phrases
 from mailflow.language.phrases import squash
 
-# "- Sekdis: 6", "• Kabid Dikdas: 4", "1) ...", "2. Kabid PAUD: hadiri": the bullet is no target.
-_BULLET = re.compile(r"^(?:[-–—•*·▪►◦○✓✔]|\(?\d{1,2}[.)])\s*+(?=[^\W\d_])")
-# Courtesies before what is said: "Alhamdulillah", "Punten,", "Baik Pak Kadis,", "Mohon maaf,".
+# "- Sekdis: 6", "• Kabid Dikdas: 4", "1) ...", "a. ...", "✅ Sudah selesai": the bullet is no target.
+_BULLET = re.compile(r"^(?:[^\w\s(\[#@\"']+|\(?\d{1,2}[.)]|[a-hA-H][.)](?=\s))\s*+(?=[^\W\d_])")
+# Courtesies before what is said: "Alhamdulillah", "Punten,", "Baik Pak Kadis,", "Terima kasih pak,".
+_COURTESY = (
+    r"alhamdulillah\w*|bismillah\w*|puji tuhan|puji syukur|syukurlah|punten|nuwun sewu|ngapunten|inggih|"
+    r"(?:mohon )?maaf(?: (?:terlambat|telat|baru (?:balas|sempat)))?|permisi|(?:mohon )?i[zj]in|baik|ok\w*|"
+    r"siap\w*|dear|hi|halo|hallo|hello|terima ?kasih(?: banyak)?|makasih|matur (?:nuwun|suwun)|tks|thx|"
+    r"thanks?(?: you)?|ass?alamu.?alaikum(?: wr\.? ?wb\.?)?|shalom|om swastiastu|salam|"
+    r"selamat (?:pagi|siang|sore|malam)|good (?:morning|afternoon|evening)|"
+    r"sorry for the (?:delay|late reply)|apologies for the delay"
+)
 _OPENER = re.compile(
-    r"^(?:(?:alhamdulillah\w*|puji tuhan|puji syukur|syukurlah|punten|nuwun sewu|ngapunten|"
-    r"(?:mohon )?maaf|permisi|(?:mohon )?i[zj]in|baik|ok\w*|siap\w*|dear|hi|halo)\b[\s,!.]*)+"
-    r"(?:(?:pak|bu|bapak|ibu|bpk\.?)(?:\s+[^\s,]+)?\s*[,!.]\s*)?",
+    rf"^(?:(?:{_COURTESY})\b[\s,!.]*)+"
+    r"(?:(?:pak|bu|bapak|ibu|bpk\.?|sir|mas|mbak|ndan)(?:\s+[^\s,]+)?\s*[,!.]\s*"
+    rf"(?:(?:{_COURTESY})\b[\s,!.]*)*)?",
     re.I,
 )
 # A label in front of a note: "Catatan:", "Nb:", "PS:", "Ket.:".
 NOTE_LABEL = re.compile(
-    r"^(catatan|cat|note|notes|keterangan|ket|info|n\.?\s?b|p\.?\s?s|fyi)\s*[.]?\s*:\s*(.*)$", re.I
+    r"^(?:(?:catatan|cat|note|notes|keterangan|ket|info|n\.?\s?b|p\.?\s?s|fyi)\s*[.]?\s*:|n\.\s?b\.|p\.\s?s\.)"
+    r"\s*(.*)$",
+    re.I,
 )
+# "X: text" whose X says what kind of remark follows, never whom it is for: the line is a note.
+REMARK = {
+    squash(w)
+    for w in ("penting", "pengumuman", "reminder", "important", "urgent", "tambahan", "update", "nb", "ps",
+              "fyi", "hal", "perihal", "ket", "note", "info")
+}  # fmt: skip
 # The start of a disclaimer footer: what follows is boilerplate, not the official's words.
 DISCLAIMER = re.compile(
     r"^(?:(?:perhatian|disclaimer|peringatan|pemberitahuan|confidentiality(?: notice)?|important notice)"
@@ -46,11 +62,20 @@ def without_opener(line: str) -> str:
     return rest or line
 
 
-def is_contact(text: str, verbs: set[str]) -> bool:
+# Words a contact line may hold besides names (capitalised), numbers and addresses.
+_CONTACT_WORDS = {
+    squash(w)
+    for w in ("pak", "bu", "bpk", "bp", "ibu", "sdr", "sdri", "hp", "wa", "telp", "tlp", "tel", "no", "nomor",
+              "ext", "email", "e-mail", "di", "via", "atau", "or", "dan", "and", "kontak", "contact", "phone",
+              "mobile", "whatsapp")
+}  # fmt: skip
+_TOKEN = re.compile(r"[^\W\d_][\w'-]*")
+
+
+def is_contact(text: str) -> bool:
     """A name or title followed only by a number or an address: "Bpk. Agus Wibowo (0812-...)".
-    A number inside an instruction ("hubungi Pak Slamet (0812-...) utk jadwal") is no contact."""
+    A number inside an instruction ("tolong telp ke (0335) 421234 konfirmasi") is no contact."""
     if not (phrases.PHONE.search(text) or _EMAIL.search(text)):
         return False
-    rest = squash(_EMAIL.sub(" ", phrases.PHONE.sub(" ", text)))
-    words = [phrases.ABBREVIATIONS.get(w, w) for w in rest.split()]
-    return not any(w in phrases.VERBS or w in verbs or w.isdecimal() for w in words)
+    rest = _EMAIL.sub(" ", phrases.PHONE.sub(" ", text))
+    return all(t[0].isupper() or squash(t) in _CONTACT_WORDS for t in _TOKEN.findall(rest))

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from mailflow.language.statements import ReplyContext, Target
 
 HONORIFIC = re.compile(
-    r"^((pak|bu|bapak|ibu|bpk\.?|bp\.?|sdr\.?|sdri\.?|saudara|mr\.?|mrs\.?|ms\.?)\s+)+", re.I
+    r"^((pak|bu|bapak|ibu|bpk\.?|bp\.?|sdr\.?|sdri\.?|saudara|mr\.?|mrs\.?|ms\.?|mas|mbak|kak|bang|dik)\s+)+",
+    re.I,
 )
 _NUMBER_WORD = re.compile(r"^(no\.?|nomor|nmr\.?|nomer|number|#)\s*(?=\d)", re.I)
 # Each starts only where a run of blanks starts and takes the run whole (possessive).
@@ -31,6 +32,15 @@ ALL = {squash(w) for w in ("semua", "semuanya", "all", "everyone", "seluruhnya",
 EXCEPT = re.compile(
     r"^(?:semua(?:nya)?|all|seluruhnya|everyone)\s+(?:kecuali|selain|except|but)\s+(.+)$", re.I
 )
+_GLUE = re.compile(r"[\s.'/-]+")
+
+
+def _glue(key: str) -> str:
+    """A name with its spaces and dots taken out, doubled letters shrunk again: "sub bagian" and
+    "subbagian" both "subagian"."""
+    return squash(_GLUE.sub("", key))
+
+
 # Title words that alone say nothing about which official is meant.
 _GENERIC = {squash(w) for w in ("kepala", "bidang", "seksi", "subbagian", "bagian", "dinas", "kabid", "kasi",
                                 "kasubbag", "kabag", "dan", "umum")}  # fmt: skip
@@ -136,25 +146,39 @@ class Resolver:
         return [self.mine(target.position_id)], None
 
     def near(self, chunk: str) -> list[Target]:
-        """The sender's own targets this unknown name is close to, best first."""
+        """The sender's own targets this unknown name is close to, best first: the same letters
+        spaced otherwise ("Kabid Dik Das", "Ka. Bid"), the start of a title ("Kepala Bidang PAUD"),
+        a title with more after it ("Sekretaris Dinas Pendidikan dan Kebudayaan"), the title's
+        distinctive words, or a typo."""
         _text, key = self.key(chunk)
         if not key or key.isdecimal():
             return []
-        mine = [t for t in (*self.ctx.allowed, *self.ctx.offices)]
-        glued = key.replace(" ", "")
+        mine = list(dict.fromkeys((*self.ctx.allowed, *self.ctx.offices)))
+        glued = _glue(key)
+        if glued in phrases.TITLE_ABBREVIATIONS:
+            return self._titled(phrases.TITLE_ABBREVIATIONS[glued])
         words = set(" ".join(phrases.TITLE_ABBREVIATIONS.get(w, w) for w in key.split()).split())
         found: list[Target] = []
         for target in mine:
             keys = {squash(k) for k in (target.title, target.name, *target.aliases)}
-            title_words = set(squash(target.title).split())
-            if any(k.replace(" ", "") == glued for k in keys) or (
-                len(words) >= 2 and words - _GENERIC and words <= title_words
+            glued_keys = {_glue(k) for k in keys}
+            if (
+                glued in glued_keys
+                or (len(glued) >= 8 and any(k.startswith(glued) for k in glued_keys))
+                or any(len(k.split()) >= 2 and f"{key} ".startswith(f"{k} ") for k in keys)
+                or (len(words) >= 2 and words - _GENERIC and words <= set(squash(target.title).split()))
             ):
                 found.append(target)
         if found:
             return found
         own_keys = {squash(k): t for t in mine for k in (t.title, t.name, *t.aliases)}
         close = difflib.get_close_matches(key, list(own_keys), n=3, cutoff=0.8)
+        if not close and " " not in key:  # a first name misspelt: "Agung" for Agus, "Rini" for Rina
+            firsts = {squash(t.name.split()[0]): t for t in mine if t.name and not t.office}
+            close = difflib.get_close_matches(key, list(firsts), n=2, cutoff=0.6)
+            own_keys.update(firsts)
+            if len(close) > 1:
+                return []
         return list(dict.fromkeys(own_keys[c] for c in close))
 
     def mine(self, position_id: str) -> Target:

@@ -30,7 +30,7 @@ ABBREVIATIONS = {
     "tdk": "tidak", "gak": "tidak", "utk": "untuk", "dgn": "dengan", "yg": "yang", "krn": "karena",
     "sgr": "segera", "tlg": "tolong", "mhn": "mohon", "dlm": "dalam", "bpk": "bapak", "bp": "bapak",
     "ibu": "ibu", "sy": "saya", "kmi": "kami", "tsb": "tersebut", "trims": "terima kasih",
-    "tks": "terima kasih", "td": "tadi", "mksh": "terima kasih", "nmr": "nomor", "no": "nomor", "nomer": "nomor",
+    "tks": "terima kasih", "td": "tadi", "mksh": "terima kasih", "nmr": "nomor", "nomer": "nomor",
     "pls": "please", "plz": "please", "thx": "thanks",
 }  # fmt: skip
 
@@ -38,6 +38,7 @@ ABBREVIATIONS = {
 POLITE = _squashed({
     "pak", "bu", "bapak", "ibu", "mohon", "tolong", "yth", "ya", "boss", "bos", "bang", "sir", "kak",
     "mas", "mbak", "dear", "om", "segera", "izin", "ijin", "please", "dong", "nggih", "njih", "maam",
+    "ndan", "komandan", "inggih",
 })  # fmt: skip
 
 # Trailing words after a keyword that change nothing: "arsip saja ya", "batalkan tadi", "selesai pak".
@@ -111,6 +112,7 @@ GREETING = re.compile(
     r"selamat (pagi|siang|sore|malam)\b.*|om swastiastu\b.*|om shanti.*|shalom\b.*|namo buddhaya\b.*|"
     r"salam sejahtera\b.*|salam kebajikan\b.*|salam\b.*|tabik\b.*|sampurasun\b.*|horas\b.*|"
     r"terima ?kasih\b.*|makasih\b.*|matur (nuwun|suwun)\b.*|trims\b.*|thanks?\b.*|thank you\b.*|"
+    r"tks\b.*|thx\b.*|mksh\b.*|suwun\b.*|nuwun\b.*|hatur nuhun\b.*|"
     r"regards\b.*|best\b.*|wassalam.*|hormat (saya|kami)\b.*|sincerely\b.*|cheers\b.*|"
     r"good (morning|afternoon|evening)\b.*)$",
     re.I,

@@ -85,6 +85,8 @@ _SEPARATORS = re.compile(r"(?<!\s)\s*+(->|=>|→|:|(?<=\s)-(?=\s)|(?<=\s)–(?=\
 _CODES = re.compile(
     r"^\s*+((?:#?\d{1,2}\s*(?:,|dan|&|\+|\s)\s*)*#?\d{1,2})(?!\s*(?:hari|x|/|-\d))\b\s*[-:,.;]?\s*(.*)$", re.I
 )
+# Codes with short words between them that are no codes: "2, 4 dn 6", "no 6 sm 9".
+_STRAY_CODES = re.compile(r"^(?:#?\d{1,2}|[^\W\d_]{1,3}\.?)(?:[\s,;&+]+(?:#?\d{1,2}|[^\W\d_]{1,3}\.?))*$")
 # A reason after a statement word: "Arsip aja, sdh dibahas di rapim", "Please file it, no action".
 _REASON = re.compile(r"\s*(?:[,;.!]|\s-\s|\s(?:karena|krn|soalnya|sebab|because|since|as)\s)")
 
@@ -123,12 +125,21 @@ class _Line:
     problem: Problem | None = None
 
 
-def _instruction(text: str, ctx: ReplyContext, line: str) -> tuple[str, tuple[int, ...], Problem | None]:
+def _instruction(
+    text: str, ctx: ReplyContext, line: str
+) -> tuple[str, tuple[int, ...], Problem | None, bool]:
+    """The instruction of a dispose line: codes expanded, free text as written; and whether it was
+    a code list with a stray word in it ("2, 4 dn 6", "no 6 sm 9"), read only near."""
     text = clean_tail(text)
     m = _CODES.match(text)
-    if not m:
-        return text.strip(" ,.;"), (), None
-    codes = [int(c) for c in re.findall(r"\d{1,2}", m[1])]
+    stray = _STRAY_CODES.match(text) if m is None or m[2] else None
+    if stray:
+        numbers = re.findall(r"\d{1,2}", text)
+    elif m:
+        numbers = re.findall(r"\d{1,2}", m[1])
+    else:
+        return text.strip(" ,.;"), (), None, False
+    codes = [int(c) for c in numbers]
     texts = []
     for code in codes:
         known = next((i for i in ctx.instructions if i.code == code), None)
@@ -142,10 +153,11 @@ def _instruction(text: str, ctx: ReplyContext, line: str) -> tuple[str, tuple[in
                     Said.of("problem.unknown_instruction", code=code),
                     tuple(f"{i.code}. {i.text}" for i in ctx.instructions),
                 ),
+                False,
             )
         texts.append(known.text)
-    free = m[2].strip(" ,.;")
-    return "; ".join(texts) + (f" - {free}" if free else ""), tuple(codes), None
+    free = "" if stray or m is None else m[2].strip(" ,.;")
+    return "; ".join(texts) + (f" - {free}" if free else ""), tuple(codes), None, bool(stray)
 
 
 def _starts_instruction(words: list[str], resolver: Resolver) -> bool:
@@ -160,7 +172,7 @@ def _starts_instruction(words: list[str], resolver: Resolver) -> bool:
     return False
 
 
-def _split_line(body: str, courteous: bool, resolver: Resolver) -> tuple[str, str, bool] | None:
+def _split_line(body: str, resolver: Resolver) -> tuple[str, str, bool] | None:
     """(targets, instructions, near) of a dispose line, or None when it is no dispose line.
     `near`: the targets were found only near a known name (an unseparated shortened title)."""
     sep = _SEPARATORS.search(body)
@@ -169,13 +181,16 @@ def _split_line(body: str, courteous: bool, resolver: Resolver) -> tuple[str, st
         if EXCEPT.match(HONORIFIC.sub("", left.strip())):
             return left, right, False
         chunks = resolver.split(left)
+        if squash(left) in framing.REMARK:
+            return None  # "Penting: ...", "Nb: ..." is a remark, for nobody in particular
         if not chunks or len(chunks) > 8 or any(len(c.split()) > 4 and not resolver.knows(c) for c in chunks):
             return None  # "Mohon perhatian untuk rapat besok: ..." is prose, not targets
-        if not any(resolver.knows(c) for c in chunks) and len(left.split()) > 2 and not resolver.near(left):
+        named = any(resolver.knows(c) for c in chunks) or resolver.near(left) or _names_around(left, resolver)
+        if not named and len(left.split()) > 2:
             return None
         return left, right, False
     words = body.split()
-    heads = resolver.aliases | (resolver.first_names if courteous else set())
+    heads = resolver.aliases | resolver.first_names
     sizes = [n for n in range(min(5, len(words) - 1), 0, -1) if _starts_instruction(words[n:], resolver)]
     for size in sizes:
         if squash(" ".join(words[:size])) in heads:
@@ -189,11 +204,11 @@ def _split_line(body: str, courteous: bool, resolver: Resolver) -> tuple[str, st
 def _dispose(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
     unled = _LEAD_WORDS.sub("", line.strip()).strip()
     body = HONORIFIC.sub("", unled).strip()
-    split = _split_line(body, body != unled, resolver)
+    split = _split_line(body, resolver)
     if split is None:
         return None
     left, right, near = split
-    if framing.is_contact(right, resolver.instruction_words):
+    if framing.is_contact(right):
         return None  # "Sekretaris Dinas: Bpk. Agus Wibowo (0812-...)" is a contact, not an order
     targets = _targets(left, line, resolver)
     if isinstance(targets, Problem):
@@ -202,11 +217,14 @@ def _dispose(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
     deadline = parse_deadline(right, ctx.today, ctx.calendar)
     if deadline.error:
         return _Line(problem=Problem(line, "bad_deadline", deadline.error))
-    instruction, codes, problem = _instruction(deadline.rest, ctx, line)
+    instruction, codes, problem, stray = _instruction(deadline.rest, ctx, line)
     if problem:
         return _Line(problem=problem)
     statement = Statement(Kind.DISPOSE, line, tuple(found), instruction, deadline.date, codes=codes)
-    return _Line(proposal=propose(statement, "near_target")) if near or guessed else _Line(statement)
+    if near or guessed or deadline.near or stray:
+        reason = "near_target" if near or guessed else "near_deadline" if deadline.near else "stray_word"
+        return _Line(proposal=propose(statement, reason))
+    return _Line(statement)
 
 
 def _targets(left: str, line: str, resolver: Resolver) -> tuple[list[Target], bool] | Problem:
@@ -220,9 +238,17 @@ def _targets(left: str, line: str, resolver: Resolver) -> tuple[list[Target], bo
         if not rest:
             return Problem(line, "no_targets", Said.of("problem.no_targets", text=left.strip()))
         return rest, excepted[1]
+    chunks = resolver.split(left)
+    if not all(resolver.knows(c) for c in chunks) and len(near := resolver.near(left)) == 1:
+        return near, True  # "Kepala Bidang PAUD dan Pendidikan Non Formal", split at its "dan"
     targets: list[Target] = []
     guessed = False
-    for chunk in resolver.split(left):
+    for chunk in chunks:
+        named = [] if resolver.knows(chunk) or resolver.near(chunk) else _names_around(chunk, resolver)
+        if named:
+            targets.extend(t for t in named if t not in targets)
+            guessed = True
+            continue
         found, problem = resolver.resolve(chunk, line)
         if problem and problem.reason == "unknown_target" and not squash(chunk).isdecimal():
             near = resolver.near(chunk)
@@ -234,6 +260,21 @@ def _targets(left: str, line: str, resolver: Resolver) -> tuple[list[Target], bo
             return problem
         targets.extend(t for t in found if t not in targets)
     return targets, guessed
+
+
+def _names_around(chunk: str, resolver: Resolver) -> list[Target]:
+    """ "Rina sama Dewi": known names joined by a short word the reader does not know."""
+    words = chunk.split()
+    known = [w for w in words if resolver.knows(w)]
+    if len(known) < 2 or any(len(w) > 4 for w in words if w not in known):
+        return []
+    found: list[Target] = []
+    for word in known:
+        targets, problem = resolver.resolve(word, chunk)
+        if problem:
+            return []
+        found.extend(t for t in targets if t not in found)
+    return found
 
 
 _FORWARD = re.compile(
@@ -368,7 +409,7 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
             problems.append(Problem(line, "too_long", Said.of("problem.too_long", max=MAX_LINES)))
             break
         if m := framing.NOTE_LABEL.match(framing.unbullet(line)):
-            statements.append(Statement(Kind.NOTE, line, text=m[2].strip()))
+            statements.append(Statement(Kind.NOTE, line, text=m[1].strip()))
             continue
         found = _best(line, ctx, resolver)
         if found is None:
@@ -380,7 +421,7 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
             proposals.append(found.proposal)
         elif found.problem:
             problems.append(found.problem)
-            contact = framing.is_contact(line, resolver.instruction_words) or absence.is_referral_line(line)
+            contact = framing.is_contact(line) or absence.is_referral_line(line)
             asked_outside_contacts |= not contact
     acted = bool(proposals) or any(s.kind is not Kind.NOTE for s in statements)
     if absence.is_responder(text, acted, asked_outside_contacts):
