@@ -1,7 +1,7 @@
 """Readings proposed to an official, kept until their yes, and what a yes may act on.
 
 A proposal is shown in the one answer to a reply ("Maksud Bapak/Ibu: Sekretaris - pelajari, batas
-Jumat 5 Desember 2026? Balas YA untuk menjalankan") and kept in the `proposal` table with the
+5 Desember 2026? Balas YA untuk menjalankan") and kept in the `proposal` table with the
 Message-ID of that answer. A yes acts only when it answers that very email, from the official it
 went to, about the same disposition, while the email's reply code is valid, and only once; any
 other reply of theirs about the disposition replaces it. The yes itself is applied by
