@@ -101,6 +101,7 @@ CONTEXTS = {
                "sections": {"waiting": [ITEM], "unacknowledged": [ITEM], "overdue": [ITEM], "completed": [ITEM]}},
     "weekly": {"unit": "Qwerty", "week": "2026-W49", "received": 4, "disposed": 6, "completed": 3, "on_time": 2,
                "overdue": 1, "first_hours": 2.25},
+    "stale_code": {"intruder": "q@example.test", "agenda": "007/SM/2026", "quarantine_id": 3},
     "held": {"subject": "Xylo", "mailbox": "box@example.test", "reason_text": "Xylo", "hint": ""},
     # to clerks and the admin
     "receipt": {"names": FIELD_ORDER, "files": [], "unread": [Unread("scan.pdf", "pdf_time"), Unread("IMG_1.jpg", "pixels")]},

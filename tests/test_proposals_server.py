@@ -11,9 +11,12 @@ import time
 from sqlmodel import Session, select
 
 from mailflow.storage.models import Disposition, OutboxMessage, PendingProposal
+from mailflow.text.tokens import plus_address
 from tests.support import clients
 from tests.support.mail import text_of
 from tests.test_disposition_server import KADIS, PAUD, SEKRETARIS, show
+
+MAILBOX = "surat@probolinggokab.example"
 
 CLOSE = "Sekertaris: pelajari dan siapkan jawaban, batas 3 hari"  # "Sekertaris": a misspelt Sekretaris
 
@@ -105,6 +108,18 @@ def test_ya_after_the_proposal_expired_acts_never_and_says_so(office, inbox, req
     assert "sudah kedaluwarsa; tidak ada yang dijalankan" in text_of(answer)
     assert _disposed(office) == [] and office.mail.messages(SEKRETARIS) == []
     assert _proposal(office).state == "pending"  # still unapplied, and never applicable again
+
+
+def test_ya_with_an_expired_reply_code_acts_never_and_says_so(office, inbox, request_to_kadis):
+    asked = _proposed(office, inbox, request_to_kadis)
+    with Session(office.app.engine) as session:
+        node = session.exec(select(Disposition).where(Disposition.holder == KADIS)).one()
+    expired = office.app.signer.make(node.id, KADIS, dt.date.today() - dt.timedelta(days=1))
+    office.mail.send(clients.iphone_id(asked, KADIS, "Ya", to=plus_address(MAILBOX, expired)))
+    assert office.poll().outcomes == {"quarantined": 1}
+    told = text_of(inbox.next(KADIS, "kode balasan sudah tidak berlaku"))
+    assert "TIDAK dijalankan" in told and "ada yang mencoba" not in told
+    assert _disposed(office) == [] and _proposal(office).state == "pending"
 
 
 def test_ya_from_someone_else_acts_never(office, inbox, request_to_kadis):
