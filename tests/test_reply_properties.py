@@ -4,7 +4,7 @@ disclaimers, bullets or a courtesy around a statement never change its reading.
 The statements are the one-line cases of the own corpus (tests/corpus/own.py), each with the
 official who writes it; the reading compared is what acts, what is proposed and what is asked
 back (not the raw line, which the wrapping changes). A property today's engine does not hold is a
-strict xfail, kept with its reason, until the reading of issue 22 holds it. Examples are drawn
+strict xfail, kept with its reason, until the reading holds it. Examples are drawn
 derandomized and not shrunk, so a run is the same on every machine and stays short.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from email.policy import SMTP
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -78,7 +77,6 @@ PROPERTY = settings(
     phases=(Phase.generate,),
     suppress_health_check=[HealthCheck.too_slow],
 )
-NOT_YET = "issue 22: today's reading does not hold it yet (helper reply-engine rebuilds it)"
 
 
 def reading_of(holder: str, text: str) -> tuple:
@@ -124,7 +122,6 @@ def test_a_typed_name_changes_nothing():
         _same_reading(holder, line, f"{line}\n\nDrs. {_name(holder)}, M.Si.")
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_YET + ": a disclaimer's 'PERHATIAN:' is asked back as an official")
 @PROPERTY
 @given(st.sampled_from(STATEMENTS), st.sampled_from(DISCLAIMERS))
 def test_disclaimers_change_nothing(statement, disclaimer):
@@ -132,7 +129,6 @@ def test_disclaimers_change_nothing(statement, disclaimer):
     _same_reading(holder, line, f"{line}\n\n{disclaimer}")
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_YET + ": a bullet in front of a statement makes it a note")
 @PROPERTY
 @given(st.sampled_from(ACTING), st.sampled_from(BULLETS))
 def test_bullets_change_nothing(statement, bullet):
@@ -140,7 +136,6 @@ def test_bullets_change_nothing(statement, bullet):
     _same_reading(holder, line, bullet + line)
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_YET + ": a courtesy in front of a statement makes it a note")
 @PROPERTY
 @given(st.sampled_from(ACTING), st.sampled_from(COURTESIES))
 def test_courtesies_change_nothing(statement, courtesy):
@@ -148,7 +143,6 @@ def test_courtesies_change_nothing(statement, courtesy):
     _same_reading(holder, line, courtesy + line)
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_YET)
 @PROPERTY
 @given(st.sampled_from(ACTING), st.sampled_from(GREETINGS), st.sampled_from(COURTESIES), st.sampled_from(BULLETS),
        st.sampled_from(CLOSINGS), st.sampled_from(SIGNATURES), st.sampled_from(DISCLAIMERS))  # fmt: skip

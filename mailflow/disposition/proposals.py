@@ -19,11 +19,13 @@ from sqlmodel import Session, col, select
 
 from mailflow.context import Context
 from mailflow.disposition.mail import code_expires
-from mailflow.domain import ParsedMessage, Said
+from mailflow.domain import Said
 from mailflow.language import saved
 from mailflow.language.proposals import question
-from mailflow.language.statements import Kind, Problem, Proposal, Statement, Target, reply_context
+from mailflow.language.statements import Kind, Problem, Proposal, Statement, reply_context
+from mailflow.office.targets import Target
 from mailflow.storage.models import Disposition, Letter, PendingProposal, id_of, utcnow
+from mailflow.text.message import ParsedMessage
 
 PENDING, APPLIED, FAILED, REPLACED = "pending", "applied", "failed", "replaced"
 

@@ -13,7 +13,7 @@ from mailflow.language import phrases
 from mailflow.language.phrases import squash
 
 # "- Sekdis: 6", "• Kabid Dikdas: 4", "1) ...", "a. ...", "✅ Sudah selesai": the bullet is no target.
-_BULLET = re.compile(r"^(?:[^\w\s(\[#@\"']+|\(?\d{1,2}[.)]|[a-hA-H][.)](?=\s))\s*+(?=[^\W\d_])")
+_BULLET = re.compile(r"^(?:(?:[^\w\s(\[#@\"']++|\(?\d{1,2}[.)]|[a-hA-H][.)](?=\s))\s*+)++(?=[^\W\d_])")
 # Courtesies before what is said: "Alhamdulillah", "Punten,", "Baik Pak Kadis,", "Terima kasih pak,".
 _COURTESY = (
     r"alhamdulillah\w*|bismillah\w*|puji tuhan|puji syukur|syukurlah|punten|nuwun sewu|ngapunten|inggih|"
@@ -23,12 +23,12 @@ _COURTESY = (
     r"selamat (?:pagi|siang|sore|malam)|good (?:morning|afternoon|evening)|"
     r"sorry for the (?:delay|late reply)|apologies for the delay"
 )
+# One courtesy, and the address that may follow it: "Terima kasih pak, ", "Baik Pak Kadis, ".
 _OPENER = re.compile(
-    rf"^(?:(?:{_COURTESY})\b[\s,!.]*)+"
-    r"(?:(?:pak|bu|bapak|ibu|bpk\.?|sir|mas|mbak|ndan)(?:\s+[^\s,]+)?\s*[,!.]\s*"
-    rf"(?:(?:{_COURTESY})\b[\s,!.]*)*)?",
+    rf"^(?:{_COURTESY})\b[\s,!.]*+(?:(?:pak|bu|bapak|ibu|bpk\.?|sir|mas|mbak|ndan)(?:\s+[^\s,]+)?\s*[,!.]\s*)?",
     re.I,
 )
+MAX_OPENERS = 4
 # A label in front of a note: "Catatan:", "Nb:", "PS:", "Ket.:".
 NOTE_LABEL = re.compile(
     r"^(?:(?:catatan|cat|note|notes|keterangan|ket|info|n\.?\s?b|p\.?\s?s|fyi)\s*[.]?\s*:|n\.\s?b\.|p\.\s?s\.)"
@@ -55,11 +55,17 @@ def unbullet(line: str) -> str:
     return line[m.end() :] if (m := _BULLET.match(line)) else line
 
 
-def without_opener(line: str) -> str:
-    """The line less its courtesies; the line itself when nothing would be left."""
-    m = _OPENER.match(line)
-    rest = line[m.end() :].strip() if m else line
-    return rest or line
+def openings(line: str) -> list[str]:
+    """The line less one, two, ... of its courtesies: "Puji Tuhan, Siap, segera kami
+    tindaklanjuti" is also "Siap, segera kami tindaklanjuti" (an acknowledgement)."""
+    found = []
+    for _ in range(MAX_OPENERS):
+        m = _OPENER.match(line)
+        if m is None or not line[m.end() :].strip():
+            break
+        line = line[m.end() :].strip()
+        found.append(line)
+    return found
 
 
 # Words a contact line may hold besides names (capitalised), numbers and addresses.
@@ -69,13 +75,29 @@ _CONTACT_WORDS = {
               "ext", "email", "e-mail", "di", "via", "atau", "or", "dan", "and", "kontak", "contact", "phone",
               "mobile", "whatsapp")
 }  # fmt: skip
+_HONORIFIC_WORDS = {squash(w) for w in ("pak", "bu", "bpk", "bp", "ibu", "sdr", "sdri", "bapak")}
 _TOKEN = re.compile(r"[^\W\d_][\w'-]*")
 
 
-def is_contact(text: str) -> bool:
-    """A name or title followed only by a number or an address: "Bpk. Agus Wibowo (0812-...)".
-    A number inside an instruction ("tolong telp ke (0335) 421234 konfirmasi") is no contact."""
-    if not (phrases.PHONE.search(text) or _EMAIL.search(text)):
-        return False
+def is_contact(text: str, people: frozenset[str] = frozenset()) -> bool:
+    """A name or title followed only by a number, an address or a person: "Bpk. Agus Wibowo
+    (0812-...)", "Sekretaris: Agus Wibowo" under a responder. A number inside an instruction
+    ("tolong telp ke (0335) 421234 konfirmasi") is no contact, nor is "Sekretaris: Pelajari"."""
     rest = _EMAIL.sub(" ", phrases.PHONE.sub(" ", text))
-    return all(t[0].isupper() or squash(t) in _CONTACT_WORDS for t in _TOKEN.findall(rest))
+    tokens = [squash(t) for t in _TOKEN.findall(rest)]
+    reached = rest != text or any(t in people or t in _HONORIFIC_WORDS for t in tokens)
+    return (
+        reached
+        and all(t[0].isupper() or squash(t) in _CONTACT_WORDS for t in _TOKEN.findall(rest))
+        and not any(phrases.ABBREVIATIONS.get(t, t) in phrases.VERBS for t in tokens)
+    )
+
+
+def is_number_line(text: str) -> bool:
+    """Only a label and a phone number: "HP: 0812-9999-0000", signature text."""
+    rest = phrases.PHONE.sub(" ", text)
+    return (
+        rest != text
+        and not any(c.isdigit() for c in rest)
+        and all(squash(t) in _CONTACT_WORDS for t in _TOKEN.findall(rest))
+    )

@@ -18,7 +18,8 @@ from mailflow.language.phrases import squash
 from mailflow.language.readings import Problem
 
 if TYPE_CHECKING:
-    from mailflow.language.statements import ReplyContext, Target
+    from mailflow.language.statements import ReplyContext
+    from mailflow.office.targets import Target
 
 HONORIFIC = re.compile(
     r"^((pak|bu|bapak|ibu|bpk\.?|bp\.?|sdr\.?|sdri\.?|saudara|mr\.?|mrs\.?|ms\.?|mas|mbak|kak|bang|dik)\s+)+",
@@ -72,6 +73,7 @@ class Resolver:
         # Before first names: what a line may start with, unseparated, to name its target.
         self.aliases = set(self.names) | set(phrases.TITLE_ABBREVIATIONS)
         self.first_names = set(firsts)
+        self.people = frozenset(w for t in ctx.everyone for w in squash(t.name).split())
         for key, found in firsts.items():
             self.names.setdefault(key, []).extend(t for t in found if t not in self.names.get(key, []))
         self.instruction_words = {squash(i.text).split()[0] for i in ctx.instructions if i.text.strip()}

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from mailflow.domain import Said
 
 if TYPE_CHECKING:
-    from mailflow.language.statements import Target
+    from mailflow.office.targets import Target
 
 
 class Kind(StrEnum):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 from mailflow.language.readings import Kind, Statement
-from mailflow.language.statements import Target
+from mailflow.office.targets import Target
 
 
 class SavedStatement(BaseModel):

@@ -16,32 +16,22 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from mailflow.domain import ParsedMessage, Said
+from mailflow.domain import Said
 from mailflow.language import absence, framing, phrases
 from mailflow.language.deadlines import parse_deadline
+from mailflow.language.keywords import clean_tail, keyword, with_reason
 from mailflow.language.naming import EXCEPT, HONORIFIC, Resolver
 from mailflow.language.phrases import squash
 from mailflow.language.proposals import propose
 from mailflow.language.readings import Kind, Problem, Proposal, Reading, Statement
 from mailflow.office.calendar import Calendar
-from mailflow.office.model import Instruction, Neighbour, Rules
+from mailflow.office.model import Instruction, Rules
+from mailflow.office.targets import Target, office_target, target_of
 from mailflow.text.lines import tidy
+from mailflow.text.message import ParsedMessage
 from mailflow.text.quotes import extract_new_text
 
 __all__ = ["Kind", "Problem", "Proposal", "Reading", "ReplyContext", "Statement", "Target", "read_reply"]
-
-
-@dataclass(frozen=True)
-class Target:
-    """An official a reply may name: an entry of the numbered list, or anyone in the office."""
-
-    position_id: str
-    title: str
-    name: str
-    email: str
-    aliases: tuple[str, ...] = ()
-    addresses: tuple[str, ...] = ()
-    office: str = ""  # another office of the regency, whose head this is: the letter passes there
 
 
 @dataclass(frozen=True)
@@ -53,25 +43,6 @@ class ReplyContext:
     calendar: Calendar = field(default_factory=Calendar)
     sender_name: str = ""
     offices: tuple[Target, ...] = ()  # heads of the offices the letter may pass to, named, not numbered
-
-
-def _words(line: str) -> list[str]:
-    """The words of a line as read: squashed, abbreviations spelt out, polite words dropped."""
-    words = [w.strip(".'/-") for w in squash(line).split()]
-    spelt = " ".join(phrases.ABBREVIATIONS.get(w, w) for w in words if w).split()
-    return [w for w in spelt if w not in phrases.POLITE]
-
-
-def _core(words: list[str]) -> str:
-    """The words without trailing fillers ("arsip saja ya" -> "arsip")."""
-    while words and words[-1] in phrases.FILLERS:
-        words = words[:-1]
-    return " ".join(words)
-
-
-def clean_tail(text: str) -> str:
-    """Text without trailing polite words, particles and emoji: "dipelajari ya pak 🙏" -> "dipelajari"."""
-    return str(phrases.FILLER_TAIL.sub("", text)).strip(" ,.;")
 
 
 _LEAD_WORDS = re.compile(
@@ -87,27 +58,6 @@ _CODES = re.compile(
 )
 # Codes with short words between them that are no codes: "2, 4 dn 6", "no 6 sm 9".
 _STRAY_CODES = re.compile(r"^(?:#?\d{1,2}|[^\W\d_]{1,3}\.?)(?:[\s,;&+]+(?:#?\d{1,2}|[^\W\d_]{1,3}\.?))*$")
-# A reason after a statement word: "Arsip aja, sdh dibahas di rapim", "Please file it, no action".
-_REASON = re.compile(r"\s*(?:[,;.!]|\s-\s|\s(?:karena|krn|soalnya|sebab|because|since|as)\s)")
-
-
-def _is_ack(words: list[str], titles: set[str]) -> bool:
-    """Only acknowledgement words, perhaps ending with the addressee's title: "Siap Pak Sekdis".
-    A title followed by more words is a target: "Ok, Sekretaris tindaklanjuti" disposes."""
-    if not words or words[0] not in phrases.ACK_START:
-        return False
-    acks = next((i for i, w in enumerate(words) if w not in phrases.ACK_WORDS), len(words))
-    return all(w in titles for w in words[acks:])
-
-
-def _is_status(words: list[str]) -> bool:
-    return (
-        bool(words)
-        and all(w in phrases.STATUS_WORDS for w in words)
-        and any(w in phrases.STATUS_MARKS for w in words)
-    )
-
-
 def _is_typed_name(line: str, sender: str) -> bool:
     """The sender's own name as typed under a reply, titles and all: "Drs. Budi Santoso, M.Si."."""
     if not sender:
@@ -208,7 +158,7 @@ def _dispose(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
     if split is None:
         return None
     left, right, near = split
-    if framing.is_contact(right):
+    if framing.is_contact(right, resolver.people):
         return None  # "Sekretaris Dinas: Bpk. Agus Wibowo (0812-...)" is a contact, not an order
     targets = _targets(left, line, resolver)
     if isinstance(targets, Problem):
@@ -299,51 +249,10 @@ def _forward(line: str, resolver: Resolver) -> _Line | None:
     return _Line(Statement(Kind.DISPOSE, line, tuple(targets[0])))
 
 
-def _keyword(line: str, resolver: Resolver) -> Statement | None:
-    if m := phrases.REPORT.match(line.strip()):
-        kind = Kind.DONE if phrases.DONE_WORD.search(m[2]) else Kind.PROGRESS
-        return Statement(kind, line, text=clean_tail(m[2].strip()))
-    unprefixed = phrases.ACK_PREFIX.sub("", line.strip())  # "oke sudah selesai ya", "baik segera diproses"
-    if m := phrases.DONE.match(unprefixed):
-        return Statement(Kind.DONE, line, text=_report(m[m.lastindex or 0]))
-    if m := phrases.PROGRESS.match(unprefixed):
-        return Statement(Kind.PROGRESS, line, text=_report(m[m.lastindex or 0]))
-    words = _words(line)
-    core = _core(words)
-    if core in phrases.HELP:
-        return Statement(Kind.HELP, line)
-    if _is_ack(words, resolver.title_words):
-        return Statement(Kind.ACK, line)
-    plain = _core([w for w in words if w not in phrases.OBJECT_WORDS])
-    for vocabulary, kind in ((phrases.ARCHIVE, Kind.ARCHIVE), (phrases.UNDO, Kind.UNDO)):
-        if core in vocabulary or plain in vocabulary:
-            return Statement(kind, line)
-    if _is_status(words):
-        return Statement(Kind.STATUS, line)
-    return None
-
-
-def _report(text: str) -> str:
-    """A report's text; none when it is only fillers ("sdh selesai semua pak")."""
-    text = clean_tail(text.strip())
-    return "" if all(w in phrases.FILLERS for w in _words(text)) else text
-
-
-def _with_reason(line: str, resolver: Resolver) -> Statement | None:
-    """A statement word and then its reason: "Arsip aja, sdh dibahas di rapim" archives."""
-    m = _REASON.search(line)
-    if m is None or m.start() == 0:
-        return None
-    found = _keyword(line[: m.start()], resolver)
-    if found is None or found.kind not in (Kind.ARCHIVE, Kind.UNDO, Kind.ACK):
-        return None
-    return Statement(found.kind, line)
-
-
 def _read_line(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
     """The best reading of one line, or None when nothing is near (a note)."""
-    if keyword := _keyword(line, resolver):
-        return _Line(keyword)
+    if said := keyword(line, resolver.title_words):
+        return _Line(said)
     if found := _forward(line, resolver):
         return found
     unacked = phrases.ACK_PREFIX.sub("", line.strip())  # "Ok, Sekretaris tindaklanjuti"
@@ -351,7 +260,7 @@ def _read_line(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None
         return _Line(Statement(Kind.DISPOSE, line, *_fields(found.statement)))
     if found := _dispose(line, ctx, resolver):
         return found
-    return _Line(reasoned) if (reasoned := _with_reason(line, resolver)) else None
+    return _Line(reasoned) if (reasoned := with_reason(line, resolver.title_words)) else None
 
 
 def _fields(st: Statement) -> tuple:
@@ -359,16 +268,16 @@ def _fields(st: Statement) -> tuple:
 
 
 def _best(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
-    """The first reading in full of the line without its bullet, as written, or without its
-    courtesies; else the first proposal or problem of those. The statement keeps the line."""
+    """The line read without its bullet, as written, and less its courtesies one by one: the
+    first reading in full; else the first proposal; else the problem of the barest form."""
     unbulleted = framing.unbullet(line)
-    close: _Line | None = None
-    for variant in dict.fromkeys((unbulleted, line, framing.without_opener(unbulleted))):
-        found = _read_line(variant, ctx, resolver)
-        if found is not None and found.statement:
-            return _as_written(found, line) if variant != line else found
-        close = close or (found and _as_written(found, line))
-    return close
+    variants = list(dict.fromkeys((unbulleted, line, *framing.openings(unbulleted))))
+    found = {v: _read_line(v, ctx, resolver) for v in variants}
+    for wanted in ("statement", "proposal"):
+        if best := next((f for f in found.values() if f is not None and getattr(f, wanted)), None):
+            return _as_written(best, line)
+    barest = [found[v] for v in reversed(variants) if v != line] + [found[line]]
+    return next((_as_written(f, line) for f in barest if f is not None), None)
 
 
 def _as_written(found: _Line, line: str) -> _Line:
@@ -400,7 +309,7 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
     read = 0
     for raw in tidy(text).splitlines():
         line = raw.strip().strip("*_").strip()
-        if not squash(line) or _is_typed_name(line, sender):
+        if not squash(line) or _is_typed_name(line, sender) or framing.is_number_line(line):
             continue
         if framing.DISCLAIMER.match(line):
             break  # a disclaimer footer, and all below it, is boilerplate
@@ -421,7 +330,7 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
             proposals.append(found.proposal)
         elif found.problem:
             problems.append(found.problem)
-            contact = framing.is_contact(line) or absence.is_referral_line(line)
+            contact = framing.is_contact(line, resolver.people) or absence.is_referral_line(line)
             asked_outside_contacts |= not contact
     acted = bool(proposals) or any(s.kind is not Kind.NOTE for s in statements)
     if absence.is_responder(text, acted, asked_outside_contacts):
@@ -437,33 +346,6 @@ def read_answer(
     name = message.from_name or holder_name
     text = extract_new_text(message.text, message.html, name)
     return text, read_reply(text, reply_context(rules, position_id, today, name))
-
-
-def target_of(rules: Rules, position_id: str, on: dt.date) -> Target:
-    holder = rules.holder(position_id, on)
-    return Target(
-        position_id,
-        holder.title,
-        holder.person.name,
-        holder.person.email,
-        holder.position.aliases,
-        holder.person.addresses,
-    )
-
-
-def office_target(neighbour: Neighbour, on: dt.date) -> Target:
-    """Another office as a target: its head today, named by the office's names too."""
-    rules = neighbour.rules
-    holder = rules.holder(rules.head_position, on)
-    return Target(
-        f"{neighbour.code}:{holder.position.id}",
-        holder.title,
-        holder.person.name,
-        holder.person.email,
-        neighbour.aliases,
-        holder.person.addresses,
-        office=neighbour.code,
-    )
 
 
 def reply_context(rules: Rules, position_id: str, today: dt.date, sender_name: str = "") -> ReplyContext:
