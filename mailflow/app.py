@@ -19,21 +19,23 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from mailflow.config import MailboxSettings, Settings
+from mailflow.config import MailboxSettings, Settings, configured_token_key
 from mailflow.context import Context
 from mailflow.domain import Said
 from mailflow.errors import ConfigError, RulesError
-from mailflow.net.dns import CachedTxt, TxtLookup, pinned
+from mailflow.net.dkim_keys import TxtLookup, pinned
+from mailflow.net.dns import CachedTxt
 from mailflow.net.imap import Mailbox
 from mailflow.oauth.tokens import TokenBroker
 from mailflow.office.model import Rules
 from mailflow.office.regency import REGENCY_FILE, Regency, load_regency
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import Composer, notice
+from mailflow.outbound.compose import Composer
+from mailflow.outbound.mailer import Mailer
 from mailflow.outbound.outbox import Sender
 from mailflow.storage.archive import Archive, private_dirs
 from mailflow.storage.db import ensure_schema, make_engine, transaction
-from mailflow.text.tokens import Signer
+from mailflow.text.reply_tokens import Signer
 
 log = logging.getLogger(__name__)
 
@@ -84,18 +86,8 @@ class RulesHolder:
 
 def token_key(settings: Settings) -> bytes:
     """The reply-token key: configured, or made once and kept (0600) beside the storage."""
-    if settings.token_secret is not None:
-        return settings.token_secret.get_secret_value().encode()
-    if settings.token_secret_file is not None:
-        try:
-            return settings.token_secret_file.read_bytes().strip()
-        except OSError as exc:
-            raise ConfigError(f"token_secret_file {settings.token_secret_file}: {exc.strerror}") from exc
-    if settings.token_secret_env is not None:
-        value = os.environ.get(settings.token_secret_env)
-        if not value:
-            raise ConfigError(f"token_secret_env: environment variable {settings.token_secret_env} is unset")
-        return value.encode()
+    if (key := configured_token_key(settings)) is not None:
+        return key
     path = settings.storage_dir / "keys" / "token.key"
     private_dirs(path.parent)
     if not path.exists():
@@ -162,13 +154,10 @@ class App:
         sender = (
             self.settings.mailboxes[0].address if self.settings.mailboxes else self.settings.smtp.from_address
         )
-        mail = notice(
-            self.composer,
+        mailer = Mailer(self.composer, rules, self.settings, self.signer, sender)
+        mail = mailer.notice(
+            self.settings.admin_email,
             "rules_broken",
-            sender=sender,
-            office_code=rules.office_code,
-            to=self.settings.admin_email,
-            language=rules.language_of(self.settings.admin_email, self.settings.language),
             office=regency.name,
             folder=self.rules.folder,
             problems=[str(p) for p in error.problems],

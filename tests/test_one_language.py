@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from mailflow.cli import cli
 from mailflow.config import load_settings, settings_from_dict
-from mailflow.disposition.proposals import Shown
+from mailflow.disposition.kept_proposals import Shown
 from mailflow.disposition.tree import TreeRow
 from mailflow.domain import Said
 from mailflow.followup.digests import DigestItem

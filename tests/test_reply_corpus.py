@@ -4,9 +4,10 @@ apps' footers), read the way Mailflow reads a reply. Each reply is one test asse
 reading; the replies today's engine misses are strict xfails listed in tests/corpus/misses.py.
 
 exact: the same statements (kind, targets, instruction, deadline, text), the same proposals (a
-near target may instead be asked back offering exactly its targets), the same ask-backs.
+near target may instead be asked back offering only the proposed targets), the same ask-backs.
 dangerous: acts on a wrong target, with a wrong instruction code or a wrong deadline (a stated one
-replaced by the default included), or acts where it should ask, propose or leave a note.
+replaced by the default included), acts where it should ask, propose or leave a note, or
+disposes, finishes, archives or undoes where the contract reads no such thing.
 silent loss: a statement that becomes nothing, and no answer says so.
 """
 
@@ -40,6 +41,9 @@ APPS = [
 ]  # fmt: skip
 PER_CASE = 3
 ACTIONS = {Kind.DISPOSE, Kind.DONE, Kind.ARCHIVE, Kind.UNDO, Kind.PROGRESS, Kind.ACK}
+# Actions that change where a letter stands; an acknowledgement read as progress (or the other
+# way) is inexact, not dangerous.
+CLOSING = {Kind.DISPOSE, Kind.DONE, Kind.ARCHIVE, Kind.UNDO}
 LOCAL_BY_NAME = {
     RULES.holder(p, TODAY).person.name: RULES.holder(p, TODAY).person.email.split("@")[0] for p in RULES.positions
 }
@@ -125,14 +129,15 @@ def _offered(problem: Problem) -> frozenset[str]:
 
 def _asks_met(case: Case, reading: Reading) -> bool:
     """Proposals and ask-backs as expected: a proposal of a disposition may be met by an ask-back
-    offering exactly its targets; nothing else may remain."""
+    offering only targets it names (the near one of "Kepala Bidang PAUD, Sekretaris: 4" is PAUD);
+    nothing else may remain."""
     proposals = [_shape(p.statement) for p in reading.proposals]
     problems = list(reading.problems)
     for e in case.proposals:
         if _want(e) in proposals:
             proposals.remove(_want(e))
             continue
-        near = next((p for p in problems if e.targets and _offered(p) == frozenset(e.targets)), None)
+        near = next((p for p in problems if _offered(p) and _offered(p) <= frozenset(e.targets)), None)
         if near is None:
             return False
         problems.remove(near)
@@ -158,7 +163,7 @@ def _danger(case: Case, reading: Reading) -> str:
         return "acts on an out-of-office text"
     wanted = [e for e in case.expect if e.kind != "note"]
     for s in acted:
-        if s.kind.value not in {e.kind for e in wanted}:
+        if s.kind.value not in {e.kind for e in wanted} and (s.kind in CLOSING or not wanted):
             return f"acts ({s.kind.value}) where it should ask, propose or note"
         if s.kind is not Kind.DISPOSE:
             continue

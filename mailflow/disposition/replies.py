@@ -17,9 +17,9 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition import proposals
-from mailflow.disposition.mail import official_mail, send_request, today_in
-from mailflow.disposition.offices import pass_on, report_back
+from mailflow.disposition import kept_proposals
+from mailflow.disposition.pass_on import pass_on, report_back
+from mailflow.disposition.request import send_request, today_in
 from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import send_status
 from mailflow.disposition.tree import letter_status, new_node, settle_upwards, tree_rows
@@ -211,9 +211,7 @@ def _undo(reply: Reply, st: Statement) -> None:
     for child in last:
         child.state, child.updated_at = State.CANCELLED, utcnow()
         session.add(child)
-        mail = official_mail(
-            reply.ctx,
-            reply.box,
+        mail = reply.ctx.mailer(reply.box).to_official(
             reply.letter,
             child,
             "cancelled",
@@ -281,7 +279,7 @@ def apply_reply(
     today = today_in(ctx)
     text, reading = read_answer(message, ctx.rules, node.position_id, today, node.holder_name)
     reply = Reply(session, ctx, box, letter, node, message, message.attachments, today, key="")
-    proposed = proposals.answered(session, message)
+    proposed = kept_proposals.answered(session, message)
     if proposed is not None and is_confirmation(text, message.from_name or node.holder_name):
         return _confirmed(reply, text, proposed)
     reply.key = replay_key(message.from_address, node_id, text)
@@ -296,10 +294,10 @@ def apply_reply(
     if reading.statements and not acts and not reading.problems:
         _answer_question(reply, reading.of(Kind.STATUS))  # the answer is the one email
         return reply
-    proposals.replace_pending(session, node, message.message_id)  # this reply is their word now
+    kept_proposals.replace_pending(session, node, message.message_id)  # this reply is their word now
     if node.state != State.CANCELLED:
         reply.proposals = [
-            dataclasses.replace(p, statement=proposals.settled(p.statement, ctx, letter, today))
+            dataclasses.replace(p, statement=kept_proposals.settled(p.statement, ctx, letter, today))
             for p in reading.proposals
         ]
     said = bool(reading.statements or reading.problems or reply.proposals)
@@ -333,18 +331,18 @@ def _confirmed(reply: Reply, text: str, proposed: PendingProposal) -> Reply | No
     if _replayed(session, reply.key, utcnow() - dt.timedelta(days=reply.ctx.settings.token_days)):
         return None
     line = text.strip().splitlines()[0]
-    refused = proposals.refusal(proposed, node, message, reply.ctx, reply.today, line)
+    refused = kept_proposals.refusal(proposed, node, message, reply.ctx, reply.today, line)
     statements: tuple[Statement, ...] = ()
     if refused is not None:
         reply.problems.append(refused)
     else:
-        statements, problem = proposals.statements_of(proposed, reply.ctx, node, reply.today, line)
+        statements, problem = kept_proposals.statements_of(proposed, reply.ctx, node, reply.today, line)
         if problem is not None:
             reply.problems.append(problem)
     _act(reply, text, statements, answered=bool(statements))
     if refused is None:
-        state = proposals.APPLIED if statements and not reply.problems else proposals.FAILED
-        proposals.settle(session, proposed, state, message.message_id)
+        state = kept_proposals.APPLIED if statements and not reply.problems else kept_proposals.FAILED
+        kept_proposals.settle(session, proposed, state, message.message_id)
     return reply
 
 
@@ -353,7 +351,7 @@ def _keep_proposals(reply: Reply, answer: OutboxMessage) -> None:
     Message-ID."""
     if reply.proposals:
         kept = reply.proposals
-        proposals.record(reply.session, reply.ctx, reply.node, kept, answer.message_id, reply.today)
+        kept_proposals.record(reply.session, reply.ctx, reply.node, kept, answer.message_id, reply.today)
 
 
 def _answer_question(reply: Reply, status: list[Statement]) -> None:
@@ -361,7 +359,7 @@ def _answer_question(reply: Reply, status: list[Statement]) -> None:
     if status:
         send_status(reply.session, reply.ctx, reply.box, reply.letter, reply.node, reply.message)
         return
-    mail = official_mail(reply.ctx, reply.box, reply.letter, reply.node, "help", answering=reply.message)
+    mail = reply.ctx.mailer(reply.box).to_official(reply.letter, reply.node, "help", answering=reply.message)
     outbox.enqueue(reply.session, mail, "status", reply.letter.id, reply.node.id)
 
 
@@ -376,9 +374,8 @@ def _confirm(reply: Reply, reading: Reading) -> None:
     if quiet_key and outbox.already_queued(session, quiet_key):
         return
     awaiting = node.state == State.PENDING and bool(ctx.rules.dispose_targets(node.position_id))
-    mail = official_mail(
-        ctx,
-        reply.box,
+    mailer = ctx.mailer(reply.box)
+    mail = mailer.to_official(
         letter,
         node,
         "confirmation",
@@ -389,15 +386,13 @@ def _confirm(reply: Reply, reading: Reading) -> None:
         undo_hint=reply.disposed,
         tree=tree_rows(session, letter, reply.today) if reply.asked_status else [],
         help=reply.asked_help,
-        proposals=[proposals.shown(p) for p in reply.proposals],
+        proposals=[kept_proposals.shown(p) for p in reply.proposals],
     )
     row = outbox.enqueue(session, mail, "confirmation", letter.id, node.id, dedupe_key=quiet_key)
     _keep_proposals(reply, row)
     if reply.notices and reply.headline is not None and node.parent_id is not None:
         parent = fetch(session, Disposition, node.parent_id)
-        notice = official_mail(
-            ctx,
-            reply.box,
+        notice = mailer.to_official(
             letter,
             parent,
             "notice",

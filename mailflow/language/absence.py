@@ -14,7 +14,7 @@ import re
 _WAY = r"(?:sedang|lagi|sdg|lg|masih|saat ini|sementara|saya|sy|kami)"
 ABSENCE = re.compile(
     rf"\b(?:{_WAY}\s+(?:\w+\s+)?(?:cuti|dinas luar|dl|tugas luar|di luar kantor|diluar kantor|"
-    r"tidak (?:berada )?di kantor|"
+    r"tidak (?:berada )?di kantor|tidak (?:berada )?di ?tempat|"
     r"perjalanan dinas|berada di luar|mengikuti|pelatihan|diklat|bimtek|umroh|umrah|ibadah|menunaikan|"
     r"berhalangan|libur|izin|ijin|sakit|tugas belajar|rawat inap|"
     r"tidak (?:memeriksa|membuka|mengakses|membaca|dapat mengakses) (?:e-?mail|surel|pesan))|"
@@ -30,14 +30,16 @@ ABSENCE = re.compile(
 )
 RETURN = re.compile(
     r"\b(?:kembali (?:pada|tanggal|tgl|hari|ke kantor|bertugas|masuk|aktif|bekerja)|"
-    r"(?:setelah|sesudah|stlh) (?:saya )?kembali|masuk kembali|aktif kembali|sampai (?:dengan |dg )?"
-    r"(?:tanggal|tgl|hari|\d)|s\.?\s?d\.? (?:tanggal|tgl|\d)|hingga (?:tanggal|tgl|\d)|"
+    r"(?:setelah|sesudah|stlh) (?:saya )?kembali|masuk kembali|aktif kembali|"
+    r"(?:sampai|hingga|s\.?\s?d\.?|s/d)(?: dengan| dg)? (?:tanggal|tgl|hari|\d|akhir|"
+    r"minggu depan|pekan depan|senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|besok|lusa)|"
     r"until|back (?:on|in|at|by)|return(?:ing)? (?:on|to)|will be back)",
     re.I,
 )
 REFERRAL = re.compile(
     r"\b(?:hubungi|menghubungi|contact|reach|mendesak|urgent|darurat|penting silakan|"
-    r"akan (?:saya |sy )?(?:balas|jawab|tanggapi|respon)|akan di(?:balas|jawab|tanggapi|proses) setelah|"
+    r"akan (?:segera )?(?:saya |sy |kami )?(?:balas|jawab|tanggapi|respon)|"
+    r"akan di(?:balas|jawab|tanggapi|proses) setelah|"
     r"dapat disampaikan (?:melalui|kepada|ke)|will (?:reply|respond|answer|get back)|"
     r"(?:tidak|belum|tdk|blm) (?:dapat|bisa|sempat) (?:membalas|menjawab|merespon)|"
     r"unable to (?:reply|respond)|delayed response)",
@@ -47,10 +49,12 @@ REFERRAL = re.compile(
 
 def is_responder(text: str, acted: bool, asked_outside_contacts: bool) -> bool:
     """Whether `text`, which read as no action (`acted`) and no ask-back outside contact or
-    referral lines, has the shape of an out-of-office text."""
-    if acted or asked_outside_contacts or not ABSENCE.search(text):
+    referral lines, has the shape of an out-of-office text: an absence or a return, and one more
+    of absence, return, referral."""
+    if acted or asked_outside_contacts:
         return False
-    return bool(RETURN.search(text) or REFERRAL.search(text))
+    shape = [bool(p.search(text)) for p in (ABSENCE, RETURN, REFERRAL)]
+    return (shape[0] or shape[1]) and sum(shape) >= 2
 
 
 def is_referral_line(line: str) -> bool:

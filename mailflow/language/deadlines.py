@@ -39,6 +39,8 @@ _LEAD = (
     r"s\.\s?d\.?|s/d|sd|sampai(?:\s+dengan)?|until)"
 )
 _DAY_WORD = r"(?:tanggal|tgl\.?)"
+# A count spelt out beside its figure, as letters write it: "2 (dua) hari", "3 (tiga) hari kerja".
+_SPELT = r"(?:\s*\(\s*[a-z]{2,12}(?:\s[a-z]{2,12})?\s*\))?"
 # Words before a count of days: "batas 3 hari", "dlm 2 hari", "within 3 days", "paling lambat 2x24 jam".
 _COUNT_LEAD = rf"(?:(?:{_LEAD}|dalam|dlm|within|in)\s*[:.]?\s*(?:waktu\s*)?)"
 _WEEKDAYS = {
@@ -51,6 +53,8 @@ _DAY_NAMES = "|".join(
     rf"{day}(?!\s+(?:depan|ini|lalu|kedua|ketiga|keempat|pertama|terakhir)\b)" if day == "minggu" else day
     for day in _WEEKDAYS
 )
+# The part of the day after a day word belongs to the deadline: "besok pagi", "hari ini sore".
+_DAYTIME = r"(?:\s+(?:pagi|siang|sore|malam|morning|afternoon|evening))?"
 _RELATIVE_LEAD = rf"(?:\b{_LEAD}\s*[:.]?\s*)?"
 
 
@@ -152,22 +156,24 @@ _Reader = Callable[[re.Match[str], dt.date, Calendar], dt.date]
 # In order: the first form found in a line is its deadline.
 _FORMS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
     (
-        re.compile(rf"(?:\b{_COUNT_LEAD})?\b(\d{{1,3}})\s*(?:hari\s+kalender|calendar\s+days?)\b", re.I),
+        re.compile(
+            rf"(?:\b{_COUNT_LEAD})?\b(\d{{1,3}}){_SPELT}\s*(?:hari\s+kalender|calendar\s+days?)\b", re.I
+        ),
         lambda m, today, cal: cal.next_workday(today + dt.timedelta(days=int(m[1]))),
     ),
     (
         re.compile(
-            rf"(?:\b{_COUNT_LEAD})?\b(\d{{1,3}})\s*(?:(?:hari|hr)\s+kerja|working\s+days?|business\s+days?)\b",
+            rf"(?:\b{_COUNT_LEAD})?\b(\d{{1,3}}){_SPELT}\s*(?:(?:hari|hr)\s+kerja|working\s+days?|business\s+days?)\b",
             re.I,
         ),
         lambda m, today, cal: cal.add_workdays(today, int(m[1])),
     ),
     (
-        re.compile(rf"\b{_COUNT_LEAD}(\d{{1,2}})\s*(?:minggu|pekan|weeks?)\b", re.I),
+        re.compile(rf"\b{_COUNT_LEAD}(\d{{1,2}}){_SPELT}\s*(?:minggu|pekan|weeks?)\b", re.I),
         lambda m, today, cal: cal.next_workday(today + dt.timedelta(weeks=int(m[1]))),
     ),
     (
-        re.compile(rf"\b{_COUNT_LEAD}(\d{{1,3}})\s*(?:hari|hr|days?)\b", re.I),
+        re.compile(rf"\b{_COUNT_LEAD}(\d{{1,3}}){_SPELT}\s*(?:hari|hr|days?)\b", re.I),
         lambda m, today, cal: cal.add_workdays(today, int(m[1])),
     ),
     (
@@ -175,6 +181,18 @@ _FORMS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
         lambda m, today, cal: cal.add_workdays(today, int(m[1])),
     ),
     (re.compile(rf"\b(?:{_LEAD}\s*)?(\d{{4}})-(\d{{2}})-(\d{{2}})\b", re.I), _iso),
+    (
+        re.compile(
+            rf"\b{_LEAD}\s*(?:hari\s+)?(?:{_DAY_NAMES})\s*,?\s*{_DAY_WORD}?\s*(\d{{1,2}})\s+({_MONTH})\.?"
+            rf"(?:\s+(\d{{4}}))?\b",
+            re.I,
+        ),
+        lambda m, today, cal: _dated(int(m[1]), MONTHS[m[2].lower()], m[3], today),
+    ),
+    (
+        re.compile(rf"\b{_LEAD}\s*({_MONTH})\.?\s+(\d{{1,2}})(?:,?\s+(\d{{4}}))?\b(?![/.-]\d)", re.I),
+        lambda m, today, cal: _dated(int(m[2]), MONTHS[m[1].lower()], m[3], today),
+    ),
     (
         re.compile(rf"\b{_LEAD}\s*{_DAY_WORD}?\s*(\d{{1,2}})\s+({_MONTH})\.?(?:\s+(\d{{4}}))?\b", re.I),
         lambda m, today, cal: _dated(int(m[1]), MONTHS[m[2].lower()], m[3], today),
@@ -187,10 +205,10 @@ _FORMS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
         re.compile(rf"\b{_LEAD}\s*{_DAY_WORD}\s*(\d{{1,2}})\b(?![/.-]\d)(?:\s+([A-Za-z]{{3,10}})\b)?", re.I),
         _day_of_month,
     ),
-    (re.compile(rf"\b{_LEAD}\s*(?:hari\s+)?({_DAY_NAMES})\b", re.I), _weekday),
-    (re.compile(rf"{_RELATIVE_LEAD}\b(hari ini|today)\b", re.I), _days_ahead(0)),
-    (re.compile(rf"{_RELATIVE_LEAD}\b(besok|tomorrow)\b", re.I), _days_ahead(1)),
-    (re.compile(rf"{_RELATIVE_LEAD}\blusa\b", re.I), _days_ahead(2)),
+    (re.compile(rf"\b{_LEAD}\s*(?:hari\s+)?({_DAY_NAMES})\b(?:\s+depan\b)?", re.I), _weekday),
+    (re.compile(rf"{_RELATIVE_LEAD}\b(hari ini|today)\b{_DAYTIME}", re.I), _days_ahead(0)),
+    (re.compile(rf"{_RELATIVE_LEAD}\b(besok|tomorrow)\b{_DAYTIME}", re.I), _days_ahead(1)),
+    (re.compile(rf"{_RELATIVE_LEAD}\blusa\b{_DAYTIME}", re.I), _days_ahead(2)),
     (re.compile(rf"{_RELATIVE_LEAD}\b(minggu depan|pekan depan|next week)\b", re.I), _days_ahead(7)),
     (
         re.compile(rf"{_RELATIVE_LEAD}\b(akhir bulan(?: ini)?|end of (?:the )?month)\b", re.I),

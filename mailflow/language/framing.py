@@ -16,7 +16,8 @@ from mailflow.language.phrases import squash
 _BULLET = re.compile(r"^(?:(?:[^\w\s(\[#@\"']++|\(?\d{1,2}[.)]|[a-hA-H][.)](?=\s))\s*+)++(?=[^\W\d_])")
 # Courtesies before what is said: "Alhamdulillah", "Punten,", "Baik Pak Kadis,", "Terima kasih pak,".
 _COURTESY = (
-    r"alhamdulillah\w*|bismillah\w*|puji tuhan|puji syukur|syukurlah|punten|nuwun sewu|ngapunten|inggih|"
+    r"yth|dengan hormat|wa.?alaikum\w*|ass?\.?\s*wr\.?\s*wb|alhamdulillah\w*|bismillah\w*|puji tuhan|"
+    r"puji syukur|syukurlah|punten|nuwun sewu|ngapunten|inggih|"
     r"(?:mohon )?maaf(?: (?:terlambat|telat|baru (?:balas|sempat)))?|permisi|(?:mohon )?i[zj]in|baik|ok\w*|"
     r"siap\w*|dear|hi|halo|hallo|hello|terima ?kasih(?: banyak)?|makasih|matur (?:nuwun|suwun)|tks|thx|"
     r"thanks?(?: you)?|ass?alamu.?alaikum(?: wr\.? ?wb\.?)?|shalom|om swastiastu|salam|"

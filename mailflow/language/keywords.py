@@ -30,8 +30,10 @@ def clean_tail(text: str) -> str:
     return str(phrases.FILLER_TAIL.sub("", text)).strip(" ,.;")
 
 
+# The address in front of a report: "Selesai pak, tinggal menunggu ..." reports "tinggal menunggu ...".
+_ADDRESS = re.compile(r"^(?:(?:pak|bu|bapak|ibu|ya|bos|boss|sir|mas|mbak|kak|ndan)\b[\s,.!:;-]*+)++", re.I)
 # A reason after a statement word: "Arsip aja, sdh dibahas di rapim", "Please file it, no action".
-_REASON = re.compile(r"\s*(?:[,;.!]|\s-\s|\s(?:karena|krn|soalnya|sebab|because|since|as)\s)")
+_REASON = re.compile(r"(?:[,;.!]|\s-\s|\s(?:karena|krn|soalnya|sebab|because|since|as)\s)")
 
 
 def _is_ack(words: list[str], titles: set[str]) -> bool:
@@ -76,8 +78,9 @@ def keyword(line: str, titles: set[str]) -> Statement | None:
 
 
 def _report(text: str) -> str:
-    """A report's text; none when it is only fillers ("sdh selesai semua pak")."""
-    text = clean_tail(text.strip())
+    """A report's text, less the address before it; none when it is only fillers ("sdh selesai
+    semua pak")."""
+    text = clean_tail(_ADDRESS.sub("", text.strip()))
     return "" if all(w in phrases.FILLERS for w in _words(text)) else text
 
 

@@ -31,7 +31,7 @@ _TARGET_SPLIT = re.compile(r"((?<!\s)\s*+(?:,|;|&|\+|/|\bdan\b|\band\b)\s*)", re
 ALL = {squash(w) for w in ("semua", "semuanya", "all", "everyone", "seluruhnya", "all of you")}
 # "semua kecuali Sekdis": every listed official but those named.
 EXCEPT = re.compile(
-    r"^(?:semua(?:nya)?|all|seluruhnya|everyone)\s+(?:kecuali|selain|except|but)\s+(.+)$", re.I
+    r"^(?:semua(?:nya)?|all|seluruhnya|everyone)[\s,]+(?:kecuali|selain|except|but)\s+(.+)$", re.I
 )
 _GLUE = re.compile(r"[\s.'/-]+")
 
@@ -73,6 +73,10 @@ class Resolver:
         # Before first names: what a line may start with, unseparated, to name its target.
         self.aliases = set(self.names) | set(phrases.TITLE_ABBREVIATIONS)
         self.first_names = set(firsts)
+        own = squash(ctx.sender_name)
+        # The sender's own title and aliases, typed under their name in a signature.
+        mine = {t.position_id for t in ctx.everyone if own and squash(t.name) == own}
+        self.own_titles = {k for k, found in self.names.items() if any(t.position_id in mine for t in found)}
         self.people = frozenset(w for t in ctx.everyone for w in squash(t.name).split())
         for key, found in firsts.items():
             self.names.setdefault(key, []).extend(t for t in found if t not in self.names.get(key, []))
@@ -123,6 +127,11 @@ class Resolver:
                 Said.of("problem.number_out_of_range", n=n, last=len(self.ctx.allowed)),
                 self.listed(),
             )
+        every, _, kind = key.partition(" ")
+        if every in ALL and kind in phrases.TITLE_ABBREVIATIONS:  # "semua kabid": every one of them
+            titled = self._titled(phrases.TITLE_ABBREVIATIONS[kind])
+            if titled:
+                return titled, None
         if key in phrases.TITLE_ABBREVIATIONS:
             titled = self._titled(phrases.TITLE_ABBREVIATIONS[key])
             if len(titled) == 1:
@@ -181,6 +190,8 @@ class Resolver:
             own_keys.update(firsts)
             if len(close) > 1:
                 return []
+        if not close and key.split()[0] in phrases.TITLE_ABBREVIATIONS:  # "Kabid SD": one of the Kabid
+            return self._titled(phrases.TITLE_ABBREVIATIONS[key.split()[0]])
         return list(dict.fromkeys(own_keys[c] for c in close))
 
     def mine(self, position_id: str) -> Target:

@@ -8,14 +8,18 @@ stretched letters shrunk, punctuation gone) unless it is a regular expression.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import re2
 
+_NOT_WORD = re.compile(r"[^\w\s@.'/-]")
+_STRETCHED = re.compile(r"(\w)\1+")
 
+
+@lru_cache(maxsize=4096)  # the office's names are squashed again for every reply: read once
 def squash(text: str) -> str:
     """Lower case, letters and digits only, stretched letters shrunk: 'Siapp!!' -> 'siap'."""
-    text = re.sub(r"[^\w\s@.'/-]", " ", text.lower())
-    text = re.sub(r"(\w)\1+", r"\1", text)
+    text = _STRETCHED.sub(r"\1", _NOT_WORD.sub(" ", text.lower()))
     return " ".join(text.replace("_", " ").split())
 
 
@@ -87,14 +91,18 @@ _W = {
     "sudah": r"(?:sudah|sdh|udh|udah|telah)", "sedang": r"(?:sedang|sdg|lagi|lg)",
     "saya": r"(?:saya|sy|kami|kmi)", "dalam": r"(?:dalam|dlm)",
 }  # fmt: skip
-_FOLLOW_UP = r"(?:di)?(?:tindak\s*lanjuti|laksanakan|kerjakan|proses|selesaikan|sosialisasikan|hadiri)"
+_FOLLOW_UP = (
+    r"(?:di)?(?:tindak\s*lanjuti|laksanakan|kerjakan|proses|selesaikan|sosialisasikan|hadiri|sampaikan|edarkan|"
+    r"kirim(?:kan)?|teruskan)"
+)
 DONE = re.compile(
     rf"^({_W['sudah']}\s+selesai|selesai|proses\s+selesai|{_W['sudah']}\s+(?:{_W['saya']}\s+)?{_FOLLOW_UP}|"
-    r"done|completed|complete|finished|beres|tuntas|all done|task completed)\b[\s:,.!-]*(.*)$",
+    r"done|completed|complete|finished|beres|tuntas|all done|task completed|terlampir\s+laporan\w*|"
+    r"laporan\w*\s+terlampir|report\s+attached)\b[\s:,.!-]*(.*)$",
     re.I,
 )
 PROGRESS = re.compile(
-    rf"^({_W['sedang']}\s+(?:di)?(?:proses|kerjakan|tindaklanjuti|siapkan)|segera\s+diproses|diproses|"
+    rf"^({_W['sedang']}\s+(?:{_W['saya']}\s+)?(?:di)?(?:proses|kerjakan|tindaklanjuti|siapkan)|segera\s+diproses|diproses|"
     rf"{_W['dalam']}\s+proses|in\s+progress|working\s+on\s+it|working\s+on\s+this|on\s+progress|otw)"
     r"\b[\s:,.!-]*(.*)$",
     re.I,

@@ -13,6 +13,7 @@ a note. An out-of-office text is recognised by its shape (language/absence.py).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -46,7 +47,8 @@ class ReplyContext:
 
 
 _LEAD_WORDS = re.compile(
-    r"^((kepada|ke|yth\.?|untuk|mohon|mhn|tolong|tlg|to|teruskan ke|diteruskan ke|disposisi ke|"
+    r"^((kepada|kpd\.?|ke|yth\.?|untuk|utk|buat|mohon|mhn|tolong|tlg|to|teruskan ke|diteruskan ke|"
+    r"disposisi ke|"
     r"dispo ke|dear)\s+)+",
     re.I,
 )
@@ -57,7 +59,8 @@ _CODES = re.compile(
     r"^\s*+((?:#?\d{1,2}\s*(?:,|dan|&|\+|\s)\s*)*#?\d{1,2})(?!\s*(?:hari|x|/|-\d))\b\s*[-:,.;]?\s*(.*)$", re.I
 )
 # Codes with short words between them that are no codes: "2, 4 dn 6", "no 6 sm 9".
-_STRAY_CODES = re.compile(r"^(?:#?\d{1,2}|[^\W\d_]{1,3}\.?)(?:[\s,;&+]+(?:#?\d{1,2}|[^\W\d_]{1,3}\.?))*$")
+_STRAY = r"(?:#?\d{1,2}[^\W\d_]{0,2}|[^\W\d_]{1,3}\.?|nomor|nomer|kode|code|instruksi)"
+_STRAY_CODES = re.compile(rf"^{_STRAY}(?:[\s,;&+]+{_STRAY})*$", re.I)
 def _is_typed_name(line: str, sender: str) -> bool:
     """The sender's own name as typed under a reply, titles and all: "Drs. Budi Santoso, M.Si."."""
     if not sender:
@@ -148,7 +151,15 @@ def _split_line(body: str, resolver: Resolver) -> tuple[str, str, bool] | None:
     for size in sizes:
         if size >= 2 and len(resolver.near(" ".join(words[:size]))) == 1:
             return " ".join(words[:size]), " ".join(words[size:]), True
+    for size in range(min(5, len(words) - 1), 0, -1):  # "Kabid Dikdas hadir rapat": a verb misspelt
+        if squash(" ".join(words[:size])) in heads and _near_verb(words[size]):
+            return " ".join(words[:size]), " ".join(words[size:]), True
     return None
+
+
+def _near_verb(word: str) -> bool:
+    key = squash(word).strip(".,")
+    return len(key) >= 4 and bool(difflib.get_close_matches(key, phrases.VERBS, n=1, cutoff=0.85))
 
 
 def _dispose(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
@@ -267,6 +278,29 @@ def _fields(st: Statement) -> tuple:
     return st.targets, st.instruction, st.deadline, st.text, st.codes
 
 
+# Where a second disposition may start on the same line: "Sekdis: pelajari, dan Kabid Dikdas: hadiri".
+_NEXT = re.compile(r"[,;]\s*+(?:(?:dan|and)\s+)?|\s(?:dan|and)\s+", re.I)
+
+
+def _segments(line: str, resolver: Resolver) -> list[str]:
+    """A line cut where a known target and its separator start another disposition."""
+    first = _SEPARATORS.search(line)
+    if first is None:
+        return [line]
+    cuts = [0]
+    for m in _NEXT.finditer(line, first.end()):
+        sep = _SEPARATORS.search(line[m.end() : m.end() + 60])
+        head = line[m.end() : m.end() + sep.start()] if sep and sep.start() > 0 else ""
+        chunks = resolver.split(head)  # a number there is an instruction code, not a target
+        if chunks and len(head.split()) <= 4 and all(resolver.knows(c) and not _number(c) for c in chunks):
+            cuts.append(m.start())
+    return [line[a:b].strip(" ,;") for a, b in zip(cuts, [*cuts[1:], len(line)], strict=True)]
+
+
+def _number(chunk: str) -> bool:
+    return squash(chunk).lstrip("#").replace("nomor", "").replace("no", "").strip(". ").isdecimal()
+
+
 def _best(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
     """The line read without its bullet, as written, and less its courtesies one by one: the
     first reading in full; else the first proposal; else the problem of the barest form."""
@@ -309,7 +343,12 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
     read = 0
     for raw in tidy(text).splitlines():
         line = raw.strip().strip("*_").strip()
-        if not squash(line) or _is_typed_name(line, sender) or framing.is_number_line(line):
+        if (
+            not squash(line)
+            or _is_typed_name(line, sender)
+            or framing.is_number_line(line)
+            or squash(line.strip(" ,.")) in resolver.own_titles
+        ):
             continue
         if framing.DISCLAIMER.match(line):
             break  # a disclaimer footer, and all below it, is boilerplate
@@ -320,18 +359,19 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
         if m := framing.NOTE_LABEL.match(framing.unbullet(line)):
             statements.append(Statement(Kind.NOTE, line, text=m[1].strip()))
             continue
-        found = _best(line, ctx, resolver)
-        if found is None:
-            if not phrases.GREETING.match(line):
-                statements.append(Statement(Kind.NOTE, line, text=line))
-        elif found.statement:
-            statements.append(found.statement)
-        elif found.proposal:
-            proposals.append(found.proposal)
-        elif found.problem:
-            problems.append(found.problem)
-            contact = framing.is_contact(line, resolver.people) or absence.is_referral_line(line)
-            asked_outside_contacts |= not contact
+        for segment in _segments(line, resolver):
+            found = _best(segment, ctx, resolver)
+            if found is None:
+                if not phrases.GREETING.match(segment):
+                    statements.append(Statement(Kind.NOTE, segment, text=segment))
+            elif found.statement:
+                statements.append(found.statement)
+            elif found.proposal:
+                proposals.append(found.proposal)
+            elif found.problem:
+                problems.append(found.problem)
+                contact = framing.is_contact(segment, resolver.people) or absence.is_referral_line(segment)
+                asked_outside_contacts |= not contact
     acted = bool(proposals) or any(s.kind is not Kind.NOTE for s in statements)
     if absence.is_responder(text, acted, asked_outside_contacts):
         return Reading((), (), automatic=True)

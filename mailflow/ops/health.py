@@ -5,7 +5,6 @@ for longer than the configured time."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +21,17 @@ from mailflow.ops.verdict import Limits, MailboxHealth, Verdict, WorkerBeat, jud
 from mailflow.outbound import outbox
 from mailflow.outbound.catalogue import Catalogue
 from mailflow.outbound.compose import Rendered, build_message
+from mailflow.outbound.html_part import html_part
 from mailflow.storage.db import current_revision, head_revision, make_engine, transaction
-from mailflow.storage.models import Heartbeat, MailboxState, OutboxMessage, QuarantineItem, utcnow
+from mailflow.storage.models import (
+    Heartbeat,
+    HeldStatus,
+    MailboxState,
+    OutboxMessage,
+    OutboxStatus,
+    QuarantineItem,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +66,9 @@ def snapshot(engine: Engine, settings: Settings) -> Health:
 
         return Health(
             tuple(mailbox(b.name) for b in settings.mailboxes),
-            count(OutboxMessage, OutboxMessage.status == "pending"),
-            count(OutboxMessage, OutboxMessage.status == "failed"),
-            count(QuarantineItem, QuarantineItem.status == "held"),
+            count(OutboxMessage, OutboxMessage.status == OutboxStatus.PENDING),
+            count(OutboxMessage, OutboxMessage.status == OutboxStatus.FAILED),
+            count(QuarantineItem, QuarantineItem.status == HeldStatus.HELD),
             tuple(
                 WorkerBeat(h.worker, h.host, h.pid, h.started_at, h.beat_at, h.stopped_at)
                 for h in session.exec(select(Heartbeat)).all()
@@ -135,7 +143,7 @@ def alert_failing_mailboxes(
             rendered = Rendered(
                 catalogue.say(language, Said.of("alert.mailbox_subject", name=box.name, since=since)),
                 text,
-                f"<pre>{html.escape(text)}</pre>",
+                html_part(text, language),
             )
             mail = build_message(
                 rendered,

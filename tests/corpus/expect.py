@@ -44,7 +44,7 @@ class Case:
     holder: str = "kadis"  # the position whose request is answered
     automatic: bool = False  # an out-of-office text: nothing is read, nothing answered
     # Close readings the answer proposes, to act once confirmed. A proposed disposition to a near
-    # target may instead be asked back offering exactly its targets as candidates.
+    # target may instead be asked back offering only (some of) its targets as candidates.
     proposals: tuple[Expect, ...] = ()
     cls: str = ""  # the class of replies it stands for (README of tests/corpus: field.py's CLASSES)
     apps: tuple[str, ...] = ()  # the mail apps that send it (names in tests/support/clients.py)

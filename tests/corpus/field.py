@@ -18,6 +18,7 @@ from tests.corpus.expect import (
     PAUD,
     PROGRESS,
     SEK,
+    UNDER_KADIS,
     UNDO,
     Ask,
     Case,
@@ -71,6 +72,13 @@ FIELD_CASES: list[Case] = [
             Case("Arsipkan, ini hanya tembusan", (ARCHIVE,)),
             Case("File it please, just a copy for us", (ARCHIVE,), holder="kabid_paud"),
             Case("Batal dulu pak, suratnya direvisi pengirim", (UNDO,)),
+            Case(
+                "Selesai pak, tinggal menunggu tanda tangan Bupati",
+                (DONE("tinggal menunggu tanda tangan Bupati"),),
+                holder="sekretaris",
+            ),
+            Case("Arsipkan saja, ini undangan yang sudah lewat", (ARCHIVE,)),
+            Case("Please archive, the event was cancelled", (ARCHIVE,), holder="kabid_paud"),
         ],
     ),
     # --- openers and courtesies before a statement change nothing
@@ -104,6 +112,8 @@ FIELD_CASES: list[Case] = [
             Case("Sekdis: 6\nTks pak", (D(SEK, "Pelajari/telaah"),)),
             Case("Siap pak\nTrims", (ACK,), holder="sekretaris"),
             Case("Kabid PAUD: 4\nMakasih", (D(PAUD, "Untuk diketahui"),)),
+            Case("Yth. Pak Kadis, siap laksanakan", (ACK,), holder="sekretaris"),
+            Case("Wa'alaikumsalam pak, sudah selesai", (DONE(),), holder="sekretaris"),
         ],
     ),
     # --- a position's full title as the request lists it, "dan" included, is a target
@@ -709,6 +719,260 @@ FIELD_CASES: list[Case] = [
             Case("Kabid Dkdas: 4", proposals=(D(DIKDAS, "Untuk diketahui"),)),
             Case("Kbid PAUD: 8", proposals=(D(PAUD, "Hadiri/wakili"),)),
             Case("Sekretris: 9 batas 2 hari", proposals=(D(SEK, "Siapkan jawaban/bahan", "2026-11-27"),)),
+        ],
+    ),
+    # --- more of the thinner classes (second batch)
+    *classed(
+        "contact-line",
+        [
+            Case(
+                "Sekretaris Dinas: Agus Wibowo, HP 0812-3456-7890",
+                (NOTE("Sekretaris Dinas: Agus Wibowo, HP 0812-3456-7890"),),
+            ),
+            Case(
+                "Kasubbag Umum: Pak Hendra 0813-4444-5555",
+                (NOTE("Kasubbag Umum: Pak Hendra 0813-4444-5555"),),
+                holder="sekretaris",
+            ),
+            Case("Siap pak\n\nRina Kusumawati\nKabid Dikdas\n0813-1111-2222", (ACK,), holder="kabid_dikdas"),
+            Case("Dewi: +62 812 3456 7890", (NOTE("Dewi: +62 812 3456 7890"),)),
+            Case("Kabid PAUD - dewi.lestari@gmail.com", (NOTE("Kabid PAUD - dewi.lestari@gmail.com"),)),
+        ],
+    ),
+    *classed(
+        "phone-in-disposition",
+        [
+            Case(
+                "Kabid PAUD: undang narasumber dari LPMP, kontak Pak Joko 0812-7777-8888, batas Jumat",
+                (D(PAUD, "undang narasumber dari LPMP, kontak Pak Joko 0812-7777-8888", "2026-11-27"),),
+            ),
+            Case(
+                "Sekdis: 3 dgn Bappeda (0335) 841234 ext 12",
+                (D(SEK, "Koordinasikan/konfirmasikan - dgn Bappeda (0335) 841234 ext 12"),),
+            ),
+            Case(
+                "1: hubungi panitia 0812-3333-4444 utk konfirmasi kehadiran",
+                (D(SEK, "hubungi panitia 0812-3333-4444 utk konfirmasi kehadiran"),),
+            ),
+            Case(
+                "Pak Hendra tolong hubungi katering 0813-9999-1111",
+                (D(KASUBBAG, "tolong hubungi katering 0813-9999-1111"),),
+                holder="sekretaris",
+            ),
+        ],
+    ),
+    *classed(
+        "near-statement",
+        [
+            Case("Sekertaris dan Kabid Dikdas: 4", proposals=(D((SEK, DIKDAS), "Untuk diketahui"),)),
+            Case("Sekretaris: 6, 9a", proposals=(D(SEK, "Pelajari/telaah; Siapkan jawaban/bahan"),)),
+            Case("Kabid Dikdas: nomor 8", proposals=(D(DIKDAS, "Hadiri/wakili"),)),
+            Case("Kabid Dikdas hadir rapat besok", proposals=(D(DIKDAS, "hadir rapat", "2026-11-26"),)),
+        ],
+    ),
+    *classed(
+        "responder-shape",
+        [
+            Case(
+                "Terima kasih. Pesan Anda akan segera kami tanggapi setelah saya kembali bertugas pada Senin, "
+                "7 Desember 2026.",
+                automatic=True,
+            ),
+            Case(
+                "Hello, I am on paternity leave until 4 January 2027 and will respond on my return. In my "
+                "absence please write to Agus Wibowo.",
+                automatic=True,
+                holder="kabid_paud",
+            ),
+            Case(
+                "Saat ini saya sedang menjalankan tugas belajar di luar kota hingga akhir Desember. Email Anda "
+                "akan saya balas secepatnya setelah kembali.\nUntuk urusan bidang, hubungi Kabid Dikdas (Bu Rina).",
+                automatic=True,
+                holder="kabid_paud",
+            ),
+            Case(
+                "Mohon maaf, saya sedang tidak di tempat sampai 7 Desember 2026.\nSekdis: Pak Agus",
+                automatic=True,
+            ),
+        ],
+    ),
+    *classed(
+        "all-except",
+        [
+            Case("Semua, kecuali Sekdis: 7", (D((DIKDAS, PAUD), "Sosialisasikan/edarkan"),)),
+            Case("Everyone except Rina: 4", (D((SEK, PAUD), "Untuk diketahui"),)),
+            Case("semua kecuali Kabid Dikdas: hadiri batas besok", (D((SEK, PAUD), "hadiri", "2026-11-26"),)),
+        ],
+    ),
+    *classed(
+        "leave-above-statement",
+        [
+            Case(
+                "Saya sedang umroh, mohon maaf.\nSekdis: 5",
+                (NOTE("Saya sedang umroh, mohon maaf."), D(SEK, "Untuk ditindaklanjuti")),
+            ),
+            Case(
+                "Lagi cuti pak, tapi sudah saya minta staf.\nSudah ditindaklanjuti",
+                (NOTE("Lagi cuti pak, tapi sudah saya minta staf."), DONE()),
+                holder="sekretaris",
+            ),
+            Case(
+                "I'm away at a workshop this week.\nDone: the data was sent by my staff",
+                (NOTE("I'm away at a workshop this week."), DONE("the data was sent by my staff")),
+                holder="kabid_paud",
+            ),
+        ],
+    ),
+    *classed(
+        "deadline-spelling",
+        [
+            Case(
+                "Sekretaris: 9 paling lambat hari Jumat tanggal 27 November",
+                (D(SEK, "Siapkan jawaban/bahan", "2026-11-27"),),
+            ),
+            Case("Sekretaris: 9 sebelum tgl 1 Des", (D(SEK, "Siapkan jawaban/bahan", "2026-12-01"),)),
+            Case(
+                "Kabid PAUD: 12 batas waktu 5 hari kerja", (D(PAUD, "Laksanakan dan laporkan", "2026-12-02"),)
+            ),
+            Case("Sekdis: 6 max. tgl 3", (D(SEK, "Pelajari/telaah", "2026-12-03"),)),
+        ],
+    ),
+    *classed(
+        "first-name",
+        [
+            Case("Mbak Dewi tolong wakili rapat di Bappeda", (D(PAUD, "tolong wakili rapat di Bappeda"),)),
+            Case("Pak Agus & Bu Rina: 3", (D((SEK, DIKDAS), "Koordinasikan/konfirmasikan"),)),
+        ],
+    ),
+    *classed(
+        "full-title",
+        [
+            Case("Sekretaris Dinas Pendidikan - mohon ditindaklanjuti", (D(SEK, "mohon ditindaklanjuti"),)),
+        ],
+    ),
+    *classed(
+        "bullet",
+        [
+            Case("• Siap, segera dilaksanakan", (ACK,), holder="sekretaris"),
+            Case(
+                "1. Semua: 4\n2. Sekdis: 9 batas 2 hari",
+                (D(UNDER_KADIS, "Untuk diketahui"), D(SEK, "Siapkan jawaban/bahan", "2026-11-27")),
+            ),
+        ],
+    ),
+    # --- third batch: more phrasings of the same classes
+    *classed(
+        "reason",
+        [
+            Case("Arsip, sudah dijawab lewat telepon", (ARCHIVE,)),
+            Case("Batalkan, nanti saya disposisi ulang", (UNDO,)),
+            Case("Noted pak, nanti saya sampaikan ke staf", (ACK,), holder="sekretaris"),
+            Case("Siap, akan kami koordinasikan dgn bidang", (ACK,), holder="sekretaris"),
+            Case(
+                "Sudah selesai pak, laporan sudah saya kirim via WA",
+                (DONE("laporan sudah saya kirim via WA"),),
+                holder="sekretaris",
+            ),
+        ],
+    ),
+    *classed(
+        "opener",
+        [
+            Case("Mohon maaf terlambat, sudah ditindaklanjuti pak", (DONE(),), holder="sekretaris"),
+            Case("Nggih pak, siap", (ACK,), holder="sekretaris"),
+            Case("Baik bu, sedang kami proses", (PROGRESS(),), holder="sekretaris"),
+            Case("Ass.wr.wb. Sekdis: 6", (D(SEK, "Pelajari/telaah"),)),
+            Case("Dengan hormat, Kabid PAUD: 8", (D(PAUD, "Hadiri/wakili"),)),
+        ],
+    ),
+    *classed(
+        "full-title",
+        [
+            Case(
+                "Kepala Bidang Pendidikan Dasar: hadiri dan laporkan hasilnya paling lambat 4 Desember",
+                (D(DIKDAS, "hadiri dan laporkan hasilnya", "2026-12-04"),),
+            ),
+            Case(
+                "Kepada Kepala Bidang PAUD dan Pendidikan Nonformal: mohon diwakili",
+                (D(PAUD, "mohon diwakili"),),
+            ),
+        ],
+    ),
+    *classed(
+        "near-title",
+        [
+            Case("Kabid Pendidikan Dsr: 8", proposals=(D(DIKDAS, "Hadiri/wakili"),)),
+            Case("Sekretaris Dinas Pendidkan: 9", proposals=(D(SEK, "Siapkan jawaban/bahan"),)),
+        ],
+    ),
+    *classed(
+        "deadline-spelling",
+        [
+            Case("Sekretaris: 9 paling lambat Senin depan", (D(SEK, "Siapkan jawaban/bahan", "2026-11-30"),)),
+            Case("Kabid Dikdas: 12 batas 10 Des", (D(DIKDAS, "Laksanakan dan laporkan", "2026-12-10"),)),
+            Case(
+                "Sekretaris: 9 paling lambat 2 (dua) hari", (D(SEK, "Siapkan jawaban/bahan", "2026-11-27"),)
+            ),
+            Case(
+                "Sekretaris: 9 paling lambat 3 (tiga) hari kerja",
+                (D(SEK, "Siapkan jawaban/bahan", "2026-11-30"),),
+            ),
+            Case("Dewi: 8 by Dec 4", (D(PAUD, "Hadiri/wakili", "2026-12-04"),)),
+        ],
+    ),
+    *classed(
+        "first-name",
+        [
+            Case(
+                "Bu Rina, mohon dikoordinasikan dgn korwil ya",
+                (D(DIKDAS, "mohon dikoordinasikan dgn korwil"),),
+            ),
+            Case("Pak Agus: tolong wakili saya besok", (D(SEK, "tolong wakili saya", "2026-11-26"),)),
+        ],
+    ),
+    *classed(
+        "bullet",
+        [
+            Case("➡️ Sekdis: 6", (D(SEK, "Pelajari/telaah"),)),
+            Case("- Sekdis: 6\n- Catatan: segera", (D(SEK, "Pelajari/telaah"), NOTE("segera"))),
+        ],
+    ),
+    *classed(
+        "not-a-target",
+        [
+            Case(
+                "Sekretaris: 9\nNote: please prioritise",
+                (D(SEK, "Siapkan jawaban/bahan"), NOTE("please prioritise")),
+            ),
+        ],
+    ),
+    *classed(
+        "leave-above-statement",
+        [
+            Case(
+                "Maaf baru buka email, kemarin dinas luar.\nKabid Dikdas: 8",
+                (NOTE("Maaf baru buka email, kemarin dinas luar."), D(DIKDAS, "Hadiri/wakili")),
+            ),
+        ],
+    ),
+    *classed(
+        "responder-shape",
+        [
+            Case(
+                "Bapak/Ibu yang terhormat, saya sedang berada di luar kantor hingga 3 Desember 2026 untuk tugas "
+                "kedinasan. Pesan akan dibalas sekembalinya saya.",
+                automatic=True,
+            ),
+            Case("Out of office: back on Monday 30 November.", automatic=True, holder="kabid_paud"),
+        ],
+    ),
+    *classed(
+        "phone-in-disposition",
+        [
+            Case(
+                "Kabid PAUD: koordinasi dgn Pak Joko HP 081277778888",
+                (D(PAUD, "koordinasi dgn Pak Joko HP 081277778888"),),
+            ),
         ],
     ),
 ]

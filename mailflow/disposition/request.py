@@ -1,0 +1,64 @@
+"""What the emails to officials about a letter carry: its scans, and the disposition request."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, col, select
+
+from mailflow.config import MailboxSettings
+from mailflow.context import Context
+from mailflow.domain import Said
+from mailflow.outbound import outbox
+from mailflow.outbound.compose import FileView, date_id
+from mailflow.scans.files import ScanFile
+from mailflow.storage.models import Disposition, Letter, LetterFile
+from mailflow.text.message import Attachment
+
+
+def today_in(ctx: Context) -> dt.date:
+    return dt.datetime.now(ctx.settings.zone).date()
+
+
+def scans_for(ctx: Context, session: Session, letter: Letter) -> tuple[tuple[Attachment, ...], Said]:
+    rows = session.exec(
+        select(LetterFile).where(LetterFile.letter_id == letter.id, col(LetterFile.event_id).is_(None))
+    ).all()
+    if any(r.merged for r in rows):  # the photos as one PDF: send that, not five JPEGs
+        rows = [r for r in rows if r.merged or not ScanFile(r.filename, r.content_type, b"").is_photo]
+    if not rows:
+        return (), Said.of("scan.none")
+    if letter.security in ("rahasia", "sangat rahasia"):
+        return (), Said.of("scan.confidential")
+    if sum(r.size for r in rows) > ctx.settings.attach_max_bytes:
+        views = ", ".join(
+            f"{r.filename} ({FileView(r.filename, r.content_type, r.size).size_text})" for r in rows
+        )
+        return (), Said.of("scan.too_large", files=views)
+    files = tuple(Attachment(r.filename or "surat", r.content_type, ctx.archive.file(r.sha256)) for r in rows)
+    return files, Said.of("scan.attached")
+
+
+def send_request(
+    session: Session,
+    ctx: Context,
+    box: MailboxSettings,
+    letter: Letter,
+    node: Disposition,
+    disposer_title: str,
+    passed_from: str = "",
+) -> None:
+    """`passed_from`: who passed the letter on from another office, said above all else."""
+    files, note = scans_for(ctx, session, letter)
+    mail = ctx.mailer(box).to_official(
+        letter,
+        node,
+        "request",
+        files=files,
+        attachment_note=note,
+        instruction=node.instruction,
+        disposer_title=disposer_title,
+        deadline_text=date_id(node.deadline),
+        passed_from=passed_from,
+    )
+    outbox.enqueue(session, mail, "request", letter.id, node.id)

@@ -1,0 +1,429 @@
+"""The loop over a mailbox: fetch, ledger, lease, and settle on the server after the commit.
+
+What a message does to the database is the pipeline's (inbound.pipeline); this module is the
+only place that combines it with the IMAP edge, the archive and the transaction.
+
+Order per message, the guarantee of "Letters in":
+1. archive the raw bytes (content-addressed, atomic) and count the try (a message that stopped
+   its worker twice is held as poison instead);
+2. read it (inbound.reading: parse, PDF text, registry fields, sender check) before any
+   transaction, which then only writes;
+3. decide (inbound.pipeline) and record in ONE transaction: ledger row keyed (mailbox,
+   UIDVALIDITY, UID) with the deciding check, cursor, letter / correction / quarantine entry,
+   events, outgoing mail;
+4. only after that commit, move (or tag) the message on the server, then mark it settled.
+A crash anywhere repeats at most step 4 on the next run, which is harmless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from mailflow.app import App
+from mailflow.config import MailboxSettings
+from mailflow.errors import MailboxError, SignInError
+from mailflow.inbound import leases
+from mailflow.inbound.pipeline import apply, headers_of
+from mailflow.inbound.reading import Read, read
+from mailflow.net.imap import FetchedMessage, Mailbox
+from mailflow.net.misdial import explained
+from mailflow.registry.quarantine import quarantine, settle_release
+from mailflow.storage import journal
+from mailflow.storage.db import DATABASE_ERRORS, transaction
+from mailflow.storage.models import (
+    HeldStatus,
+    InboundAttempt,
+    InboundMessage,
+    Letter,
+    MailboxState,
+    Outcome,
+    QuarantineItem,
+    fetch,
+    utcnow,
+)
+from mailflow.text.message import ParsedMessage
+
+log = logging.getLogger(__name__)
+
+# Failures of the edges (server, network, database), not a message's fault: the poll stops and
+# the message is fetched again next run. A pool TimeoutError means every connection was busy.
+_EDGE_ERRORS = (MailboxError, OSError, *DATABASE_ERRORS)
+
+# The checks the loop itself decides by (the pipeline's are inbound.pipeline's and triage's):
+# a message that stopped its worker or broke its reading, and the same bytes seen before.
+LOOP_CHECK = "loop"
+SAME_BYTES_CHECK = "same_bytes"
+
+KEYWORD_DONE = "$MailflowProcessed"
+KEYWORD_HELD = "$MailflowQuarantined"
+
+
+@dataclass
+class PollReport:
+    mailbox: str
+    seen: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    leased_elsewhere: bool = False  # another worker polls this mailbox now
+    sign_in_refused: bool = False  # OAuth2: an admin must run `mailflow auth login`
+
+    def count(self, outcome: str) -> None:
+        self.seen += 1
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+
+
+def process_one(
+    app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, *, cursor: bool = True
+) -> InboundMessage:
+    """Archive, decide and commit one message; returns its ledger row.
+
+    `cursor=False` for a message ops.reconcile files again from where it was left (the processed
+    folder, whose UIDs are its own, or tagged in the inbox): the poll's cursor stays where it is.
+
+    Workers whose leases overlapped (one stalled past its lease) may both reach the same message:
+    the mailbox's state row is locked first, so the second waits and then finds the first's ledger
+    row. A unique-key race that still slips through (the first agenda counter of a year) is retried.
+    """
+    sha = app.archive.put_raw(fetched.raw)
+    if _attempt(app, box, uidvalidity, fetched.uid) > MAX_TRIES:
+        detail = f"reading it stopped a worker {MAX_TRIES} times (killed, out of memory or stalled)"
+        return _quarantine_failure(
+            app, box, uidvalidity, fetched, sha, "poison", detail, cursor, check=LOOP_CHECK
+        )
+    reading = read(app, box, fetched.raw)
+    for attempt in (1, 2):
+        try:
+            return _decide(app, box, uidvalidity, fetched, sha, reading, cursor)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            log.info("event=retry_after_race mailbox=%s uid=%s", box.name, fetched.uid)
+    raise AssertionError("unreachable")
+
+
+MAX_TRIES = 2
+
+
+def _attempt(app: App, box: MailboxSettings, uidvalidity: int, uid: int) -> int:
+    """Count one more try at this message, committed before the try: a worker that dies reading
+    it leaves the count behind, and the ledger transaction of a try that ends removes it."""
+    with transaction(app.engine) as session:
+        key = (box.name, uidvalidity, uid)
+        row = session.get(InboundAttempt, key, with_for_update=True)
+        row = row or InboundAttempt(mailbox=box.name, uidvalidity=uidvalidity, uid=uid)
+        row.attempts, row.last_at = row.attempts + 1, utcnow()
+        session.add(row)
+        return row.attempts
+
+
+def _attempt_done(session: Session, box: MailboxSettings, uidvalidity: int, uid: int) -> None:
+    if (row := session.get(InboundAttempt, (box.name, uidvalidity, uid))) is not None:
+        session.delete(row)
+
+
+def _ledger_row(session: Session, box: MailboxSettings, uidvalidity: int, uid: int) -> InboundMessage | None:
+    return session.exec(
+        select(InboundMessage).where(
+            InboundMessage.mailbox == box.name,
+            InboundMessage.uidvalidity == uidvalidity,
+            InboundMessage.uid == uid,
+        )
+    ).first()
+
+
+def _decide(
+    app: App,
+    box: MailboxSettings,
+    uidvalidity: int,
+    fetched: FetchedMessage,
+    sha: str,
+    reading: Read,
+    cursor: bool = True,
+) -> InboundMessage:
+    ctx = app.context(box)
+    with transaction(app.engine) as session:
+        state = session.get(MailboxState, box.name, with_for_update=True) or MailboxState(mailbox=box.name)
+        _attempt_done(session, box, uidvalidity, fetched.uid)
+        existing = _ledger_row(session, box, uidvalidity, fetched.uid)
+        if existing is not None:  # an overlapping poll got here first
+            return existing
+        if cursor:
+            state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
+            session.add(state)
+        row = InboundMessage(
+            mailbox=box.name,
+            uidvalidity=uidvalidity,
+            uid=fetched.uid,
+            message_id="",
+            sha256=sha,
+            outcome=Outcome.UNDECIDED,
+        )
+        prior = session.exec(select(InboundMessage).where(InboundMessage.sha256 == sha)).first()
+        if prior is not None:
+            # The same bytes again (a UIDVALIDITY resync, or a copy in another folder).
+            row.message_id, row.outcome = prior.message_id, Outcome.SEEN_BEFORE
+            row.letter_id, row.quarantine_id = prior.letter_id, prior.quarantine_id
+            row.destination = prior.destination
+            row.decided_by, row.reason = SAME_BYTES_CHECK, "seen_before"
+        else:
+            apply(session, ctx, box, fetched.raw, sha, row, reading)
+        session.add(row)
+        filed = session.get(Letter, row.letter_id) if row.outcome == Outcome.LETTER else None
+    if filed is not None:  # after the commit: the number a clerk was given (storage/journal.py)
+        entry = journal.Entry(sha, filed.office, filed.agenda_number, filed.subject_tag)
+        try:
+            journal.note(app.settings.storage_dir, entry)
+        except OSError as exc:  # the letter is filed; only a restore's comparison would miss it
+            log.warning("event=journal_not_written agenda=%s error=%s", filed.agenda_number, exc)
+    return row
+
+
+def _quarantine_failure(
+    app: App,
+    box: MailboxSettings,
+    uidvalidity: int,
+    fetched: FetchedMessage,
+    sha: str,
+    reason: str,
+    detail: str,
+    cursor: bool = True,
+    told: ParsedMessage | None = None,
+    *,
+    check: str,
+) -> InboundMessage:
+    """A message that broke its reading (a bug, or twice a dead worker): keep it, hold it, and let
+    the poll go on. `sha` names its raw bytes, already archived; the sender of `told` hears why;
+    `check` is what held it, for the ledger row."""
+    with transaction(app.engine) as session:
+        _attempt_done(session, box, uidvalidity, fetched.uid)
+        notify = told is not None
+        item = quarantine(session, app.context(box), box, told, sha, reason, detail, notify_sender=notify)
+        if cursor:
+            state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
+            state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
+            session.add(state)
+        row = InboundMessage(
+            mailbox=box.name,
+            uidvalidity=uidvalidity,
+            uid=fetched.uid,
+            message_id="",
+            sha256=sha,
+            outcome=Outcome.QUARANTINED,
+            quarantine_id=item.id,
+            destination=box.quarantine_folder,
+            decided_by=check,
+            reason=reason,
+        )
+        session.add(row)
+    log.warning(
+        "event=quarantined mailbox=%s uid=%s reason=%s detail=%r", box.name, fetched.uid, reason, detail
+    )
+    return row
+
+
+# Held by the loop before anything was decided (two dead workers, a bug): what the message is was
+# never asked, so an admin's release reads it again instead of filing it as a letter.
+UNDECIDED_REASONS = frozenset({"poison", "internal_error"})
+
+
+def hold(
+    app: App,
+    box: MailboxSettings,
+    uidvalidity: int,
+    fetched: FetchedMessage,
+    reason: str,
+    detail: str,
+    *,
+    cursor: bool = True,
+    check: str,
+) -> InboundMessage:
+    """Keep and hold a message without acting on it; its sender is told why (ops.reconcile).
+    `check` names who held it (the ledger row's `decided_by`)."""
+    sha = app.archive.put_raw(fetched.raw)
+    head = headers_of(fetched.raw)
+    return _quarantine_failure(app, box, uidvalidity, fetched, sha, reason, detail, cursor, head, check=check)
+
+
+def read_again(app: App, item: QuarantineItem, by: str) -> InboundMessage:
+    """An admin's release of an undecided message: the decision the poll never reached, now.
+
+    A reply held so is applied as a reply, a letter filed and routed; the ledger row of its
+    (mailbox, UID) records the new outcome. The message stays in the server's quarantine folder.
+    """
+    raw = app.archive.raw(item.raw_sha256)
+    with Session(app.engine) as session:
+        row = session.exec(select(InboundMessage).where(InboundMessage.quarantine_id == item.id)).first()
+    if row is None:
+        raise LookupError(f"quarantine item {item.id} has no ledger row to read again")
+    box = app.settings.mailbox(row.mailbox)
+    reading = read(app, box, raw)
+    with transaction(app.engine) as session:
+        held = session.get(QuarantineItem, item.id, with_for_update=True)
+        row = fetch(session, InboundMessage, row.id)
+        if held is None or held.status != HeldStatus.HELD:
+            return row
+        where = row.destination  # where the server keeps it; settled there, not moved again
+        row.outcome, row.quarantine_id, row.letter_id = Outcome.UNDECIDED, None, None
+        row.decided_by = row.reason = None
+        apply(session, app.context(box), box, raw, item.raw_sha256, row, reading)
+        row.destination = where
+        session.add(row)
+        settle_release(session, held, row.letter_id, by, f"read again: {row.outcome}")
+    return row
+
+
+def _settle(app: App, mailbox: Mailbox, rows: list[InboundMessage]) -> None:
+    """After their commit: move (or tag) committed messages, one command per folder, then mark them."""
+    by_target: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        held = row.outcome == Outcome.QUARANTINED or row.destination == mailbox.settings.quarantine_folder
+        target = (
+            row.destination or mailbox.settings.processed_folder,
+            KEYWORD_HELD if held else KEYWORD_DONE,
+        )
+        by_target.setdefault(target, []).append(row.uid)
+    for (folder, keyword), uids in by_target.items():
+        mailbox.settle(uids, folder, keyword)
+    with transaction(app.engine) as session:
+        for row in rows:
+            fresh = fetch(session, InboundMessage, row.id)
+            fresh.settled = True
+            session.add(fresh)
+
+
+def _cursor(app: App, box: MailboxSettings, uidvalidity: int) -> int:
+    with transaction(app.engine) as session:
+        state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
+        if state.uidvalidity is not None and state.uidvalidity != uidvalidity:
+            log.warning(
+                "event=uidvalidity_changed mailbox=%s old=%s new=%s (resync, dedupe by content)",
+                box.name,
+                state.uidvalidity,
+                uidvalidity,
+            )
+            state.last_uid = 0
+        state.uidvalidity = uidvalidity
+        session.add(state)
+        return state.last_uid
+
+
+def _unsettled(app: App, box: MailboxSettings, uidvalidity: int) -> list[InboundMessage]:
+    with transaction(app.engine) as session:
+        return list(
+            session.exec(
+                select(InboundMessage).where(
+                    InboundMessage.mailbox == box.name,
+                    InboundMessage.uidvalidity == uidvalidity,
+                    col(InboundMessage.settled).is_(False),
+                )
+            ).all()
+        )
+
+
+def poll_mailbox(
+    app: App,
+    box: MailboxSettings,
+    stop: threading.Event | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PollReport:
+    """One pass; a MailboxError (server gone, login refused) is recorded and returned, not raised.
+
+    `progress(done, total)` is told after each message (the first poll of a big mailbox is long).
+    """
+    report = PollReport(box.name)
+    lease = Lease(app, box.name)
+    if not lease.hold():
+        report.leased_elsewhere = True
+        return report
+    try:
+        with app.connect(box) as mailbox:
+            if leftovers := _unsettled(app, box, mailbox.uidvalidity):
+                _settle(app, mailbox, leftovers)
+            last_uid = _cursor(app, box, mailbox.uidvalidity)
+            done: list[InboundMessage] = []
+            try:
+                uids = mailbox.uids_after(last_uid)
+                if progress:
+                    progress(0, len(uids))
+                for fetched in mailbox.fetch(uids):
+                    if (stop is not None and stop.is_set()) or not lease.hold():
+                        break
+                    try:
+                        row = process_one(app, box, mailbox.uidvalidity, fetched)
+                    except _EDGE_ERRORS:
+                        raise  # not this message's fault: stop here, it is fetched again next run
+                    except Exception as exc:  # the one per-message boundary: a bug must not stop the mailbox
+                        log.exception("event=message_failed mailbox=%s uid=%s", box.name, fetched.uid)
+                        error = f"{type(exc).__name__}: {exc}"
+                        sha = app.archive.put_raw(fetched.raw)  # kept whole, whatever failed
+                        row = _quarantine_failure(
+                            app,
+                            box,
+                            mailbox.uidvalidity,
+                            fetched,
+                            sha,
+                            "internal_error",
+                            error,
+                            check=LOOP_CHECK,
+                        )
+                    report.count(row.outcome)
+                    done.append(row)
+                    if progress:
+                        progress(report.seen, len(uids))
+                    if len(done) >= box.fetch_batch:
+                        _settle(app, mailbox, done)
+                        done = []
+            finally:
+                if done:
+                    _settle(app, mailbox, done)
+    except _EDGE_ERRORS as exc:
+        report.sign_in_refused = isinstance(exc, SignInError)
+        report.error = (
+            f"database unavailable: {getattr(exc, 'orig', exc)}"
+            if isinstance(exc, DATABASE_ERRORS)
+            else explained(exc, app.say)
+        )
+        log.error("event=poll_failed mailbox=%s error=%s", box.name, report.error)
+    try:
+        _record_health(app, box, report)
+        lease.release()
+    except DATABASE_ERRORS as exc:
+        log.error("event=health_not_recorded mailbox=%s error=%s", box.name, getattr(exc, "orig", exc))
+    return report
+
+
+class Lease:
+    """This worker's hold on one mailbox, renewed when half of it has run out."""
+
+    def __init__(self, app: App, mailbox: str) -> None:
+        self.app, self.mailbox = app, mailbox
+        self.until: dt.datetime | None = None
+
+    def hold(self) -> bool:
+        seconds = self.app.settings.lease_seconds
+        if self.until is not None and self.until - utcnow() > dt.timedelta(seconds=seconds / 2):
+            return True
+        self.until = leases.acquire(self.app.engine, self.mailbox, self.app.worker, seconds)
+        return self.until is not None
+
+    def release(self) -> None:
+        leases.release(self.app.engine, self.mailbox, self.app.worker)
+
+
+def _record_health(app: App, box: MailboxSettings, report: PollReport) -> None:
+    with transaction(app.engine) as session:
+        state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
+        state.sign_in_refused = report.sign_in_refused
+        if report.error:
+            state.last_error, state.last_error_at = report.error[:500], utcnow()
+            state.failing_since = state.failing_since or state.last_error_at
+        else:
+            state.last_success_at, state.failing_since, state.alerted = utcnow(), None, False
+        session.add(state)
