@@ -11,7 +11,7 @@ import time
 from sqlmodel import Session, select
 
 from mailflow.storage.models import Disposition, OutboxMessage, PendingProposal
-from mailflow.text.tokens import plus_address
+from mailflow.text.reply_tokens import plus_address
 from tests.support import clients
 from tests.support.mail import text_of
 from tests.test_disposition_server import KADIS, PAUD, SEKRETARIS, show
