@@ -28,16 +28,10 @@ from mailflow.cli.base import (
     pass_obj,
     show,
 )
-from mailflow.disposition.routing import route_letter
-from mailflow.errors import MessageError
 from mailflow.inbound.forensics import examine
-from mailflow.inbound.poll import UNDECIDED_REASONS, read_again
-from mailflow.registry.quarantine import release
+from mailflow.inbound.release import ReleaseRefused, release_held
 from mailflow.registry.queries import quarantine_items, quarantine_record
-from mailflow.storage.db import transaction
-from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, fetch, id_of
-from mailflow.text.letter import read_letter
-from mailflow.text.parsing import parse_message
+from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, fetch
 from mailflow.text.terminal import inert
 
 
@@ -145,22 +139,16 @@ def quarantine_release(obj: CliState, item_id: int, by: str | None, office: str 
     request) waits in the outbox for the service to send, like all mail."""
     app = obj.app
     item = _item(obj, item_id, office)
-    if item.status != "held":
-        raise click.ClickException(f"no held quarantine item {item_id}")
     by = by or _os_user()
-    if item.reason == "renumbered":  # ops.reconcile: its reply code may name another letter now
-        raise click.ClickException(
-            f"item {item_id} answers a letter whose agenda number a restore changed; its reply code "
-            "may now name another letter's disposition, so it cannot be applied. Its sender was told "
-            "to answer the new request instead"
-        )
-    if item.reason in UNDECIDED_REASONS:
-        row = read_again(app, item, by)
-        outcome = obj.word("held.read_again", outcome=obj.coded("outcome", row.outcome))
-        letter_id = row.letter_id
+    try:
+        done = release_held(app, item, by)
+    except ReleaseRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    if done.agenda is None:
+        outcome = obj.word("held.read_again", outcome=obj.coded("outcome", done.outcome or ""))
     else:
-        letter_id, agenda = _file_held(obj, item, by)
-        outcome = obj.word("held.filed", agenda=agenda)
+        outcome = obj.word("held.filed", agenda=done.agenda)
+    letter_id = done.letter_id
     echo(obj.word("held.released", id=item_id, outcome=outcome))
     if letter_id is None:
         return
@@ -182,24 +170,3 @@ def _os_user() -> str:
         return getpass.getuser()
     except (OSError, KeyError):  # no login name and no passwd entry (a bare container)
         return f"uid {os.getuid()}"
-
-
-def _file_held(obj: CliState, item: QuarantineItem, by: str) -> tuple[int, str]:
-    app = obj.app
-    try:  # read before the transaction, which then only writes (text.letter)
-        message = parse_message(app.archive.raw(item.raw_sha256))
-    except MessageError as exc:
-        raise click.ClickException(
-            f"item {item.id} still cannot be read ({inert(str(exc))}); "
-            f"inspect it with `mailflow quarantine show {item.id} --raw`"
-        ) from exc
-    ctx = app.context(app.settings.mailbox(item.mailbox))
-    reading = read_letter(message, direct=ctx.rules.clerk(message.from_address) is None)
-    with transaction(app.engine) as session:
-        held = session.get(QuarantineItem, item.id, with_for_update=True)
-        if held is None or held.status != "held":
-            raise click.ClickException(f"no held quarantine item {item.id}")
-        letter, new = release(session, ctx, held, message, reading, by)
-        if new and not letter.fields_pending:  # a letter with scans goes when they are read
-            route_letter(session, ctx, ctx.settings.mailbox(held.mailbox), letter)
-        return id_of(letter), letter.agenda_number

@@ -17,6 +17,7 @@ from mailflow.outbound import outbox
 from mailflow.outbound.compose import FileView, build_message, date_id, letter_view, thread_root
 from mailflow.scans.files import ScanFile
 from mailflow.storage.models import Disposition, Letter, LetterFile, id_of
+from mailflow.text.links import LETTER, letter_url, make_link
 from mailflow.text.tokens import plus_address
 
 
@@ -54,6 +55,7 @@ def official_mail(
         holder_title=node.holder_title,
         holder_name=node.holder_name,
         office_hint=_office_hint(ctx, node),
+        web_link=web_link(ctx, node.holder, id_of(letter)),
         **context,
     )
     root = thread_root(letter, box.address)
@@ -68,6 +70,15 @@ def official_mail(
         auto_submitted="auto-replied" if answering else "auto-generated",
         files=[(f.filename, f.content_type, f.payload) for f in files],
     )
+
+
+def web_link(ctx: Context, address: str, letter_id: int) -> str:
+    """The letter's page, signed for `address`, when the office serves the web pages (`[web]`)."""
+    web = ctx.settings.web
+    if web is None:
+        return ""
+    token, _ = make_link(web.secret(), LETTER, address, letter_id)
+    return letter_url(web.public_url, token)
 
 
 def _office_hint(ctx: Context, node: Disposition) -> Said | None:

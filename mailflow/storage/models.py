@@ -267,3 +267,15 @@ class OutboxMessage(SQLModel, table=True):
     # A worker's claim while it sends (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL).
     claimed_by: str | None = None
     claimed_until: dt.datetime | None = None
+
+
+class WebLink(SQLModel, table=True):
+    """A sign-in link the web pages sent or an email carried (mailflow/web): its nonce is spent
+    by the first visit, so a link works once; the rows of the last hour are the rate limit of
+    the sign-in page, per address and per client, shared by every instance on one database."""
+
+    nonce: str = Field(primary_key=True)
+    address: str = Field(index=True)
+    client: str = Field(default="", index=True)  # who asked on the sign-in page ("" in an email)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    used_at: dt.datetime | None = None

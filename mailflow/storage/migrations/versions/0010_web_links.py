@@ -1,0 +1,37 @@
+"""the web pages' sign-in links: spent once, and counted for the sign-in page's rate limit
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-02 04:00:00
+"""
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "weblink",
+        sa.Column("nonce", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("address", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("client", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("used_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("nonce"),
+    )
+    op.create_index("ix_weblink_address", "weblink", ["address"])
+    op.create_index("ix_weblink_client", "weblink", ["client"])
+    op.create_index("ix_weblink_created_at", "weblink", ["created_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_weblink_created_at", table_name="weblink")
+    op.drop_index("ix_weblink_client", table_name="weblink")
+    op.drop_index("ix_weblink_address", table_name="weblink")
+    op.drop_table("weblink")
