@@ -12,6 +12,7 @@ from mailflow.cli import (
     service,
     setup,
     systemd,
+    web,
 )
 from mailflow.cli.base import cli, main
 
@@ -29,4 +30,5 @@ __all__ = [
     "service",
     "setup",
     "systemd",
+    "web",
 ]

@@ -17,7 +17,7 @@ from mailflow.outbound import outbox
 from mailflow.outbound.compose import FileView, build_message, date_id, letter_view, thread_root
 from mailflow.scans.files import ScanFile
 from mailflow.storage.models import Disposition, Letter, LetterFile, id_of
-from mailflow.text.links import LETTER, letter_url, make_link
+from mailflow.text.links import LETTER, link_url, make_link
 from mailflow.text.tokens import plus_address
 
 
@@ -78,7 +78,7 @@ def web_link(ctx: Context, address: str, letter_id: int) -> str:
     if web is None:
         return ""
     token, _ = make_link(web.secret(), LETTER, address, letter_id)
-    return letter_url(web.public_url, token)
+    return link_url(web.public_url, LETTER, token)
 
 
 def _office_hint(ctx: Context, node: Disposition) -> Said | None:

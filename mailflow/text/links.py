@@ -47,5 +47,6 @@ def read_link(secret: str, kind: str, token: str, max_age_seconds: int) -> Link:
     return Link(data["a"], data["n"], letter if isinstance(letter, int) else None)
 
 
-def letter_url(public_url: str, token: str) -> str:
-    return f"{public_url}/link/{token}"
+def link_url(public_url: str, kind: str, token: str) -> str:
+    """Where a link leads: a letter's page (`/link/...`) or the sign-in (`/sign-in/...`)."""
+    return f"{public_url}/{'link' if kind == LETTER else 'sign-in'}/{token}"
