@@ -225,7 +225,7 @@ class WebSettings(_Strict):
     def _absolute_url(cls, value: str) -> str:
         if not re.fullmatch(r"https?://[^/\s]+(/[^\s]*)?", value):
             raise Refused(
-                f"expected an absolute http(s) URL such as https://surat.example.go.id, not {value!r}",
+                f"expected an absolute http(s) URL such as https://letters.example.go.id, not {value!r}",
                 Said.of("config.web_url", url=repr(value)),
             )
         return value.rstrip("/")
