@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from mailflow.config import load_settings
 from mailflow.app import App
+from mailflow.config import load_settings
 from mailflow.ops import service
 from mailflow.storage.models import Event, QuarantineItem
 from mailflow.web.serve import serve_beside
@@ -96,6 +96,11 @@ def _shot(driver, size: str, name: str) -> Path:
     height = driver.execute_script("return document.documentElement.scrollHeight")
     width, _ = SIZES[size]
     driver.set_window_size(width, min(max(SIZES[size][1], height), 4000))
+    deadline = time.monotonic() + 10  # the page images, rendered on the server, drawn
+    while time.monotonic() < deadline and not driver.execute_script(
+        "return [...document.images].every(i => i.complete && i.naturalWidth > 0)"
+    ):
+        time.sleep(0.1)
     driver.save_screenshot(str(path))
     driver.set_window_size(*SIZES[size])
     print(f"screenshot: {path}")
@@ -112,6 +117,7 @@ def _check(driver, size: str, name: str, problems: dict) -> None:
 @pytest.mark.parametrize("size", list(SIZES))
 def test_in_a_browser(office, inbox, site, browser, size):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.set_window_size(*SIZES[size])
     problems: dict = {}
@@ -127,7 +133,7 @@ def test_in_a_browser(office, inbox, site, browser, size):
     browser.get(link)
     _check(browser, size, "2-follow-link", problems)
     browser.find_element(By.ID, "follow").click()
-    assert browser.current_url.endswith("/surat")
+    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/surat"))
     browser.get(f"{site}/surat")
     assert "Pembentukan Cabang Dinas" in browser.page_source
     _check(browser, size, "3-surat-saya", problems)
@@ -144,8 +150,10 @@ def test_in_a_browser(office, inbox, site, browser, size):
     # Acting from the box: what it reads, then applied.
     browser.find_element(By.ID, "text").send_keys("Sekretaris: pelajari dan laporkan")
     browser.find_element(By.ID, "explain").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "apply"))
     _check(browser, size, "5-explained", problems)
     browser.find_element(By.ID, "apply").click()
+    WebDriverWait(browser, 10).until(lambda d: not d.find_elements(By.ID, "apply"))
     _check(browser, size, "6-applied", problems)
     with Session(office.app.engine) as session:
         assert session.exec(select(Event).where(Event.action == "disposed", Event.actor == KADIS)).one()
@@ -166,11 +174,13 @@ def test_in_a_browser(office, inbox, site, browser, size):
     mail = office.mail.wait_for(ADMIN, lambda m: "/sign-in/" in body(m), 10)
     browser.get(next(word for word in body(mail).split() if "/sign-in/" in word))
     browser.find_element(By.ID, "follow").click()
+    WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("/surat"))
     browser.get(f"{site}/admin")
     _check(browser, size, "9-admin", problems)
     with Session(office.app.engine) as session:
         item = session.exec(select(QuarantineItem)).one()
     browser.find_element(By.ID, f"release-{item.id}").click()
+    WebDriverWait(browser, 10).until(lambda d: not d.find_elements(By.ID, f"release-{item.id}"))
     _check(browser, size, "10-released", problems)
     with Session(office.app.engine) as session:
         assert session.get(QuarantineItem, item.id).status == "released"

@@ -28,7 +28,7 @@ class Acted:
     nothing_to_answer: bool = False  # the reader holds no disposition of this letter
 
 
-def _own_node(session: Session, reader: Reader, letter_id: int) -> Disposition | None:
+def own_node(session: Session, reader: Reader, letter_id: int) -> Disposition | None:
     """The reader's latest disposition of the letter that is not cancelled (as STATUS finds it)."""
     return session.exec(
         select(Disposition)
@@ -65,7 +65,7 @@ def act(app: App, reader: Reader, letter_id: int, text: str, apply: bool) -> Act
     ctx = app.context(reader.office)
     with Session(app.engine) as session:
         letter = fetch(session, Letter, letter_id)
-        node = _own_node(session, reader, letter_id)
+        node = own_node(session, reader, letter_id)
     if node is None or not text.strip():
         return Acted(None, nothing_to_answer=node is None)
     box = app.settings.mailbox(letter.mailbox)

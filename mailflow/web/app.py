@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mailflow.app import App
+from mailflow.clock import office_moment
 from mailflow.config import WebSettings
 from mailflow.disposition.mail import today_in
 from mailflow.domain import Said
@@ -112,9 +113,20 @@ class Web:
         language = reader.language if reader else self.app.settings.language
         composer = self.app.context(reader.office if reader else None).composer
         catalogue = composer.catalogue
+        known = catalogue.keys(language)
+        zone = self.app.settings.zone
+
+        def coded(section: str, code: str) -> str:
+            """A stored code (an action, a reason) in the reader's words; one a newer Mailflow
+            wrote, as it is."""
+            key = f"{section}.{code}"
+            return catalogue.say(language, Said.of(key)) if key in known else code
+
         html = composer.env.get_template(f"web/{name}.html.j2").render(
             word=lambda key, **v: catalogue.say(language, Said.of(key, **v)),
             say=lambda said: catalogue.say(language, said),
+            coded=coded,
+            local=lambda moment: f"{office_moment(moment, zone):%Y-%m-%d %H:%M}",
             language=language,
             reader=reader,
             csrf=self.csrf(request),

@@ -16,9 +16,8 @@ from mailflow.office.regency import load_regency
 from mailflow.ops.health import snapshot, verdict
 from mailflow.outbound.compose import letter_view
 from mailflow.records.agenda_book import agenda_bytes, agenda_rows
-from mailflow.registry.queries import OPEN_STATES, disposition_records
-from mailflow.storage.models import Disposition, Event, Letter, LetterFile, QuarantineItem
-from mailflow.web.acting import act
+from mailflow.storage.models import Event, Letter, LetterFile, QuarantineItem
+from mailflow.web.acting import act, own_node
 from mailflow.web.app import Web
 from mailflow.web.lists import BookFilter, book_page, dashboard, waiting_for
 from mailflow.web.pictures import tree_picture, week_chart
@@ -121,18 +120,11 @@ async def letter_page(web: Web, request: Request, shown: dict | None = None) -> 
         log = session.exec(
             select(Event).where(Event.letter_id == letter.id).order_by(col(Event.at), col(Event.id))
         ).all()
-        own = session.exec(
-            select(Disposition).where(
-                Disposition.letter_id == letter.id,
-                col(Disposition.holder).in_(reader.mine),
-                col(Disposition.state).in_(OPEN_STATES),
-            )
-        ).first()
+        own = own_node(session, reader, letter.id or 0)
         view = letter_view(letter, app.settings.zone)
-        nodes = disposition_records(session, letter.id or 0)
     return web.page(
         request, "letter", reader, letter=letter, view=view, scans=scans, reports=reports,
-        picture=tree_picture(tree), log=log, own=own, nodes=nodes, zone=app.settings.zone,
+        picture=tree_picture(tree), log=log, own=own,
         **(shown or {}),
     )  # fmt: skip
 
@@ -213,7 +205,7 @@ async def admin(web: Web, request: Request, released: str = "") -> Response:
     return web.page(
         request, "admin", reader, mailboxes=[m for m in health.mailboxes if m.name in boxes],
         state=found.of_mailboxes(boxes), findings=[f for f in found.findings if f.mailbox in (None, *boxes)],
-        workers=health.workers, held=held, problems=problems, released=released, zone=app.settings.zone,
+        workers=health.workers, held=held, problems=problems, released=released,
     )  # fmt: skip
 
 
