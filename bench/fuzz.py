@@ -26,9 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mailflow.config import MailboxSettings
 from mailflow.demo import dkim
 from mailflow.errors import MessageError
-from mailflow.inbound.authenticity import check_sender, pinned
+from mailflow.inbound.authenticity import check_sender
 from mailflow.inbound.triage import Inbound, triage
 from mailflow.language.statements import read_reply, reply_context
+from mailflow.net.dns import pinned
 from mailflow.office.load import load_rules
 from mailflow.text.fields import extract_fields, letter_files
 from mailflow.text.parsing import parse_message

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import socket
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -21,10 +23,8 @@ from mailflow.config import MailboxSettings, Settings
 from mailflow.context import Context
 from mailflow.domain import Said
 from mailflow.errors import ConfigError, RulesError
-from mailflow.inbound.authenticity import TxtLookup, pinned
-from mailflow.inbound.dns import CachedTxt
-from mailflow.inbound.imap import Mailbox
-from mailflow.inbound.leases import worker_id
+from mailflow.net.dns import CachedTxt, TxtLookup, pinned
+from mailflow.net.imap import Mailbox
 from mailflow.oauth.tokens import TokenBroker
 from mailflow.office.model import Rules
 from mailflow.office.regency import REGENCY_FILE, Regency, load_regency
@@ -103,6 +103,11 @@ def token_key(settings: Settings) -> bytes:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(48))
     return path.read_bytes().strip()
+
+
+def worker_id() -> str:
+    """This process among the workers sharing a database: the owner of its mailbox leases."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 @dataclass

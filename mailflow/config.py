@@ -28,7 +28,7 @@ from pydantic import (
 
 from mailflow.domain import Said
 from mailflow.errors import ConfigError
-from mailflow.oauth.providers import with_preset
+from mailflow.providers import with_preset
 from mailflow.resources import EXAMPLE_RULES, TEMPLATES
 
 Security = Literal["none", "starttls", "tls"]

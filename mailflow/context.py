@@ -13,6 +13,7 @@ from mailflow.office.model import Rules
 from mailflow.office.regency import Regency
 from mailflow.outbound.compose import Composer
 from mailflow.storage.archive import Archive
+from mailflow.storage.models import Letter
 from mailflow.text.tokens import Signer
 
 
@@ -57,3 +58,8 @@ class Context:
             ),
             None,
         )
+
+    def mailbox_of(self, letter: Letter) -> MailboxSettings:
+        """The mailbox a letter came through, which its follow-up mail is sent from."""
+        names = {b.name: b for b in self.settings.mailboxes}
+        return names.get(letter.mailbox) or self.settings.mailboxes[0]

@@ -18,11 +18,12 @@ import pytest
 
 from mailflow.config import MailboxSettings
 from mailflow.demo import dkim
-from mailflow.domain import ParsedMessage, ReplyMatch
+from mailflow.domain import ReplyMatch
 from mailflow.errors import MessageError
 from mailflow.inbound.authenticity import check_sender, from_results
 from mailflow.inbound.triage import Action, Inbound, Verdict, triage
 from mailflow.text.headers import single_address
+from mailflow.text.message import ParsedMessage
 from mailflow.text.parsing import header_part, parse_message
 from tests.test_one_reading import (
     AR_BOX,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from mailflow.domain import Attachment
 from mailflow.errors import MessageError
 from mailflow.text.fields import label_fields
 from mailflow.text.html import html_to_text
 from mailflow.text.lines import MAX_LINE, tidy
+from mailflow.text.message import Attachment
 from mailflow.text.parsing import MAX_TEXT, parse_message
 from mailflow.text.pdf import MAX_FILES, letter_pdf_texts
 from mailflow.text.quotes import extract_new_text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mailflow.errors import MailboxError
-from mailflow.inbound.folders import Namespace, namespace_from, server_name, special_use
+from mailflow.net.folders import Namespace, namespace_from, server_name, special_use
 
 # What the servers of the matrix answer (imapclient's parsed form), recorded against each.
 DOVECOT_MAILDIR = ((("", "."),), None, None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from imapclient import IMAPClient
 
-from mailflow.inbound.imap import Mailbox
+from mailflow.net.imap import Mailbox
 from tests.conftest import USERS, Office, Servers
 from tests.support.dovecot import BARE_CAPABILITIES, PASSWORD, Dovecot, free_port
 from tests.support.letters import MAILBOX, gmail_forward, pdf_letter

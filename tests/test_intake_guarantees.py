@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from mailflow.cli import cli
-from mailflow.inbound.imap import Mailbox
+from mailflow.net.imap import Mailbox
 from mailflow.storage.models import InboundMessage, Letter, OutboxMessage, QuarantineItem
 from tests.conftest import DOMAIN
 from tests.support import clients

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from mailflow.cli import cli
 from mailflow.domain import Said
-from mailflow.misdial import misdial
+from mailflow.net.misdial import misdial
 from mailflow.storage.models import MailboxState, OutboxMessage
 from tests.support.imapserver import free_port
 from tests.support.letters import gmail_forward, pdf_letter

@@ -19,7 +19,8 @@ from mailflow.config import load_settings, settings_from_dict
 from mailflow.disposition.tree import TreeRow
 from mailflow.domain import Said
 from mailflow.followup.digests import DigestItem
-from mailflow.language.statements import Problem, Target
+from mailflow.language.statements import Problem
+from mailflow.office.targets import Target
 from mailflow.ops.reconcile import RestoredView
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue
 from mailflow.outbound.compose import BUILTIN_TEMPLATES, FIELD_ORDER, Composer, LetterView

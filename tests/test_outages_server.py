@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from mailflow.cli import cli
-from mailflow.inbound.imap import Mailbox
+from mailflow.net.imap import Mailbox
 from mailflow.ops import heartbeat, service
 from mailflow.storage.models import Letter, MailboxState
 from tests.support.letters import MAILBOX, gmail_forward, pdf_letter

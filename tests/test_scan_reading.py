@@ -10,10 +10,10 @@ from fpdf import FPDF
 from PIL import Image, ImageOps
 
 from mailflow.demo.scans import copier_scan, phone_photo
-from mailflow.domain import Attachment
 from mailflow.scans.files import ScanFile, scan_files
 from mailflow.scans.pages import MAX_PIXELS, pages, straighten
 from mailflow.scans.work import read_scans
+from mailflow.text.message import Attachment
 from mailflow.text.ocr import ocr_fields
 
 

@@ -67,7 +67,7 @@ def test_starttls_fails_closed_when_the_server_cannot_upgrade(office):
 
 def test_a_non_ascii_password_logs_in_as_utf8(office):
     from mailflow.config import MailboxSettings
-    from mailflow.inbound.imap import Mailbox
+    from mailflow.net.imap import Mailbox
     from tests.support.dovecot import UTF8_PASSWORD, UTF8_USER
 
     settings = MailboxSettings(

@@ -9,9 +9,9 @@ import pytest
 
 from mailflow.config import MailboxSettings
 from mailflow.demo import dkim
-from mailflow.inbound.authenticity import pinned
 from mailflow.inbound.senders import verdict
 from mailflow.inbound.triage import Action, Inbound, triage
+from mailflow.net.dns import pinned
 from mailflow.office.load import load_rules
 from mailflow.text.parsing import parse_message
 from tests.support import REPO

@@ -9,13 +9,13 @@ import click
 
 from mailflow.cli.base import CliState, cli, echo, office_option, pass_obj
 from mailflow.config import MailboxSettings
-from mailflow.domain import ParsedMessage
 from mailflow.errors import MessageError, RulesError
 from mailflow.inbound.senders import service_lookup, verdict
 from mailflow.office.model import Rules
 from mailflow.office.regency import Regency, load_regency
 from mailflow.outbound.compose import template_problems
 from mailflow.resources import TEMPLATES
+from mailflow.text.message import ParsedMessage
 from mailflow.text.parsing import parse_message
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from mailflow.domain import ParsedMessage
 from mailflow.errors import ConfigError
 from mailflow.language.statements import Kind, read_answer
 from mailflow.office.model import Rules
 from mailflow.outbound.catalogue import Catalogue
+from mailflow.text.message import ParsedMessage
 
 
 @dataclass(frozen=True)

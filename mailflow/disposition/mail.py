@@ -10,14 +10,15 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.domain import Attachment, ParsedMessage, Said
-from mailflow.language.statements import target_of
+from mailflow.domain import Said
 from mailflow.office.regency import short_name
+from mailflow.office.targets import target_of
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FileView, build_message, date_id, letter_view, thread_root
 from mailflow.scans.files import ScanFile
 from mailflow.storage.models import Disposition, Letter, LetterFile, id_of
 from mailflow.text.links import LETTER, link_url, make_link
+from mailflow.text.message import Attachment, ParsedMessage
 from mailflow.text.tokens import plus_address
 
 

@@ -19,12 +19,11 @@ from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import CONFIDENTIAL
 from mailflow.disposition.tree import letter_status, new_node, root_node, settle_upwards
 from mailflow.domain import Said
-from mailflow.followup.chase import mailbox_of
-from mailflow.language.statements import Target, target_of
 from mailflow.office.regency import short_name
+from mailflow.office.targets import Target, target_of
 from mailflow.outbound import outbox
 from mailflow.registry.agenda import book_entry
-from mailflow.registry.log import log_event
+from mailflow.storage.events import log_event
 from mailflow.storage.models import Disposition, Letter, LetterFile, fetch, id_of, utcnow
 
 # What the receiving office's book takes over from the sending office's: the letter as filed.
@@ -48,7 +47,7 @@ def pass_on(session: Session, ctx: Context, letter: Letter, node: Disposition, t
     entry = book_entry(
         session, target.office, ctx.settings.agenda_template, now.astimezone(ctx.settings.zone)
     )
-    box = there.mailbox_for(target.office) or mailbox_of(ctx, letter)
+    box = there.mailbox_for(target.office) or ctx.mailbox_of(letter)
     confidential = letter.security in CONFIDENTIAL
     received = Letter(
         **letter.model_dump(include=COPIED - FROM_THE_SCAN if confidential else COPIED),
@@ -144,7 +143,7 @@ def report_back(session: Session, ctx: Context, letter: Letter) -> None:
     origin.status = letter_status(session, origin)
     session.add(origin)
     if node.parent_id is not None:
-        _tell(session, home, mailbox_of(home, origin), origin, node, letter)
+        _tell(session, home, home.mailbox_of(origin), origin, node, letter)
     report_back(session, home, origin)  # the origin may itself have come from a third office
 
 

@@ -21,10 +21,10 @@ from mailflow.disposition.offices import pass_on, report_back
 from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import send_status
 from mailflow.disposition.tree import letter_status, new_node, settle_upwards, tree_rows
-from mailflow.domain import Attachment, ParsedMessage, Said
+from mailflow.domain import Said
 from mailflow.language.statements import Kind, Problem, Reading, Statement, read_answer
 from mailflow.outbound import outbox
-from mailflow.registry.log import log_event
+from mailflow.storage.events import log_event
 from mailflow.storage.models import (
     Disposition,
     Event,
@@ -35,6 +35,7 @@ from mailflow.storage.models import (
     id_of,
     utcnow,
 )
+from mailflow.text.message import Attachment, ParsedMessage
 
 
 @dataclass

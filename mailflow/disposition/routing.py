@@ -10,9 +10,9 @@ from mailflow.disposition.mail import language_of, send_request, today_in
 from mailflow.disposition.states import State
 from mailflow.disposition.tree import new_node
 from mailflow.domain import Said
-from mailflow.language.statements import target_of
 from mailflow.office.routing import LetterFacts, route
-from mailflow.registry.log import MAILFLOW, log_event
+from mailflow.office.targets import target_of
+from mailflow.storage.events import MAILFLOW, log_event
 from mailflow.storage.models import Disposition, Letter, id_of
 
 

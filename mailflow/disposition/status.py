@@ -13,12 +13,13 @@ from mailflow.context import Context
 from mailflow.disposition.mail import language_of, official_mail, today_in
 from mailflow.disposition.states import State
 from mailflow.disposition.tree import letter_status, tree_rows
-from mailflow.domain import ParsedMessage, Said
+from mailflow.domain import Said
 from mailflow.office.model import Rules
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import build_message, letter_view
 from mailflow.registry.queries import find_letter
 from mailflow.storage.models import Disposition, Letter
+from mailflow.text.message import ParsedMessage
 
 CONFIDENTIAL = frozenset({"rahasia", "sangat rahasia"})
 

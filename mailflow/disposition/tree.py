@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from mailflow.disposition.states import FINISHED, LETTER_STATUS, OPEN, State
-from mailflow.language.statements import Target
-from mailflow.registry.log import log_event
+from mailflow.office.targets import Target
+from mailflow.storage.events import log_event
 from mailflow.storage.models import Disposition, Letter, fetch, utcnow
 
 

@@ -8,21 +8,13 @@ from email.message import Message
 
 from sqlmodel import Session
 
-from mailflow.config import MailboxSettings
-from mailflow.context import Context
 from mailflow.outbound import outbox
-from mailflow.registry.log import log_event
+from mailflow.storage.events import log_event
 from mailflow.storage.models import Disposition, Letter
 
 log = logging.getLogger(__name__)
 
 CHASE_KINDS = {"reminded": "reminder", "escalated": "escalation"}  # event action -> outbox kind
-
-
-def mailbox_of(ctx: Context, letter: Letter) -> MailboxSettings:
-    """The mailbox a letter came through, which its follow-up mail is sent from."""
-    names = {b.name: b for b in ctx.settings.mailboxes}
-    return names.get(letter.mailbox) or ctx.settings.mailboxes[0]
 
 
 def chase(

@@ -15,7 +15,7 @@ from mailflow.disposition.states import OPEN, State
 from mailflow.office.model import Person
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import notice
-from mailflow.registry.log import log_event
+from mailflow.storage.events import log_event
 from mailflow.storage.models import Disposition, Letter
 
 

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from mailflow.context import Context
 from mailflow.disposition.mail import language_of, official_mail
-from mailflow.followup.chase import chase, mailbox_of
-from mailflow.language.statements import target_of
+from mailflow.followup.chase import chase
+from mailflow.office.targets import target_of
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import letter_view, notice
 from mailflow.storage.models import Disposition, Letter
@@ -39,7 +39,7 @@ def escalate(session: Session, ctx: Context, node: Disposition, letter: Letter, 
     ]
     if not due:
         return []
-    box = mailbox_of(ctx, letter)
+    box = ctx.mailbox_of(letter)
     late: dict[str, Any] = {
         "late_title": node.holder_title,
         "late_name": node.holder_name,

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from mailflow.context import Context
 from mailflow.disposition.mail import official_mail
-from mailflow.followup.chase import chase, mailbox_of
+from mailflow.followup.chase import chase
 from mailflow.office.calendar import Calendar
 from mailflow.outbound import outbox
 from mailflow.storage.models import Disposition, Letter
@@ -41,7 +41,7 @@ def remind(session: Session, ctx: Context, node: Disposition, letter: Letter, to
         return None
     mail = official_mail(
         ctx,
-        mailbox_of(ctx, letter),
+        ctx.mailbox_of(letter),
         letter,
         node,
         "reminder",

@@ -14,7 +14,7 @@ reply code. A domain on the Public Suffix List (`go.id`, `co.id`) is never a sig
 The From address checked here is the one the pipeline acts on (text.headers reads it once, split
 before decoded). Verification is bounded: at most MAX_SIGNATURES signatures whose domain could
 count are verified, in order, until one passes, within BUDGET_SECONDS. The DNS lookup is an edge
-passed in (inbound.dns caches answers for their TTL), so tests serve their own keys.
+passed in (net.dns caches answers for their TTL), so tests serve their own keys.
 """
 
 from __future__ import annotations
@@ -31,10 +31,8 @@ from dkim.util import InvalidTagValueList, parse_tag_value
 from publicsuffixlist import PublicSuffixList
 
 from mailflow.config import MailboxSettings
-from mailflow.domain import ParsedMessage
-
-# name -> TXT record, or None when there is none (a lookup that fails is also None).
-TxtLookup = Callable[[str], str | None]
+from mailflow.net.dns import TxtLookup
+from mailflow.text.message import ParsedMessage
 
 MAX_SIGNATURES = 3
 BUDGET_SECONDS = 10.0
@@ -42,20 +40,6 @@ BUDGET_SECONDS = 10.0
 MAX_RESULTS_HEADER = 4096
 # dkimpy's own errors, and binascii.Error (a ValueError) from a signature's broken base64.
 _DKIM_ERRORS = (dkim.DKIMException, ValueError, IndexError)  # IndexError: dkimpy on a broken header
-
-
-def pinned(keys: dict[str, str], fallback: TxtLookup) -> TxtLookup:
-    """Look up DKIM keys in `keys` first; a domain with a pinned key is never asked of DNS."""
-    table = {name.lower().rstrip("."): record for name, record in keys.items()}
-    domains = {name.partition("._domainkey.")[2] for name in table}
-
-    def lookup(name: str) -> str | None:
-        name = name.lower().rstrip(".")
-        if name in table or name.partition("._domainkey.")[2] in domains:
-            return table.get(name)
-        return fallback(name)
-
-    return lookup
 
 
 @dataclass(frozen=True)

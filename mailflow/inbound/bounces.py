@@ -13,11 +13,11 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.domain import ParsedMessage
 from mailflow.outbound import caps
 from mailflow.outbound.compose import notice
-from mailflow.registry.log import log_event
+from mailflow.storage.events import log_event
 from mailflow.storage.models import Letter, OutboxMessage
+from mailflow.text.message import ParsedMessage
 
 _OUR_ID = re.compile(rb"<[\w.-]+\.mailflow@[\w.-]+>")
 _FINAL_RECIPIENT = re.compile(rb"(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s>;]+@[^\s>;]+)", re.I)

@@ -5,9 +5,6 @@ over when it expires, that is when its worker died."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
-import uuid
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -15,10 +12,6 @@ from sqlmodel import select
 
 from mailflow.storage.db import transaction
 from mailflow.storage.models import MailboxLease, utcnow
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def acquire(engine: Engine, mailbox: str, owner: str, seconds: float) -> dt.datetime | None:

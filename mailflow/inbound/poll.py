@@ -29,15 +29,15 @@ from mailflow.disposition.mail import today_in
 from mailflow.disposition.replies import apply_reply
 from mailflow.disposition.routing import route_letter
 from mailflow.disposition.status import request_status
-from mailflow.domain import ParsedMessage, ReplyMatch
+from mailflow.domain import ReplyMatch
 from mailflow.errors import MailboxError, MessageError, SignInError
 from mailflow.inbound import leases
 from mailflow.inbound.bounces import handle_bounce
-from mailflow.inbound.imap import FetchedMessage, Mailbox
 from mailflow.inbound.reading import Read, read
 from mailflow.inbound.threads import match_reply
 from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, triage
-from mailflow.misdial import explained
+from mailflow.net.imap import FetchedMessage, Mailbox
+from mailflow.net.misdial import explained
 from mailflow.registry.filing import correct_letter, file_letter
 from mailflow.registry.quarantine import quarantine, reject, settle_release
 from mailflow.storage import journal
@@ -53,6 +53,7 @@ from mailflow.storage.models import (
     utcnow,
 )
 from mailflow.text.letter import LetterReading, corrections, read_letter
+from mailflow.text.message import ParsedMessage
 from mailflow.text.parsing import header_part, parse_message
 
 log = logging.getLogger(__name__)

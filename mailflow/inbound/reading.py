@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from mailflow.app import App
 from mailflow.config import MailboxSettings
-from mailflow.domain import ParsedMessage
 from mailflow.errors import MessageError
 from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
 from mailflow.text.letter import LetterReading, read_letter
+from mailflow.text.message import ParsedMessage
 from mailflow.text.parsing import header_part, parse_message
 
 

@@ -22,7 +22,6 @@ from sqlmodel import Session, col, or_, select
 from mailflow.app import App
 from mailflow.context import Context
 from mailflow.disposition.routing import route_letter
-from mailflow.domain import Attachment
 from mailflow.errors import MessageError
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FIELD_ORDER, letter_view
@@ -34,6 +33,7 @@ from mailflow.scans.work import ScanResult, read_stored
 from mailflow.storage.archive import sha256_hex
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Letter, LetterFile, ScanJob, fetch, utcnow
+from mailflow.text.message import Attachment
 from mailflow.text.parsing import header_part, parse_message
 from mailflow.text.pdf import read_pdfs
 

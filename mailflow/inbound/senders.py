@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mailflow.config import MailboxSettings, Settings
-from mailflow.domain import ParsedMessage, Said
-from mailflow.inbound.authenticity import UNCHECKED, Authenticity, TxtLookup, check_sender, pinned
-from mailflow.inbound.dns import CachedTxt
+from mailflow.domain import Said
+from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
+from mailflow.net.dns import CachedTxt, TxtLookup, pinned
 from mailflow.office.model import Rules
+from mailflow.text.message import ParsedMessage
 
 Role = Literal["clerk", "official", "outside"]
 # What the mail of a sender with this verdict meets (catalogue `senders.then.*`).

@@ -14,9 +14,10 @@ from enum import StrEnum
 from typing import Any
 
 from mailflow.config import MailboxSettings
-from mailflow.domain import ParsedMessage, ReplyMatch
+from mailflow.domain import ReplyMatch
 from mailflow.inbound.authenticity import UNCHECKED, Authenticity
 from mailflow.office.model import Rules
+from mailflow.text.message import ParsedMessage
 
 
 class Action(StrEnum):

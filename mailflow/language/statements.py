@@ -15,13 +15,15 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from mailflow.domain import ParsedMessage, Said
+from mailflow.domain import Said
 from mailflow.language import phrases
 from mailflow.language.deadlines import parse_deadline
 from mailflow.language.phrases import squash
 from mailflow.office.calendar import Calendar
-from mailflow.office.model import Instruction, Neighbour, Rules
+from mailflow.office.model import Instruction, Rules
+from mailflow.office.targets import Target, office_target, target_of
 from mailflow.text.lines import tidy
+from mailflow.text.message import ParsedMessage
 from mailflow.text.quotes import extract_new_text
 
 
@@ -35,19 +37,6 @@ class Kind(StrEnum):
     STATUS = "status"
     HELP = "help"
     NOTE = "note"
-
-
-@dataclass(frozen=True)
-class Target:
-    """An official a reply may name: an entry of the numbered list, or anyone in the office."""
-
-    position_id: str
-    title: str
-    name: str
-    email: str
-    aliases: tuple[str, ...] = ()
-    addresses: tuple[str, ...] = ()
-    office: str = ""  # another office of the regency, whose head this is: the letter passes there
 
 
 @dataclass(frozen=True)
@@ -461,33 +450,6 @@ def read_answer(
     name = message.from_name or holder_name
     text = extract_new_text(message.text, message.html, name)
     return text, read_reply(text, reply_context(rules, position_id, today, name))
-
-
-def target_of(rules: Rules, position_id: str, on: dt.date) -> Target:
-    holder = rules.holder(position_id, on)
-    return Target(
-        position_id,
-        holder.title,
-        holder.person.name,
-        holder.person.email,
-        holder.position.aliases,
-        holder.person.addresses,
-    )
-
-
-def office_target(neighbour: Neighbour, on: dt.date) -> Target:
-    """Another office as a target: its head today, named by the office's names too."""
-    rules = neighbour.rules
-    holder = rules.holder(rules.head_position, on)
-    return Target(
-        f"{neighbour.code}:{holder.position.id}",
-        holder.title,
-        holder.person.name,
-        holder.person.email,
-        neighbour.aliases,
-        holder.person.addresses,
-        office=neighbour.code,
-    )
 
 
 def reply_context(rules: Rules, position_id: str, today: dt.date, sender_name: str = "") -> ReplyContext:

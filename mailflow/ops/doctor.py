@@ -19,9 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from mailflow.config import MailboxSettings, Settings, exposed_mode
 from mailflow.domain import Said
 from mailflow.errors import MailboxError, RulesError, SignInError
-from mailflow.inbound.imap import Mailbox
 from mailflow.inbound.senders import HELD, SenderVerdict, service_lookup
-from mailflow.misdial import explained
+from mailflow.net.imap import Mailbox
+from mailflow.net.misdial import explained
 from mailflow.office.regency import load_regency
 from mailflow.ops.survey import LATEST, survey
 from mailflow.outbound.catalogue import Catalogue, Words

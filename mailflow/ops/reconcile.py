@@ -31,8 +31,8 @@ from sqlmodel import Session, select
 from mailflow.app import App
 from mailflow.config import MailboxSettings
 from mailflow.errors import MailboxError, MessageError
-from mailflow.inbound.imap import FetchedMessage, Mailbox
 from mailflow.inbound.poll import KEYWORD_DONE, KEYWORD_HELD, Lease, hold, process_one
+from mailflow.net.imap import FetchedMessage, Mailbox
 from mailflow.outbound import outbox
 from mailflow.registry.mail import registry_mail
 from mailflow.storage import journal

@@ -22,14 +22,14 @@ from sqlmodel import Session, col, select
 from mailflow.config import OAuthSettings, Settings, SmtpSettings
 from mailflow.domain import Said
 from mailflow.errors import SignInError
-from mailflow.misdial import misdial
+from mailflow.net.misdial import misdial
+from mailflow.net.tls import tls_context
 from mailflow.oauth.tokens import TokenBroker
 from mailflow.outbound.catalogue import words_for
 from mailflow.outbound.compose import message_bytes
-from mailflow.registry.log import log_event
 from mailflow.storage.db import transaction
+from mailflow.storage.events import log_event
 from mailflow.storage.models import Letter, OutboxMessage, fetch, id_of, utcnow
-from mailflow.tls import tls_context
 
 log = logging.getLogger(__name__)
 

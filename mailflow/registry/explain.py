@@ -6,10 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage
+from mailflow.domain import FIELD_NAMES, LetterFields
 from mailflow.office.model import Holder, Rules
 from mailflow.office.routing import LetterFacts, Route, route
 from mailflow.text.fields import extract_fields, letter_files
+from mailflow.text.message import ParsedMessage
 from mailflow.text.pdf import letter_pdf_texts
 
 Role = Literal["clerk", "official", "outside"]  # what a message from this sender is

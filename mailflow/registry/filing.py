@@ -13,17 +13,19 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.domain import FIELD_NAMES, LetterFields, ParsedMessage, Source, stored
+from mailflow.domain import FIELD_NAMES, LetterFields, Source, stored
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FIELD_ORDER, FileView, LetterView, letter_view
 from mailflow.registry.agenda import book_entry
-from mailflow.registry.log import log_event, note_unread, unread_of
 from mailflow.registry.mail import registry_mail
 from mailflow.registry.scans import wait_for_scans
+from mailflow.registry.unread import note_unread, unread_of
 from mailflow.scans.files import scan_files
+from mailflow.storage.events import log_event
 from mailflow.storage.models import Letter, LetterFile, fetch, id_of, utcnow
 from mailflow.text.fields import fingerprint, letter_files
 from mailflow.text.letter import LetterReading
+from mailflow.text.message import ParsedMessage
 
 
 def file_letter(

@@ -7,8 +7,9 @@ from email.message import Message
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.domain import ParsedMessage, Said
+from mailflow.domain import Said
 from mailflow.outbound.compose import build_message
+from mailflow.text.message import ParsedMessage
 
 
 def registry_mail(

@@ -10,14 +10,15 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.domain import ParsedMessage, Said
+from mailflow.domain import Said
 from mailflow.outbound import caps, outbox
 from mailflow.outbound.compose import notice, size_text
 from mailflow.registry.filing import file_letter
-from mailflow.registry.log import log_event
 from mailflow.registry.mail import registry_mail
+from mailflow.storage.events import log_event
 from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, utcnow
 from mailflow.text.letter import LetterReading
+from mailflow.text.message import ParsedMessage
 
 # Reasons a sender is told about, in their language (templates/<lang>/messages.toml, [reason]).
 TOLD_REASONS = frozenset(

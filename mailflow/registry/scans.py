@@ -13,8 +13,9 @@ from sqlmodel import Session
 
 from mailflow.context import Context
 from mailflow.domain import FIELD_NAMES, Source, stored
-from mailflow.registry.log import log_event, note_unread
+from mailflow.registry.unread import note_unread
 from mailflow.scans.work import ScanResult
+from mailflow.storage.events import log_event
 from mailflow.storage.models import Letter, LetterFile, ScanJob, id_of
 from mailflow.text.fields import classification_of
 from mailflow.text.letter import Unread

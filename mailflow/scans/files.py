@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mailflow.domain import Attachment
+from mailflow.text.message import Attachment
 
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/tiff", "image/heic", "image/heif", "image/webp")
 _PHOTO_SUFFIX = re.compile(r"\.(jpe?g|png|tiff?|heic|heif|webp)$", re.I)

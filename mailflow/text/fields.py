@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mailflow.domain import LetterFields, ParsedMessage, Security, Source, Urgency
+from mailflow.domain import LetterFields, Security, Source, Urgency
 from mailflow.text.dates import parse_date
 from mailflow.text.lines import tidy
+from mailflow.text.message import ParsedMessage
 
 # Label words (lower case) -> registry field, Indonesian and English (reply-language.md).
 LABELS: dict[str, str] = {

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from mailflow.domain import LetterFields, ParsedMessage
+from mailflow.domain import LetterFields
 from mailflow.text.fields import extract_fields, label_fields, letter_files
+from mailflow.text.message import ParsedMessage
 from mailflow.text.pdf import read_pdfs
 from mailflow.text.quotes import extract_new_text
 

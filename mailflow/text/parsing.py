@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass, replace
 from email.errors import CharsetError, HeaderParseError
 
-from mailflow.domain import Attachment, HeaderProblem, ParsedMessage
 from mailflow.errors import MessageError
 from mailflow.text.detach import MARKER, detach
 from mailflow.text.headers import (
@@ -33,6 +32,7 @@ from mailflow.text.headers import (
     single_address,
     split_header,
 )
+from mailflow.text.message import Attachment, HeaderProblem, ParsedMessage
 
 MAX_PARTS = 500
 MAX_DEPTH = 12

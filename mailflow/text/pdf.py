@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
-from mailflow.domain import Attachment
+from mailflow.text.message import Attachment
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from sqlmodel import Session, col, select
 from mailflow.app import App
 from mailflow.disposition.explain import ExplainedReply, explain_reply
 from mailflow.disposition.replies import apply_reply
-from mailflow.domain import ParsedMessage
 from mailflow.outbound.compose import message_id
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Disposition, Letter, fetch
+from mailflow.text.message import ParsedMessage
 from mailflow.web.reader import Reader
 
 

@@ -10,9 +10,9 @@ from email.headerregistry import HeaderRegistry
 import dkim
 
 from mailflow.demo.dkim import DOMAIN
-from mailflow.domain import ParsedMessage
-from mailflow.inbound.authenticity import TxtLookup
+from mailflow.net.dns import TxtLookup
 from mailflow.text.headers import decoded
+from mailflow.text.message import ParsedMessage
 
 _REGISTRY = HeaderRegistry()
 

@@ -26,10 +26,10 @@ from imapclient.exceptions import IMAPClientError
 from mailflow.config import MailboxSettings
 from mailflow.domain import Said
 from mailflow.errors import MailboxError
-from mailflow.inbound.folders import Namespace, namespace_from, server_name, special_use
-from mailflow.misdial import misdial
+from mailflow.net.folders import Namespace, namespace_from, server_name, special_use
+from mailflow.net.misdial import misdial
+from mailflow.net.tls import tls_context
 from mailflow.oauth.tokens import TokenBroker
-from mailflow.tls import tls_context
 
 log = logging.getLogger(__name__)
 

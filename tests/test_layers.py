@@ -1,0 +1,72 @@
+"""Every import between mailflow's packages runs downward (pyproject.toml, "every import runs
+downward"): the real tree keeps the layers contract, and a copy of it with one upward import, or
+with a module placed in no layer, breaks it. Checked as CI checks it, by `lint-imports`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support import REPO
+
+CONTRACT = "every import runs downward"
+LINT_IMPORTS = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """`lint-imports` with the project's contracts on the package at `root`/mailflow."""
+    return subprocess.run(
+        [sys.executable, "-c", LINT_IMPORTS, "--no-cache", str(REPO / "pyproject.toml")],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def copy_of_package(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "mailflow", tmp_path / "mailflow", ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path / "mailflow"
+
+
+def test_the_real_tree_keeps_every_contract() -> None:
+    result = lint_imports(REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{CONTRACT} KEPT" in result.stdout
+
+
+def test_an_upward_import_breaks_the_layers(tmp_path: Path) -> None:
+    """text/ is near the bottom; reaching up into the registry is refused, naming the import."""
+    package = copy_of_package(tmp_path)
+    lines = package / "text" / "lines.py"
+    lines.write_text(lines.read_text() + "\nfrom mailflow.registry import filing  # noqa: E402, F401\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{CONTRACT} BROKEN" in result.stdout
+    assert "mailflow.text.lines -> mailflow.registry.filing" in result.stdout
+
+
+def test_an_upward_import_between_the_mail_edges_breaks_the_layers(tmp_path: Path) -> None:
+    """The App builds the network edge; the edge asking the App back is the cycle that was."""
+    package = copy_of_package(tmp_path)
+    imap = package / "net" / "imap.py"
+    imap.write_text(imap.read_text() + "\nfrom mailflow import app  # noqa: E402, F401\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{CONTRACT} BROKEN" in result.stdout
+    assert "mailflow.net.imap -> mailflow.app" in result.stdout
+
+
+def test_a_module_in_no_layer_breaks_the_contract(tmp_path: Path) -> None:
+    """`exhaustive`: a new top-level module must be given its place before it can land."""
+    package = copy_of_package(tmp_path)
+    (package / "letters_out.py").write_text('"""A new room nobody placed."""\n')
+    result = lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{CONTRACT} BROKEN" in result.stdout
+    assert "mailflow.letters_out" in result.stdout
