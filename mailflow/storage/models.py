@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol, TypeVar
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel
 
 
@@ -90,6 +90,8 @@ class Letter(SQLModel, table=True):
         UniqueConstraint("office", "year", "seq"),
         UniqueConstraint("office", "agenda_number", name="uq_letter_office_agenda"),
         UniqueConstraint("office", "fingerprint", name="uq_letter_office_fingerprint"),
+        # The web dashboard's weeks: one office's letters received since a day.
+        Index("ix_letter_office_received_at", "office", "received_at"),
     )
 
 
@@ -144,6 +146,9 @@ class Disposition(SQLModel, table=True):
     event_id: int | None = Field(default=None, foreign_key="event.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+    # "Surat saya" (mailflow/web): one holder's open dispositions, found without reading the rest.
+    __table_args__ = (Index("ix_disposition_holder_state", "holder", "state"),)
 
 
 class MailboxState(SQLModel, table=True):

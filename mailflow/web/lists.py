@@ -16,6 +16,7 @@ from mailflow.web.reader import Reader
 from mailflow.web.scope import visible
 
 PAGE = 25
+MINE = 100  # the most "Surat saya" lists; overdue and soonest due come first
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def waiting_for(session: Session, reader: Reader) -> list[Waiting]:
             Letter.office == reader.office,
         )
         .order_by(late.desc(), col(Disposition.deadline), col(Letter.id))
-        .limit(500)
+        .limit(MINE)
     ).all()
     today = reader.today
     return [Waiting(letter, node, bool(node.deadline and node.deadline < today)) for letter, node in rows]
@@ -106,15 +107,16 @@ def dashboard(session: Session, reader: Reader, weeks: int = 12) -> Dashboard:
     ).all()
     start = reader.today - dt.timedelta(days=reader.today.weekday() + 7 * (weeks - 1))
     since = dt.datetime.combine(start, dt.time(), dt.UTC)
+    window = select(Letter.id).where(office, Letter.received_at >= since)  # the office's weeks only
     first = (
         select(Event.letter_id, func.min(Event.at).label("at"))
-        .where(Event.action == "disposed")
+        .where(Event.action == "disposed", col(Event.letter_id).in_(window))
         .group_by(col(Event.letter_id))
         .subquery()
     )
     done = (
         select(Event.letter_id, func.max(Event.at).label("at"))
-        .where(col(Event.action).in_(("completed", "archived")))
+        .where(col(Event.action).in_(("completed", "archived")), col(Event.letter_id).in_(window))
         .group_by(col(Event.letter_id))
         .subquery()
     )

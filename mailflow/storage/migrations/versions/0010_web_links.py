@@ -1,4 +1,5 @@
-"""the web pages' sign-in links: spent once, and counted for the sign-in page's rate limit
+"""the web pages' sign-in links: spent once, and counted for the sign-in page's rate limit; the
+indexes of "Surat saya" (a holder's open dispositions) and of the dashboard (an office's weeks)
 
 Revision ID: 0010
 Revises: 0009
@@ -28,9 +29,13 @@ def upgrade() -> None:
     op.create_index("ix_weblink_address", "weblink", ["address"])
     op.create_index("ix_weblink_client", "weblink", ["client"])
     op.create_index("ix_weblink_created_at", "weblink", ["created_at"])
+    op.create_index("ix_disposition_holder_state", "disposition", ["holder", "state"])
+    op.create_index("ix_letter_office_received_at", "letter", ["office", "received_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_letter_office_received_at", table_name="letter")
+    op.drop_index("ix_disposition_holder_state", table_name="disposition")
     op.drop_index("ix_weblink_created_at", table_name="weblink")
     op.drop_index("ix_weblink_client", table_name="weblink")
     op.drop_index("ix_weblink_address", table_name="weblink")
