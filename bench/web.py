@@ -43,8 +43,9 @@ WORDS = ["undangan", "rapat", "koordinasi", "laporan", "data", "guru", "sekolah"
 
 
 def fill(url: str, letters: int, today: dt.date) -> None:
-    """Letters over the last year; each with a root at the head, a child below it (half still
-    open, some overdue), and four events."""
+    """Letters over the last year, as an office's year leaves them: each with a root at the head
+    and a child below it, and four events; the letters of the last month still open (a third at
+    the head, the rest with the child), some of them overdue, the older ones done."""
     engine = make_engine(url)
     create_schema(engine)
     rng = random.Random(7)
@@ -57,11 +58,13 @@ def fill(url: str, letters: int, today: dt.date) -> None:
                 received = start + dt.timedelta(minutes=n * 365 * 24 * 60 // letters)
                 year = received.year
                 words = " ".join(rng.sample(WORDS, 4))
+                recent = received.date() > today - dt.timedelta(days=30)
                 rows.append({
                     "id": n + 1, "office": "DISDIK", "year": year, "seq": n + 1,
                     "agenda_number": f"{n + 1:05d}/SM/{year}", "subject_tag": f"t{n}", "received_at": received,
-                    "sender": f"Dinas {rng.choice(WORDS)}", "subject": f"Surat {words}", "status": rng.choice(
-                        ["awaiting", "in_progress", "done", "archived"]), "mailbox": "surat", "clerk": CLERK,
+                    "sender": f"Dinas {rng.choice(WORDS)}", "subject": f"Surat {words}",
+                    "status": rng.choice(["awaiting", "in_progress"]) if recent else "done",
+                    "mailbox": "surat", "clerk": CLERK,
                     "message_id": f"<{n}@bench>", "fingerprint": f"f{n}", "raw_sha256": "0" * 64,
                     "sources": {}, "confidence": {}, "ocr_text": f"KOP SURAT {words} nomor {n}",
                     "security": "rahasia" if n % 50 == 0 else None, "fields_pending": False, "fields_early": False,
@@ -71,11 +74,12 @@ def fill(url: str, letters: int, today: dt.date) -> None:
                 late = received.date() + dt.timedelta(days=5)
                 nodes.append({"id": root, "letter_id": n + 1, "position_id": "kadis", "holder": KADIS,
                               "holder_name": "Budi", "holder_title": "Kepala Dinas", "disposer": "routing",
-                              "state": "pending" if n % 7 == 0 else "disposed", "deadline": late, "answered": True,
+                              "state": "pending" if recent and n % 3 == 0 else "disposed", "deadline": late, "answered": True,
                               "instruction": "", "created_at": received, "updated_at": received})  # fmt: skip
                 nodes.append({"id": child, "letter_id": n + 1, "parent_id": root, "position_id": position,
                               "holder": f"{holder}{D}", "holder_name": holder, "holder_title": holder,
-                              "disposer": KADIS, "state": rng.choice(["pending", "in_progress", "completed"]),
+                              "disposer": KADIS,
+                              "state": rng.choice(["pending", "in_progress"]) if recent else "completed",
                               "deadline": late, "answered": False, "instruction": "pelajari",
                               "created_at": received, "updated_at": received})  # fmt: skip
                 for k, action in enumerate(("registered", "requested", "disposed", "completed")):

@@ -92,6 +92,7 @@ class Letter(SQLModel, table=True):
         UniqueConstraint("office", "fingerprint", name="uq_letter_office_fingerprint"),
         # The web dashboard's weeks: one office's letters received since a day.
         Index("ix_letter_office_received_at", "office", "received_at"),
+        Index("ix_letter_office_status", "office", "status"),  # the dashboard's letters by status
     )
 
 

@@ -107,25 +107,20 @@ def dashboard(session: Session, reader: Reader, weeks: int = 12) -> Dashboard:
     ).all()
     start = reader.today - dt.timedelta(days=reader.today.weekday() + 7 * (weeks - 1))
     since = dt.datetime.combine(start, dt.time(), dt.UTC)
-    window = select(Letter.id).where(office, Letter.received_at >= since)  # the office's weeks only
+    # Per letter of the office's weeks, its first disposition and its completion: two lookups by
+    # the event's letter index each, not an aggregate over the whole log.
     first = (
-        select(Event.letter_id, func.min(Event.at).label("at"))
-        .where(Event.action == "disposed", col(Event.letter_id).in_(window))
-        .group_by(col(Event.letter_id))
-        .subquery()
+        select(func.min(Event.at))
+        .where(col(Event.letter_id) == col(Letter.id), Event.action == "disposed")
+        .scalar_subquery()
     )
     done = (
-        select(Event.letter_id, func.max(Event.at).label("at"))
-        .where(col(Event.action).in_(("completed", "archived")), col(Event.letter_id).in_(window))
-        .group_by(col(Event.letter_id))
-        .subquery()
+        select(func.max(Event.at))
+        .where(col(Event.letter_id) == col(Letter.id), col(Event.action).in_(("completed", "archived")))
+        .scalar_subquery()
     )
-    rows = session.exec(
-        select(Letter.received_at, first.c.at, done.c.at)
-        .outerjoin(first, first.c.letter_id == Letter.id)
-        .outerjoin(done, done.c.letter_id == Letter.id)
-        .where(office, Letter.received_at >= since)
-    ).all()
+    weeks_of = select(Letter.received_at, first, done).where(office, Letter.received_at >= since)
+    rows = session.exec(weeks_of).all()
     spans: dict[dt.date, tuple[list[float], list[float]]] = {}
     for received, disposed, completed in rows:
         received = _utc(received)
