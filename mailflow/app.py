@@ -29,7 +29,8 @@ from mailflow.oauth.tokens import TokenBroker
 from mailflow.office.model import Rules
 from mailflow.office.regency import REGENCY_FILE, Regency, load_regency
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import Composer, notice
+from mailflow.outbound.compose import Composer
+from mailflow.outbound.mailer import Mailer
 from mailflow.outbound.outbox import Sender
 from mailflow.storage.archive import Archive, private_dirs
 from mailflow.storage.db import ensure_schema, make_engine, transaction
@@ -162,13 +163,10 @@ class App:
         sender = (
             self.settings.mailboxes[0].address if self.settings.mailboxes else self.settings.smtp.from_address
         )
-        mail = notice(
-            self.composer,
+        mailer = Mailer(self.composer, rules, self.settings, self.signer, sender)
+        mail = mailer.notice(
+            self.settings.admin_email,
             "rules_broken",
-            sender=sender,
-            office_code=rules.office_code,
-            to=self.settings.admin_email,
-            language=rules.language_of(self.settings.admin_email, self.settings.language),
             office=regency.name,
             folder=self.rules.folder,
             problems=[str(p) for p in error.problems],

@@ -1,6 +1,6 @@
 """What handling one message needs: the settings, the rules of its office (and the regency they
-belong to), templates, storage and the reply-token signer. Built once per message from the App
-and passed down; nothing imports a global."""
+belong to), templates, storage, the reply-token signer, and the office's mailer made of them.
+Built once per message from the App and passed down; nothing imports a global."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from mailflow.config import MailboxSettings, Settings
 from mailflow.office.model import Rules
 from mailflow.office.regency import Regency
 from mailflow.outbound.compose import Composer
+from mailflow.outbound.mailer import Mailer
 from mailflow.storage.archive import Archive
 from mailflow.storage.models import Letter
 from mailflow.text.tokens import Signer
@@ -37,6 +38,12 @@ class Context:
         base = self.base or self.composer
         composer = self.composers.get(code, base)
         return dataclasses.replace(self, rules=self.regency.office(code), composer=composer)
+
+    def mailer(self, box: MailboxSettings | None = None) -> Mailer:
+        """The office's email, sent from `box`: the mailbox a letter came through, else the
+        service's first mailbox (where follow-ups and notices without a letter come from)."""
+        address = (box or self.settings.mailboxes[0]).address
+        return Mailer(self.composer, self.rules, self.settings, self.signer, address)
 
     def keyed(self, name: str) -> str:
         """`name` in an outbox key, made the office's own in a regency (offices share unit ids,

@@ -12,7 +12,7 @@ import pytest
 from mailflow.app import App
 from mailflow.config import load_settings
 from mailflow.demo import dkim
-from mailflow.inbound.poll import PollReport
+from mailflow.inbound.loop import PollReport
 from mailflow.ops import service
 from tests.support import REPO, regency
 from tests.support.dovecot import PASSWORD, Dovecot, free_port

@@ -1,8 +1,9 @@
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from mailflow.registry.agenda import format_agenda, next_serial
 from mailflow.storage.db import create_schema, make_engine, transaction
+from mailflow.storage.models import AgendaCounter, Book
 
 
 def test_templates():
@@ -24,3 +25,16 @@ def test_serial_is_gap_free_and_restarts_each_year(tmp_path):
         assert next_serial(session, "X", 2026) == 4  # the rolled-back number is given again
         assert next_serial(session, "X", 2027) == 1
         assert next_serial(session, "Y", 2026) == 1
+
+
+def test_each_book_of_an_office_is_numbered_on_its_own(tmp_path):
+    """Room for a second book (surat keluar): its serial does not take the incoming book's."""
+    engine = make_engine(f"sqlite:///{tmp_path}/a.db")
+    create_schema(engine)
+    with transaction(engine) as session:
+        assert [next_serial(session, "X", 2026) for _ in range(2)] == [1, 2]
+        assert next_serial(session, "X", 2026, "SK") == 1  # a book to come (surat keluar)
+        assert next_serial(session, "X", 2026, Book.INCOMING) == 3
+    with Session(engine) as session:
+        [counter] = session.exec(select(AgendaCounter).where(AgendaCounter.book == Book.INCOMING)).all()
+        assert (counter.office, counter.year, counter.book, counter.seq) == ("X", 2026, Book.INCOMING, 3)

@@ -198,12 +198,12 @@ def test_smtp_outage_is_caught_up_with_the_same_message_id(office):
 
 KILLER = (
     "import os, signal, sys\n"
-    "from mailflow.inbound import poll\n"
-    "count = poll._attempt\n"
+    "from mailflow.inbound import loop\n"
+    "count = loop._attempt\n"
     "def dying(*args):\n"
     "    count(*args)\n"
     "    os.kill(os.getpid(), signal.SIGKILL)\n"
-    "poll._attempt = dying\n"
+    "loop._attempt = dying\n"
     "from mailflow.cli import main\n"
     "sys.argv = ['mailflow', 'poll', '--once']\n"
     "main()\n"

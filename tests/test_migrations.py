@@ -4,11 +4,22 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
-from sqlmodel import SQLModel
+from sqlalchemy import text
+from sqlmodel import SQLModel, select
 
 from mailflow.cli import cli
 from mailflow.config import load_settings
-from mailflow.storage.db import _alembic, _migrating, current_revision, head_revision, make_engine, upgrade
+from mailflow.registry.agenda import next_serial
+from mailflow.storage.db import (
+    _alembic,
+    _migrating,
+    current_revision,
+    head_revision,
+    make_engine,
+    transaction,
+    upgrade,
+)
+from mailflow.storage.models import AgendaCounter, Book
 
 
 def test_migrations_build_exactly_the_models(database_url):
@@ -46,3 +57,16 @@ def test_the_newest_migration_goes_down_and_up_again(database_url):
     assert current_revision(engine) == previous
     upgrade(engine)
     assert current_revision(engine) == head
+
+
+def test_counters_of_before_books_go_on_in_the_incoming_book(database_url):
+    """0010: an office's agenda counter of before books keeps counting, in the book `SM`."""
+    engine = make_engine(database_url)
+    upgrade(engine, "0009")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO agendacounter (office, year, seq) VALUES ('X', 2026, 5)"))
+    upgrade(engine)
+    with transaction(engine) as session:
+        assert next_serial(session, "X", 2026) == 6
+        [counter] = session.exec(select(AgendaCounter)).all()
+        assert (counter.book, counter.seq) == (Book.INCOMING, 6)

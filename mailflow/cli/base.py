@@ -92,6 +92,12 @@ def indented(renderable: RenderableType, indent: int = 2) -> Padding:
     return Padding(renderable, (0, 0, 0, indent))
 
 
+def decision(record: dict[str, Any]) -> str:
+    """The check that decided an inbound message, and its reason: `our_thread (bad_token)`."""
+    check = record["decided_by"] or "-"  # a message seen before checks were recorded
+    return f"{check} ({record['reason']})" if record["reason"] else check
+
+
 def show(data: Any, as_json: bool, render: Callable[[], RenderableType]) -> None:
     """Print `data` as JSON, or what `render` makes of it for a terminal."""
     if as_json:

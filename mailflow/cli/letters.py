@@ -17,6 +17,7 @@ from mailflow.cli.base import (
     CliState,
     cli,
     column_widths,
+    decision,
     err_console,
     escape,
     fields_grid,
@@ -33,20 +34,20 @@ from mailflow.cli.base import (
 from mailflow.outbound.compose import BUILTIN_TEMPLATES
 from mailflow.records.private import write_private
 from mailflow.registry.queries import find_letter, letter_record, letters
-from mailflow.storage.models import Letter
+from mailflow.storage.models import Letter, LetterStatus
 
 STATUS_STYLE = {
-    "registered": "white",
-    "awaiting": "yellow",
-    "in_progress": "cyan",
-    "done": "green",
-    "archived": "dim",
+    LetterStatus.REGISTERED: "white",
+    LetterStatus.AWAITING: "yellow",
+    LetterStatus.IN_PROGRESS: "cyan",
+    LetterStatus.DONE: "green",
+    LetterStatus.ARCHIVED: "dim",
 }
 
 
 @cli.command("letters")
 @click.option("--year", type=int)
-@click.option("--status", type=click.Choice(sorted(STATUS_STYLE)))
+@click.option("--status", type=click.Choice(sorted(s.value for s in LetterStatus)))
 @click.option("--holder", help="letters waiting on this official (email address)")
 @click.option("--overdue", is_flag=True, help="only letters with an instruction past its deadline")
 @click.option(
@@ -225,6 +226,15 @@ def _letter_view(obj: CliState, record: dict) -> Group:
         else:
             log.add_row(when, action, detail)
     lines.append(indented(log, 4))
+    if record["inbound"]:  # each email that acted on it, and the check that let it
+        lines.append(f"  {escape(word('cli.inbound'))}:")
+        mails = Table.grid(padding=(0, 2), pad_edge=False)
+        mails.add_column(no_wrap=True)
+        mails.add_column(overflow="fold")
+        for m in record["inbound"]:
+            outcome = obj.coded("outcome", m["outcome"])
+            mails.add_row(escape(local_time(m["seen_at"], zone)), escape(f"{outcome}: {decision(m)}"))
+        lines.append(indented(mails, 4))
     return Group(*lines)
 
 

@@ -16,6 +16,7 @@ from mailflow.cli.base import (
     CliState,
     cli,
     column_widths,
+    decision,
     echo,
     escape,
     fields_grid,
@@ -30,8 +31,14 @@ from mailflow.cli.base import (
 )
 from mailflow.inbound.forensics import examine
 from mailflow.inbound.release import ReleaseRefused, release_held
-from mailflow.registry.queries import quarantine_items, quarantine_record
-from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, fetch
+from mailflow.registry.queries import inbound_records, quarantine_items, quarantine_record
+from mailflow.storage.models import (
+    Letter,
+    OutboxMessage,
+    OutboxStatus,
+    QuarantineItem,
+    fetch,
+)
 from mailflow.text.terminal import inert
 
 
@@ -118,6 +125,9 @@ def quarantine_show(obj: CliState, item_id: int, raw: bool, office: str | None) 
     }
     found = examine(obj.app.archive.raw(item.raw_sha256))
     lines = [(obj.word(f"held_field.{key}"), value) for key, value in shown.items()]
+    with Session(obj.app.engine) as session:
+        ledger = inbound_records(session, quarantine_id=item.id)
+    lines += [(obj.word("held_field.decided_by"), decision(r)) for r in ledger]
     lines += [(obj.word("held_field.hop"), hop) for hop in found.hops]
     lines += [(obj.word("held_field.defect"), defect) for defect in found.defects]
     if not found.whole:
@@ -157,7 +167,7 @@ def quarantine_release(obj: CliState, item_id: int, by: str | None, office: str 
         waiting = session.exec(
             select(func.count())
             .select_from(OutboxMessage)
-            .where(OutboxMessage.letter_id == letter_id, OutboxMessage.status == "pending")
+            .where(OutboxMessage.letter_id == letter_id, OutboxMessage.status == OutboxStatus.PENDING)
         ).one()
     click.echo(obj.word("release.logged", agenda=letter.agenda_number, by=by))
     if waiting:

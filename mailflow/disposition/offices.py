@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import official_mail, send_request, today_in
+from mailflow.disposition.mail import send_request, today_in
 from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import CONFIDENTIAL
 from mailflow.disposition.tree import letter_status, new_node, root_node, settle_upwards
@@ -24,7 +24,7 @@ from mailflow.office.targets import Target, target_of
 from mailflow.outbound import outbox
 from mailflow.registry.agenda import book_entry
 from mailflow.storage.events import log_event
-from mailflow.storage.models import Disposition, Letter, LetterFile, fetch, id_of, utcnow
+from mailflow.storage.models import Disposition, Letter, LetterFile, LetterStatus, fetch, id_of, utcnow
 
 # What the receiving office's book takes over from the sending office's: the letter as filed.
 COPIED = {
@@ -53,7 +53,7 @@ def pass_on(session: Session, ctx: Context, letter: Letter, node: Disposition, t
         **letter.model_dump(include=COPIED - FROM_THE_SCAN if confidential else COPIED),
         **entry,
         received_at=now,
-        status="awaiting",
+        status=LetterStatus.AWAITING,
         mailbox=box.name,
         clerk=rules.clerks[0].email if rules.clerks else letter.clerk,
         fingerprint=f"{letter.office}:{node.id}:{letter.fingerprint}",  # passed twice: two entries
@@ -154,9 +154,7 @@ def _tell(
     headline = Said.of(
         "office.done_headline", office=short_name(ctx.regency.office(letter.office).office_name)
     )
-    notice = official_mail(
-        ctx,
-        box,
+    notice = ctx.mailer(box).to_official(
         origin,
         parent,
         "notice",

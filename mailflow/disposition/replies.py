@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import official_mail, send_request, today_in
+from mailflow.disposition.mail import send_request, today_in
 from mailflow.disposition.offices import pass_on, report_back
 from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import send_status
@@ -205,9 +205,7 @@ def _undo(reply: Reply, st: Statement) -> None:
     for child in last:
         child.state, child.updated_at = State.CANCELLED, utcnow()
         session.add(child)
-        mail = official_mail(
-            reply.ctx,
-            reply.box,
+        mail = reply.ctx.mailer(reply.box).to_official(
             reply.letter,
             child,
             "cancelled",
@@ -308,7 +306,7 @@ def _answer_question(reply: Reply, status: list[Statement]) -> None:
     if status:
         send_status(reply.session, reply.ctx, reply.box, reply.letter, reply.node, reply.message)
         return
-    mail = official_mail(reply.ctx, reply.box, reply.letter, reply.node, "help", answering=reply.message)
+    mail = reply.ctx.mailer(reply.box).to_official(reply.letter, reply.node, "help", answering=reply.message)
     outbox.enqueue(reply.session, mail, "status", reply.letter.id, reply.node.id)
 
 
@@ -322,9 +320,8 @@ def _confirm(reply: Reply, reading: Reading) -> None:
     if quiet_key and outbox.already_queued(session, quiet_key):
         return
     awaiting = node.state == State.PENDING and bool(ctx.rules.dispose_targets(node.position_id))
-    mail = official_mail(
-        ctx,
-        reply.box,
+    mailer = ctx.mailer(reply.box)
+    mail = mailer.to_official(
         letter,
         node,
         "confirmation",
@@ -339,9 +336,7 @@ def _confirm(reply: Reply, reading: Reading) -> None:
     outbox.enqueue(session, mail, "confirmation", letter.id, node.id, dedupe_key=quiet_key)
     if reply.notices and reply.headline is not None and node.parent_id is not None:
         parent = fetch(session, Disposition, node.parent_id)
-        notice = official_mail(
-            ctx,
-            reply.box,
+        notice = mailer.to_official(
             letter,
             parent,
             "notice",

@@ -6,14 +6,14 @@ from sqlmodel import Session
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import language_of, send_request, today_in
+from mailflow.disposition.mail import send_request, today_in
 from mailflow.disposition.states import State
 from mailflow.disposition.tree import new_node
 from mailflow.domain import Said
 from mailflow.office.routing import LetterFacts, route
 from mailflow.office.targets import target_of
 from mailflow.storage.events import MAILFLOW, log_event
-from mailflow.storage.models import Disposition, Letter, id_of
+from mailflow.storage.models import Disposition, Letter, LetterStatus, id_of
 
 
 def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: Letter) -> Disposition:
@@ -58,23 +58,23 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         deadline=deadline,
         event_id=event.id,
     )
-    letter.status = "awaiting"
+    letter.status = LetterStatus.AWAITING
     session.add(letter)
     session.flush()
     send_request(session, ctx, box, letter, node, disposer_title="Mailflow")
     for copy in chosen.copies:
         target = target_of(rules, copy, today)
-        language = language_of(ctx, target.email)
+        mailer = ctx.mailer(box)
         fyi = new_node(
             session,
             id_of(letter),
             target,
             disposer=MAILFLOW,
             parent_id=node.id,
-            instruction=ctx.composer.say(language, Said.of("event.copy_instruction")),
+            instruction=mailer.say(target.email, Said.of("event.copy_instruction")),
             state=State.ARCHIVED,
             event_id=event.id,
         )
-        disposer = ctx.composer.say(language, Said.of("event.copy_disposer"))
+        disposer = mailer.say(target.email, Said.of("event.copy_disposer"))
         send_request(session, ctx, box, letter, fyi, disposer_title=disposer)
     return node

@@ -7,18 +7,8 @@ it back while unanswered (`cancelled`). A disposed node completes when all its l
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-
-class State(StrEnum):
-    PENDING = "pending"
-    ACKNOWLEDGED = "acknowledged"
-    IN_PROGRESS = "in_progress"
-    DISPOSED = "disposed"
-    COMPLETED = "completed"
-    ARCHIVED = "archived"
-    CANCELLED = "cancelled"
-
+from mailflow.storage.models import DispositionState as State
+from mailflow.storage.models import LetterStatus
 
 OPEN = frozenset({State.PENDING, State.ACKNOWLEDGED, State.IN_PROGRESS})
 FINISHED = frozenset({State.COMPLETED, State.ARCHIVED})
@@ -26,11 +16,11 @@ FINISHED = frozenset({State.COMPLETED, State.ARCHIVED})
 # How a state reads: templates/<lang>/messages.toml, section [state] (one label table per language).
 
 # The letter's status follows the state of the root of its tree.
-LETTER_STATUS: dict[str, str] = {
-    State.PENDING: "awaiting",
-    State.ACKNOWLEDGED: "awaiting",
-    State.IN_PROGRESS: "in_progress",
-    State.DISPOSED: "in_progress",
-    State.COMPLETED: "done",
-    State.ARCHIVED: "archived",
+LETTER_STATUS: dict[State, LetterStatus] = {
+    State.PENDING: LetterStatus.AWAITING,
+    State.ACKNOWLEDGED: LetterStatus.AWAITING,
+    State.IN_PROGRESS: LetterStatus.IN_PROGRESS,
+    State.DISPOSED: LetterStatus.IN_PROGRESS,
+    State.COMPLETED: LetterStatus.DONE,
+    State.ARCHIVED: LetterStatus.ARCHIVED,
 }

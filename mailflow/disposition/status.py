@@ -10,13 +10,12 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import language_of, official_mail, today_in
+from mailflow.disposition.mail import today_in
 from mailflow.disposition.states import State
 from mailflow.disposition.tree import letter_status, tree_rows
 from mailflow.domain import Said
 from mailflow.office.model import Rules
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import build_message, letter_view
 from mailflow.registry.queries import find_letter
 from mailflow.storage.models import Disposition, Letter
 from mailflow.text.message import ParsedMessage
@@ -59,33 +58,15 @@ def send_status(
         "status_key": key,
         "tree": tree_rows(session, letter, today_in(ctx)),
     }
+    mailer = ctx.mailer(box)
     if node is not None:
-        mail = official_mail(ctx, box, letter, node, "status", answering=answering, **values)
+        mail = mailer.to_official(letter, node, "status", answering=answering, **values)
         outbox.enqueue(session, mail, "status", letter.id, node.id)
         return
     reader = answering.from_address
     person = ctx.rules.person_by_address(reader)
-    rendered = ctx.composer.render(
-        "status",
-        language_of(ctx, reader),
-        office=ctx.rules.office_name,
-        letter=letter_view(letter, ctx.settings.zone),
-        token="",
-        targets=[],
-        instructions=[],
-        holder_title="",
-        holder_name=person.name if person else "",
-        **values,
-    )
-    mail = build_message(
-        rendered,
-        sender=box.address,
-        sender_name=f"Mailflow {ctx.rules.office_code}",
-        to=reader,
-        in_reply_to=answering.message_id,
-        references=answering.references,
-        auto_submitted="auto-replied",
-    )
+    name = person.name if person else ""
+    mail = mailer.to_reader(letter, reader, "status", answering=answering, holder_name=name, **values)
     outbox.enqueue(session, mail, "status", letter.id)
 
 
@@ -104,27 +85,16 @@ def request_status(
     )
     asker = message.from_address
     if letter is None or not may_see(ctx.rules, letter, nodes, asker, today_in(ctx)):
-        language = language_of(ctx, asker)
-        rendered = ctx.composer.render(
+        mail = ctx.mailer(box).reply(
+            asker,
             "held",
-            language,
-            office=ctx.rules.office_name,
+            answering=message,
             subject=message.subject,
             mailbox=box.address,
-            reason_text=ctx.composer.say(language, Said.of("status.not_found", agenda=agenda)),
-            hint=ctx.composer.say(language, Said.of("status.hint")),
+            reason_text=Said.of("status.not_found", agenda=agenda),
+            hint=Said.of("status.hint"),
         )
-        outbox.enqueue(
-            session,
-            build_message(
-                rendered,
-                sender=box.address,
-                sender_name="Mailflow",
-                to=asker,
-                in_reply_to=message.message_id,
-            ),
-            "status",
-        )
+        outbox.enqueue(session, mail, "status")
         return None
     person = ctx.rules.person_by_address(asker)
     mine = set(person.addresses) if person else {asker}

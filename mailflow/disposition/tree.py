@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from mailflow.disposition.states import FINISHED, LETTER_STATUS, OPEN, State
 from mailflow.office.targets import Target
 from mailflow.storage.events import log_event
-from mailflow.storage.models import Disposition, Letter, fetch, utcnow
+from mailflow.storage.models import Disposition, Letter, LetterStatus, fetch, utcnow
 
 
 def new_node(
@@ -70,7 +70,7 @@ def settle_upwards(session: Session, node: Disposition) -> None:
         node = parent
 
 
-def letter_status(session: Session, letter: Letter) -> str:
+def letter_status(session: Session, letter: Letter) -> LetterStatus:
     root = root_node(session, letter.id)
     return LETTER_STATUS.get(root.state, letter.status) if root else letter.status
 

@@ -14,7 +14,6 @@ from mailflow.context import Context
 from mailflow.disposition.states import OPEN, State
 from mailflow.office.model import Person
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import notice
 from mailflow.storage.events import log_event
 from mailflow.storage.models import Disposition, Letter
 
@@ -108,18 +107,7 @@ def send_digest(session: Session, ctx: Context, person: Person, held: Holdings, 
     sections = sections_for(person.email, held, today, ctx.settings.zone)
     if not any(sections.values()):
         return False
-    mail = notice(
-        ctx.composer,
-        "digest",
-        sender=ctx.settings.mailboxes[0].address,
-        office_code=ctx.rules.office_code,
-        to=person.email,
-        language=person.language,
-        office=ctx.rules.office_name,
-        person=person.name,
-        today=today,
-        sections=sections,
-    )
+    mail = ctx.mailer().notice(person.email, "digest", person=person.name, today=today, sections=sections)
     outbox.enqueue(session, mail, "digest", dedupe_key=key)
     for letter_id, where in _mentioned(sections):
         log_event(

@@ -9,11 +9,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from mailflow.context import Context
-from mailflow.disposition.mail import language_of, official_mail
 from mailflow.followup.chase import chase
 from mailflow.office.targets import target_of
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import letter_view, notice
 from mailflow.storage.models import Disposition, Letter
 
 LEVELS = (1, 2)  # 1: the disposer, 2: the disposer's superior
@@ -39,7 +37,7 @@ def escalate(session: Session, ctx: Context, node: Disposition, letter: Letter, 
     ]
     if not due:
         return []
-    box = ctx.mailbox_of(letter)
+    mailer = ctx.mailer(ctx.mailbox_of(letter))
     late: dict[str, Any] = {
         "late_title": node.holder_title,
         "late_name": node.holder_name,
@@ -52,7 +50,7 @@ def escalate(session: Session, ctx: Context, node: Disposition, letter: Letter, 
     for level in due:
         key = f"escalate:{node.id}:{level}"
         if level == 1 and parent is not None:
-            mail = official_mail(ctx, box, letter, parent, "escalation", level=level, **late)
+            mail = mailer.to_official(letter, parent, "escalation", level=level, **late)
             answerable: int | None = parent.id
         else:
             superior = ctx.rules.positions.get(parent.position_id) if parent else None
@@ -63,26 +61,13 @@ def escalate(session: Session, ctx: Context, node: Disposition, letter: Letter, 
                 select(Disposition).where(Disposition.letter_id == letter.id, Disposition.holder == up.email)
             ).first()
             if part is not None:
-                mail = official_mail(ctx, box, letter, part, "escalation", level=level, **late)
+                mail = mailer.to_official(letter, part, "escalation", level=level, **late)
                 answerable = part.id
             else:  # a superior without a part in this letter gets the news, not an answerable request
-                mail = notice(
-                    ctx.composer,
-                    "escalation",
-                    sender=box.address,
-                    office_code=ctx.rules.office_code,
-                    to=up.email,
-                    language=language_of(ctx, up.email),
-                    office=ctx.rules.office_name,
-                    letter=letter_view(letter, ctx.settings.zone),
-                    token="",
-                    targets=[],
-                    instructions=[],
-                    holder_title=up.title,
-                    holder_name=up.name,
-                    level=level,
-                    **late,
-                )
+                mail = mailer.to_reader(
+                    letter, up.email, "escalation", holder_title=up.title, holder_name=up.name,
+                    level=level, **late,
+                )  # fmt: skip
                 answerable = None
         done.append(
             chase(

@@ -11,10 +11,8 @@ from sqlmodel import Session, col, select
 
 from mailflow.clock import office_moment
 from mailflow.context import Context
-from mailflow.disposition.mail import language_of
 from mailflow.outbound import caps, outbox
-from mailflow.outbound.compose import notice
-from mailflow.storage.models import OutboxMessage
+from mailflow.storage.models import OutboxMessage, OutboxStatus
 
 
 def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> list[str]:
@@ -23,7 +21,7 @@ def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> lis
     now = now.astimezone(dt.UTC)
     held_back = session.exec(
         select(OutboxMessage)
-        .where(OutboxMessage.status == caps.SUPPRESSED)
+        .where(OutboxMessage.status == OutboxStatus.SUPPRESSED)
         .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
     ).all()
     by_recipient: dict[str, list[OutboxMessage]] = {}
@@ -42,21 +40,16 @@ def send_notice_digests(session: Session, ctx: Context, now: dt.datetime) -> lis
         if outbox.already_queued(session, key):
             continue
         zone = ctx.settings.zone
-        mail = notice(
-            ctx.composer,
+        mail = ctx.mailer().notice(
+            recipient,
             "notice_digest",
-            sender=ctx.settings.mailboxes[0].address,
-            office_code=ctx.rules.office_code,
-            to=recipient,
-            language=language_of(ctx, recipient),
-            office=ctx.rules.office_name,
             cap=caps.NOTICES_PER_HOUR,
             # Each held-back notice's subject: Mailflow's own words (and a quarantine number).
             items=[{"at": office_moment(row.created_at, zone), "subject": row.subject} for row in rows],
         )
         outbox.enqueue(session, mail, "notice_digest", dedupe_key=key)
         for row in rows:
-            row.status = caps.DIGESTED
+            row.status = OutboxStatus.DIGESTED
             session.add(row)
         told.append(recipient)
     return told

@@ -7,7 +7,6 @@ import datetime as dt
 from sqlmodel import Session
 
 from mailflow.context import Context
-from mailflow.disposition.mail import official_mail
 from mailflow.followup.chase import chase
 from mailflow.office.calendar import Calendar
 from mailflow.outbound import outbox
@@ -39,9 +38,7 @@ def remind(session: Session, ctx: Context, node: Disposition, letter: Letter, to
     key = f"remind:{node.id}:{today.isoformat()}"
     if overdue is None or node.deadline is None or outbox.already_queued(session, key):
         return None
-    mail = official_mail(
-        ctx,
-        ctx.mailbox_of(letter),
+    mail = ctx.mailer(ctx.mailbox_of(letter)).to_official(
         letter,
         node,
         "reminder",

@@ -14,9 +14,7 @@ from sqlmodel import Session, col, select
 
 from mailflow.clock import instant, office_moment
 from mailflow.context import Context
-from mailflow.disposition.mail import language_of
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import notice
 from mailflow.registry.quarantine import reason_code, told_reason, warning_key
 from mailflow.storage.models import Event, Letter, OutboxMessage
 
@@ -53,27 +51,18 @@ def send_warning_digests(session: Session, ctx: Context, now: dt.datetime) -> li
         key = warning_key(owner, now)
         if not untold or (last is not None and now - last < QUIET) or outbox.already_queued(session, key):
             continue
-        language = language_of(ctx, owner)
+        mailer = ctx.mailer()
         # The reason code's words only: the event's detail may quote the rejected message.
         told = [
             {
                 "agenda": letter.agenda_number,
                 "intruder": e.actor,
                 "at": office_moment(e.at, ctx.settings.zone),
-                "reason": ctx.composer.say(language, told_reason(reason_code(e.text))),
+                "reason": mailer.say(owner, told_reason(reason_code(e.text))),
             }
             for e, letter in untold
         ]
-        mail = notice(
-            ctx.composer,
-            "warnings",
-            sender=ctx.settings.mailboxes[0].address,
-            office_code=ctx.rules.office_code,
-            to=owner,
-            language=language,
-            office=ctx.rules.office_name,
-            items=told,
-        )
+        mail = mailer.notice(owner, "warnings", items=told)
         outbox.enqueue(session, mail, "impersonation", dedupe_key=key)
         warned.append(owner)
     return warned

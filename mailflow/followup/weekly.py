@@ -14,7 +14,6 @@ from mailflow.context import Context
 from mailflow.disposition.states import OPEN
 from mailflow.office.calendar import Calendar
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import notice
 from mailflow.storage.models import Disposition, Event, Letter
 
 
@@ -113,14 +112,9 @@ def send_weekly(session: Session, ctx: Context, today: dt.date) -> list[str]:
         events, received, first = _unit_week(session, ours, start, end)
         counts = count_week(events, ours, received, first, today)
         head = ctx.rules.holder(unit.head, today)
-        mail = notice(
-            ctx.composer,
+        mail = ctx.mailer().notice(
+            head.person.email,
             "weekly",
-            sender=ctx.settings.mailboxes[0].address,
-            office_code=ctx.rules.office_code,
-            to=head.person.email,
-            language=head.person.language,
-            office=ctx.rules.office_name,
             unit=unit.name,
             week=f"{week.year}-W{week.week:02d}",
             received=counts.received,

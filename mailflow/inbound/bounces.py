@@ -14,9 +14,8 @@ from sqlmodel import Session, col, select
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
 from mailflow.outbound import caps
-from mailflow.outbound.compose import notice
 from mailflow.storage.events import log_event
-from mailflow.storage.models import Letter, OutboxMessage
+from mailflow.storage.models import Letter, OutboxMessage, OutboxStatus
 from mailflow.text.message import ParsedMessage
 
 _OUR_ID = re.compile(rb"<[\w.-]+\.mailflow@[\w.-]+>")
@@ -43,8 +42,8 @@ def handle_bounce(
         return None
     found = _FINAL_RECIPIENT.search(raw)
     failed = found[1].decode("ascii", "replace").lower() if found else row.recipient
-    reported = row.status == "bounced"
-    row.status, row.last_error = "bounced", "bounced: a delivery report quoted this email"
+    reported = row.status == OutboxStatus.BOUNCED
+    row.status, row.last_error = OutboxStatus.BOUNCED, "bounced: a delivery report quoted this email"
     session.add(row)
     letter = session.get(Letter, row.letter_id) if row.letter_id else None
     if letter is not None:
@@ -58,14 +57,9 @@ def handle_bounce(
             message_id=message.message_id,
         )
     if ctx.admin and not reported:
-        mail = notice(
-            ctx.composer,
+        mail = ctx.mailer(box).notice(
+            ctx.admin,
             "bounced",
-            sender=box.address,
-            office_code=ctx.rules.office_code,
-            to=ctx.admin,
-            language=ctx.rules.language_of(ctx.admin, ctx.settings.language),
-            office=ctx.rules.office_name,
             address=row.recipient,
             kind=row.kind,
             agenda=letter.agenda_number if letter else "-",

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from mailflow.app import App
 from mailflow.disposition.routing import route_letter
 from mailflow.errors import MailflowError, MessageError
-from mailflow.inbound.poll import UNDECIDED_REASONS, read_again
+from mailflow.inbound.loop import UNDECIDED_REASONS, read_again
 from mailflow.registry.quarantine import release
 from mailflow.storage.db import transaction
-from mailflow.storage.models import QuarantineItem, id_of
+from mailflow.storage.models import HeldStatus, QuarantineItem, id_of
 from mailflow.text.letter import read_letter
 from mailflow.text.parsing import parse_message
 from mailflow.text.terminal import inert
@@ -31,7 +31,7 @@ class Released:
 
 def release_held(app: App, item: QuarantineItem, by: str) -> Released:
     """Release `item` on behalf of `by` (who is named in the letter's log)."""
-    if item.status != "held":
+    if item.status != HeldStatus.HELD:
         raise ReleaseRefused(f"no held quarantine item {item.id}")
     if item.reason == "renumbered":  # ops.reconcile: its reply code may name another letter now
         raise ReleaseRefused(
@@ -53,7 +53,7 @@ def release_held(app: App, item: QuarantineItem, by: str) -> Released:
     reading = read_letter(message, direct=ctx.rules.clerk(message.from_address) is None)
     with transaction(app.engine) as session:
         held = session.get(QuarantineItem, item.id, with_for_update=True)
-        if held is None or held.status != "held":
+        if held is None or held.status != HeldStatus.HELD:
             raise ReleaseRefused(f"no held quarantine item {item.id}")
         letter, new = release(session, ctx, held, message, reading, by)
         if new and not letter.fields_pending:  # a letter with scans goes when they are read

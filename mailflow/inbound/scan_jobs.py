@@ -26,13 +26,12 @@ from mailflow.errors import MessageError
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FIELD_ORDER, letter_view
 from mailflow.registry.filing import send_receipt
-from mailflow.registry.mail import registry_mail
 from mailflow.registry.scans import apply_scan
 from mailflow.scans.files import StoredScan, scan_files
 from mailflow.scans.work import ScanResult, read_stored
 from mailflow.storage.archive import sha256_hex
 from mailflow.storage.db import transaction
-from mailflow.storage.models import Letter, LetterFile, ScanJob, fetch, utcnow
+from mailflow.storage.models import Letter, LetterFile, ScanJob, ScanStatus, fetch, utcnow
 from mailflow.text.message import Attachment
 from mailflow.text.parsing import header_part, parse_message
 from mailflow.text.pdf import read_pdfs
@@ -49,7 +48,8 @@ def readers(app: App) -> int:
 
 def pending(app: App) -> bool:
     with Session(app.engine) as session:
-        return session.exec(select(ScanJob.id).where(ScanJob.status == "pending")).first() is not None
+        waiting = select(ScanJob.id).where(ScanJob.status == ScanStatus.PENDING)
+        return session.exec(waiting).first() is not None
 
 
 def run_scan_jobs(app: App, pool: Executor, stop: threading.Event | None = None) -> int:
@@ -93,7 +93,7 @@ def _unclaim(app: App, job_ids: list[int]) -> None:
         return
     with transaction(app.engine) as session:
         for job in session.exec(select(ScanJob).where(col(ScanJob.id).in_(job_ids))).all():
-            if job.status == "pending" and job.claimed_by == app.worker:
+            if job.status == ScanStatus.PENDING and job.claimed_by == app.worker:
                 job.claimed_by, job.claimed_until = None, None
                 session.add(job)
 
@@ -104,7 +104,7 @@ def _claim(app: App, limit: int) -> list[tuple[int, list[StoredScan]]]:
         jobs = session.exec(
             select(ScanJob)
             .where(
-                ScanJob.status == "pending",
+                ScanJob.status == ScanStatus.PENDING,
                 or_(col(ScanJob.claimed_until).is_(None), col(ScanJob.claimed_until) < now),
             )
             .order_by(col(ScanJob.id))
@@ -114,7 +114,7 @@ def _claim(app: App, limit: int) -> list[tuple[int, list[StoredScan]]]:
         claimed = []
         for job in jobs:
             if job.attempts >= MAX_TRIES:
-                job.status, job.error = "failed", f"its reader died {job.attempts} times"
+                job.status, job.error = ScanStatus.FAILED, f"its reader died {job.attempts} times"
                 letter = fetch(session, Letter, job.letter_id)
                 _fields_in(session, app.context(letter.office), letter, [])
             else:
@@ -147,12 +147,13 @@ def _files(app: App, letter_id: int) -> list[StoredScan]:
 def _complete(app: App, job_id: int, result: ScanResult | None, error: str | None) -> int:
     with transaction(app.engine) as session:
         job = session.get(ScanJob, job_id, with_for_update=True)
-        if job is None or job.status != "pending":
+        if job is None or job.status != ScanStatus.PENDING:
             return 0  # finished by a worker whose lease we took over
         letter = fetch(session, Letter, job.letter_id)
         ctx = app.context(letter.office)
         filled = apply_scan(session, ctx, letter, result) if result is not None else []
-        job.status, job.done_at, job.error = ("done" if error is None else "failed"), utcnow(), error
+        job.status = ScanStatus.DONE if error is None else ScanStatus.FAILED
+        job.done_at, job.error = utcnow(), error
         session.add(job)
         _fields_in(session, ctx, letter, filled)
     filled_text = ",".join(filled) or "-"
@@ -169,12 +170,10 @@ def _fields_in(session: Session, ctx: Context, letter: Letter, filled: list[str]
         send_receipt(session, ctx, box, letter, _filing_message(ctx, letter))
         route_letter(session, ctx, box, letter)
     elif filled:
-        mail = registry_mail(
-            ctx,
-            box,
+        mail = ctx.mailer(box).reply(
             letter.clerk,
             "fields_completed",
-            reply_to=_filing_message(ctx, letter),
+            answering=_filing_message(ctx, letter),
             letter=letter_view(letter, ctx.settings.zone),
             names=FIELD_ORDER,
         )

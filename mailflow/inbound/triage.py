@@ -192,13 +192,21 @@ def our_thread(inbound: Inbound) -> Verdict | None:
     if match.kind == "receipt":
         if not inbound.sender_trusted:
             return _unverified(inbound, "our_thread")
-        return Verdict(Action.CORRECT, "our_thread", **ids)
+        return Verdict(Action.CORRECT, "our_thread", _proof(inbound, match), **ids)
     if match.via in FINDS_ONLY and not inbound.sender.verified:
         detail = f"found by {match.via}, without the reply code; {inbound.sender.detail}"
         return Verdict(Action.REJECT, "our_thread", "no_reply_code", detail, **ids)
     if inbound.mailbox.require_dkim and not inbound.sender.verified:
         return Verdict(Action.REJECT, "our_thread", "dkim", inbound.sender.detail, **ids)
-    return Verdict(Action.REPLY, "our_thread", **ids)
+    return Verdict(Action.REPLY, "our_thread", _proof(inbound, match), **ids)
+
+
+def _proof(inbound: Inbound, match: ReplyMatch) -> str:
+    """Why a reply may act, as its reason: our reply code found it, or its sender is verified
+    (or trusted on its From alone, by the mailbox's policy)."""
+    if match.via not in FINDS_ONLY:
+        return "reply_code"
+    return "verified_sender" if inbound.sender.verified else "trusted_sender"
 
 
 def _unsigned_finder(inbound: Inbound, match: ReplyMatch) -> str:
@@ -231,7 +239,7 @@ def status_request(inbound: Inbound) -> Verdict | None:
         if covered is not None and "subject" not in covered:  # a Subject added to a signed mail
             detail = "the Subject that asks is not covered by the verified signature"
             return Verdict(Action.QUARANTINE, "status_request", "unsigned_thread", detail)
-        return Verdict(Action.STATUS, "status_request", detail=m[1])
+        return Verdict(Action.STATUS, "status_request", "status_subject", detail=m[1])
     return None
 
 
@@ -265,7 +273,7 @@ def clerk_letter(inbound: Inbound) -> Verdict | None:
             "the email has no text, no attachment and no forwarded letter",
             notify_sender=True,
         )
-    return Verdict(Action.FILE, "clerk_letter")
+    return Verdict(Action.FILE, "clerk_letter", "listed_clerk")
 
 
 def official_mail(inbound: Inbound) -> Verdict | None:
@@ -284,7 +292,7 @@ def official_mail(inbound: Inbound) -> Verdict | None:
 def direct_letter(inbound: Inbound) -> Verdict | None:
     """Mail from outside: filed or held for a clerk, as the mailbox's policy says."""
     if inbound.mailbox.direct_letters == "register":
-        return Verdict(Action.FILE, "direct_letter")
+        return Verdict(Action.FILE, "direct_letter", "register_policy")
     return Verdict(
         Action.QUARANTINE,
         "direct_letter",

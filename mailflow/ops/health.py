@@ -23,7 +23,15 @@ from mailflow.outbound import outbox
 from mailflow.outbound.catalogue import Catalogue
 from mailflow.outbound.compose import Rendered, build_message
 from mailflow.storage.db import current_revision, head_revision, make_engine, transaction
-from mailflow.storage.models import Heartbeat, MailboxState, OutboxMessage, QuarantineItem, utcnow
+from mailflow.storage.models import (
+    Heartbeat,
+    HeldStatus,
+    MailboxState,
+    OutboxMessage,
+    OutboxStatus,
+    QuarantineItem,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +66,9 @@ def snapshot(engine: Engine, settings: Settings) -> Health:
 
         return Health(
             tuple(mailbox(b.name) for b in settings.mailboxes),
-            count(OutboxMessage, OutboxMessage.status == "pending"),
-            count(OutboxMessage, OutboxMessage.status == "failed"),
-            count(QuarantineItem, QuarantineItem.status == "held"),
+            count(OutboxMessage, OutboxMessage.status == OutboxStatus.PENDING),
+            count(OutboxMessage, OutboxMessage.status == OutboxStatus.FAILED),
+            count(QuarantineItem, QuarantineItem.status == HeldStatus.HELD),
             tuple(
                 WorkerBeat(h.worker, h.host, h.pid, h.started_at, h.beat_at, h.stopped_at)
                 for h in session.exec(select(Heartbeat)).all()

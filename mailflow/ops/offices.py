@@ -14,7 +14,7 @@ from mailflow.disposition.states import OPEN
 from mailflow.domain import Said
 from mailflow.office.regency import Regency
 from mailflow.ops.verdict import State, Verdict
-from mailflow.storage.models import Disposition, Letter, QuarantineItem
+from mailflow.storage.models import Disposition, HeldStatus, Letter, QuarantineItem
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def office_rows(
         held = dict(
             session.exec(
                 select(QuarantineItem.office, func.count())
-                .where(QuarantineItem.status == "held")
+                .where(QuarantineItem.status == HeldStatus.HELD)
                 .group_by(col(QuarantineItem.office))
             ).all()
         )

@@ -31,14 +31,13 @@ from sqlmodel import Session, select
 from mailflow.app import App
 from mailflow.config import MailboxSettings
 from mailflow.errors import MailboxError, MessageError
-from mailflow.inbound.poll import KEYWORD_DONE, KEYWORD_HELD, Lease, hold, process_one
+from mailflow.inbound.loop import KEYWORD_DONE, KEYWORD_HELD, Lease, hold, process_one
 from mailflow.net.imap import FetchedMessage, Mailbox
 from mailflow.outbound import outbox
-from mailflow.registry.mail import registry_mail
 from mailflow.storage import journal
 from mailflow.storage.archive import sha256_hex
 from mailflow.storage.db import transaction
-from mailflow.storage.models import InboundMessage, Letter, fetch, id_of
+from mailflow.storage.models import InboundMessage, Letter, Outcome, fetch, id_of
 from mailflow.text.parsing import header_part, parse_message
 
 log = logging.getLogger(__name__)
@@ -167,7 +166,7 @@ def _refile(
     own_folder = place.folder == box.folder
     if (old_tag := renumbered_tag(fetched.raw, report.letters)) is not None:
         detail = f"answers letter {old_tag}, whose agenda number changed in the restore"
-        row = hold(app, box, uidvalidity, fetched, "renumbered", detail, cursor=False)
+        row = hold(app, box, uidvalidity, fetched, "renumbered", detail, cursor=False, check="reconcile")
         report.held.append(f"{box.name}: {detail} (quarantine {row.quarantine_id})")
     else:
         row = process_one(app, box, uidvalidity, fetched, cursor=False)
@@ -182,7 +181,7 @@ def _refile(
         settled.settled = True
         settled.destination = settled.destination if own_folder else place.folder
         session.add(settled)
-        letter = session.get(Letter, row.letter_id) if row.outcome == "letter" else None
+        letter = session.get(Letter, row.letter_id) if row.outcome == Outcome.LETTER else None
     report.count(row.outcome)
     log.info("event=reconciled mailbox=%s uid=%s outcome=%s", box.name, fetched.uid, row.outcome)
     if letter is not None:
@@ -230,7 +229,7 @@ def _tell_clerks(app: App, letters: list[Refiled]) -> None:
         ctx = app.context(box).for_office(office)
         views = [RestoredView(i.agenda_number, i.subject, i.number_before, i.changed) for i in items]
         with transaction(app.engine) as session:
-            mail = registry_mail(ctx, box, clerk, "restored", reply_to=None, letters=views)
+            mail = ctx.mailer(box).reply(clerk, "restored", letters=views)
             outbox.enqueue(session, mail, "restored")
 
 

@@ -35,7 +35,7 @@ from mailflow.config import MailboxSettings, exposed_secret
 from mailflow.followup.run import FollowupReport, run_followups
 from mailflow.inbound import scan_jobs
 from mailflow.inbound.idle import IdleWatcher
-from mailflow.inbound.poll import PollReport, poll_mailbox
+from mailflow.inbound.loop import PollReport, poll_mailbox
 from mailflow.ops import heartbeat
 from mailflow.ops.health import alert_failing_mailboxes, log_health, snapshot
 from mailflow.ops.readers import CLOSING, Readers

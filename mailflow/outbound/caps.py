@@ -17,15 +17,13 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from mailflow.outbound import outbox
-from mailflow.storage.models import OutboxMessage, utcnow
+from mailflow.storage.models import OutboxMessage, OutboxStatus, utcnow
 
 NOTICES_PER_HOUR = 3
 WINDOW = dt.timedelta(hours=1)
 # Held-mail notices to their claimed sender, held letters to the clerks, bounce reports to the
 # admin, and the digest of those over the cap (which counts too).
 CAPPED = ("held", "direct_letter", "bounce_report", "notice_digest")
-SUPPRESSED = "suppressed"  # over the cap: never sent, told in the next digest
-DIGESTED = "digested"  # told in a digest
 
 
 def sent_within(session: Session, recipient: str, now: dt.datetime) -> int:
@@ -36,7 +34,7 @@ def sent_within(session: Session, recipient: str, now: dt.datetime) -> int:
         .where(
             OutboxMessage.recipient == recipient,
             col(OutboxMessage.kind).in_(CAPPED),
-            col(OutboxMessage.status).not_in((SUPPRESSED, DIGESTED)),
+            col(OutboxMessage.status).not_in((OutboxStatus.SUPPRESSED, OutboxStatus.DIGESTED)),
             col(OutboxMessage.created_at) >= now - WINDOW,
         )
     ).one()
@@ -53,5 +51,5 @@ def notify(
     if not tell_later:
         return None
     row = outbox.enqueue(session, msg, kind, letter_id)
-    row.status, row.raw = SUPPRESSED, b""
+    row.status, row.raw = OutboxStatus.SUPPRESSED, b""
     return row

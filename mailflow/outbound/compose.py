@@ -1,8 +1,9 @@
 """Jinja2 templates -> email messages, threaded and with a Message-ID fixed at creation.
 
-Templates live in `templates/<lang>/NAME.txt.j2` (first line: the subject; then a blank line;
-then the plain-text body) and `NAME.html.j2` (autoescaped). An admin's own templates folder is
-searched first, so any template can be overridden by a file of the same name.
+Each email is one template, `templates/<lang>/NAME.txt.j2` (first line: the subject; then a blank
+line; then the plain-text body); its HTML part is made from the rendered text (html_part), so each
+sentence is written once. An office's or admin's own templates folder is searched first, so any
+email can be overridden by a file of the same name.
 
 Every template renders in Jinja's sandbox: an office's `templates/` folder is written by whoever
 may edit that office's rules, and must not reach Python (`''.__class__.__mro__`,
@@ -37,6 +38,7 @@ from mailflow.clock import office_moment
 from mailflow.domain import FIELD_NAMES, Said, Source
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue, load_messages, unsafe_entries
 from mailflow.outbound.dates import date_en, date_id
+from mailflow.outbound.html_part import html_part
 from mailflow.resources import TEMPLATES
 
 if TYPE_CHECKING:
@@ -144,7 +146,8 @@ def sandbox(*folders: Path) -> SandboxedEnvironment:
 
 def template_problems(folder: Path) -> list[str]:
     """What `rules check` says of an admin's templates folder: syntax errors, any reach for an
-    underscore attribute (`__class__`, `__globals__`...), which the sandbox refuses anyway, and
+    underscore attribute (`__class__`, `__globals__`...), which the sandbox refuses anyway, an
+    email's HTML template (no longer read: its words would silently differ from the text's), and
     messages.toml entries whose placeholders are more than names (catalogue.unsafe_entries)."""
     env = sandbox(folder)
     problems = []
@@ -164,6 +167,9 @@ def template_problems(folder: Path) -> list[str]:
             if isinstance(attr, str) and attr.startswith("_"):
                 problems.append(f"{path}:{node.lineno}: '{attr}' is not allowed in a template")
     for lang in LANGUAGES:
+        for path in sorted((folder / lang).glob("*.html.j2")):
+            text = path.name.removesuffix(".html.j2") + ".txt.j2"
+            problems.append(f"{path}: not read: an email's HTML part is made from its {text}")
         for key in unsafe_entries(load_messages(folder, lang)):
             problems.append(f"{folder / lang / 'messages.toml'}: {key}: a placeholder may only be a name")
     return problems
@@ -197,16 +203,14 @@ class Composer:
         except TemplateError as exc:
             if self.builtin_env is self.env:
                 raise
-            own = [
-                t.filename
-                for t in (self.env.get_template(f"{lang}/{name}.{kind}.j2") for kind in ("txt", "html"))
-                if t.filename and not Path(t.filename).is_relative_to(BUILTIN_TEMPLATES)
-            ]
+            own = self.env.get_template(f"{lang}/{name}.txt.j2").filename
+            if own and Path(own).is_relative_to(BUILTIN_TEMPLATES):
+                own = None
             log.error(
                 "event=template_refused template=%s/%s files=%s error=%r fallback=builtin",
                 lang,
                 name,
-                ",".join(own) or "-",
+                own or "-",
                 str(exc),
             )
             return _rendered(self.builtin_env, f"{lang}/{name}", context)
@@ -214,9 +218,9 @@ class Composer:
 
 def _rendered(env: SandboxedEnvironment, name: str, context: dict[str, Any]) -> Rendered:
     text = env.get_template(f"{name}.txt.j2").render(**context)
-    html = env.get_template(f"{name}.html.j2").render(**context)
     subject, _, body = text.partition("\n")
-    return Rendered(one_line(subject), body.lstrip("\n"), html)
+    body = body.lstrip("\n")
+    return Rendered(one_line(subject), body, html_part(body, name.partition("/")[0]))
 
 
 def message_id(domain: str) -> str:
@@ -282,19 +286,3 @@ def message_bytes(msg: Message) -> bytes:
     """The bytes to send and keep: CRLF line ends, as SMTP wants them."""
     return msg.as_bytes(policy=compat32.clone(linesep="\r\n"))
 
-
-def notice(
-    composer: Composer,
-    template: str,
-    *,
-    sender: str,
-    office_code: str,
-    to: str,
-    language: str = "id",
-    **context: Any,
-) -> Message:
-    """A machine notice nobody should answer (RFC 3834 auto-generated): to an admin or official."""
-    rendered = composer.render(template, language, **context)
-    return build_message(
-        rendered, sender=sender, sender_name=f"Mailflow {office_code}", to=to, auto_submitted="auto-generated"
-    )

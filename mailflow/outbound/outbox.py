@@ -29,7 +29,7 @@ from mailflow.outbound.catalogue import words_for
 from mailflow.outbound.compose import message_bytes
 from mailflow.storage.db import transaction
 from mailflow.storage.events import log_event
-from mailflow.storage.models import Letter, OutboxMessage, fetch, id_of, utcnow
+from mailflow.storage.models import Letter, OutboxMessage, OutboxStatus, fetch, id_of, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ def _claim(engine: Engine, owner: str, limit: int, lapse: dt.timedelta) -> list[
         rows = session.exec(
             select(OutboxMessage)
             .where(
-                OutboxMessage.status == "pending",
+                OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.next_attempt_at <= now,
                 or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
             )
@@ -226,12 +226,12 @@ def _claim(engine: Engine, owner: str, limit: int, lapse: dt.timedelta) -> list[
 def _record(engine: Engine, row_id: int, error: str | None) -> None:
     with transaction(engine) as session:
         row = session.get(OutboxMessage, row_id)
-        if row is None or row.status != "pending":
+        if row is None or row.status != OutboxStatus.PENDING:
             return
         row.attempts += 1
         row.claimed_by = row.claimed_until = None
         if error is None:
-            row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+            row.status, row.sent_at, row.last_error = OutboxStatus.SENT, utcnow(), None
             if row.kind in LOGGED_KINDS and row.letter_id is not None:
                 log_event(
                     session,
@@ -244,7 +244,7 @@ def _record(engine: Engine, row_id: int, error: str | None) -> None:
             row.last_error = error[:500]
             row.next_attempt_at = utcnow() + backoff(row.attempts)
             if row.attempts >= MAX_ATTEMPTS:
-                row.status = "failed"
+                row.status = OutboxStatus.FAILED
         session.add(row)
 
 
@@ -259,7 +259,7 @@ def _over_cap(engine: Engine, row: OutboxMessage, cap: int, exempt: frozenset[st
             .where(
                 OutboxMessage.recipient == row.recipient,
                 col(OutboxMessage.kind).in_(RESPONSE_KINDS),
-                OutboxMessage.status == "sent",
+                OutboxMessage.status == OutboxStatus.SENT,
                 col(OutboxMessage.sent_at) > since,
             )
             .order_by(col(OutboxMessage.sent_at))

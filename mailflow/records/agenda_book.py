@@ -20,7 +20,7 @@ from mailflow.disposition.states import OPEN
 from mailflow.domain import FIELD_NAMES
 from mailflow.office.model import Rules
 from mailflow.outbound.catalogue import Words
-from mailflow.storage.models import Disposition, Event, Letter, id_of
+from mailflow.storage.models import Disposition, Event, Letter, LetterStatus, id_of
 
 # The book's columns, in order; each heading is the catalogue's `book.<column>`.
 COLUMNS = (
@@ -95,7 +95,7 @@ def agenda_rows(
             "holder": ", ".join(f"{n.holder_title} ({n.holder_name})" for n in open_nodes),
             "status": letter.status,
             "done_at": office_moment(done, zone).date()
-            if done and letter.status in ("done", "archived")
+            if done and letter.status in (LetterStatus.DONE, LetterStatus.ARCHIVED)
             else None,
         }
         rows.append(row)

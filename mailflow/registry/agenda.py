@@ -1,4 +1,4 @@
-"""Agenda numbers: one gap-free serial per office and year, shown through a template.
+"""Agenda numbers: one gap-free serial per office, book and year, shown through a template.
 
 The serial restarts every January (domain reference §4.1). It is taken inside the transaction
 that files the letter, so a rollback gives it back and no number is ever skipped or repeated.
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from mailflow.storage.models import AgendaCounter
+from mailflow.storage.models import AgendaCounter, Book
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 DEFAULT_TAG = "SM {seq:03d}/{year}"
@@ -23,28 +23,32 @@ def format_agenda(template: str, seq: int, year: int, month: int, unit: str) -> 
     return template.format(seq=seq, year=year, month=month, roman_month=ROMAN[month - 1], unit=unit)
 
 
-def next_serial(session: Session, office: str, year: int) -> int:
+def next_serial(session: Session, office: str, year: int, book: Book = Book.INCOMING) -> int:
     """Take the next serial; the row lock (or SQLite's write lock) serialises concurrent filers."""
     result = session.execute(
         update(AgendaCounter)
         .where(col(AgendaCounter.office) == office, col(AgendaCounter.year) == year)
+        .where(col(AgendaCounter.book) == book)
         .values(seq=col(AgendaCounter.seq) + 1)
         .returning(col(AgendaCounter.seq))
     )
     seq = result.scalar_one_or_none()
     if seq is not None:
         return seq
-    session.add(AgendaCounter(office=office, year=year, seq=1))
+    session.add(AgendaCounter(office=office, year=year, book=book, seq=1))
     session.flush()
     return 1
 
 
-def book_entry(session: Session, office: str, template: str, local: dt.datetime) -> dict[str, Any]:
-    """The next entry of `office`'s agenda book for the year of `local` (the office's clock): the
+def book_entry(
+    session: Session, office: str, template: str, local: dt.datetime, book: Book = Book.INCOMING
+) -> dict[str, Any]:
+    """The next entry of `office`'s `book` for the year of `local` (the office's clock): the
     Letter columns that place it there."""
-    seq = next_serial(session, office, local.year)
+    seq = next_serial(session, office, local.year, book)
     return {
         "office": office,
+        "book": book,
         "year": local.year,
         "seq": seq,
         "agenda_number": format_agenda(template, seq, local.year, local.month, office),

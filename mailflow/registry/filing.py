@@ -17,7 +17,6 @@ from mailflow.domain import FIELD_NAMES, LetterFields, Source, stored
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FIELD_ORDER, FileView, LetterView, letter_view
 from mailflow.registry.agenda import book_entry
-from mailflow.registry.mail import registry_mail
 from mailflow.registry.scans import wait_for_scans
 from mailflow.registry.unread import note_unread, unread_of
 from mailflow.scans.files import scan_files
@@ -59,7 +58,7 @@ def file_letter(
             message_id=message.message_id,
         )
         view = letter_view(existing, ctx.settings.zone)
-        mail = registry_mail(ctx, box, message.from_address, "duplicate", reply_to=message, letter=view)
+        mail = ctx.mailer(box).reply(message.from_address, "duplicate", answering=message, letter=view)
         outbox.enqueue(session, mail, "duplicate", existing.id)
         return existing, False
 
@@ -118,12 +117,10 @@ def send_receipt(
     ).all()
     views = [FileView(f.filename, f.content_type, f.size) for f in rows]
     answering = message if message is not None and letter.clerk == message.from_address else None
-    mail = registry_mail(
-        ctx,
-        box,
+    mail = ctx.mailer(box).reply(
         letter.clerk,
         "receipt",
-        reply_to=answering,
+        answering=answering,
         letter=letter_view(letter, ctx.settings.zone),
         names=FIELD_ORDER,
         files=views,
@@ -167,12 +164,10 @@ def correct_letter(
             ),
             message_id=message.message_id,
         )
-    mail = registry_mail(
-        ctx,
-        box,
+    mail = ctx.mailer(box).reply(
         message.from_address,
         "corrected",
-        reply_to=message,
+        answering=message,
         letter=letter_view(letter, ctx.settings.zone),
         names=FIELD_ORDER,
         changes=changes,

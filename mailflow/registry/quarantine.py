@@ -12,11 +12,10 @@ from mailflow.config import MailboxSettings
 from mailflow.context import Context
 from mailflow.domain import Said
 from mailflow.outbound import caps, outbox
-from mailflow.outbound.compose import notice, size_text
+from mailflow.outbound.compose import size_text
 from mailflow.registry.filing import file_letter
-from mailflow.registry.mail import registry_mail
 from mailflow.storage.events import log_event
-from mailflow.storage.models import Letter, OutboxMessage, QuarantineItem, utcnow
+from mailflow.storage.models import HeldStatus, Letter, OutboxMessage, QuarantineItem, utcnow
 from mailflow.text.letter import LetterReading
 from mailflow.text.message import ParsedMessage
 
@@ -82,18 +81,13 @@ def reject(
     # what comes later in the hour is told in one digest (followup.warnings).
     key = warning_key(owner, utcnow()) if owner else ""
     if owner and not outbox.already_queued(session, key):
-        mail = notice(
-            ctx.composer,
+        mail = ctx.mailer(box).notice(
+            owner,
             "no_reply_code" if reason in ("no_reply_code", "unsigned_thread") else "impersonation",
-            sender=box.address,
-            office_code=ctx.rules.office_code,
-            to=owner,
-            language=ctx.rules.language_of(owner, ctx.settings.language),
-            office=ctx.rules.office_name,
             intruder=message.from_address,
             agenda=letter.agenda_number if letter else "?",
             quarantine_id=item.id,
-            reason=ctx.composer.say(ctx.rules.language_of(owner, ctx.settings.language), told_reason(reason)),
+            reason=told_reason(reason),
         )
         outbox.enqueue(session, mail, "impersonation", letter.id if letter else None, dedupe_key=key)
     return item
@@ -153,12 +147,10 @@ def quarantine(
     sender = message.from_address
     ours = ctx.rules.person_by_address(sender) is not None or ctx.rules.clerk(sender) is not None
     if notify_sender and (ours or not _backscatter_spent(session, ctx, sender)):
-        mail = registry_mail(
-            ctx,
-            box,
+        mail = ctx.mailer(box).reply(
             sender,
             "held",
-            reply_to=message,
+            answering=message,
             # None of the message's own words: its From may be forged, by anyone.
             subject="",
             mailbox=box.address,
@@ -169,12 +161,9 @@ def quarantine(
     if reason == "direct_letter":
         attach = len(raw) <= ATTACH_HELD_BYTES
         for clerk in ctx.rules.clerks:
-            mail = registry_mail(
-                ctx,
-                box,
+            mail = ctx.mailer(box).reply(
                 clerk.email,
                 "direct_letter",
-                reply_to=None,
                 attach=(raw,) if attach else (),
                 sender=message.from_address,
                 mailbox=box.address,
@@ -211,7 +200,7 @@ def release(
 
 def settle_release(session: Session, item: QuarantineItem, letter_id: int | None, by: str, done: str) -> None:
     """Mark `item` released by `by`, and say so in the log of the letter it became or touched."""
-    item.status, item.released_at = "released", utcnow()
+    item.status, item.released_at = HeldStatus.RELEASED, utcnow()
     item.resolution = f"{done} (released by {by})"
     session.add(item)
     if letter_id is not None:

@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, or_, select
 
-from mailflow.storage.models import Disposition, Event, Letter, LetterFile, QuarantineItem, id_of
+from mailflow.storage.models import (
+    Disposition,
+    Event,
+    HeldStatus,
+    InboundMessage,
+    Letter,
+    LetterFile,
+    QuarantineItem,
+    id_of,
+)
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
@@ -64,6 +73,7 @@ def letter_record(session: Session, letter: Letter, with_log: bool = True) -> di
     }
     if with_log:
         record["dispositions"] = disposition_records(session, id_of(letter))
+        record["inbound"] = inbound_records(session, letter_id=letter.id)
         events = session.exec(
             select(Event).where(Event.letter_id == letter.id).order_by(col(Event.at), col(Event.id))
         ).all()
@@ -186,8 +196,32 @@ def quarantine_items(
         if within := list(offices):
             query = query.where(col(QuarantineItem.office).in_(within))
         if not include_released:
-            query = query.where(QuarantineItem.status == "held")
+            query = query.where(QuarantineItem.status == HeldStatus.HELD)
         return list(session.exec(query).all())
+
+
+def inbound_records(
+    session: Session, *, letter_id: int | None = None, quarantine_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The messages that acted on a letter or were held as a quarantine item, oldest first: each
+    with the check that decided it and its reason (the pipeline's record, inbound.pipeline)."""
+    query = select(InboundMessage).order_by(col(InboundMessage.seen_at), col(InboundMessage.id))
+    if letter_id is not None:
+        query = query.where(InboundMessage.letter_id == letter_id)
+    if quarantine_id is not None:
+        query = query.where(InboundMessage.quarantine_id == quarantine_id)
+    rows = session.exec(query).all()
+    return [
+        {
+            "seen_at": _iso(r.seen_at),
+            "mailbox": r.mailbox,
+            "message_id": r.message_id,
+            "outcome": r.outcome,
+            "decided_by": r.decided_by,
+            "reason": r.reason,
+        }
+        for r in rows
+    ]
 
 
 def quarantine_record(item: QuarantineItem) -> dict[str, Any]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol, TypeVar
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy import JSON, Column, Dialect, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import AutoString, Field, Session, SQLModel
 
 
 def utcnow() -> dt.datetime:
@@ -35,20 +37,107 @@ def fetch(session: Session, model: type[Row], ident: int | None) -> Row:
     return row
 
 
+class Book(StrEnum):
+    """A register of the office, each numbered on its own. Only the incoming letters' book
+    (surat masuk) is kept today; outgoing letters (surat keluar) would be a second."""
+
+    INCOMING = "SM"
+
+
+class LetterStatus(StrEnum):
+    """Where a letter is; it follows the root of its disposition tree (disposition.states)."""
+
+    REGISTERED = "registered"
+    AWAITING = "awaiting"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    ARCHIVED = "archived"
+
+
+class DispositionState(StrEnum):
+    """The states of one disposition; what they mean and how they follow: disposition.states."""
+
+    PENDING = "pending"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    DISPOSED = "disposed"
+    COMPLETED = "completed"
+    ARCHIVED = "archived"
+    CANCELLED = "cancelled"
+
+
+class Outcome(StrEnum):
+    """What the pipeline did with one inbound message (its ledger row)."""
+
+    UNDECIDED = ""  # only inside the transaction that decides it
+    LETTER = "letter"
+    DUPLICATE = "duplicate"
+    CORRECTION = "correction"
+    REPLY = "reply"
+    STATUS = "status"
+    BOUNCE = "bounce"
+    IGNORED = "ignored"
+    QUARANTINED = "quarantined"
+    SEEN_BEFORE = "seen_before"
+
+
+class HeldStatus(StrEnum):
+    HELD = "held"
+    RELEASED = "released"
+
+
+class ScanStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # after every retry
+    BOUNCED = "bounced"  # a delivery report quoted it
+    SUPPRESSED = "suppressed"  # over the cap: never sent, told in the next digest (outbound.caps)
+    DIGESTED = "digested"  # told in a digest
+
+
+Coded = TypeVar("Coded", bound=StrEnum)
+
+
+class _Enum(TypeDecorator[Coded]):
+    """A StrEnum stored as its plain string value: the columns stay the VARCHARs they were on
+    PostgreSQL and SQLite alike (no enum type to migrate), and read back as the enum."""
+
+    impl = AutoString
+    cache_ok = True
+
+    def __init__(self, enum: type[Coded]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Coded | None:
+        return None if value is None else self.enum(value)
+
+
 class AgendaCounter(SQLModel, table=True):
-    """The last agenda serial per office and year; bumped in the filing transaction (gap-free)."""
+    """The last agenda serial per office, book and year; bumped in the filing transaction (gap-free)."""
 
     office: str = Field(primary_key=True)
     year: int = Field(primary_key=True)
+    book: Book = Field(default=Book.INCOMING, primary_key=True, sa_type=_Enum(Book))
     seq: int = 0
 
 
 class Letter(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     office: str = Field(index=True)
+    book: Book = Field(default=Book.INCOMING, sa_type=_Enum(Book))
     year: int = Field(index=True)
     seq: int
-    agenda_number: str = Field(index=True)  # one book per office: unique with the office
+    agenda_number: str = Field(index=True)  # unique with the office (its template names the book)
     subject_tag: str = Field(index=True)
     received_at: dt.datetime
     sender: str | None = None
@@ -60,7 +149,7 @@ class Letter(SQLModel, table=True):
     security: str | None = None
     classification: str | None = None
     note: str | None = None
-    status: str = Field(default="registered", index=True)
+    status: LetterStatus = Field(default=LetterStatus.REGISTERED, index=True, sa_type=_Enum(LetterStatus))
     mailbox: str
     clerk: str
     message_id: str = Field(index=True)
@@ -87,7 +176,7 @@ class Letter(SQLModel, table=True):
     )
 
     __table_args__ = (
-        UniqueConstraint("office", "year", "seq"),
+        UniqueConstraint("office", "book", "year", "seq", name="uq_letter_office_book_year_seq"),
         UniqueConstraint("office", "agenda_number", name="uq_letter_office_agenda"),
         UniqueConstraint("office", "fingerprint", name="uq_letter_office_fingerprint"),
         # The web dashboard's weeks: one office's letters received since a day.
@@ -142,7 +231,9 @@ class Disposition(SQLModel, table=True):
     disposer: str
     instruction: str = ""
     deadline: dt.date | None = None
-    state: str = Field(default="pending", index=True)
+    state: DispositionState = Field(
+        default=DispositionState.PENDING, index=True, sa_type=_Enum(DispositionState)
+    )
     answered: bool = False
     event_id: int | None = Field(default=None, foreign_key="event.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
@@ -198,7 +289,11 @@ class InboundMessage(SQLModel, table=True):
     message_id: str = Field(index=True)
     sha256: str = Field(index=True)
     seen_at: dt.datetime = Field(default_factory=utcnow)
-    outcome: str
+    outcome: Outcome = Field(sa_type=_Enum(Outcome))
+    # The check that decided it and its reason (Mailman's rule hits): a triage check
+    # (inbound.triage), "reading", or the loop's own (inbound.loop); the reason a short code.
+    decided_by: str | None = None
+    reason: str | None = None
     letter_id: int | None = Field(default=None, foreign_key="letter.id")
     quarantine_id: int | None = Field(default=None, foreign_key="quarantineitem.id")
     settled: bool = Field(default=False, index=True)
@@ -215,7 +310,7 @@ class ScanJob(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     letter_id: int = Field(foreign_key="letter.id", unique=True)
-    status: str = Field(default="pending", index=True)  # pending | done | failed
+    status: ScanStatus = Field(default=ScanStatus.PENDING, index=True, sa_type=_Enum(ScanStatus))
     attempts: int = 0
     created_at: dt.datetime = Field(default_factory=utcnow)
     claimed_by: str | None = None
@@ -246,7 +341,7 @@ class QuarantineItem(SQLModel, table=True):
     received_at: dt.datetime = Field(default_factory=utcnow)
     message_id: str
     raw_sha256: str
-    status: str = Field(default="held", index=True)
+    status: HeldStatus = Field(default=HeldStatus.HELD, index=True, sa_type=_Enum(HeldStatus))
     released_at: dt.datetime | None = None
     resolution: str | None = None
 
@@ -263,7 +358,7 @@ class OutboxMessage(SQLModel, table=True):
     letter_id: int | None = Field(default=None, foreign_key="letter.id", index=True)
     disposition_id: int | None = Field(default=None, foreign_key="disposition.id", index=True)
     created_at: dt.datetime = Field(default_factory=utcnow)
-    status: str = Field(default="pending", index=True)
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, index=True, sa_type=_Enum(OutboxStatus))
     attempts: int = 0
     next_attempt_at: dt.datetime = Field(default_factory=utcnow)
     last_error: str | None = None

@@ -12,7 +12,6 @@ from sqlmodel import Session, col, select
 from mailflow.app import App
 from mailflow.config import WebSettings
 from mailflow.outbound import outbox
-from mailflow.outbound.compose import build_message
 from mailflow.storage.db import transaction
 from mailflow.storage.models import WebLink, utcnow
 from mailflow.text.links import LETTER, SIGN_IN, Link, LinkError, link_url, make_link, read_link
@@ -41,18 +40,14 @@ def ask_sign_in(app: App, web: WebSettings, address: str, client: str, reader: R
         session.add(WebLink(nonce=nonce, address=address, client=client))
         if reader is None:
             return True
-        rules = reader.rules
-        rendered = app.context(rules.office_code).composer.render(
+        ctx = app.context(reader.office)
+        boxes = [box for box in app.settings.mailboxes if app.office_of(box) == reader.office]
+        mail = ctx.mailer(boxes[0] if boxes else None).notice(
+            reader.address,
             "web_sign_in",
-            reader.language,
-            office=rules.office_name,
             person=reader.name,
             link=link_url(web.public_url, SIGN_IN, token),
             minutes=web.sign_in_minutes,
-        )
-        sender = app.settings.smtp.from_address or app.settings.mailboxes[0].address
-        mail = build_message(
-            rendered, sender=sender, sender_name=f"Mailflow {rules.office_code}", to=reader.address
         )
         outbox.enqueue(session, mail, "web_sign_in")
     return True

@@ -1,12 +1,16 @@
-"""One pass over a mailbox: the only place that combines the IMAP edge, storage and database.
+"""The loop over a mailbox: fetch, ledger, lease, and settle on the server after the commit.
+
+What a message does to the database is the pipeline's (inbound.pipeline); this module is the
+only place that combines it with the IMAP edge, the archive and the transaction.
 
 Order per message, the guarantee of "Letters in":
 1. archive the raw bytes (content-addressed, atomic) and count the try (a message that stopped
    its worker twice is held as poison instead);
 2. read it (inbound.reading: parse, PDF text, registry fields, sender check) before any
    transaction, which then only writes;
-3. decide and record in ONE transaction: ledger row keyed (mailbox, UIDVALIDITY, UID), cursor,
-   letter / correction / quarantine entry, events, outgoing mail;
+3. decide (inbound.pipeline) and record in ONE transaction: ledger row keyed (mailbox,
+   UIDVALIDITY, UID) with the deciding check, cursor, letter / correction / quarantine entry,
+   events, outgoing mail;
 4. only after that commit, move (or tag) the message on the server, then mark it settled.
 A crash anywhere repeats at most step 4 on the next run, which is harmless.
 """
@@ -17,50 +21,45 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from mailflow.app import App
 from mailflow.config import MailboxSettings
-from mailflow.context import Context
-from mailflow.disposition.mail import today_in
-from mailflow.disposition.replies import apply_reply
-from mailflow.disposition.routing import route_letter
-from mailflow.disposition.status import request_status
-from mailflow.domain import ReplyMatch
-from mailflow.errors import MailboxError, MessageError, SignInError
+from mailflow.errors import MailboxError, SignInError
 from mailflow.inbound import leases
-from mailflow.inbound.bounces import handle_bounce
+from mailflow.inbound.pipeline import apply, headers_of
 from mailflow.inbound.reading import Read, read
-from mailflow.inbound.threads import match_reply
-from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, triage
 from mailflow.net.imap import FetchedMessage, Mailbox
 from mailflow.net.misdial import explained
-from mailflow.registry.filing import correct_letter, file_letter
-from mailflow.registry.quarantine import quarantine, reject, settle_release
+from mailflow.registry.quarantine import quarantine, settle_release
 from mailflow.storage import journal
 from mailflow.storage.db import DATABASE_ERRORS, transaction
 from mailflow.storage.models import (
-    Event,
+    HeldStatus,
     InboundAttempt,
     InboundMessage,
     Letter,
     MailboxState,
+    Outcome,
     QuarantineItem,
     fetch,
     utcnow,
 )
-from mailflow.text.letter import LetterReading, corrections, read_letter
 from mailflow.text.message import ParsedMessage
-from mailflow.text.parsing import header_part, parse_message
 
 log = logging.getLogger(__name__)
 
 # Failures of the edges (server, network, database), not a message's fault: the poll stops and
 # the message is fetched again next run. A pool TimeoutError means every connection was busy.
 _EDGE_ERRORS = (MailboxError, OSError, *DATABASE_ERRORS)
+
+# The checks the loop itself decides by (the pipeline's are inbound.pipeline's and triage's):
+# a message that stopped its worker or broke its reading, and the same bytes seen before.
+LOOP_CHECK = "loop"
+SAME_BYTES_CHECK = "same_bytes"
 
 KEYWORD_DONE = "$MailflowProcessed"
 KEYWORD_HELD = "$MailflowQuarantined"
@@ -80,192 +79,6 @@ class PollReport:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
 
 
-def _headers_of(raw: bytes) -> ParsedMessage | None:
-    """The header of a message we will not parse whole, to know whom to tell."""
-    try:
-        return parse_message(header_part(raw))
-    except MessageError:
-        return None
-
-
-def _hold(
-    session,
-    ctx: Context,
-    box: MailboxSettings,
-    raw: bytes,
-    sha: str,
-    row: InboundMessage,
-    reason: str,
-    detail: str,
-) -> None:
-    head = _headers_of(raw)
-    safe = head is not None and auto_generated(Inbound(head, box, ctx.rules)) is None
-    item = quarantine(session, ctx, box, head, sha, reason, detail, notify_sender=safe)
-    row.outcome, row.quarantine_id, row.destination = "quarantined", item.id, box.quarantine_folder
-    log.info(
-        "event=quarantined mailbox=%s uid=%s reason=%s message_id=%s detail=%r",
-        box.name,
-        row.uid,
-        reason,
-        head.message_id if head else "-",
-        detail,
-    )
-
-
-def _apply(
-    session: Session,
-    ctx: Context,
-    box: MailboxSettings,
-    raw: bytes,
-    sha: str,
-    row: InboundMessage,
-    reading: Read,
-) -> None:
-    """Decide what the message is and write the consequences; fills in the ledger row."""
-    message = reading.message
-    if message is None:
-        problem = reading.problem or MessageError("malformed", "unreadable")
-        _hold(session, ctx, box, raw, sha, row, problem.reason, problem.detail)
-        return
-    match = match_reply(session, ctx.signer, message, box.address, ctx.rules, today_in(ctx))
-    if match is not None and match.letter_id:  # a letter of another office (one mailbox, many)
-        ctx = ctx.for_office(fetch(session, Letter, match.letter_id).office)
-    replayed = (
-        match is not None
-        and session.exec(
-            select(Event.id).where(
-                Event.message_id == message.message_id, Event.actor == message.from_address
-            )
-        ).first()
-        is not None
-    )
-    inbound = Inbound(
-        message, box, ctx.rules, match, replayed, ctx.settings.max_attachment_bytes, reading.sender
-    )
-    verdict = triage(inbound)
-    row.message_id = message.message_id
-    step = Step(session, ctx, box, message, raw, sha, row, verdict, match, reading.letter)
-    ACTIONS[verdict.action](step)
-
-
-@dataclass
-class Step:
-    """One triaged message on its way into the database."""
-
-    session: Session
-    ctx: Context
-    box: MailboxSettings
-    message: ParsedMessage
-    raw: bytes
-    sha: str
-    row: InboundMessage
-    verdict: Verdict
-    match: ReplyMatch | None
-    letter: LetterReading | None = None  # read before the transaction (inbound.reading)
-
-    def record(self, outcome: str, letter_id: int | None = None, quarantine_id: int | None = None) -> None:
-        held = outcome == "quarantined"
-        self.row.outcome, self.row.letter_id, self.row.quarantine_id = outcome, letter_id, quarantine_id
-        self.row.destination = self.box.quarantine_folder if held else self.box.processed_folder
-        letter = self.session.get(Letter, letter_id) if letter_id else None
-        log.info(
-            "event=%s check=%s reason=%s agenda=%s message_id=%s",
-            outcome,
-            self.verdict.check,
-            self.verdict.reason or "-",
-            letter.agenda_number if letter else "-",
-            self.message.message_id,
-        )
-
-
-def _file(step: Step) -> None:
-    rules = step.ctx.rules
-    clerk = rules.clerk(step.message.from_address)
-    # A direct letter filed by policy or released by an admin: its receipt goes to the first clerk.
-    address = clerk.email if clerk else (rules.clerks[0].email if rules.clerks else step.message.from_address)
-    # Read before the transaction for anyone who may file; a stranger's mail filed by another
-    # route (an admin's release of a held one) is read here, at the cost it always had.
-    reading = step.letter or read_letter(step.message, direct=clerk is None)
-    letter, new = file_letter(step.session, step.ctx, step.box, step.message, step.sha, address, reading)
-    if new and not letter.fields_pending:  # else when its scans are read (inbound.scan_jobs)
-        route_letter(step.session, step.ctx, step.box, letter)
-    step.record("letter" if new else "duplicate", letter.id)
-
-
-def _named(ident: int | None) -> int:
-    """Triage names the letter of every CORRECT and the disposition of every REPLY verdict."""
-    if ident is None:
-        raise LookupError("a verdict lacks the row it acts on")
-    return ident
-
-
-def _correct(step: Step) -> None:
-    stated = step.letter.corrections if step.letter else corrections(step.message)
-    correct_letter(step.session, step.ctx, step.box, step.message, _named(step.verdict.letter_id), stated)
-    step.record("correction", step.verdict.letter_id)
-
-
-def _reply(step: Step) -> None:
-    reply = apply_reply(step.session, step.ctx, step.box, step.message, _named(step.verdict.disposition_id))
-    if reply is None or reply.ignored:
-        reason = reply.ignored if reply is not None else "replay"
-        step.verdict = replace(step.verdict, action=Action.IGNORE, reason=reason)
-        step.record("ignored", step.verdict.letter_id)
-        return
-    step.row.reply_key = reply.key
-    step.record("reply", step.verdict.letter_id)
-
-
-def _status(step: Step) -> None:
-    step.record("status", request_status(step.session, step.ctx, step.box, step.message, step.verdict.detail))
-
-
-def _reject(step: Step) -> None:
-    owner = step.match.owners[0] if step.match and step.match.owners else None
-    v = step.verdict
-    item = reject(
-        step.session, step.ctx, step.box, step.message, step.sha, v.reason, v.detail, v.letter_id, owner
-    )
-    step.record("quarantined", v.letter_id, item.id)
-
-
-def _quarantine(step: Step) -> None:
-    v = step.verdict
-    item = quarantine(
-        step.session,
-        step.ctx,
-        step.box,
-        step.message,
-        step.sha,
-        v.reason,
-        v.detail,
-        v.notify_sender,
-        step.raw,
-    )
-    step.record("quarantined", quarantine_id=item.id)
-
-
-def _ignore(step: Step) -> None:
-    step.record("ignored")
-
-
-def _bounce(step: Step) -> None:
-    row = handle_bounce(step.session, step.ctx, step.box, step.message, step.raw)
-    step.record("bounce", row.letter_id if row else None)
-
-
-ACTIONS: dict[Action, Callable[[Step], None]] = {
-    Action.FILE: _file,
-    Action.CORRECT: _correct,
-    Action.REPLY: _reply,
-    Action.STATUS: _status,
-    Action.REJECT: _reject,
-    Action.QUARANTINE: _quarantine,
-    Action.IGNORE: _ignore,
-    Action.BOUNCE: _bounce,
-}
-
-
 def process_one(
     app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, *, cursor: bool = True
 ) -> InboundMessage:
@@ -281,7 +94,9 @@ def process_one(
     sha = app.archive.put_raw(fetched.raw)
     if _attempt(app, box, uidvalidity, fetched.uid) > MAX_TRIES:
         detail = f"reading it stopped a worker {MAX_TRIES} times (killed, out of memory or stalled)"
-        return _quarantine_failure(app, box, uidvalidity, fetched, sha, "poison", detail, cursor)
+        return _quarantine_failure(
+            app, box, uidvalidity, fetched, sha, "poison", detail, cursor, check=LOOP_CHECK
+        )
     reading = read(app, box, fetched.raw)
     for attempt in (1, 2):
         try:
@@ -343,18 +158,24 @@ def _decide(
             state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
             session.add(state)
         row = InboundMessage(
-            mailbox=box.name, uidvalidity=uidvalidity, uid=fetched.uid, message_id="", sha256=sha, outcome=""
+            mailbox=box.name,
+            uidvalidity=uidvalidity,
+            uid=fetched.uid,
+            message_id="",
+            sha256=sha,
+            outcome=Outcome.UNDECIDED,
         )
         prior = session.exec(select(InboundMessage).where(InboundMessage.sha256 == sha)).first()
         if prior is not None:
             # The same bytes again (a UIDVALIDITY resync, or a copy in another folder).
-            row.message_id, row.outcome = prior.message_id, "seen_before"
+            row.message_id, row.outcome = prior.message_id, Outcome.SEEN_BEFORE
             row.letter_id, row.quarantine_id = prior.letter_id, prior.quarantine_id
             row.destination = prior.destination
+            row.decided_by, row.reason = SAME_BYTES_CHECK, "seen_before"
         else:
-            _apply(session, ctx, box, fetched.raw, sha, row, reading)
+            apply(session, ctx, box, fetched.raw, sha, row, reading)
         session.add(row)
-        filed = session.get(Letter, row.letter_id) if row.outcome == "letter" else None
+        filed = session.get(Letter, row.letter_id) if row.outcome == Outcome.LETTER else None
     if filed is not None:  # after the commit: the number a clerk was given (storage/journal.py)
         entry = journal.Entry(sha, filed.office, filed.agenda_number, filed.subject_tag)
         try:
@@ -374,9 +195,12 @@ def _quarantine_failure(
     detail: str,
     cursor: bool = True,
     told: ParsedMessage | None = None,
+    *,
+    check: str,
 ) -> InboundMessage:
     """A message that broke its reading (a bug, or twice a dead worker): keep it, hold it, and let
-    the poll go on. `sha` names its raw bytes, already archived; the sender of `told` hears why."""
+    the poll go on. `sha` names its raw bytes, already archived; the sender of `told` hears why;
+    `check` is what held it, for the ledger row."""
     with transaction(app.engine) as session:
         _attempt_done(session, box, uidvalidity, fetched.uid)
         notify = told is not None
@@ -391,9 +215,11 @@ def _quarantine_failure(
             uid=fetched.uid,
             message_id="",
             sha256=sha,
-            outcome="quarantined",
+            outcome=Outcome.QUARANTINED,
             quarantine_id=item.id,
             destination=box.quarantine_folder,
+            decided_by=check,
+            reason=reason,
         )
         session.add(row)
     log.warning(
@@ -416,11 +242,13 @@ def hold(
     detail: str,
     *,
     cursor: bool = True,
+    check: str,
 ) -> InboundMessage:
-    """Keep and hold a message without acting on it; its sender is told why (ops.reconcile)."""
+    """Keep and hold a message without acting on it; its sender is told why (ops.reconcile).
+    `check` names who held it (the ledger row's `decided_by`)."""
     sha = app.archive.put_raw(fetched.raw)
-    head = _headers_of(fetched.raw)
-    return _quarantine_failure(app, box, uidvalidity, fetched, sha, reason, detail, cursor, head)
+    head = headers_of(fetched.raw)
+    return _quarantine_failure(app, box, uidvalidity, fetched, sha, reason, detail, cursor, head, check=check)
 
 
 def read_again(app: App, item: QuarantineItem, by: str) -> InboundMessage:
@@ -439,11 +267,12 @@ def read_again(app: App, item: QuarantineItem, by: str) -> InboundMessage:
     with transaction(app.engine) as session:
         held = session.get(QuarantineItem, item.id, with_for_update=True)
         row = fetch(session, InboundMessage, row.id)
-        if held is None or held.status != "held":
+        if held is None or held.status != HeldStatus.HELD:
             return row
         where = row.destination  # where the server keeps it; settled there, not moved again
-        row.outcome, row.quarantine_id, row.letter_id = "", None, None
-        _apply(session, app.context(box), box, raw, item.raw_sha256, row, reading)
+        row.outcome, row.quarantine_id, row.letter_id = Outcome.UNDECIDED, None, None
+        row.decided_by = row.reason = None
+        apply(session, app.context(box), box, raw, item.raw_sha256, row, reading)
         row.destination = where
         session.add(row)
         settle_release(session, held, row.letter_id, by, f"read again: {row.outcome}")
@@ -454,7 +283,7 @@ def _settle(app: App, mailbox: Mailbox, rows: list[InboundMessage]) -> None:
     """After their commit: move (or tag) committed messages, one command per folder, then mark them."""
     by_target: dict[tuple[str, str], list[int]] = {}
     for row in rows:
-        held = row.outcome == "quarantined" or row.destination == mailbox.settings.quarantine_folder
+        held = row.outcome == Outcome.QUARANTINED or row.destination == mailbox.settings.quarantine_folder
         target = (
             row.destination or mailbox.settings.processed_folder,
             KEYWORD_HELD if held else KEYWORD_DONE,
@@ -535,7 +364,14 @@ def poll_mailbox(
                         error = f"{type(exc).__name__}: {exc}"
                         sha = app.archive.put_raw(fetched.raw)  # kept whole, whatever failed
                         row = _quarantine_failure(
-                            app, box, mailbox.uidvalidity, fetched, sha, "internal_error", error
+                            app,
+                            box,
+                            mailbox.uidvalidity,
+                            fetched,
+                            sha,
+                            "internal_error",
+                            error,
+                            check=LOOP_CHECK,
                         )
                     report.count(row.outcome)
                     done.append(row)
