@@ -107,8 +107,8 @@ def test_strangers_are_nobody(database_url):
 
 
 def test_main_lists_use_indexes(tmp_path):
-    """SQLite's plans: the agenda book's page walks the book's (office, year, seq) key in order (no
-    sort, no whole-table scan), filtered by status it starts from (office, status); "Surat saya" starts from the disposition's (holder, state) index."""
+    """SQLite's plans: the agenda book's page walks the (office, received_at) index in order (no
+    sort, no whole-table scan); filtered, from an index too; "Surat saya" starts from the disposition's (holder, state) index."""
     engine = _world(f"sqlite:///{tmp_path}/plan.db")
     clerk = reader_for(REGENCY, SETTINGS, f"agenda@{DOMAIN}", TODAY)
     kadis = reader_for(REGENCY, SETTINGS, f"kadis@{DOMAIN}", TODAY)
@@ -132,10 +132,10 @@ def test_main_lists_use_indexes(tmp_path):
             ]
 
     (book,) = plans(lambda session: book_page(session, clerk, BookFilter()))
-    assert "SEARCH letter USING INDEX sqlite_autoindex_letter_3 (office=?)" in book, book
+    assert "SEARCH letter USING INDEX ix_letter_office_received_at (office=?)" in book, book
     assert "TEMP B-TREE" not in book, book
     (by_state,) = plans(lambda session: book_page(session, clerk, BookFilter(state="awaiting", overdue=True)))
-    assert "SEARCH letter USING INDEX ix_letter_office_status (office=? AND status=?)" in by_state, by_state
+    assert "SEARCH letter USING INDEX" in by_state, by_state
     (mine,) = plans(lambda session: waiting_for(session, kadis))
     assert "SEARCH disposition USING INDEX ix_disposition_holder_state (holder=? AND state=?)" in mine, mine
     assert "SEARCH letter USING INTEGER PRIMARY KEY" in mine, mine

@@ -179,9 +179,8 @@ class Letter(SQLModel, table=True):
         UniqueConstraint("office", "book", "year", "seq", name="uq_letter_office_book_year_seq"),
         UniqueConstraint("office", "agenda_number", name="uq_letter_office_agenda"),
         UniqueConstraint("office", "fingerprint", name="uq_letter_office_fingerprint"),
-        # The web dashboard's weeks: one office's letters received since a day.
+        # The web agenda book, newest first, and the dashboard's weeks: one office's letters by receipt.
         Index("ix_letter_office_received_at", "office", "received_at"),
-        Index("ix_letter_office_status", "office", "status"),  # the dashboard's letters by status
     )
 
 

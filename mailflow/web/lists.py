@@ -71,7 +71,8 @@ def book_page(session: Session, reader: Reader, wanted: BookFilter) -> tuple[lis
                 col(Disposition.deadline) < reader.today,
             )
         )
-    query = query.order_by(col(Letter.year).desc(), col(Letter.seq).desc())
+    # Newest first, by the (office, received_at) index: walked in order, never sorted.
+    query = query.order_by(col(Letter.received_at).desc(), col(Letter.id).desc())
     rows = list(session.exec(query.offset((wanted.page - 1) * PAGE).limit(PAGE + 1)).all())
     return rows[:PAGE], len(rows) > PAGE
 

@@ -31,11 +31,9 @@ def upgrade() -> None:
     op.create_index("ix_weblink_created_at", "weblink", ["created_at"])
     op.create_index("ix_disposition_holder_state", "disposition", ["holder", "state"])
     op.create_index("ix_letter_office_received_at", "letter", ["office", "received_at"])
-    op.create_index("ix_letter_office_status", "letter", ["office", "status"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_letter_office_status", table_name="letter")
     op.drop_index("ix_letter_office_received_at", table_name="letter")
     op.drop_index("ix_disposition_holder_state", table_name="disposition")
     op.drop_index("ix_weblink_created_at", table_name="weblink")
