@@ -88,6 +88,9 @@ def fill(url: str, letters: int, today: dt.date) -> None:
             conn.execute(insert(Letter), rows)
             conn.execute(insert(Disposition), nodes)
             conn.execute(insert(Event), events)
+    if url.startswith("postgresql"):  # as autovacuum does after a bulk load, within the minute
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
     engine.dispose()
 
 
