@@ -29,7 +29,7 @@ from mailflow.errors import MessageError
 from mailflow.inbound.authenticity import check_sender
 from mailflow.inbound.triage import Inbound, triage
 from mailflow.language.statements import read_reply, reply_context
-from mailflow.net.dns import pinned
+from mailflow.net.dkim_keys import pinned
 from mailflow.office.load import load_rules
 from mailflow.text.fields import extract_fields, letter_files
 from mailflow.text.parsing import parse_message

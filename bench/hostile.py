@@ -89,7 +89,7 @@ def probe(kind: str, size: int, memory: bool) -> dict:
 OCR_PROBE = """
 import io, json, resource, sys, time
 sys.path.insert(0, {root!r})
-from mailflow.demo.scans import phone_photo
+from mailflow.demo.sample_scans import phone_photo
 from mailflow.scans.files import ScanFile
 from mailflow.scans.work import limit_reader, read_scans
 from tests.support.hostile import broken_png, pixel_bomb_pdf, pixel_bomb_png

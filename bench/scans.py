@@ -1,7 +1,7 @@
 """Scans: `.venv/bin/python bench/scans.py [--copier 100] [--photos 100] [--pages 10] [--letters 20]`.
 
 Prints, with a baseline measured in the same run (figures alone mean little on a noisy machine):
-1. field accuracy on generated copier scans and phone photos (mailflow/demo/scans.py), per field;
+1. field accuracy on generated copier scans and phone photos (mailflow/demo/sample_scans.py), per field;
 2. OCR seconds per page through Mailflow's reader vs the bare `tesseract` command on the same
    pages, and pages per second with every core vs one;
 3. the filing loop (letters committed per second) while scans are read beside it, against the
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 
 from bench.run import Bench, Row, fill_maildir, floor_seconds  # noqa: E402
-from mailflow.demo.scans import Truth, copier_scan, phone_photo  # noqa: E402
+from mailflow.demo.sample_scans import Truth, copier_scan, phone_photo  # noqa: E402
 from mailflow.inbound import scan_jobs  # noqa: E402
 from mailflow.ops import service  # noqa: E402
 from mailflow.scans.files import ScanFile  # noqa: E402
@@ -36,7 +36,7 @@ from mailflow.scans.ocr import THRESHOLDS, read_page  # noqa: E402
 from mailflow.scans.pages import pages  # noqa: E402
 from mailflow.scans.work import read_scans  # noqa: E402
 from mailflow.text.fields import parse_sifat  # noqa: E402
-from mailflow.text.ocr import ocr_fields  # noqa: E402
+from mailflow.text.ocr_fields import ocr_fields  # noqa: E402
 from tests.support.letters import MAILBOX, scan_to_email  # noqa: E402
 from tests.support.mail import signed  # noqa: E402
 

@@ -23,7 +23,8 @@ from mailflow.config import MailboxSettings, Settings
 from mailflow.context import Context
 from mailflow.domain import Said
 from mailflow.errors import ConfigError, RulesError
-from mailflow.net.dns import CachedTxt, TxtLookup, pinned
+from mailflow.net.dkim_keys import TxtLookup, pinned
+from mailflow.net.dns import CachedTxt
 from mailflow.net.imap import Mailbox
 from mailflow.oauth.tokens import TokenBroker
 from mailflow.office.model import Rules
@@ -34,7 +35,7 @@ from mailflow.outbound.mailer import Mailer
 from mailflow.outbound.outbox import Sender
 from mailflow.storage.archive import Archive, private_dirs
 from mailflow.storage.db import ensure_schema, make_engine, transaction
-from mailflow.text.tokens import Signer
+from mailflow.text.reply_tokens import Signer
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from mailflow.outbound.compose import Composer
 from mailflow.outbound.mailer import Mailer
 from mailflow.storage.archive import Archive
 from mailflow.storage.models import Letter
-from mailflow.text.tokens import Signer
+from mailflow.text.reply_tokens import Signer
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from mailflow.config import MailboxSettings
 from mailflow.demo import dkim
 from mailflow.inbound.authenticity import check_sender, from_results, signer_accepted
-from mailflow.net.dns import pinned
+from mailflow.net.dkim_keys import pinned
 from mailflow.text.parsing import parse_message
 
 BOX = MailboxSettings(name="surat", address="surat@probolinggokab.example")

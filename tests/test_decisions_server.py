@@ -55,5 +55,5 @@ def test_a_letter_a_reply_an_auto_reply_and_held_mail_each_record_their_check(of
     # A held message shows what held it.
     held = json.loads(run_cli(office, "quarantine", "list", "--json"))
     lines = [run_cli(office, "quarantine", "show", str(item["id"])).splitlines() for item in held]
-    decided = [line.split(None, 2)[2] for item in lines for line in item if line.startswith("Diputuskan oleh")]
+    decided = [line.split(None, 1)[1] for item in lines for line in item if line.startswith("Diputuskan")]
     assert decided == ["direct_letter (direct_letter)", "reading (malformed)"]

@@ -1,6 +1,7 @@
-"""Every import between mailflow's packages runs downward (pyproject.toml, "every import runs
-downward"): the real tree keeps the layers contract, and a copy of it with one upward import, or
-with a module placed in no layer, breaks it. Checked as CI checks it, by `lint-imports`."""
+"""The house rules of mailflow's tree. Every import between its packages runs downward
+(pyproject.toml, "every import runs downward"): the real tree keeps the layers contract, and a copy
+of it with one upward import, or with a module placed in no layer, breaks it, as CI checks it, by
+`lint-imports`. And each file name has one meaning: no two modules share one."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 from tests.support import REPO
@@ -70,3 +72,15 @@ def test_a_module_in_no_layer_breaks_the_contract(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{CONTRACT} BROKEN" in result.stdout
     assert "mailflow.letters_out" in result.stdout
+
+
+def test_no_two_modules_share_a_file_name() -> None:
+    """`offices.py` three times meant three things; name a file for what it holds (a command
+    module of cli/ is `cli_<family>.py`). Migrations are numbered files of their own."""
+    places: defaultdict[str, list[str]] = defaultdict(list)
+    for path in sorted((REPO / "mailflow").rglob("*.py")):
+        relative = path.relative_to(REPO / "mailflow")
+        if path.name != "__init__.py" and "migrations" not in relative.parts:
+            places[path.name].append(str(relative))
+    shared = {name: where for name, where in places.items() if len(where) > 1}
+    assert not shared, shared

@@ -13,7 +13,7 @@ from mailflow.outbound.compose import Composer
 from mailflow.outbound.mailer import Mailer
 from mailflow.storage.models import Disposition, Letter
 from mailflow.text.message import ParsedMessage
-from mailflow.text.tokens import Signer, tokens_in_addresses
+from mailflow.text.reply_tokens import Signer, tokens_in_addresses
 from tests.support import REPO
 
 D = "@probolinggokab.example"

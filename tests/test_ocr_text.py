@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from mailflow.domain import Source, Urgency
-from mailflow.text.ocr import mend, ocr_fields
+from mailflow.text.ocr_fields import mend, ocr_fields
 
 KOP = "PEMERINTAH KABUPATEN LUMAJANG\nDINAS KESEHATAN\nJalan Alun-alun Timur No. 3 Telp. (0334) 881234\n"
 

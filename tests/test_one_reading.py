@@ -18,7 +18,8 @@ from mailflow.config import MailboxSettings
 from mailflow.demo import dkim
 from mailflow.inbound.authenticity import MAX_SIGNATURES, check_sender, from_dkim, from_results
 from mailflow.inbound.triage import Inbound, one_reading
-from mailflow.net.dns import CachedTxt, pinned
+from mailflow.net.dkim_keys import pinned
+from mailflow.net.dns import CachedTxt
 from mailflow.office.load import load_rules
 from mailflow.text.headers import SINGLE, decoded, single_address
 from mailflow.text.parsing import parse_message

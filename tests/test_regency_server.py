@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from mailflow.cli import cli
-from mailflow.demo.scans import copier_scan
+from mailflow.demo.sample_scans import copier_scan
 from mailflow.ops import heartbeat
 from mailflow.storage.db import _alembic, _migrating, head_revision
 from mailflow.storage.models import Letter

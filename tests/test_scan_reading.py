@@ -9,12 +9,12 @@ import pypdfium2
 from fpdf import FPDF
 from PIL import Image, ImageOps
 
-from mailflow.demo.scans import copier_scan, phone_photo
+from mailflow.demo.sample_scans import copier_scan, phone_photo
 from mailflow.scans.files import ScanFile, scan_files
 from mailflow.scans.pages import MAX_PIXELS, pages, straighten
 from mailflow.scans.work import read_scans
 from mailflow.text.message import Attachment
-from mailflow.text.ocr import ocr_fields
+from mailflow.text.ocr_fields import ocr_fields
 
 
 def test_a_copier_scan_without_a_text_layer_yields_its_fields() -> None:

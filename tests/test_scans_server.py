@@ -19,7 +19,7 @@ from pypdf import PdfReader, PdfWriter
 from sqlmodel import Session, select
 
 from mailflow.cli import cli
-from mailflow.demo.scans import Truth, copier_scan, phone_photo
+from mailflow.demo.sample_scans import Truth, copier_scan, phone_photo
 from mailflow.inbound import scan_jobs
 from mailflow.ops import service
 from mailflow.storage.models import ScanJob

@@ -11,7 +11,7 @@ from mailflow.config import MailboxSettings
 from mailflow.demo import dkim
 from mailflow.inbound.senders import verdict
 from mailflow.inbound.triage import Action, Inbound, triage
-from mailflow.net.dns import pinned
+from mailflow.net.dkim_keys import pinned
 from mailflow.office.load import load_rules
 from mailflow.text.parsing import parse_message
 from tests.support import REPO

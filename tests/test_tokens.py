@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from mailflow.text.tokens import FOOTER, Signer, TokenError, plus_address, tokens_in_addresses
+from mailflow.text.reply_tokens import FOOTER, Signer, TokenError, plus_address, tokens_in_addresses
 
 SIGNER = Signer(b"k" * 32)
 TODAY = dt.date(2026, 11, 27)

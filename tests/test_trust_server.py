@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from mailflow.cli import cli
 from mailflow.storage.models import Disposition, OutboxMessage
-from mailflow.text.tokens import plus_address
+from mailflow.text.reply_tokens import plus_address
 from tests.support import clients
 from tests.support.letters import gmail_forward, original_letter, pdf_letter
 from tests.support.mail import text_of

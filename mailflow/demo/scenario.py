@@ -30,8 +30,8 @@ from mailflow.app import App
 from mailflow.clock import office_moment, office_today
 from mailflow.config import Settings, settings_from_dict
 from mailflow.demo import dkim
+from mailflow.demo.sample_scans import phone_photo
 from mailflow.demo.samples import letter_pdf
-from mailflow.demo.scans import phone_photo
 from mailflow.demo.server import DevMailServer
 from mailflow.ops import service
 from mailflow.outbound.catalogue import Catalogue, Words

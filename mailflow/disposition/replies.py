@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import send_request, today_in
-from mailflow.disposition.offices import pass_on, report_back
+from mailflow.disposition.pass_on import pass_on, report_back
+from mailflow.disposition.request import send_request, today_in
 from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import send_status
 from mailflow.disposition.tree import letter_status, new_node, settle_upwards, tree_rows

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import today_in
+from mailflow.disposition.request import today_in
 from mailflow.disposition.states import State
 from mailflow.disposition.tree import letter_status, tree_rows
 from mailflow.domain import Said

@@ -14,7 +14,7 @@ reply code. A domain on the Public Suffix List (`go.id`, `co.id`) is never a sig
 The From address checked here is the one the pipeline acts on (text.headers reads it once, split
 before decoded). Verification is bounded: at most MAX_SIGNATURES signatures whose domain could
 count are verified, in order, until one passes, within BUDGET_SECONDS. The DNS lookup is an edge
-passed in (net.dns caches answers for their TTL), so tests serve their own keys.
+passed in (net/dns.py caches answers for their TTL), so tests serve their own keys.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from dkim.util import InvalidTagValueList, parse_tag_value
 from publicsuffixlist import PublicSuffixList
 
 from mailflow.config import MailboxSettings
-from mailflow.net.dns import TxtLookup
+from mailflow.net.dkim_keys import TxtLookup
 from mailflow.text.message import ParsedMessage
 
 MAX_SIGNATURES = 3

@@ -17,9 +17,9 @@ from sqlmodel import Session, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import today_in
+from mailflow.disposition.first_holder import route_letter
 from mailflow.disposition.replies import apply_reply
-from mailflow.disposition.routing import route_letter
+from mailflow.disposition.request import today_in
 from mailflow.disposition.status import request_status
 from mailflow.domain import ReplyMatch
 from mailflow.errors import MessageError

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mailflow.app import App
-from mailflow.disposition.routing import route_letter
+from mailflow.disposition.first_holder import route_letter
 from mailflow.errors import MailflowError, MessageError
 from mailflow.inbound.loop import UNDECIDED_REASONS, read_again
 from mailflow.registry.quarantine import release

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, or_, select
 
 from mailflow.app import App
 from mailflow.context import Context
-from mailflow.disposition.routing import route_letter
+from mailflow.disposition.first_holder import route_letter
 from mailflow.errors import MessageError
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FIELD_ORDER, letter_view

@@ -14,7 +14,8 @@ from typing import Literal
 from mailflow.config import MailboxSettings, Settings
 from mailflow.domain import Said
 from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
-from mailflow.net.dns import CachedTxt, TxtLookup, pinned
+from mailflow.net.dkim_keys import TxtLookup, pinned
+from mailflow.net.dns import CachedTxt
 from mailflow.office.model import Rules
 from mailflow.text.message import ParsedMessage
 

@@ -23,7 +23,7 @@ from mailflow.office.model import Rules
 from mailflow.storage.models import Disposition, Letter, OutboxMessage, fetch, id_of
 from mailflow.text.headers import address_list
 from mailflow.text.message import ParsedMessage
-from mailflow.text.tokens import FOOTER, Signer, TokenError, tokens_in_addresses
+from mailflow.text.reply_tokens import FOOTER, Signer, TokenError, tokens_in_addresses
 
 _TAG = re.compile(r"\[\s*SM\s*(\d+)\s*/\s*(\d{4})\s*\]", re.I)
 RECEIPT_KINDS = {"receipt", "corrected", "duplicate"}

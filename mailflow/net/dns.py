@@ -14,9 +14,6 @@ from collections.abc import Callable
 import dns.exception
 import dns.resolver
 
-# name -> TXT record, or None when there is none (a lookup that fails is also None).
-TxtLookup = Callable[[str], str | None]
-
 MAX_TTL = 3600.0
 MISSING_TTL = 60.0
 MAX_ENTRIES = 4096
@@ -59,17 +56,3 @@ class CachedTxt:
             while len(self._answers) > MAX_ENTRIES:
                 self._answers.popitem(last=False)
         return record
-
-
-def pinned(keys: dict[str, str], fallback: TxtLookup) -> TxtLookup:
-    """Look up DKIM keys in `keys` first; a domain with a pinned key is never asked of DNS."""
-    table = {name.lower().rstrip("."): record for name, record in keys.items()}
-    domains = {name.partition("._domainkey.")[2] for name in table}
-
-    def lookup(name: str) -> str | None:
-        name = name.lower().rstrip(".")
-        if name in table or name.partition("._domainkey.")[2] in domains:
-            return table.get(name)
-        return fallback(name)
-
-    return lookup

@@ -5,7 +5,6 @@ for longer than the configured time."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from mailflow.ops.verdict import Limits, MailboxHealth, Verdict, WorkerBeat, jud
 from mailflow.outbound import outbox
 from mailflow.outbound.catalogue import Catalogue
 from mailflow.outbound.compose import Rendered, build_message
+from mailflow.outbound.html_part import html_part
 from mailflow.storage.db import current_revision, head_revision, make_engine, transaction
 from mailflow.storage.models import (
     Heartbeat,
@@ -143,7 +143,7 @@ def alert_failing_mailboxes(
             rendered = Rendered(
                 catalogue.say(language, Said.of("alert.mailbox_subject", name=box.name, since=since)),
                 text,
-                f"<pre>{html.escape(text)}</pre>",
+                html_part(text, language),
             )
             mail = build_message(
                 rendered,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from mailflow.errors import MailboxError, MessageError
 from mailflow.inbound.senders import Outcome, SenderVerdict, verdict
-from mailflow.net.dns import TxtLookup
+from mailflow.net.dkim_keys import TxtLookup
 from mailflow.net.imap import Mailbox
 from mailflow.office.model import Rules
 from mailflow.text.parsing import header_part, parse_message

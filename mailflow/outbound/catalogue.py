@@ -18,7 +18,7 @@ from pathlib import Path
 from string import Formatter
 
 from mailflow.domain import Said
-from mailflow.outbound.dates import date_en, date_id
+from mailflow.outbound.date_words import date_en, date_id
 from mailflow.resources import TEMPLATES
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,6 @@ layout is read line by line, each line on its own (linear in the text):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from html import escape
 from itertools import pairwise
@@ -28,8 +27,6 @@ from typing import Literal
 WRAP_AT = 60
 SENTENCE_ENDS = (".", ":", "!", "?")
 SIGNATURE = "--"
-_BULLET = re.compile(r"( *)- ")
-_NUMBERED = re.compile(r" *(\d{1,4})\. ")
 
 Kind = Literal["p", "ul", "ol", "form", "pre", "sig"]
 
@@ -44,6 +41,15 @@ class _Block:
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
+
+
+def _marker(line: str) -> tuple[str, str, str] | None:
+    """("ul", "", item) for `- item`, ("ol", "3", item) for `3. item`, after any indent."""
+    rest = line.lstrip(" ")
+    if rest.startswith("- "):
+        return "ul", "", rest[2:]
+    number, dot, item = rest.partition(". ")
+    return ("ol", number, item) if dot and number.isdigit() and len(number) <= 4 else None
 
 
 def _field(line: str) -> tuple[str, str] | None:
@@ -78,20 +84,17 @@ def _blocks(text: str) -> list[_Block]:
         if not line:
             gap = True
             continue
-        bullet, numbered = _BULLET.match(line), _NUMBERED.match(line)
-        item: Kind | None = "ul" if bullet else "ol" if numbered else None
-        if gap and (current is None or current.kind != item):
+        marker = _marker(line)
+        if gap and (current is None or marker is None or current.kind != marker[0]):
             current = None
         gap = False
-        if bullet:
-            block = start("ul")
-            block.indent = len(bullet[1])
-            block.first = block.indent if len(block.rows) == 0 else block.first
-            block.rows.append([str(max(block.indent - block.first, 0) // 2), line[bullet.end() :]])
-        elif numbered:
-            block = start("ol")
+        if marker is not None:
+            kind, number, item = marker
+            block = start("ul" if kind == "ul" else "ol")
             block.indent = _indent(line)
-            block.rows.append([numbered[1], line[numbered.end() :]])
+            block.first = block.indent if not block.rows else block.first
+            level = str(max(block.indent - block.first, 0) // 2) if kind == "ul" else number
+            block.rows.append([level, item])
         elif current is not None and current.kind in ("ul", "ol") and _indent(line) > current.indent:
             current.rows[-1].append(line.strip())
         elif (cells := _field(line)) is not None:
@@ -104,11 +107,11 @@ def _blocks(text: str) -> list[_Block]:
 
 
 def _paragraph(lines: list[str]) -> str:
-    out = escape(lines[0])
+    out = [escape(lines[0])]
     for before, line in pairwise(lines):
         runs_on = len(before) >= WRAP_AT and not before.endswith(SENTENCE_ENDS)
-        out += (" " if runs_on else "<br>\n") + escape(line)
-    return f"<p>{out}</p>"
+        out += (" " if runs_on else "<br>\n", escape(line))
+    return f"<p>{''.join(out)}</p>"
 
 
 def _item(first: str, more: list[str]) -> str:

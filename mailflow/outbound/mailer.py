@@ -35,7 +35,7 @@ from mailflow.outbound.compose import Composer, Rendered, build_message, letter_
 from mailflow.storage.models import Disposition, Letter, id_of
 from mailflow.text.links import LETTER, link_url, make_link
 from mailflow.text.message import Attachment, ParsedMessage
-from mailflow.text.tokens import Signer, plus_address
+from mailflow.text.reply_tokens import Signer, plus_address
 
 
 @dataclass(frozen=True)

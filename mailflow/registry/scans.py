@@ -19,7 +19,7 @@ from mailflow.storage.events import log_event
 from mailflow.storage.models import Letter, LetterFile, ScanJob, id_of
 from mailflow.text.fields import classification_of
 from mailflow.text.letter import Unread
-from mailflow.text.ocr import ocr_fields
+from mailflow.text.ocr_fields import ocr_fields
 
 # Sources OCR may overwrite: none (unknown), the clerk's own subject line, a derived code.
 _WEAKER = {None, str(Source.EMAIL), str(Source.LETTER_NUMBER)}

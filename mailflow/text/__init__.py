@@ -1,2 +1,3 @@
-"""Text as people and programs write it: messages, HTML and PDF text, quotes,
-registry fields, dates, deadlines and reply tokens. Pure: no database, no network."""
+"""Text as people and programs write it: a parsed message (`message.py`), HTML and PDF text,
+quotes, registry fields (from the mail, a PDF's text layer and OCR text), dates and reply tokens.
+Pure: no database, no network."""

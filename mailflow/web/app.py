@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mailflow.app import App
 from mailflow.clock import office_moment
 from mailflow.config import WebSettings
-from mailflow.disposition.mail import today_in
+from mailflow.disposition.request import today_in
 from mailflow.domain import Said
 from mailflow.errors import ConfigError
 from mailflow.resources import TEMPLATES

@@ -10,7 +10,7 @@ from email.headerregistry import HeaderRegistry
 import dkim
 
 from mailflow.demo.dkim import DOMAIN
-from mailflow.net.dns import TxtLookup
+from mailflow.net.dkim_keys import TxtLookup
 from mailflow.text.headers import decoded
 from mailflow.text.message import ParsedMessage
 

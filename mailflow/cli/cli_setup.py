@@ -166,7 +166,7 @@ def demo(
     language = language or _configured_language(obj)
     temporary = workdir is None
     if regency:
-        from mailflow.demo.regency import run_regency_demo
+        from mailflow.demo.regency_scenario import run_regency_demo
 
         with working_folder(workdir, "mailflow-regency-") as folder:
             code = run_regency_demo(folder, console, language, temporary)

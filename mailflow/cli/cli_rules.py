@@ -83,7 +83,7 @@ def _template_problems(obj: CliState, regency: Regency, office: str | None) -> l
 @pass_obj
 def rules_test(obj: CliState, message: Path, mailbox: str | None) -> None:
     """Show which routing rule fires for MESSAGE.eml and why; nothing is filed or sent."""
-    from mailflow.registry.explain import explain
+    from mailflow.registry.dry_run import explain
 
     settings = obj.settings
     box = settings.mailbox(mailbox) if mailbox else (settings.mailboxes[0] if settings.mailboxes else None)

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import send_request, today_in
+from mailflow.disposition.request import send_request, today_in
 from mailflow.disposition.states import State
 from mailflow.disposition.tree import new_node
 from mailflow.domain import Said

@@ -1,4 +1,4 @@
-"""Running Mailflow: `run`, `poll` and `followup` (`status` is in cli/health.py)."""
+"""Running Mailflow: `run`, `poll` and `followup` (`status` is in cli/cli_health.py)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
-from mailflow.disposition.mail import send_request, today_in
+from mailflow.disposition.request import send_request, today_in
 from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import CONFIDENTIAL
 from mailflow.disposition.tree import letter_status, new_node, root_node, settle_upwards

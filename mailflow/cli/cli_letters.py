@@ -207,6 +207,15 @@ def _letter_view(obj: CliState, record: dict) -> Group:
     lines.append(indented(fields))
     if record["dispositions"]:
         lines.append(_tree(obj, record["dispositions"]))
+    if record["inbound"]:  # each email that acted on it, and the check that let it
+        lines.append(f"  {escape(word('cli.inbound'))}:")
+        mails = Table.grid(padding=(0, 2), pad_edge=False)
+        mails.add_column(no_wrap=True)
+        mails.add_column(overflow="fold")
+        for m in record["inbound"]:
+            outcome = obj.coded("outcome", m["outcome"])
+            mails.add_row(escape(local_time(m["seen_at"], zone)), escape(f"{outcome}: {decision(m)}"))
+        lines.append(indented(mails, 4))
     lines.append(f"  {escape(word('cli.log'))}:")
     log = Table.grid(padding=(0, 2), pad_edge=False)
     log.add_column(no_wrap=True)  # the time
@@ -226,15 +235,6 @@ def _letter_view(obj: CliState, record: dict) -> Group:
         else:
             log.add_row(when, action, detail)
     lines.append(indented(log, 4))
-    if record["inbound"]:  # each email that acted on it, and the check that let it
-        lines.append(f"  {escape(word('cli.inbound'))}:")
-        mails = Table.grid(padding=(0, 2), pad_edge=False)
-        mails.add_column(no_wrap=True)
-        mails.add_column(overflow="fold")
-        for m in record["inbound"]:
-            outcome = obj.coded("outcome", m["outcome"])
-            mails.add_row(escape(local_time(m["seen_at"], zone)), escape(f"{outcome}: {decision(m)}"))
-        lines.append(indented(mails, 4))
     return Group(*lines)
 
 

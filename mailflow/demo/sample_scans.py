@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import img2pdf
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
-from mailflow.outbound.dates import date_id
+from mailflow.outbound.date_words import date_id
 
 FONTS = "/usr/share/fonts/truetype/dejavu/"
 DPI = 300
