@@ -29,10 +29,10 @@ from mailflow.disposition.tree import tree_rows  # noqa: E402
 from mailflow.storage.db import create_schema, make_engine  # noqa: E402
 from mailflow.storage.models import Disposition, Event, Letter  # noqa: E402
 from mailflow.text.links import LETTER, make_link  # noqa: E402
-from mailflow.web.app import build  # noqa: E402
 from mailflow.web.lists import BookFilter, book_page, dashboard, waiting_for  # noqa: E402
 from mailflow.web.reader import reader_for  # noqa: E402
 from mailflow.web.scope import letter_for  # noqa: E402
+from mailflow.web.site import build  # noqa: E402
 from tests.support.postgres import fresh_postgres_database  # noqa: E402
 
 D = "@probolinggokab.example"

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from mailflow.ops import service
 from mailflow.storage.models import Event, Letter, LetterFile, QuarantineItem
-from mailflow.web.app import build, safe_next
+from mailflow.web.site import build, safe_next
 from tests.conftest import DOMAIN
 from tests.support.letters import _base, gmail_forward, pdf_letter
 

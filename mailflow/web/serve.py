@@ -8,7 +8,7 @@ import threading
 import uvicorn
 
 from mailflow.app import App
-from mailflow.web.app import build
+from mailflow.web.site import build
 
 
 def server(app: App) -> uvicorn.Server:

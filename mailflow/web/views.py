@@ -18,12 +18,12 @@ from mailflow.outbound.compose import letter_view
 from mailflow.records.agenda_book import agenda_bytes, agenda_rows
 from mailflow.storage.models import Event, Letter, LetterFile, QuarantineItem
 from mailflow.web.acting import act, own_node
-from mailflow.web.app import Web
 from mailflow.web.lists import BookFilter, book_page, dashboard, waiting_for
 from mailflow.web.pictures import tree_picture, week_chart
 from mailflow.web.reader import Reader
 from mailflow.web.scan_images import page_count, page_png
 from mailflow.web.scope import letter_for, visible
+from mailflow.web.site import Web
 
 STATES = ("registered", "awaiting", "in_progress", "done", "archived")  # catalogue letter_status.*
 URGENCIES = ("biasa", "segera", "sangat segera", "kilat")

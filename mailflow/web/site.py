@@ -1,5 +1,5 @@
 """The Starlette application: security headers, the signed session cookie, CSRF on every form,
-and the sign-in by emailed link. The pages themselves are in pages.py."""
+and the sign-in by emailed link. The pages themselves are in views.py."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ from mailflow.domain import Said
 from mailflow.errors import ConfigError
 from mailflow.resources import TEMPLATES
 from mailflow.text.links import LETTER, SIGN_IN, LinkError
-from mailflow.web.links import ask_sign_in, follow
 from mailflow.web.reader import Reader, reader_for
+from mailflow.web.sign_in import ask_sign_in, follow
 
 HEADERS = [
     (
@@ -187,7 +187,7 @@ async def sign_out(web: Web, request: Request) -> Response:
 
 def build(app: App) -> Starlette:
     """The ASGI application over one App (the same edges `mailflow run` uses)."""
-    from mailflow.web import pages  # the pages need Web; Web does not need them
+    from mailflow.web import views  # the pages need Web; Web does not need them
 
     web = Web(app)
 
@@ -205,7 +205,7 @@ def build(app: App) -> Starlette:
         Route("/link/{token}", bound(link_form), methods=["GET"]),
         Route("/link/{token}", bound(link_follow), methods=["POST"]),
         Route("/sign-out", bound(sign_out), methods=["POST"]),
-        *[Route(path, bound(handler), methods=[method]) for path, method, handler in pages.ROUTES],
+        *[Route(path, bound(handler), methods=[method]) for path, method, handler in views.ROUTES],
         Mount("/static", StaticFiles(directory=TEMPLATES / "web" / "static"), name="static"),
     ]
     settings = web.settings
