@@ -127,6 +127,7 @@ def test_in_a_browser(office, inbox, site, browser, size):
     _check(browser, size, "1-sign-in", problems)
     browser.find_element(By.ID, "email").send_keys(KADIS)
     browser.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "p.note"))  # asked
     service.flush(office.app)
     mail = office.mail.wait_for(KADIS, lambda m: "/sign-in/" in body(m), 10)
     link = next(word for word in body(mail).split() if "/sign-in/" in word)
@@ -170,6 +171,7 @@ def test_in_a_browser(office, inbox, site, browser, size):
     browser.get(f"{site}/sign-in")
     browser.find_element(By.ID, "email").send_keys(ADMIN)
     browser.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "p.note"))  # asked
     service.flush(office.app)
     mail = office.mail.wait_for(ADMIN, lambda m: "/sign-in/" in body(m), 10)
     browser.get(next(word for word in body(mail).split() if "/sign-in/" in word))
