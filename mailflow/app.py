@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from mailflow.config import MailboxSettings, Settings
+from mailflow.config import MailboxSettings, Settings, configured_token_key
 from mailflow.context import Context
 from mailflow.domain import Said
 from mailflow.errors import ConfigError, RulesError
@@ -86,18 +86,8 @@ class RulesHolder:
 
 def token_key(settings: Settings) -> bytes:
     """The reply-token key: configured, or made once and kept (0600) beside the storage."""
-    if settings.token_secret is not None:
-        return settings.token_secret.get_secret_value().encode()
-    if settings.token_secret_file is not None:
-        try:
-            return settings.token_secret_file.read_bytes().strip()
-        except OSError as exc:
-            raise ConfigError(f"token_secret_file {settings.token_secret_file}: {exc.strerror}") from exc
-    if settings.token_secret_env is not None:
-        value = os.environ.get(settings.token_secret_env)
-        if not value:
-            raise ConfigError(f"token_secret_env: environment variable {settings.token_secret_env} is unset")
-        return value.encode()
+    if (key := configured_token_key(settings)) is not None:
+        return key
     path = settings.storage_dir / "keys" / "token.key"
     private_dirs(path.parent)
     if not path.exists():

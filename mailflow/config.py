@@ -605,3 +605,22 @@ def load_settings(path: Path | None = None) -> Settings:
             _language_in(text),
         ) from exc
     return settings_from_dict(data, path.resolve(), text)
+
+
+def configured_token_key(settings: Settings) -> bytes | None:
+    """The reply-token key as configured or already kept in storage_dir/keys; None before the
+    service made one. Reads only: `reply explain` checks reply codes without making a key."""
+    if settings.token_secret is not None:
+        return settings.token_secret.get_secret_value().encode()
+    if settings.token_secret_file is not None:
+        try:
+            return settings.token_secret_file.read_bytes().strip()
+        except OSError as exc:
+            raise ConfigError(f"token_secret_file {settings.token_secret_file}: {exc.strerror}") from exc
+    if settings.token_secret_env is not None:
+        value = os.environ.get(settings.token_secret_env)
+        if not value:
+            raise ConfigError(f"token_secret_env: environment variable {settings.token_secret_env} is unset")
+        return value.encode()
+    path = settings.storage_dir / "keys" / "token.key"
+    return path.read_bytes().strip() if path.is_file() else None

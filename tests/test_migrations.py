@@ -3,6 +3,7 @@
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
@@ -51,7 +52,7 @@ def test_the_newest_migration_goes_down_and_up_again(database_url):
     engine = make_engine(database_url)
     upgrade(engine)
     head = head_revision()
-    previous = f"{int(head) - 1:04d}"
+    previous = ScriptDirectory.from_config(_alembic(None)).get_revision(head).down_revision  # numbers may skip
     with _migrating(engine) as connection:
         command.downgrade(_alembic(connection), previous)
     assert current_revision(engine) == previous

@@ -150,8 +150,7 @@ def test_greetings_and_sign_offs_are_ignored_and_lines_are_separate_statements()
 @pytest.mark.parametrize(
     ("line", "reason", "candidate"),
     [
-        ("Sekertaris: pelajari", "unknown_target", "Sekretaris Dinas Pendidikan (Agus Wibowo)"),
-        ("Kabid Dikdsa: pelajari", "unknown_target", "Kepala Bidang Pendidikan Dasar (Rina Kusumawati)"),
+        ("Bob: pelajari", "unknown_target", "1. Sekretaris Dinas Pendidikan (Agus Wibowo)"),
         ("7: pelajari", "unknown_target", "1. Sekretaris Dinas Pendidikan (Agus Wibowo)"),
         ("Kasubbag Umum: siapkan", "not_allowed", "1. Sekretaris Dinas Pendidikan (Agus Wibowo)"),
         ("Sekretaris: 42", "unknown_instruction", "1. Tanggapan dan saran"),
@@ -162,6 +161,31 @@ def test_unknown_or_not_allowed_targets_apply_nothing_and_name_candidates(line, 
     assert reading.statements == ()
     [problem] = reading.problems
     assert problem.reason == reason and candidate in problem.candidates
+
+
+@pytest.mark.parametrize(
+    ("line", "meant"),
+    [
+        ("Sekertaris: pelajari", "sekretaris"),
+        ("Kabid Dikdsa: pelajari", "kabid.dikdas"),
+        ("Kepala Bidang PAUD: 5", "kabid.paud"),
+        ("Kabid Dik Das: hadiri", "kabid.dikdas"),
+        ("Kepala Bidang PAUD siapkan data", "kabid.paud"),
+    ],
+)
+def test_a_target_near_one_name_is_proposed_never_applied(line, meant):
+    reading = read(line)
+    assert reading.statements == () and reading.problems == ()
+    [proposal] = reading.proposals
+    assert proposal.reason == "near_target" and emails(proposal.statement) == [meant]
+    assert proposal.message.key.startswith("proposal.dispose")
+
+
+def test_a_target_near_several_names_is_asked_back_with_those_only():
+    reading = read("Kepala Bidang Pendidikan: pelajari")
+    [problem] = reading.problems
+    assert problem.reason == "ambiguous_target" and len(problem.candidates) == 2
+    assert all("Kepala Bidang" in c for c in problem.candidates)
 
 
 def test_an_ambiguous_first_name_is_asked_back(tmp_path):
@@ -175,3 +199,46 @@ def test_an_ambiguous_first_name_is_asked_back(tmp_path):
     reading = read_reply("Rina: pelajari", reply_context(rules, "kadis", TODAY))
     assert reading.problems[0].reason == "ambiguous_target"
     assert len(reading.problems[0].candidates) == 2
+
+
+def test_two_dispositions_on_one_line_are_two():
+    reading = read("Sekretaris: pelajari, dan Kabid Dikdas: hadiri")
+    assert [(emails(s), s.instruction) for s in reading.statements] == [
+        (["sekretaris"], "pelajari"),
+        (["kabid.dikdas"], "hadiri"),
+    ]
+
+
+def test_codes_after_a_disposition_are_no_second_target():
+    [statement] = read("Sekretaris: 6, 9 - tolong siapkan ringkasan").statements
+    assert statement.codes == (6, 9) and emails(statement) == ["sekretaris"]
+
+
+def test_every_kabid_and_an_unknown_kabid():
+    assert emails(only("Semua kabid: 4")) == ["kabid.dikdas", "kabid.paud"]
+    [problem] = read("Kabid SD: hadiri").problems
+    assert problem.reason == "ambiguous_target" and len(problem.candidates) == 2
+
+
+def test_the_senders_own_title_under_their_name_is_signature():
+    text = "Sekretaris: 6\n\nSalam,\nBudi Santoso\nKepala Dinas Pendidikan\nTelp. (0335) 421234"
+    assert [s.kind for s in read(text).statements] == [Kind.DISPOSE]
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "text"),
+    [
+        ("Laporan terlampir pak", Kind.DONE, ""),
+        ("Sudah saya sampaikan ke sekolah2, terima kasih", Kind.DONE, "ke sekolah2"),
+        ("Selesai pak, tinggal menunggu tanda tangan Bupati", Kind.DONE, "tinggal menunggu tanda tangan Bupati"),
+    ],
+)
+def test_reports_in_office_words(line, kind, text):
+    statement = only(line, "sekretaris")
+    assert (statement.kind, statement.text) == (kind, text)
+
+
+def test_a_part_of_the_day_belongs_to_its_deadline_and_utk_leads_a_target():
+    statement = only("Kabid Dikdas: hadiri, paling lambat besok pagi")
+    assert (statement.instruction, statement.deadline) == ("hadiri", dt.date(2026, 11, 26))
+    assert emails(only("Utk Sekretaris: pelajari")) == ["sekretaris"]

@@ -17,6 +17,7 @@ from mailflow.config import MailboxSettings
 from mailflow.domain import ReplyMatch
 from mailflow.inbound.authenticity import UNCHECKED, Authenticity
 from mailflow.office.model import Rules
+from mailflow.text.machine import auto_signals, bounce_kind
 from mailflow.text.message import ParsedMessage
 
 
@@ -65,26 +66,6 @@ class Inbound:
 
 Check = Callable[[Inbound], Verdict | None]
 
-_AUTO_SUBJECT = re.compile(
-    r"^\s*+(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|balasan otomatis|"
-    r"di luar kantor|sedang cuti|undeliverable|undelivered mail|delivery status notification|"
-    r"mail delivery failed|returned mail|failure notice|pesan tidak terkirim)\b",
-    re.I,
-)
-
-
-_AUTO_BODY = re.compile(
-    r"^\W*+(saya (sedang )?(di luar kantor|cuti|tidak berada di kantor)|sedang cuti|di luar kantor|"
-    r"i am (currently )?(out of (the )?office|away|on leave)|i'?m (currently )?(out of (the )?office|away)|"
-    r"this is an automatic reply|ini adalah balasan otomatis|balasan otomatis|automatic reply)",
-    re.I,
-)
-_BOUNCE_SUBJECT = re.compile(
-    r"^\s*+(undeliverable|undelivered mail|delivery status notification \(failure\)|mail delivery failed|"
-    r"returned mail|failure notice|delivery failure|pesan tidak terkirim|tidak dapat dikirim)",
-    re.I,
-)
-
 
 def one_reading(inbound: Inbound) -> Verdict | None:
     """A header that reads two ways (a From whose display name names another address, a second
@@ -97,38 +78,14 @@ def one_reading(inbound: Inbound) -> Verdict | None:
 
 
 def bounce(inbound: Inbound) -> Verdict | None:
-    """A delivery failure (RFC 3464 report, or the usual non-standard ones) is matched, not answered."""
-    m = inbound.message
-    ctype = (m.header("Content-Type") or "").lower()
-    standard = "multipart/report" in ctype and "delivery-status" in ctype
-    daemon = m.from_address.startswith(("mailer-daemon@", "postmaster@")) or not m.from_address
-    if standard or (daemon and _BOUNCE_SUBJECT.match(m.subject)):
-        return Verdict(
-            Action.BOUNCE, "bounce", "bounce", "RFC 3464 report" if standard else "non-standard bounce"
-        )
-    return None
+    """A delivery failure is matched, not answered."""
+    kind = bounce_kind(inbound.message)
+    return None if kind is None else Verdict(Action.BOUNCE, "bounce", "bounce", kind)
 
 
 def auto_generated(inbound: Inbound) -> Verdict | None:
     """Auto-replies, bounces and list mail are never answered nor acted on (RFC 3834)."""
-    m = inbound.message
-    auto = (m.header("Auto-Submitted") or "no").strip().lower()
-    precedence = (m.header("Precedence") or "").strip().lower()
-    return_path = m.header("Return-Path")
-    ctype = (m.header("Content-Type") or "").lower()
-    signals = [
-        ("auto-submitted", not auto.startswith("no")),
-        ("precedence", precedence in {"bulk", "list", "junk", "auto_reply"}),
-        ("x-autoreply", m.header("X-Autoreply") is not None or m.header("X-Autorespond") is not None),
-        ("x-auto-response-suppress", m.header("X-Auto-Response-Suppress") is not None),
-        ("list", m.header("List-Id") is not None or m.header("List-Unsubscribe") is not None),
-        ("null return path", return_path is not None and return_path.strip() in ("<>", "")),
-        ("bounce", "multipart/report" in ctype),
-        ("subject", bool(_AUTO_SUBJECT.match(m.subject))),
-        ("body", bool(_AUTO_BODY.match(m.body_text[:400].strip()))),
-        ("mailer-daemon", m.from_address.startswith(("mailer-daemon@", "postmaster@"))),
-    ]
-    hits = [name for name, hit in signals if hit]
+    hits = auto_signals(inbound.message)
     if hits:
         return Verdict(Action.IGNORE, "auto_generated", "auto_generated", ", ".join(hits))
     return None

@@ -8,14 +8,18 @@ stretched letters shrunk, punctuation gone) unless it is a regular expression.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import re2
 
+_NOT_WORD = re.compile(r"[^\w\s@.'/-]")
+_STRETCHED = re.compile(r"(\w)\1+")
 
+
+@lru_cache(maxsize=4096)  # the office's names are squashed again for every reply: read once
 def squash(text: str) -> str:
     """Lower case, letters and digits only, stretched letters shrunk: 'Siapp!!' -> 'siap'."""
-    text = re.sub(r"[^\w\s@.'/-]", " ", text.lower())
-    text = re.sub(r"(\w)\1+", r"\1", text)
+    text = _STRETCHED.sub(r"\1", _NOT_WORD.sub(" ", text.lower()))
     return " ".join(text.replace("_", " ").split())
 
 
@@ -30,7 +34,7 @@ ABBREVIATIONS = {
     "tdk": "tidak", "gak": "tidak", "utk": "untuk", "dgn": "dengan", "yg": "yang", "krn": "karena",
     "sgr": "segera", "tlg": "tolong", "mhn": "mohon", "dlm": "dalam", "bpk": "bapak", "bp": "bapak",
     "ibu": "ibu", "sy": "saya", "kmi": "kami", "tsb": "tersebut", "trims": "terima kasih",
-    "tks": "terima kasih", "mksh": "terima kasih", "nmr": "nomor", "no": "nomor", "nomer": "nomor",
+    "tks": "terima kasih", "td": "tadi", "mksh": "terima kasih", "nmr": "nomor", "nomer": "nomor",
     "pls": "please", "plz": "please", "thx": "thanks",
 }  # fmt: skip
 
@@ -38,11 +42,13 @@ ABBREVIATIONS = {
 POLITE = _squashed({
     "pak", "bu", "bapak", "ibu", "mohon", "tolong", "yth", "ya", "boss", "bos", "bang", "sir", "kak",
     "mas", "mbak", "dear", "om", "segera", "izin", "ijin", "please", "dong", "nggih", "njih", "maam",
+    "ndan", "komandan", "inggih",
 })  # fmt: skip
 
 # Trailing words after a keyword that change nothing: "arsip saja ya", "batalkan tadi", "selesai pak".
 FILLERS = POLITE | _squashed({"saja", "aja", "tadi", "ini", "itu", "deh", "kok", "lho", "thanks", "thank", "you",
-                    "terima", "kasih", "makasih", "now", "for", "me"})  # fmt: skip
+                    "terima", "kasih", "makasih", "now", "for", "me",
+                    "semua", "semuanya", "dulu", "all"})  # fmt: skip
 # A tail of fillers and of junk (emoji, stray signs), stripped in one pass. Anchored at the end, so
 # a backtracking engine would try it from every position: RE2 reads it in time linear in the line.
 # (RE2's \w and \b are ASCII: letters are named as \pL so "café" keeps its "é".)
@@ -68,6 +74,9 @@ ARCHIVE = _squashed({"arsipkan", "arsip", "simpan", "file", "archive", "file it"
 UNDO = _squashed({"batal", "batalkan", "undo", "cancel", "batalkan disposisi", "dibatalkan", "scratch that",
         "cancel that", "ignore that", "abaikan", "abaikan disposisi", "tarik", "tarik disposisi",
         "ralat batal"})  # fmt: skip
+# What an archive or undo line may name besides its word: "disposisi td dibatalkan dulu".
+OBJECT_WORDS = _squashed({"disposisi", "dispo", "surat", "ini", "tsb", "tersebut", "nya", "it", "this", "that",
+                 "the", "letter", "disposition", "yang", "tadi"})  # fmt: skip
 HELP = _squashed({"bantuan", "help", "panduan", "petunjuk", "bantu", "tolong bantu"})
 # A question about where the letter is: only these words, and one of STATUS_MARKS among them.
 STATUS_WORDS = _squashed({"status", "statusnya", "posisi", "posisinya", "surat", "ini", "nya", "bagaimana",
@@ -82,14 +91,18 @@ _W = {
     "sudah": r"(?:sudah|sdh|udh|udah|telah)", "sedang": r"(?:sedang|sdg|lagi|lg)",
     "saya": r"(?:saya|sy|kami|kmi)", "dalam": r"(?:dalam|dlm)",
 }  # fmt: skip
-_FOLLOW_UP = r"(?:di)?(?:tindak\s*lanjuti|laksanakan|kerjakan|proses|selesaikan|sosialisasikan|hadiri)"
+_FOLLOW_UP = (
+    r"(?:di)?(?:tindak\s*lanjuti|laksanakan|kerjakan|proses|selesaikan|sosialisasikan|hadiri|sampaikan|edarkan|"
+    r"kirim(?:kan)?|teruskan)"
+)
 DONE = re.compile(
     rf"^({_W['sudah']}\s+selesai|selesai|proses\s+selesai|{_W['sudah']}\s+(?:{_W['saya']}\s+)?{_FOLLOW_UP}|"
-    r"done|completed|complete|finished|beres|tuntas|all done|task completed)\b[\s:,.!-]*(.*)$",
+    r"done|completed|complete|finished|beres|tuntas|all done|task completed|terlampir\s+laporan\w*|"
+    r"laporan\w*\s+terlampir|report\s+attached)\b[\s:,.!-]*(.*)$",
     re.I,
 )
 PROGRESS = re.compile(
-    rf"^({_W['sedang']}\s+(?:di)?(?:proses|kerjakan|tindaklanjuti|siapkan)|segera\s+diproses|diproses|"
+    rf"^({_W['sedang']}\s+(?:{_W['saya']}\s+)?(?:di)?(?:proses|kerjakan|tindaklanjuti|siapkan)|segera\s+diproses|diproses|"
     rf"{_W['dalam']}\s+proses|in\s+progress|working\s+on\s+it|working\s+on\s+this|on\s+progress|otw)"
     r"\b[\s:,.!-]*(.*)$",
     re.I,
@@ -99,7 +112,6 @@ DONE_WORD = re.compile(
     r"\b(selesai|sudah dilaksanakan|telah dilaksanakan|ditindaklanjuti|done|completed)\b", re.I
 )
 ACK_PREFIX = re.compile(r"^(ok\w*|oke\w*|baik|siap\w*|noted)[\s,!.]*((pak|bu|ya)\b[\s,!.]*)?", re.I)
-NOTE_LABEL = re.compile(r"^(catatan|note|keterangan|info)\s*:\s*(.*)$", re.I)
 
 # Lines that greet or take leave, whatever the faith or the language; never statements.
 GREETING = re.compile(
@@ -108,6 +120,7 @@ GREETING = re.compile(
     r"selamat (pagi|siang|sore|malam)\b.*|om swastiastu\b.*|om shanti.*|shalom\b.*|namo buddhaya\b.*|"
     r"salam sejahtera\b.*|salam kebajikan\b.*|salam\b.*|tabik\b.*|sampurasun\b.*|horas\b.*|"
     r"terima ?kasih\b.*|makasih\b.*|matur (nuwun|suwun)\b.*|trims\b.*|thanks?\b.*|thank you\b.*|"
+    r"tks\b.*|thx\b.*|mksh\b.*|suwun\b.*|nuwun\b.*|hatur nuhun\b.*|"
     r"regards\b.*|best\b.*|wassalam.*|hormat (saya|kami)\b.*|sincerely\b.*|cheers\b.*|"
     r"good (morning|afternoon|evening)\b.*)$",
     re.I,
@@ -120,17 +133,6 @@ PHONE = re.compile(
     r"(\+\d{1,3}[\s.-]?\d{2,4}[\s.-]?\d{3,4}[\s.-]?\d{3,5}\b|\b08\d{1,3}[\s.-]?\d{3,4}[\s.-]?\d{3,5}\b|"
     r"\(0\d{2,3}\)\s?\d{5,8}\b)"
 )
-# An out-of-office text (a phone's vacation responder, sent without auto-reply headers).
-OUT_OF_OFFICE = re.compile(
-    r"\b(out of (the )?office|i am (currently )?(away|on leave|out|travell?ing)|"
-    r"i('m| am| will be) (out|away|on leave)|will be back|limited access to (e-?mail|my email)|"
-    r"auto(matic)?[- ]?reply|automatic response|"
-    r"(sedang|lagi|sdg) (cuti|dinas luar|tugas luar|di luar kantor|tidak (berada )?di kantor|"
-    r"perjalanan dinas|berada di luar)|akan kembali (pada|tanggal|tgl|hari|ke kantor)|"
-    r"akses (e-?mail|surel) terbatas|balasan otomatis|pesan otomatis)\b",
-    re.I,
-)
-
 ABBREVIATIONS = {squash(k): squash(v) for k, v in ABBREVIATIONS.items()}
 
 # Title abbreviations that name every position whose title they abbreviate (reply-language.md).
@@ -147,7 +149,8 @@ VERB_ROOTS = (
     "pelajari", "sosialisasikan", "proses", "tindaklanjuti", "hadiri", "wakili", "siapkan",
     "koordinasikan", "koordinasi", "konfirmasikan", "laksanakan", "arsipkan", "bicarakan", "telaah",
     "edarkan", "jawab", "teliti", "pantau", "ingatkan", "selesaikan", "catat", "perhatikan", "buatkan",
-    "jadwalkan", "agendakan", "rapatkan", "tanggapi", "periksa", "cek", "kaji", "tindak", "fasilitasi",
+    "jadwalkan", "agendakan", "hubungi", "bantu", "dampingi", "kawal", "monitor", "susun",
+    "kirim", "kirimkan", "lengkapi", "undang", "inventarisasi", "verifikasi", "usulkan", "rapatkan", "tanggapi", "periksa", "cek", "kaji", "tindak", "fasilitasi",
     "follow", "review", "prepare", "attend", "handle", "check", "process", "study", "coordinate",
     "inform", "discuss", "draft", "reply", "respond",
 )  # fmt: skip

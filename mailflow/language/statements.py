@@ -1,10 +1,13 @@
 """The reply language: new text -> statements (pure).
 
-The contract is the README's reply-language table, which offices print for their officials.
+The contract is the shared reply-language page, which offices print for their officials.
 
-Each non-empty line is one statement. Forgiving in form (case, punctuation, emoji, stretched
-letters, polite words), strict in meaning: a target that is unknown, ambiguous or not allowed
-makes a Problem with the closest candidates, and nothing of that line is applied.
+Each non-empty line is one statement, read to its best reading and how sure it is: a line read in
+full acts (`Reading.statements`); a line close to a statement but not read in full (a target near
+a title, alias or name) is proposed for the sender to confirm (`Reading.proposals`); a line whose
+target is unknown, ambiguous or not allowed, or whose deadline-like phrase is not read, makes a
+Problem with the closest candidates, and nothing of that line is applied; a line near nothing is
+a note. An out-of-office text is recognised by its shape (language/absence.py).
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from mailflow.domain import Said
-from mailflow.language import phrases
+from mailflow.language import absence, framing, phrases
 from mailflow.language.deadlines import parse_deadline
+from mailflow.language.keywords import clean_tail, keyword, with_reason
+from mailflow.language.naming import EXCEPT, HONORIFIC, Resolver
 from mailflow.language.phrases import squash
+from mailflow.language.proposals import propose
+from mailflow.language.readings import Kind, Problem, Proposal, Reading, Statement
 from mailflow.office.calendar import Calendar
 from mailflow.office.model import Instruction, Rules
 from mailflow.office.targets import Target, office_target, target_of
@@ -26,53 +32,7 @@ from mailflow.text.lines import tidy
 from mailflow.text.message import ParsedMessage
 from mailflow.text.quotes import extract_new_text
 
-
-class Kind(StrEnum):
-    DISPOSE = "dispose"
-    ACK = "acknowledge"
-    PROGRESS = "progress"
-    DONE = "done"
-    ARCHIVE = "archive"
-    UNDO = "undo"
-    STATUS = "status"
-    HELP = "help"
-    NOTE = "note"
-
-
-@dataclass(frozen=True)
-class Statement:
-    kind: Kind
-    line: str
-    targets: tuple[Target, ...] = ()
-    instruction: str = ""
-    deadline: dt.date | None = None
-    text: str = ""
-    codes: tuple[int, ...] = ()  # the numbered instructions the line named
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A line that was not applied, and why; asked back to the sender in their language."""
-
-    line: str
-    reason: str  # unknown_target | ambiguous_target | not_allowed | bad_deadline | unknown_instruction
-    #              | too_long (and, when applied: closed | nothing_to_undo | too_late)
-    message: Said
-    candidates: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """A line close to a statement but not fully read: the reading it most likely means.
-
-    Never applied as it stands: the sender is asked to confirm it ("Balas YA"), and only their
-    confirmation applies `statement`, through the same path as a direct one.
-    """
-
-    line: str
-    statement: Statement
-    reason: str  # what was not fully read: near_target | near_deadline | stray_word | ...
-    message: Said  # the question put to the sender, naming the reading
+__all__ = ["Kind", "Problem", "Proposal", "Reading", "ReplyContext", "Statement", "Target", "read_reply"]
 
 
 @dataclass(frozen=True)
@@ -86,72 +46,21 @@ class ReplyContext:
     offices: tuple[Target, ...] = ()  # heads of the offices the letter may pass to, named, not numbered
 
 
-@dataclass(frozen=True)
-class Reading:
-    statements: tuple[Statement, ...]
-    problems: tuple[Problem, ...]
-    automatic: bool = False  # an out-of-office text: read as nothing, answered with nothing
-    proposals: tuple[Proposal, ...] = ()  # close readings, to be confirmed before they act
-
-    def of(self, kind: Kind) -> list[Statement]:
-        return [s for s in self.statements if s.kind is kind]
-
-
-def _words(line: str) -> list[str]:
-    """The words of a line as read: squashed, abbreviations spelt out, polite words dropped."""
-    words = [w.strip(".'/-") for w in squash(line).split()]
-    spelt = " ".join(phrases.ABBREVIATIONS.get(w, w) for w in words if w).split()
-    return [w for w in spelt if w not in phrases.POLITE]
-
-
-def _core(words: list[str]) -> str:
-    """The words without trailing fillers ("arsip saja ya" -> "arsip")."""
-    while words and words[-1] in phrases.FILLERS:
-        words = words[:-1]
-    return " ".join(words)
-
-
-def clean_tail(text: str) -> str:
-    """Text without trailing polite words, particles and emoji: "dipelajari ya pak 🙏" -> "dipelajari"."""
-    return str(phrases.FILLER_TAIL.sub("", text)).strip(" ,.;")
-
-
 _LEAD_WORDS = re.compile(
-    r"^((kepada|ke|yth\.?|untuk|mohon|mhn|tolong|tlg|to|teruskan ke|diteruskan ke|disposisi ke|"
+    r"^((kepada|kpd\.?|ke|yth\.?|untuk|utk|buat|mohon|mhn|tolong|tlg|to|teruskan ke|diteruskan ke|"
+    r"disposisi ke|"
     r"dispo ke|dear)\s+)+",
     re.I,
 )
 # Each starts only where a run of blanks starts and takes the run whole (possessive): a line of
 # blanks is scanned once, not once per blank in it.
 _SEPARATORS = re.compile(r"(?<!\s)\s*+(->|=>|→|:|(?<=\s)-(?=\s)|(?<=\s)–(?=\s))\s*")
-_TARGET_SPLIT = re.compile(r"(?<!\s)\s*+(?:,|;|&|\+|/|\bdan\b|\band\b)\s*", re.I)
-_HONORIFIC = re.compile(
-    r"^((pak|bu|bapak|ibu|bpk\.?|bp\.?|sdr\.?|sdri\.?|saudara|mr\.?|mrs\.?|ms\.?)\s+)+", re.I
-)
-_NUMBER_WORD = re.compile(r"^(no\.?|nomor|nmr\.?|nomer|number|#)\s*(?=\d)", re.I)
 _CODES = re.compile(
     r"^\s*+((?:#?\d{1,2}\s*(?:,|dan|&|\+|\s)\s*)*#?\d{1,2})(?!\s*(?:hari|x|/|-\d))\b\s*[-:,.;]?\s*(.*)$", re.I
 )
-_ALL = {squash(w) for w in ("semua", "semuanya", "all", "everyone", "seluruhnya")}
-
-
-def _is_ack(words: list[str], titles: set[str]) -> bool:
-    """Only acknowledgement words, perhaps ending with the addressee's title: "Siap Pak Sekdis".
-    A title followed by more words is a target: "Ok, Sekretaris tindaklanjuti" disposes."""
-    if not words or words[0] not in phrases.ACK_START:
-        return False
-    acks = next((i for i, w in enumerate(words) if w not in phrases.ACK_WORDS), len(words))
-    return all(w in titles for w in words[acks:])
-
-
-def _is_status(words: list[str]) -> bool:
-    return (
-        bool(words)
-        and all(w in phrases.STATUS_WORDS for w in words)
-        and any(w in phrases.STATUS_MARKS for w in words)
-    )
-
-
+# Codes with short words between them that are no codes: "2, 4 dn 6", "no 6 sm 9".
+_STRAY = r"(?:#?\d{1,2}[^\W\d_]{0,2}|[^\W\d_]{1,3}\.?|nomor|nomer|kode|code|instruksi)"
+_STRAY_CODES = re.compile(rf"^{_STRAY}(?:[\s,;&+]+{_STRAY})*$", re.I)
 def _is_typed_name(line: str, sender: str) -> bool:
     """The sender's own name as typed under a reply, titles and all: "Drs. Budi Santoso, M.Si."."""
     if not sender:
@@ -160,117 +69,30 @@ def _is_typed_name(line: str, sender: str) -> bool:
     return bool(name) and name in (sender, sender.split()[0])
 
 
-class _Resolver:
-    """Targets by number, alias, title abbreviation, name, first name or address; never a guess.
+@dataclass(frozen=True)
+class _Line:
+    """One line's best reading: a statement read in full, a proposal, a problem, or nothing."""
 
-    Candidates offered in an ask-back are always targets the sender may dispose to, never the
-    sender, never someone outside their list."""
-
-    def __init__(self, ctx: ReplyContext) -> None:
-        self.ctx = ctx
-        self.allowed_ids = {t.position_id for t in (*ctx.allowed, *ctx.offices)}
-        self.names: dict[str, list[Target]] = {}
-        for target in ctx.everyone:
-            keys = {
-                target.position_id,
-                target.title,
-                target.name,
-                target.email,
-                *target.aliases,
-                *target.addresses,
-                target.position_id.replace("_", " "),
-            }
-            for key in keys:
-                self.names.setdefault(squash(key), []).append(target)
-        firsts: dict[str, list[Target]] = {}
-        for target in ctx.everyone:
-            if target.name and not target.office:  # another office's head by full name only
-                firsts.setdefault(squash(target.name.split()[0]), []).append(target)
-        # Before first names: what a line may start with, unseparated, to name its target.
-        self.aliases = set(self.names) | set(phrases.TITLE_ABBREVIATIONS)
-        for key, found in firsts.items():
-            self.names.setdefault(key, []).extend(t for t in found if t not in self.names.get(key, []))
-        self.instruction_words = {squash(i.text).split()[0] for i in ctx.instructions if i.text.strip()}
-        self.title_words = {w for key in self.aliases for w in key.split()} | set(phrases.TITLE_ABBREVIATIONS)
-
-    @staticmethod
-    def _key(chunk: str) -> tuple[str, str]:
-        text = _HONORIFIC.sub("", chunk.strip().strip(".")).strip()
-        text = _NUMBER_WORD.sub("", text)
-        return text, squash(text).lstrip("#")
-
-    def resolve(self, chunk: str, line: str) -> tuple[list[Target], Problem | None]:
-        text, key = self._key(chunk)
-        if key in _ALL:
-            return list(self.ctx.allowed), None
-        if key.isdecimal():
-            n = int(key)
-            if 1 <= n <= len(self.ctx.allowed):
-                return [self.ctx.allowed[n - 1]], None
-            return [], Problem(
-                line,
-                "unknown_target",
-                Said.of("problem.number_out_of_range", n=n, last=len(self.ctx.allowed)),
-                self._listed(),
-            )
-        if key in phrases.TITLE_ABBREVIATIONS:
-            titled = self._titled(phrases.TITLE_ABBREVIATIONS[key])
-            if len(titled) == 1:
-                return titled, None
-            if len(titled) > 1:
-                return [], Problem(
-                    line, "ambiguous_target", Said.of("problem.ambiguous_target", text=text),
-                    tuple(self._show(t) for t in titled),
-                )  # fmt: skip
-        found = list(dict.fromkeys(self.names.get(key, [])))
-        if len({t.position_id for t in found}) > 1:
-            mine = [t for t in found if t.position_id in self.allowed_ids]
-            return [], Problem(
-                line,
-                "ambiguous_target",
-                Said.of("problem.ambiguous_target", text=text),
-                tuple(self._show(t) for t in mine) or self._listed(),
-            )
-        if not found:
-            close = difflib.get_close_matches(key, list(self.names), n=3, cutoff=0.6)
-            mine = [t for c in close for t in self.names[c] if t.position_id in self.allowed_ids]
-            candidates = tuple(dict.fromkeys(self._show(t) for t in mine))
-            return [], Problem(
-                line,
-                "unknown_target",
-                Said.of("problem.unknown_target", text=text),
-                candidates or self._listed(),
-            )
-        target = found[0]
-        if target.position_id not in self.allowed_ids:
-            return [], Problem(
-                line, "not_allowed", Said.of("problem.not_allowed", who=self._show(target)), self._listed()
-            )
-        return [
-            next(t for t in (*self.ctx.allowed, *self.ctx.offices) if t.position_id == target.position_id)
-        ], None
-
-    def _titled(self, title: str) -> list[Target]:
-        return [t for t in self.ctx.allowed if squash(t.title).startswith(title)]
-
-    def knows(self, chunk: str) -> bool:
-        _text, key = self._key(chunk)
-        return key in _ALL or key.isdecimal() or key in self.names or key in phrases.TITLE_ABBREVIATIONS
-
-    def _show(self, target: Target) -> str:
-        return f"{target.title} ({target.name})"
-
-    def _listed(self) -> tuple[str, ...]:
-        numbered = (f"{i}. {self._show(t)}" for i, t in enumerate(self.ctx.allowed, start=1))
-        return (*numbered, *(self._show(t) for t in self.ctx.offices))
+    statement: Statement | None = None
+    proposal: Proposal | None = None
+    problem: Problem | None = None
 
 
-def _instruction(text: str, ctx: ReplyContext, line: str) -> tuple[str, tuple[int, ...], Problem | None]:
+def _instruction(
+    text: str, ctx: ReplyContext, line: str
+) -> tuple[str, tuple[int, ...], Problem | None, bool]:
+    """The instruction of a dispose line: codes expanded, free text as written; and whether it was
+    a code list with a stray word in it ("2, 4 dn 6", "no 6 sm 9"), read only near."""
     text = clean_tail(text)
     m = _CODES.match(text)
-    if not m:
-        return text.strip(" ,.;"), (), None
-    codes = [int(c) for c in re.findall(r"\d{1,2}", m[1])]
+    stray = _STRAY_CODES.match(text) if m is None or m[2] else None
+    if stray:
+        numbers = re.findall(r"\d{1,2}", text)
+    elif m:
+        numbers = re.findall(r"\d{1,2}", m[1])
+    else:
+        return text.strip(" ,.;"), (), None, False
+    codes = [int(c) for c in numbers]
     texts = []
     for code in codes:
         known = next((i for i in ctx.instructions if i.code == code), None)
@@ -284,13 +106,14 @@ def _instruction(text: str, ctx: ReplyContext, line: str) -> tuple[str, tuple[in
                     Said.of("problem.unknown_instruction", code=code),
                     tuple(f"{i.code}. {i.text}" for i in ctx.instructions),
                 ),
+                False,
             )
         texts.append(known.text)
-    free = m[2].strip(" ,.;")
-    return "; ".join(texts) + (f" - {free}" if free else ""), tuple(codes), None
+    free = "" if stray or m is None else m[2].strip(" ,.;")
+    return "; ".join(texts) + (f" - {free}" if free else ""), tuple(codes), None, bool(stray)
 
 
-def _starts_instruction(words: list[str], resolver: _Resolver) -> bool:
+def _starts_instruction(words: list[str], resolver: Resolver) -> bool:
     """Whether what follows an unseparated target reads as an instruction: a code, a verb in any
     of its forms, or up to two leading words ("agar", "mohon", "sgr") and then a verb."""
     for i, word in enumerate(words[:3]):
@@ -302,48 +125,117 @@ def _starts_instruction(words: list[str], resolver: _Resolver) -> bool:
     return False
 
 
-def _dispose(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | Problem | None:
-    if phrases.PHONE.search(line):
-        return None  # "Sekretaris Dinas: Bpk. Agus Wibowo (0812-...)" is a contact, not an order
-    body = _HONORIFIC.sub("", _LEAD_WORDS.sub("", line.strip()).strip()).strip()
+def _split_line(body: str, resolver: Resolver) -> tuple[str, str, bool] | None:
+    """(targets, instructions, near) of a dispose line, or None when it is no dispose line.
+    `near`: the targets were found only near a known name (an unseparated shortened title)."""
     sep = _SEPARATORS.search(body)
     if sep and sep.start() > 0:
         left, right = body[: sep.start()], body[sep.end() :]
-        chunks = [c for c in _TARGET_SPLIT.split(left) if c.strip()]
-        if not chunks or len(chunks) > 8 or any(len(c.split()) > 4 for c in chunks):
+        if EXCEPT.match(HONORIFIC.sub("", left.strip())):
+            return left, right, False
+        chunks = resolver.split(left)
+        if squash(left) in framing.REMARK:
+            return None  # "Penting: ...", "Nb: ..." is a remark, for nobody in particular
+        if not chunks or len(chunks) > 8 or any(len(c.split()) > 4 and not resolver.knows(c) for c in chunks):
             return None  # "Mohon perhatian untuk rapat besok: ..." is prose, not targets
-        if not any(resolver.knows(c) for c in chunks) and len(left.split()) > 2:
+        named = any(resolver.knows(c) for c in chunks) or resolver.near(left) or _names_around(left, resolver)
+        if not named and len(left.split()) > 2:
             return None
-    else:
-        words = body.split()
-        for size in range(min(4, len(words) - 1), 0, -1):
-            head = " ".join(words[:size])
-            if squash(head) in resolver.aliases and _starts_instruction(words[size:], resolver):
-                left, right, chunks = head, " ".join(words[size:]), [head]
-                break
-        else:
-            return None
-    targets = _targets(chunks, line, resolver)
+        return left, right, False
+    words = body.split()
+    heads = resolver.aliases | resolver.first_names
+    sizes = [n for n in range(min(5, len(words) - 1), 0, -1) if _starts_instruction(words[n:], resolver)]
+    for size in sizes:
+        if squash(" ".join(words[:size])) in heads:
+            return " ".join(words[:size]), " ".join(words[size:]), False
+    for size in sizes:
+        if size >= 2 and len(resolver.near(" ".join(words[:size]))) == 1:
+            return " ".join(words[:size]), " ".join(words[size:]), True
+    for size in range(min(5, len(words) - 1), 0, -1):  # "Kabid Dikdas hadir rapat": a verb misspelt
+        if squash(" ".join(words[:size])) in heads and _near_verb(words[size]):
+            return " ".join(words[:size]), " ".join(words[size:]), True
+    return None
+
+
+def _near_verb(word: str) -> bool:
+    key = squash(word).strip(".,")
+    return len(key) >= 4 and bool(difflib.get_close_matches(key, phrases.VERBS, n=1, cutoff=0.85))
+
+
+def _dispose(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
+    unled = _LEAD_WORDS.sub("", line.strip()).strip()
+    body = HONORIFIC.sub("", unled).strip()
+    split = _split_line(body, resolver)
+    if split is None:
+        return None
+    left, right, near = split
+    if framing.is_contact(right, resolver.people):
+        return None  # "Sekretaris Dinas: Bpk. Agus Wibowo (0812-...)" is a contact, not an order
+    targets = _targets(left, line, resolver)
     if isinstance(targets, Problem):
-        return targets
+        return _Line(problem=targets)
+    found, guessed = targets
     deadline = parse_deadline(right, ctx.today, ctx.calendar)
     if deadline.error:
-        return Problem(line, "bad_deadline", deadline.error)
-    instruction, codes, problem = _instruction(deadline.rest, ctx, line)
+        return _Line(problem=Problem(line, "bad_deadline", deadline.error))
+    instruction, codes, problem, stray = _instruction(deadline.rest, ctx, line)
     if problem:
-        return problem
-    return Statement(Kind.DISPOSE, line, tuple(targets), instruction, deadline.date, codes=codes)
+        return _Line(problem=problem)
+    statement = Statement(Kind.DISPOSE, line, tuple(found), instruction, deadline.date, codes=codes)
+    if near or guessed or deadline.near or stray:
+        reason = "near_target" if near or guessed else "near_deadline" if deadline.near else "stray_word"
+        return _Line(proposal=propose(statement, reason))
+    return _Line(statement)
 
 
-def _targets(chunks: list[str], line: str, resolver: _Resolver) -> list[Target] | Problem:
-    """Every chunk resolved, in order, once each; the first chunk that is not is the problem."""
+def _targets(left: str, line: str, resolver: Resolver) -> tuple[list[Target], bool] | Problem:
+    """Every name resolved, in order, once each, and whether any was only near a known one; the
+    first name that is neither known nor near exactly one of the sender's targets is the problem."""
+    if m := EXCEPT.match(HONORIFIC.sub("", left.strip())):
+        excepted = _targets(m[1], line, resolver)
+        if isinstance(excepted, Problem):
+            return excepted
+        rest = [t for t in resolver.ctx.allowed if t not in excepted[0]]
+        if not rest:
+            return Problem(line, "no_targets", Said.of("problem.no_targets", text=left.strip()))
+        return rest, excepted[1]
+    chunks = resolver.split(left)
+    if not all(resolver.knows(c) for c in chunks) and len(near := resolver.near(left)) == 1:
+        return near, True  # "Kepala Bidang PAUD dan Pendidikan Non Formal", split at its "dan"
     targets: list[Target] = []
+    guessed = False
     for chunk in chunks:
+        named = [] if resolver.knows(chunk) or resolver.near(chunk) else _names_around(chunk, resolver)
+        if named:
+            targets.extend(t for t in named if t not in targets)
+            guessed = True
+            continue
         found, problem = resolver.resolve(chunk, line)
+        if problem and problem.reason == "unknown_target" and not squash(chunk).isdecimal():
+            near = resolver.near(chunk)
+            if len(near) > 1:
+                return resolver.ambiguous(line, resolver.key(chunk)[0], near)
+            if near:
+                found, problem, guessed = near, None, True
         if problem:
             return problem
         targets.extend(t for t in found if t not in targets)
-    return targets
+    return targets, guessed
+
+
+def _names_around(chunk: str, resolver: Resolver) -> list[Target]:
+    """ "Rina sama Dewi": known names joined by a short word the reader does not know."""
+    words = chunk.split()
+    known = [w for w in words if resolver.knows(w)]
+    if len(known) < 2 or any(len(w) > 4 for w in words if w not in known):
+        return []
+    found: list[Target] = []
+    for word in known:
+        targets, problem = resolver.resolve(word, chunk)
+        if problem:
+            return []
+        found.extend(t for t in targets if t not in found)
+    return found
 
 
 _FORWARD = re.compile(
@@ -353,93 +245,137 @@ _FORWARD = re.compile(
 )
 
 
-def _forward(line: str, resolver: _Resolver) -> Statement | Problem | None:
+def _forward(line: str, resolver: Resolver) -> _Line | None:
     """ "Teruskan ke Dinas Pendidikan": passed on without an instruction of its own (a letter
     filed at the wrong office, or handed on as it stands). Only when every name is known."""
     m = _FORWARD.match(line.strip())
     if m is None:
         return None
-    chunks = [c for c in _TARGET_SPLIT.split(clean_tail(m[1] or m[2])) if c.strip()]
+    chunks = resolver.split(clean_tail(m[1] or m[2]))
     if not chunks or not all(resolver.knows(c) for c in chunks):
         return None
-    targets = _targets(chunks, line, resolver)
-    return targets if isinstance(targets, Problem) else Statement(Kind.DISPOSE, line, tuple(targets))
+    targets = _targets(clean_tail(m[1] or m[2]), line, resolver)
+    if isinstance(targets, Problem):
+        return _Line(problem=targets)
+    return _Line(Statement(Kind.DISPOSE, line, tuple(targets[0])))
 
 
-def _dispose_after_ack(line: str, ctx: ReplyContext, resolver: _Resolver) -> Statement | None:
-    """ "Ok, Sekretaris tindaklanjuti", "Baik, Kabid PAUD: hadiri": the ack word opens a disposition."""
-    rest = phrases.ACK_PREFIX.sub("", line.strip())
-    if rest == line.strip():
-        return None
-    result = _dispose(rest, ctx, resolver)
-    return result if isinstance(result, Statement) else None
+def _read_line(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
+    """The best reading of one line, or None when nothing is near (a note)."""
+    if said := keyword(line, resolver.title_words):
+        return _Line(said)
+    if found := _forward(line, resolver):
+        return found
+    unacked = phrases.ACK_PREFIX.sub("", line.strip())  # "Ok, Sekretaris tindaklanjuti"
+    if unacked != line.strip() and (found := _dispose(unacked, ctx, resolver)) and found.statement:
+        return _Line(Statement(Kind.DISPOSE, line, *_fields(found.statement)))
+    if found := _dispose(line, ctx, resolver):
+        return found
+    return _Line(reasoned) if (reasoned := with_reason(line, resolver.title_words)) else None
 
 
-def _keyword(line: str, resolver: _Resolver) -> Statement | None:
-    if m := phrases.REPORT.match(line.strip()):
-        kind = Kind.DONE if phrases.DONE_WORD.search(m[2]) else Kind.PROGRESS
-        return Statement(kind, line, text=clean_tail(m[2].strip()))
-    unprefixed = phrases.ACK_PREFIX.sub("", line.strip())  # "oke sudah selesai ya", "baik segera diproses"
-    if m := phrases.DONE.match(unprefixed):
-        return Statement(Kind.DONE, line, text=clean_tail(m[m.lastindex or 0].strip()))
-    if m := phrases.PROGRESS.match(unprefixed):
-        return Statement(Kind.PROGRESS, line, text=clean_tail(m[m.lastindex or 0].strip()))
-    words = _words(line)
-    core = _core(words)
-    if core in phrases.HELP:
-        return Statement(Kind.HELP, line)
-    if _is_ack(words, resolver.title_words):
-        return Statement(Kind.ACK, line)
-    for vocabulary, kind in ((phrases.ARCHIVE, Kind.ARCHIVE), (phrases.UNDO, Kind.UNDO)):
-        if core in vocabulary:
-            return Statement(kind, line)
-    if _is_status(words):
-        return Statement(Kind.STATUS, line)
-    return None
+def _fields(st: Statement) -> tuple:
+    return st.targets, st.instruction, st.deadline, st.text, st.codes
+
+
+# Where a second disposition may start on the same line: "Sekdis: pelajari, dan Kabid Dikdas: hadiri".
+_NEXT = re.compile(r"[,;]\s*+(?:(?:dan|and)\s+)?|\s(?:dan|and)\s+", re.I)
+
+
+def _segments(line: str, resolver: Resolver) -> list[str]:
+    """A line cut where a known target and its separator start another disposition."""
+    first = _SEPARATORS.search(line)
+    if first is None:
+        return [line]
+    cuts = [0]
+    for m in _NEXT.finditer(line, first.end()):
+        sep = _SEPARATORS.search(line[m.end() : m.end() + 60])
+        head = line[m.end() : m.end() + sep.start()] if sep and sep.start() > 0 else ""
+        chunks = resolver.split(head)  # a number there is an instruction code, not a target
+        if chunks and len(head.split()) <= 4 and all(resolver.knows(c) and not _number(c) for c in chunks):
+            cuts.append(m.start())
+    return [line[a:b].strip(" ,;") for a, b in zip(cuts, [*cuts[1:], len(line)], strict=True)]
+
+
+def _number(chunk: str) -> bool:
+    return squash(chunk).lstrip("#").replace("nomor", "").replace("no", "").strip(". ").isdecimal()
+
+
+def _best(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
+    """The line read without its bullet, as written, and less its courtesies one by one: the
+    first reading in full; else the first proposal; else the problem of the barest form."""
+    unbulleted = framing.unbullet(line)
+    variants = list(dict.fromkeys((unbulleted, line, *framing.openings(unbulleted))))
+    found = {v: _read_line(v, ctx, resolver) for v in variants}
+    for wanted in ("statement", "proposal"):
+        if best := next((f for f in found.values() if f is not None and getattr(f, wanted)), None):
+            return _as_written(best, line)
+    barest = [found[v] for v in reversed(variants) if v != line] + [found[line]]
+    return next((_as_written(f, line) for f in barest if f is not None), None)
+
+
+def _as_written(found: _Line, line: str) -> _Line:
+    if found.statement:
+        st = found.statement
+        return _Line(Statement(st.kind, line, *_fields(st)))
+    if found.proposal:
+        st = found.proposal.statement
+        return _Line(proposal=propose(Statement(st.kind, line, *_fields(st)), found.proposal.reason))
+    problem = found.problem
+    assert problem is not None
+    return _Line(problem=Problem(line, problem.reason, problem.message, problem.candidates))
 
 
 MAX_LINES = 300  # statements a reply may hold; beyond them it is pasted text, not instructions
 
 
 def read_reply(text: str, ctx: ReplyContext) -> Reading:
-    """Statements and problems of a reply's new text, line by line.
+    """Statements, proposals and problems of a reply's new text, line by line.
 
     An out-of-office text (a phone's responder without auto-reply headers) is read as nothing:
     the colleagues it lists for urgent matters must never become a disposition."""
-    if phrases.OUT_OF_OFFICE.search(text):
-        return Reading((), (), automatic=True)
-    resolver = _Resolver(ctx)
+    resolver = Resolver(ctx)
     statements: list[Statement] = []
     problems: list[Problem] = []
+    proposals: list[Proposal] = []
+    asked_outside_contacts = False
     sender = squash(phrases.NAME_TITLES.sub("", ctx.sender_name))
     read = 0
     for raw in tidy(text).splitlines():
         line = raw.strip().strip("*_").strip()
-        if not squash(line) or _is_typed_name(line, sender):
+        if (
+            not squash(line)
+            or _is_typed_name(line, sender)
+            or framing.is_number_line(line)
+            or squash(line.strip(" ,.")) in resolver.own_titles
+        ):
             continue
+        if framing.DISCLAIMER.match(line):
+            break  # a disclaimer footer, and all below it, is boilerplate
         read += 1
         if read > MAX_LINES:
             problems.append(Problem(line, "too_long", Said.of("problem.too_long", max=MAX_LINES)))
             break
-        if m := phrases.NOTE_LABEL.match(line):
-            statements.append(Statement(Kind.NOTE, line, text=m[2].strip()))
+        if m := framing.NOTE_LABEL.match(framing.unbullet(line)):
+            statements.append(Statement(Kind.NOTE, line, text=m[1].strip()))
             continue
-        keyword = _keyword(line, resolver)
-        if keyword is not None:
-            statements.append(keyword)
-            continue
-        result = (
-            _forward(line, resolver)
-            or _dispose_after_ack(line, ctx, resolver)
-            or _dispose(line, ctx, resolver)
-        )
-        if isinstance(result, Problem):
-            problems.append(result)
-        elif result is not None:
-            statements.append(result)
-        elif not phrases.GREETING.match(line):
-            statements.append(Statement(Kind.NOTE, line, text=line))
-    return Reading(tuple(statements), tuple(problems))
+        for segment in _segments(line, resolver):
+            found = _best(segment, ctx, resolver)
+            if found is None:
+                if not phrases.GREETING.match(segment):
+                    statements.append(Statement(Kind.NOTE, segment, text=segment))
+            elif found.statement:
+                statements.append(found.statement)
+            elif found.proposal:
+                proposals.append(found.proposal)
+            elif found.problem:
+                problems.append(found.problem)
+                contact = framing.is_contact(segment, resolver.people) or absence.is_referral_line(segment)
+                asked_outside_contacts |= not contact
+    acted = bool(proposals) or any(s.kind is not Kind.NOTE for s in statements)
+    if absence.is_responder(text, acted, asked_outside_contacts):
+        return Reading((), (), automatic=True)
+    return Reading(tuple(statements), tuple(problems), proposals=tuple(proposals))
 
 
 def read_answer(

@@ -54,6 +54,10 @@ class Mailer:
         """`said` in the words of `to`: for a value a template shows as it is."""
         return self.composer.say(self.language(to), said)
 
+    def code_expires(self, today: dt.date) -> dt.date:
+        """The last day a reply code made `today` is valid (and a proposal sent with it)."""
+        return today + dt.timedelta(days=self.settings.token_days)
+
     def notice(self, to: str, template: str, **values: Any) -> Message:
         """A machine notice nobody should answer (RFC 3834 auto-generated)."""
         return self._build(self._render(to, template, values), to, auto_submitted="auto-generated")
@@ -91,8 +95,7 @@ class Mailer:
         """An email to the holder of `node`, answerable only by them: its Reply-To carries their
         signed reply code; with the officials they may dispose to and the standard instructions."""
         today = self._today()
-        until = today + dt.timedelta(days=self.settings.token_days)
-        token = self.signer.make(id_of(node), node.holder, until)
+        token = self.signer.make(id_of(node), node.holder, self.code_expires(today))
         targets = [target_of(self.rules, p.id, today) for p in self.rules.dispose_targets(node.position_id)]
         shared = {
             "letter": letter_view(letter, self.settings.zone),

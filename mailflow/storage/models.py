@@ -379,3 +379,24 @@ class WebLink(SQLModel, table=True):
     client: str = Field(default="", index=True)  # who asked on the sign-in page ("" in an email)
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
     used_at: dt.datetime | None = None
+
+
+class PendingProposal(SQLModel, table=True):
+    """Readings an official was asked to confirm ("Balas YA untuk menjalankan"), kept until they
+    answer: applied once on their yes to that very email, never after `expires_on` (the day the
+    email's reply code expires), never for anyone else, and replaced by any other reply."""
+
+    __tablename__ = "proposal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    letter_id: int = Field(foreign_key="letter.id", index=True)
+    disposition_id: int = Field(foreign_key="disposition.id", index=True)
+    position_id: str
+    recipient: str  # the address the proposal was sent to
+    message_id: str = Field(unique=True, index=True)  # of the email that proposed it
+    statements: str = Field(sa_column=Column(Text, nullable=False))  # language.saved.dump
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_on: dt.date
+    state: str = Field(default="pending", index=True)  # pending | applied | replaced
+    settled_at: dt.datetime | None = None
+    settled_by: str | None = None  # the Message-ID of the reply that applied or replaced it

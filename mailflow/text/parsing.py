@@ -22,6 +22,7 @@ from email.errors import CharsetError, HeaderParseError
 
 from mailflow.errors import MessageError
 from mailflow.text.detach import MARKER, detach
+from mailflow.text.flowed import unflow
 from mailflow.text.headers import (
     SPLIT_DEFECTS,
     address_list,
@@ -146,6 +147,8 @@ class _Walker:
         is_body = ctype in ("text/plain", "text/html") and disposition != "attachment"
         if is_body and not filename:
             text = self.budget.keep_text(_decode_text(part))
+            if ctype == "text/plain" and str(part.get_param("format", "")).lower() == "flowed":
+                text = unflow(text, str(part.get_param("delsp", "")).lower() == "yes")
             (self.text if ctype == "text/plain" else self.html).append(text)
             return
         stand_in = str(part.get(MARKER, ""))

@@ -181,3 +181,52 @@ def gmail_quoted_printable(original: Message, sender: str, text: str, **kw) -> E
     attribution = f"Pada Jum, 27 Nov 2026 pukul 10.15 {_who(original)} menulis:"
     msg.set_content(f"{text}\n\n{attribution}\n\n{_quoted(original)}\n", cte="quoted-printable")
     return msg
+
+
+def flowed(text: str, width: int = 72, delsp: bool = False) -> str:
+    """Text as a format=flowed sender writes it (RFC 3676): long lines soft-broken after a space,
+    each soft break a trailing space (with delsp=yes an added one); lines that start with a space,
+    '>' or 'From ' are space-stuffed."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if line.startswith((" ", ">", "From ")):
+            line = " " + line
+        while len(line) > width and " " in line[1:width]:
+            cut = line.rindex(" ", 1, width) + 1
+            out.append(line[:cut] + (" " if delsp else ""))
+            line = line[cut:]
+        out.append(line.rstrip(" "))
+    return "\n".join(out)
+
+
+def _flowed_message(original: Message, sender: str, body: str, delsp: bool, **kw) -> EmailMessage:
+    msg = _base(original, sender, **kw)
+    msg.set_content(body)
+    msg.set_param("format", "flowed")
+    if delsp:
+        msg.set_param("delsp", "yes")
+    return msg
+
+
+def thunderbird_flowed(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    """Thunderbird, top-posted, format=flowed (its default): long lines arrive soft-broken."""
+    quoted = "\n".join("> " + line for line in text_of(original).splitlines())
+    body = f"{flowed(text)}\n\nOn 27/11/2026 10.15, {_who(original)} wrote:\n{quoted}\n"
+    return _flowed_message(original, sender, body, False, **kw)
+
+
+def thunderbird_flowed_bottom(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    """Thunderbird, bottom-posted, format=flowed, with its '-- ' signature."""
+    quoted = "\n".join("> " + line for line in text_of(original).splitlines())
+    body = f"On 27/11/2026 10.15, {_who(original)} wrote:\n{quoted}\n\n{flowed(text)}\n\n-- \nBudi\n"
+    return _flowed_message(original, sender, body, False, **kw)
+
+
+def apple_mail_flowed(original: Message, sender: str, text: str, **kw) -> EmailMessage:
+    """Apple Mail on a Mac or iPad: format=flowed; delsp=yes, 'Sent from my iPad'."""
+    quoted = "\n".join("> " + line for line in text_of(original).splitlines())
+    body = (
+        f"{flowed(text, delsp=True)}\n\nSent from my iPad\n\n> On 27 Nov 2026, at 10.15, {_who(original)} "
+        f"wrote:\n>\n{quoted}\n"
+    )
+    return _flowed_message(original, sender, body, True, **kw)

@@ -1,8 +1,8 @@
 """the web pages' sign-in links: spent once, and counted for the sign-in page's rate limit; the
 indexes of "Surat saya" (a holder's open dispositions) and of the dashboard (an office's weeks)
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 04:00:00
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
