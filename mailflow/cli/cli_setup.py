@@ -5,14 +5,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
 
-from mailflow.app import App
 from mailflow.cli.base import CliState, cli, console, escape, pass_obj
 from mailflow.errors import ConfigError
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue
+
+if TYPE_CHECKING:
+    from mailflow.app import App
 
 
 @cli.command()
