@@ -5,10 +5,13 @@ cookie tampering, and the headers on errors and files."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from starlette.testclient import TestClient
 
 from mailflow.web.site import safe_next
+from tests.support import regency
 from tests.test_web_server import ADMIN, KADIS, PAUD, WEB, client_for, csrf, filed_letter, sign_in
 
 pytestmark = pytest.mark.server
@@ -127,3 +130,30 @@ def test_headers_and_private_caching_on_errors_and_files(web_office, inbox):
         assert "frame-ancestors 'none'" in headers["content-security-policy"], path
         assert headers["x-content-type-options"] == "nosniff", path
         assert headers["cache-control"] == "no-store", path
+
+
+@pytest.fixture
+def own_tree_regency(regency_office, tmp_path):
+    """The example regency over a copy of its rules, which the test may break on disk."""
+    tree = tmp_path / "rules"
+    shutil.copytree(regency.TREE, tree)
+    regency_office.rules_dir = tree
+    path = regency_office.write_config()
+    path.write_text(path.read_text() + WEB)
+    regency_office._app = None
+    return regency_office
+
+
+def test_an_office_admin_sees_no_other_office_in_the_rules_check(own_tree_regency):
+    office = own_tree_regency
+    admin = sign_in(office, "admin.setda@probolinggokab.example")
+    assert admin.get("/admin").status_code == 200
+    # Another office's rules break on disk (a secret contact in the broken line).
+    org = office.rules_dir / "disdik" / "organisation.toml"
+    org.write_text(org.read_text() + '\n[[people]]\nid = "rahasia.disdik@probolinggokab.example"\n')
+    page = admin.get("/admin").text
+    assert "disdik/" not in page and "rahasia.disdik" not in page
+    # Their own office's problem they do see.
+    own = office.rules_dir / "setda" / "organisation.toml"
+    own.write_text(own.read_text() + '\n[[people]]\nid = "broken-setda"\n')
+    assert "setda/organisation.toml" in admin.get("/admin").text

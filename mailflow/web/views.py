@@ -9,8 +9,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from mailflow.app import App
 from mailflow.disposition.tree import tree_rows
-from mailflow.errors import RulesError
+from mailflow.errors import RuleProblem, RulesError
 from mailflow.inbound.release import ReleaseRefused, release_held
 from mailflow.office.regency import load_regency
 from mailflow.ops.health import snapshot, verdict
@@ -201,6 +202,16 @@ def _admin(web: Web, request: Request) -> Reader:
     return reader
 
 
+def _ours(reader: Reader, app: App, problem: RuleProblem) -> bool:
+    """A rules problem of the reader's office: in a regency, one in its own folder ("disdik/...");
+    another office's, or the regency's shared files, are not an office admin's to see."""
+    folder, tree = reader.rules.folder, app.settings.rules_dir
+    if folder is None or folder.resolve() == tree.resolve():
+        return True  # one office: every problem is its own
+    own, whole = folder.resolve(), tree.resolve()
+    return own.is_relative_to(whole) and problem.file.startswith(f"{own.relative_to(whole).as_posix()}/")
+
+
 async def admin(web: Web, request: Request, released: str = "") -> Response:
     reader = _admin(web, request)
     app = web.app
@@ -218,7 +229,7 @@ async def admin(web: Web, request: Request, released: str = "") -> Response:
         load_regency(app.settings.rules_dir)
         problems: list[str] = []
     except RulesError as exc:
-        problems = [f"{p.file}:{p.line or ''}: {p.message}" for p in exc.problems]
+        problems = [f"{p.file}:{p.line or ''}: {p.message}" for p in exc.problems if _ours(reader, app, p)]
     return web.page(
         request, "admin", reader, mailboxes=[m for m in health.mailboxes if m.name in boxes],
         state=found.of_mailboxes(boxes), findings=[f for f in found.findings if f.mailbox in (None, *boxes)],
