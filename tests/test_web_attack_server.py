@@ -8,16 +8,32 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
+from mailflow.storage.models import Event, OutboxMessage, QuarantineItem
 from mailflow.web.site import safe_next
+from tests.conftest import DOMAIN
 from tests.support import regency
-from tests.test_web_server import ADMIN, KADIS, PAUD, WEB, client_for, csrf, filed_letter, sign_in
+from tests.support.letters import _base
+from tests.test_web_server import (
+    ADMIN,
+    KADIS,
+    PAUD,
+    WEB,
+    client_for,
+    csrf,
+    filed_letter,
+    follow,
+    link_in,
+    sign_in,
+)
 
 pytestmark = pytest.mark.server
 
 HUGE = "9" * 5000  # past Python's int() digit limit: a ValueError unless refused first
 BIG = "9" * 25  # past every database's integer
+CLERK = "agenda@probolinggokab.example"
 
 
 @pytest.fixture
@@ -157,3 +173,73 @@ def test_an_office_admin_sees_no_other_office_in_the_rules_check(own_tree_regenc
     own = office.rules_dir / "setda" / "organisation.toml"
     own.write_text(own.read_text() + '\n[[people]]\nid = "broken-setda"\n')
     assert "setda/organisation.toml" in admin.get("/admin").text
+
+
+EVIL = "<script>alert(1)</script><svg onload=alert(2)>"
+
+
+def test_script_through_the_box_is_escaped_in_the_tree_and_the_log(web_office, inbox):
+    request = filed_letter(web_office, inbox)
+    client = client_for(web_office)
+    letter = follow(client, link_in(request)).headers["location"]
+    token = csrf(client.get(letter).text)
+    said = f"Sekretaris: pelajari {EVIL}"
+    client.post(f"{letter}/act", data={"csrf": token, "text": said, "step": "apply"})
+    for shown in (client.post(f"{letter}/act", data={"csrf": token, "text": said, "step": "explain"}),
+                  client.get(letter)):  # fmt: skip
+        assert shown.status_code == 200
+        assert "<script>alert" not in shown.text and "<svg onload" not in shown.text
+        assert "&lt;script&gt;alert(1)" in shown.text
+
+
+def test_one_who_sees_a_letter_but_holds_none_of_it_cannot_act_on_it(web_office, inbox):
+    request = filed_letter(web_office, inbox)
+    letter = follow(client_for(web_office), link_in(request)).headers["location"]
+    clerk = sign_in(web_office, CLERK)  # sees every open letter of the office, holds no node
+    page = clerk.get(letter)
+    assert page.status_code == 200
+    clerk.post(f"{letter}/act", data={"csrf": csrf(page.text), "text": "Sekretaris: pelajari", "step": "apply"})
+    with Session(web_office.app.engine) as session:
+        assert not session.exec(select(Event).where(Event.action == "disposed")).all()
+
+
+def test_pages_above_ones_role_are_not_found(web_office, inbox):
+    web_office.mail.send(_base("Surat langsung dari luar", "Isi surat.", sender="stranger@elsewhere.example"))
+    web_office.poll()
+    with Session(web_office.app.engine) as session:
+        item = session.exec(select(QuarantineItem)).one()
+    paud = sign_in(web_office, PAUD)  # neither head nor admin
+    token = csrf(paud.get("/surat").text)
+    assert paud.get("/admin").status_code == 404
+    assert paud.get("/dashboard").status_code == 404
+    assert paud.post(f"/admin/quarantine/{item.id}/release", data={"csrf": token}).status_code == 404
+    with Session(web_office.app.engine) as session:
+        assert session.get(QuarantineItem, item.id).status == "held"
+
+
+def test_sign_in_limit_holds_across_case_spaces_and_forwarded_for(web_office):
+    client = client_for(web_office)
+    token = csrf(client.get("/sign-in").text)
+    variants = [PAUD, PAUD.upper(), f"  {PAUD}\t"]
+    assert all(client.post("/sign-in", data={"csrf": token, "email": v}).status_code == 200 for v in variants)
+    spoofed = client.post("/sign-in", data={"csrf": token, "email": f" {PAUD.title()} "},
+                          headers={"x-forwarded-for": "203.0.113.9"})  # fmt: skip
+    assert spoofed.status_code == 429  # one address, however written, from wherever it claims
+
+
+def test_a_header_in_the_address_sends_nothing_and_answers_alike(web_office):
+    client = client_for(web_office)
+    token = csrf(client.get("/sign-in").text)
+    plain = client.post("/sign-in", data={"csrf": token, "email": f"nobody@{DOMAIN}"})
+    injected = client.post("/sign-in", data={"csrf": token, "email": f"{PAUD}\r\nBcc: evil@elsewhere.example"})
+    assert injected.status_code == plain.status_code == 200 and injected.text == plain.text
+    with Session(web_office.app.engine) as session:
+        assert not session.exec(select(OutboxMessage)).all()
+
+
+def test_a_search_of_ten_thousand_terms_and_a_far_page_answer(web_office, inbox):
+    filed_letter(web_office, inbox)
+    client = sign_in(web_office, KADIS)
+    terms = "x " * 10_000  # ten thousand terms
+    assert client.get("/book", params={"q": terms}).status_code == 200
+    assert client.get("/book", params={"page": "9999999999"}).status_code == 200
