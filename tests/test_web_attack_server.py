@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from mailflow.storage.models import Event, OutboxMessage, QuarantineItem
+from mailflow.storage.models import Event, Letter, LetterFile, OutboxMessage, QuarantineItem
 from mailflow.web.site import safe_next
 from tests.conftest import DOMAIN
 from tests.support import regency
@@ -243,3 +243,20 @@ def test_a_search_of_ten_thousand_terms_and_a_far_page_answer(web_office, inbox)
     terms = "x " * 10_000  # ten thousand terms
     assert client.get("/book", params={"q": terms}).status_code == 200
     assert client.get("/book", params={"page": "9999999999"}).status_code == 200
+
+
+def test_a_failure_inside_a_page_still_carries_the_headers(web_office, inbox):
+    filed_letter(web_office, inbox)
+    with Session(web_office.app.engine) as session:
+        letter = session.exec(select(Letter)).one()
+        scan = session.exec(select(LetterFile).where(LetterFile.letter_id == letter.id)).first()
+    assert scan is not None
+    web_office.app.archive.file_path(scan.sha256).unlink()  # a damaged archive: the page fails
+    signed = sign_in(web_office, KADIS)
+    client = TestClient(signed.app, base_url="https://testserver", raise_server_exceptions=False,
+                        cookies=signed.cookies)  # fmt: skip
+    answer = client.get(f"/letters/{letter.id}/files/{scan.id}")
+    assert answer.status_code == 500
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["cache-control"] == "no-store"

@@ -58,6 +58,13 @@ class SecurityHeaders:
         await self.app(scope, receive, sending)
 
 
+async def failed(request: Request, exc: Exception) -> Response:
+    """A failure inside a page (a damaged archive, a lost database) answers 500 with the same
+    headers: Starlette's error answer is sent outside every middleware, SecurityHeaders included.
+    No body: nothing of the failure is shown, and no words outside the catalogue."""
+    return Response(status_code=500, headers={k.decode(): v.decode() for k, v in HEADERS})
+
+
 def safe_next(value: str | None) -> str:
     """A `next` that stays on this site: a path, never `//host`, `/\\host` or a scheme."""
     if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
@@ -211,6 +218,7 @@ def build(app: App) -> Starlette:
     settings = web.settings
     return Starlette(
         routes=routes,
+        exception_handlers={Exception: failed},
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(
