@@ -25,9 +25,18 @@ ADDRESS = {
 }
 
 Reply = Mapping[str, Any]
+GRAVE = ("dispose", "archive", "undo")  # a wrong one of these acts on the letter itself
 
 # Misread at the last run (04:55 UTC, after merging reply-engine): number -> what went wrong.
-MISSES: dict[int, str] = {}
+MISSES: dict[int, str] = {
+    33: "other: 'Kabid Paudni' dropped from the proposal, which names Kabid Dikdas only (YA would skip PAUD)",
+    50: "other: '3 hr krj' proposed (stray_word) with the right reading instead of acting",
+    65: "other: 'Lapor: ... sdh dilaksanakan' read as progress, not done",
+    80: "other: 'Siap 86 pak' kept as a note, not an acknowledgement",
+    117: "dangerous: 'Pak Sek' acted on as Sekretaris directly; a near target must be proposed",
+    135: "other: 'Kabid SMP' asked back as ambiguous_target (Dikdas, PAUD), not unknown_target",
+    146: "dangerous: 'asap' unread, the default deadline applied without saying so",
+}
 
 
 def eml(case: Case) -> bytes:
@@ -89,11 +98,16 @@ def verdict(case: Case, reply: Reply) -> str:
     """exact | dangerous (acts wrongly, or acts where it should ask, propose or stay silent) |
     silent (a statement that ends as nothing, unanswered) | other."""
     acts = acting(reply)
-    if any(not any(matches(e, st) for e in case.acts) for st in acts):
+    wrong = [st for st in acts if not any(matches(e, st) for e in case.acts)]
+    if case.outcome in ("proposed", "asked", "ignored") and wrong:
+        return "dangerous"
+    if any(st["kind"] in GRAVE or any(e.kind in GRAVE for e in case.acts) for st in wrong):
         return "dangerous"
     if case.outcome != "ignored" and reply["outcome"] == "ignored":
         return "silent"
-    if case.outcome != "notes" and not (reply["statements"] or reply["proposals"] or reply["problems"]):
+    if case.outcome not in ("notes", "ignored") and not (
+        reply["statements"] or reply["proposals"] or reply["problems"]
+    ):
         return "silent"
     if len(acts) != len(case.acts) or not all(matches(e, st) for e, st in zip(case.acts, acts, strict=True)):
         return "other"
@@ -102,7 +116,11 @@ def verdict(case: Case, reply: Reply) -> str:
         offered = {c["position"] for p in reply["problems"] for c in p["candidate_positions"]}
         offered |= {t["position"] for p in reply["proposals"] for t in p["statement"]["positions"]}
         wanted = {t for e in case.proposes for t in e.targets}
-        return "exact" if wanted <= offered else "other"
+        # "a deadline-like phrase not read: propose or ask" (issue 22): a deadline asked back is right
+        deadline = all(p["reason"] == "bad_deadline" for p in reply["problems"]) and all(
+            e.deadline == "*" for e in case.proposes
+        )
+        return "exact" if wanted <= offered or deadline else "other"
     if got != want:
         return "other"
     if want == "proposed":
