@@ -150,3 +150,12 @@ def test_said_values_keep_their_words_in_both_parts() -> None:
     )
     note = Composer().say("en", Said.of("scan.none"))
     assert note in rendered.text and note in "".join(visible(rendered.html).text)
+
+
+def test_an_office_email_that_does_not_parse_goes_out_in_the_builtin_words(tmp_path: Path, caplog) -> None:
+    own = tmp_path / "id"
+    own.mkdir()
+    (own / "duplicate.txt.j2").write_text("Sudah ada {% if %}\n\nx\n")
+    rendered = Composer(tmp_path).render("duplicate", "id", office="Kantor", letter=LETTER)
+    assert rendered == Composer().render("duplicate", "id", office="Kantor", letter=LETTER)
+    assert any(f"files={own / 'duplicate.txt.j2'}" in r.getMessage() for r in caplog.records)

@@ -203,7 +203,8 @@ class Composer:
         except TemplateError as exc:
             if self.builtin_env is self.env:
                 raise
-            own = self.env.get_template(f"{lang}/{name}.txt.j2").filename
+            # The file that failed (a syntax error names it; parsing the template again would fail again).
+            own = getattr(exc, "filename", None) or _source_file(self.env, f"{lang}/{name}.txt.j2")
             if own and Path(own).is_relative_to(BUILTIN_TEMPLATES):
                 own = None
             log.error(
@@ -214,6 +215,10 @@ class Composer:
                 str(exc),
             )
             return _rendered(self.builtin_env, f"{lang}/{name}", context)
+
+
+def _source_file(env: SandboxedEnvironment, name: str) -> str | None:
+    return env.loader.get_source(env, name)[1] if env.loader is not None else None
 
 
 def _rendered(env: SandboxedEnvironment, name: str, context: dict[str, Any]) -> Rendered:
