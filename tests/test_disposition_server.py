@@ -114,10 +114,10 @@ def test_undo_before_anyone_answers(office, inbox, request_to_kadis):
 
 
 def test_status_request_and_ambiguous_target_asked_back(office, inbox, request_to_kadis):
-    inbox.answer(clients.gmail_android_id, request_to_kadis, KADIS, "Sekertaris: pelajari")
+    inbox.answer(clients.gmail_android_id, request_to_kadis, KADIS, "Kabid: pelajari")
     asked = inbox.next(KADIS, "Belum ada yang dicatat")
     body = text_of(asked)
-    assert "Maksud Anda: Sekretaris Dinas Pendidikan (Agus Wibowo)" in body
+    assert "Maksud Anda: Kepala Bidang Pendidikan Dasar (Rina Kusumawati); Kepala Bidang PAUD" in body
     assert "menunggu disposisi Anda" in body
     inbox.answer(clients.gmail_android_id, asked, KADIS, "status")
     status = inbox.next(KADIS, "Status:")

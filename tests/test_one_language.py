@@ -16,10 +16,11 @@ from click.testing import CliRunner
 
 from mailflow.cli import cli
 from mailflow.config import load_settings, settings_from_dict
+from mailflow.disposition.kept_proposals import Shown
 from mailflow.disposition.tree import TreeRow
 from mailflow.domain import Said
 from mailflow.followup.digests import DigestItem
-from mailflow.language.statements import Problem
+from mailflow.language.statements import Kind, Problem
 from mailflow.office.targets import Target
 from mailflow.ops.reconcile import RestoredView
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue
@@ -60,6 +61,14 @@ PROBLEMS = [
     Problem("x", "closed", Said.of("problem.revoked")),
     Problem("x", "nothing_to_undo", Said.of("problem.nothing_to_undo")),
     Problem("x", "too_late", Said.of("problem.too_late", who="Head Zed")),
+    *(Problem("Ya", f"proposal_{why}", Said.of(f"problem.proposal_{why}", date=DAY))
+      for why in ("not_yours", "applied", "failed", "replaced", "expired")),
+    Problem("Ya", "not_allowed", Said.of("problem.proposal_target_gone", who=["Head Zed"])),
+]  # fmt: skip
+PROPOSALS = [
+    Shown("Zed: x", Said.of("proposal.dispose", names=["Head Zed"], instruction="Xylo", deadline=DAY)),
+    Shown("Zed: x", Said.of("proposal.dispose_open", names=["Head Zed"], instruction="Xylo")),
+    *(Shown("Xylo", Said.of("proposal.statement", what=Said.of(f"proposal.kind.{kind}"))) for kind in Kind),
 ]
 APPLIED = [
     Said.of("applied.disposed", names="Head Zed (Dewi Zed)", instruction=Said.of("applied.no_instruction"),
@@ -80,7 +89,7 @@ CONTEXTS = {
     "request": {"instruction": "Xylo", "disposer_title": "Head Zed", "deadline_text": "9",
                 "attachment_note": Said.of("scan.attached")},
     "confirmation": {"applied": APPLIED, "problems": PROBLEMS, "awaiting": True, "undo_hint": True,
-                     "tree": TREE, "help": True},
+                     "tree": TREE, "help": True, "proposals": PROPOSALS},
     "notice": {"actor_title": "Head Zed", "actor_name": "Dewi Zed", "headline": Said.of("applied.acknowledged"),
                "lines": APPLIED},
     "cancelled": {"disposer_title": "Head Zed", "instruction": "Xylo"},
@@ -93,6 +102,7 @@ CONTEXTS = {
                "sections": {"waiting": [ITEM], "unacknowledged": [ITEM], "overdue": [ITEM], "completed": [ITEM]}},
     "weekly": {"unit": "Qwerty", "week": "2026-W49", "received": 4, "disposed": 6, "completed": 3, "on_time": 2,
                "overdue": 1, "first_hours": 2.25},
+    "stale_code": {"intruder": "q@example.test", "agenda": "007/SM/2026", "quarantine_id": 3},
     "held": {"subject": "Xylo", "mailbox": "box@example.test", "reason_text": "Xylo", "hint": ""},
     # to clerks and the admin
     "receipt": {"names": FIELD_ORDER, "files": [], "unread": [Unread("scan.pdf", "pdf_time"), Unread("IMG_1.jpg", "pixels")]},

@@ -6,6 +6,7 @@ of the branch is told what their subordinate said in one notice."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -16,13 +17,15 @@ from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
 from mailflow.context import Context
+from mailflow.disposition import kept_proposals
 from mailflow.disposition.pass_on import pass_on, report_back
 from mailflow.disposition.request import send_request, today_in
 from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import send_status
 from mailflow.disposition.tree import letter_status, new_node, settle_upwards, tree_rows
 from mailflow.domain import Said
-from mailflow.language.statements import Kind, Problem, Reading, Statement, read_answer
+from mailflow.language.confirm import is_confirmation
+from mailflow.language.statements import Kind, Problem, Proposal, Reading, Statement, read_answer
 from mailflow.outbound import outbox
 from mailflow.storage.events import log_event
 from mailflow.storage.models import (
@@ -31,6 +34,8 @@ from mailflow.storage.models import (
     InboundMessage,
     Letter,
     LetterFile,
+    OutboxMessage,
+    PendingProposal,
     fetch,
     id_of,
     utcnow,
@@ -53,6 +58,7 @@ class Reply:
     key: str  # see replay_key
     applied: list[Said] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    proposals: list[Proposal] = field(default_factory=list)  # asked to be confirmed, not applied
     notices: list[Said] = field(default_factory=list)
     headline: Said | None = None  # what the disposer's notice is about: its first news
     disposed: bool = False
@@ -272,33 +278,80 @@ def apply_reply(
     letter = fetch(session, Letter, node.letter_id)
     today = today_in(ctx)
     text, reading = read_answer(message, ctx.rules, node.position_id, today, node.holder_name)
-    key = replay_key(message.from_address, node_id, text)
-    reply = Reply(session, ctx, box, letter, node, message, message.attachments, today, key=key,
-                  problems=list(reading.problems))  # fmt: skip
+    reply = Reply(session, ctx, box, letter, node, message, message.attachments, today, key="")
+    proposed = kept_proposals.answered(session, message)
+    if proposed is not None and is_confirmation(text, message.from_name or node.holder_name):
+        return _confirmed(reply, text, proposed)
+    reply.key = replay_key(message.from_address, node_id, text)
+    reply.problems = list(reading.problems)
     if reading.automatic:
         reply.ignored = "out_of_office"  # never a statement, never answered (no mail loop)
         return reply
     questions = {Kind.STATUS, Kind.HELP}
-    acts = any(st.kind not in questions for st in reading.statements)
-    if acts and _replayed(session, key, utcnow() - dt.timedelta(days=ctx.settings.token_days)):
+    acts = bool(reading.proposals) or any(st.kind not in questions for st in reading.statements)
+    if acts and _replayed(session, reply.key, utcnow() - dt.timedelta(days=ctx.settings.token_days)):
         return None
     if reading.statements and not acts and not reading.problems:
         _answer_question(reply, reading.of(Kind.STATUS))  # the answer is the one email
         return reply
+    kept_proposals.replace_pending(session, node, message.message_id)  # this reply is their word now
+    if node.state != State.CANCELLED:
+        reply.proposals = [
+            dataclasses.replace(p, statement=kept_proposals.settled(p.statement, ctx, letter, today))
+            for p in reading.proposals
+        ]
+    said = bool(reading.statements or reading.problems or reply.proposals)
+    _act(reply, text, reading.statements, answered=said)
+    return reply
+
+
+def _act(reply: Reply, text: str, statements: tuple[Statement, ...], answered: bool) -> None:
+    """Each statement through its handler, then the one confirmation (and the notice upward)."""
+    session, node, letter = reply.session, reply.node, reply.letter
     if node.state == State.CANCELLED:
         first = text.splitlines()[0] if text else ""
         reply.problems.append(Problem(first, "closed", Said.of("problem.revoked")))
     else:
-        for statement in reading.statements:
+        for statement in statements:
             HANDLERS[statement.kind](reply, statement)
-    if reading.statements or reading.problems:
+    if answered:
         node.answered = True
         session.add(node)
     letter.status = letter_status(session, letter)
     session.add(letter)
-    report_back(session, ctx, letter)
-    _confirm(reply, reading)
+    report_back(session, reply.ctx, letter)
+    _confirm(reply, Reading(statements, tuple(reply.problems)))
+
+
+def _confirmed(reply: Reply, text: str, proposed: PendingProposal) -> Reply | None:
+    """A yes to a proposal: its kept statements act as if written in full, through the same
+    handlers, log and confirmation, once; or nothing acts, and the answer says why."""
+    session, message, node = reply.session, reply.message, reply.node
+    reply.key = replay_key(message.from_address, id_of(node), f"{text}\nproposal {proposed.id}")
+    if _replayed(session, reply.key, utcnow() - dt.timedelta(days=reply.ctx.settings.token_days)):
+        return None
+    line = text.strip().splitlines()[0]
+    refused = kept_proposals.refusal(proposed, node, message, reply.ctx, reply.today, line)
+    statements: tuple[Statement, ...] = ()
+    if refused is not None:
+        reply.problems.append(refused)
+    else:
+        statements, problem = kept_proposals.statements_of(proposed, reply.ctx, node, reply.today, line)
+        if problem is not None:
+            reply.problems.append(problem)
+    _act(reply, text, statements, answered=bool(statements))
+    if refused is None:
+        state = kept_proposals.APPLIED if statements and not reply.problems else kept_proposals.FAILED
+        kept_proposals.settle(session, proposed, state, message.message_id)
     return reply
+
+
+def _keep_proposals(reply: Reply, answer: OutboxMessage) -> None:
+    """The answer that asks to confirm is the email a yes must answer: keep the proposals by its
+    Message-ID."""
+    if reply.proposals:
+        kept = reply.proposals
+        kept_proposals.record(reply.session, reply.ctx, reply.node, kept, answer.message_id, reply.today)
 
 
 def _answer_question(reply: Reply, status: list[Statement]) -> None:
@@ -315,7 +368,8 @@ def _confirm(reply: Reply, reading: Reading) -> None:
     session, ctx, node, letter = reply.session, reply.ctx, reply.node, reply.letter
     # Notes alone (perhaps a phone's autoresponder without auto-reply headers) are confirmed and
     # passed on at most once an hour per disposition, so no two programs answer each other forever.
-    notes_only = not reading.problems and all(st.kind is Kind.NOTE for st in reading.statements)
+    notes = all(st.kind is Kind.NOTE for st in reading.statements)
+    notes_only = not reading.problems and not reply.proposals and notes
     quiet_key = f"notes:{node.id}:{utcnow():%Y-%m-%dT%H}" if notes_only else None
     if quiet_key and outbox.already_queued(session, quiet_key):
         return
@@ -332,8 +386,10 @@ def _confirm(reply: Reply, reading: Reading) -> None:
         undo_hint=reply.disposed,
         tree=tree_rows(session, letter, reply.today) if reply.asked_status else [],
         help=reply.asked_help,
+        proposals=[kept_proposals.shown(p) for p in reply.proposals],
     )
-    outbox.enqueue(session, mail, "confirmation", letter.id, node.id, dedupe_key=quiet_key)
+    row = outbox.enqueue(session, mail, "confirmation", letter.id, node.id, dedupe_key=quiet_key)
+    _keep_proposals(reply, row)
     if reply.notices and reply.headline is not None and node.parent_id is not None:
         parent = fetch(session, Disposition, node.parent_id)
         notice = mailer.to_official(

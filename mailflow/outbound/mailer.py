@@ -33,6 +33,7 @@ from mailflow.office.regency import short_name
 from mailflow.office.targets import target_of
 from mailflow.outbound.compose import Composer, Rendered, build_message, letter_view, thread_root
 from mailflow.storage.models import Disposition, Letter, id_of
+from mailflow.text.links import LETTER, link_url, make_link
 from mailflow.text.message import Attachment, ParsedMessage
 from mailflow.text.reply_tokens import Signer, plus_address
 
@@ -52,6 +53,10 @@ class Mailer:
     def say(self, to: str, said: Said | str) -> str:
         """`said` in the words of `to`: for a value a template shows as it is."""
         return self.composer.say(self.language(to), said)
+
+    def code_expires(self, today: dt.date) -> dt.date:
+        """The last day a reply code made `today` is valid (and a proposal sent with it)."""
+        return today + dt.timedelta(days=self.settings.token_days)
 
     def notice(self, to: str, template: str, **values: Any) -> Message:
         """A machine notice nobody should answer (RFC 3834 auto-generated)."""
@@ -90,8 +95,7 @@ class Mailer:
         """An email to the holder of `node`, answerable only by them: its Reply-To carries their
         signed reply code; with the officials they may dispose to and the standard instructions."""
         today = self._today()
-        until = today + dt.timedelta(days=self.settings.token_days)
-        token = self.signer.make(id_of(node), node.holder, until)
+        token = self.signer.make(id_of(node), node.holder, self.code_expires(today))
         targets = [target_of(self.rules, p.id, today) for p in self.rules.dispose_targets(node.position_id)]
         shared = {
             "letter": letter_view(letter, self.settings.zone),
@@ -101,6 +105,7 @@ class Mailer:
             "holder_title": node.holder_title,
             "holder_name": node.holder_name,
             "office_hint": self._office_hint(node),
+            "web_link": self.web_link(node.holder, id_of(letter)),
         }
         root = thread_root(letter, self.sender)
         return self._build(
@@ -133,6 +138,7 @@ class Mailer:
             "instructions": [],
             "holder_title": holder_title,
             "holder_name": holder_name,
+            "web_link": self.web_link(to, id_of(letter)),
         }
         return self._build(
             self._render(to, template, {**shared, **values}),
@@ -141,6 +147,15 @@ class Mailer:
             references=answering.references if answering else (),
             auto_submitted="auto-replied" if answering else "auto-generated",
         )
+
+    def web_link(self, to: str, letter_id: int) -> str:
+        """The letter's page, signed for `to` and good once, when the office serves the web
+        pages (`[web]`); "" otherwise, and the templates leave the line out."""
+        web = self.settings.web
+        if web is None:
+            return ""
+        token, _ = make_link(web.secret(), LETTER, to, letter_id)
+        return link_url(web.public_url, LETTER, token)
 
     def _today(self) -> dt.date:
         return dt.datetime.now(self.settings.zone).date()

@@ -83,7 +83,7 @@ def reject(
     if owner and not outbox.already_queued(session, key):
         mail = ctx.mailer(box).notice(
             owner,
-            "no_reply_code" if reason in ("no_reply_code", "unsigned_thread") else "impersonation",
+            _warning(ctx, reason, message.from_address, owner),
             intruder=message.from_address,
             agenda=letter.agenda_number if letter else "?",
             quarantine_id=item.id,
@@ -91,6 +91,18 @@ def reject(
         )
         outbox.enqueue(session, mail, "impersonation", letter.id if letter else None, dedupe_key=key)
     return item
+
+
+def _warning(ctx: Context, reason: str, sender: str, owner: str) -> str:
+    """The notice an official gets about a rejected reply. A reply code that is stale (expired, or
+    not ours) from their own address is most likely theirs, answering an old email (a "Ya" to a
+    proposal whose code expired): told so, not told that someone tried to answer for them."""
+    if reason in ("no_reply_code", "unsigned_thread"):
+        return "no_reply_code"
+    person = ctx.rules.person_by_address(owner)
+    if reason == "bad_token" and sender.lower() in {owner.lower(), *(person.addresses if person else ())}:
+        return "stale_code"
+    return "impersonation"
 
 
 def rejected_text(reason: str, detail: str, item_id: int | None) -> str:
