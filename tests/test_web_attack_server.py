@@ -5,7 +5,9 @@ cookie tampering, and the headers on errors and files."""
 
 from __future__ import annotations
 
+import io
 import shutil
+import zipfile
 
 import pytest
 from sqlmodel import Session, select
@@ -260,3 +262,25 @@ def test_a_failure_inside_a_page_still_carries_the_headers(web_office, inbox):
     assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["cache-control"] == "no-store"
+
+
+def test_another_offices_letters_never_in_the_book_search_or_export(own_tree_regency):
+    office = own_tree_regency
+    office.mail.send(regency.letter_for("SETDA", subject="Rapat Rahasia Sekretariat Daerah"))
+    office.mail.send(regency.letter_for("DISDIK", subject="Pembentukan Cabang Dinas dan UPTD"))
+    office.poll()
+    with Session(office.app.engine) as session:
+        setda = session.exec(select(Letter).where(Letter.office == "SETDA")).one()
+        year = setda.year
+    clerk = sign_in(office, regency.clerk_of("DISDIK"))
+    assert "Pembentukan Cabang" in clerk.get("/book").text
+    assert "Rapat Rahasia" not in clerk.get("/book", params={"q": "rahasia"}).text
+    for fmt in ("csv", "json", "xlsx"):
+        answer = clerk.get("/book/export", params={"format": fmt, "year": str(year), "office": "SETDA"})
+        assert answer.status_code == 200
+        content = answer.content
+        if fmt == "xlsx":  # its cells are in the zip's XML parts
+            sheet = zipfile.ZipFile(io.BytesIO(content))
+            content = b"".join(sheet.read(name) for name in sheet.namelist())
+        assert b"Pembentukan Cabang" in content and b"Rapat Rahasia" not in content, fmt
+    assert clerk.get(f"/letters/{setda.id}").status_code == 404
