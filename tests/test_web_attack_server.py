@@ -284,3 +284,21 @@ def test_another_offices_letters_never_in_the_book_search_or_export(own_tree_reg
             content = b"".join(sheet.read(name) for name in sheet.namelist())
         assert b"Pembentukan Cabang" in content and b"Rapat Rahasia" not in content, fmt
     assert clerk.get(f"/letters/{setda.id}").status_code == 404
+
+
+def test_an_office_admin_cannot_release_another_offices_held_message(own_tree_regency):
+    office = own_tree_regency
+    stray = _base("Surat langsung dari luar", "Isi surat.", sender="stranger@elsewhere.example")
+    stray.replace_header("To", regency.mailbox_of("DISDIK"))
+    office.mail.send(stray)
+    office.poll()
+    with Session(office.app.engine) as session:
+        item = session.exec(select(QuarantineItem)).one()
+    assert item.office == "DISDIK"
+    admin = sign_in(office, "admin.setda@probolinggokab.example")
+    page = admin.get("/admin")
+    assert "Surat langsung dari luar" not in page.text
+    answer = admin.post(f"/admin/quarantine/{item.id}/release", data={"csrf": csrf(page.text)})
+    assert answer.status_code == 404
+    with Session(office.app.engine) as session:
+        assert session.get(QuarantineItem, item.id).status == "held"
