@@ -6,6 +6,7 @@ cookie tampering, and the headers on errors and files."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import zipfile
 
@@ -13,6 +14,7 @@ import pytest
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
+from mailflow.ops import service
 from mailflow.storage.models import Event, Letter, LetterFile, OutboxMessage, QuarantineItem
 from mailflow.web.site import safe_next
 from tests.conftest import DOMAIN
@@ -23,6 +25,7 @@ from tests.test_web_server import (
     KADIS,
     PAUD,
     WEB,
+    body,
     client_for,
     csrf,
     filed_letter,
@@ -302,3 +305,22 @@ def test_an_office_admin_cannot_release_another_offices_held_message(own_tree_re
     assert answer.status_code == 404
     with Session(office.app.engine) as session:
         assert session.get(QuarantineItem, item.id).status == "held"
+
+
+def test_one_who_left_the_chart_loses_session_and_link(own_tree_regency):
+    office = own_tree_regency
+    clerk_address = regency.clerk_of("DISDIK")
+    signed = sign_in(office, clerk_address)
+    assert signed.get("/book", follow_redirects=False).status_code == 200
+    later = client_for(office)
+    later.post("/sign-in", data={"csrf": csrf(later.get("/sign-in").text), "email": clerk_address})
+    service.flush(office.app)
+    mails = office.mail.wait_for(clerk_address, lambda m: "/sign-in/" in body(m), 10)
+    path = link_in(mails, "sign-in")
+    # The clerk moves away: their address leaves the office's chart.
+    rules = office.rules_dir / "disdik" / "office.toml"
+    rules.write_text(rules.read_text().replace(clerk_address, "pindah@probolinggokab.example"))
+    stat = rules.stat()
+    os.utime(rules, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert signed.get("/book", follow_redirects=False).status_code == 303  # to the sign-in page
+    assert follow(later, path).status_code == 400
