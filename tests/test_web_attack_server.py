@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import zipfile
 
@@ -324,3 +325,21 @@ def test_one_who_left_the_chart_loses_session_and_link(own_tree_regency):
     os.utime(rules, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert signed.get("/book", follow_redirects=False).status_code == 303  # to the sign-in page
     assert follow(later, path).status_code == 400
+
+
+def test_a_huge_form_is_refused_before_it_is_read(web_office, inbox):
+    filed_letter(web_office, inbox)
+    client = client_for(web_office)
+    token = csrf(client.get("/sign-in").text)
+    # Each field under Starlette's own 1 MB a field, together far more than any form needs.
+    fields = {"csrf": token, "email": "a" * 600_000, **{f"x{n}": "b" * 600_000 for n in range(3)}}
+    answer = client.post("/sign-in", data=fields)
+    assert answer.status_code == 413 and answer.headers["x-content-type-options"] == "nosniff"
+    kadis = sign_in(web_office, KADIS)
+    letter = kadis.get("/book").text
+    found = re.search(r'href="(/letters/\d+)"', letter)
+    assert found
+    token = csrf(kadis.get(found[1]).text)
+    answer = kadis.post(f"{found[1]}/act", data={"csrf": token, "text": "Siap " * 100_000, "step": "explain"})
+    assert answer.status_code == 413
+    assert kadis.post(f"{found[1]}/act", data={"csrf": token, "text": "Siap", "step": "explain"}).status_code == 200

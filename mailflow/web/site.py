@@ -43,6 +43,9 @@ HEADERS = [
 ]
 
 
+FORM_BYTES = 64 * 1024  # the answer box's 5,000 characters, each up to 9 bytes url-encoded, and more
+
+
 class SecurityHeaders:
     """Every response, pages and files alike, carries the headers."""
 
@@ -104,7 +107,11 @@ class Web:
         return token
 
     async def form(self, request: Request) -> dict[str, str]:
-        """The posted form, refused (403) without the session's CSRF token."""
+        """The posted form, refused (403) without the session's CSRF token, and (413) when it is
+        larger than any of the pages' forms: read whole, a form costs its size in memory."""
+        size = request.headers.get("content-length", "")
+        if not size.isdecimal() or len(size) > 12 or int(size) > FORM_BYTES:
+            raise HTTPException(413)
         form = await request.form()
         given = form.get("csrf")
         expected = request.session.get("csrf")
