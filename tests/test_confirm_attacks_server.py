@@ -1,0 +1,116 @@
+"""Attacks on the confirm-a-proposal loop through the real pipeline, by mail only: machines that
+answer a proposal, yeses by other routes, and a yes after the letter moved on. Every official reads
+and answers from their own mailbox over IMAP (Dovecot), through the SMTP relay."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from tests.support import clients
+from tests.support.mail import text_of
+from tests.test_disposition_server import KADIS, PAUD, SEKRETARIS
+from tests.test_proposals_server import CLOSE, MAILBOX, _disposed, _proposal, _proposed
+
+
+def _answering(asked, sender: str, subject: str = "") -> EmailMessage:
+    """A message that answers the proposal `asked` by its headers, to its reply address."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = str(asked["Reply-To"])
+    msg["Subject"] = subject or "Re: " + " ".join(str(asked["Subject"]).split())
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    msg["In-Reply-To"] = asked["Message-ID"].strip()
+    msg["References"] = asked["Message-ID"].strip()
+    return msg
+
+
+def _requests_to(office, who: str) -> list:
+    return [m for m in office.mail.messages(who) if "Disposisi dari" in str(m["Subject"])]
+
+
+def test_a_yes_in_javanese_confirms_through_the_pipeline(office, inbox, request_to_kadis):
+    asked = _proposed(office, inbox, request_to_kadis)
+    inbox.answer(clients.samsung_id, asked, KADIS, "Nggih pak")
+    inbox.next(SEKRETARIS, "Disposisi dari Kepala Dinas Pendidikan")
+    assert [e["targets"] for e in _disposed(office)] == [[SEKRETARIS]]
+    assert _proposal(office).state == "applied"
+
+
+def test_a_yes_in_html_only_confirms(office, inbox, request_to_kadis):
+    asked = _proposed(office, inbox, request_to_kadis)
+    inbox.answer(clients.outlook_html_only, asked, KADIS, "Ok")
+    inbox.next(SEKRETARIS, "Disposisi dari Kepala Dinas Pendidikan")
+    assert _proposal(office).state == "applied"
+
+
+def test_machines_saying_yes_to_a_proposal_never_confirm_it(office, inbox, request_to_kadis):
+    """A vacation responder ("Ya, saya cuti"; "OK"), a read receipt that says "OK" and a bounce
+    that says "1", each answering the proposal with the official's own reply code: none acts, none
+    is answered, and the proposal still waits for the official's own yes."""
+    asked = _proposed(office, inbox, request_to_kadis)
+    before = len(office.mail.messages(KADIS))
+    vacation = _answering(asked, KADIS, "Balasan otomatis: Re: Mohon konfirmasi")
+    vacation["Auto-Submitted"] = "auto-replied"
+    vacation.set_content("OK")
+    responder = _answering(asked, KADIS)
+    responder["Auto-Submitted"] = "auto-replied"
+    responder.set_content("Ya, saya cuti sampai Jumat.")
+    receipt = _answering(asked, KADIS, "Dibaca: Mohon konfirmasi")
+    receipt.set_content("OK")
+    receipt.add_attachment(
+        f"Final-Recipient: rfc822;{KADIS}\nDisposition: automatic-action/MDN-sent-automatically; displayed\n",
+        subtype="disposition-notification",
+    )
+    receipt.replace_header("Content-Type", 'multipart/report; report-type=disposition-notification; boundary="b1"')
+    receipt.set_boundary("b1")
+    bounce = _answering(asked, f"MAILER-DAEMON@{KADIS.rpartition('@')[2]}", "Undelivered Mail Returned to Sender")
+    bounce.set_content("1")
+    for msg, outcome in ((vacation, "ignored"), (responder, "ignored"), (receipt, "ignored"), (bounce, "bounce")):
+        office.mail.send(msg)
+        assert office.poll().outcomes == {outcome: 1}, msg["Subject"]
+    assert office.mail.messages(KADIS)[before:] == []  # nothing answered: no mail loop
+    assert _disposed(office) == [] and _requests_to(office, SEKRETARIS) == []
+    assert _proposal(office).state == "pending"
+    inbox.answer(clients.iphone_id, asked, KADIS, "Ya")  # the official's own yes still acts
+    inbox.next(SEKRETARIS, "Disposisi dari Kepala Dinas Pendidikan")
+    assert [e["targets"] for e in _disposed(office)] == [[SEKRETARIS]]
+
+
+def test_a_yes_aimed_by_delivered_to_from_another_official_acts_never(office, inbox, request_to_kadis):
+    """The Sekretaris writes "Ya" to the plain mailbox, answering Kadis's proposal, with Kadis's
+    reply address put in Delivered-To and X-Original-To: the code is Kadis's, the sender is not."""
+    asked = _proposed(office, inbox, request_to_kadis)
+    msg = _answering(asked, SEKRETARIS)
+    msg.replace_header("To", MAILBOX)
+    msg["Delivered-To"] = str(asked["Reply-To"])
+    msg["X-Original-To"] = str(asked["Reply-To"])
+    msg.set_content("Ya")
+    office.mail.send(msg)
+    assert office.poll().outcomes == {"quarantined": 1}
+    assert _disposed(office) == [] and _proposal(office).state == "pending"
+
+
+def test_a_yes_with_a_rewrite_in_the_same_message_is_a_new_reply(office, inbox, request_to_kadis):
+    """ "Ya" above a rewritten line: the two routes never both act; the rewrite is the reply, and
+    the proposal is replaced by it."""
+    asked = _proposed(office, inbox, request_to_kadis)
+    inbox.answer(clients.iphone_id, asked, KADIS, "Ya\nYa\nSekretaris: siapkan bahan rapat")
+    assert "siapkan bahan rapat" in text_of(inbox.next(SEKRETARIS, "Disposisi dari"))
+    assert [e["instruction"] for e in _disposed(office)] == ["siapkan bahan rapat"]
+    assert _proposal(office).state == "replaced"
+    inbox.answer(clients.iphone_id, asked, KADIS, "Ok")
+    assert len(_requests_to(office, SEKRETARIS)) == 1
+
+
+def test_a_yes_after_the_letter_was_closed_acts_never_and_says_so(office, inbox, request_to_kadis):
+    """Kadis disposes to the Kabid PAUD and is asked about the Sekretaris; the Kabid PAUD finishes,
+    which closes Kadis's branch. A yes then must not reopen a closed letter behind everyone's back."""
+    asked = _proposed(office, inbox, request_to_kadis, f"Kabid PAUD: 4\n{CLOSE}", "Dicatat, mohon konfirmasi")
+    to_paud = inbox.next(PAUD, "Disposition from")
+    inbox.answer(clients.gmail_android_id, to_paud, PAUD, "Done")
+    inbox.answer(clients.iphone_id, asked, KADIS, "Ya")
+    answer = inbox.next(KADIS, "Belum ada yang dicatat")
+    assert "selesai" in text_of(answer).lower()
+    assert [e["targets"] for e in _disposed(office)] == [[PAUD]]
+    assert _requests_to(office, SEKRETARIS) == [] and _proposal(office).state == "failed"
