@@ -7,6 +7,13 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from mailflow.disposition import kept_proposals
+from mailflow.text.parsing import parse_message
 from tests.support import clients
 from tests.support.mail import text_of
 from tests.test_disposition_server import KADIS, PAUD, SEKRETARIS
@@ -114,3 +121,19 @@ def test_a_yes_after_the_letter_was_closed_acts_never_and_says_so(office, inbox,
     assert "selesai" in text_of(answer).lower()
     assert [e["targets"] for e in _disposed(office)] == [[PAUD]]
     assert _requests_to(office, SEKRETARIS) == [] and _proposal(office).state == "failed"
+
+
+def test_two_yeses_processed_at_once_cannot_both_find_the_proposal_pending(office, inbox, request_to_kadis):
+    """Two yeses to one proposal handled by two transactions at once (two mailboxes' loops each
+    holding their own lease, a `poll` run beside the service): the first to find the proposal holds
+    it until it commits, so the second finds it applied, never pending. Without that lock both read
+    "pending" and the reading acted twice."""
+    if office.app.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite takes one writer at a time: no two transactions can apply at once")
+    asked = _proposed(office, inbox, request_to_kadis)
+    yes = parse_message(bytes(clients.iphone_id(asked, KADIS, "Ya")))
+    with Session(office.app.engine) as first, Session(office.app.engine) as second:
+        assert kept_proposals.answered(first, yes) is not None
+        second.exec(text("SET LOCAL lock_timeout = '50ms'"))  # rather than wait for `first`
+        with pytest.raises(OperationalError, match="lock"):
+            kept_proposals.answered(second, yes)
