@@ -4,8 +4,12 @@ and answers from their own mailbox over IMAP (Dovecot), through the SMTP relay."
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import shutil
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -14,9 +18,9 @@ from sqlmodel import Session
 
 from mailflow.disposition import kept_proposals
 from mailflow.text.parsing import parse_message
-from tests.support import clients
+from tests.support import REPO, clients
 from tests.support.mail import text_of
-from tests.test_disposition_server import KADIS, PAUD, SEKRETARIS
+from tests.test_disposition_server import KADIS, KASUBBAG, PAUD, SEKRETARIS
 from tests.test_proposals_server import CLOSE, MAILBOX, _disposed, _proposal, _proposed
 
 
@@ -137,3 +141,51 @@ def test_two_yeses_processed_at_once_cannot_both_find_the_proposal_pending(offic
         second.exec(text("SET LOCAL lock_timeout = '50ms'"))  # rather than wait for `first`
         with pytest.raises(OperationalError, match="lock"):
             kept_proposals.answered(second, yes)
+
+
+def _live_rules(office, tmp_path) -> Path:
+    """The office's rules as a folder the test may edit; the service reads edits at its next poll."""
+    rules = tmp_path / "rules-live"
+    shutil.copytree(REPO / "rules", rules)
+    office.rules_dir = rules
+    office.reconfigure()
+    return rules / "organisation.toml"
+
+
+def test_a_yes_after_the_target_left_the_officials_branch_acts_never(office, inbox, request_to_kadis, tmp_path):
+    """Between the proposal and the yes the organisation chart moves the Sekretaris under a Kabid:
+    Kadis may no longer name that position, so nothing of the proposal acts, and the answer says so."""
+    org = _live_rules(office, tmp_path)
+    asked = _proposed(office, inbox, request_to_kadis)
+    text_before = org.read_text()
+    org.write_text(text_before.replace('id = "sekretaris"\ntitle = "Sekretaris Dinas Pendidikan"\nunit = "disdik"\n'
+                                       'reports_to = "kadis"', 'id = "sekretaris"\ntitle = "Sekretaris Dinas '
+                                       'Pendidikan"\nunit = "disdik"\nreports_to = "kabid_dikdas"'))  # fmt: skip
+    assert org.read_text() != text_before
+    inbox.answer(clients.iphone_id, asked, KADIS, "Ya")
+    answer = text_of(inbox.next(KADIS, "Belum ada yang dicatat"))
+    assert "Sekretaris Dinas Pendidikan" in answer
+    assert _disposed(office) == [] and _requests_to(office, SEKRETARIS) == []
+    assert _proposal(office).state == "failed"
+
+
+def test_a_yes_after_an_acting_official_took_the_target_goes_to_the_acting_one(
+    office, inbox, request_to_kadis, tmp_path
+):
+    """The proposal names a position ("Sekretaris Dinas Pendidikan"), never a person: when a Plt.
+    takes the position before the yes, the disposition goes to the Plt., and the confirmation names
+    them, with the deadline that was shown."""
+    org = _live_rules(office, tmp_path)
+    asked = _proposed(office, inbox, request_to_kadis)
+    shown = json.loads(_proposal(office).statements)[0]["deadline"]
+    today = dt.date.today()
+    org.write_text(
+        org.read_text() + f'\n[[acting]]\nposition = "sekretaris"\nperson = "hendra"\nkind = "Plt"\n'
+        f"from = {today - dt.timedelta(days=1)}\nuntil = {today + dt.timedelta(days=30)}\n"
+    )
+    inbox.answer(clients.iphone_id, asked, KADIS, "Ya")
+    confirmation = text_of(inbox.next(KADIS, "Dicatat"))
+    assert "Plt. Sekretaris Dinas Pendidikan" in confirmation
+    [event] = _disposed(office)
+    assert event["targets"] == [KASUBBAG] and event["deadline"] == shown
+    assert _requests_to(office, SEKRETARIS) == []
