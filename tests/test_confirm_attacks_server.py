@@ -19,6 +19,7 @@ from sqlmodel import Session
 from mailflow.disposition import kept_proposals
 from mailflow.text.parsing import parse_message
 from tests.support import REPO, clients
+from tests.support.letters import gmail_forward, pdf_letter
 from tests.support.mail import text_of
 from tests.test_disposition_server import KADIS, KASUBBAG, PAUD, SEKRETARIS
 from tests.test_proposals_server import CLOSE, MAILBOX, _disposed, _proposal, _proposed
@@ -189,3 +190,20 @@ def test_a_yes_after_an_acting_official_took_the_target_goes_to_the_acting_one(
     [event] = _disposed(office)
     assert event["targets"] == [KASUBBAG] and event["deadline"] == shown
     assert _requests_to(office, SEKRETARIS) == []
+
+
+def test_a_yes_under_the_reply_code_of_another_letter_acts_never(office, inbox, request_to_kadis):
+    """Kadis answers the proposal about letter 1, but through the reply address of letter 2's
+    request (its References point at the proposal): the yes is about letter 2's disposition, so
+    the proposal of letter 1 does not act through it, and letter 2 gets nothing it was not told."""
+    asked = _proposed(office, inbox, request_to_kadis)
+    office.mail.send(gmail_forward(original_subject="Undangan rapat koordinasi", pdf=pdf_letter(hal="Undangan")))
+    office.poll()
+    second = inbox.next(KADIS, "Mohon disposisi")
+    office.mail.send(clients.iphone_id(asked, KADIS, "Ya", to=str(second["Reply-To"])))
+    assert office.poll().outcomes == {"reply": 1}
+    assert _disposed(office) == [] and _requests_to(office, SEKRETARIS) == []
+    assert _proposal(office).state == "pending"
+    inbox.answer(clients.iphone_id, asked, KADIS, "Ya")  # through its own reply address, it acts
+    inbox.next(SEKRETARIS, "Disposisi dari Kepala Dinas Pendidikan")
+    assert [e["targets"] for e in _disposed(office)] == [[SEKRETARIS]]
