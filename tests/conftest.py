@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from mailflow.app import App
 from mailflow.config import load_settings
 from mailflow.demo import dkim
 from mailflow.inbound.loop import PollReport
 from mailflow.ops import service
+from mailflow.storage.db import make_engine, upgrade
 from tests.support import REPO, regency
 from tests.support.dovecot import PASSWORD, Dovecot, free_port
 from tests.support.imapserver import ImapServer
@@ -41,13 +43,105 @@ USERS += [f"surat{n:02d}@{DOMAIN}" for n in range(1, 21)]  # the multi-worker te
 USERS += [a for a in regency.addresses() if a not in USERS]  # the example regency's people
 
 
+# The lanes (README "Tests"). `server`: the test needs a server the harness starts (Dovecot, the
+# SMTP relay, the Courier/Cyrus matrix, the demo's loopback servers) or builds the wheel; every
+# other test is pure, and `scripts/test --quick` runs only those. The mark follows from what a
+# test uses, so a new test is in the right lane without being told: any fixture below in its
+# fixture closure, or a file named as the harness's tests are (*_server.py, test_demo.py,
+# test_wheel.py). `postgres`: behaviour that differs on PostgreSQL (row locks, migrations,
+# workers and leases, the outbox and scan claims, the filing transaction, pg_dump backups); the
+# second pass of scripts/test runs only these against PostgreSQL, listed in POSTGRES_LANE.
+SERVER_FIXTURES = frozenset({"servers", "matrix"})
+SERVER_FILES = frozenset({"test_demo.py", "test_wheel.py"})
+
+# The PostgreSQL lane: test file -> the tests in it ("*": all), and why they differ there.
+POSTGRES_LANE: dict[str, tuple[str, ...]] = {
+    # The migrations, the schema check and `db upgrade`: DDL differs per dialect.
+    "test_migrations.py": ("*",),
+    "test_regency_server.py": ("test_a_single_office_setup_is_upgraded_in_place",),
+    # Workers, heartbeats and mailbox leases: row locks (FOR UPDATE) and several processes at once.
+    "test_heartbeat.py": ("*",),
+    "test_workers_server.py": ("*",),
+    "test_health_server.py": (
+        "test_status_is_critical_once_the_service_stops_or_dies",
+        "test_two_workers_one_killed_the_other_keeps_it_ok",
+    ),
+    # Backup and restore: pg_dump/pg_restore instead of SQLite's file copy.
+    "test_backup_server.py": ("*",),
+    # The filing transaction, attempts and the quarantine release: FOR UPDATE, unique keys, rollback.
+    "test_intake_guarantees.py": (
+        "test_nothing_moves_before_commit_and_an_interrupted_move_is_finished_next_run",
+        "test_sigkill_in_the_middle_of_a_poll_loses_and_doubles_nothing",
+        "test_direct_letter_is_held_for_a_clerk_and_released_by_an_admin",
+        "test_smtp_outage_is_caught_up_with_the_same_message_id",
+        "test_a_message_that_kills_its_worker_twice_is_held_not_retried_forever",
+    ),
+    "test_intake_server.py": ("test_second_poll_and_restart_never_file_twice",),
+    "test_first_letter_server.py": ("test_a_release_is_logged_on_the_letter_and_its_mail_goes_through_the_outbox",),
+    "test_trust_server.py": ("test_the_same_reply_delivered_twice_is_applied_once",),
+    "test_outages_server.py": ("test_database_locked_for_a_while",),
+    # Scan jobs: claimed with FOR UPDATE SKIP LOCKED by reader processes.
+    "test_scans_server.py": (
+        "test_a_sigkill_mid_ocr_repeats_the_job_never_loses_or_doubles_it",
+        "test_a_reader_killed_alone_is_replaced_and_its_scan_read_at_once",
+    ),
+    # The whole flow once, and the registry's queries (search, holder, overdue, the agenda book,
+    # follow-up's date arithmetic): SQL the dialects may read differently.
+    "test_disposition_server.py": ("test_the_probolinggo_scenario", "test_letters_by_holder_and_overdue"),
+    "test_records_server.py": ("test_agenda_book_exports",),
+    "test_followup_server.py": ("test_reminders_escalations_and_no_doubles",),
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test's lanes; a POSTGRES_LANE entry naming no collected test fails the run, so
+    that a renamed test cannot leave the lane unnoticed."""
+    unseen = {(file, name) for file, names in POSTGRES_LANE.items() for name in names if name != "*"}
+    files = set()
+    for item in items:
+        name = item.path.name
+        files.add(name)
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SERVER_FIXTURES or name.endswith("_server.py") or name in SERVER_FILES:
+            item.add_marker(pytest.mark.server)
+        test = getattr(item, "originalname", item.name)
+        lane = POSTGRES_LANE.get(name, ())
+        if "*" in lane or test in lane:
+            item.add_marker(pytest.mark.postgres)
+            unseen.discard((name, test))
+    if missing := sorted(f"{file}::{test}" for file, test in unseen if file in files):
+        raise pytest.UsageError(f"POSTGRES_LANE names tests that do not exist: {', '.join(missing)}")
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def empty_database_url(tmp_path: Path) -> str:
     """A fresh, empty database: SQLite by default, PostgreSQL when MAILFLOW_TEST_DATABASE_URL is set."""
     base = os.environ.get("MAILFLOW_TEST_DATABASE_URL")
     if not base:
         return f"sqlite:///{tmp_path}/test.db"
     return fresh_postgres_database(base)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One database migrated to the head revision, once per session: what `database_url` copies."""
+    base = os.environ.get("MAILFLOW_TEST_DATABASE_URL")
+    url = fresh_postgres_database(base) if base else f"sqlite:///{tmp_path_factory.mktemp('template')}/migrated.db"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()  # no connection left open: SQLite's WAL folded in, PostgreSQL free to copy it
+    return url
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, migrated_template: str) -> str:
+    """A fresh database already at the head revision (a copy of the session's migrated template):
+    SQLite by default, PostgreSQL when MAILFLOW_TEST_DATABASE_URL is set."""
+    base = os.environ.get("MAILFLOW_TEST_DATABASE_URL")
+    if not base:
+        shutil.copy2(make_url(migrated_template).database or "", tmp_path / "test.db")
+        return f"sqlite:///{tmp_path}/test.db"
+    return fresh_postgres_database(base, template=make_url(migrated_template).database)
 
 
 @dataclass

@@ -23,8 +23,8 @@ from mailflow.storage.db import (
 from mailflow.storage.models import AgendaCounter, Book
 
 
-def test_migrations_build_exactly_the_models(database_url):
-    engine = make_engine(database_url)
+def test_migrations_build_exactly_the_models(empty_database_url):
+    engine = make_engine(empty_database_url)
     upgrade(engine)
     with engine.connect() as connection:
         diff = compare_metadata(
@@ -33,11 +33,11 @@ def test_migrations_build_exactly_the_models(database_url):
     assert diff == []
 
 
-def test_an_older_schema_is_refused_until_upgraded(database_url, tmp_path):
-    engine = make_engine(database_url)
+def test_an_older_schema_is_refused_until_upgraded(empty_database_url, tmp_path):
+    engine = make_engine(empty_database_url)
     upgrade(engine, "0001")
     config = tmp_path / "config.toml"
-    config.write_text(f'database_url = "{database_url}"\nstorage_dir = "{tmp_path}/storage"\n')
+    config.write_text(f'database_url = "{empty_database_url}"\nstorage_dir = "{tmp_path}/storage"\n')
     runner = CliRunner()
     refused = runner.invoke(cli, ["--config", str(config), "letters"])
     assert refused.exit_code != 0 and "mailflow db upgrade" in str(refused.exception or refused.output)
@@ -45,11 +45,11 @@ def test_an_older_schema_is_refused_until_upgraded(database_url, tmp_path):
     assert done.exit_code == 0 and f"0001 -> {head_revision()}" in done.output
     assert current_revision(engine) == head_revision()
     assert runner.invoke(cli, ["--config", str(config), "letters", "--json"]).exit_code == 0
-    assert load_settings(config).database_url == database_url
+    assert load_settings(config).database_url == empty_database_url
 
 
-def test_the_newest_migration_goes_down_and_up_again(database_url):
-    engine = make_engine(database_url)
+def test_the_newest_migration_goes_down_and_up_again(empty_database_url):
+    engine = make_engine(empty_database_url)
     upgrade(engine)
     head = head_revision()
     previous = ScriptDirectory.from_config(_alembic(None)).get_revision(head).down_revision  # numbers may skip

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console, RenderableType
@@ -15,16 +15,15 @@ from rich.markup import escape as markup_escape
 from rich.padding import Padding
 from rich.table import Table
 
-from mailflow.app import App
 from mailflow.clock import local_time as local_time  # the CLI's name for the one clock
-from mailflow.config import Settings, load_settings
-from mailflow.domain import Said
 from mailflow.errors import ConfigError, MailflowError
-from mailflow.office.regency import Regency, load_regency
-from mailflow.ops.logs import setup_logging
 from mailflow.outbound.catalogue import Catalogue
-from mailflow.resources import TEMPLATES
 from mailflow.text.terminal import inert
+
+if TYPE_CHECKING:  # the App and the settings pull in the database and pydantic: built on first use
+    from mailflow.app import App
+    from mailflow.config import Settings
+    from mailflow.office.regency import Regency
 
 console = Console()
 err_console = Console(stderr=True)  # progress and notes while stdout carries a file
@@ -108,7 +107,9 @@ def show(data: Any, as_json: bool, render: Callable[[], RenderableType]) -> None
 
 
 class CliState:
-    """Lazily built App, so `--help` and `rules check` need no database."""
+    """Lazily built App, so `--help` and `rules check` need no database. The command modules
+    import what reaches the database, the mail servers or pydantic inside their commands, so that
+    `mailflow --help` and `reply explain` start without them (tests/test_cli_start.py)."""
 
     def __init__(self, config: Path | None) -> None:
         self.config = config
@@ -120,6 +121,9 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from mailflow.config import load_settings
+            from mailflow.ops.logs import setup_logging
+
             self._settings = load_settings(self.config)
             setup_logging(self._settings.log_format, zone=self._settings.zone)
         return self._settings
@@ -128,12 +132,16 @@ class CliState:
     def catalogue(self) -> Catalogue:
         """The message catalogue, with the admin's own templates folder over the built-in one."""
         if self._catalogue is None:
+            from mailflow.resources import TEMPLATES
+
             own = self.settings.templates_dir
             self._catalogue = Catalogue(None if own == TEMPLATES else own)
         return self._catalogue
 
     def word(self, key: str, **values: object) -> str:
         """A catalogue entry in the admin's language (config `admin_language`)."""
+        from mailflow.domain import Said
+
         return self.catalogue.say(self.settings.admin_language, Said.of(key, **values))
 
     def has_word(self, key: str) -> bool:
@@ -148,6 +156,8 @@ class CliState:
     @property
     def app(self) -> App:
         if self._app is None:
+            from mailflow.app import App
+
             self._app = App.build(self.settings)
         return self._app
 
@@ -155,6 +165,8 @@ class CliState:
     def regency(self) -> Regency:
         """The rules tree, read without a database (`rules` and `reply explain` need none)."""
         if self._regency is None:
+            from mailflow.office.regency import load_regency
+
             self._regency = self._app.rules.get() if self._app else load_regency(self.settings.rules_dir)
         return self._regency
 
@@ -190,6 +202,8 @@ def cli(ctx: click.Context, config: Path | None) -> None:
 def in_words(exc: MailflowError) -> str:
     """An error as the admin reads it: a config error in their language (the config's, as far
     as it can be read; else Indonesian), in the catalogue's words where it has them."""
+    from mailflow.domain import Said
+
     said = getattr(exc, "said", None)
     lines = said if isinstance(said, tuple) else (said,)
     if not isinstance(exc, ConfigError) or not all(isinstance(line, Said | str) for line in lines):

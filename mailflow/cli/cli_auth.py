@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import webbrowser
 from zoneinfo import ZoneInfo
 
 import click
@@ -25,6 +24,8 @@ def auth() -> None:
 @pass_obj
 def login(obj: CliState, account: str, no_browser: bool) -> None:
     """Sign ACCOUNT (a mailbox name, or "smtp") in and keep its refresh token (0600)."""
+    import webbrowser
+
     from mailflow.oauth.login import login as run_login
 
     accounts = obj.settings.oauth_accounts()

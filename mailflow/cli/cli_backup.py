@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from mailflow.cli.base import CliState, cli, pass_obj
-from mailflow.ops.backup import BackupError
 
 
 @cli.command()
@@ -17,6 +16,7 @@ from mailflow.ops.backup import BackupError
 @pass_obj
 def backup(obj: CliState, dest: Path) -> None:
     """Back up the database and storage/ into DEST, a new folder (files 0600), read back after writing."""
+    from mailflow.ops.backup import BackupError
     from mailflow.ops.backup import backup as write_backup
 
     try:
@@ -40,6 +40,7 @@ def backup(obj: CliState, dest: Path) -> None:
 @pass_obj
 def restore(obj: CliState, source: Path, force: bool) -> None:
     """Restore a backup made by `mailflow backup`, upgrade its schema, then run `reconcile`."""
+    from mailflow.ops.backup import BackupError
     from mailflow.ops.backup import restore as put_back
 
     try:

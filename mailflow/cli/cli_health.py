@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.console import Group
@@ -18,13 +18,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from mailflow.cli.base import CliState, cli, console, json_option, local_time, pass_obj
-from mailflow.domain import Said
 from mailflow.errors import MailflowError
-from mailflow.ops.health import Health, snapshot, status_engine, verdict
 from mailflow.ops.verdict import STALE_POLLS, State, Verdict, age_text
 from mailflow.outbound.catalogue import Catalogue
-from mailflow.storage.db import DATABASE_ERRORS
-from mailflow.storage.models import utcnow
+
+if TYPE_CHECKING:
+    from mailflow.ops.health import Health
 
 
 @cli.command()
@@ -33,6 +32,9 @@ from mailflow.storage.models import utcnow
 def status(obj: CliState, as_json: bool) -> None:
     """Health: heartbeat, last good poll per mailbox, outbox, quarantine. Exit 0 OK, 1 WARNING,
     2 CRITICAL, 3 UNKNOWN (no config, database unreachable), as monitoring plugins do."""
+    from mailflow.ops.health import snapshot, status_engine, verdict
+    from mailflow.storage.db import DATABASE_ERRORS
+
     try:
         settings = obj.settings
         health = snapshot(status_engine(settings), settings)
@@ -94,6 +96,8 @@ def _exit(state: State, show: Callable[[], object]) -> NoReturn:
 def _unknown(obj: CliState, error: str, as_json: bool) -> NoReturn:
     """UNKNOWN (3): nothing can be said about the service; in the office's language if the
     config could be read, Indonesian otherwise."""
+    from mailflow.domain import Said
+
     try:
         text = obj.word("health.unknown", error=error)
     except MailflowError:
@@ -121,6 +125,8 @@ def _perfdata(health: Health, found: Verdict, poll_interval: float) -> str:
 
 
 def _view(obj: CliState, health: Health, found: Verdict) -> Group:
+    from mailflow.storage.models import utcnow
+
     word, zone = obj.word, obj.settings.zone
     colour = {State.OK: "green", State.WARNING: "yellow", State.CRITICAL: "red", State.UNKNOWN: "magenta"}
     table = Table(title=word("cli.status_title"))

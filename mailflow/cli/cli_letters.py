@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Group, RenderableType
 from rich.progress import Progress
 from rich.table import Table
 from rich.tree import Tree
-from sqlmodel import Session
 
 from mailflow.cli.base import (
     CliState,
@@ -31,23 +31,27 @@ from mailflow.cli.base import (
     pass_obj,
     show,
 )
-from mailflow.outbound.compose import BUILTIN_TEMPLATES
 from mailflow.records.private import write_private
-from mailflow.registry.queries import find_letter, letter_record, letters
-from mailflow.storage.models import Letter, LetterStatus
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from mailflow.storage.models import Letter
+
+# Each LetterStatus's value (storage.models, which --help does not import; tests/test_cli_start.py
+# checks the two agree).
 STATUS_STYLE = {
-    LetterStatus.REGISTERED: "white",
-    LetterStatus.AWAITING: "yellow",
-    LetterStatus.IN_PROGRESS: "cyan",
-    LetterStatus.DONE: "green",
-    LetterStatus.ARCHIVED: "dim",
+    "registered": "white",
+    "awaiting": "yellow",
+    "in_progress": "cyan",
+    "done": "green",
+    "archived": "dim",
 }
 
 
 @cli.command("letters")
 @click.option("--year", type=int)
-@click.option("--status", type=click.Choice(sorted(s.value for s in LetterStatus)))
+@click.option("--status", type=click.Choice(sorted(STATUS_STYLE)))
 @click.option("--holder", help="letters waiting on this official (email address)")
 @click.option("--overdue", is_flag=True, help="only letters with an instruction past its deadline")
 @click.option(
@@ -67,6 +71,8 @@ def letters_cmd(
     as_json: bool,
 ) -> None:
     """The registry (buku agenda); in a regency, every office's unless --office names one."""
+    from mailflow.registry.queries import letters
+
     today = dt.datetime.now(obj.settings.zone).date()
     rows = letters(obj.app.engine, today, year, status, holder, overdue, search, obj.offices(office))
     show(rows, as_json, lambda: _registry_table(obj, rows, office is None and len(obj.offices(None)) > 1))
@@ -146,6 +152,8 @@ def letter() -> None:
 
 def _one_letter(obj: CliState, session: Session, agenda: str, office: str | None) -> Letter:
     """The letter of `agenda` in the office's book; a number several books hold needs --office."""
+    from mailflow.registry.queries import find_letter
+
     offices = obj.offices(office)
     found = [f for code in offices if (f := find_letter(session, agenda, [code])) is not None]
     if not found:
@@ -164,6 +172,10 @@ def _one_letter(obj: CliState, session: Session, agenda: str, office: str | None
 @pass_obj
 def letter_show(obj: CliState, agenda: str, office: str | None, as_json: bool) -> None:
     """A letter with its registry fields, files and log."""
+    from sqlmodel import Session
+
+    from mailflow.registry.queries import letter_record
+
     with Session(obj.app.engine) as session:
         record = letter_record(session, _one_letter(obj, session, agenda, office))
     show(record, as_json, lambda: _letter_view(obj, record))
@@ -350,6 +362,9 @@ SHEET_FORMATS = (".pdf", ".html")
 @pass_obj
 def sheet_cmd(obj: CliState, agenda: str, paper: str, output: Path, office: str | None) -> None:
     """The disposition sheet (lembar disposisi) of one letter, as a PDF or an HTML page."""
+    from sqlmodel import Session
+
+    from mailflow.outbound.compose import BUILTIN_TEMPLATES
     from mailflow.records.sheet import sheet_html, sheet_pdf
 
     suffix = output.suffix.lower()

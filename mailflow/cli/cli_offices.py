@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -21,10 +22,10 @@ from mailflow.cli.base import (
     pass_obj,
     show,
 )
-from mailflow.office.regency import short_name
-from mailflow.ops.health import snapshot, verdict
-from mailflow.ops.offices import OfficeRow, office_rows
 from mailflow.ops.verdict import State
+
+if TYPE_CHECKING:
+    from mailflow.ops.offices import OfficeRow
 
 
 @cli.command("offices")
@@ -32,6 +33,9 @@ from mailflow.ops.verdict import State
 @pass_obj
 def offices_cmd(obj: CliState, as_json: bool) -> None:
     """Each office: its mailboxes, this year's letters, overdue, held, and its health (as `status`)."""
+    from mailflow.ops.health import snapshot, verdict
+    from mailflow.ops.offices import office_rows
+
     today = dt.datetime.now(obj.settings.zone).date()
     found = verdict(snapshot(obj.app.engine, obj.settings), obj.settings)
     rows = office_rows(obj.app.engine, obj.settings, obj.app.rules.get(), today, found)
@@ -50,6 +54,8 @@ def offices_cmd(obj: CliState, as_json: bool) -> None:
 def _table(obj: CliState, rows: list[OfficeRow], year: int) -> RenderableType:
     """A table when each column fits its longest word (headings included); on a narrower
     terminal, each office as a block of labelled lines."""
+    from mailflow.office.regency import short_name
+
     word = obj.word
     headings = [
         word("cli.office"),

@@ -5,12 +5,11 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Group, RenderableType
 from rich.table import Table
-from sqlalchemy import func
-from sqlmodel import Session, select
 
 from mailflow.cli.base import (
     CliState,
@@ -29,25 +28,10 @@ from mailflow.cli.base import (
     pass_obj,
     show,
 )
-from mailflow.disposition.first_holder import route_letter
-from mailflow.errors import MessageError
-from mailflow.inbound.forensics import examine
-from mailflow.inbound.loop import UNDECIDED_REASONS, read_again
-from mailflow.registry.quarantine import release
-from mailflow.registry.queries import inbound_records, quarantine_items, quarantine_record
-from mailflow.storage.db import transaction
-from mailflow.storage.models import (
-    HeldStatus,
-    Letter,
-    OutboxMessage,
-    OutboxStatus,
-    QuarantineItem,
-    fetch,
-    id_of,
-)
-from mailflow.text.letter import read_letter
-from mailflow.text.parsing import parse_message
 from mailflow.text.terminal import inert
+
+if TYPE_CHECKING:
+    from mailflow.storage.models import QuarantineItem
 
 
 @cli.group("quarantine")
@@ -61,6 +45,8 @@ def quarantine_group() -> None:
 @json_option
 @pass_obj
 def quarantine_list(obj: CliState, include_released: bool, office: str | None, as_json: bool) -> None:
+    from mailflow.registry.queries import quarantine_items, quarantine_record
+
     offices = obj.offices(office) if office else ()
     items = [quarantine_record(i) for i in quarantine_items(obj.app.engine, include_released, offices)]
     show(items, as_json, lambda: _held_table(obj, items))
@@ -104,6 +90,10 @@ def _held_table(obj: CliState, items: list[dict]) -> RenderableType:
 
 def _item(obj: CliState, item_id: int, office: str | None) -> QuarantineItem:
     """A held item; with --office, only one of that office's (another office's is not shown)."""
+    from sqlmodel import Session
+
+    from mailflow.storage.models import QuarantineItem
+
     with Session(obj.app.engine) as session:
         item = session.get(QuarantineItem, item_id)
     if item is None or (office is not None and item.office not in obj.offices(office)):
@@ -117,6 +107,11 @@ def _item(obj: CliState, item_id: int, office: str | None) -> QuarantineItem:
 @office_option
 @pass_obj
 def quarantine_show(obj: CliState, item_id: int, raw: bool, office: str | None) -> None:
+    from sqlmodel import Session
+
+    from mailflow.inbound.forensics import examine
+    from mailflow.registry.queries import inbound_records, quarantine_record
+
     item = _item(obj, item_id, office)
     if raw:
         data = obj.app.archive.raw(item.raw_sha256)
@@ -155,24 +150,24 @@ def quarantine_release(obj: CliState, item_id: int, by: str | None, office: str 
 
     The release is logged on the letter with who and when; its mail (receipt, disposition
     request) waits in the outbox for the service to send, like all mail."""
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from mailflow.inbound.release import ReleaseRefused, release_held
+    from mailflow.storage.models import Letter, OutboxMessage, OutboxStatus, fetch
+
     app = obj.app
     item = _item(obj, item_id, office)
-    if item.status != HeldStatus.HELD:
-        raise click.ClickException(f"no held quarantine item {item_id}")
     by = by or _os_user()
-    if item.reason == "renumbered":  # ops.reconcile: its reply code may name another letter now
-        raise click.ClickException(
-            f"item {item_id} answers a letter whose agenda number a restore changed; its reply code "
-            "may now name another letter's disposition, so it cannot be applied. Its sender was told "
-            "to answer the new request instead"
-        )
-    if item.reason in UNDECIDED_REASONS:
-        row = read_again(app, item, by)
-        outcome = obj.word("held.read_again", outcome=obj.coded("outcome", row.outcome))
-        letter_id = row.letter_id
+    try:
+        done = release_held(app, item, by)
+    except ReleaseRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    if done.agenda is None:
+        outcome = obj.word("held.read_again", outcome=obj.coded("outcome", done.outcome or ""))
     else:
-        letter_id, agenda = _file_held(obj, item, by)
-        outcome = obj.word("held.filed", agenda=agenda)
+        outcome = obj.word("held.filed", agenda=done.agenda)
+    letter_id = done.letter_id
     echo(obj.word("held.released", id=item_id, outcome=outcome))
     if letter_id is None:
         return
@@ -195,23 +190,3 @@ def _os_user() -> str:
     except (OSError, KeyError):  # no login name and no passwd entry (a bare container)
         return f"uid {os.getuid()}"
 
-
-def _file_held(obj: CliState, item: QuarantineItem, by: str) -> tuple[int, str]:
-    app = obj.app
-    try:  # read before the transaction, which then only writes (text.letter)
-        message = parse_message(app.archive.raw(item.raw_sha256))
-    except MessageError as exc:
-        raise click.ClickException(
-            f"item {item.id} still cannot be read ({inert(str(exc))}); "
-            f"inspect it with `mailflow quarantine show {item.id} --raw`"
-        ) from exc
-    ctx = app.context(app.settings.mailbox(item.mailbox))
-    reading = read_letter(message, direct=ctx.rules.clerk(message.from_address) is None)
-    with transaction(app.engine) as session:
-        held = session.get(QuarantineItem, item.id, with_for_update=True)
-        if held is None or held.status != HeldStatus.HELD:
-            raise click.ClickException(f"no held quarantine item {item.id}")
-        letter, new = release(session, ctx, held, message, reading, by)
-        if new and not letter.fields_pending:  # a letter with scans goes when they are read
-            route_letter(session, ctx, ctx.settings.mailbox(held.mailbox), letter)
-        return id_of(letter), letter.agenda_number

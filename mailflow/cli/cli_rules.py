@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mailflow.cli.base import CliState, cli, echo, office_option, pass_obj
-from mailflow.config import MailboxSettings
 from mailflow.errors import MessageError, RulesError
-from mailflow.inbound.senders import service_lookup, verdict
-from mailflow.office.model import Rules
-from mailflow.office.regency import Regency, load_regency
-from mailflow.outbound.compose import template_problems
-from mailflow.resources import TEMPLATES
-from mailflow.text.message import ParsedMessage
-from mailflow.text.parsing import parse_message
+
+if TYPE_CHECKING:
+    from mailflow.config import MailboxSettings
+    from mailflow.office.model import Rules
+    from mailflow.office.regency import Regency
+    from mailflow.text.message import ParsedMessage
 
 
 @cli.group("rules")
@@ -30,6 +29,8 @@ def rules_group() -> None:
 @pass_obj
 def rules_check(obj: CliState, rules_dir: Path | None, office: str | None) -> None:
     """The whole rules tree is checked (offices name each other); --office shows one office's."""
+    from mailflow.office.regency import load_regency
+
     folder = rules_dir or obj.settings.rules_dir
     try:
         regency = load_regency(folder)
@@ -67,6 +68,9 @@ def _counted(n: int, one: str, many: str) -> str:
 
 def _template_problems(obj: CliState, regency: Regency, office: str | None) -> list[str]:
     """The service's templates folder and each office's own: what the sandbox would refuse."""
+    from mailflow.outbound.compose import template_problems
+    from mailflow.resources import TEMPLATES
+
     service = obj.settings.templates_dir
     folders = [service] if service.resolve() != TEMPLATES.resolve() else []
     folders += [
@@ -83,7 +87,9 @@ def _template_problems(obj: CliState, regency: Regency, office: str | None) -> l
 @pass_obj
 def rules_test(obj: CliState, message: Path, mailbox: str | None) -> None:
     """Show which routing rule fires for MESSAGE.eml and why; nothing is filed or sent."""
+    from mailflow.office.regency import load_regency
     from mailflow.registry.dry_run import explain
+    from mailflow.text.parsing import parse_message
 
     settings = obj.settings
     box = settings.mailbox(mailbox) if mailbox else (settings.mailboxes[0] if settings.mailboxes else None)
@@ -125,6 +131,8 @@ def _verification(
     obj: CliState, raw: bytes, message: ParsedMessage, box: MailboxSettings, rules: Rules
 ) -> None:
     """The sender check the poll would make, with this mailbox's policy and the service's DNS."""
+    from mailflow.inbound.senders import service_lookup, verdict
+
     found = verdict(raw, message, box, rules, service_lookup(obj.settings))
     why, then = found.said(box)
     echo(obj.word("senders.verdict", why=why, then=then))
