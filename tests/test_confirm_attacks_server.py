@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from mailflow.disposition import kept_proposals
+from mailflow.office.load import load_rules
+from mailflow.storage.models import Letter
 from mailflow.text.parsing import parse_message
 from tests.support import REPO, clients
 from tests.support.letters import gmail_forward, pdf_letter
@@ -207,3 +209,35 @@ def test_a_yes_under_the_reply_code_of_another_letter_acts_never(office, inbox, 
     inbox.answer(clients.iphone_id, asked, KADIS, "Ya")  # through its own reply address, it acts
     inbox.next(SEKRETARIS, "Disposisi dari Kepala Dinas Pendidikan")
     assert [e["targets"] for e in _disposed(office)] == [[SEKRETARIS]]
+
+
+def test_the_deadline_shown_is_the_one_applied_when_the_calendar_changed_meanwhile(
+    office, inbox, request_to_kadis, tmp_path
+):
+    """A proposal without a deadline shows the default of its day; before the yes, the office adds
+    holidays (cuti bersama) that would move today's default. The yes applies the date shown."""
+    _live_rules(office, tmp_path)
+    asked = _proposed(office, inbox, request_to_kadis, "Sekertaris: pelajari dan siapkan jawaban")
+    shown = dt.date.fromisoformat(json.loads(_proposal(office).statements)[0]["deadline"])
+    assert f"batas **{shown.day} " in text_of(asked)
+    calendar = office.rules_dir / "calendar.toml"
+    calendar.write_text(_with_holidays(calendar.read_text(), dt.date.today(), shown))
+    with Session(office.app.engine) as session:
+        urgency = session.exec(select(Letter)).one().urgency
+    assert load_rules(office.rules_dir).calendar.default_deadline(dt.date.today(), urgency) > shown
+    inbox.answer(clients.iphone_id, asked, KADIS, "Ya")
+    inbox.next(SEKRETARIS, "Disposisi dari Kepala Dinas Pendidikan")
+    [event] = _disposed(office)
+    assert dt.date.fromisoformat(event["deadline"]) == shown
+
+
+def _with_holidays(calendar: str, first: dt.date, last: dt.date) -> str:
+    """The calendar with every day from `first` to `last` a holiday (each in its year's list)."""
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    for year in sorted({d.year for d in days}):
+        listed = ", ".join(str(d) for d in days if d.year == year)
+        if f"\n{year} = [" in calendar:
+            calendar = calendar.replace(f"\n{year} = [", f"\n{year} = [{listed}, ", 1)
+        else:
+            calendar = calendar.replace("[holidays]\n", f"[holidays]\n{year} = [{listed}]\n", 1)
+    return calendar
