@@ -11,7 +11,7 @@ import pytest
 from mailflow.language.confirm import is_confirmation
 from mailflow.language.statements import MAX_LINES, read_reply, reply_context
 from mailflow.office.load import load_rules
-from mailflow.text.parsing import parse_message
+from mailflow.text.parsing import MAX_PARENT_IDS, parse_message
 from mailflow.text.quotes import extract_new_text
 from tests.support import REPO, clients
 
@@ -112,3 +112,17 @@ def test_a_yes_above_the_whole_quoted_proposal_confirms_from_every_client(client
     reply = parse_message(bytes(client(PROPOSAL, "Budi Santoso <kadis@probolinggokab.example>", yes)))
     new = extract_new_text(reply.text, reply.html, reply.from_name)
     assert is_confirmation(new, reply.from_name)
+
+
+def test_a_reply_naming_thousands_of_parents_keeps_only_the_nearest():
+    """In-Reply-To keeps its first ids, References its last (the nearest parents): never 70,000
+    ids for one SQL IN list."""
+    junk = " ".join(f"<{n}.junk@example>" for n in range(70_000))
+    msg = EmailMessage()
+    msg["From"] = "kadis@probolinggokab.example"
+    msg["In-Reply-To"] = f"<proposal@probolinggokab.example> {junk}"
+    msg["References"] = f"{junk} <proposal@probolinggokab.example>"
+    msg.set_content("Ya")
+    parsed = parse_message(bytes(msg))
+    assert parsed.in_reply_to[0] == parsed.references[-1] == "<proposal@probolinggokab.example>"
+    assert len(parsed.in_reply_to) == len(parsed.references) == MAX_PARENT_IDS

@@ -241,3 +241,18 @@ def _with_holidays(calendar: str, first: dt.date, last: dt.date) -> str:
         else:
             calendar = calendar.replace("[holidays]\n", f"[holidays]\n{year} = [{listed}]\n", 1)
     return calendar
+
+
+def test_a_yes_naming_seventy_thousand_parents_is_one_reply_in_bounded_work(office, inbox, request_to_kadis):
+    """In-Reply-To and References stuffed with 70,000 Message-IDs (about 1.5 MB of header): each
+    is looked up in one SQL IN list, past PostgreSQL's 65,535 parameters. The yes must still be
+    read as one reply to its proposal, and the mailbox keep flowing."""
+    asked = _proposed(office, inbox, request_to_kadis)
+    yes = clients.iphone_id(asked, KADIS, "Ya")
+    junk = " ".join(f"<{n}.junk@probolinggokab.example>" for n in range(70_000))
+    yes.replace_header("In-Reply-To", f"{asked['Message-ID'].strip()} {junk}")
+    yes.replace_header("References", f"{junk} {asked['Message-ID'].strip()}")
+    office.mail.send(yes)
+    assert office.poll().outcomes == {"reply": 1}
+    inbox.next(SEKRETARIS, "Disposisi dari Kepala Dinas Pendidikan")
+    assert [e["targets"] for e in _disposed(office)] == [[SEKRETARIS]]
