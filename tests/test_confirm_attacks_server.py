@@ -249,10 +249,12 @@ def test_a_yes_naming_seventy_thousand_parents_is_one_reply_in_bounded_work(offi
     read as one reply to its proposal, and the mailbox keep flowing."""
     asked = _proposed(office, inbox, request_to_kadis)
     yes = clients.iphone_id(asked, KADIS, "Ya")
-    junk = " ".join(f"<{n}.junk@probolinggokab.example>" for n in range(70_000))
-    yes.replace_header("In-Reply-To", f"{asked['Message-ID'].strip()} {junk}")
-    yes.replace_header("References", f"{junk} {asked['Message-ID'].strip()}")
-    office.mail.send(yes)
+    proposal = asked["Message-ID"].strip()
+    del yes["In-Reply-To"], yes["References"]
+    junk = "\r\n ".join(f"<{n}.junk@probolinggokab.example>" for n in range(70_000))  # folded by
+    stuffed = f"In-Reply-To: {proposal}\r\n {junk}\r\nReferences: {junk}\r\n {proposal}\r\n"  # hand
+    head, _, body = bytes(yes).replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n").partition(b"\r\n\r\n")
+    office.mail.send(head + b"\r\n" + stuffed.encode() + b"\r\n" + body)
     assert office.poll().outcomes == {"reply": 1}
     inbox.next(SEKRETARIS, "Disposisi dari Kepala Dinas Pendidikan")
     assert [e["targets"] for e in _disposed(office)] == [[SEKRETARIS]]
