@@ -200,6 +200,44 @@ class MailboxSettings(ServerSettings):
         return value.lower()
 
 
+class WebSettings(_Strict):
+    """`[web]`: the pages (mailflow/web), behind the office's reverse proxy. The secret key signs
+    sign-in links and session cookies; it is read from a file or the environment (or written
+    inline, SecretStr), never logged."""
+
+    bind: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_url: str  # how officials reach it, e.g. https://surat.probolinggokab.go.id
+    secret_key: SecretStr | None = None
+    secret_key_file: Path | None = None
+    secret_key_env: str | None = None
+    link_minutes: int = Field(default=60 * 24 * 3, ge=1)  # a letter's link in an email
+    sign_in_minutes: int = Field(default=20, ge=1)  # a link the sign-in page sends
+    session_hours: int = Field(default=12, ge=1)
+    # Sign-in links one address, and one client, may ask for per hour.
+    sign_in_per_address: int = Field(default=5, ge=1)
+    sign_in_per_client: int = Field(default=20, ge=1)
+    secure_cookie: bool = True  # False only for plain-HTTP tests on loopback
+    forwarded_allow_ips: str = "127.0.0.1"  # the reverse proxy, whose X-Forwarded-For is believed
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^/\s]+(/[^\s]*)?", value):
+            raise Refused(
+                f"expected an absolute http(s) URL such as https://letters.example.go.id, not {value!r}",
+                Said.of("config.web_url", url=repr(value)),
+            )
+        return value.rstrip("/")
+
+    def secret(self) -> str:
+        """The key, read at the moment of use; ConfigError when none is configured."""
+        found = _secret_from(self.secret_key, self.secret_key_file, self.secret_key_env, "secret_key")
+        if len(found) < 32:
+            raise ConfigError("[web] secret_key (or _file, _env) must be at least 32 characters")
+        return found
+
+
 class Settings(_Strict):
     """Everything Mailflow reads from config.toml, with paths made absolute."""
 
@@ -268,6 +306,7 @@ class Settings(_Strict):
     dkim_keys: dict[str, str] = Field(default_factory=dict)
     smtp: SmtpSettings = SmtpSettings()
     mailboxes: tuple[MailboxSettings, ...] = ()
+    web: WebSettings | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -351,8 +390,11 @@ def exposed_mode(settings: Settings) -> int | None:
     readable by other users of the machine (password_file and password_env keep secrets out of it
     altogether)."""
     path = settings.config_path
-    inline = settings.token_secret is not None or any(
-        part.password is not None for part in (settings.smtp, *settings.mailboxes)
+    web_key = settings.web is not None and settings.web.secret_key is not None
+    inline = (
+        settings.token_secret is not None
+        or web_key
+        or any(part.password is not None for part in (settings.smtp, *settings.mailboxes))
     )
     if path is None or not inline or not path.exists():
         return None
@@ -381,6 +423,9 @@ def _resolve(data: dict, base: Path) -> dict:
     data.setdefault("database_url", prefix + str(base / "mailflow.db"))
     data.setdefault("storage_dir", str(base / "storage"))
     storage = Path(data["storage_dir"])
+    if isinstance(data.get("web"), dict):
+        data["web"] = dict(data["web"])
+        _absolute(data["web"], "secret_key_file", base)
     for section in [data.get("smtp", {}), *data.get("mailboxes", [])]:
         if not isinstance(section, dict):
             continue

@@ -14,6 +14,7 @@ from mailflow.cli import (
     cli_service,
     cli_setup,
     cli_systemd,
+    cli_web,
 )
 from mailflow.cli.base import cli, main
 
@@ -30,5 +31,6 @@ __all__ = [
     "cli_service",
     "cli_setup",
     "cli_systemd",
+    "cli_web",
     "main",
 ]

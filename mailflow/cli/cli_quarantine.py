@@ -28,7 +28,6 @@ from mailflow.cli.base import (
     pass_obj,
     show,
 )
-from mailflow.errors import MessageError
 from mailflow.text.terminal import inert
 
 if TYPE_CHECKING:
@@ -154,27 +153,21 @@ def quarantine_release(obj: CliState, item_id: int, by: str | None, office: str 
     from sqlalchemy import func
     from sqlmodel import Session, select
 
-    from mailflow.inbound.loop import UNDECIDED_REASONS, read_again
-    from mailflow.storage.models import HeldStatus, Letter, OutboxMessage, OutboxStatus, fetch
+    from mailflow.inbound.release import ReleaseRefused, release_held
+    from mailflow.storage.models import Letter, OutboxMessage, OutboxStatus, fetch
 
     app = obj.app
     item = _item(obj, item_id, office)
-    if item.status != HeldStatus.HELD:
-        raise click.ClickException(f"no held quarantine item {item_id}")
     by = by or _os_user()
-    if item.reason == "renumbered":  # ops.reconcile: its reply code may name another letter now
-        raise click.ClickException(
-            f"item {item_id} answers a letter whose agenda number a restore changed; its reply code "
-            "may now name another letter's disposition, so it cannot be applied. Its sender was told "
-            "to answer the new request instead"
-        )
-    if item.reason in UNDECIDED_REASONS:
-        row = read_again(app, item, by)
-        outcome = obj.word("held.read_again", outcome=obj.coded("outcome", row.outcome))
-        letter_id = row.letter_id
+    try:
+        done = release_held(app, item, by)
+    except ReleaseRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    if done.agenda is None:
+        outcome = obj.word("held.read_again", outcome=obj.coded("outcome", done.outcome or ""))
     else:
-        letter_id, agenda = _file_held(obj, item, by)
-        outcome = obj.word("held.filed", agenda=agenda)
+        outcome = obj.word("held.filed", agenda=done.agenda)
+    letter_id = done.letter_id
     echo(obj.word("held.released", id=item_id, outcome=outcome))
     if letter_id is None:
         return
@@ -197,30 +190,3 @@ def _os_user() -> str:
     except (OSError, KeyError):  # no login name and no passwd entry (a bare container)
         return f"uid {os.getuid()}"
 
-
-def _file_held(obj: CliState, item: QuarantineItem, by: str) -> tuple[int, str]:
-    from mailflow.disposition.first_holder import route_letter
-    from mailflow.registry.quarantine import release
-    from mailflow.storage.db import transaction
-    from mailflow.storage.models import HeldStatus, QuarantineItem, id_of
-    from mailflow.text.letter import read_letter
-    from mailflow.text.parsing import parse_message
-
-    app = obj.app
-    try:  # read before the transaction, which then only writes (text.letter)
-        message = parse_message(app.archive.raw(item.raw_sha256))
-    except MessageError as exc:
-        raise click.ClickException(
-            f"item {item.id} still cannot be read ({inert(str(exc))}); "
-            f"inspect it with `mailflow quarantine show {item.id} --raw`"
-        ) from exc
-    ctx = app.context(app.settings.mailbox(item.mailbox))
-    reading = read_letter(message, direct=ctx.rules.clerk(message.from_address) is None)
-    with transaction(app.engine) as session:
-        held = session.get(QuarantineItem, item.id, with_for_update=True)
-        if held is None or held.status != HeldStatus.HELD:
-            raise click.ClickException(f"no held quarantine item {item.id}")
-        letter, new = release(session, ctx, held, message, reading, by)
-        if new and not letter.fields_pending:  # a letter with scans goes when they are read
-            route_letter(session, ctx, ctx.settings.mailbox(held.mailbox), letter)
-        return id_of(letter), letter.agenda_number

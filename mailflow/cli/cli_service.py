@@ -48,10 +48,19 @@ def poll(obj: CliState, once: bool) -> None:
 @cli.command()
 @pass_obj
 def run(obj: CliState) -> None:
-    """Run the service until SIGTERM/SIGINT."""
+    """Run the service until SIGTERM/SIGINT (and the web pages, when [web] is configured)."""
     from mailflow.ops import service
 
-    service.run(obj.app)
+    if obj.settings.web is None:
+        service.run(obj.app)
+        return
+    from mailflow.web.serve import serve_beside
+
+    pages = serve_beside(obj.app)
+    try:
+        service.run(obj.app)
+    finally:
+        pages.should_exit = True
 
 
 @cli.command()

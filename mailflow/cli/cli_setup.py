@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
@@ -11,6 +13,9 @@ from rich.table import Table
 from mailflow.cli.base import CliState, cli, console, escape, pass_obj
 from mailflow.errors import ConfigError
 from mailflow.outbound.catalogue import LANGUAGES, Catalogue
+
+if TYPE_CHECKING:
+    from mailflow.app import App
 
 
 @cli.command()
@@ -138,6 +143,8 @@ def db_upgrade(obj: CliState) -> None:
 @click.option("--imap-port", type=int, default=0, help="fixed IMAP port (default: any free)")
 @click.option("--smtp-port", type=int, default=0, help="fixed SMTP port (default: any free)")
 @click.option("--regency", is_flag=True, help="the story across offices: the example regency (rules/regency)")
+@click.option("--web", is_flag=True, help="then leave the web pages open on the demo's data (implies --keep)")
+@click.option("--web-port", type=int, default=8080, show_default=True, help="the pages' port (with --web)")
 @click.option(
     "--language",
     type=click.Choice(LANGUAGES),
@@ -151,6 +158,8 @@ def demo(
     imap_port: int,
     smtp_port: int,
     regency: bool,
+    web: bool,
+    web_port: int,
     language: str | None,
 ) -> None:
     """Play the whole flow on a self-contained loopback mail server (no outside server); without
@@ -167,8 +176,38 @@ def demo(
     else:
         with working_folder(workdir, "mailflow-demo-") as folder:
             ports = (imap_port, smtp_port)
-            code = run_demo(folder, console, keep=keep, ports=ports, language=language, temporary=temporary)
+            pages = _demo_pages(web_port) if web else None
+            code = run_demo(folder, console, keep=keep, ports=ports, language=language, temporary=temporary,
+                            web=pages[0] if pages else None, pages=pages[1] if pages else None)  # fmt: skip
     sys.exit(code)
+
+
+def _demo_pages(port: int) -> tuple[dict[str, object], Callable[[App], str]]:
+    """The demo's [web] settings (loopback, plain HTTP, a fresh key), and what serves the pages
+    and makes Pak Budi's link to his letter."""
+    import secrets
+
+    from sqlmodel import Session, col, select
+
+    from mailflow.demo.scenario import KADIS
+    from mailflow.storage.models import Letter
+    from mailflow.text.links import LETTER, link_url, make_link
+    from mailflow.web.serve import serve_beside
+
+    url = f"http://127.0.0.1:{port}"
+    settings: dict[str, object] = {
+        "bind": "127.0.0.1", "port": port, "public_url": url, "secret_key": secrets.token_urlsafe(32),
+        "secure_cookie": False,  # plain HTTP on this machine's loopback only
+    }  # fmt: skip
+
+    def serve(app: App) -> str:
+        serve_beside(app)
+        with Session(app.engine) as session:
+            first = session.exec(select(Letter.id).order_by(col(Letter.id))).first()
+        token, _ = make_link(str(settings["secret_key"]), LETTER, KADIS, first)
+        return link_url(url, LETTER, token)
+
+    return settings, serve
 
 
 def _configured_language(obj: CliState) -> str:

@@ -14,7 +14,7 @@ import signal
 import smtplib
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -75,6 +75,7 @@ def demo_settings(
     server: DevMailServer,
     rules_dir: Path = EXAMPLE_RULES,
     mailboxes: dict[str, str] | None = None,
+    web: dict[str, object] | None = None,
 ) -> Settings:
     """The demo's config on the embedded server: `mailboxes` maps each name to its address (by
     default the one office's `surat`), each found by its unit in the rules."""
@@ -106,6 +107,8 @@ def demo_settings(
             for name, address in boxes.items()
         ],
     }
+    if web is not None:  # `demo --web`: the pages on the demo's data (cli/setup.py serves them)
+        data["web"] = web
     # Written out too, so `mailflow --config WORKDIR/config.toml letters` works on the demo's data.
     (workdir / "config.toml").write_text(config_toml(data), encoding="utf-8")
     return settings_from_dict(data, workdir / "config.toml")
@@ -120,6 +123,9 @@ def config_toml(data: dict) -> str:
     lines = [f"{k} = {value(v)}" for k, v in data.items() if not isinstance(v, dict | list)]
     lines += ["", "[dkim_keys]", *(f"{value(k)} = {value(v)}" for k, v in data["dkim_keys"].items())]
     lines += ["", "[smtp]", *(f"{k} = {value(v)}" for k, v in data["smtp"].items())]
+    if "web" in data:
+        lines += ["", "[web]", *(f"{k} = {str(v).lower() if isinstance(v, bool) else value(v)}"
+                                 for k, v in data["web"].items())]  # fmt: skip
     for box in data["mailboxes"]:
         lines += ["", "[[mailboxes]]", *(f"{k} = {value(v)}" for k, v in box.items())]
     return "\n".join(lines) + "\n"
@@ -198,7 +204,11 @@ def run_demo(
     ports: tuple[int, int] = (0, 0),
     language: str = "id",
     temporary: bool = False,
+    web: dict[str, object] | None = None,
+    pages: Callable[[App], str] | None = None,
 ) -> int:
+    """`pages` (with `web`, the [web] settings): serves the web pages once the story is played and
+    returns the link that signs Pak Budi in; the demo then stays, as with `keep`."""
     say = Catalogue().words(language)  # the narration: the catalogue's [demo] and the CLI's words
     started = time.monotonic()
     server = DevMailServer(imap_port=ports[0], smtp_port=ports[1]).start()
@@ -208,7 +218,7 @@ def run_demo(
                 escape(say("demo.banner", imap=server.imap_port, smtp=server.smtp_port, workdir=workdir))
             )
         )
-        app = App.build(demo_settings(workdir, server))
+        app = App.build(demo_settings(workdir, server, web=web))
 
         console.print(f"[bold]1.[/bold] {escape(say('demo.forward', mailbox=MAILBOX))}")
         send_signed(server, clerk_forward())
@@ -293,7 +303,7 @@ def run_demo(
         console.print(escape(say("demo.done", seconds=f"{time.monotonic() - started:.1f}", workdir=workdir)))
         if temporary:
             say_temporary(say, console, workdir)
-        if keep:
+        if keep or pages is not None:
             running = service.Service(app)  # IDLE and polling: your replies are handled live
             running.start()
             console.print(
@@ -309,6 +319,8 @@ def run_demo(
                     )
                 )
             )
+            if pages is not None:
+                console.print(escape(say("demo.web", url=pages(app), account=KADIS)), soft_wrap=True)
             # Ctrl-C and SIGTERM end it, even when started with SIGINT ignored (a background
             # job of a script, a CI runner): the exit is as clean as a Ctrl-C's.
             signal.signal(signal.SIGINT, signal.default_int_handler)

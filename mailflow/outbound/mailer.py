@@ -33,6 +33,7 @@ from mailflow.office.regency import short_name
 from mailflow.office.targets import target_of
 from mailflow.outbound.compose import Composer, Rendered, build_message, letter_view, thread_root
 from mailflow.storage.models import Disposition, Letter, id_of
+from mailflow.text.links import LETTER, link_url, make_link
 from mailflow.text.message import Attachment, ParsedMessage
 from mailflow.text.reply_tokens import Signer, plus_address
 
@@ -104,6 +105,7 @@ class Mailer:
             "holder_title": node.holder_title,
             "holder_name": node.holder_name,
             "office_hint": self._office_hint(node),
+            "web_link": self.web_link(node.holder, id_of(letter)),
         }
         root = thread_root(letter, self.sender)
         return self._build(
@@ -136,6 +138,7 @@ class Mailer:
             "instructions": [],
             "holder_title": holder_title,
             "holder_name": holder_name,
+            "web_link": self.web_link(to, id_of(letter)),
         }
         return self._build(
             self._render(to, template, {**shared, **values}),
@@ -144,6 +147,15 @@ class Mailer:
             references=answering.references if answering else (),
             auto_submitted="auto-replied" if answering else "auto-generated",
         )
+
+    def web_link(self, to: str, letter_id: int) -> str:
+        """The letter's page, signed for `to` and good once, when the office serves the web
+        pages (`[web]`); "" otherwise, and the templates leave the line out."""
+        web = self.settings.web
+        if web is None:
+            return ""
+        token, _ = make_link(web.secret(), LETTER, to, letter_id)
+        return link_url(web.public_url, LETTER, token)
 
     def _today(self) -> dt.date:
         return dt.datetime.now(self.settings.zone).date()

@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import JSON, Column, Dialect, ForeignKey, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Dialect, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import AutoString, Field, Session, SQLModel
 
@@ -179,6 +179,8 @@ class Letter(SQLModel, table=True):
         UniqueConstraint("office", "book", "year", "seq", name="uq_letter_office_book_year_seq"),
         UniqueConstraint("office", "agenda_number", name="uq_letter_office_agenda"),
         UniqueConstraint("office", "fingerprint", name="uq_letter_office_fingerprint"),
+        # The web agenda book, newest first, and the dashboard's weeks: one office's letters by receipt.
+        Index("ix_letter_office_received_at", "office", "received_at"),
     )
 
 
@@ -235,6 +237,9 @@ class Disposition(SQLModel, table=True):
     event_id: int | None = Field(default=None, foreign_key="event.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+
+    # "Surat saya" (mailflow/web): one holder's open dispositions, found without reading the rest.
+    __table_args__ = (Index("ix_disposition_holder_state", "holder", "state"),)
 
 
 class MailboxState(SQLModel, table=True):
@@ -362,6 +367,18 @@ class OutboxMessage(SQLModel, table=True):
     # A worker's claim while it sends (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL).
     claimed_by: str | None = None
     claimed_until: dt.datetime | None = None
+
+
+class WebLink(SQLModel, table=True):
+    """A sign-in link the web pages sent or an email carried (mailflow/web): its nonce is spent
+    by the first visit, so a link works once; the rows of the last hour are the rate limit of
+    the sign-in page, per address and per client, shared by every instance on one database."""
+
+    nonce: str = Field(primary_key=True)
+    address: str = Field(index=True)
+    client: str = Field(default="", index=True)  # who asked on the sign-in page ("" in an email)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    used_at: dt.datetime | None = None
 
 
 class PendingProposal(SQLModel, table=True):

@@ -1,0 +1,65 @@
+"""Who sees what: exactly the scope of STATUS (disposition.status.may_see), for one letter and,
+in SQL, for a list of them. Another office's letter is never in scope."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, true
+from sqlmodel import Session, col, select
+
+from mailflow.disposition.status import CONFIDENTIAL, may_see
+from mailflow.office.model import Rules
+from mailflow.storage.models import Disposition, Letter
+from mailflow.web.reader import Reader
+
+
+def below(rules: Rules, held: frozenset[str]) -> set[str]:
+    """The positions that report, however far down, to one of `held`."""
+    found: set[str] = set()
+    for pid, position in rules.positions.items():
+        above = position.reports_to
+        while above is not None:
+            if above in held:
+                found.add(pid)
+                break
+            parent = rules.positions.get(above)
+            above = parent.reports_to if parent else None
+    return found
+
+
+def visible(reader: Reader) -> ColumnElement[bool]:
+    """`may_see` as a WHERE clause on Letter: the reader's part in its tree (any node they hold or
+    gave, or one of a position they hold), the clerk who filed it; then, unless confidential,
+    a node below a position they hold, or any letter for a clerk of the office."""
+    node = col(Disposition.letter_id) == col(Letter.id)
+    own = exists().where(
+        node,
+        or_(
+            col(Disposition.holder).in_(reader.mine),
+            col(Disposition.disposer).in_(reader.mine),
+            col(Disposition.position_id).in_(reader.held) if reader.held else false(),
+        ),
+    )
+    under = below(reader.rules, reader.held)
+    supervised = exists().where(node, col(Disposition.position_id).in_(under)) if under else false()
+    open_letter = or_(col(Letter.security).is_(None), col(Letter.security).not_in(CONFIDENTIAL))
+    return and_(
+        col(Letter.office) == reader.office,
+        or_(
+            own,
+            col(Letter.clerk) == reader.address,
+            and_(open_letter, or_(true() if reader.clerk else false(), supervised)),
+        ),
+    )
+
+
+def letter_for(session: Session, reader: Reader, letter_id: int) -> Letter | None:
+    """The letter if `reader` may see it (checked by `may_see` itself), else None: a letter of
+    another office, outside their scope, or that does not exist look the same."""
+    letter = session.get(Letter, letter_id)
+    if letter is None or letter.office != reader.office:
+        return None
+    nodes = session.exec(
+        select(Disposition).where(Disposition.letter_id == letter.id).order_by(col(Disposition.id))
+    ).all()
+    return letter if may_see(reader.rules, letter, nodes, reader.address, reader.today) else None
+

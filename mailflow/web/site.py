@@ -1,0 +1,225 @@
+"""The Starlette application: security headers, the signed session cookie, CSRF on every form,
+and the sign-in by emailed link. The pages themselves are in views.py."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mailflow.app import App
+from mailflow.clock import office_moment
+from mailflow.config import WebSettings
+from mailflow.disposition.request import today_in
+from mailflow.domain import Said
+from mailflow.errors import ConfigError
+from mailflow.resources import TEMPLATES
+from mailflow.text.links import LETTER, SIGN_IN, LinkError
+from mailflow.web.reader import Reader, reader_for
+from mailflow.web.sign_in import ask_sign_in, follow
+
+HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+        b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),  # a link's token never leaves in a Referer
+    (b"cache-control", b"no-store"),
+]
+
+
+class SecurityHeaders:
+    """Every response, pages and files alike, carries the headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+def safe_next(value: str | None) -> str:
+    """A `next` that stays on this site: a path, never `//host`, `/\\host` or a scheme."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or any(c in value for c in "\\\r\n\t"):
+        return "/"
+    return value
+
+
+class Web:
+    """What every page needs: the App, the web settings, rendering in the reader's language."""
+
+    def __init__(self, app: App) -> None:
+        if app.settings.web is None:
+            raise ConfigError("the web pages need a [web] section in the config")
+        self.app = app
+        self.settings: WebSettings = app.settings.web
+
+    def reader(self, request: Request) -> Reader | None:
+        address = request.session.get("who")
+        if not isinstance(address, str):
+            return None
+        return reader_for(self.app.rules.get(), self.app.settings, address, today_in(self.app.context()))
+
+    def signed_in(self, request: Request) -> Reader:
+        reader = self.reader(request)
+        if reader is None:
+            raise HTTPException(303, headers={"location": f"/sign-in?next={request.url.path}"})
+        return reader
+
+    @staticmethod
+    def csrf(request: Request) -> str:
+        token = request.session.get("csrf")
+        if not isinstance(token, str):
+            token = request.session["csrf"] = secrets.token_urlsafe(24)
+        return token
+
+    async def form(self, request: Request) -> dict[str, str]:
+        """The posted form, refused (403) without the session's CSRF token."""
+        form = await request.form()
+        given = form.get("csrf")
+        expected = request.session.get("csrf")
+        if not isinstance(given, str) or not isinstance(expected, str):
+            raise HTTPException(403)
+        if not hmac.compare_digest(given, expected):
+            raise HTTPException(403)
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+
+    def page(
+        self, request: Request, name: str, reader: Reader | None, status: int = 200, **values: Any
+    ) -> HTMLResponse:
+        language = reader.language if reader else self.app.settings.language
+        composer = self.app.context(reader.office if reader else None).composer
+        catalogue = composer.catalogue
+        known = catalogue.keys(language)
+        zone = self.app.settings.zone
+
+        def coded(section: str, code: str) -> str:
+            """A stored code (an action, a reason) in the reader's words; one a newer Mailflow
+            wrote, as it is."""
+            key = f"{section}.{code}"
+            return catalogue.say(language, Said.of(key)) if key in known else code
+
+        html = composer.env.get_template(f"web/{name}.html.j2").render(
+            word=lambda key, **v: catalogue.say(language, Said.of(key, **v)),
+            say=lambda said: catalogue.say(language, said),
+            coded=coded,
+            local=lambda moment: f"{office_moment(moment, zone):%Y-%m-%d %H:%M}",
+            language=language,
+            reader=reader,
+            csrf=self.csrf(request),
+            path=request.url.path,
+            **values,
+        )
+        return HTMLResponse(html, status_code=status)
+
+
+Handler = Callable[[Web, Request], Awaitable[Response]]
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+async def sign_in_form(web: Web, request: Request) -> Response:
+    return web.page(request, "sign_in", web.reader(request), next=safe_next(request.query_params.get("next")))
+
+
+async def sign_in_ask(web: Web, request: Request) -> Response:
+    form = await web.form(request)
+    address = form.get("email", "").strip().lower()
+    app = web.app
+    reader = reader_for(app.rules.get(), app.settings, address, today_in(app.context())) if address else None
+    if not ask_sign_in(app, web.settings, address, _client(request), reader):
+        return web.page(request, "sign_in", None, status=429, limited=True, next="/")
+    return web.page(request, "sign_in", None, sent=True, next="/")  # the same, known or not
+
+
+async def link_form(web: Web, request: Request) -> Response:
+    """A link is spent by a button, not by its GET: mail scanners that fetch links spend nothing."""
+    return web.page(request, "follow", web.reader(request), token=request.path_params["token"])
+
+
+async def link_follow(web: Web, request: Request) -> Response:
+    await web.form(request)
+    kind = SIGN_IN if request.url.path.startswith("/sign-in/") else LETTER
+    try:
+        link = follow(web.app, web.settings, kind, request.path_params["token"])
+    except LinkError:
+        return web.page(request, "sign_in", None, status=400, refused=True, next="/")
+    app = web.app
+    if reader_for(app.rules.get(), app.settings, link.address, today_in(app.context())) is None:
+        return web.page(request, "sign_in", None, status=400, refused=True, next="/")
+    request.session.clear()
+    request.session["who"] = link.address
+    request.session["csrf"] = secrets.token_urlsafe(24)
+    where = f"/letters/{link.letter_id}" if link.letter_id else safe_next(request.query_params.get("next"))
+    return RedirectResponse(where, status_code=303)
+
+
+async def sign_out(web: Web, request: Request) -> Response:
+    await web.form(request)
+    request.session.clear()
+    return RedirectResponse("/sign-in", status_code=303)
+
+
+def build(app: App) -> Starlette:
+    """The ASGI application over one App (the same edges `mailflow run` uses)."""
+    from mailflow.web import views  # the pages need Web; Web does not need them
+
+    web = Web(app)
+
+    def bound(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            return await handler(web, request)
+
+        return endpoint
+
+    routes = [
+        Route("/sign-in", bound(sign_in_form), methods=["GET"]),
+        Route("/sign-in", bound(sign_in_ask), methods=["POST"]),
+        Route("/sign-in/{token}", bound(link_form), methods=["GET"]),
+        Route("/sign-in/{token}", bound(link_follow), methods=["POST"]),
+        Route("/link/{token}", bound(link_form), methods=["GET"]),
+        Route("/link/{token}", bound(link_follow), methods=["POST"]),
+        Route("/sign-out", bound(sign_out), methods=["POST"]),
+        *[Route(path, bound(handler), methods=[method]) for path, method, handler in views.ROUTES],
+        Mount("/static", StaticFiles(directory=TEMPLATES / "web" / "static"), name="static"),
+    ]
+    settings = web.settings
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret(),
+                session_cookie="mailflow_session",
+                max_age=settings.session_hours * 3600,
+                same_site="lax",
+                https_only=settings.secure_cookie,
+            ),
+        ],
+    )
