@@ -326,6 +326,23 @@ def _as_written(found: _Line, line: str) -> _Line:
     return _Line(problem=Problem(line, problem.reason, problem.message, problem.candidates))
 
 
+# Where one sentence ends and another starts on the same line: "Saya cuti. Sekdis: pelajari". A
+# word's last letter before the stop, a letter after it: "s.d. 19 Feb" and "tgl. 12" stay whole.
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_][.!?])\s++(?=[^\W\d_])")
+
+
+def _pieces(segment: str, ctx: ReplyContext, resolver: Resolver) -> list[tuple[str, _Line | None]]:
+    """The segment read whole; when that reads as nothing, sentence by sentence, so a statement
+    written after another sentence ("Ya, saya cuti. Sekertaris: pelajari") is never a note."""
+    found = _best(segment, ctx, resolver)
+    sentences = _SENTENCE_END.split(segment) if found is None else []
+    if len(sentences) > 1:
+        read = [(sentence, _best(sentence, ctx, resolver)) for sentence in sentences if squash(sentence)]
+        if any(f is not None for _, f in read):
+            return read
+    return [(segment, found)]
+
+
 MAX_LINES = 300  # statements a reply may hold; beyond them it is pasted text, not instructions
 
 
@@ -360,18 +377,18 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
             statements.append(Statement(Kind.NOTE, line, text=m[1].strip()))
             continue
         for segment in _segments(line, resolver):
-            found = _best(segment, ctx, resolver)
-            if found is None:
-                if not phrases.GREETING.match(segment):
-                    statements.append(Statement(Kind.NOTE, segment, text=segment))
-            elif found.statement:
-                statements.append(found.statement)
-            elif found.proposal:
-                proposals.append(found.proposal)
-            elif found.problem:
-                problems.append(found.problem)
-                contact = framing.is_contact(segment, resolver.people) or absence.is_referral_line(segment)
-                asked_outside_contacts |= not contact
+            for piece, found in _pieces(segment, ctx, resolver):
+                if found is None:
+                    if not phrases.GREETING.match(piece):
+                        statements.append(Statement(Kind.NOTE, piece, text=piece))
+                elif found.statement:
+                    statements.append(found.statement)
+                elif found.proposal:
+                    proposals.append(found.proposal)
+                elif found.problem:
+                    problems.append(found.problem)
+                    contact = framing.is_contact(piece, resolver.people) or absence.is_referral_line(piece)
+                    asked_outside_contacts |= not contact
     acted = bool(proposals) or any(s.kind is not Kind.NOTE for s in statements)
     if absence.is_responder(text, acted, asked_outside_contacts):
         return Reading((), (), automatic=True)
