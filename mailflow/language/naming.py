@@ -132,7 +132,8 @@ class Resolver:
             titled = self._titled(phrases.TITLE_ABBREVIATIONS[kind])
             if titled:
                 return titled, None
-        if key in phrases.TITLE_ABBREVIATIONS:
+        if key in phrases.TITLE_ABBREVIATIONS and not phrases.TITLE_ABBREVIATIONS[key].startswith(key):
+            # "Kabid" abbreviates a title; "Sek" only cuts one short and is near it (proposed)
             titled = self._titled(phrases.TITLE_ABBREVIATIONS[key])
             if len(titled) == 1:
                 return titled, None
@@ -193,6 +194,17 @@ class Resolver:
         if not close and key.split()[0] in phrases.TITLE_ABBREVIATIONS:  # "Kabid SD": one of the Kabid
             return self._titled(phrases.TITLE_ABBREVIATIONS[key.split()[0]])
         return list(dict.fromkeys(own_keys[c] for c in close))
+
+    def names_none_of(self, chunk: str, targets: list[Target]) -> bool:
+        """Whether a name has a word no title or alias of `targets` has: "Kabid SMP" is no Kabid of
+        this office (unknown, asked back with the Kabids), while "Kepala Bidang Pendidikan" fits
+        two (ambiguous)."""
+        _text, key = self.key(chunk)
+        if _glue(key) in phrases.TITLE_ABBREVIATIONS:
+            return False
+        words = set(" ".join(phrases.TITLE_ABBREVIATIONS.get(w, w) for w in key.split()).split()) - _GENERIC
+        known = {w for t in targets for k in (t.title, *t.aliases) for w in squash(k).split()}
+        return bool(words - known)
 
     def mine(self, position_id: str) -> Target:
         return next(t for t in (*self.ctx.allowed, *self.ctx.offices) if t.position_id == position_id)

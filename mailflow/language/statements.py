@@ -200,7 +200,8 @@ def _targets(left: str, line: str, resolver: Resolver) -> tuple[list[Target], bo
             return Problem(line, "no_targets", Said.of("problem.no_targets", text=left.strip()))
         return rest, excepted[1]
     chunks = resolver.split(left)
-    if not all(resolver.knows(c) for c in chunks) and len(near := resolver.near(left)) == 1:
+    # Only when no name of the list is known by itself: a list's every target stays in the reading.
+    if not any(resolver.knows(c) for c in chunks) and len(near := resolver.near(left)) == 1:
         return near, True  # "Kepala Bidang PAUD dan Pendidikan Non Formal", split at its "dan"
     targets: list[Target] = []
     guessed = False
@@ -213,6 +214,10 @@ def _targets(left: str, line: str, resolver: Resolver) -> tuple[list[Target], bo
         found, problem = resolver.resolve(chunk, line)
         if problem and problem.reason == "unknown_target" and not squash(chunk).isdecimal():
             near = resolver.near(chunk)
+            if len(near) > 1 and resolver.names_none_of(chunk, near):
+                text = resolver.key(chunk)[0]
+                shown = tuple(resolver.show(t) for t in near)
+                return Problem(line, "unknown_target", Said.of("problem.unknown_target", text=text), shown)
             if len(near) > 1:
                 return resolver.ambiguous(line, resolver.key(chunk)[0], near)
             if near:
