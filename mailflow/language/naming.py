@@ -183,6 +183,10 @@ class Resolver:
                 found.append(target)
         if found:
             return found
+        if len(key) >= 4 and " " not in key:  # a word cut short: "Sekre" for Sekretaris
+            cut = [t for t in mine if any(w.startswith(key) for k in (t.title, *t.aliases) for w in squash(k).split())]
+            if len(cut) == 1:
+                return cut
         own_keys = {squash(k): t for t in mine for k in (t.title, t.name, *t.aliases)}
         close = difflib.get_close_matches(key, list(own_keys), n=3, cutoff=0.8)
         if not close and " " not in key:  # a first name misspelt: "Agung" for Agus, "Rini" for Rina
@@ -193,6 +197,9 @@ class Resolver:
                 return []
         if not close and key.split()[0] in phrases.TITLE_ABBREVIATIONS:  # "Kabid SD": one of the Kabid
             return self._titled(phrases.TITLE_ABBREVIATIONS[key.split()[0]])
+        if not close:  # "Kepala Bidang SMA": one of the Kepala Bidang, spelt out
+            title = next((t for t in phrases.TITLE_ABBREVIATIONS.values() if key.startswith(f"{t} ")), "")
+            return self._titled(title) if title else []
         return list(dict.fromkeys(own_keys[c] for c in close))
 
     def names_none_of(self, chunk: str, targets: list[Target]) -> bool:

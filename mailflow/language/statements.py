@@ -200,9 +200,12 @@ def _targets(left: str, line: str, resolver: Resolver) -> tuple[list[Target], bo
             return Problem(line, "no_targets", Said.of("problem.no_targets", text=left.strip()))
         return rest, excepted[1]
     chunks = resolver.split(left)
-    # Only when no name of the list is known by itself: a list's every target stays in the reading.
-    if not any(resolver.knows(c) for c in chunks) and len(near := resolver.near(left)) == 1:
-        return near, True  # "Kepala Bidang PAUD dan Pendidikan Non Formal", split at its "dan"
+    if not all(resolver.knows(c) for c in chunks) and len(near := resolver.near(left)) == 1:
+        # "Kepala Bidang PAUD dan Pendidikan Non Formal", split at its "dan"; but never when a
+        # piece names someone else ("Kabid Dikdas, Kabid Paudni"): no target of a list vanishes
+        others = [c for c in chunks if not resolver.knows(c)]
+        if not any(HONORIFIC.match(c.strip()) or set(resolver.near(c)) - set(near) for c in others):
+            return near, True
     targets: list[Target] = []
     guessed = False
     for chunk in chunks:
