@@ -184,7 +184,8 @@ class Resolver:
         if found:
             return found
         if len(key) >= 4 and " " not in key:  # a word cut short: "Sekre" for Sekretaris
-            cut = [t for t in mine if any(w.startswith(key) for k in (t.title, *t.aliases) for w in squash(k).split())]
+            words_of = {t: {w for k in (t.title, *t.aliases) for w in squash(k).split()} for t in mine}
+            cut = [t for t in mine if any(w.startswith(key) for w in words_of[t])]
             if len(cut) == 1:
                 return cut
         own_keys = {squash(k): t for t in mine for k in (t.title, t.name, *t.aliases)}

@@ -313,7 +313,8 @@ def _best(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
     """The line read without its bullet, as written, and less its courtesies one by one: the
     first reading in full; else the first proposal; else the problem of the barest form."""
     unbulleted = framing.unbullet(line)
-    variants = list(dict.fromkeys((unbulleted, line, *framing.openings(unbulleted))))
+    opened = framing.openings(unbulleted)  # "1) Puji Tuhan, - Sekdis: 6": a bullet after the courtesy too
+    variants = list(dict.fromkeys((unbulleted, line, *opened, *map(framing.unbullet, opened))))
     found = {v: _read_line(v, ctx, resolver) for v in variants}
     for wanted in ("statement", "proposal"):
         if best := next((f for f in found.values() if f is not None and getattr(f, wanted)), None):
