@@ -203,6 +203,13 @@ class Resolver:
             return self._titled(title) if title else []
         return list(dict.fromkeys(own_keys[c] for c in close))
 
+    def named_in(self, chunk: str) -> list[Target]:
+        """The sender's targets a one-word alias of which stands in `chunk`: "Kabid Dikdas Paud" and
+        "Sekdis Kabid Dikdas" (a separator left out) name two, and neither may be dropped."""
+        words = set(self.key(chunk)[1].split())
+        mine = dict.fromkeys((*self.ctx.allowed, *self.ctx.offices))
+        return [t for t in mine if any(squash(a) in words for a in t.aliases if " " not in a.strip())]
+
     def names_none_of(self, chunk: str, targets: list[Target]) -> bool:
         """Whether a name has a word no title or alias of `targets` has: "Kabid SMP" is no Kabid of
         this office (unknown, asked back with the Kabids), while "Kepala Bidang Pendidikan" fits

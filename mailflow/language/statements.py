@@ -136,9 +136,16 @@ def _split_line(body: str, resolver: Resolver) -> tuple[str, str, bool] | None:
         chunks = resolver.split(left)
         if squash(left) in framing.REMARK:
             return None  # "Penting: ...", "Nb: ..." is a remark, for nobody in particular
-        if not chunks or len(chunks) > 8 or any(len(c.split()) > 4 and not resolver.knows(c) for c in chunks):
+        if not chunks or len(chunks) > 8 or any(
+            len(c.split()) > 4 and not resolver.knows(c) and len(resolver.named_in(c)) < 2 for c in chunks
+        ):
             return None  # "Mohon perhatian untuk rapat besok: ..." is prose, not targets
-        named = any(resolver.knows(c) for c in chunks) or resolver.near(left) or _names_around(left, resolver)
+        named = (
+            any(resolver.knows(c) for c in chunks)
+            or resolver.near(left)
+            or _names_around(left, resolver)
+            or len(resolver.named_in(left)) > 1
+        )
         if not named and len(left.split()) > 2:
             return None
         return left, right, False
@@ -204,11 +211,19 @@ def _targets(left: str, line: str, resolver: Resolver) -> tuple[list[Target], bo
         # "Kepala Bidang PAUD dan Pendidikan Non Formal", split at its "dan"; but never when a
         # piece names someone else ("Kabid Dikdas, Kabid Paudni"): no target of a list vanishes
         others = [c for c in chunks if not resolver.knows(c)]
-        if not any(HONORIFIC.match(c.strip()) or set(resolver.near(c)) - set(near) for c in others):
+        if not any(
+            HONORIFIC.match(c.strip()) or set(resolver.near(c)) - set(near) or len(resolver.named_in(c)) > 1
+            for c in others
+        ):
             return near, True
     targets: list[Target] = []
     guessed = False
     for chunk in chunks:
+        several = [] if resolver.knows(chunk) else resolver.named_in(chunk)
+        if len(several) > 1:  # "Kabid Dikdas Paud": both proposed, neither dropped
+            targets.extend(t for t in several if t not in targets)
+            guessed = True
+            continue
         named = [] if resolver.knows(chunk) or resolver.near(chunk) else _names_around(chunk, resolver)
         if named:
             targets.extend(t for t in named if t not in targets)

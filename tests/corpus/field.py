@@ -1024,6 +1024,9 @@ FIELD_CASES: list[Case] = [
             Case("Kabid Paudni dan Sekdis: 4", proposals=(D((PAUD, SEK), "Untuk diketahui"),)),
             Case("Sekdis, Pak Bambang: 4", problems=("unknown_target",)),
             Case("Kabid Dikdas, Kabid Paudni, Bob: 4", problems=("unknown_target",)),
+            Case("Kabid Dikdas Paud: 4", proposals=(D((DIKDAS, PAUD), "Untuk diketahui"),)),
+            Case("Sekdis Kabid Dikdas: 4", proposals=(D((SEK, DIKDAS), "Untuk diketahui"),)),
+            Case("Sekdis Kabid Dikdas Kabid Paud: 4", proposals=(D(UNDER_KADIS, "Untuk diketahui"),)),
         ],
     ),
     # --- a title abbreviation with a unit the office does not have: unknown, asked back
