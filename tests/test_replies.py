@@ -243,3 +243,22 @@ def test_a_part_of_the_day_belongs_to_its_deadline_and_utk_leads_a_target():
     statement = only("Kabid Dikdas: hadiri, paling lambat besok pagi")
     assert (statement.instruction, statement.deadline) == ("hadiri", dt.date(2026, 11, 26))
     assert emails(only("Utk Sekretaris: pelajari")) == ["sekretaris"]
+
+
+@pytest.mark.parametrize(
+    ("text", "acted", "proposed"),
+    [
+        ("Saya cuti. Sekdis: pelajari", ["sekretaris"], []),
+        ("Ya, saya cuti. Sekertaris: pelajari", [], ["sekretaris"]),
+        ("Mohon maaf baru balas pak! Sekdis: pelajari", ["sekretaris"], []),
+    ],
+)
+def test_a_statement_after_another_sentence_on_its_line_is_read(text, acted, proposed):
+    reading = read(text)
+    assert [e for s in reading.statements if s.kind is Kind.DISPOSE for e in emails(s)] == acted
+    assert [e for p in reading.proposals for e in emails(p.statement)] == proposed
+
+
+def test_a_stop_inside_a_deadline_keeps_the_line_whole():
+    statement = only("Sekdis: pelajari, batas s.d. 19 Feb")
+    assert statement.kind is Kind.DISPOSE and statement.deadline == dt.date(2027, 2, 19)
