@@ -181,6 +181,8 @@ class Letter(SQLModel, table=True):
         UniqueConstraint("office", "fingerprint", name="uq_letter_office_fingerprint"),
         # The web agenda book, newest first, and the dashboard's weeks: one office's letters by receipt.
         Index("ix_letter_office_received_at", "office", "received_at"),
+        # The dashboard's letters by state: counted from the index alone.
+        Index("ix_letter_office_status", "office", "status"),
     )
 
 
@@ -210,6 +212,10 @@ class Event(SQLModel, table=True):
     deadline: dt.date | None = None
     text: str = ""
     message_id: str | None = Field(default=None, index=True)
+
+    # The dashboard's per-letter moments (the first "disposed", the last "completed"): read from
+    # the index alone, one short look-up per letter.
+    __table_args__ = (Index("ix_event_letter_action_at", "letter_id", "action", "at"),)
 
 
 class Disposition(SQLModel, table=True):
