@@ -179,8 +179,9 @@ class Letter(SQLModel, table=True):
         UniqueConstraint("office", "book", "year", "seq", name="uq_letter_office_book_year_seq"),
         UniqueConstraint("office", "agenda_number", name="uq_letter_office_agenda"),
         UniqueConstraint("office", "fingerprint", name="uq_letter_office_fingerprint"),
-        # The web agenda book, newest first, and the dashboard's weeks: one office's letters by receipt.
-        Index("ix_letter_office_received_at", "office", "received_at"),
+        # The web agenda book, newest first, and the dashboard's weeks: one office's letters by receipt
+        # (and id, the book's tie-break: PostgreSQL walks it in the book's order, never sorts).
+        Index("ix_letter_office_received_at", "office", "received_at", "id"),
         # The dashboard's letters by state: counted from the index alone.
         Index("ix_letter_office_status", "office", "status"),
     )

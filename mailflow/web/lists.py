@@ -164,7 +164,7 @@ def _week_medians(
         # The middle row, or the mean of the two middle rows: the median as statistics.median.
         medians.append(
             select(literal(measure), ranked.c.week, func.avg(ranked.c.hours))
-            .where(ranked.c.rank.in_(((ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2)))
+            .where(ranked.c.rank.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)))
             .group_by(ranked.c.week)
         )
     rows = session.exec(union_all(*medians)).all()
