@@ -9,7 +9,6 @@ import itertools
 from statistics import median
 
 import pytest
-
 from sqlalchemy import event
 from sqlmodel import Session, select
 
