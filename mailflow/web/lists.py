@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, exists, func, literal, union_all
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, or_, select
 
 from mailflow.registry.queries import _SEARCHED, OPEN_STATES
@@ -167,11 +168,11 @@ def _week_medians(
             .where(ranked.c.rank.in_(((ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2)))
             .group_by(ranked.c.week)
         )
-    rows = session.exec(union_all(*medians)).all()
+    rows = session.execute(union_all(*medians)).all()
     return {(str(measure), int(n)): float(hours) for measure, n, hours in rows}
 
 
-def _hours(dialect: str, later: ColumnElement[Any], earlier: ColumnElement[Any]) -> ColumnElement[float]:
+def _hours(dialect: str, later: ColumnElement[Any], earlier: Mapped[dt.datetime]) -> ColumnElement[Any]:
     """The hours from `earlier` to `later`, in the database's own date arithmetic."""
     if dialect == "postgresql":
         return func.extract("epoch", later - earlier) / 3600.0
