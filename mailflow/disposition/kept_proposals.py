@@ -53,11 +53,14 @@ def shown(proposal: Proposal) -> Shown:
 
 def answered(session: Session, message: ParsedMessage) -> PendingProposal | None:
     """The proposal whose email `message` answers: its In-Reply-To, else the last of its
-    References (the parent, RFC 5322). Never an older email further up the thread."""
+    References (the parent, RFC 5322). Never an older email further up the thread. Locked until
+    the reply's transaction ends: a second yes handled at the same time (another mailbox's loop, a
+    `poll` beside the service) waits, then finds it applied, so it acts once."""
     parents = message.in_reply_to or message.references[-1:]
     if not parents:
         return None
-    return session.exec(select(PendingProposal).where(col(PendingProposal.message_id).in_(parents))).first()
+    asked = select(PendingProposal).where(col(PendingProposal.message_id).in_(parents))
+    return session.exec(asked.order_by(col(PendingProposal.id)).with_for_update()).first()
 
 
 def record(

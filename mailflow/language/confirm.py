@@ -14,14 +14,16 @@ from mailflow.language.phrases import NAME_TITLES, squash
 YES = frozenset(
     squash(w)
     for w in ("ya", "iya", "iyo", "yes", "yup", "yep", "ok", "oke", "okay", "okey", "okeh", "betul",
-              "benar", "bener", "setuju", "1", "correct", "right", "confirm", "confirmed")
+              "benar", "bener", "setuju", "1", "correct", "right", "confirm", "confirmed",
+              # Javanese and Sundanese: read as a note, they would replace the proposal in silence
+              "nggih", "inggih", "enggih", "njih", "injih", "leres", "muhun")
 )  # fmt: skip
 # Words that may stand around a yes and change nothing: address, politeness, "do it".
 COURTESY = frozenset(
     squash(w)
     for w in ("pak", "bu", "bapak", "ibu", "bpk", "mas", "mbak", "bos", "boss", "kak", "sir", "maam",
               "siap", "baik", "sip", "mohon", "tolong", "silakan", "silahkan", "please", "pls", "terima",
-              "kasih", "makasih", "trims", "tks", "thanks", "thank", "you", "nggih", "njih", "yth",
+              "kasih", "makasih", "trims", "tks", "thanks", "thank", "you", "yth",
               "itu", "sudah", "sdh", "maksud", "saya", "sy", "kami", "demikian", "tepat", "sesuai",
               "lanjut", "lanjutkan", "jalankan", "dijalankan", "laksanakan", "dilaksanakan",
               "that", "is", "it", "s", "go", "ahead", "proceed", "do", "dong", "deh", "aja", "saja",
@@ -39,7 +41,10 @@ def _words(line: str) -> list[str]:
 def is_confirmation(text: str, sender_name: str = "") -> bool:
     """Whether the new text of a reply is only a yes: at least one yes word, every other word a
     courtesy, a greeting, or the sender's own name (typed under it). Word by word, never line by
-    line: "Terima kasih, tapi bukan Sekretaris" is no sign-off."""
+    line: "Terima kasih, tapi bukan Sekretaris" is no sign-off. A question ("Ya?", "Is that
+    right?") asks back and never acts."""
+    if "?" in text or "？" in text:
+        return False
     own = set(_words(NAME_TITLES.sub("", sender_name)))
     words: list[str] = []
     for line in text.splitlines():

@@ -78,10 +78,17 @@ class Budget:
 MAX_MESSAGE_ID = 998
 
 
-def _message_ids(value: str | None) -> tuple[str, ...]:
+# Message-IDs kept of In-Reply-To (its first) and References (its last, the nearest parents): each
+# is looked up in one SQL IN list, and a header stuffed with 70,000 of them went past PostgreSQL's
+# 65,535 parameters and failed the whole mailbox's poll, again at every poll.
+MAX_PARENT_IDS = 100
+
+
+def _message_ids(value: str | None, *, last: bool = False) -> tuple[str, ...]:
     if not value:
         return ()
-    return tuple(m for m in re.findall(r"<[^<>\s]+>", str(value)) if len(m) <= MAX_MESSAGE_ID)
+    ids = [m for m in re.findall(r"<[^<>\s]+>", str(value)) if len(m) <= MAX_MESSAGE_ID]
+    return tuple(ids[-MAX_PARENT_IDS:] if last else ids[:MAX_PARENT_IDS])
 
 
 def _decode_text(part: email.message.Message) -> str:
@@ -182,7 +189,7 @@ def _from_message(
         subject=header_text("subject", first.get("subject", "")),
         date=_date(raw_text(first.get("date", ""))),
         in_reply_to=_message_ids(first.get("in-reply-to")),
-        references=_message_ids(first.get("references")),
+        references=_message_ids(first.get("references"), last=True),
         text="\n".join(walker.text),
         html="\n".join(walker.html),
         attachments=tuple(walker.attachments),
