@@ -27,16 +27,8 @@ ADDRESS = {
 Reply = Mapping[str, Any]
 GRAVE = ("dispose", "archive", "undo")  # a wrong one of these acts on the letter itself
 
-# Misread at the last run (04:55 UTC, after merging reply-engine): number -> what went wrong.
-MISSES: dict[int, str] = {
-    33: "other: 'Kabid Paudni' dropped from the proposal, which names Kabid Dikdas only (YA would skip PAUD)",
-    50: "other: '3 hr krj' proposed (stray_word) with the right reading instead of acting",
-    65: "other: 'Lapor: ... sdh dilaksanakan' read as progress, not done",
-    80: "other: 'Siap 86 pak' kept as a note, not an acknowledgement",
-    117: "dangerous: 'Pak Sek' acted on as Sekretaris directly; a near target must be proposed",
-    135: "other: 'Kabid SMP' asked back as ambiguous_target (Dikdas, PAUD), not unknown_target",
-    146: "dangerous: 'asap' unread, the default deadline applied without saying so",
-}
+# Misread at the last run (after reply-fix): number -> what went wrong.
+MISSES: dict[int, str] = {}
 
 
 def eml(case: Case) -> bytes:

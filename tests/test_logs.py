@@ -7,6 +7,8 @@ import datetime as dt
 import json
 import logging
 import re
+import subprocess
+import sys
 import threading
 import time
 from zoneinfo import ZoneInfo
@@ -86,3 +88,11 @@ def test_a_libraries_line_stays_text_whatever_its_values_hold(capsys):
     [library, failed] = [json.loads(line) for line in _lines(capsys)]
     assert library["text"] == 'Job "poll a=b" raised x' and "a" not in library
     assert failed["uid"] == 7 and "ValueError: boom" in failed["exception"]
+
+
+def test_a_library_imported_after_setup_says_nothing_at_info():
+    """The CLI imports its commands lazily, so pikepdf is first imported after logging is set up
+    (`mailflow restore` printed its "logger bridge initialized" line)."""
+    code = "from mailflow.ops.logs import setup_logging; setup_logging(); import pikepdf"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr == ""

@@ -216,8 +216,9 @@ def test_codes_after_a_disposition_are_no_second_target():
 
 def test_every_kabid_and_an_unknown_kabid():
     assert emails(only("Semua kabid: 4")) == ["kabid.dikdas", "kabid.paud"]
+    # "Kabid SD" names no Kabid of this office: unknown, asked back offering the two Kabids
     [problem] = read("Kabid SD: hadiri").problems
-    assert problem.reason == "ambiguous_target" and len(problem.candidates) == 2
+    assert problem.reason == "unknown_target" and len(problem.candidates) == 2
 
 
 def test_the_senders_own_title_under_their_name_is_signature():

@@ -107,7 +107,7 @@ def demo_settings(
             for name, address in boxes.items()
         ],
     }
-    if web is not None:  # `demo --web`: the pages on the demo's data (cli/setup.py serves them)
+    if web is not None:  # `demo --web`: the pages on the demo's data (cli/cli_setup.py serves them)
         data["web"] = web
     # Written out too, so `mailflow --config WORKDIR/config.toml letters` works on the demo's data.
     (workdir / "config.toml").write_text(config_toml(data), encoding="utf-8")

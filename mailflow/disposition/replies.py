@@ -121,7 +121,7 @@ def _dispose(reply: Reply, st: Statement) -> None:
             event_id=event.id,
             state=State.DISPOSED if target.office else State.PENDING,
         )
-        if target.office:  # another office: its own book, its head's request (disposition.offices)
+        if target.office:  # another office: its own book, its head's request (pass_on.py)
             pass_on(reply.session, ctx, reply.letter, child, target)
         else:
             send_request(reply.session, ctx, reply.box, reply.letter, child, disposer_title=node.holder_title)

@@ -163,7 +163,7 @@ _FORMS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
     ),
     (
         re.compile(
-            rf"(?:\b{_COUNT_LEAD})?\b(\d{{1,3}}){_SPELT}\s*(?:(?:hari|hr)\s+kerja|working\s+days?|business\s+days?)\b",
+            rf"(?:\b{_COUNT_LEAD})?\b(\d{{1,3}}){_SPELT}\s*(?:(?:hari|hr|hri)\s+(?:kerja|krj)|hk|working\s+days?|business\s+days?)\b",
             re.I,
         ),
         lambda m, today, cal: cal.add_workdays(today, int(m[1])),
@@ -207,6 +207,14 @@ _FORMS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
     ),
     (re.compile(rf"\b{_LEAD}\s*(?:hari\s+)?({_DAY_NAMES})\b(?:\s+depan\b)?", re.I), _weekday),
     (re.compile(rf"{_RELATIVE_LEAD}\b(hari ini|today)\b{_DAYTIME}", re.I), _days_ahead(0)),
+    (
+        re.compile(
+            rf"{_RELATIVE_LEAD}\b(?:(?:pagi|siang|sore|malam) ini|nanti (?:pagi|siang|sore|malam)|"
+            r"this (?:morning|afternoon|evening)|tonight|eod|end of (?:the )?day)\b",
+            re.I,
+        ),
+        _days_ahead(0),
+    ),
     (re.compile(rf"{_RELATIVE_LEAD}\b(besok|tomorrow)\b{_DAYTIME}", re.I), _days_ahead(1)),
     (re.compile(rf"{_RELATIVE_LEAD}\blusa\b{_DAYTIME}", re.I), _days_ahead(2)),
     (re.compile(rf"{_RELATIVE_LEAD}\b(minggu depan|pekan depan|next week)\b", re.I), _days_ahead(7)),
@@ -225,6 +233,14 @@ _CLOSE_FORMS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
 _HINT = re.compile(
     rf"\b(?:batas|paling\s+lambat|plg\s+lambat|selambat\S*|deadline|tenggat|"
     rf"(?:sebelum|sblm|s\.\s?d\.?|s/d|before|until)\s*(?:{_DAY_WORD}|\d|(?:{_MONTH}|{'|'.join(_WEEKDAYS)})\b))",
+    re.I,
+)
+
+# "As soon as possible" in its spellings: a deadline the official meant but gave no date for. Read
+# near, as today, and proposed: never replaced by the default in silence.
+_URGENT = re.compile(
+    r"\b(?:asap|secepatnya|secepat\s+mungkin|sesegera\s+mungkin|segera|sgr|urgent|immediately|"
+    r"as\s+soon\s+as\s+possible)\b",
     re.I,
 )
 
@@ -251,4 +267,6 @@ def parse_deadline(text: str, today: dt.date, calendar: Calendar) -> Deadline:
             return Deadline(date, _cut(text, m), near=near)
     if m := _HINT.search(text):
         return Deadline(None, text, Said.of("problem.unread_deadline", text=text[m.start() :][:40].strip()))
+    if _URGENT.search(text):
+        return Deadline(today, text, near=True)
     return Deadline(None, text)

@@ -132,7 +132,8 @@ class Resolver:
             titled = self._titled(phrases.TITLE_ABBREVIATIONS[kind])
             if titled:
                 return titled, None
-        if key in phrases.TITLE_ABBREVIATIONS:
+        if key in phrases.TITLE_ABBREVIATIONS and not phrases.TITLE_ABBREVIATIONS[key].startswith(key):
+            # "Kabid" abbreviates a title; "Sek" only cuts one short and is near it (proposed)
             titled = self._titled(phrases.TITLE_ABBREVIATIONS[key])
             if len(titled) == 1:
                 return titled, None
@@ -182,6 +183,11 @@ class Resolver:
                 found.append(target)
         if found:
             return found
+        if len(key) >= 4 and " " not in key:  # a word cut short: "Sekre" for Sekretaris
+            words_of = {t: {w for k in (t.title, *t.aliases) for w in squash(k).split()} for t in mine}
+            cut = [t for t in mine if any(w.startswith(key) for w in words_of[t])]
+            if len(cut) == 1:
+                return cut
         own_keys = {squash(k): t for t in mine for k in (t.title, t.name, *t.aliases)}
         close = difflib.get_close_matches(key, list(own_keys), n=3, cutoff=0.8)
         if not close and " " not in key:  # a first name misspelt: "Agung" for Agus, "Rini" for Rina
@@ -192,7 +198,28 @@ class Resolver:
                 return []
         if not close and key.split()[0] in phrases.TITLE_ABBREVIATIONS:  # "Kabid SD": one of the Kabid
             return self._titled(phrases.TITLE_ABBREVIATIONS[key.split()[0]])
+        if not close:  # "Kepala Bidang SMA": one of the Kepala Bidang, spelt out
+            title = next((t for t in phrases.TITLE_ABBREVIATIONS.values() if key.startswith(f"{t} ")), "")
+            return self._titled(title) if title else []
         return list(dict.fromkeys(own_keys[c] for c in close))
+
+    def named_in(self, chunk: str) -> list[Target]:
+        """The sender's targets a one-word alias of which stands in `chunk`: "Kabid Dikdas Paud" and
+        "Sekdis Kabid Dikdas" (a separator left out) name two, and neither may be dropped."""
+        words = set(self.key(chunk)[1].split())
+        mine = dict.fromkeys((*self.ctx.allowed, *self.ctx.offices))
+        return [t for t in mine if any(squash(a) in words for a in t.aliases if " " not in a.strip())]
+
+    def names_none_of(self, chunk: str, targets: list[Target]) -> bool:
+        """Whether a name has a word no title or alias of `targets` has: "Kabid SMP" is no Kabid of
+        this office (unknown, asked back with the Kabids), while "Kepala Bidang Pendidikan" fits
+        two (ambiguous)."""
+        _text, key = self.key(chunk)
+        if _glue(key) in phrases.TITLE_ABBREVIATIONS:
+            return False
+        words = set(" ".join(phrases.TITLE_ABBREVIATIONS.get(w, w) for w in key.split()).split()) - _GENERIC
+        known = {w for t in targets for k in (t.title, *t.aliases) for w in squash(k).split()}
+        return bool(words - known)
 
     def mine(self, position_id: str) -> Target:
         return next(t for t in (*self.ctx.allowed, *self.ctx.offices) if t.position_id == position_id)

@@ -58,14 +58,16 @@ FILLER_TAIL = re2.compile(
 )
 
 
+# "86" is office and police slang for "understood": "Siap 86 pak".
 ACK_START = _squashed({"siap", "laksanakan", "baik", "ok", "oke", "okay", "okey", "noted", "diterima", "will",
              "on", "ack", "sip", "copy", "roger", "got", "understood", "acknowledged", "received",
-             "oce"})  # fmt: skip
+             "oce", "86"})  # fmt: skip
 ACK_WORDS = ACK_START | _squashed({
     "do", "it", "kasih", "pak", "dan", "akan", "dilaksanakan", "kami", "saya", "with", "thanks",
     "thank", "you", "that", "segera", "tindaklanjuti", "ditindaklanjuti", "kerjakan", "dikerjakan",
     "laksanakan", "sudah", "diterima", "terima", "noted", "ok", "siap", "the", "instruction", "this",
     "lanjutkan", "lanjut", "mengerti", "paham", "copied", "clear", "sir", "yes",
+    "86", "dimengerti", "dipahami", "ndan", "komandan", "wilco",
 })  # fmt: skip
 
 ARCHIVE = _squashed({"arsipkan", "arsip", "simpan", "file", "archive", "file it", "diarsipkan", "cukup diarsipkan",
@@ -108,8 +110,11 @@ PROGRESS = re.compile(
     re.I,
 )
 REPORT = re.compile(r"^(lapor|laporan|report|update)\s*:\s*(.*)$", re.I)
+# A done word anywhere in a report, in its phone spellings: "Lapor: rapat sdh dilaksanakan tgl 24".
 DONE_WORD = re.compile(
-    r"\b(selesai|sudah dilaksanakan|telah dilaksanakan|ditindaklanjuti|done|completed)\b", re.I
+    rf"\b(selesai|{_W['sudah']}\s+(?:{_W['saya']}\s+)?{_FOLLOW_UP}|ditindaklanjuti|done|completed|finished|"
+    r"beres|tuntas)\b",
+    re.I,
 )
 ACK_PREFIX = re.compile(r"^(ok\w*|oke\w*|baik|siap\w*|noted)[\s,!.]*((pak|bu|ya)\b[\s,!.]*)?", re.I)
 

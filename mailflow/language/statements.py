@@ -136,9 +136,16 @@ def _split_line(body: str, resolver: Resolver) -> tuple[str, str, bool] | None:
         chunks = resolver.split(left)
         if squash(left) in framing.REMARK:
             return None  # "Penting: ...", "Nb: ..." is a remark, for nobody in particular
-        if not chunks or len(chunks) > 8 or any(len(c.split()) > 4 and not resolver.knows(c) for c in chunks):
+        if not chunks or len(chunks) > 8 or any(
+            len(c.split()) > 4 and not resolver.knows(c) and len(resolver.named_in(c)) < 2 for c in chunks
+        ):
             return None  # "Mohon perhatian untuk rapat besok: ..." is prose, not targets
-        named = any(resolver.knows(c) for c in chunks) or resolver.near(left) or _names_around(left, resolver)
+        named = (
+            any(resolver.knows(c) for c in chunks)
+            or resolver.near(left)
+            or _names_around(left, resolver)
+            or len(resolver.named_in(left)) > 1
+        )
         if not named and len(left.split()) > 2:
             return None
         return left, right, False
@@ -201,10 +208,22 @@ def _targets(left: str, line: str, resolver: Resolver) -> tuple[list[Target], bo
         return rest, excepted[1]
     chunks = resolver.split(left)
     if not all(resolver.knows(c) for c in chunks) and len(near := resolver.near(left)) == 1:
-        return near, True  # "Kepala Bidang PAUD dan Pendidikan Non Formal", split at its "dan"
+        # "Kepala Bidang PAUD dan Pendidikan Non Formal", split at its "dan"; but never when a
+        # piece names someone else ("Kabid Dikdas, Kabid Paudni"): no target of a list vanishes
+        others = [c for c in chunks if not resolver.knows(c)]
+        if not any(
+            HONORIFIC.match(c.strip()) or set(resolver.near(c)) - set(near) or len(resolver.named_in(c)) > 1
+            for c in others
+        ):
+            return near, True
     targets: list[Target] = []
     guessed = False
     for chunk in chunks:
+        several = [] if resolver.knows(chunk) else resolver.named_in(chunk)
+        if len(several) > 1:  # "Kabid Dikdas Paud": both proposed, neither dropped
+            targets.extend(t for t in several if t not in targets)
+            guessed = True
+            continue
         named = [] if resolver.knows(chunk) or resolver.near(chunk) else _names_around(chunk, resolver)
         if named:
             targets.extend(t for t in named if t not in targets)
@@ -213,6 +232,10 @@ def _targets(left: str, line: str, resolver: Resolver) -> tuple[list[Target], bo
         found, problem = resolver.resolve(chunk, line)
         if problem and problem.reason == "unknown_target" and not squash(chunk).isdecimal():
             near = resolver.near(chunk)
+            if len(near) > 1 and resolver.names_none_of(chunk, near):
+                text = resolver.key(chunk)[0]
+                shown = tuple(resolver.show(t) for t in near)
+                return Problem(line, "unknown_target", Said.of("problem.unknown_target", text=text), shown)
             if len(near) > 1:
                 return resolver.ambiguous(line, resolver.key(chunk)[0], near)
             if near:
@@ -305,7 +328,8 @@ def _best(line: str, ctx: ReplyContext, resolver: Resolver) -> _Line | None:
     """The line read without its bullet, as written, and less its courtesies one by one: the
     first reading in full; else the first proposal; else the problem of the barest form."""
     unbulleted = framing.unbullet(line)
-    variants = list(dict.fromkeys((unbulleted, line, *framing.openings(unbulleted))))
+    opened = framing.openings(unbulleted)  # "1) Puji Tuhan, - Sekdis: 6": a bullet after the courtesy too
+    variants = list(dict.fromkeys((unbulleted, line, *opened, *map(framing.unbullet, opened))))
     found = {v: _read_line(v, ctx, resolver) for v in variants}
     for wanted in ("statement", "proposal"):
         if best := next((f for f in found.values() if f is not None and getattr(f, wanted)), None):
@@ -324,6 +348,23 @@ def _as_written(found: _Line, line: str) -> _Line:
     problem = found.problem
     assert problem is not None
     return _Line(problem=Problem(line, problem.reason, problem.message, problem.candidates))
+
+
+# Where one sentence ends and another starts on the same line: "Saya cuti. Sekdis: pelajari". A
+# word's last letter before the stop, a letter after it: "s.d. 19 Feb" and "tgl. 12" stay whole.
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_][.!?])\s++(?=[^\W\d_])")
+
+
+def _pieces(segment: str, ctx: ReplyContext, resolver: Resolver) -> list[tuple[str, _Line | None]]:
+    """The segment read whole; when that reads as nothing, sentence by sentence, so a statement
+    written after another sentence ("Ya, saya cuti. Sekertaris: pelajari") is never a note."""
+    found = _best(segment, ctx, resolver)
+    sentences = _SENTENCE_END.split(segment) if found is None else []
+    if len(sentences) > 1:
+        read = [(sentence, _best(sentence, ctx, resolver)) for sentence in sentences if squash(sentence)]
+        if any(f is not None for _, f in read):
+            return read
+    return [(segment, found)]
 
 
 MAX_LINES = 300  # statements a reply may hold; beyond them it is pasted text, not instructions
@@ -360,18 +401,18 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
             statements.append(Statement(Kind.NOTE, line, text=m[1].strip()))
             continue
         for segment in _segments(line, resolver):
-            found = _best(segment, ctx, resolver)
-            if found is None:
-                if not phrases.GREETING.match(segment):
-                    statements.append(Statement(Kind.NOTE, segment, text=segment))
-            elif found.statement:
-                statements.append(found.statement)
-            elif found.proposal:
-                proposals.append(found.proposal)
-            elif found.problem:
-                problems.append(found.problem)
-                contact = framing.is_contact(segment, resolver.people) or absence.is_referral_line(segment)
-                asked_outside_contacts |= not contact
+            for piece, found in _pieces(segment, ctx, resolver):
+                if found is None:
+                    if not phrases.GREETING.match(piece):
+                        statements.append(Statement(Kind.NOTE, piece, text=piece))
+                elif found.statement:
+                    statements.append(found.statement)
+                elif found.proposal:
+                    proposals.append(found.proposal)
+                elif found.problem:
+                    problems.append(found.problem)
+                    contact = framing.is_contact(piece, resolver.people) or absence.is_referral_line(piece)
+                    asked_outside_contacts |= not contact
     acted = bool(proposals) or any(s.kind is not Kind.NOTE for s in statements)
     if absence.is_responder(text, acted, asked_outside_contacts):
         return Reading((), (), automatic=True)

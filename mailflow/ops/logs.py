@@ -106,7 +106,10 @@ def setup_logging(fmt: str = "kv", level: int = logging.INFO, zone: ZoneInfo | N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("imapclient", "aiosmtplib", "apscheduler", "mail.log", "pypdf", "alembic", "fontTools"):
+    # pikepdf says "C++ to Python logger bridge initialized" at INFO when first imported, which the
+    # lazy CLI does after this setup (`restore`, `reconcile`, scans): not a line for an admin.
+    for noisy in ("imapclient", "aiosmtplib", "apscheduler", "mail.log", "pypdf", "alembic", "fontTools",
+                  "pikepdf"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # The scheduler warns on every tick a job is still busy (OCR, a login timing out): by design
     # (max_instances=1), so not worth a line every 2 s. Its errors (a job failing) are still logged.

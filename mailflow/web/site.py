@@ -44,6 +44,9 @@ HEADERS = [
 ]
 
 
+FORM_BYTES = 64 * 1024  # the answer box's 5,000 characters, each up to 9 bytes url-encoded, and more
+
+
 class SecurityHeaders:
     """Every response, pages and files alike, carries the headers."""
 
@@ -57,6 +60,13 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, sending)
+
+
+async def failed(request: Request, exc: Exception) -> Response:
+    """A failure inside a page (a damaged archive, a lost database) answers 500 with the same
+    headers: Starlette's error answer is sent outside every middleware, SecurityHeaders included.
+    No body: nothing of the failure is shown, and no words outside the catalogue."""
+    return Response(status_code=500, headers={k.decode(): v.decode() for k, v in HEADERS})
 
 
 def safe_next(value: str | None) -> str:
@@ -104,7 +114,11 @@ class Web:
         return token
 
     async def form(self, request: Request) -> dict[str, str]:
-        """The posted form, refused (403) without the session's CSRF token."""
+        """The posted form, refused (403) without the session's CSRF token, and (413) when it is
+        larger than any of the pages' forms: read whole, a form costs its size in memory."""
+        size = request.headers.get("content-length", "")
+        if not size.isdecimal() or len(size) > 12 or int(size) > FORM_BYTES:
+            raise HTTPException(413)
         form = await request.form()
         given = form.get("csrf")
         expected = request.session.get("csrf")
@@ -218,6 +232,7 @@ def build(app: App) -> Starlette:
     settings = web.settings
     return Starlette(
         routes=routes,
+        exception_handlers={Exception: failed},
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(

@@ -9,8 +9,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from mailflow.app import App
 from mailflow.disposition.tree import tree_rows
-from mailflow.errors import RulesError
+from mailflow.errors import RuleProblem, RulesError
 from mailflow.inbound.release import ReleaseRefused, release_held
 from mailflow.office.regency import load_regency
 from mailflow.ops.health import snapshot, verdict
@@ -43,6 +44,18 @@ async def mine(web: Web, request: Request) -> Response:
     return web.page(request, "mine", reader, rows=views)
 
 
+LARGEST = 2**31 - 1  # the largest id PostgreSQL's INTEGER holds: beyond it, nothing is found
+
+
+def number(raw: str) -> int | None:
+    """A path's or a query's whole number, or None: bounded before int(), so a 5,000-digit one costs
+    nothing and never reaches the database (where it would overflow) or int()'s digit limit."""
+    if not (raw.isascii() and raw.isdecimal()) or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if value <= LARGEST else None
+
+
 def _may_read_book(reader: Reader) -> bool:
     """The agenda book is for clerks, heads and whoever supervises someone (STATUS's scope)."""
     return reader.clerk or reader.head or reader.admin or bool(reader.held)
@@ -56,7 +69,7 @@ def _filter(request: Request) -> BookFilter:
         state=q.get("state", "") if q.get("state", "") in STATES else "",
         urgency=q.get("urgency", "") if q.get("urgency", "") in URGENCIES else "",
         overdue=q.get("overdue") == "1",
-        page=max(1, min(int(page), 10_000)) if page.isdecimal() else 1,
+        page=max(1, min(number(page) or 1, 10_000)),
     )
 
 
@@ -80,15 +93,15 @@ async def book_export(web: Web, request: Request) -> Response:
     """The agenda book's own export (records/agenda_book.py), of the letters the reader may see."""
     reader = web.signed_in(request)
     fmt = request.query_params.get("format", "xlsx")
-    year = request.query_params.get("year", "")
-    if not _may_read_book(reader) or fmt not in EXPORTS or not year.isdecimal():
+    year = number(request.query_params.get("year", ""))
+    if not _may_read_book(reader) or fmt not in EXPORTS or year is None:
         raise HTTPException(404)
     app = web.app
     with Session(app.engine) as session:
         mine = set(
-            session.exec(select(Letter.agenda_number).where(visible(reader), Letter.year == int(year))).all()
+            session.exec(select(Letter.agenda_number).where(visible(reader), Letter.year == year)).all()
         )
-    rows = [r for r in agenda_rows(app.engine, int(year), app.settings.zone, rules=reader.rules)
+    rows = [r for r in agenda_rows(app.engine, year, app.settings.zone, rules=reader.rules)
             if r["agenda_number"] in mine]  # fmt: skip
     composer = app.context(reader.office).composer
     data = agenda_bytes(rows, fmt, f"{reader.rules.office_name} {year}",
@@ -99,8 +112,8 @@ async def book_export(web: Web, request: Request) -> Response:
 
 
 def _letter_or_404(session: Session, reader: Reader, request: Request) -> Letter:
-    raw = request.path_params["letter_id"]
-    letter = letter_for(session, reader, int(raw)) if str(raw).isdecimal() else None
+    wanted = number(request.path_params["letter_id"])
+    letter = letter_for(session, reader, wanted) if wanted is not None else None
     if letter is None:
         raise HTTPException(404)  # another office's, outside the scope, or none: all alike
     return letter
@@ -129,13 +142,19 @@ async def letter_page(web: Web, request: Request, shown: dict | None = None) -> 
     )  # fmt: skip
 
 
+def _file_of(session: Session, letter: Letter, request: Request) -> LetterFile:
+    wanted = number(request.path_params["file_id"])
+    row = session.get(LetterFile, wanted) if wanted is not None else None
+    if row is None or row.letter_id != letter.id:
+        raise HTTPException(404)
+    return row
+
+
 async def letter_file(web: Web, request: Request) -> Response:
     reader = web.signed_in(request)
     with Session(web.app.engine) as session:
         letter = _letter_or_404(session, reader, request)
-        row = session.get(LetterFile, int(request.path_params["file_id"]))
-    if row is None or row.letter_id != letter.id:
-        raise HTTPException(404)
+        row = _file_of(session, letter, request)
     data = web.app.archive.file(row.sha256)
     safe = "".join(c for c in row.filename if c.isalnum() or c in "._-") or "file"
     return Response(data, media_type=row.content_type if row.content_type == "application/pdf" else
@@ -147,10 +166,9 @@ async def letter_page_image(web: Web, request: Request) -> Response:
     reader = web.signed_in(request)
     with Session(web.app.engine) as session:
         letter = _letter_or_404(session, reader, request)
-        row = session.get(LetterFile, int(request.path_params["file_id"]))
-    if row is None or row.letter_id != letter.id:
-        raise HTTPException(404)
-    png = await run_in_threadpool(page_png, web.app.archive, row, int(request.path_params["page"]))
+        row = _file_of(session, letter, request)
+    page = number(request.path_params["page"])
+    png = await run_in_threadpool(page_png, web.app.archive, row, page) if page is not None else None
     if png is None:
         raise HTTPException(404)
     return Response(png, media_type="image/png")
@@ -160,9 +178,9 @@ async def letter_act(web: Web, request: Request) -> Response:
     reader = web.signed_in(request)
     form = await web.form(request)
     with Session(web.app.engine) as session:
-        _letter_or_404(session, reader, request)
+        letter = _letter_or_404(session, reader, request)
     result = await run_in_threadpool(
-        act, web.app, reader, int(request.path_params["letter_id"]), form.get("text", "")[:5000],
+        act, web.app, reader, letter.id or 0, form.get("text", "")[:5000],
         form.get("step") == "apply",
     )  # fmt: skip
     return await letter_page(web, request, {"acted": result, "text": form.get("text", "")})
@@ -184,6 +202,16 @@ def _admin(web: Web, request: Request) -> Reader:
     return reader
 
 
+def _ours(reader: Reader, app: App, problem: RuleProblem) -> bool:
+    """A rules problem of the reader's office: in a regency, one in its own folder ("disdik/...");
+    another office's, or the regency's shared files, are not an office admin's to see."""
+    folder, tree = reader.rules.folder, app.settings.rules_dir
+    if folder is None or folder.resolve() == tree.resolve():
+        return True  # one office: every problem is its own
+    own, whole = folder.resolve(), tree.resolve()
+    return own.is_relative_to(whole) and problem.file.startswith(f"{own.relative_to(whole).as_posix()}/")
+
+
 async def admin(web: Web, request: Request, released: str = "") -> Response:
     reader = _admin(web, request)
     app = web.app
@@ -201,7 +229,7 @@ async def admin(web: Web, request: Request, released: str = "") -> Response:
         load_regency(app.settings.rules_dir)
         problems: list[str] = []
     except RulesError as exc:
-        problems = [f"{p.file}:{p.line or ''}: {p.message}" for p in exc.problems]
+        problems = [f"{p.file}:{p.line or ''}: {p.message}" for p in exc.problems if _ours(reader, app, p)]
     return web.page(
         request, "admin", reader, mailboxes=[m for m in health.mailboxes if m.name in boxes],
         state=found.of_mailboxes(boxes), findings=[f for f in found.findings if f.mailbox in (None, *boxes)],
@@ -213,7 +241,8 @@ async def admin_release(web: Web, request: Request) -> Response:
     reader = _admin(web, request)
     await web.form(request)
     with Session(web.app.engine) as session:
-        item = session.get(QuarantineItem, int(request.path_params["item_id"]))
+        wanted = number(request.path_params["item_id"])
+        item = session.get(QuarantineItem, wanted) if wanted is not None else None
     if item is None or item.office != reader.office:
         raise HTTPException(404)
     try:
@@ -230,9 +259,9 @@ ROUTES = [
     ("/book/export", "GET", book_export),
     ("/letters/{letter_id}", "GET", letter_page),
     ("/letters/{letter_id}/act", "POST", letter_act),
-    ("/letters/{letter_id}/files/{file_id:int}", "GET", letter_file),
-    ("/letters/{letter_id}/files/{file_id:int}/pages/{page:int}.png", "GET", letter_page_image),
+    ("/letters/{letter_id}/files/{file_id}", "GET", letter_file),
+    ("/letters/{letter_id}/files/{file_id}/pages/{page}.png", "GET", letter_page_image),
     ("/dashboard", "GET", office_dashboard),
     ("/admin", "GET", admin),
-    ("/admin/quarantine/{item_id:int}/release", "POST", admin_release),
+    ("/admin/quarantine/{item_id}/release", "POST", admin_release),
 ]

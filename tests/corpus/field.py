@@ -3,7 +3,8 @@ the contract (../shared/docs/reply-language.md) before the product read them.
 
 Classes (a case's `cls`): reason, opener, full-title, near-title, deadline-spelling, flowed,
 not-a-target, bullet, phone-in-disposition, contact-line, first-name, all-except,
-leave-above-statement, responder-shape, near-statement. Today is Wednesday 25 November 2026.
+leave-above-statement, responder-shape, near-statement, urgent-deadline, near-in-list,
+unknown-unit, report-done, ack-slang. Today is Wednesday 25 November 2026.
 """
 
 from __future__ import annotations
@@ -973,6 +974,109 @@ FIELD_CASES: list[Case] = [
                 "Kabid PAUD: koordinasi dgn Pak Joko HP 081277778888",
                 (D(PAUD, "koordinasi dgn Pak Joko HP 081277778888"),),
             ),
+        ],
+    ),
+    # --- a deadline-like phrase with no date ("asap", "segera"): proposed as today, never the
+    #     default in silence; the parts of today ("sore ini", "nanti siang") are read in full
+    *classed(
+        "urgent-deadline",
+        [
+            Case(
+                "Sekdis: pls check n revert asap",
+                proposals=(D(SEK, "pls check n revert asap", "2026-11-25"),),
+            ),
+            Case(
+                "Kabid Dikdas: siapkan data secepatnya",
+                proposals=(D(DIKDAS, "siapkan data secepatnya", "2026-11-25"),),
+            ),
+            Case("Sekdis: 6 sesegera mungkin", proposals=(D(SEK, "Pelajari/telaah - sesegera mungkin", "2026-11-25"),)),
+            Case(
+                "Kabid PAUD: tolong segera dikoordinasikan",
+                proposals=(D(PAUD, "tolong segera dikoordinasikan", "2026-11-25"),),
+            ),
+            Case("Sekretaris: please handle ASAP", proposals=(D(SEK, "please handle ASAP", "2026-11-25"),)),
+            Case("Sekdis: siapkan bahan sore ini", (D(SEK, "siapkan bahan", "2026-11-25"),)),
+            Case("Kabid Dikdas: 8 nanti siang", (D(DIKDAS, "Hadiri/wakili", "2026-11-25"),)),
+            Case("Sekretaris: draft reply by end of day", (D(SEK, "draft reply", "2026-11-25"),)),
+            Case("Sekdis: segera, batas besok", (D(SEK, "segera", "2026-11-26"),)),
+        ],
+    ),
+    # --- a target only near a title (a word cut short), with or without a courtesy: proposed
+    *classed(
+        "near-title",
+        [
+            Case("Pak Sek tlg dipelajari", proposals=(D(SEK, "tlg dipelajari"),)),
+            Case("Bu Sek: 6", proposals=(D(SEK, "Pelajari/telaah"),)),
+            Case("Sek dipelajari ya", proposals=(D(SEK, "dipelajari"),)),
+            Case("Sekre: 6", proposals=(D(SEK, "Pelajari/telaah"),)),
+            Case("Sekr: 4", proposals=(D(SEK, "Untuk diketahui"),)),
+        ],
+    ),
+    # --- a list with a near target keeps every target; an unknown one asks the line back
+    *classed(
+        "near-in-list",
+        [
+            Case("Kabid Dikdas, Kabid Paudni: 7", proposals=(D((DIKDAS, PAUD), "Sosialisasikan/edarkan"),)),
+            Case(
+                "Sekdis, Kabid Dikdas, Kabid Paudni: 7",
+                proposals=(D((SEK, DIKDAS, PAUD), "Sosialisasikan/edarkan"),),
+            ),
+            Case("Kabid Paudni dan Sekdis: 4", proposals=(D((PAUD, SEK), "Untuk diketahui"),)),
+            Case("Sekdis, Pak Bambang: 4", problems=("unknown_target",)),
+            Case("Kabid Dikdas, Kabid Paudni, Bob: 4", problems=("unknown_target",)),
+            Case("Kabid Dikdas Paud: 4", proposals=(D((DIKDAS, PAUD), "Untuk diketahui"),)),
+            Case("Sekdis Kabid Dikdas: 4", proposals=(D((SEK, DIKDAS), "Untuk diketahui"),)),
+            Case("Sekdis Kabid Dikdas Kabid Paud: 4", proposals=(D(UNDER_KADIS, "Untuk diketahui"),)),
+        ],
+    ),
+    # --- a title abbreviation with a unit the office does not have: unknown, asked back
+    #     offering the officials of that title (not ambiguous: it names none of them)
+    *classed(
+        "unknown-unit",
+        [
+            Case("Kabid SMP: 6", problems=(Ask("unknown_target", (DIKDAS, PAUD)),)),
+            Case("Kabid SD: hadiri", problems=(Ask("unknown_target", (DIKDAS, PAUD)),)),
+            Case("Kepala Bidang SMA: 4", problems=(Ask("unknown_target", (DIKDAS, PAUD)),)),
+        ],
+    ),
+    # --- working days in their phone spellings: read in full
+    *classed(
+        "deadline-spelling",
+        [
+            Case("Sekdis: 6 dan 9 batas 3 hr krj", (D(SEK, "Pelajari/telaah; Siapkan jawaban/bahan", "2026-11-30"),)),
+            Case(
+                "Kabid Dikdas: 2, 4 dlm 3 hr kerja",
+                (D(DIKDAS, "Proses lebih lanjut; Untuk diketahui", "2026-11-30"),),
+            ),
+            Case("Sekdis: 6 maks 5 HK", (D(SEK, "Pelajari/telaah", "2026-12-02"),)),
+            Case("Kabid PAUD: 8 batas 2 hari krj", (D(PAUD, "Hadiri/wakili", "2026-11-27"),)),
+        ],
+    ),
+    # --- a report with a done word, in its phone spellings, is a completion
+    *classed(
+        "report-done",
+        [
+            Case("Lapor: rapat koordinasi sdh dilaksanakan tgl 24", (DONE("rapat koordinasi sdh dilaksanakan tgl 24"),), holder="kabid_dikdas"),
+            Case("Laporan: kegiatan sudah kami laksanakan", (DONE("kegiatan sudah kami laksanakan"),), holder="kabid_dikdas"),
+            Case(
+                "Lapor: sosialisasi telah dilaksanakan ke 24 sekolah",
+                (DONE("sosialisasi telah dilaksanakan ke 24 sekolah"),),
+                holder="kabid_dikdas",
+            ),
+            Case("Report: meeting done", (DONE("meeting done"),), holder="kabid_paud"),
+            Case("Lapor: data sdh dikirim ke dinas", (DONE("data sdh dikirim ke dinas"),), holder="sekretaris"),
+            Case("Lapor: sedang disiapkan", (PROGRESS("sedang disiapkan"),), holder="sekretaris"),
+        ],
+    ),
+    # --- "86", office slang for "understood", acknowledges
+    *classed(
+        "ack-slang",
+        [
+            Case("Siap 86 pak", (ACK,), holder="kabid_dikdas"),
+            Case("86 pak", (ACK,), holder="sekretaris"),
+            Case("Siap 86", (ACK,), holder="kabid_paud"),
+            Case("Siap, 86 ndan", (ACK,), holder="kabid_dikdas"),
+            Case("Ok 86", (ACK,), holder="sekretaris"),
         ],
     ),
 ]

@@ -91,7 +91,9 @@ CASES: list[Case] = [
     ]),
     # --- phone Indonesian: abbreviations, verb forms, polite sentences, list numbers
     *classed("phone-indonesian", [
-        Case("Sekdis: tlg sgr ditindaklanjuti", (D(SEK, "tlg sgr ditindaklanjuti"),)),
+        Case(
+            "Sekdis: tlg sgr ditindaklanjuti", proposals=(D(SEK, "tlg sgr ditindaklanjuti", "2026-11-25"),)
+        ),
         Case("Mhn Sekretaris menindaklanjuti surat ini", (D(SEK, "menindaklanjuti surat ini"),)),
         Case("Tolong pak Sekdis dipelajari ya", (D(SEK, "dipelajari"),)),
         Case("Sekretaris tindak lanjuti", (D(SEK, "tindak lanjuti"),)),
@@ -104,7 +106,7 @@ CASES: list[Case] = [
         Case(
             "Sekretaris agar mempelajari dan menyiapkan bahan", (D(SEK, "agar mempelajari dan menyiapkan bahan"),)
         ),
-        Case("Kabid Dikdas sgr laksanakan", (D(DIKDAS, "sgr laksanakan"),)),
+        Case("Kabid Dikdas sgr laksanakan", proposals=(D(DIKDAS, "sgr laksanakan", "2026-11-25"),)),
         Case("Ok, Sekretaris tindaklanjuti", (D(SEK, "tindaklanjuti"),)),
         Case("Baik, Kabid PAUD: hadiri", (D(PAUD, "hadiri"),)),
         Case("no 1: siapkan jawaban", (D(SEK, "siapkan jawaban"),)),
@@ -117,7 +119,7 @@ CASES: list[Case] = [
         Case("Kabid: hadiri", problems=(Ask("ambiguous_target", (DIKDAS, PAUD)),)),
         Case("Kasubbag: siapkan bahan", (D(KASUBBAG, "siapkan bahan"),), holder="sekretaris"),
         Case("Kasubbag: siapkan bahan", problems=("not_allowed",)),
-        Case("Sek: pelajari", (D(SEK, "pelajari"),)),
+        Case("Sek: pelajari", proposals=(D(SEK, "pelajari"),)),
         Case("Bob: pelajari", problems=("unknown_target",)),
         Case("Pak Hendra: siapkan bahan", problems=("not_allowed",)),
         Case("4: pelajari", problems=("unknown_target",)),
