@@ -1,11 +1,14 @@
 """Who sees what on the web pages: the SQL scope of the lists is exactly STATUS's `may_see`, over
-every kind of reader and letter; and the main lists' query plans use indexes (SQLite)."""
+every kind of reader and letter; and the main lists' and the dashboard's query plans use indexes
+(SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
+from statistics import median
 
+import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
@@ -13,8 +16,8 @@ from mailflow.config import Settings
 from mailflow.disposition.status import may_see
 from mailflow.office.regency import load_regency
 from mailflow.storage.db import create_schema, make_engine
-from mailflow.storage.models import Disposition, Letter
-from mailflow.web.lists import BookFilter, book_page, waiting_for
+from mailflow.storage.models import Disposition, Event, Letter
+from mailflow.web.lists import BookFilter, book_page, dashboard, waiting_for
 from mailflow.web.reader import reader_for
 from mailflow.web.scope import visible
 from tests.support import REPO
@@ -106,10 +109,15 @@ def test_strangers_are_nobody(database_url):
     assert reader_for(REGENCY, SETTINGS, "stranger@elsewhere.example", TODAY) is None
 
 
-def test_main_lists_use_indexes(tmp_path):
-    """SQLite's plans: the agenda book's page walks the (office, received_at) index in order (no
-    sort, no whole-table scan); filtered, from an index too; "Surat saya" starts from the disposition's (holder, state) index."""
-    engine = _world(f"sqlite:///{tmp_path}/plan.db")
+def test_main_lists_use_indexes(database_url):
+    """The plans of the main lists and of the dashboard, on the database under test. SQLite: the
+    agenda book's page walks the (office, received_at) index in order (no sort, no whole-table
+    scan); filtered, from an index too; "Surat saya" starts from the disposition's (holder, state)
+    index; the dashboard counts from (office, status) and reads each letter's two moments from
+    the log's (letter, action, at) index alone. PostgreSQL (a test database is tiny, where a
+    sequential scan is cheapest, so sequential scans are priced out): the same indexes serve."""
+    engine = _world(database_url)
+    postgres = engine.dialect.name == "postgresql"
     clerk = reader_for(REGENCY, SETTINGS, f"agenda@{DOMAIN}", TODAY)
     kadis = reader_for(REGENCY, SETTINGS, f"kadis@{DOMAIN}", TODAY)
     assert clerk is not None and kadis is not None
@@ -125,19 +133,84 @@ def test_main_lists_use_indexes(tmp_path):
             run(session)
         event.remove(engine, "before_cursor_execute", keep)
         with engine.connect() as conn:
+            if postgres:
+                conn.exec_driver_sql("SET enable_seqscan = off")
+            explain = "EXPLAIN" if postgres else "EXPLAIN QUERY PLAN"
             return [
-                "\n".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+                "\n".join(str(r[-1]).strip() for r in conn.exec_driver_sql(f"{explain} {sql}", params))
                 for sql, params in seen
-                if sql.lstrip().upper().startswith("SELECT")
+                if sql.lstrip().upper().startswith(("SELECT", "WITH"))
             ]
 
     (book,) = plans(lambda session: book_page(session, clerk, BookFilter()))
+    (by_state,) = plans(lambda session: book_page(session, clerk, BookFilter(state="awaiting", overdue=True)))
+    (mine,) = plans(lambda session: waiting_for(session, kadis))
+    counts, _, weeks = plans(lambda session: dashboard(session, kadis))
+    every = (book, by_state, mine, counts, weeks)
+    if postgres:
+        assert "Index Scan Backward using ix_letter_office_received_at" in book, book
+        assert "Sort" not in book, book
+        assert "Index" in by_state, by_state
+        assert "ix_disposition_holder_state" in mine, mine
+        assert "ix_letter_office_status" in counts, counts
+        assert "Index Only Scan using ix_event_letter_action_at" in weeks, weeks  # both moments
+        assert weeks.count("Index Only Scan using ix_event_letter_action_at") == 2, weeks
+        for plan in every:
+            assert "Seq Scan" not in plan, plan
+        return
     assert "SEARCH letter USING INDEX ix_letter_office_received_at (office=?)" in book, book
     assert "TEMP B-TREE" not in book, book
-    (by_state,) = plans(lambda session: book_page(session, clerk, BookFilter(state="awaiting", overdue=True)))
     assert "SEARCH letter USING INDEX" in by_state, by_state
-    (mine,) = plans(lambda session: waiting_for(session, kadis))
     assert "SEARCH disposition USING INDEX ix_disposition_holder_state (holder=? AND state=?)" in mine, mine
     assert "SEARCH letter USING INTEGER PRIMARY KEY" in mine, mine
-    for plan in (book, by_state, mine):
-        assert not any(line.startswith("SCAN") for line in plan.splitlines()), plan
+    assert "SEARCH letter USING COVERING INDEX ix_letter_office_status (office=?)" in counts, counts
+    assert "SEARCH letter USING COVERING INDEX ix_letter_office_received_at (office=? AND received_at>?)" in weeks, weeks
+    moments = "SEARCH event USING COVERING INDEX ix_event_letter_action_at (letter_id=? AND action=?)"
+    assert weeks.count(moments) == 2, weeks
+    for plan in every:  # no table scanned whole (the weeks' ranks scan only their own subqueries)
+        assert not any(line.split()[:2] in (["SCAN", "letter"], ["SCAN", "event"], ["SCAN", "disposition"])
+                       for line in plan.splitlines()), plan  # fmt: skip
+
+
+def test_dashboard_weeks_are_the_medians_of_their_letters(database_url):
+    """The database's weekly medians (web/lists.py) are statistics.median of each week's letters:
+    the hours from receipt to the first "disposed" and to the last "completed" or "archived";
+    an even count takes the mean of the middle two; a letter without the event counts in neither;
+    a week without letters has none."""
+    engine = make_engine(database_url)
+    kadis = reader_for(REGENCY, SETTINGS, f"kadis@{DOMAIN}", TODAY)
+    assert kadis is not None
+    monday = TODAY - dt.timedelta(days=TODAY.weekday())
+    # (days before this Monday, hours to the first disposition(s), hours to completion)
+    shapes = [(7, [2.0, 5.0], 10.0), (6, [4.0], None), (5, [9.5], 30.0), (1, [1.0], 3.0),
+              (0, [3.0], None), (0, [], None), (-1, [0.25], 48.0), (-2, [6.0], 12.0)]  # fmt: skip
+    expected: dict[dt.date, tuple[list[float], list[float]]] = {}
+    with Session(engine) as session:
+        for n, (days, firsts, done) in enumerate(shapes, start=1):
+            received = dt.datetime.combine(monday, dt.time(8), dt.UTC) - dt.timedelta(days=days)
+            letter = _letter(session, n, None, f"agenda@{DOMAIN}")
+            letter.received_at = received
+            for hours in firsts:
+                session.add(Event(letter_id=letter.id or 0, at=received + dt.timedelta(hours=hours), actor="k",
+                                  action="disposed"))  # fmt: skip
+            if done is not None:
+                for action, hours in (("completed", done - 1), ("archived", done)):
+                    session.add(Event(letter_id=letter.id or 0, at=received + dt.timedelta(hours=hours), actor="k",
+                                      action=action))  # fmt: skip
+            week = received.date() - dt.timedelta(days=received.weekday())
+            spans = expected.setdefault(week, ([], []))
+            spans[0].extend(firsts[:1])
+            spans[1].extend([done] if done is not None else [])
+        other = _letter(session, 99, None, f"agenda@{DOMAIN}", office="DINKES")  # another office's
+        session.add(Event(letter_id=other.id or 0, at=other.received_at, actor="k", action="disposed"))
+        session.commit()
+        board = dashboard(session, kadis, weeks=3)
+    assert [w.start for w in board.weeks] == [monday - dt.timedelta(days=14), monday - dt.timedelta(days=7), monday]
+    assert board.weeks[0].first_disposition_hours is None and board.weeks[0].completion_hours is None
+    for week in board.weeks[1:]:
+        firsts, completions = expected[week.start]
+        assert week.first_disposition_hours == pytest.approx(median(firsts), abs=1e-6)
+        assert week.completion_hours == pytest.approx(median(completions), abs=1e-6)
+    # last week: firsts 2 (the first of two), 4, 9.5, 1 -> 3.0; completions 10, 30, 3 -> 10
+    assert board.weeks[1].first_disposition_hours == pytest.approx(3.0)
+    assert board.weeks[1].completion_hours == pytest.approx(10.0)

@@ -179,8 +179,11 @@ class Letter(SQLModel, table=True):
         UniqueConstraint("office", "book", "year", "seq", name="uq_letter_office_book_year_seq"),
         UniqueConstraint("office", "agenda_number", name="uq_letter_office_agenda"),
         UniqueConstraint("office", "fingerprint", name="uq_letter_office_fingerprint"),
-        # The web agenda book, newest first, and the dashboard's weeks: one office's letters by receipt.
-        Index("ix_letter_office_received_at", "office", "received_at"),
+        # The web agenda book, newest first, and the dashboard's weeks: one office's letters by receipt
+        # (and id, the book's tie-break: PostgreSQL walks it in the book's order, never sorts).
+        Index("ix_letter_office_received_at", "office", "received_at", "id"),
+        # The dashboard's letters by state: counted from the index alone.
+        Index("ix_letter_office_status", "office", "status"),
     )
 
 
@@ -210,6 +213,10 @@ class Event(SQLModel, table=True):
     deadline: dt.date | None = None
     text: str = ""
     message_id: str | None = Field(default=None, index=True)
+
+    # The dashboard's per-letter moments (the first "disposed", the last "completed"): read from
+    # the index alone, one short look-up per letter.
+    __table_args__ = (Index("ix_event_letter_action_at", "letter_id", "action", "at"),)
 
 
 class Disposition(SQLModel, table=True):
