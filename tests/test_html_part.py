@@ -21,6 +21,7 @@ MORE = {
     "fields_completed": {"names": FIELD_ORDER},
     "impersonation": {"intruder": "q@example.test", "agenda": "007/SM/2026", "quarantine_id": 4, "reason": "Xylo"},
     "no_reply_code": {"intruder": "q@example.test", "agenda": "007/SM/2026", "quarantine_id": 4},
+    "web_sign_in": {"person": "Budi Santoso", "minutes": 20, "link": "https://surat.example.test/link/x"},
     "warnings": {"items": [{"agenda": "007/SM/2026", "intruder": "q@example.test",
                             "at": dt.datetime(2026, 12, 2, 1, 5, tzinfo=dt.UTC), "reason": "Xylo"}]},
 }  # fmt: skip
