@@ -98,6 +98,15 @@ POSTGRES_LANE: dict[str, tuple[str, ...]] = {
 }
 
 
+# Pure tests too slow for the quick lane (`slow`): the whole suite still runs them, and why.
+SLOW_LANE: dict[str, tuple[str, ...]] = {
+    # Tesseract reads real page images: seconds of OCR per test.
+    "test_scan_reading.py": ("*",),
+    # Times every compiled pattern of the package on growing adversarial input.
+    "test_linear_patterns.py": ("test_every_pattern_of_the_package_is_linear",),
+}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test's lanes; a POSTGRES_LANE entry naming no collected test fails the run, so
     that a renamed test cannot leave the lane unnoticed."""
@@ -110,6 +119,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if fixtures & SERVER_FIXTURES or name.endswith("_server.py") or name in SERVER_FILES:
             item.add_marker(pytest.mark.server)
         test = getattr(item, "originalname", item.name)
+        if "*" in (slow := SLOW_LANE.get(name, ())) or test in slow:
+            item.add_marker(pytest.mark.slow)
         lane = POSTGRES_LANE.get(name, ())
         if "*" in lane or test in lane:
             item.add_marker(pytest.mark.postgres)

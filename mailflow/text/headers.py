@@ -52,7 +52,9 @@ _ADDRESS = re.compile(r"^[^@\s<>\"\[\]]+@[^@\s<>\"\[\]]+\.[^@\s<>\"\[\]]+$|^[^@\
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _DELIMITERS = re.compile(r"[\s<>\"(),;:\[\]']+")
 # Charset and payload stop at the next "?": each character is looked at a bounded number of times.
-_ENCODED_WORD = re.compile(r"=\?[^?\s]{1,40}\?[bBqQ]\?[^?\s]*\?=")
+# An encoded word at every "=?" where one starts, overlapping: in "=?UTF-8?B??=?UTF-8?B?...?=" the
+# "=" that ends an empty word also starts the next, which a lenient client decodes.
+_ENCODED_WORD = re.compile(r"(?=(=\?[^?\s]{1,40}\?[bBqQ]\?[^?\s]*\?=))")
 _REGISTRY = HeaderRegistry()
 
 
@@ -169,7 +171,7 @@ def address_list(values: list[str]) -> tuple[str, ...]:
 def _each_word(text: str) -> list[str]:
     """Each encoded word decoded on its own, as a lenient mail client would, even where the
     header around it keeps a strict decoder from decoding it."""
-    return [decoded(match[0]) for match in _ENCODED_WORD.finditer(text)]
+    return [decoded(match[1]) for match in _ENCODED_WORD.finditer(text)]
 
 
 def _named_addresses(*texts: str) -> set[str]:
