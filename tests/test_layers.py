@@ -12,6 +12,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 from tests.support import REPO
 
 CONTRACT = "every import runs downward"
@@ -42,26 +44,23 @@ def test_the_real_tree_keeps_every_contract() -> None:
     assert f"{CONTRACT} KEPT" in result.stdout
 
 
-def test_an_upward_import_breaks_the_layers(tmp_path: Path) -> None:
-    """text/ is near the bottom; reaching up into the registry is refused, naming the import."""
+@pytest.mark.parametrize(
+    ("module", "added", "edge"),
+    [
+        # text/ is near the bottom; reaching up into the registry is refused, naming the import.
+        ("text/lines.py", "from mailflow.registry import filing", "mailflow.text.lines -> mailflow.registry.filing"),
+        # The App builds the network edge; the edge asking the App back is the cycle that was.
+        ("net/imap.py", "from mailflow import app", "mailflow.net.imap -> mailflow.app"),
+    ],
+)
+def test_an_upward_import_breaks_the_layers(tmp_path: Path, module: str, added: str, edge: str) -> None:
     package = copy_of_package(tmp_path)
-    lines = package / "text" / "lines.py"
-    lines.write_text(lines.read_text() + "\nfrom mailflow.registry import filing  # noqa: E402, F401\n")
+    path = package / module
+    path.write_text(path.read_text() + f"\n{added}  # noqa: E402, F401\n")
     result = lint_imports(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"{CONTRACT} BROKEN" in result.stdout
-    assert "mailflow.text.lines -> mailflow.registry.filing" in result.stdout
-
-
-def test_an_upward_import_between_the_mail_edges_breaks_the_layers(tmp_path: Path) -> None:
-    """The App builds the network edge; the edge asking the App back is the cycle that was."""
-    package = copy_of_package(tmp_path)
-    imap = package / "net" / "imap.py"
-    imap.write_text(imap.read_text() + "\nfrom mailflow import app  # noqa: E402, F401\n")
-    result = lint_imports(tmp_path)
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert f"{CONTRACT} BROKEN" in result.stdout
-    assert "mailflow.net.imap -> mailflow.app" in result.stdout
+    assert edge in result.stdout
 
 
 def test_a_module_in_no_layer_breaks_the_contract(tmp_path: Path) -> None:
