@@ -4,8 +4,9 @@ What a message does to the database is the pipeline's (inbound.pipeline); this m
 only place that combines it with the IMAP edge, the archive and the transaction.
 
 Order per message, the guarantee of "Letters in":
-1. archive the raw bytes (content-addressed, atomic) and count the try (a message that stopped
-   its worker twice is held as poison instead);
+1. archive the raw bytes (content-addressed, atomic; a large message is fetched into a spool
+   file, linked into the archive and removed when the message is done) and count the try (a
+   message that stopped its worker twice is held as poison instead);
 2. read it (inbound.reading: parse, PDF text, registry fields, sender check) before any
    transaction, which then only writes;
 3. decide (inbound.pipeline) and record in ONE transaction: ledger row keyed (mailbox,
@@ -34,6 +35,7 @@ from mailflow.inbound.pipeline import apply, headers_of
 from mailflow.inbound.reading import Read, read
 from mailflow.net.imap import FetchedMessage, Mailbox
 from mailflow.net.misdial import explained
+from mailflow.raw import RawMessage
 from mailflow.registry.quarantine import quarantine, settle_release
 from mailflow.storage import journal
 from mailflow.storage.db import DATABASE_ERRORS, transaction
@@ -97,7 +99,7 @@ def process_one(
         return _quarantine_failure(
             app, box, uidvalidity, fetched, sha, "poison", detail, cursor, check=LOOP_CHECK
         )
-    reading = read(app, box, fetched.raw)
+    reading = read(app, box, fetched.raw, fetched.declared)
     for attempt in (1, 2):
         try:
             return _decide(app, box, uidvalidity, fetched, sha, reading, cursor)
@@ -257,7 +259,7 @@ def read_again(app: App, item: QuarantineItem, by: str) -> InboundMessage:
     A reply held so is applied as a reply, a letter filed and routed; the ledger row of its
     (mailbox, UID) records the new outcome. The message stays in the server's quarantine folder.
     """
-    raw = app.archive.raw(item.raw_sha256)
+    raw = RawMessage.of(app.archive.raw(item.raw_sha256))
     with Session(app.engine) as session:
         row = session.exec(select(InboundMessage).where(InboundMessage.quarantine_id == item.id)).first()
     if row is None:
@@ -342,6 +344,8 @@ def poll_mailbox(
     if not lease.hold():
         report.leased_elsewhere = True
         return report
+    spool = app.archive.spool()
+    spool.sweep()  # what a killed worker of this machine was fetching
     try:
         with app.connect(box) as mailbox:
             if leftovers := _unsettled(app, box, mailbox.uidvalidity):
@@ -352,8 +356,9 @@ def poll_mailbox(
                 uids = mailbox.uids_after(last_uid)
                 if progress:
                     progress(0, len(uids))
-                for fetched in mailbox.fetch(uids):
+                for fetched in mailbox.fetch(uids, spool):
                     if (stop is not None and stop.is_set()) or not lease.hold():
+                        fetched.raw.discard()
                         break
                     try:
                         row = process_one(app, box, mailbox.uidvalidity, fetched)
@@ -373,6 +378,8 @@ def poll_mailbox(
                             error,
                             check=LOOP_CHECK,
                         )
+                    finally:
+                        fetched.raw.discard()  # archived (or fetched again next run): done
                     report.count(row.outcome)
                     done.append(row)
                     if progress:

@@ -24,9 +24,10 @@ from mailflow.disposition.status import request_status
 from mailflow.domain import ReplyMatch
 from mailflow.errors import MessageError
 from mailflow.inbound.bounces import handle_bounce
-from mailflow.inbound.reading import Read
+from mailflow.inbound.reading import HEAD_BYTES, Read
 from mailflow.inbound.threads import match_reply
 from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, triage
+from mailflow.raw import RawMessage
 from mailflow.registry.filing import correct_letter, file_letter
 from mailflow.registry.quarantine import quarantine, reject
 from mailflow.storage.models import Event, InboundMessage, Letter, Outcome, fetch
@@ -40,10 +41,10 @@ log = logging.getLogger(__name__)
 READING_CHECK = "reading"
 
 
-def headers_of(raw: bytes) -> ParsedMessage | None:
+def headers_of(raw: RawMessage) -> ParsedMessage | None:
     """The header of a message we will not parse whole, to know whom to tell."""
     try:
-        return parse_message(header_part(raw))
+        return parse_message(header_part(raw.head(HEAD_BYTES)))
     except MessageError:
         return None
 
@@ -55,7 +56,7 @@ class Passage:
     session: Session
     ctx: Context
     box: MailboxSettings
-    raw: bytes
+    raw: RawMessage
     sha: str
     row: InboundMessage
     reading: Read
@@ -138,7 +139,7 @@ def apply(
     session: Session,
     ctx: Context,
     box: MailboxSettings,
-    raw: bytes,
+    raw: RawMessage,
     sha: str,
     row: InboundMessage,
     reading: Read,
@@ -159,7 +160,7 @@ class Step:
     ctx: Context
     box: MailboxSettings
     message: ParsedMessage
-    raw: bytes
+    raw: RawMessage
     sha: str
     row: InboundMessage
     verdict: Verdict
@@ -258,7 +259,8 @@ def _ignore(step: Step) -> None:
 
 
 def _bounce(step: Step) -> None:
-    row = handle_bounce(step.session, step.ctx, step.box, step.message, step.raw)
+    # A report of an undeliverable email is small; its whole text is searched for our Message-IDs.
+    row = handle_bounce(step.session, step.ctx, step.box, step.message, step.raw.read_bytes())
     step.record(Outcome.BOUNCE, row.letter_id if row else None)
 
 

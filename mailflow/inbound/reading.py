@@ -3,6 +3,9 @@
 Parsing, PDF text, the registry fields and the sender check are the slow part of handling a
 message, and the transaction (on SQLite, the one write lock every worker shares) should only
 write; so the poll reads first, then opens the transaction with what it read.
+
+The raw message comes as a `RawMessage` (storage/spool.py): a large one is a spool file, read
+here in chunks by the DKIM body hash and, until the MIME reader streams, whole by the parser.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from mailflow.app import App
 from mailflow.config import MailboxSettings
 from mailflow.errors import MessageError
 from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
+from mailflow.raw import RawMessage
 from mailflow.text.letter import LetterReading, read_letter
 from mailflow.text.message import ParsedMessage
 from mailflow.text.parsing import header_part, parse_message
@@ -28,16 +32,26 @@ class Read:
     letter: LetterReading | None  # what filing needs, for a message that may be filed
 
 
-def read(app: App, box: MailboxSettings, raw: bytes) -> Read:
+# The header is read from this much of the message's start (header_part keeps 64 KB of it).
+HEAD_BYTES = 128 * 1024
+
+
+def read(app: App, box: MailboxSettings, raw: RawMessage, declared: int | None = None) -> Read:
+    """`declared`: the size the server announced for a message fetched in sections; one whose
+    sections do not add up to it changed while it was read, or the server misstates it: held,
+    never filed as a truncated letter."""
+    if declared is not None and declared != raw.size:
+        detail = f"the server announced {declared} bytes and sent {raw.size}"
+        return Read(None, MessageError("changed_in_fetch", detail), UNCHECKED, None)
     limit = app.settings.max_message_bytes
-    if len(raw) > limit:
-        return Read(None, MessageError("oversize", f"{len(raw)} bytes, limit {limit}"), UNCHECKED, None)
+    if raw.size > limit:
+        return Read(None, MessageError("oversize", f"{raw.size} bytes, limit {limit}"), UNCHECKED, None)
     try:
-        # The sender is checked on the header before the body is decoded: DKIM's copy of a large
-        # body and the decoded attachments are then never in memory at the same time.
-        head = parse_message(header_part(raw))
+        # The sender is checked on the header (its body hash computed in chunks) before the body
+        # is decoded.
+        head = parse_message(header_part(raw.head(HEAD_BYTES)))
         sender, clerk = _checked(app, box, raw, head)
-        message = parse_message(raw)
+        message = parse_message(raw.read_bytes())
     except MessageError as exc:
         return Read(None, exc, UNCHECKED, None)
     if message.from_address != head.from_address:  # a header past 64 KB: decide on the whole
@@ -46,7 +60,9 @@ def read(app: App, box: MailboxSettings, raw: bytes) -> Read:
     return Read(message, None, sender, read_letter(message, direct=not clerk) if files else None)
 
 
-def _checked(app: App, box: MailboxSettings, raw: bytes, message: ParsedMessage) -> tuple[Authenticity, bool]:
+def _checked(
+    app: App, box: MailboxSettings, raw: RawMessage, message: ParsedMessage
+) -> tuple[Authenticity, bool]:
     """The sender check (for people the rules know), and whether the sender is a clerk."""
     rules = app.office_rules(app.office_of(box))
     clerk = rules.clerk(message.from_address) is not None

@@ -17,6 +17,7 @@ from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
 from mailflow.net.dkim_keys import TxtLookup, pinned
 from mailflow.net.dns import CachedTxt
 from mailflow.office.model import Rules
+from mailflow.raw import RawMessage
 from mailflow.text.message import ParsedMessage
 
 Role = Literal["clerk", "official", "outside"]
@@ -60,7 +61,7 @@ def service_lookup(settings: Settings) -> TxtLookup:
 
 
 def verdict(
-    raw: bytes, message: ParsedMessage, box: MailboxSettings, rules: Rules, lookup: TxtLookup
+    raw: RawMessage | bytes, message: ParsedMessage, box: MailboxSettings, rules: Rules, lookup: TxtLookup
 ) -> SenderVerdict:
     """The poll's own check of `message` arriving in `box`, and what triage then does with it."""
     address = message.from_address

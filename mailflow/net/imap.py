@@ -8,6 +8,12 @@ is always passed explicitly.
 Servers differ (README "Mail servers"): folder names follow the personal namespace (folders.py),
 MOVE falls back to COPY + UID EXPUNGE (UIDPLUS) or COPY + \\Deleted + keyword, and Gmail and
 Microsoft 365 sign in with an OAuth2 bearer token (XOAUTH2 or OAUTHBEARER) instead of a password.
+
+A message larger than SECTION is fetched alone, in sections (`BODY.PEEK[]<offset.length>`, RFC
+3501 6.4.5), into a spool file (storage/spool.py): imaplib reads a literal whole and imapclient
+copies it, so one 60 MB FETCH costs several times its size. The bytes read are compared with
+RFC822.SIZE: a message the server changed while it was read, or whose size it misstates, is kept
+and held (inbound.reading), never filed as a truncated letter.
 """
 
 from __future__ import annotations
@@ -30,17 +36,30 @@ from mailflow.net.folders import Namespace, namespace_from, server_name, special
 from mailflow.net.misdial import misdial
 from mailflow.net.tls import tls_context
 from mailflow.oauth.tokens import TokenBroker
+from mailflow.raw import RawMessage
+from mailflow.storage.spool import Spool
 
 log = logging.getLogger(__name__)
 
 _NETWORK_ERRORS = (IMAPClientError, imaplib.IMAP4.error, OSError, ssl.SSLError, socket.timeout)
 _MESSAGE_ID_FIELD = "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
+# Larger messages are fetched in sections of this size into a spool file; smaller ones in batches.
+SECTION = 2 << 20
 
 
 @dataclass(frozen=True)
 class FetchedMessage:
     uid: int
-    raw: bytes
+    raw: RawMessage
+    # RFC822.SIZE as announced before a fetch in sections, which must end there; None for a
+    # message read whole in one literal (no section can be missing; some servers, Exchange among
+    # them, are reported to announce an estimate, and one literal cannot be cut short).
+    declared: int | None = None
+
+    @property
+    def intact(self) -> bool:
+        """Not fetched in sections, or the sections add up to the size the server announced."""
+        return self.declared is None or self.raw.size == self.declared
 
 
 class Mailbox:
@@ -177,15 +196,26 @@ class Mailbox:
             raise MailboxError(f"{self.settings.name}: fetch failed: {_describe(exc)}") from exc
         return {uid: int(item[b"RFC822.SIZE"]) for uid, item in data.items()}
 
-    def fetch(self, uids: list[int], max_batch_bytes: int = 16_000_000) -> Iterator[FetchedMessage]:
-        """Raw messages in UID order, fetched in batches without setting \\Seen."""
+    def fetch(
+        self, uids: list[int], spool: Spool | None = None, max_batch_bytes: int = 16_000_000
+    ) -> Iterator[FetchedMessage]:
+        """Raw messages in UID order, fetched without setting \\Seen: small ones in batches, each
+        larger than SECTION alone into a `spool` file (without a spool, as doctor reads a few
+        messages, in memory). The caller discards each message's spool file when done with it."""
         sizes = self.sizes(uids)
         batch: list[int] = []
         total = 0
         for uid in [u for u in uids if u in sizes]:
-            if batch and (len(batch) >= self.settings.fetch_batch or total + sizes[uid] > max_batch_bytes):
+            large = spool is not None and sizes[uid] > SECTION
+            if batch and (
+                large or len(batch) >= self.settings.fetch_batch or total + sizes[uid] > max_batch_bytes
+            ):
                 yield from self._fetch_batch(batch)
                 batch, total = [], 0
+            if spool is not None and large:
+                if (fetched := self._fetch_sections(uid, sizes[uid], spool)) is not None:
+                    yield fetched
+                continue
             batch.append(uid)
             total += sizes[uid]
         if batch:
@@ -199,7 +229,29 @@ class Mailbox:
         for uid in uids:
             item = data.pop(uid, None)
             if item is not None and b"BODY[]" in item:
-                yield FetchedMessage(uid, bytes(item[b"BODY[]"]))
+                yield FetchedMessage(uid, RawMessage.of(bytes(item[b"BODY[]"])))
+
+    def _fetch_sections(self, uid: int, declared: int, spool: Spool) -> FetchedMessage | None:
+        """One message, SECTION bytes per FETCH, into a spool file; None if it is gone (expunged
+        by another client meanwhile). Reading stops at the first short section, or one section
+        past the declared size: a server that keeps sending costs no more than that."""
+        with spool.file() as out:
+            while True:
+                offset = out.size
+                try:
+                    data = self.client.fetch([uid], [f"BODY.PEEK[]<{offset}.{SECTION}>"])
+                except _NETWORK_ERRORS as exc:
+                    raise MailboxError(f"{self.settings.name}: fetch failed: {_describe(exc)}") from exc
+                item = data.get(uid, {})
+                keys = [k for k in item if k.startswith(b"BODY[]")]
+                if not keys:
+                    log.info("event=message_gone mailbox=%s uid=%s", self.settings.name, uid)
+                    out.path.unlink(missing_ok=True)
+                    return None
+                section = bytes(item[keys[0]] or b"")  # past the end: an empty string (or NIL)
+                out.write(section)
+                if len(section) < SECTION or out.size > declared:
+                    return FetchedMessage(uid, out.finish(), declared)
 
     def latest(self, logical_folder: str, count: int, max_bytes: int) -> list[FetchedMessage]:
         """The newest `count` messages of a folder, read-only: EXAMINE and BODY.PEEK set no flag

@@ -32,12 +32,13 @@ from mailflow.app import App
 from mailflow.config import MailboxSettings
 from mailflow.errors import MailboxError, MessageError
 from mailflow.inbound.loop import KEYWORD_DONE, KEYWORD_HELD, Lease, hold, process_one
+from mailflow.inbound.reading import HEAD_BYTES
 from mailflow.net.imap import FetchedMessage, Mailbox
 from mailflow.outbound import outbox
 from mailflow.storage import journal
-from mailflow.storage.archive import sha256_hex
 from mailflow.storage.db import transaction
 from mailflow.storage.models import InboundMessage, Letter, Outcome, fetch, id_of
+from mailflow.storage.spool import Spool
 from mailflow.text.parsing import header_part, parse_message
 
 log = logging.getLogger(__name__)
@@ -92,10 +93,13 @@ def reconcile(app: App) -> ReconcileReport:
             continue
         try:
             with app.connect(box) as mailbox:
-                for place in _filed_messages(mailbox, known, report):
-                    if not lease.hold():
-                        raise MailboxError(f"{box.name}: lost the mailbox lease")
-                    _refile(app, box, place, before, report)
+                for place in _filed_messages(mailbox, app.archive.spool(), known, report):
+                    try:
+                        if not lease.hold():
+                            raise MailboxError(f"{box.name}: lost the mailbox lease")
+                        _refile(app, box, place, before, report)
+                    finally:
+                        place.message.raw.discard()
         except MailboxError as exc:
             report.problems.append(str(exc))
             log.error("event=reconcile_failed mailbox=%s error=%s", box.name, exc)
@@ -114,7 +118,9 @@ class Found:
     message: FetchedMessage
 
 
-def _filed_messages(mailbox: Mailbox, known: set[bytes], report: ReconcileReport) -> Iterator[Found]:
+def _filed_messages(
+    mailbox: Mailbox, spool: Spool, known: set[bytes], report: ReconcileReport
+) -> Iterator[Found]:
     """Where Mailflow leaves what it handled: the two folders, or the inbox's tagged messages.
     Only those whose Message-ID the ledger lacks are fetched whole (a year's folder is gigabytes);
     their content hash decides."""
@@ -132,7 +138,7 @@ def _filed_messages(mailbox: Mailbox, known: set[bytes], report: ReconcileReport
         report.looked += len(uids)
         headers = mailbox.message_ids(uids)
         unknown = [uid for uid in uids if not known.intersection(_MESSAGE_ID.findall(headers.get(uid, b"")))]
-        for fetched in mailbox.fetch(unknown):
+        for fetched in mailbox.fetch(unknown, spool):
             report.fetched += 1
             yield Found(folder, uidvalidity, fetched)
 
@@ -158,13 +164,13 @@ def _refile(
     report: ReconcileReport,
 ) -> None:
     fetched, uidvalidity = place.message, place.uidvalidity
-    sha = sha256_hex(fetched.raw)
+    sha = fetched.raw.sha256
     if _known(app, box, sha):
         return
     # The cursor never moves: in the processed folder UIDs are that folder's, and in keyword mode an
     # untagged message below a tagged one still waits for the poll.
     own_folder = place.folder == box.folder
-    if (old_tag := renumbered_tag(fetched.raw, report.letters)) is not None:
+    if (old_tag := renumbered_tag(fetched.raw.head(HEAD_BYTES), report.letters)) is not None:
         detail = f"answers letter {old_tag}, whose agenda number changed in the restore"
         row = hold(app, box, uidvalidity, fetched, "renumbered", detail, cursor=False, check="reconcile")
         report.held.append(f"{box.name}: {detail} (quarantine {row.quarantine_id})")

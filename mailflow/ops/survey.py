@@ -11,6 +11,7 @@ import functools
 from dataclasses import dataclass
 
 from mailflow.errors import MailboxError, MessageError
+from mailflow.inbound.reading import HEAD_BYTES
 from mailflow.inbound.senders import Outcome, SenderVerdict, verdict
 from mailflow.net.dkim_keys import TxtLookup
 from mailflow.net.imap import Mailbox
@@ -58,7 +59,7 @@ def survey(
             folders.append(logical)
         for message in fetched:
             try:
-                head = parse_message(header_part(message.raw))
+                head = parse_message(header_part(message.raw.head(HEAD_BYTES)))
             except MessageError:
                 continue
             if head.header("X-Mailflow") is not None or head.from_address in ("", box.address):

@@ -13,6 +13,7 @@ from mailflow.context import Context
 from mailflow.domain import Said
 from mailflow.outbound import caps, outbox
 from mailflow.outbound.compose import size_text
+from mailflow.raw import RawMessage
 from mailflow.registry.filing import file_letter
 from mailflow.storage.events import log_event
 from mailflow.storage.models import HeldStatus, Letter, OutboxMessage, QuarantineItem, utcnow
@@ -139,7 +140,7 @@ def quarantine(
     reason: str,
     detail: str,
     notify_sender: bool,
-    raw: bytes = b"",
+    raw: RawMessage | None = None,
 ) -> QuarantineItem:
     """Hold a message for an admin; answer the sender and clerks where that is safe and useful."""
     item = QuarantineItem(
@@ -171,17 +172,18 @@ def quarantine(
         )
         caps.notify(session, mail, "held", tell_later=ours)
     if reason == "direct_letter":
-        attach = len(raw) <= ATTACH_HELD_BYTES
+        size = raw.size if raw else 0
+        attach = raw is not None and size <= ATTACH_HELD_BYTES
         for clerk in ctx.rules.clerks:
             mail = ctx.mailer(box).reply(
                 clerk.email,
                 "direct_letter",
-                attach=(raw,) if attach else (),
+                attach=(raw.read_bytes(),) if raw is not None and attach else (),
                 sender=message.from_address,
                 mailbox=box.address,
                 quarantine_id=item.id,
                 attached=attach,
-                size=size_text(len(raw)),
+                size=size_text(size),
             )
             caps.notify(session, mail, "direct_letter", tell_later=True)
     return item

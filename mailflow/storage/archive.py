@@ -2,14 +2,20 @@
 
 Files are named by their SHA-256 only; a sender's filename is data in the database and never
 part of a path. Writes are atomic (temp file, fsync, rename) so a crash leaves either the whole
-file or none.
+file or none. A raw message fetched into a spool file (storage/spool.py) is linked in, already
+fsynced, or copied in chunks where the spool is on another filesystem: never read into memory.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import shutil
 from pathlib import Path
+
+from mailflow.raw import RawMessage
+from mailflow.storage.spool import Spool
 
 
 def private_dirs(folder: Path) -> None:
@@ -33,6 +39,12 @@ class Archive:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def spool(self) -> Spool:
+        """Where large messages are fetched to, beside the archive (storage/spool.py)."""
+        folder = self.root / "spool"
+        private_dirs(folder)
+        return Spool(folder)
+
     def _path(self, kind: str, digest: str) -> Path:
         return self.root / kind / digest[:2] / digest[2:4] / digest
 
@@ -48,16 +60,33 @@ class Archive:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        _sync_dir(path.parent)
         return digest
 
-    def put_raw(self, data: bytes) -> str:
+    def put_raw(self, raw: RawMessage) -> str:
         """Keep a message exactly as received; returns its SHA-256."""
-        return self._put("raw", data)
+        if raw.path is None:
+            return self._put("raw", raw.data or b"")
+        path = self._path("raw", raw.sha256)
+        if path.exists():
+            return raw.sha256
+        private_dirs(path.parent)
+        try:
+            os.link(raw.path, path)  # the spool file was fsynced when its last section came
+        except FileExistsError:  # another worker kept the same bytes first
+            return raw.sha256
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+                raise
+            tmp = path.with_name(f".{raw.sha256}.{os.getpid()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with raw.open() as source, open(fd, "wb") as fh:
+                shutil.copyfileobj(source, fh, 1 << 20)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        _sync_dir(path.parent)
+        return raw.sha256
 
     def put_file(self, data: bytes) -> str:
         return self._put("files", data)
@@ -76,3 +105,11 @@ class Archive:
     def file_path(self, digest: str) -> Path:
         """Where a stored file is, for a reader process that opens it itself."""
         return self._path("files", digest)
+
+
+def _sync_dir(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
