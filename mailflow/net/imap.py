@@ -213,7 +213,7 @@ class Mailbox:
                 yield from self._fetch_batch(batch)
                 batch, total = [], 0
             if spool is not None and large:
-                if (fetched := self._fetch_sections(uid, sizes[uid], spool)) is not None:
+                if (fetched := self.fetch_sections(uid, sizes[uid], spool)) is not None:
                     yield fetched
                 continue
             batch.append(uid)
@@ -231,7 +231,7 @@ class Mailbox:
             if item is not None and b"BODY[]" in item:
                 yield FetchedMessage(uid, RawMessage.of(bytes(item[b"BODY[]"])))
 
-    def _fetch_sections(self, uid: int, declared: int, spool: Spool) -> FetchedMessage | None:
+    def fetch_sections(self, uid: int, declared: int, spool: Spool) -> FetchedMessage | None:
         """One message, SECTION bytes per FETCH, into a spool file; None if it is gone (expunged
         by another client meanwhile). Reading stops at the first short section, or one section
         past the declared size: a server that keeps sending costs no more than that."""

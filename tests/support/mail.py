@@ -70,6 +70,10 @@ class Mail:
             client.append(folder, raw)
 
     def messages(self, user: str, folder: str = "INBOX") -> list[Message]:
+        return [email.message_from_bytes(raw, policy=email.policy.default) for raw in self.raw_messages(user, folder)]
+
+    def raw_messages(self, user: str, folder: str = "INBOX") -> list[bytes]:
+        """The messages as the server serves them whole, in UID order."""
         folder = self.server.folder(folder)
         with self._client(user) as client:
             if not client.folder_exists(folder):
@@ -77,9 +81,7 @@ class Mail:
             client.select_folder(folder, readonly=True)
             uids = client.search("ALL")
             data = client.fetch(uids, ["BODY.PEEK[]"]) if uids else {}
-        return [
-            email.message_from_bytes(data[u][b"BODY[]"], policy=email.policy.default) for u in sorted(data)
-        ]
+        return [data[u][b"BODY[]"] for u in sorted(data)]
 
     def count(self, user: str, folder: str = "INBOX") -> int:
         folder = self.server.folder(folder)
