@@ -246,7 +246,7 @@ def strip_signature(text: str, sender_name: str = "") -> str:
     lines = text.split("\n")
     removed: list[str] = []
     for i, line in enumerate(lines):
-        if _SIG_DELIMITER.match(line) and i > 0 or _MOBILE_SIGNATURE.match(line):
+        if (_SIG_DELIMITER.match(line) and i > 0) or _MOBILE_SIGNATURE.match(line):
             lines, removed = lines[:i], lines[i:]
             break
     while lines and not lines[-1].strip():
@@ -268,7 +268,7 @@ def strip_signature(text: str, sender_name: str = "") -> str:
         lines, removed = lines[:-tail], lines[-tail:] + removed
     elif lines and _SLASH_NAME.match(lines[-1]) and len(lines) > 1:
         lines, removed = lines[:-1], lines[-1:] + removed
-    return "\n".join(lines + [""] + _postscript(removed)).strip()
+    return "\n".join([*lines, "", *_postscript(removed)]).strip()
 
 
 def extract_new_text(text: str, html: str = "", sender_name: str = "") -> str:
