@@ -116,6 +116,7 @@ class App:
     worker: str = field(default_factory=worker_id)
     templates: Path | None = None  # the service's own templates over the built-in ones
     _composers: tuple[Regency | None, dict[str, Composer]] = field(default=(None, {}), init=False, repr=False)
+    _smtp_size: list[int | None] = field(default_factory=list, init=False, repr=False)  # asked once
 
     @classmethod
     def build(cls, settings: Settings, **edges) -> App:
@@ -138,6 +139,13 @@ class App:
             txt_lookup=pinned(settings.dkim_keys, edges.pop("txt_lookup", None) or CachedTxt()),
             **edges,
         )
+
+    def message_limit(self, imap_limit: int | None = None) -> int:
+        """The `max_message_bytes` in force (Settings.message_limit): the config's, else the
+        mailbox's APPENDLIMIT, else the SMTP relay's SIZE (asked once per process)."""
+        if self.settings.max_message_bytes is None and not imap_limit and not self._smtp_size:
+            self._smtp_size.append(self.sender.announced_size())
+        return self.settings.message_limit(imap_limit, *self._smtp_size)
 
     def say(self, said: Said) -> str:
         """Words for the admin, in the admin's language (config `admin_language`)."""

@@ -40,6 +40,11 @@ Auth = Literal["password", "xoauth2", "oauthbearer"]
 INDONESIAN_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 
 
+# The message limit when the config sets none and the office's servers announce none: the
+# largest message bench/run.py measures (60 MB scans, README "Benchmarks").
+UNANNOUNCED_LIMIT = 60_000_000
+
+
 class Refused(ValueError):
     """A validator's refusal: in English as its text (logs, tests), and as `said` in the admin's
     language when the config error is printed."""
@@ -259,7 +264,11 @@ class Settings(_Strict):
     outbox_interval: float = Field(default=15.0, gt=0)
     agenda_template: str = "{seq:03d}/SM/{year}"
     admin_email: str = ""
-    max_message_bytes: int = Field(default=40_000_000, gt=0)
+    # None (the default): the largest message the office's server announces it takes (IMAP
+    # APPENDLIMIT of the mailbox, else the SIZE of the SMTP relay's EHLO), else UNANNOUNCED_LIMIT.
+    # A large message streams to disk (storage/spool.py), so memory no longer sets it. A number
+    # set here overrides what the server says.
+    max_message_bytes: int | None = Field(default=None, gt=0)
     # Held-mail notices to one outside domain per day at most: a spammer forging addresses at a
     # domain cannot make Mailflow mail that domain (backscatter).
     held_notices_per_domain: int = Field(default=10, ge=0)
@@ -359,6 +368,13 @@ class Settings(_Strict):
                     Said.of("config.smtp_oauth", auth=repr(smtp.auth), names=", ".join(names) or "-"),
                 )
         return self
+
+    def message_limit(self, *announced: int | None) -> int:
+        """The `max_message_bytes` in force: the config's, else the first size a server announced
+        (None or 0 announce nothing; RFC 1870 SIZE 0 means no fixed limit), else UNANNOUNCED_LIMIT."""
+        if self.max_message_bytes is not None:
+            return self.max_message_bytes
+        return next((size for size in announced if size), UNANNOUNCED_LIMIT)
 
     def mailbox(self, name: str) -> MailboxSettings:
         for box in self.mailboxes:

@@ -122,3 +122,14 @@ def test_a_worker_killed_mid_fetch_leaves_a_spool_file_the_next_poll_removes(off
     assert spool_files(office) == []
     with Session(office.app.engine) as session:
         assert len(session.exec(select(InboundMessage)).all()) == 1
+
+
+def test_without_a_setting_the_limit_is_what_the_office_server_announces(office):
+    """Stock Dovecot names no APPENDLIMIT; the relay (aiosmtpd) announces SIZE 33554432 in EHLO."""
+    box = office.app.settings.mailboxes[0]
+    with office.app.connect(box) as mailbox:
+        assert mailbox.append_limit is None
+    assert office.app.settings.max_message_bytes is None
+    assert office.app.message_limit() == 33_554_432
+    office.reconfigure(extra="max_message_bytes = 4000000")
+    assert office.app.message_limit() == 4_000_000

@@ -82,9 +82,16 @@ class PollReport:
 
 
 def process_one(
-    app: App, box: MailboxSettings, uidvalidity: int, fetched: FetchedMessage, *, cursor: bool = True
+    app: App,
+    box: MailboxSettings,
+    uidvalidity: int,
+    fetched: FetchedMessage,
+    *,
+    cursor: bool = True,
+    limit: int | None = None,
 ) -> InboundMessage:
-    """Archive, decide and commit one message; returns its ledger row.
+    """Archive, decide and commit one message; returns its ledger row. `limit`: the message size
+    limit in force for the mailbox (App.message_limit).
 
     `cursor=False` for a message ops.reconcile files again from where it was left (the processed
     folder, whose UIDs are its own, or tagged in the inbox): the poll's cursor stays where it is.
@@ -99,7 +106,7 @@ def process_one(
         return _quarantine_failure(
             app, box, uidvalidity, fetched, sha, "poison", detail, cursor, check=LOOP_CHECK
         )
-    reading = read(app, box, fetched.raw, fetched.declared)
+    reading = read(app, box, fetched.raw, fetched.declared, limit)
     for attempt in (1, 2):
         try:
             return _decide(app, box, uidvalidity, fetched, sha, reading, cursor)
@@ -351,6 +358,7 @@ def poll_mailbox(
             if leftovers := _unsettled(app, box, mailbox.uidvalidity):
                 _settle(app, mailbox, leftovers)
             last_uid = _cursor(app, box, mailbox.uidvalidity)
+            limit = app.message_limit(mailbox.append_limit)
             done: list[InboundMessage] = []
             try:
                 uids = mailbox.uids_after(last_uid)
@@ -361,7 +369,7 @@ def poll_mailbox(
                         fetched.raw.discard()
                         break
                     try:
-                        row = process_one(app, box, mailbox.uidvalidity, fetched)
+                        row = process_one(app, box, mailbox.uidvalidity, fetched, limit=limit)
                     except _EDGE_ERRORS:
                         raise  # not this message's fault: stop here, it is fetched again next run
                     except Exception as exc:  # the one per-message boundary: a bug must not stop the mailbox

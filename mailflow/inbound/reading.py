@@ -36,14 +36,17 @@ class Read:
 HEAD_BYTES = 128 * 1024
 
 
-def read(app: App, box: MailboxSettings, raw: RawMessage, declared: int | None = None) -> Read:
+def read(
+    app: App, box: MailboxSettings, raw: RawMessage, declared: int | None = None, limit: int | None = None
+) -> Read:
     """`declared`: the size the server announced for a message fetched in sections; one whose
     sections do not add up to it changed while it was read, or the server misstates it: held,
-    never filed as a truncated letter."""
+    never filed as a truncated letter. `limit`: the message size limit in force for the mailbox
+    (App.message_limit; the service's own without it)."""
     if declared is not None and declared != raw.size:
         detail = f"the server announced {declared} bytes and sent {raw.size}"
         return Read(None, MessageError("changed_in_fetch", detail), UNCHECKED, None)
-    limit = app.settings.max_message_bytes
+    limit = limit or app.message_limit()
     if raw.size > limit:
         return Read(None, MessageError("oversize", f"{raw.size} bytes, limit {limit}"), UNCHECKED, None)
     try:

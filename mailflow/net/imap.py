@@ -104,6 +104,15 @@ class Mailbox:
         box.select()
         return box
 
+    @property
+    def append_limit(self) -> int | None:
+        """The largest message the server takes (RFC 7889 APPENDLIMIT=N), None if it says none."""
+        for capability in self.client.capabilities():
+            name, _, value = capability.partition(b"=")
+            if name.upper() == b"APPENDLIMIT" and value.isdigit():
+                return int(value) or None
+        return None
+
     def folder_name(self, logical: str) -> str:
         """The server's name for a config folder name (see folders.py)."""
         if logical.startswith("\\"):

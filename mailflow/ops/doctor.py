@@ -258,7 +258,8 @@ def _senders_seen(box: MailboxSettings, settings: Settings, say: Words, mailbox:
     if code is None:
         return
     try:
-        seen = survey(mailbox, regency.office(code), service_lookup(settings), settings.max_message_bytes)
+        limit = settings.message_limit(mailbox.append_limit)
+        seen = survey(mailbox, regency.office(code), service_lookup(settings), limit)
     except MailboxError as exc:
         yield Check(item, False, str(exc), "")
         return

@@ -7,8 +7,10 @@ exponentially; a row that keeps failing is marked `failed` for the admin after M
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
@@ -161,6 +163,25 @@ class Sender:
                 await self._sign_in(smtp, where)
             offered = " ".join(smtp.server_auth_methods).upper() or "-"
         return offered, ("xoauth2" if self.oauth else "password") if s.username else None
+
+    def announced_size(self) -> int | None:
+        """The SIZE the server announces in its EHLO (RFC 1870), the largest message it takes;
+        None when it announces none (or 0, no fixed limit) or cannot be asked now."""
+
+        async def ask() -> str | None:
+            smtp = self._client()
+            async with smtp:
+                await smtp.ehlo()
+                return smtp.esmtp_extensions.get("size")
+
+        try:
+            value = asyncio.run(ask())
+        except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
+            log.warning("event=smtp_size_unknown where=%s error=%s", self.where, self.failure(exc))
+            return None
+        if not value or not value.strip().isdigit():
+            return None
+        return int(value) or None
 
     async def _sign_in(self, smtp: aiosmtplib.SMTP, where: str) -> None:
         s = self.settings
