@@ -184,6 +184,8 @@ class Letter(SQLModel, table=True):
         Index("ix_letter_office_received_at", "office", "received_at", "id"),
         # The dashboard's letters by state: counted from the index alone.
         Index("ix_letter_office_status", "office", "status"),
+        # The dashboard's confidential letters, left out of the counts of one outside their tree.
+        Index("ix_letter_office_security", "office", "security"),
     )
 
 

@@ -1,6 +1,7 @@
 """the web pages' sessions, kept on the server so that sign-out, expiry, the idle timeout and
 leaving the organisation chart end them on every instance; the log's facts, worded at display
-time in the reader's language (NULL in the rows of before, whose text holds the old words)
+time in the reader's language (NULL in the rows of before, whose text holds the old words); an
+office's letters by security, for the dashboard's confidential letters
 
 Revision ID: 0015
 Revises: 0013
@@ -32,9 +33,11 @@ def upgrade() -> None:
     op.create_index("ix_websession_expires_at", "websession", ["expires_at"])
     with op.batch_alter_table("event") as batch:
         batch.add_column(sa.Column("facts", sa.JSON(), nullable=True))
+    op.create_index("ix_letter_office_security", "letter", ["office", "security"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_letter_office_security", table_name="letter")
     with op.batch_alter_table("event") as batch:
         batch.drop_column("facts")
     op.drop_index("ix_websession_expires_at", table_name="websession")
