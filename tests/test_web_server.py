@@ -274,3 +274,22 @@ def test_the_tree_shows_how_long_each_node_waited_in_the_readers_words(web_offic
     assert "dijawab setelah 2 hari 3 jam" in page  # the head answered now
     assert "menunggu 0 menit" in page  # the secretary's, reached them just now
     assert "waiting" not in page and "answered" not in page
+
+
+def test_the_letters_log_reads_in_the_readers_language(web_office, inbox):
+    """The log holds codes and facts; the page words them in Indonesian, the office's language,
+    and a row of before the facts (its English words stored then) still reads."""
+    request = filed_letter(web_office, inbox)
+    client = client_for(web_office)
+    letter_path = follow(client, link_in(request)).headers["location"]
+    with Session(web_office.app.engine) as session:
+        letter = session.exec(select(Letter)).one()
+        session.add(Event(letter_id=letter.id or 0, actor="mailflow", action="noted", text="an old English note",
+                          facts=None))  # fmt: skip
+        session.commit()
+    log = client.get(letter_path).text.split('<ol class="log">')[1].split("</ol>")[0]
+    assert "dicatat" in log and "dari kotak surat" in log  # registered, from the mailbox
+    assert f"diminta disposisi — kepada {KADIS}" in log and "aturan rute" in log and "batas " in log
+    assert "tanda terima dikirim" in log
+    assert "filed from" not in log and "routing rule" not in log
+    assert "an old English note" in log

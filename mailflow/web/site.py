@@ -29,6 +29,7 @@ from mailflow.disposition.request import today_in
 from mailflow.domain import Said
 from mailflow.errors import ConfigError
 from mailflow.office.regency import Regency
+from mailflow.registry.log_words import Entry, entry_words
 from mailflow.resources import TEMPLATES
 from mailflow.text.links import LETTER, SIGN_IN, LinkError
 from mailflow.web.reader import Reader, reader_for
@@ -169,10 +170,14 @@ class Web:
             key = f"{section}.{code}"
             return catalogue.say(language, Said.of(key)) if key in known else code
 
+        def say(said: Said) -> str:
+            return catalogue.say(language, said)
+
         html = self.pages.get_template(f"web/{name}.html.j2").render(
             word=lambda key, **v: catalogue.say(language, Said.of(key, **v)),
-            say=lambda said: catalogue.say(language, said),
+            say=say,
             coded=coded,
+            logged=lambda event: entry_words(Entry.of(event), say, known),
             local=lambda moment: f"{office_moment(moment, zone):%Y-%m-%d %H:%M}",
             language=language,
             reader=reader,
