@@ -13,8 +13,10 @@ import logging
 import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from email import message_from_bytes
 from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parseaddr
 
 import aiosmtplib
 from sqlalchemy import event, or_
@@ -143,14 +145,14 @@ class Sender:
         )
 
     async def send(self, raw: bytes, recipient: str) -> None:
+        """The row's bytes as they are (parsing and flattening a request with a 9 MB scan again
+        cost five times its size); the envelope sender is `from_address`, else the From."""
         s, where = self.settings, self.where
         smtp = self._client()
         async with smtp:
             if s.username:
                 await self._sign_in(smtp, where)
-            await smtp.send_message(
-                message_from_bytes(raw), sender=s.from_address or None, recipients=[recipient]
-            )
+            await smtp.sendmail(s.from_address or _from_of(raw), [recipient], raw)
 
     async def probe(self) -> tuple[str, str | None]:
         """Connect and sign in without sending (for `doctor`): the AUTH methods the server offered,
@@ -200,6 +202,11 @@ class Sender:
             raise SmtpAuthUnavailable(f"{where} offers AUTH {offered}, not XOAUTH2 (smtp.auth)")
         account, oauth = self.oauth
         await smtp.auth_xoauth2(s.username, self.tokens.access_token(account, oauth))
+
+
+def _from_of(raw: bytes) -> str:
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    return parseaddr(str(BytesHeaderParser(policy=compat32).parsebytes(head)["From"] or ""))[1]
 
 
 def smtp_failure(exc: BaseException) -> str:
