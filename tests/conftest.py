@@ -113,6 +113,14 @@ SLOW_LANE: dict[str, tuple[str, ...]] = {
     "test_scan_reading.py": ("*",),
     # Times every compiled pattern of the package on growing adversarial input.
     "test_linear_patterns.py": ("test_every_pattern_of_the_package_is_linear",),
+    # The chunked DKIM body hash against dkimpy: hundreds of RSA signatures over client mail and
+    # fuzzed mail, a 14 MB scan signed, and 8 MB runs hashed by dkimpy as well (~30 s together).
+    "test_dkim_body.py": (
+        "test_client_mail_signed_every_way_hashes_as_the_signer_did_and_verifies_alike",
+        "test_fuzzed_mail_hashes_and_verifies_as_dkimpy_does",
+        "test_a_large_signed_scan_is_verified_from_its_spool_file_in_chunk_sized_memory",
+        "test_long_runs_of_empty_lines_and_blanks_cost_chunk_sized_memory",
+    ),
 }
 
 
