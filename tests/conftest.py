@@ -97,6 +97,7 @@ POSTGRES_LANE: dict[str, tuple[str, ...]] = {
     "test_web_scope.py": ("test_main_lists_use_indexes", "test_dashboard_weeks_are_the_medians_of_their_letters",
                           "test_dashboard_counts_no_confidential_letter_outside_the_readers_scope"),
     # Sessions kept in the database, shared by every instance: their moments compared in SQL's time.
+    "test_web_sessions.py": ("*",),
     "test_web_attack_server.py": ("test_session_cookie_copied_before_sign_out_is_refused_after",
                                   "test_session_cookie_reused_after_its_expiry_is_refused",
                                   "test_session_idle_longer_than_the_timeout_is_refused",
