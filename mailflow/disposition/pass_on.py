@@ -17,7 +17,7 @@ from mailflow.context import Context
 from mailflow.disposition.request import send_request, today_in
 from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import CONFIDENTIAL
-from mailflow.disposition.tree import letter_status, new_node, root_node, settle_upwards
+from mailflow.disposition.tree import letter_status, new_node, root_node, set_state, settle_upwards
 from mailflow.domain import Said
 from mailflow.office.regency import short_name
 from mailflow.office.targets import Target, target_of
@@ -129,8 +129,7 @@ def report_back(session: Session, ctx: Context, letter: Letter) -> None:
         return
     origin = fetch(session, Letter, letter.origin_id)
     home = ctx.for_office(origin.office)
-    node.state, node.updated_at = State(root.state), utcnow()
-    session.add(node)
+    set_state(session, node, State(root.state))
     log_event(
         session,
         letter_id=origin.id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from mailflow.disposition.states import FINISHED, LETTER_STATUS, OPEN, State
@@ -45,7 +46,35 @@ def new_node(
     )
     session.add(node)
     session.flush()
+    keep_open_deadline(session, letter_id)
     return node
+
+
+def set_state(session: Session, node: Disposition, state: State) -> None:
+    """Every change of a node's state goes through here, so its letter's open deadline follows."""
+    node.state, node.updated_at = state, utcnow()
+    session.add(node)
+    session.flush()
+    keep_open_deadline(session, node.letter_id)
+
+
+def keep_open_deadline(session: Session, letter_id: int) -> None:
+    """The letter's `open_deadline`: the earliest deadline of its open nodes (None without one),
+    so the book's "overdue" reads one indexed column. Recomputed in the database, after the
+    changed node is flushed, in the transaction that changed it."""
+    earliest = (
+        select(func.min(Disposition.deadline))
+        .where(Disposition.letter_id == letter_id, col(Disposition.state).in_(OPEN))
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Letter)
+        .where(col(Letter.id) == letter_id)
+        .values(open_deadline=earliest)
+        .execution_options(synchronize_session=False)
+    )
+    if (letter := session.identity_map.get(session.identity_key(Letter, letter_id))) is not None:
+        session.expire(letter, ["open_deadline"])
 
 
 def settle_upwards(session: Session, node: Disposition) -> None:
@@ -61,8 +90,7 @@ def settle_upwards(session: Session, node: Disposition) -> None:
         ).all()
         if not all(c.state in FINISHED for c in children):
             return
-        parent.state, parent.updated_at = State.COMPLETED, utcnow()
-        session.add(parent)
+        set_state(session, parent, State.COMPLETED)
         log_event(
             session,
             letter_id=parent.letter_id,

@@ -1,7 +1,8 @@
 """The disposition log: one entry per thing that happened to a letter, in the caller's transaction.
 
 Every writer of the log goes through `log_event`, so an entry always has its actor, its time and
-an id that the dispositions it caused can point to.
+an id that the dispositions it caused can point to; and the letter's spans the dashboard reads
+(to its first disposition, to its finish: storage/spans.py) are kept in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from sqlmodel import Session
 
 from mailflow.storage.models import Event
+from mailflow.storage.spans import keep_span
 
 MAILFLOW = "mailflow"  # the actor of what Mailflow does by itself
 
@@ -57,4 +59,5 @@ def log_event(
     )
     session.add(event)
     session.flush()
+    keep_span(session, letter_id, action, event.at)
     return event

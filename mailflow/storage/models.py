@@ -174,6 +174,15 @@ class Letter(SQLModel, table=True):
             nullable=True,
         ),
     )
+    # The letter's spans and its open deadline, kept in the transaction that logs them or changes
+    # its tree (storage/spans.py, from the log's one writer storage/events.py and from
+    # disposition/tree.py): the dashboard's weekly medians walk an index in the spans' order
+    # instead of sorting every letter of its weeks, and the book's "overdue" is one indexed
+    # comparison instead of a search of each letter's tree.
+    received_week: dt.date | None = None  # the Monday (UTC) of its receipt, once it has a span
+    hours_to_disposition: float | None = None  # from receipt to the first "disposed" of its log
+    hours_to_finish: float | None = None  # from receipt to the last "completed"/"archived"
+    open_deadline: dt.date | None = None  # the earliest deadline of its open dispositions
 
     __table_args__ = (
         UniqueConstraint("office", "book", "year", "seq", name="uq_letter_office_book_year_seq"),
@@ -184,6 +193,11 @@ class Letter(SQLModel, table=True):
         Index("ix_letter_office_received_at", "office", "received_at", "id"),
         # The dashboard's letters by state: counted from the index alone.
         Index("ix_letter_office_status", "office", "status"),
+        # The dashboard's weeks: each week's spans in order, the middle one found by counting.
+        Index("ix_letter_office_week_disposition", "office", "received_week", "hours_to_disposition"),
+        Index("ix_letter_office_week_finish", "office", "received_week", "hours_to_finish"),
+        # The book's "overdue": an office's letters with an open disposition past its deadline.
+        Index("ix_letter_office_open_deadline", "office", "open_deadline"),
         # The dashboard's confidential letters, left out of the counts of one outside their tree.
         Index("ix_letter_office_security", "office", "security"),
     )

@@ -4,7 +4,7 @@ time in the reader's language (NULL in the rows of before, whose text holds the 
 office's letters by security, for the dashboard's confidential letters
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-02 06:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
