@@ -39,6 +39,11 @@ class Attachment:
         elif self.path is None:
             raise ValueError("an attachment has its bytes or a path")
 
+    @classmethod
+    def at(cls, filename: str, content_type: str, path: Path, size: int, sha256: str) -> Attachment:
+        """A file named by where it is (spooled, or in the archive), not held."""
+        return cls(filename, content_type, path=path, size=size, sha256=sha256)
+
     def open(self) -> BinaryIO:
         """The file to read (the caller closes it)."""
         if self.data is not None:

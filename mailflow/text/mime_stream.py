@@ -78,16 +78,20 @@ class Budget:
         return kept
 
 
-def read_message(source: BinaryIO, spool: Path | None, budget: Budget | None = None) -> ParsedMessage:
+def read_message(
+    source: BinaryIO, spool: Path | None, budget: Budget | None = None, *, whole_below: int = SMALL
+) -> ParsedMessage:
     """Read the message in `source` (a seekable binary file, from its current position to its
     end) in one pass. Large parts are decoded into files of `spool` (a folder the caller owns and
     removes when done with the message, e.g. `spooled()`); with no spool everything stays in
-    memory. A message that cannot be read, or is past its budget, is a MessageError."""
+    memory. A message that cannot be read, or is past its budget, is a MessageError.
+    `whole_below`: a leaf of fewer raw bytes is decoded whole by the stdlib (tests pass 0, so
+    every leaf goes through the chunked decoders)."""
     start = source.tell()
     if budget is None:
         budget = Budget.for_size(source.seek(0, io.SEEK_END) - start)
         source.seek(start)
-    return _Reader(source, 0, budget, spool).read()
+    return _Reader(source, 0, budget, spool, whole_below).read()
 
 
 # --- the lines, as feedparser.BufferedSubFile gives them --------------------------------------
@@ -132,7 +136,7 @@ class _Input:
             offsets = [start]
             for piece in lines[:-1]:
                 offsets.append(offsets[-1] + len(piece))
-            self.cut = list(zip(lines, offsets))[::-1]
+            self.cut = list(zip(lines, offsets, strict=True))[::-1]
             return self.cut.pop()
         return line, start
 
@@ -191,7 +195,8 @@ def _boundary(boundary: str) -> Callable[[bytes | bytearray], object]:
         separator = ("--" + boundary).encode("ascii", "surrogateescape")
     except UnicodeEncodeError:  # an RFC 2231 boundary of real non-ASCII: no line is 8-bit text
         return lambda line: None
-    return re.compile(rb"(?P<sep>" + re.escape(separator) + rb")(?P<end>--)?(?P<ws>[ \t]*)(\r\n|\r|\n)?$").match
+    pattern = rb"(?P<sep>" + re.escape(separator) + rb")(?P<end>--)?(?P<ws>[ \t]*)(\r\n|\r|\n)?$"
+    return re.compile(pattern).match
 
 
 # --- the parts ---------------------------------------------------------------------------------
@@ -209,7 +214,9 @@ class _Collected:
 
     def parsed(self) -> ParsedMessage:
         inner = [e if isinstance(e, ParsedMessage) else e.parsed() for e in self.embedded]
-        return summarize(self.msg, text=self.text, html=self.html, attachments=self.attachments, embedded=inner)
+        return summarize(
+            self.msg, text=self.text, html=self.html, attachments=self.attachments, embedded=inner
+        )
 
 
 @dataclass(eq=False)
@@ -245,7 +252,7 @@ class _Leaf:
             self.decoder.feed(self.last)
         else:
             self.raw += self.last
-            if len(self.raw) > SMALL and not self.whole:
+            if len(self.raw) >= self.reader.small and not self.whole:
                 self._stream()
         self.last = line
 
@@ -273,15 +280,18 @@ class _Leaf:
     def close(self, strip: bool) -> None:
         """The body is complete; `strip`: its last line end belongs to a boundary."""
         last = self.last
-        if strip:
-            last = last[:-2] if last.endswith(b"\r\n") else last[:-1] if last.endswith((b"\r", b"\n")) else last
+        if strip and last.endswith((b"\r", b"\n")):
+            last = last[:-2] if last.endswith(b"\r\n") else last[:-1]
         budget = self.reader.budget
         msg = self.node.msg
+        if self.decoder is None and not self.whole and len(self.raw) + len(last) >= self.reader.small:
+            self._stream()
         if self.decoder is None:
             self.raw += last
             msg.set_payload(self.raw.decode("ascii", "surrogateescape"))
             decoded = msg.get_payload(decode=True)
-            msg.set_payload(None)
+            msg.set_payload("")
+            assert isinstance(decoded, bytes)  # a str payload always decodes to bytes
             self.raw = bytearray()
             out = Output(self.reader.spool if len(decoded) > SMALL else None)
             out.write(decoded)
@@ -298,7 +308,8 @@ class _Leaf:
 class _Reader:
     """feedparser.FeedParser._parsegen, step for step, over _Input (see the module)."""
 
-    def __init__(self, source: BinaryIO, level: int, budget: Budget, spool: Path | None) -> None:
+    def __init__(self, source: BinaryIO, level: int, budget: Budget, spool: Path | None, small: int) -> None:
+        self.small = small
         self.source = source
         self.origin = source.tell()
         self.input = _Input(source)
@@ -340,10 +351,11 @@ class _Reader:
                     self.input.unreadline(line)
                 break
             lines.append((line, self.input.start))
-        msg = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(b"".join(l for l, _ in lines))
+        header = b"".join(text for text, _ in lines)
+        msg = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(header)
         if msg.get_payload():  # a "From " line last: feedparser gives it back to the body
             self.input.unreadline(*lines[-1])
-        msg.set_payload(None)
+        msg.set_payload("")
         if missing_separator:
             msg.defects.insert(0, errors.MissingHeaderBodySeparatorDefect())
         if parent is not None and parent.msg.get_content_type() == "multipart/digest":
@@ -480,7 +492,8 @@ class _Reader:
         if leaf.kind == "eml":
             try:
                 with io.BytesIO(value) if isinstance(value, bytes) else value.open("rb") as inner:
-                    into.embedded.append(_Reader(inner, leaf.node.level + 1, self.budget, self.spool).read())
+                    reader = _Reader(inner, leaf.node.level + 1, self.budget, self.spool, self.small)
+                    into.embedded.append(reader.read())
             finally:
                 out.remove()
             return
@@ -488,4 +501,4 @@ class _Reader:
         if isinstance(value, bytes):
             into.attachments.append(Attachment(name, ctype, value))
         else:
-            into.attachments.append(Attachment(name, ctype, path=value, size=out.size, sha256=out.sha256))
+            into.attachments.append(Attachment.at(name, ctype, value, out.size, out.sha256))

@@ -20,10 +20,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from mailflow.text.mime_stream import MAX_DEPTH, MAX_PARTS, MAX_TEXT, Budget, read_message
 from mailflow.text.message import ParsedMessage
+from mailflow.text.mime_stream import MAX_DEPTH, MAX_PARTS, MAX_TEXT, Budget, read_message
 
-__all__ = ["MAX_DEPTH", "MAX_PARTS", "MAX_TEXT", "Budget", "header_part", "parse_message", "read_message", "spooled"]
+__all__ = [
+    "MAX_DEPTH", "MAX_PARTS", "MAX_TEXT", "Budget", "header_part", "parse_message", "read_message", "spooled",
+]  # fmt: skip
 
 
 def header_part(raw: bytes) -> bytes:

@@ -106,14 +106,15 @@ class Plain:
 class QuotedPrintable:
     """binascii.a2b_qp on whole lines: nothing it reads passes the next line feed."""
 
-    def __init__(self, out: Output) -> None:
+    def __init__(self, out: Output, chunk: int = CHUNK) -> None:
         self.out = out
+        self.chunk = chunk
         self.rest = bytearray()
 
     def feed(self, data: bytes | bytearray) -> None:
         self.rest += data
         cut = self.rest.rfind(b"\n") + 1
-        if cut > CHUNK:
+        if cut > self.chunk:
             self.out.write(binascii.a2b_qp(bytes(self.rest[:cut])))
             del self.rest[:cut]
 
@@ -132,8 +133,9 @@ class Base64:
     (the defects) and the last fallback depend only on counts kept here, and `again` reads the
     raw payload once more for that last fallback (a payload of 4n+1 characters)."""
 
-    def __init__(self, out: Output, again: Callable[[], Iterator[bytes]]) -> None:
+    def __init__(self, out: Output, again: Callable[[], Iterator[bytes]], chunk: int = CHUNK) -> None:
         self.out = out
+        self.chunk = chunk
         self.again = again
         self.carry = b""  # base64 characters not yet decoded (fewer than four)
         self.pads = 0  # "=" counted towards completing the current quad
@@ -147,7 +149,7 @@ class Base64:
 
     def feed(self, data: bytes | bytearray) -> None:
         self.rest += data
-        if len(self.rest) > CHUNK:
+        if len(self.rest) > self.chunk:
             self._take(bytes(self.rest))
             self.rest = bytearray()
 
