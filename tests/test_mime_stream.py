@@ -21,8 +21,12 @@ from hypothesis import strategies as st
 
 from mailflow.demo import dkim
 from mailflow.errors import MessageError
+from mailflow.scans.files import ScanFile, StoredScan, scan_files
+from mailflow.scans.pages import pages
+from mailflow.text.message import Attachment
 from mailflow.text.mime_stream import Budget
 from mailflow.text.parsing import parse_message, read_message, spooled
+from mailflow.text.pdf import read_pdfs
 from mailflow.text.transfer import Base64, Output, QuotedPrintable
 from tests.support import clients
 from tests.support.hostile import SCALED, corpus
@@ -269,3 +273,18 @@ def test_base64_decoded_whole_or_in_chunks_gives_one_file(tmp_path: Path) -> Non
     )
     with spooled(tmp_path) as spool:
         assert read_message(io.BytesIO(raw), spool).attachments[0].read_bytes() == payload
+
+
+def test_the_pdf_and_scan_readers_open_a_spooled_file_by_its_path(tmp_path: Path) -> None:
+    """A spooled PDF is read by path in the PDF child and by the scan reader, as its bytes would be."""
+    pdf = pdf_letter()
+    path = tmp_path / "part-1"
+    path.write_bytes(pdf)
+    held = Attachment("surat.pdf", "application/pdf", pdf)
+    spooled_pdf = Attachment.at("surat.pdf", "application/pdf", path, len(pdf), held.sha256)
+    assert read_pdfs([spooled_pdf]).texts == read_pdfs([held]).texts
+    [scan] = scan_files([spooled_pdf, held], [""])  # an empty text layer: a scan; the copy is one
+    assert scan.path == str(path) and scan.payload == b""
+    [page] = list(pages(StoredScan(scan.filename, scan.content_type, scan.path).load(), 1))
+    [same] = list(pages(ScanFile("surat.pdf", "application/pdf", pdf), 1))
+    assert page.size == same.size and page.tobytes() == same.tobytes()
