@@ -33,7 +33,7 @@ from mailflow.errors import MessageError
 from mailflow.text.flowed import unflow
 from mailflow.text.header_fields import filename_of, summarize
 from mailflow.text.message import Attachment, HeaderProblem, ParsedMessage
-from mailflow.text.transfer import Base64, Decoder, Output, Plain, QuotedPrintable, decoded_text
+from mailflow.text.transfer import CHUNK, Base64, Decoder, Output, Plain, QuotedPrintable, decoded_text
 
 MAX_PARTS = 500
 MAX_DEPTH = 12
@@ -158,10 +158,20 @@ class _Input:
     def readline(self) -> bytes | bytearray:
         if self.back:
             line, self.start = self.back.pop()
-        else:
+        elif self.cut or self._watching:
             line, self.start = self._raw()
             if self._watching and line:
                 self._watch(line)
+        else:  # the common line, inline: no lone CR in it, not longer than _LINE
+            line = self.source.readline(_LINE)
+            size = len(line)
+            cr = line.find(b"\r")
+            if (cr >= 0 and (cr != size - 2 or line[-1] != 10)) or size == _LINE:
+                self.source.seek(self.at)
+                line, self.start = self._raw()
+            else:
+                self.start = self.at
+                self.at += size
         if not line:
             return line
         if self.eofstack and line[:1] in (b"-", b"\r", b"\n"):
@@ -236,10 +246,11 @@ class _Leaf:
         self.node = node
         self.kind = kind  # "text", "html", "eml" or "file"
         self.counted = counted  # spends the decode budget as it goes (files and .eml)
-        self.raw = bytearray()
-        self.last: bytes | bytearray = b""
+        self.raw = bytearray()  # lines not yet decoded, the last one always among them
+        self.last = 0  # the length of the last line
         self.start = -1
         self.end = 0
+        self.flush_at = reader.small
         self.out: Output | None = None
         self.decoder: Decoder | None = None
         self.whole = False  # uuencoded: kept raw, decoded by the stdlib at the end
@@ -248,29 +259,34 @@ class _Leaf:
         if self.start < 0:
             self.start = start
         self.end = start + len(line)
-        if self.decoder is not None:
-            self.decoder.feed(self.last)
-        else:
-            self.raw += self.last
-            if len(self.raw) >= self.reader.small and not self.whole:
-                self._stream()
-        self.last = line
+        self.raw += line
+        self.last = len(line)
+        if len(self.raw) >= self.flush_at:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.decoder is None:
+            self._stream()
+            if self.decoder is None:
+                return
+        cut = len(self.raw) - self.last
+        self.decoder.feed(self.raw[:cut])
+        del self.raw[:cut]
 
     def _stream(self) -> None:
         msg = self.node.msg
         cte = str(msg.get("content-transfer-encoding", "")).lower()
         self.out = Output(self.reader.spool, self.reader.budget.decode if self.counted else None)
+        self.flush_at = max(self.flush_at, CHUNK)
         if cte == "base64":
             self.decoder = Base64(self.out, lambda: self.reader.input.span(self.start, self.end))
         elif cte == "quoted-printable":
             self.decoder = QuotedPrintable(self.out)
         elif cte in _UU:
             self.whole = True  # rare: kept raw and decoded by the stdlib at the end
-            return
+            self.flush_at = 1 << 62
         else:
             self.decoder = Plain(self.out)
-        self.decoder.feed(self.raw)
-        self.raw = bytearray()
 
     def forget(self) -> None:
         """A multipart's preamble, once a part starts: read by nobody."""
@@ -279,15 +295,13 @@ class _Leaf:
 
     def close(self, strip: bool) -> None:
         """The body is complete; `strip`: its last line end belongs to a boundary."""
-        last = self.last
-        if strip and last.endswith((b"\r", b"\n")):
-            last = last[:-2] if last.endswith(b"\r\n") else last[:-1]
+        if strip and self.raw.endswith((b"\r", b"\n")):
+            del self.raw[-2 if self.raw.endswith(b"\r\n") else -1 :]
         budget = self.reader.budget
         msg = self.node.msg
-        if self.decoder is None and not self.whole and len(self.raw) + len(last) >= self.reader.small:
+        if self.decoder is None and not self.whole and len(self.raw) >= self.reader.small:
             self._stream()
         if self.decoder is None:
-            self.raw += last
             msg.set_payload(self.raw.decode("ascii", "surrogateescape"))
             decoded = msg.get_payload(decode=True)
             msg.set_payload("")
@@ -299,7 +313,8 @@ class _Leaf:
                 budget.decode(len(decoded))
         else:
             assert self.out is not None
-            self.decoder.feed(last)
+            self.decoder.feed(self.raw)
+            self.raw = bytearray()
             msg.defects.extend(self.decoder.finish())
             out = self.out
         self.reader.done(self, out)
