@@ -42,12 +42,15 @@ def visible(reader: Reader) -> ColumnElement[bool]:
     under = below(reader.rules, reader.held)
     supervised = exists().where(node, col(Disposition.position_id).in_(under)) if under else false()
     open_letter = or_(col(Letter.security).is_(None), col(Letter.security).not_in(CONFIDENTIAL))
+    # The letter's own columns first: both databases try an OR's terms in order and stop at the
+    # first true one, so a clerk's book never searches the trees for a letter it may see anyway
+    # (PostgreSQL otherwise hashes every node of the office's trees first: 40-60 ms a page).
     return and_(
         col(Letter.office) == reader.office,
         or_(
-            own,
             col(Letter.clerk) == reader.address,
             and_(open_letter, or_(true() if reader.clerk else false(), supervised)),
+            own,
         ),
     )
 
