@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import Counter
 from statistics import median
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from mailflow.config import Settings
-from mailflow.disposition.status import may_see
+from mailflow.disposition.status import CONFIDENTIAL, may_see
 from mailflow.disposition.tree import keep_open_deadline
 from mailflow.office.regency import load_regency
 from mailflow.storage.db import create_schema, make_engine
@@ -116,6 +117,38 @@ def test_the_lists_scope_is_exactly_status_may_see(database_url):
         assert all(letter.id in set(session.exec(select(Letter.id).where(visible(paud))).all()) for letter in page)
 
 
+def test_dashboard_counts_no_confidential_letter_outside_the_readers_scope(database_url):
+    """STATUS's scope in the dashboard: a confidential letter counts, by state and under its late
+    official, only for one in its tree or the clerk who filed it; every other letter of the office
+    counts for all (a head oversees every position)."""
+    engine = _world(database_url)
+    rules = REGENCY.office("DISDIK")
+    with Session(engine) as session:  # a confidential letter given straight to a kabid, not by the head
+        secret = _letter(session, 900, "rahasia", f"other@{DOMAIN}")
+        _node(session, secret, "kabid_paud", None, "routing")
+        session.commit()
+    with Session(engine) as session:
+        letters = session.exec(select(Letter).where(Letter.office == "DISDIK")).all()
+        nodes = {letter.id: session.exec(select(Disposition).where(Disposition.letter_id == letter.id)).all()
+                 for letter in letters}  # fmt: skip
+        for who in ("kadis", "admin", "kabid.paud", "agenda"):
+            reader = reader_for(REGENCY, SETTINGS, f"{who}@{DOMAIN}", TODAY)
+            assert reader is not None, who
+            counted = [letter for letter in letters if letter.security not in CONFIDENTIAL
+                       or may_see(rules, letter, nodes[letter.id], reader.address, TODAY)]  # fmt: skip
+            late: Counter[tuple[str, str]] = Counter(
+                (n.holder_title, n.holder_name) for letter in counted for n in nodes[letter.id])
+            board = dashboard(session, reader, weeks=2)
+            assert dict(board.by_state) == Counter(str(letter.status) for letter in counted), who
+            assert {(t, n): c for t, n, c in board.overdue_by_official} == late, who
+        kadis = reader_for(REGENCY, SETTINGS, f"kadis@{DOMAIN}", TODAY)
+        assert kadis is not None
+        paud_late = {t: c for t, _, c in dashboard(session, kadis).overdue_by_official}["kabid_paud"]
+        mine = {t: c for t, _, c in dashboard(session, reader_for(REGENCY, SETTINGS, f"kabid.paud@{DOMAIN}", TODAY)
+                                                 ).overdue_by_official}["kabid_paud"]  # type: ignore[arg-type]
+        assert mine == paud_late + 1  # the head is not told of the letter given past them
+
+
 def test_strangers_are_nobody(database_url):
     assert reader_for(REGENCY, SETTINGS, "stranger@elsewhere.example", TODAY) is None
 
@@ -167,8 +200,8 @@ def test_main_lists_use_indexes(database_url):
     (by_state,) = plans(lambda session: book_page(session, clerk, BookFilter(state="awaiting", overdue=True)))
     (overdue,) = plans(lambda session: book_page(session, clerk, BookFilter(overdue=True)))
     (mine,) = plans(lambda session: waiting_for(session, kadis))
-    counts, _, counted, middles = plans(lambda session: dashboard(session, kadis))
-    every = (book, by_state, overdue, mine, counts, counted, middles)
+    counts, hidden, _, counted, middles = plans(lambda session: dashboard(session, kadis))
+    every = (book, by_state, overdue, mine, counts, hidden, counted, middles)
     spans = ("ix_letter_office_week_disposition", "ix_letter_office_week_finish")
     if postgres:
         assert "Index Scan Backward using ix_letter_office_received_at" in book, book
@@ -185,6 +218,7 @@ def test_main_lists_use_indexes(database_url):
         # each week's middle read in an index's order; the last week's, which holds any later, sorted
         assert middles.count("Scan using ix_letter_office_week_") == 24, middles
         assert middles.count("Sort Key") == 2, middles
+        assert "ix_letter_office_security" in hidden, hidden
         for plan in every:
             assert "Seq Scan" not in plan, plan
         return
@@ -202,6 +236,7 @@ def test_main_lists_use_indexes(database_url):
         assert middles.count(f"SEARCH letter USING COVERING INDEX {index} (office=? AND received_week=? AND") == 11
         assert middles.count(f"SEARCH letter USING COVERING INDEX {index} (office=? AND received_week>?)") == 1
     assert middles.count("TEMP B-TREE") == 2, middles  # the last week's, which holds any later too
+    assert "SEARCH letter USING INDEX ix_letter_office_security (office=? AND security=?)" in hidden, hidden
     for plan in every:  # no table scanned whole
         assert not any(line.split()[:2] in (["SCAN", "letter"], ["SCAN", "event"], ["SCAN", "disposition"])
                        for line in plan.splitlines()), plan  # fmt: skip

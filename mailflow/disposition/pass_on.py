@@ -85,7 +85,7 @@ def pass_on(session: Session, ctx: Context, letter: Letter, node: Disposition, t
         targets=[node.holder],
         instruction=node.instruction or None,
         deadline=node.deadline,
-        text=f"{ctx.rules.office_code} {letter.agenda_number}",
+        facts={"office": ctx.rules.office_code, "agenda": letter.agenda_number},
     )
     head = target_of(rules, rules.head_position, today_in(there))
     root = new_node(
@@ -108,7 +108,7 @@ def pass_on(session: Session, ctx: Context, letter: Letter, node: Disposition, t
         actor=node.disposer,
         action="passed_on",
         targets=[node.holder],
-        text=f"{target.office} {received.agenda_number}",
+        facts={"office": target.office, "agenda": received.agenda_number},
     )
     return received
 
@@ -136,7 +136,7 @@ def report_back(session: Session, ctx: Context, letter: Letter) -> None:
         actor=node.holder,
         action="completed" if root.state == State.COMPLETED else "archived",
         targets=[node.holder],
-        text=f"{letter.office} {letter.agenda_number}",
+        facts={"office": letter.office, "agenda": letter.agenda_number},
     )
     settle_upwards(session, node)
     origin.status = letter_status(session, origin)

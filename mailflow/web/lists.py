@@ -15,7 +15,7 @@ from sqlmodel import Session, col, or_, select
 from mailflow.registry.queries import _SEARCHED, OPEN_STATES
 from mailflow.storage.models import Disposition, Letter
 from mailflow.web.reader import Reader
-from mailflow.web.scope import visible
+from mailflow.web.scope import counted, hidden_confidential, visible
 
 PAGE = 25
 MINE = 100  # the most "Surat saya" lists; overdue and soonest due come first
@@ -88,17 +88,20 @@ class Dashboard:
 
 
 def dashboard(session: Session, reader: Reader, weeks: int = 12) -> Dashboard:
+    """The office's numbers; a confidential letter the reader may not see (STATUS's scope) is
+    neither counted nor named under its late official. The weeks' medians are the office's
+    whole: a median of a week's letters tells no letter's count, official or content."""
     office = Letter.office == reader.office
-    by_state = session.exec(
-        select(Letter.status, func.count())
-        .where(office)
-        .group_by(col(Letter.status))
-        .order_by(col(Letter.status))
-    ).all()
+    by_state = session.exec(select(Letter.status, func.count()).where(office).group_by(col(Letter.status)))
+    counts = Counter({str(status): n for status, n in by_state.all()})
+    # The confidential letters kept from the reader, few: each by the (office, security) index.
+    hidden = session.exec(select(Letter.status).where(hidden_confidential(reader))).all()
+    counts.subtract(str(status) for status in hidden)
     late = session.exec(
         select(Disposition.holder_title, Disposition.holder_name, func.count())
         .join(Letter, col(Letter.id) == col(Disposition.letter_id))
         .where(office, col(Disposition.state).in_(OPEN_STATES), col(Disposition.deadline) < reader.today)
+        .where(counted(reader))
         .group_by(col(Disposition.holder_title), col(Disposition.holder_name))
         .order_by(func.count().desc())
     ).all()
@@ -108,8 +111,7 @@ def dashboard(session: Session, reader: Reader, weeks: int = 12) -> Dashboard:
         Week(start + dt.timedelta(days=7 * n), medians.get(("first", n)), medians.get(("done", n)))
         for n in range(weeks)
     ]
-    counts = Counter(dict(by_state))
-    return Dashboard(sorted(counts.items()), [(t, n, c) for t, n, c in late], series)
+    return Dashboard(sorted((s, n) for s, n in counts.items() if n), [(t, n, c) for t, n, c in late], series)
 
 
 SPANS = {"first": col(Letter.hours_to_disposition), "done": col(Letter.hours_to_finish)}
