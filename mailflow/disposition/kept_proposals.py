@@ -89,7 +89,8 @@ def record(
 def waiting(session: Session, node: Disposition, today: dt.date) -> PendingProposal | None:
     """The newest proposal about `node` still waiting for its yes, if any."""
     mine = PendingProposal.disposition_id == node.id
-    ask = select(PendingProposal).where(mine, PendingProposal.state == PENDING, PendingProposal.expires_on >= today)
+    valid = PendingProposal.expires_on >= today
+    ask = select(PendingProposal).where(mine, PendingProposal.state == PENDING, valid)
     return session.exec(ask.order_by(col(PendingProposal.id).desc())).first()
 
 

@@ -358,8 +358,8 @@ def _yes_to_no_proposal(reply: Reply, text: str, asked: PendingProposal) -> Repl
     if _replayed(reply.session, reply.key, utcnow() - dt.timedelta(days=reply.ctx.settings.token_days)):
         return None
     line = text.strip().splitlines()[0]
-    asked_on = asked.created_at.date()
-    reply.problems.append(Problem(line, "proposal_elsewhere", Said.of("problem.proposal_elsewhere", date=asked_on)))
+    said = Said.of("problem.proposal_elsewhere", date=asked.created_at.date())
+    reply.problems.append(Problem(line, "proposal_elsewhere", said))
     _act(reply, text, (), answered=False)
     return reply
 
