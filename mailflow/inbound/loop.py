@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -124,13 +126,15 @@ def process_group(
                     "poison",
                     f"reading it stopped a worker {MAX_TRIES} times (killed, out of memory or stalled)",
                 )
-            else:
-                item.reading = _read(app, box, item)
+        _read_all(app, box, [item for item in taken if item.failure is None])
         rows.extend(_decide_safely(app, box, uidvalidity, taken, cursor))
     return rows
 
 
 MAX_TRIES = 2
+# A group's messages are read side by side: while one waits for its PDF child (another process,
+# on another core) or its DNS answer, the next is parsed.
+READERS = min(4, os.cpu_count() or 1)
 
 
 @dataclass
@@ -144,17 +148,26 @@ class _Taken:
     failure: tuple[str, str] | None = None  # (reason, detail): held without deciding
 
 
-def _read(app: App, box: MailboxSettings, item: _Taken) -> Read | None:
-    """The reading, or None with the failure noted: a bug reading one message must not stop the
-    mailbox (the one per-message boundary); a failing edge stops the poll."""
+def _read_all(app: App, box: MailboxSettings, items: list[_Taken]) -> None:
+    if len(items) < 2 or READERS < 2:
+        for item in items:
+            _read(app, box, item)
+        return
+    with ThreadPoolExecutor(min(READERS, len(items)), thread_name_prefix="reading") as pool:
+        for done in [pool.submit(_read, app, box, item) for item in items]:
+            done.result()  # an edge error of any stops the poll, as it would one by one
+
+
+def _read(app: App, box: MailboxSettings, item: _Taken) -> None:
+    """Its reading, or its failure noted: a bug reading one message must not stop the mailbox
+    (the one per-message boundary); a failing edge stops the poll."""
     try:
-        return read(app, box, item.fetched.raw)
+        item.reading = read(app, box, item.fetched.raw)
     except _EDGE_ERRORS:
         raise
     except Exception as exc:  # the per-message boundary: held as internal_error, the poll goes on
         log.exception("event=message_failed mailbox=%s uid=%s", box.name, item.fetched.uid)
         item.failure = ("internal_error", f"{type(exc).__name__}: {exc}")
-        return None
 
 
 def _decide_safely(
