@@ -224,6 +224,7 @@ class Bench:
         ]
         size = sum(map(len, messages)) / count / 1024
         fill_maildir(self.dovecot, MAILBOX, messages)
+        del messages  # the service would not hold them: a smaller process forks its PDF readers faster
         url = fresh_postgres_database(self.database_url) if self.database_url else ""
         office = self.office("ingest", database_url=url)
         app = office.app

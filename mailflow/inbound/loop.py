@@ -263,12 +263,13 @@ def _decide(
             rows.append(row)
             if row.outcome == Outcome.LETTER and (letter := session.get(Letter, row.letter_id)) is not None:
                 filed.append(letter)
-    for letter in filed:  # after the commit: the number a clerk was given (storage/journal.py)
-        entry = journal.Entry(letter.raw_sha256, letter.office, letter.agenda_number, letter.subject_tag)
+    if filed:  # after the commit: the numbers clerks were given (storage/journal.py)
+        entries = [journal.Entry(f.raw_sha256, f.office, f.agenda_number, f.subject_tag) for f in filed]
         try:
-            journal.note(app.settings.storage_dir, entry)
-        except OSError as exc:  # the letter is filed; only a restore's comparison would miss it
-            log.warning("event=journal_not_written agenda=%s error=%s", letter.agenda_number, exc)
+            journal.note(app.settings.storage_dir, *entries)
+        except OSError as exc:  # the letters are filed; only a restore's comparison would miss them
+            agendas = ",".join(f.agenda_number for f in filed)
+            log.warning("event=journal_not_written agenda=%s error=%s", agendas, exc)
     return rows
 
 
