@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +61,15 @@ class RawMessage:
         with self.open() as f:
             return f.read()
 
+    @property
+    def parts(self) -> Path | None:
+        """Beside a spool file, the folder its large MIME parts are decoded into while it is read
+        (text.mime_stream); None for a message in memory, whose parts stay in memory too."""
+        return self.path.with_name(self.path.name + "-parts") if self.path is not None else None
+
     def discard(self) -> None:
-        """Remove the spool file (the archive keeps its own link or copy)."""
+        """Remove the spool file and its parts (the archive keeps its own link or copies)."""
         if self.path is not None:
             self.path.unlink(missing_ok=True)
+        if self.parts is not None:
+            shutil.rmtree(self.parts, ignore_errors=True)

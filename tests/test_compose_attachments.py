@@ -8,7 +8,7 @@ import email
 import os
 import tracemalloc
 
-from mailflow.outbound.compose import SPLICED, Rendered, build_message, message_bytes
+from mailflow.outbound.compose import CHUNKED_ATTACHMENT, Rendered, build_message, message_bytes
 
 RENDERED = Rendered("Mohon disposisi", "Yth. Bapak,\nterlampir.", "<p>Yth. Bapak,</p>")
 
@@ -21,8 +21,8 @@ def _request(*files: tuple[str, str, bytes], eml: bytes = b""):
 
 
 def test_the_bytes_are_the_stdlibs_bytes() -> None:
-    scan, photo, small = os.urandom(SPLICED * 3 + 5), os.urandom(SPLICED + 1), os.urandom(1000)
-    eml = b"From: a@b.example\r\n\r\n" + os.urandom(SPLICED)
+    scan, photo, small = os.urandom(CHUNKED_ATTACHMENT * 3 + 5), os.urandom(CHUNKED_ATTACHMENT + 1), os.urandom(1000)
+    eml = b"From: a@b.example\r\n\r\n" + os.urandom(CHUNKED_ATTACHMENT)
     msg = _request(("scan.pdf", "application/pdf", scan), ("foto.jpg", "image/jpeg", photo),
                    ("kecil.pdf", "application/pdf", small), eml=eml)  # fmt: skip
     for n, part in enumerate(p for p in msg.walk() if p.is_multipart()):

@@ -19,7 +19,7 @@ from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
 from mailflow.raw import RawMessage
 from mailflow.text.letter import LetterReading, read_letter
 from mailflow.text.message import ParsedMessage
-from mailflow.text.parsing import header_part, parse_message
+from mailflow.text.parsing import header_part, parse_message, read_message
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,24 @@ def read(
         # is decoded.
         head = parse_message(header_part(raw.head(HEAD_BYTES)))
         sender, clerk = _checked(app, box, raw, head)
-        message = parse_message(raw.read_bytes())
+        message = _whole(raw)
     except MessageError as exc:
         return Read(None, exc, UNCHECKED, None)
     if message.from_address != head.from_address:  # a header past 64 KB: decide on the whole
         sender, clerk = _checked(app, box, raw, message)
     files = clerk or box.direct_letters == "register"
     return Read(message, None, sender, read_letter(message, direct=not clerk) if files else None)
+
+
+def _whole(raw: RawMessage) -> ParsedMessage:
+    """The message read in one pass from its spool file, its large parts decoded into the folder
+    beside it (removed with it when the message is done: RawMessage.discard); a small message
+    from memory."""
+    if raw.path is None or raw.parts is None:
+        return parse_message(raw.read_bytes())
+    raw.parts.mkdir(mode=0o700, exist_ok=True)
+    with raw.open() as source:
+        return read_message(source, raw.parts)
 
 
 def _checked(

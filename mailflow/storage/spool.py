@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import itertools
 import os
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +24,9 @@ from mailflow.raw import RawMessage
 
 class Spool:
     """The folder of messages being fetched (made by the archive, on its filesystem, so that a
-    finished file is linked into the archive rather than copied). Files are named `host.pid.n`: a poll removes
-    those of dead processes of its own host, never another worker's file in progress."""
+    finished file is linked into the archive rather than copied). Files are named `host.pid.n`
+    (their decoded parts `host.pid.n-parts/`): a poll removes those of dead processes of its own
+    host, never another worker's file in progress."""
 
     _counter = itertools.count()
 
@@ -53,7 +55,10 @@ class Spool:
         for path in self.folder.glob("*") if self.folder.is_dir() else []:
             parts = path.name.rsplit(".", 2)
             if len(parts) == 3 and parts[0] == host and parts[1].isdigit() and not _alive(int(parts[1])):
-                path.unlink(missing_ok=True)
+                if path.is_dir():  # a message's decoded parts (RawMessage.parts)
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
                 removed.append(path)
         return removed
 
