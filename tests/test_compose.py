@@ -3,6 +3,7 @@ generator's own, whatever the parts."""
 
 from __future__ import annotations
 
+import base64
 import random
 from email import message_from_bytes
 from email.policy import compat32
@@ -31,6 +32,10 @@ def test_spliced_bytes_are_the_generators_own(sizes: tuple[int, ...]) -> None:
         attach_messages=[b"From: a@b.example\r\nSubject: asli\r\n\r\n" + b"isi surat\r\n" * 800],
     )
     ours = message_bytes(msg)
+    for part in msg.walk():  # an attachment over CHUNKED_ATTACHMENT is in the tree as a marker only
+        if str(part.get_payload()).startswith("mailflow-attachment-"):
+            data = next(payload for name, _, payload in files if name == part.get_filename())
+            part.set_payload(base64.encodebytes(data).decode("ascii"))
     assert ours == msg.as_bytes(policy=compat32.clone(linesep="\r\n"))
     parts = [p.get_payload(decode=True) for p in message_from_bytes(ours).walk() if p.get_filename()]
     assert parts[: len(sizes) + 1] == [payload for _, _, payload in files]
