@@ -4,8 +4,9 @@ Parsing, PDF text, the registry fields and the sender check are the slow part of
 message, and the transaction (on SQLite, the one write lock every worker shares) should only
 write; so the poll reads first, then opens the transaction with what it read.
 
-The raw message comes as a `RawMessage` (storage/spool.py): a large one is a spool file, read
-here in chunks by the DKIM body hash and, until the MIME reader streams, whole by the parser.
+The raw message comes as a `RawMessage` (mailflow/raw.py): a large one is a spool file, read
+here in chunks by the DKIM body hash and in one pass by the MIME reader (text.mime_stream),
+which decodes its large parts into a folder beside it; a small one is read from memory.
 """
 
 from __future__ import annotations
