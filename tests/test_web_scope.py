@@ -156,10 +156,12 @@ def test_strangers_are_nobody(database_url):
 def test_main_lists_use_indexes(database_url):
     """The plans of the main lists and of the dashboard, on the database under test. SQLite: the
     agenda book's page walks the (office, received_at) index in order (no sort, no whole-table
-    scan); filtered, from an index too; "Surat saya" starts from the disposition's (holder, state)
-    index; the dashboard counts from (office, status) and reads each letter's two moments from
-    the log's (letter, action, at) index alone. PostgreSQL (a test database is tiny, where a
-    sequential scan is cheapest, so sequential scans are priced out): the same indexes serve."""
+    scan); filtered by overdue, from the (office, open_deadline) index, the tree never searched
+    for it; "Surat saya" starts from the disposition's (holder, state) index; the dashboard counts
+    from (office, status), finds its overdue by official from (office, open_deadline), and counts
+    and reads each week's middle spans from the (office, received_week, span) indexes alone, in
+    their order. PostgreSQL (a test database is tiny, where a sequential scan is cheapest, so
+    sequential scans are priced out, and its statistics are taken): the same indexes serve."""
     engine = _world(database_url)
     postgres = engine.dialect.name == "postgresql"
     clerk = reader_for(REGENCY, SETTINGS, f"agenda@{DOMAIN}", TODAY)
