@@ -66,7 +66,7 @@ def book_page(session: Session, reader: Reader, wanted: BookFilter) -> tuple[lis
     if wanted.urgency:
         query = query.where(Letter.urgency == wanted.urgency)
     if wanted.overdue:  # an open disposition past its deadline: the earliest open one is
-        query = query.where(col(Letter.open_deadline) < reader.today)  # a column of the row walked
+        query = query.where(col(Letter.open_deadline) < reader.today)
     # Newest first, by the (office, received_at) index: walked in order, never sorted.
     query = query.order_by(col(Letter.received_at).desc(), col(Letter.id).desc())
     rows = list(session.exec(query.offset((wanted.page - 1) * PAGE).limit(PAGE + 1)).all())
@@ -101,6 +101,8 @@ def dashboard(session: Session, reader: Reader, weeks: int = 12) -> Dashboard:
         select(Disposition.holder_title, Disposition.holder_name, func.count())
         .join(Letter, col(Letter.id) == col(Disposition.letter_id))
         .where(office, col(Disposition.state).in_(OPEN_STATES), col(Disposition.deadline) < reader.today)
+        # only the letters with an open node past its deadline, from their index (not every letter)
+        .where(col(Letter.open_deadline) < reader.today)
         .where(counted(reader))
         .group_by(col(Disposition.holder_title), col(Disposition.holder_name))
         .order_by(func.count().desc())
