@@ -246,8 +246,7 @@ class _Leaf:
         self.node = node
         self.kind = kind  # "text", "html", "eml" or "file"
         self.counted = counted  # spends the decode budget as it goes (files and .eml)
-        self.raw = bytearray()  # lines not yet decoded, the last one always among them
-        self.last = 0  # the length of the last line
+        self.raw = bytearray()  # what is not yet decoded: at least the last line's end
         self.start = -1
         self.end = 0
         self.flush_at = reader.small
@@ -259,8 +258,16 @@ class _Leaf:
         if self.start < 0:
             self.start = start
         self.end = start + len(line)
+        if len(line) > CHUNK:  # a long line is not copied: it goes to the decoder as it is
+            if self.decoder is None and not self.whole:
+                self._stream()
+            if self.decoder is not None:
+                self.decoder.feed(self.raw)
+                with memoryview(line) as view:
+                    self.decoder.feed(view[:-2])
+                    self.raw = bytearray(view[-2:])
+                return
         self.raw += line
-        self.last = len(line)
         if len(self.raw) >= self.flush_at:
             self._flush()
 
@@ -269,8 +276,9 @@ class _Leaf:
             self._stream()
             if self.decoder is None:
                 return
-        cut = len(self.raw) - self.last
-        self.decoder.feed(self.raw[:cut])
+        cut = len(self.raw) - 2  # the last line's end may yet belong to a boundary
+        with memoryview(self.raw) as view:
+            self.decoder.feed(view[:cut])
         del self.raw[:cut]
 
     def _stream(self) -> None:

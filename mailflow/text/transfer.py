@@ -40,23 +40,23 @@ class Output:
         self.file: BinaryIO | None = None
         self.path: Path | None = None
 
-    def write(self, data: bytes | bytearray) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
             return
         if self.count is not None:
             self.count(len(data))
         self.size += len(data)
         self.digest.update(data)
-        if self.file is not None:
-            self.file.write(data)
-            return
-        self.memory += data
-        if self.spool is not None and len(self.memory) > SPOOL_AT:
+        if self.file is None and self.spool is not None and len(self.memory) + len(data) > SPOOL_AT:
             handle, name = tempfile.mkstemp(dir=self.spool, prefix="part-")
             self.path = Path(name)
             self.file = os.fdopen(handle, "wb")
             self.file.write(self.memory)
             self.memory = bytearray()
+        if self.file is not None:
+            self.file.write(data)
+        else:
+            self.memory += data
 
     def discard(self) -> None:
         """Forget what was written, and give its bytes back to the budget."""
@@ -86,7 +86,7 @@ class Output:
 
 
 class Decoder(Protocol):
-    def feed(self, data: bytes | bytearray) -> None: ...
+    def feed(self, data: bytes | bytearray | memoryview) -> None: ...
 
     def finish(self) -> list[errors.MessageDefect]: ...
 
@@ -97,7 +97,7 @@ class Plain:
     def __init__(self, out: Output) -> None:
         self.out = out
 
-    def feed(self, data: bytes | bytearray) -> None:
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
         self.out.write(data)
 
     def finish(self) -> list[errors.MessageDefect]:
@@ -112,7 +112,7 @@ class QuotedPrintable:
         self.chunk = chunk
         self.rest = bytearray()
 
-    def feed(self, data: bytes | bytearray) -> None:
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
         self.rest += data
         cut = self.rest.rfind(b"\n") + 1
         if cut > self.chunk:
@@ -148,7 +148,7 @@ class Base64:
         self.trailing = 0  # "=" at the end so far
         self.rest = bytearray()
 
-    def feed(self, data: bytes | bytearray) -> None:
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
         self.rest += data
         if len(self.rest) > self.chunk:
             self._take(bytes(self.rest))
