@@ -238,8 +238,9 @@ class _Node:
 
 
 class _Leaf:
-    """One leaf's body as it is read: its raw lines while small, then decoded as they come. The
-    last line is held back: the boundary after it may claim its line end (feedparser)."""
+    """One leaf's body as it is read: its raw lines while small (the stdlib decodes them whole),
+    then decoded as they come. The last line's end is held back: the boundary after it may claim
+    it (feedparser)."""
 
     def __init__(self, reader: _Reader, node: _Node, kind: str, *, counted: bool = True) -> None:
         self.reader = reader
@@ -277,6 +278,8 @@ class _Leaf:
             if self.decoder is None:
                 return
         cut = len(self.raw) - 2  # the last line's end may yet belong to a boundary
+        if cut <= 0:
+            return
         with memoryview(self.raw) as view:
             self.decoder.feed(view[:cut])
         del self.raw[:cut]
@@ -315,7 +318,7 @@ class _Leaf:
             msg.set_payload("")
             assert isinstance(decoded, bytes)  # a str payload always decodes to bytes
             self.raw = bytearray()
-            out = Output(self.reader.spool if len(decoded) > SMALL else None)
+            out = Output(self.reader.spool)
             out.write(decoded)
             if self.counted:
                 budget.decode(len(decoded))
@@ -333,7 +336,6 @@ class _Reader:
 
     def __init__(self, source: BinaryIO, level: int, budget: Budget, spool: Path | None, small: int) -> None:
         self.small = small
-        self.source = source
         self.origin = source.tell()
         self.input = _Input(source)
         self.level = level
