@@ -47,6 +47,14 @@ def counts(office) -> tuple[int, dict[str, int]]:
     return letters, per_box
 
 
+def held(office, workers: list[subprocess.Popen]) -> dict[int, int]:
+    """How many of the test's mailboxes each worker (by pid) holds a lease on now."""
+    with Session(office.app.engine) as session:
+        owners = [lease.owner for lease in session.exec(select(MailboxLease)) if lease.mailbox in BOXES]
+    pids = [int(owner.split(":")[1]) for owner in owners if owner]
+    return {w.pid: pids.count(w.pid) for w in workers if w.pid in pids}
+
+
 def send_round(office, round_no: int) -> None:
     for box in BOXES:
         letter = gmail_forward(
@@ -74,11 +82,19 @@ def test_three_workers_twenty_mailboxes_one_killed(office):
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and counts(office)[0] < 2 * len(BOXES):
             time.sleep(0.3)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and sorted(held(office, workers).values())[:1] < [9]:
+            time.sleep(0.3)
+        shares = held(office, workers)
     finally:
         for worker in workers[1:]:
             os.killpg(worker.pid, signal.SIGTERM)
         for worker in workers:
             worker.wait(timeout=30)
+    # Every mailbox held by one worker: the living two about half each (21 with the office's own
+    # "surat": 11 and 10), the killed one none.
+    assert set(shares) == {workers[1].pid, workers[2].pid}, shares
+    assert sum(shares.values()) == len(BOXES) and min(shares.values()) >= 9, shares
     assert [w.returncode for w in workers[1:]] == [0, 0]  # SIGTERM: finish the message in hand, exit 0
     letters, per_box = counts(office)
     with Session(office.app.engine) as session:
