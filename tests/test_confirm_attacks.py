@@ -82,14 +82,6 @@ def test_a_yes_buried_in_a_long_text_is_no_yes():
     assert not is_confirmation("Ya\n" + "ok " * 10_000, "Budi Santoso")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole: text.quotes.strip_signature drops everything below a '-- ' delimiter, a 'Dikirim "
-    "dari' line or the sender's own name, so a reservation written under the signature ('Tapi batas 5 "
-    "hari', 'NB: jangan dulu', 'Kecuali Kabid PAUD') never reaches is_confirmation and the bare 'Ya' "
-    "above it applies the whole proposal. Closing it means telling a signature from a postscript in "
-    "the reading engine (quotes.py), which every reply shares: not a small fix for this branch.",
-)
 @pytest.mark.parametrize(
     "body",
     [
@@ -100,8 +92,25 @@ def test_a_yes_buried_in_a_long_text_is_no_yes():
     ],
 )  # fmt: skip
 def test_a_reservation_written_under_the_signature_keeps_a_yes_from_acting(body):
+    """A postscript or a line taking the yes back, under the signature, is the sender's word:
+    it stays in the new text, so the yes alone never applies the proposal."""
     new = extract_new_text(body, "", "Budi Santoso")
     assert not is_confirmation(new, "Budi Santoso")
+    assert body.rstrip().splitlines()[-1] in new
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Ya\n-- \nBudi Santoso\nKepala Dinas Pendidikan\nNIP. 19700101 199003 1 001\nTelp. 0335-123456",
+        "Ya pak\n-- \nBudi Santoso\nJangan cetak email ini bila tidak perlu",
+        "OK\n\nDikirim dari iPhone saya",
+        "Betul\n\nHormat saya,\nBudi\nKepala Dinas\nTidak perlu dibalas",
+    ],
+)  # fmt: skip
+def test_a_plain_signature_under_a_yes_still_confirms(body):
+    """Titles, NIP, phone, an eco footer: a signature holds no reservation, and the yes acts."""
+    assert is_confirmation(extract_new_text(body, "", "Budi Santoso"), "Budi Santoso")
 
 
 @pytest.mark.parametrize("client", CLIENTS, ids=lambda c: c.__name__)

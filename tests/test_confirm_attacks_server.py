@@ -260,15 +260,6 @@ def test_a_yes_naming_seventy_thousand_parents_is_one_reply_in_bounded_work(offi
     assert [e["targets"] for e in _disposed(office)] == [[SEKRETARIS]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole: a bare yes that answers no email (a new message with the letter's [SM ...] tag, "
-    "DKIM-verified, found by subject) finds no proposal, so it is read as an acknowledgement and "
-    "replace_pending drops the proposal: the official meant to confirm, the disposition is lost, and "
-    "the answer only says 'diterima'. A yes that answers no proposal should leave it pending and say "
-    "which email to answer; that needs a new answer text and a rule in replies.apply_reply, beyond "
-    "this attack's small fixes.",
-)
 def test_a_bare_yes_in_a_new_message_never_drops_the_proposal_in_silence(office, inbox, request_to_kadis):
     asked = _proposed(office, inbox, request_to_kadis)
     msg = EmailMessage()
@@ -280,3 +271,9 @@ def test_a_bare_yes_in_a_new_message_never_drops_the_proposal_in_silence(office,
     office.mail.send(msg)  # signed by the office's mail server: a verified sender
     assert office.poll().outcomes == {"reply": 1}
     assert _proposal(office).state == "pending"
+    answer = text_of(inbox.next(KADIS, "Belum ada yang dicatat"))
+    assert "tidak menjawab email usulan" in " ".join(answer.split())
+    assert not _disposed(office)  # nothing acted on a yes that names no reading
+    inbox.answer(clients.iphone_id, asked, KADIS, "Ya")  # the yes to the proposal's email acts
+    inbox.next(SEKRETARIS, "Disposisi dari Kepala Dinas Pendidikan")
+    assert _proposal(office).state == "applied"

@@ -86,6 +86,14 @@ def record(
     return row
 
 
+def waiting(session: Session, node: Disposition, today: dt.date) -> PendingProposal | None:
+    """The newest proposal about `node` still waiting for its yes, if any."""
+    mine = PendingProposal.disposition_id == node.id
+    valid = PendingProposal.expires_on >= today
+    ask = select(PendingProposal).where(mine, PendingProposal.state == PENDING, valid)
+    return session.exec(ask.order_by(col(PendingProposal.id).desc())).first()
+
+
 def replace_pending(session: Session, node: Disposition, by: str) -> None:
     """A new reply about `node` takes the place of whatever it was asked to confirm before."""
     mine = PendingProposal.disposition_id == node.id

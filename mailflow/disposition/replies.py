@@ -280,8 +280,11 @@ def apply_reply(
     text, reading = read_answer(message, ctx.rules, node.position_id, today, node.holder_name)
     reply = Reply(session, ctx, box, letter, node, message, message.attachments, today, key="")
     proposed = kept_proposals.answered(session, message)
-    if proposed is not None and is_confirmation(text, message.from_name or node.holder_name):
-        return _confirmed(reply, text, proposed)
+    if is_confirmation(text, message.from_name or node.holder_name):
+        if proposed is not None:
+            return _confirmed(reply, text, proposed)
+        if (asked := kept_proposals.waiting(session, node, today)) is not None:
+            return _yes_to_no_proposal(reply, text, asked)
     reply.key = replay_key(message.from_address, node_id, text)
     reply.problems = list(reading.problems)
     if reading.automatic:
@@ -343,6 +346,21 @@ def _confirmed(reply: Reply, text: str, proposed: PendingProposal) -> Reply | No
     if refused is None:
         state = kept_proposals.APPLIED if statements and not reply.problems else kept_proposals.FAILED
         kept_proposals.settle(session, proposed, state, message.message_id)
+    return reply
+
+
+def _yes_to_no_proposal(reply: Reply, text: str, asked: PendingProposal) -> Reply | None:
+    """A yes that answers no proposal's email (a new message about the letter): it cannot say which
+    reading it confirms, so nothing acts, the proposal keeps waiting, and the answer says which
+    email to answer. Read as an acknowledgement, it would have replaced the proposal in silence."""
+    message = reply.message
+    reply.key = replay_key(message.from_address, id_of(reply.node), f"{text}\nwaiting {asked.id}")
+    if _replayed(reply.session, reply.key, utcnow() - dt.timedelta(days=reply.ctx.settings.token_days)):
+        return None
+    line = text.strip().splitlines()[0]
+    said = Said.of("problem.proposal_elsewhere", date=asked.created_at.date())
+    reply.problems.append(Problem(line, "proposal_elsewhere", said))
+    _act(reply, text, (), answered=False)
     return reply
 
 

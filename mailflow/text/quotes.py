@@ -78,6 +78,13 @@ _SIGN_OFF = re.compile(
     re.I,
 )
 _SLASH_NAME = re.compile(r"^\s*+[-/]\s?[A-Z][\w.'-]*( [A-Z][\w.'-]*){0,3}\s*$")
+# Below a signature, the sender's own words: a postscript label, or a line taking the yes back.
+_POSTSCRIPT = re.compile(r"^\s*+(?:p\.?\s?s|n\.?\s?b|catatan|note)\s*[.:]", re.I)
+_RESERVATION = frozenset(
+    ("tapi", "tetapi", "namun", "kecuali", "jangan", "tunggu", "batal", "batalkan", "but",
+     "except", "don't", "dont", "wait", "cancel", "hold")
+)  # fmt: skip
+_PRINT_NOTICE = re.compile(r"\b(?:cetak|mencetak|print|printing)\b", re.I)  # "Jangan cetak email ini"
 
 # Possessive runs: a long run of '=' or '/' is scanned once, not once per character in it.
 _LINK_LINE = re.compile(r"^\s*+([^\s=&?/)]*+[=&?/)]\S*+|[(<]https?://.*|.*\)\s*>)\s*$", re.I)
@@ -220,21 +227,32 @@ def _sender_block(lines: list[str], sender_name: str) -> int:
     return -1
 
 
+def _postscript(removed: list[str]) -> list[str]:
+    """What the sender wrote below their signature: from a postscript ("PS:", "NB:") or a line
+    that takes something back ("tapi ...", "Eh jangan dulu", "Kecuali Kabid PAUD") to the end.
+    A signature never holds such a line, and dropping it would let the yes above it act alone."""
+    for i, line in enumerate(removed):
+        if _POSTSCRIPT.match(line) or (
+            set(line.lower().replace(",", " ").split()[:3]) & _RESERVATION and not _PRINT_NOTICE.search(line)
+        ):
+            return removed[i:]
+    return []
+
+
 def strip_signature(text: str, sender_name: str = "") -> str:
     """Remove the signature: from a delimiter or a phone's "Sent from" line, a trailing block
     that opens with the sender's own name, and a trailing sign-off block ("Salam,\\nBudi"); a
-    sign-off in the middle of real text stays."""
+    sign-off in the middle of real text stays. A postscript below it stays (`_postscript`)."""
     lines = text.split("\n")
+    removed: list[str] = []
     for i, line in enumerate(lines):
-        if i > 0 and (_SIG_DELIMITER.match(line) or _MOBILE_SIGNATURE.match(line)):
-            lines = lines[:i]
+        if (_SIG_DELIMITER.match(line) and i > 0) or _MOBILE_SIGNATURE.match(line):
+            lines, removed = lines[:i], lines[i:]
             break
-        if i == 0 and _MOBILE_SIGNATURE.match(line):
-            return ""
     while lines and not lines[-1].strip():
         lines.pop()
     if (cut := _sender_block(lines, sender_name)) > 0:
-        lines = lines[:cut]
+        lines, removed = lines[:cut], lines[cut:] + removed
         while lines and not lines[-1].strip():
             lines.pop()
     tail = 0
@@ -247,10 +265,10 @@ def strip_signature(text: str, sender_name: str = "") -> str:
         elif len(line.strip()) > 40 or len(line.split()) > 5:
             break
     if tail:
-        lines = lines[:-tail]
+        lines, removed = lines[:-tail], lines[-tail:] + removed
     elif lines and _SLASH_NAME.match(lines[-1]) and len(lines) > 1:
-        lines = lines[:-1]
-    return "\n".join(lines).strip()
+        lines, removed = lines[:-1], lines[-1:] + removed
+    return "\n".join([*lines, "", *_postscript(removed)]).strip()
 
 
 def extract_new_text(text: str, html: str = "", sender_name: str = "") -> str:
