@@ -4,6 +4,7 @@ connection reconnects and catches up."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 import pytest
@@ -46,3 +47,27 @@ def test_idle_reconnects_after_the_server_drops_it(office, servers, running):
     office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]), timeout=60)
     out = CliRunner().invoke(cli, ["--config", str(office.config_path), "letters", "--json"])
     assert len(json.loads(out.output)) == 1
+
+
+def test_a_watched_mailbox_is_checked_on_its_idle_connection_not_polled_every_interval(office, caplog):
+    """At a province's size a login-and-search poll of every mailbox every interval is most of the
+    idle cost (bench/README.md, issue 25): a mailbox its IDLE watches is checked with a NOOP on
+    that connection instead, and polled when the NOOP or a push tells of news."""
+    caplog.set_level(logging.INFO, logger="mailflow")
+    office.interval = 0.5
+    office.reconfigure()
+    service = Service(office.app)
+    service.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not service.watchers and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert all(w.caught_up.wait(10) for w, _stop in service.watchers.values())
+        caplog.clear()
+        time.sleep(3)  # six poll intervals, six NOOPs on the IDLE connection
+        scheduled = [r for r in caplog.records if "event=poll_done mailbox=surat " in r.getMessage()]
+        office.mail.send(gmail_forward(pdf=pdf_letter()))
+        office.mail.wait_for(KADIS, lambda m: "Mohon disposisi" in str(m["Subject"]), timeout=30)
+    finally:
+        service.stop()
+    assert scheduled == []

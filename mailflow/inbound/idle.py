@@ -1,8 +1,11 @@
 """IMAP IDLE: one watching connection per mailbox, so a reply is handled within seconds instead
 of at the next poll. Polling stays as the fallback (servers without IDLE, missed pushes).
 
-The IDLE is renewed well inside the 29 minutes of RFC 2177 (some providers drop it after ~10),
-`stop` is looked at every second, and a BYE, a reset or a silent dead connection (found at the
+The IDLE is renewed well inside the 29 minutes of RFC 2177 (some providers drop it after ~10)
+and at least every `check_every` seconds (the poll interval), each time with a NOOP that makes the
+server tell what its push missed: a watched mailbox needs no login-and-search poll every interval
+(ops.service polls it only when its last poll failed, or every `idle_renew_seconds`). `stop` is
+looked at every second, and a BYE, a reset or a silent dead connection (found at the
 next renewal) means reconnecting with backoff. Each mailbox uses at most two connections: this
 one and the poll's.
 """
@@ -35,11 +38,16 @@ def has_news(responses: list) -> bool:
 
 class IdleWatcher(threading.Thread):
     def __init__(
-        self, app: App, box: MailboxSettings, stop: threading.Event, poll: Callable[[MailboxSettings], object]
+        self,
+        app: App,
+        box: MailboxSettings,
+        stop: threading.Event,
+        poll: Callable[[MailboxSettings], object],
+        check_every: float | None = None,
     ) -> None:
         super().__init__(name=f"idle-{box.name}", daemon=True)
         self.app, self.box, self.stop, self.poll = app, box, stop, poll
-        self.renew = box.idle_renew_seconds
+        self.renew = min(box.idle_renew_seconds, check_every or box.idle_renew_seconds)
         self.connected = threading.Event()
         self.caught_up = threading.Event()  # the first catch-up poll is done
 
@@ -79,6 +87,7 @@ class IdleWatcher(threading.Thread):
                     raise MailboxError(f"{self.box.name}: the server said BYE during IDLE")
                 news = has_news(responses)
             news = has_news(client.idle_done()[1]) or news
+            news = news or has_news(client.noop()[1])  # what the push missed, if anything
             while news and not self.stop.is_set():
                 self.poll(self.box)
                 # What arrived while we polled is told on this connection's next command.

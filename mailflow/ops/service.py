@@ -55,9 +55,9 @@ def poll_all(
     app: App,
     stop: threading.Event | None = None,
     poll_one: Callable[[MailboxSettings], PollReport | None] | None = None,
-    held: Callable[[], frozenset[str]] | None = None,
+    due: Callable[[MailboxSettings], bool] | None = None,
 ) -> list[PollReport]:
-    """Every mailbox, or (`held`) those this worker holds now."""
+    """Every mailbox, or those `due` says (a worker's: held by it and not watched well)."""
     try:
         app.report_rules_problem()
     except OperationalError as exc:
@@ -66,7 +66,7 @@ def poll_all(
     for box in app.settings.mailboxes:
         if stop is not None and stop.is_set():
             break
-        if held is not None and box.name not in held():
+        if due is not None and not due(box):
             continue
         report = poll_one(box) if poll_one else poll_mailbox(app, box, stop)
         if report is None:
@@ -175,6 +175,7 @@ class Service:
         self.scheduler = BackgroundScheduler(timezone=app.settings.zone)
         self.watchers: dict[str, tuple[IdleWatcher, threading.Event]] = {}
         self.holdings = Holdings(app, self._gained, self._letting_go)
+        self.clean: dict[str, float] = {}  # mailbox -> when its last poll went through (monotonic)
         self.readers: Readers | None = None
 
     def poll_box(self, box: MailboxSettings, then: Callable[[], object] | None = None) -> PollReport | None:
@@ -186,6 +187,10 @@ class Service:
             if box.name not in self.holdings.held:  # let go meanwhile: another worker's now
                 return PollReport(box.name, leased_elsewhere=True)
             report = poll_mailbox(self.app, box, self.stop_event, keep_lease=True)
+            if report.error is None and not report.leased_elsewhere and not self.stop_event.is_set():
+                self.clean[box.name] = time.monotonic()
+            else:
+                self.clean.pop(box.name, None)
             if then is not None:
                 then()
             return report
@@ -202,7 +207,19 @@ class Service:
             lock.release()
 
     def poll_all(self) -> None:
-        poll_all(self.app, self.stop_event, self.poll_box, lambda: self.holdings.held)
+        poll_all(self.app, self.stop_event, self.poll_box, self._due)
+
+    def _due(self, box: MailboxSettings) -> bool:
+        """A scheduled poll of `box`: held here, and not watched by a connected IDLE whose
+        last full poll went through within `idle_renew_seconds` (the watcher's NOOP every poll
+        interval finds what a push missed; a failed poll is retried by the schedule)."""
+        if box.name not in self.holdings.held:
+            return False
+        watching = self.watchers.get(box.name)
+        if watching is None or not watching[0].connected.is_set():
+            return True
+        clean = self.clean.get(box.name)
+        return clean is None or time.monotonic() - clean > box.idle_renew_seconds
 
     def read_scans(self) -> None:
         """The scheduler's scan job: read what is due; the receipts it releases go out at once.
@@ -294,7 +311,7 @@ class Service:
                 unwatched = True
                 continue
             stop = threading.Event()
-            watcher = IdleWatcher(self.app, box, stop, self._pushed)
+            watcher = IdleWatcher(self.app, box, stop, self._pushed, self.app.settings.poll_interval)
             self.watchers[box.name] = (watcher, stop)
             watcher.start()
         if unwatched:
