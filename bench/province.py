@@ -49,6 +49,7 @@ from mailflow.storage.models import Heartbeat, MailboxLease, MailboxState  # noq
 from tests.support.postgres import fresh_postgres_database  # noqa: E402
 
 BOXES_PER_OFFICE = 5
+START_LIMIT = 480.0  # seconds: a cold start slower than this is reported as such
 IDLE_WINDOW = 30.0  # seconds of no mail over which the idle cost is measured
 CLK = os.sysconf("SC_CLK_TCK")
 
@@ -59,8 +60,11 @@ class Figures:
     workers: int
     load: str = ""
     start_beating_s: float = 0.0  # every worker started (its heartbeat row written)
-    start_polled_s: float = 0.0  # every mailbox polled once
+    start_polled_s: float = 0.0  # every mailbox polled once (-1: not within START_LIMIT)
+    start_polled: int = 0  # how many were, then
     start_spread_s: float = 0.0  # every mailbox leased, no worker above its share
+    start_worker_cpu_s: float = 0.0  # CPU seconds of the cold start: the workers together
+    start_dovecot_cpu_s: float = 0.0  # ... and Dovecot (its exited login processes included)
     held: list[int] = field(default_factory=list)  # mailboxes per worker (leases)
     dovecot_one_worker: int = 0  # mailboxes whose connections all come from one worker
     dovecot_many_workers: int = 0
@@ -149,12 +153,19 @@ def pss(pid: int) -> float:
     return 0.0
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """utime + stime; with `children`, those of its children that exited and were waited for."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLK  # utime, stime
+    own = int(fields[11]) + int(fields[12])
+    return (own + (int(fields[13]) + int(fields[14]) if children else 0)) / CLK
+
+
+def dovecot_cpu(province: Province) -> float:
+    """Dovecot's CPU so far: the live processes' and those reaped by their parents."""
+    return sum(cpu_seconds(p, children=True) for p in dovecot_pids(province))
 
 
 def dovecot_pids(province: Province) -> list[int]:
@@ -227,14 +238,18 @@ def measure(size: int, workers: int, replies: int, code: str | None, keep: bool)
     env = dict(os.environ, PYTHONPATH=code) if code else None
     procs: list[subprocess.Popen] = []
     try:
+        dovecot_before = dovecot_cpu(province)
         t0 = time.perf_counter()
         procs = [_worker(config, n, env) for n in range(workers)]
         pids = [p.pid for p in procs]
         polled = spread = beating = 0.0
         while not (polled and (spread or code)):
-            if time.perf_counter() - t0 > 600:
-                raise TimeoutError("cold start not done in 600 s")
             now = time.perf_counter() - t0
+            if now > START_LIMIT:
+                polled = polled or -1.0
+                spread = spread or -1.0
+                print(f"cold start not done in {START_LIMIT:.0f} s: going on", file=sys.stderr)
+                break
             if not beating and _beating(app) >= workers:
                 beating = now
             if not polled and _polled(app) >= size:
@@ -245,7 +260,10 @@ def measure(size: int, workers: int, replies: int, code: str | None, keep: bool)
                 if sum(counts) == len(province.boxes) and max(counts) <= share(len(province.boxes), workers):
                     spread = now
             time.sleep(0.2)
+        figures.start_polled = _polled(app)
         figures.start_beating_s, figures.start_polled_s, figures.start_spread_s = beating, polled, spread
+        figures.start_worker_cpu_s = round(sum(cpu_seconds(p) for p in pids), 1)
+        figures.start_dovecot_cpu_s = round(dovecot_cpu(province) - dovecot_before, 1)
         owners = leases_by_worker(app, pids)
         figures.held = [list(owners.values()).count(p) for p in pids]
         rest(province, figures, pids, owners, sampler)
@@ -315,14 +333,12 @@ def rest(province: Province, figures: Figures, pids: list[int], owners: dict[str
     figures.idle_sessions = sum(len(v) for v in users.values())
     imap = [p for v in users.values() for p in v]
     figures.imap_processes_mb = round(sum(pss(p) for p in imap), 0)
-    dovecot = dovecot_pids(province)
     before_w = sum(cpu_seconds(p) for p in pids)
-    before_d = sum(cpu_seconds(p) for p in dovecot)
+    before_d = dovecot_cpu(province)
     commits = sampler.commits()
     time.sleep(IDLE_WINDOW)
-    dovecot = [p for p in dovecot if Path(f"/proc/{p}").exists()]
     figures.idle_worker_cpu = round((sum(cpu_seconds(p) for p in pids) - before_w) / IDLE_WINDOW, 3)
-    figures.idle_dovecot_cpu = round((sum(cpu_seconds(p) for p in dovecot) - before_d) / IDLE_WINDOW, 3)
+    figures.idle_dovecot_cpu = round((dovecot_cpu(province) - before_d) / IDLE_WINDOW, 3)
     figures.idle_commits_per_s = round((sampler.commits() - commits) / IDLE_WINDOW, 1)
 
 
@@ -378,7 +394,8 @@ def _polled_since(app: App, boxes: list[str], since: dt.datetime) -> int:
 def row(f: Figures) -> str:
     mean = sum(f.rss_mb) / max(len(f.rss_mb), 1)
     return (
-        f"| {f.mailboxes} | {f.start_beating_s:.0f} s / {f.start_spread_s:.0f} s / {f.start_polled_s:.0f} s | "
+        f"| {f.mailboxes} | {f.start_beating_s:.0f} s / {f.start_spread_s:.0f} s / {f.start_polled_s:.0f} s "
+        f"(CPU {f.start_worker_cpu_s:.0f} s + Dovecot {f.start_dovecot_cpu_s:.0f} s) | "
         f"{min(f.held, default=0)}-{max(f.held, default=0)} | "
         f"{f.dovecot_one_worker} one, {f.dovecot_many_workers} several, {f.dovecot_none} none; "
         f"lease = Dovecot {f.lease_matches_dovecot} | {f.idle_sessions} ({f.imap_processes_mb:.0f} MB) | "

@@ -3,14 +3,20 @@ connection reconnects and catches up."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import threading
 import time
 
 import pytest
 from click.testing import CliRunner
 
 from mailflow.cli import cli
+from mailflow.config import MailboxSettings
+from mailflow.errors import MailboxError
+from mailflow.inbound.idle import IdleWatcher
+from mailflow.net.imap import Mailbox
 from mailflow.ops.service import Service
 from tests.support import clients
 from tests.support.letters import gmail_forward, pdf_letter
@@ -71,3 +77,33 @@ def test_a_watched_mailbox_is_checked_on_its_idle_connection_not_polled_every_in
     finally:
         service.stop()
     assert scheduled == []
+
+
+def test_watchers_log_in_a_few_at_a_time(office):
+    """A worker that starts watching its share (250 mailboxes in a province) logs in through a
+    gate: all at once, the server's logins time out and every watcher retries (bench/README.md)."""
+    lock, busy, most, tries = threading.Lock(), [0], [0], []
+
+    def connect(box: MailboxSettings) -> Mailbox:  # the edge: a server that refuses, slowly
+        with lock:
+            busy[0] += 1
+            most[0] = max(most[0], busy[0])
+            tries.append(box.name)
+        time.sleep(0.2)
+        with lock:
+            busy[0] -= 1
+        raise MailboxError(f"{box.name}: refused")
+
+    app = dataclasses.replace(office.app, connect=connect)
+    stop, gate = threading.Event(), threading.Semaphore(3)
+    box = office.app.settings.mailboxes[0]
+    watchers = [IdleWatcher(app, box, stop, lambda _box: None, gate=gate) for _ in range(20)]
+    for watcher in watchers:
+        watcher.start()
+    deadline = time.monotonic() + 30
+    while len(tries) < len(watchers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    for watcher in watchers:
+        watcher.join(5)
+    assert len(tries) >= len(watchers) and 2 <= most[0] <= 3  # never more than the gate's three

@@ -24,6 +24,7 @@ from imapclient.exceptions import IMAPClientError
 from mailflow.app import App
 from mailflow.config import MailboxSettings
 from mailflow.errors import MailboxError
+from mailflow.net.imap import Mailbox
 from mailflow.storage.db import DATABASE_ERRORS
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,14 @@ class IdleWatcher(threading.Thread):
         stop: threading.Event,
         poll: Callable[[MailboxSettings], object],
         check_every: float | None = None,
+        gate: threading.Semaphore | None = None,
     ) -> None:
+        """`gate`: held while logging in; a worker that starts watching its 250 mailboxes
+        at once would otherwise have the server's logins time out (bench/province.py)."""
         super().__init__(name=f"idle-{box.name}", daemon=True)
         self.app, self.box, self.stop, self.poll = app, box, stop, poll
         self.renew = min(box.idle_renew_seconds, check_every or box.idle_renew_seconds)
+        self.gate = gate or threading.Semaphore(1)
         self.connected = threading.Event()
         self.caught_up = threading.Event()  # the first catch-up poll is done
 
@@ -55,7 +60,9 @@ class IdleWatcher(threading.Thread):
         backoff = 1.0
         while not self.stop.is_set():
             try:
-                with self.app.connect(self.box) as mailbox:
+                if (connected := self._connect()) is None:
+                    return  # stopped while waiting to log in
+                with connected as mailbox:
                     if not mailbox.client.has_capability("IDLE"):
                         log.info("event=idle_unsupported mailbox=%s (polling only)", self.box.name)
                         return
@@ -74,6 +81,15 @@ class IdleWatcher(threading.Thread):
                 )
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, 300.0)
+
+    def _connect(self) -> Mailbox | None:
+        while not self.gate.acquire(timeout=1):
+            if self.stop.is_set():
+                return None
+        try:
+            return self.app.connect(self.box)
+        finally:
+            self.gate.release()
 
     def _watch(self, mailbox) -> None:
         client = mailbox.client

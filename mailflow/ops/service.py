@@ -172,6 +172,8 @@ class Service:
         # Polls in parallel are bounded by the database connections: waiting here, a stop is
         # seen within a second; waiting for a pooled connection, it would not be.
         self.slots = threading.BoundedSemaphore(app.settings.parallel_polls)
+        # IDLE logins at once, as many: hundreds of watchers starting together time out otherwise.
+        self.logins = threading.BoundedSemaphore(app.settings.parallel_polls)
         self.scheduler = BackgroundScheduler(timezone=app.settings.zone)
         self.watchers: dict[str, tuple[IdleWatcher, threading.Event]] = {}
         self.holdings = Holdings(app, self._gained, self._letting_go)
@@ -311,7 +313,9 @@ class Service:
                 unwatched = True
                 continue
             stop = threading.Event()
-            watcher = IdleWatcher(self.app, box, stop, self._pushed, self.app.settings.poll_interval)
+            watcher = IdleWatcher(
+                self.app, box, stop, self._pushed, self.app.settings.poll_interval, self.logins
+            )
             self.watchers[box.name] = (watcher, stop)
             watcher.start()
         if unwatched:
