@@ -218,7 +218,7 @@ class Service:
         if box.name not in self.holdings.held:
             return False
         watching = self.watchers.get(box.name)
-        if watching is None or not watching[0].connected.is_set():
+        if watching is None or not (watching[0].is_alive() and watching[0].connected.is_set()):
             return True
         clean = self.clean.get(box.name)
         return clean is None or time.monotonic() - clean > box.idle_renew_seconds
