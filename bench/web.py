@@ -59,6 +59,7 @@ def fill(url: str, letters: int, today: dt.date) -> None:
                 year = received.year
                 words = " ".join(rng.sample(WORDS, 4))
                 recent = received.date() > today - dt.timedelta(days=30)
+                late = received.date() + dt.timedelta(days=5)
                 rows.append({
                     "id": n + 1, "office": "DISDIK", "year": year, "seq": n + 1,
                     "agenda_number": f"{n + 1:05d}/SM/{year}", "subject_tag": f"t{n}", "received_at": received,
@@ -68,10 +69,12 @@ def fill(url: str, letters: int, today: dt.date) -> None:
                     "message_id": f"<{n}@bench>", "fingerprint": f"f{n}", "raw_sha256": "0" * 64,
                     "sources": {}, "confidence": {}, "ocr_text": f"KOP SURAT {words} nomor {n}",
                     "security": "rahasia" if n % 50 == 0 else None, "fields_pending": False, "fields_early": False,
+                    # its spans and open deadline, as its log and open nodes below leave them
+                    "received_week": (received - dt.timedelta(days=received.weekday())).date(),
+                    "hours_to_disposition": 6.0, "hours_to_finish": 9.0, "open_deadline": late if recent else None,
                 })  # fmt: skip
                 root, child = 2 * n + 1, 2 * n + 2
                 position, holder = POSITIONS[n % 3]
-                late = received.date() + dt.timedelta(days=5)
                 nodes.append({"id": root, "letter_id": n + 1, "position_id": "kadis", "holder": KADIS,
                               "holder_name": "Budi", "holder_title": "Kepala Dinas", "disposer": "routing",
                               "state": "pending" if recent and n % 3 == 0 else "disposed", "deadline": late, "answered": True,

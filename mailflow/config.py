@@ -214,6 +214,7 @@ class WebSettings(_Strict):
     link_minutes: int = Field(default=60 * 24 * 3, ge=1)  # a letter's link in an email
     sign_in_minutes: int = Field(default=20, ge=1)  # a link the sign-in page sends
     session_hours: int = Field(default=12, ge=1)
+    session_idle_minutes: int = Field(default=120, ge=1)  # a session unused this long ends
     # Sign-in links one address, and one client, may ask for per hour.
     sign_in_per_address: int = Field(default=5, ge=1)
     sign_in_per_client: int = Field(default=20, ge=1)

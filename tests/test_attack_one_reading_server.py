@@ -76,4 +76,4 @@ def test_text_before_a_captured_signed_body_does_not_survive_dovecot(office):
     assert office.poll().outcomes == {"quarantined": 1}
     letter = show(office)
     assert letter["status"] == "awaiting"
-    assert [e for e in letter["log"] if e["action"] == "rejected" and "no_reply_code" in e["text"]]
+    assert [e for e in letter["log"] if e["action"] == "rejected" and e["facts"]["reason"] == "no_reply_code"]

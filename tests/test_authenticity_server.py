@@ -55,7 +55,7 @@ def test_spoofed_head_with_the_subject_tag_changes_nothing_and_the_real_head_is_
     assert office.poll().outcomes == {"quarantined": 1}
     letter = show(office)
     assert letter["status"] == "awaiting"
-    assert [e for e in letter["log"] if e["action"] == "rejected" and "no_reply_code" in e["text"]]
+    assert [e for e in letter["log"] if e["action"] == "rejected" and e["facts"]["reason"] == "no_reply_code"]
     warning = office.mail.wait_for(KADIS, lambda m: "tanpa kode balasan" in str(m["Subject"]))
     assert "tombol Balas" in text_of(warning)
 
@@ -245,7 +245,7 @@ def test_a_signature_over_part_of_the_body_cannot_carry_an_appended_line(office)
     assert office.poll().outcomes == {"quarantined": 1}
     assert show(office)["status"] == "awaiting"
     rejected = [e for e in show(office)["log"] if e["action"] == "rejected"]
-    assert rejected and "first" in rejected[0]["text"]
+    assert rejected and "first" in rejected[0]["facts"]["detail"]
 
 
 def test_a_subdomains_key_does_not_speak_for_the_head(office):

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+from sqlmodel import Session, select
 
 from mailflow.cli import cli
+from mailflow.storage.models import Letter
 from tests.support import clients
+from tests.support.facts import assert_stored_facts_agree
 from tests.support.letters import attach, pdf_letter
 from tests.support.mail import text_of
 
@@ -77,6 +80,11 @@ def test_three_level_cascade_with_a_completion_report(office, inbox, request_to_
         completed[0]["actor"] == KASUBBAG and completed[0]["text"] == "sudah disosialisasikan ke 24 sekolah"
     )
     assert len(completed) == 3  # kasubbag's report, then sekretaris's and kadis's branches close
+    assert_stored_facts_agree(office.app.engine)  # the dashboard's spans, the book's open deadline
+    with Session(office.app.engine) as session:
+        [stored] = session.exec(select(Letter)).all()
+        assert stored.hours_to_disposition is not None and stored.hours_to_finish is not None
+        assert stored.open_deadline is None
 
 
 def test_several_targets_each_acknowledge(office, inbox, request_to_kadis):
@@ -111,6 +119,10 @@ def test_undo_before_anyone_answers(office, inbox, request_to_kadis):
         inbox.next(PAUD, "Nothing recorded")
     )  # in her language
     assert "completed" not in [e["action"] for e in show(office)["log"]]
+    assert_stored_facts_agree(office.app.engine)  # kadis holds it again: open, with its deadline
+    with Session(office.app.engine) as session:
+        [stored] = session.exec(select(Letter)).all()
+        assert stored.open_deadline is not None and stored.hours_to_finish is None
 
 
 def test_status_request_and_ambiguous_target_asked_back(office, inbox, request_to_kadis):

@@ -73,7 +73,7 @@ def test_a_release_is_logged_on_the_letter_and_its_mail_goes_through_the_outbox(
 
     shown = json.loads(run(office, "letter", "show", "001/SM/2026", "--json"))
     [released] = [e for e in shown["log"] if e["action"] == "released"]
-    assert released["actor"] == "Budi (admin TU)" and "sender_unverified" in released["text"]
+    assert released["actor"] == "Budi (admin TU)" and released["facts"]["reason"] == "sender_unverified"
     at = dt.datetime.fromisoformat(released["at"])
     assert abs(at.astimezone(dt.UTC) - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
     page = " ".join(run(office, "letter", "show", "001/SM/2026").split())

@@ -143,7 +143,7 @@ def test_morning_digest_with_the_right_counts(cascade):
     assert "ringkasan pagi 0" in followup(office, "2026-12-10T09:00")  # once a day
     with Session(office.app.engine) as session:
         [event] = session.exec(select(Event).where(Event.action == "digested")).all()
-    assert event.targets == [KASUBBAG] and event.text == "unacknowledged, overdue"  # the sections
+    assert event.targets == [KASUBBAG] and event.facts == {"sections": ["unacknowledged", "overdue"]}
 
 
 def test_weekly_summary_to_the_unit_head_with_the_right_counts(cascade):

@@ -1,15 +1,20 @@
 """Schema migrations: the models and the migrations agree, and an old schema is refused."""
 
+import datetime as dt
+import itertools
+import random
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
-from sqlalchemy import text
-from sqlmodel import SQLModel, select
+from sqlalchemy import insert, text
+from sqlmodel import Session, SQLModel, select
 
 from mailflow.cli import cli
-from mailflow.config import load_settings
+from mailflow.config import Settings, load_settings
+from mailflow.office.regency import load_regency
 from mailflow.registry.agenda import next_serial
 from mailflow.storage.db import (
     _alembic,
@@ -20,7 +25,11 @@ from mailflow.storage.db import (
     transaction,
     upgrade,
 )
-from mailflow.storage.models import AgendaCounter, Book
+from mailflow.storage.models import AgendaCounter, Book, Disposition, Event, Letter
+from mailflow.web.lists import BookFilter, book_page, dashboard
+from mailflow.web.reader import reader_for
+from tests.support import REPO
+from tests.support.facts import assert_stored_facts_agree, old_book_ids, old_week_medians
 
 
 def test_migrations_build_exactly_the_models(empty_database_url):
@@ -71,3 +80,55 @@ def test_counters_of_before_books_go_on_in_the_incoming_book(database_url):
         assert next_serial(session, "X", 2026) == 6
         [counter] = session.exec(select(AgendaCounter)).all()
         assert (counter.book, counter.seq) == (Book.INCOMING, 6)
+
+
+def test_letters_before_0014_get_the_facts_their_log_and_trees_say(empty_database_url):
+    """0014: a year's letters logged before it get their spans, week and open deadline from
+    their log and trees; the dashboard's weeks and the filtered book then read as they did."""
+    engine = make_engine(empty_database_url)
+    upgrade(engine, "0013")
+    rng = random.Random(14)
+    today = dt.date(2026, 12, 2)
+    letters, nodes, events = [], [], []
+    for n in range(1, 301):
+        received = dt.datetime.combine(today, dt.time(), dt.UTC) - dt.timedelta(minutes=rng.randint(0, 120 * 24 * 60))
+        letters.append({
+            "id": n, "office": rng.choice(("DISDIK", "DISDIK", "DINKES")), "book": "SM", "year": 2026, "seq": n,
+            "agenda_number": f"{n:03d}/SM/2026", "subject_tag": f"t{n}", "received_at": received,
+            "status": rng.choice(("awaiting", "in_progress", "done")), "mailbox": "surat",
+            "clerk": "agenda@probolinggokab.example", "message_id": f"<{n}@x>", "fingerprint": f"f{n}",
+            "raw_sha256": "0" * 64, "sources": {}, "confidence": {}, "fields_pending": False, "fields_early": False,
+        })  # fmt: skip
+        for _ in range(rng.randint(0, 3)):
+            deadline = today + dt.timedelta(days=rng.randint(-9, 9)) if rng.random() < 0.8 else None
+            nodes.append({"letter_id": n, "position_id": "kadis", "holder": "kadis@probolinggokab.example",
+                          "holder_name": "Budi", "holder_title": "Kepala Dinas", "disposer": "routing",
+                          "instruction": "", "deadline": deadline, "answered": False,
+                          "state": rng.choice(("pending", "acknowledged", "in_progress", "disposed", "completed",
+                                               "archived", "cancelled")),
+                          "created_at": received, "updated_at": received})  # fmt: skip
+        for _ in range(rng.randint(0, 5)):
+            events.append({"letter_id": n, "at": received + dt.timedelta(hours=rng.uniform(0, 900)), "actor": "k",
+                           "action": rng.choice(("disposed", "completed", "archived", "requested", "noted")),
+                           "targets": [], "text": ""})  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(insert(Letter), letters)
+        connection.execute(insert(Disposition), nodes)
+        connection.execute(insert(Event), events)
+    upgrade(engine)
+    assert_stored_facts_agree(engine)
+    regency = load_regency(REPO / "rules")
+    settings = Settings(rules_dir=REPO / "rules", admin_email="admin@probolinggokab.example")
+    reader = reader_for(regency, settings, "agenda@probolinggokab.example", today)
+    assert reader is not None
+    start = today - dt.timedelta(days=today.weekday() + 7 * 11)
+    with Session(engine) as session:
+        weeks = dashboard(session, reader).weeks
+        shown = {("first", n): w.first_disposition_hours for n, w in enumerate(weeks)}
+        shown |= {("done", n): w.completion_hours for n, w in enumerate(weeks)}
+        assert {k: v for k, v in shown.items() if v is not None} == old_week_medians(session, "DISDIK", start, 12)
+        for state, page in itertools.product(("", "awaiting", "done"), (1, 2, 3)):
+            wanted = BookFilter(state=state, overdue=True, page=page)
+            assert [letter.id for letter in book_page(session, reader, wanted)[0]] == old_book_ids(
+                session, reader, wanted
+            )

@@ -31,7 +31,8 @@ CODES = {
 WORDS = {
     "id": {
         "letters": ["Buku agenda surat masuk", "Asal surat", "Perihal", "dalam proses"],
-        "letter": ["Nomor surat", "tanda terima dikirim", "diminta disposisi", "siap (diterima)", "log:"],
+        "letter": ["Nomor surat", "tanda terima dikirim", "diminta disposisi", "siap (diterima)", "log:",
+                   "dari kotak surat", "aturan rute"],
         "held": ["Karantina", "Alasan", "surat langsung dari luar", "ditahan"],
         "held_one": ["Alasan", "surat langsung dari luar (direct_letter)", "Pengirim", "Perihal", "Diterima"],
         "status": ["Status Mailflow", "Terakhir berhasil", "kotak keluar"],
@@ -42,7 +43,8 @@ WORDS = {
     },
     "en": {
         "letters": ["Register of incoming letters", "From", "Subject", "in progress"],
-        "letter": ["Letter number", "receipt sent", "disposition requested", "acknowledged", "log:"],
+        "letter": ["Letter number", "receipt sent", "disposition requested", "acknowledged", "log:",
+                   "from mailbox", "routing rule"],
         "held": ["Quarantine", "Reason", "a letter sent in directly", "held"],
         "held_one": ["Reason", "a letter sent in directly (direct_letter)", "From", "Subject", "Received"],
         "status": ["Mailflow status", "Last good poll", "outbox"],
@@ -55,9 +57,10 @@ WORDS = {
 # Words of the other language that must not leak into a view (labels and states only: the
 # letters' own data, in Indonesian, is in both).
 FOREIGN = {
-    "id": ["Register", "Subject", "Reason", "receipt sent", "in progress", "Last good poll", "clerk (filed"],
+    "id": ["Register", "Subject", "Reason", "receipt sent", "in progress", "Last good poll", "clerk (filed",
+           "from mailbox", "filed from", "routing rule"],
     "en": ["Buku agenda", "Perihal", "Alasan", "tanda terima dikirim", "dalam proses", "Terakhir berhasil",
-           "petugas agenda"],
+           "petugas agenda", "dari kotak surat", "aturan rute"],
 }  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from mailflow.ops import heartbeat
 from mailflow.storage.db import _alembic, _migrating, head_revision
 from mailflow.storage.models import Letter
 from tests.support import clients
+from tests.support.facts import assert_stored_facts_agree
 from tests.support.inbox import Inbox
 from tests.support.letters import _base, attach, gmail_forward, pdf_letter
 from tests.support.mail import text_of
@@ -82,6 +83,12 @@ def test_a_letter_passes_to_another_office_and_its_completion_flows_back(regency
     assert home["passed_to"] == [{"office": "DISDIK", "agenda_number": "001/SM/2026", "status": "done"}]
     actions = [e["action"] for e in home["log"]]
     assert actions.count("passed_on") == 1 and "completed" in actions
+    # the dashboard's and the book's facts, kept by each book's writers as the branch came back
+    assert_stored_facts_agree(office.app.engine)
+    with Session(office.app.engine) as session:
+        for letter in session.exec(select(Letter)).all():
+            assert letter.hours_to_disposition is not None and letter.hours_to_finish is not None
+            assert letter.open_deadline is None
 
 
 def test_a_letter_filed_at_the_wrong_office_is_passed_on(regency_office, inbox):

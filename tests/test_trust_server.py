@@ -168,7 +168,7 @@ def test_an_expired_token_is_rejected(office):
     office.mail.send(reply)
     assert office.poll().outcomes == {"quarantined": 1}
     rejected = [e for e in log_of(office) if e["action"] == "rejected"]
-    assert rejected and "expired" in rejected[0]["text"]
+    assert rejected and "expired" in rejected[0]["facts"]["detail"]
 
 
 def test_dkim_policy_uses_only_our_own_authentication_results(office):

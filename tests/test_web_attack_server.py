@@ -5,19 +5,24 @@ cookie tampering, and the headers on errors and files."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import hashlib
 import io
+import json
 import os
 import re
 import shutil
 import zipfile
 
 import pytest
+from itsdangerous import TimestampSigner
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from mailflow.ops import service
-from mailflow.storage.models import Event, Letter, LetterFile, OutboxMessage, QuarantineItem
-from mailflow.web.site import safe_next
+from mailflow.storage.models import Event, Letter, LetterFile, OutboxMessage, QuarantineItem, WebSession
+from mailflow.web.site import build, safe_next
 from tests.conftest import DOMAIN
 from tests.support import regency
 from tests.support.letters import _base
@@ -25,6 +30,7 @@ from tests.test_web_server import (
     ADMIN,
     KADIS,
     PAUD,
+    SECRET,
     WEB,
     body,
     client_for,
@@ -74,11 +80,6 @@ def test_numbers_too_big_for_an_id_or_a_page_are_not_found_not_a_crash(web_offic
         assert answer.status_code == 404 and "content-security-policy" in answer.headers
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the session is a signed cookie with no server-side record: a copy taken before "
-    "sign-out stays valid until it expires (session_hours); revoking it needs a session table",
-)
 def test_session_cookie_copied_before_sign_out_is_refused_after(web_office, inbox):
     filed_letter(web_office, inbox)
     client = sign_in(web_office, KADIS)
@@ -89,6 +90,68 @@ def test_session_cookie_copied_before_sign_out_is_refused_after(web_office, inbo
     thief = client_for(web_office)
     thief.cookies.set("mailflow_session", stolen or "")
     assert thief.get("/surat", follow_redirects=False).status_code == 303
+    # Another instance on the same database refuses it as well: the session is the database's.
+    other = TestClient(build(web_office.app), base_url="https://testserver")
+    other.cookies.set("mailflow_session", stolen or "")
+    assert other.get("/surat", follow_redirects=False).status_code == 303
+    with Session(web_office.app.engine) as session:
+        [row] = session.exec(select(WebSession)).all()
+        assert row.address == KADIS and row.revoked_at is not None
+
+
+def _session_row(office) -> WebSession:
+    with Session(office.app.engine) as session:
+        return session.exec(select(WebSession).where(WebSession.revoked_at == None)).one()  # noqa: E711
+
+
+def _moved(office, **moments: dt.timedelta) -> None:
+    """The live session's moments set back by `moments`, as if that much time had passed."""
+    with Session(office.app.engine) as session:
+        row = session.exec(select(WebSession).where(WebSession.revoked_at == None)).one()  # noqa: E711
+        for name, by in moments.items():
+            setattr(row, name, getattr(row, name) - by)
+        session.add(row)
+        session.commit()
+
+
+def test_session_cookie_reused_after_its_expiry_is_refused(web_office, inbox):
+    filed_letter(web_office, inbox)
+    client = sign_in(web_office, KADIS)
+    row = _session_row(web_office)
+    assert row.expires_at - row.created_at == dt.timedelta(hours=12)  # session_hours
+    assert client.get("/surat", follow_redirects=False).status_code == 200
+    _moved(web_office, expires_at=dt.timedelta(hours=12, seconds=1))
+    assert client.get("/surat", follow_redirects=False).status_code == 303
+
+
+def test_session_idle_longer_than_the_timeout_is_refused(web_office, inbox):
+    filed_letter(web_office, inbox)
+    client = sign_in(web_office, KADIS)
+    _moved(web_office, last_seen_at=dt.timedelta(minutes=119))
+    assert client.get("/surat", follow_redirects=False).status_code == 200  # seen: idle again from now
+    assert dt.datetime.now(dt.UTC) - _session_row(web_office).last_seen_at < dt.timedelta(minutes=1)
+    _moved(web_office, last_seen_at=dt.timedelta(minutes=120))  # session_idle_minutes
+    assert client.get("/surat", follow_redirects=False).status_code == 303
+
+
+def test_a_cookie_signed_with_the_key_for_an_unknown_session_is_a_stranger(web_office, inbox):
+    """The right key (one who read it off a server) does not make a session: the id must be a
+    live row, and the table holds only hashes of the ids."""
+    filed_letter(web_office, inbox)
+    client = sign_in(web_office, KADIS)
+    payload = client.cookies.get("mailflow_session", "").split(".")[0]
+    real = json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
+    row = _session_row(web_office)
+    assert real["sid"] not in (row.id, "") and hashlib.sha256(real["sid"].encode()).hexdigest() == row.id
+    for sid in ("forged-session-id", row.id):  # a made-up id, and the stored hash itself
+        data = base64.b64encode(json.dumps({"sid": sid, "csrf": "x"}).encode())
+        stranger = client_for(web_office)
+        stranger.cookies.set("mailflow_session", TimestampSigner(SECRET).sign(data).decode())
+        assert stranger.get("/surat", follow_redirects=False).status_code == 303, sid
+    old = base64.b64encode(json.dumps({"who": KADIS, "csrf": "x"}).encode())  # a cookie of before
+    stranger = client_for(web_office)
+    stranger.cookies.set("mailflow_session", TimestampSigner(SECRET).sign(old).decode())
+    assert stranger.get("/surat", follow_redirects=False).status_code == 303
 
 
 def test_csrf_token_of_another_session_is_refused(web_office, inbox):
@@ -110,11 +173,8 @@ def test_tampered_or_foreign_session_cookie_is_a_stranger(web_office, inbox):
     stranger = client_for(web_office)
     # The payload changed to another official's address, the signature kept: refused.
     payload, _, signature = value.partition(".")
-    import base64
-    import json
-
     data = json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)))
-    data["who"] = KADIS
+    data["sid"] = "another-session"
     forged = base64.b64encode(json.dumps(data).encode()).decode() + "." + signature
     stranger.cookies.set("mailflow_session", forged)
     assert stranger.get("/surat", follow_redirects=False).status_code == 303
@@ -325,6 +385,31 @@ def test_one_who_left_the_chart_loses_session_and_link(own_tree_regency):
     os.utime(rules, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert signed.get("/book", follow_redirects=False).status_code == 303  # to the sign-in page
     assert follow(later, path).status_code == 400
+    with Session(office.app.engine) as session:
+        [row] = session.exec(select(WebSession).where(WebSession.address == clerk_address)).all()
+        assert row.revoked_at is not None  # ended, not merely unknown today
+    # Back on the chart (a mistaken edit undone): the old cookie still signs nobody in.
+    rules.write_text(rules.read_text().replace("pindah@probolinggokab.example", clerk_address))
+    os.utime(rules, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2 * 10**9))
+    assert signed.get("/book", follow_redirects=False).status_code == 303
+
+
+def test_sessions_of_one_who_left_the_chart_end_when_the_rules_change(own_tree_regency):
+    """Revoked when any page is next asked for after the edit, their own or anyone's."""
+    office = own_tree_regency
+    clerk_address = regency.clerk_of("DISDIK")
+    signed = sign_in(office, clerk_address)
+    admin = sign_in(office, "admin.setda@probolinggokab.example")
+    assert signed.get("/book", follow_redirects=False).status_code == 200
+    rules = office.rules_dir / "disdik" / "office.toml"
+    rules.write_text(rules.read_text().replace(clerk_address, "pindah@probolinggokab.example"))
+    stat = rules.stat()
+    os.utime(rules, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert admin.get("/admin").status_code == 200  # another's page: the new rules are seen
+    with Session(office.app.engine) as session:
+        rows = session.exec(select(WebSession)).all()
+        assert {r.address: r.revoked_at is not None for r in rows} == {
+            clerk_address: True, "admin.setda@probolinggokab.example": False}  # fmt: skip
 
 
 def test_a_huge_form_is_refused_before_it_is_read(web_office, inbox):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import Counter
 from statistics import median
 
 import pytest
@@ -13,10 +14,12 @@ from sqlalchemy import event
 from sqlmodel import Session, select
 
 from mailflow.config import Settings
-from mailflow.disposition.status import may_see
+from mailflow.disposition.status import CONFIDENTIAL, may_see
+from mailflow.disposition.tree import keep_open_deadline
 from mailflow.office.regency import load_regency
 from mailflow.storage.db import create_schema, make_engine
 from mailflow.storage.models import Disposition, Event, Letter
+from mailflow.storage.spans import keep_span
 from mailflow.web.lists import BookFilter, book_page, dashboard, waiting_for
 from mailflow.web.reader import reader_for
 from mailflow.web.scope import visible
@@ -56,7 +59,16 @@ def _node(session: Session, letter: Letter, position: str, parent: Disposition |
     )  # fmt: skip
     session.add(node)
     session.flush()
+    keep_open_deadline(session, node.letter_id)  # as disposition/tree.py does with each node
     return node
+
+
+def _log(session: Session, letter: Letter, action: str, at: dt.datetime) -> None:
+    """A log entry at `at` (storage/events.py writes them at the moment they happen), and the
+    letter's spans kept as the log's writer keeps them."""
+    session.add(Event(letter_id=letter.id or 0, at=at, actor="k", action=action))
+    session.flush()
+    keep_span(session, letter.id or 0, action, at)
 
 
 def _world(database_url: str):
@@ -105,6 +117,38 @@ def test_the_lists_scope_is_exactly_status_may_see(database_url):
         assert all(letter.id in set(session.exec(select(Letter.id).where(visible(paud))).all()) for letter in page)
 
 
+def test_dashboard_counts_no_confidential_letter_outside_the_readers_scope(database_url):
+    """STATUS's scope in the dashboard: a confidential letter counts, by state and under its late
+    official, only for one in its tree or the clerk who filed it; every other letter of the office
+    counts for all (a head oversees every position)."""
+    engine = _world(database_url)
+    rules = REGENCY.office("DISDIK")
+    with Session(engine) as session:  # a confidential letter given straight to a kabid, not by the head
+        secret = _letter(session, 900, "rahasia", f"other@{DOMAIN}")
+        _node(session, secret, "kabid_paud", None, "routing")
+        session.commit()
+    with Session(engine) as session:
+        letters = session.exec(select(Letter).where(Letter.office == "DISDIK")).all()
+        nodes = {letter.id: session.exec(select(Disposition).where(Disposition.letter_id == letter.id)).all()
+                 for letter in letters}  # fmt: skip
+        for who in ("kadis", "admin", "kabid.paud", "agenda"):
+            reader = reader_for(REGENCY, SETTINGS, f"{who}@{DOMAIN}", TODAY)
+            assert reader is not None, who
+            counted = [letter for letter in letters if letter.security not in CONFIDENTIAL
+                       or may_see(rules, letter, nodes[letter.id], reader.address, TODAY)]  # fmt: skip
+            late: Counter[tuple[str, str]] = Counter(
+                (n.holder_title, n.holder_name) for letter in counted for n in nodes[letter.id])
+            board = dashboard(session, reader, weeks=2)
+            assert dict(board.by_state) == Counter(str(letter.status) for letter in counted), who
+            assert {(t, n): c for t, n, c in board.overdue_by_official} == late, who
+        kadis = reader_for(REGENCY, SETTINGS, f"kadis@{DOMAIN}", TODAY)
+        assert kadis is not None
+        paud_late = {t: c for t, _, c in dashboard(session, kadis).overdue_by_official}["kabid_paud"]
+        mine = {t: c for t, _, c in dashboard(session, reader_for(REGENCY, SETTINGS, f"kabid.paud@{DOMAIN}", TODAY)
+                                                 ).overdue_by_official}["kabid_paud"]  # type: ignore[arg-type]
+        assert mine == paud_late + 1  # the head is not told of the letter given past them
+
+
 def test_strangers_are_nobody(database_url):
     assert reader_for(REGENCY, SETTINGS, "stranger@elsewhere.example", TODAY) is None
 
@@ -142,32 +186,58 @@ def test_main_lists_use_indexes(database_url):
                 if sql.lstrip().upper().startswith(("SELECT", "WITH"))
             ]
 
+    with Session(engine) as session:  # spans in this week and the last
+        for n, letter in enumerate(session.exec(select(Letter).where(Letter.office == "DISDIK")).all()):
+            received = dt.datetime.combine(TODAY, dt.time(8), dt.UTC) - dt.timedelta(days=n % 10)
+            letter.received_at = received
+            _log(session, letter, "disposed", received + dt.timedelta(hours=n % 7))
+            _log(session, letter, "completed", received + dt.timedelta(hours=n % 11 + 7))
+        session.commit()
+    if postgres:  # as autovacuum does: the planner knows the columns' values
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE letter")
     (book,) = plans(lambda session: book_page(session, clerk, BookFilter()))
     (by_state,) = plans(lambda session: book_page(session, clerk, BookFilter(state="awaiting", overdue=True)))
+    (overdue,) = plans(lambda session: book_page(session, clerk, BookFilter(overdue=True)))
     (mine,) = plans(lambda session: waiting_for(session, kadis))
-    counts, _, weeks = plans(lambda session: dashboard(session, kadis))
-    every = (book, by_state, mine, counts, weeks)
+    counts, hidden, _, counted, middles = plans(lambda session: dashboard(session, kadis))
+    every = (book, by_state, overdue, mine, counts, hidden, counted, middles)
+    spans = ("ix_letter_office_week_disposition", "ix_letter_office_week_finish")
     if postgres:
         assert "Index Scan Backward using ix_letter_office_received_at" in book, book
         assert "Sort" not in book, book
         assert "Index" in by_state, by_state
+        # on a tiny table walked newest first, either way a comparison of the letter's own column
+        assert "Index" in overdue and "open_deadline <" in overdue, overdue
+        for plan in (by_state, overdue):  # one column: the tree searched for the scope alone, as in the book
+            assert plan.count("disposition") == book.count("disposition"), (plan, book)
         assert "ix_disposition_holder_state" in mine, mine
         assert "ix_letter_office_status" in counts, counts
-        assert "Index Only Scan using ix_event_letter_action_at" in weeks, weeks  # both moments
-        assert weeks.count("Index Only Scan using ix_event_letter_action_at") == 2, weeks
+        # (a tiny table's statistics tell the two week indexes apart by chance: either serves)
+        assert counted.count("Scan using ix_letter_office_week_") == 2 and "Sort" not in counted, counted
+        # each week's middle read in an index's order; the last week's, which holds any later, sorted
+        assert middles.count("Scan using ix_letter_office_week_") == 24, middles
+        assert middles.count("Sort Key") == 2, middles
+        assert "ix_letter_office_security" in hidden, hidden
         for plan in every:
             assert "Seq Scan" not in plan, plan
         return
     assert "SEARCH letter USING INDEX ix_letter_office_received_at (office=?)" in book, book
     assert "TEMP B-TREE" not in book, book
     assert "SEARCH letter USING INDEX" in by_state, by_state
+    assert "SEARCH letter USING INDEX ix_letter_office_open_deadline (office=? AND open_deadline<?)" in overdue, overdue
+    for plan in (by_state, overdue):  # one column: the tree searched for the scope alone, as in the book
+        assert plan.count("disposition") == book.count("disposition"), (plan, book)
     assert "SEARCH disposition USING INDEX ix_disposition_holder_state (holder=? AND state=?)" in mine, mine
     assert "SEARCH letter USING INTEGER PRIMARY KEY" in mine, mine
     assert "SEARCH letter USING COVERING INDEX ix_letter_office_status (office=?)" in counts, counts
-    assert "SEARCH letter USING COVERING INDEX ix_letter_office_received_at (office=? AND received_at>?)" in weeks, weeks
-    moments = "SEARCH event USING COVERING INDEX ix_event_letter_action_at (letter_id=? AND action=?)"
-    assert weeks.count(moments) == 2, weeks
-    for plan in every:  # no table scanned whole (the weeks' ranks scan only their own subqueries)
+    for index in spans:
+        assert f"SEARCH letter USING COVERING INDEX {index} (office=? AND received_week>?)" in counted, counted
+        assert middles.count(f"SEARCH letter USING COVERING INDEX {index} (office=? AND received_week=? AND") == 11
+        assert middles.count(f"SEARCH letter USING COVERING INDEX {index} (office=? AND received_week>?)") == 1
+    assert middles.count("TEMP B-TREE") == 2, middles  # the last week's, which holds any later too
+    assert "SEARCH letter USING INDEX ix_letter_office_security (office=? AND security=?)" in hidden, hidden
+    for plan in every:  # no table scanned whole
         assert not any(line.split()[:2] in (["SCAN", "letter"], ["SCAN", "event"], ["SCAN", "disposition"])
                        for line in plan.splitlines()), plan  # fmt: skip
 
@@ -191,18 +261,16 @@ def test_dashboard_weeks_are_the_medians_of_their_letters(database_url):
             letter = _letter(session, n, None, f"agenda@{DOMAIN}")
             letter.received_at = received
             for hours in firsts:
-                session.add(Event(letter_id=letter.id or 0, at=received + dt.timedelta(hours=hours), actor="k",
-                                  action="disposed"))  # fmt: skip
+                _log(session, letter, "disposed", received + dt.timedelta(hours=hours))
             if done is not None:
                 for action, hours in (("completed", done - 1), ("archived", done)):
-                    session.add(Event(letter_id=letter.id or 0, at=received + dt.timedelta(hours=hours), actor="k",
-                                      action=action))  # fmt: skip
+                    _log(session, letter, action, received + dt.timedelta(hours=hours))
             week = received.date() - dt.timedelta(days=received.weekday())
             spans = expected.setdefault(week, ([], []))
             spans[0].extend(firsts[:1])
             spans[1].extend([done] if done is not None else [])
         other = _letter(session, 99, None, f"agenda@{DOMAIN}", office="DINKES")  # another office's
-        session.add(Event(letter_id=other.id or 0, at=other.received_at, actor="k", action="disposed"))
+        _log(session, other, "disposed", other.received_at)
         session.commit()
         board = dashboard(session, kadis, weeks=3)
     assert [w.start for w in board.weeks] == [monday - dt.timedelta(days=14), monday - dt.timedelta(days=7), monday]

@@ -6,6 +6,7 @@ carries."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from email.message import Message
@@ -16,7 +17,7 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from mailflow.ops import service
-from mailflow.storage.models import Event, Letter, LetterFile, QuarantineItem
+from mailflow.storage.models import Disposition, Event, Letter, LetterFile, QuarantineItem
 from mailflow.web.site import build, safe_next
 from tests.conftest import DOMAIN
 from tests.support.letters import _base, gmail_forward, pdf_letter
@@ -252,3 +253,43 @@ def test_admin_releases_a_held_message_like_the_command(web_office, inbox):
         assert event.actor == ADMIN
     kadis_page = client_for(web_office).get("/admin", follow_redirects=False)
     assert kadis_page.status_code == 303  # signed out: to the sign-in page
+
+
+def test_the_tree_shows_how_long_each_node_waited_in_the_readers_words(web_office, inbox):
+    """Each node: from the disposition reaching its holder to their first answer, or until now
+    while they have not answered; in Indonesian, the office's language."""
+    request = filed_letter(web_office, inbox)
+    client = client_for(web_office)
+    letter_path = follow(client, link_in(request)).headers["location"]
+    with Session(web_office.app.engine) as session:  # the request reached the head 2 days 3 hours ago
+        node = session.exec(select(Disposition)).one()
+        node.created_at -= dt.timedelta(days=2, hours=3, minutes=1)
+        session.add(node)
+        session.commit()
+    page = client.get(letter_path).text
+    assert "menunggu 2 hari 3 jam" in page
+    token = csrf(page)
+    client.post(f"{letter_path}/act", data={"csrf": token, "text": "Sekretaris: pelajari", "step": "apply"})
+    page = client.get(letter_path).text
+    assert "dijawab setelah 2 hari 3 jam" in page  # the head answered now
+    assert "menunggu 0 menit" in page  # the secretary's, reached them just now
+    assert "waiting" not in page and "answered" not in page
+
+
+def test_the_letters_log_reads_in_the_readers_language(web_office, inbox):
+    """The log holds codes and facts; the page words them in Indonesian, the office's language,
+    and a row of before the facts (its English words stored then) still reads."""
+    request = filed_letter(web_office, inbox)
+    client = client_for(web_office)
+    letter_path = follow(client, link_in(request)).headers["location"]
+    with Session(web_office.app.engine) as session:
+        letter = session.exec(select(Letter)).one()
+        session.add(Event(letter_id=letter.id or 0, actor="mailflow", action="noted", text="an old English note",
+                          facts=None))  # fmt: skip
+        session.commit()
+    log = client.get(letter_path).text.split('<ol class="log">')[1].split("</ol>")[0]
+    assert "dicatat" in log and "dari kotak surat" in log  # registered, from the mailbox
+    assert f"diminta disposisi — kepada {KADIS}" in log and "aturan rute" in log and "batas " in log
+    assert "tanda terima dikirim" in log
+    assert "filed from" not in log and "routing rule" not in log
+    assert "an old English note" in log

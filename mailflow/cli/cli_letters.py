@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -236,10 +237,16 @@ def _letter_view(obj: CliState, record: dict) -> Group:
     else:
         log.add_column(no_wrap=True)
         log.add_column(overflow="fold")
+    from mailflow.registry.log_words import Entry, entry_words
+
+    language = obj.settings.admin_language
+    say, known = partial(obj.catalogue.say, language), obj.catalogue.keys(language)
     for e in record["log"]:
-        targets = escape(f" -> {', '.join(e['targets'])}") if e["targets"] else ""
         action = escape(obj.coded("action", e["action"]))
-        detail = f"{escape(e['actor'])}{targets}" + (f"  {escape(e['text'])}" if e["text"] else "")
+        deadline = dt.date.fromisoformat(e["deadline"]) if e["deadline"] else None
+        entry = Entry(e["action"], e["targets"], e["instruction"], deadline, e["text"], e["facts"])
+        words = entry_words(entry, say, known)
+        detail = escape(e["actor"]) + (f"  {escape('; '.join(words))}" if words else "")
         when = escape(local_time(e["at"], zone))
         if narrow():
             log.add_row(when, f"[bold]{action}[/bold]")

@@ -39,7 +39,6 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         else rules.calendar.default_deadline(today, letter.urgency)
     )
     known = rules.instruction(chosen.instruction) if chosen.instruction else None
-    why = [Said.of(r.key, **dict(r.values)) for r in chosen.reasons]
     event = log_event(
         session,
         letter_id=letter.id,
@@ -47,7 +46,7 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         targets=[first.email],
         instruction=known.text if known else None,
         deadline=deadline,
-        text=ctx.composer.say(ctx.settings.language, Said.of("route.logged", rule=chosen.rule, reasons=why)),
+        facts={"rule": chosen.rule, "reasons": [[r.code, dict(r.values)] for r in chosen.reasons]},
     )
     node = new_node(
         session,

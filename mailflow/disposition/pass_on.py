@@ -17,7 +17,7 @@ from mailflow.context import Context
 from mailflow.disposition.request import send_request, today_in
 from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import CONFIDENTIAL
-from mailflow.disposition.tree import letter_status, new_node, root_node, settle_upwards
+from mailflow.disposition.tree import letter_status, new_node, root_node, set_state, settle_upwards
 from mailflow.domain import Said
 from mailflow.office.regency import short_name
 from mailflow.office.targets import Target, target_of
@@ -85,7 +85,7 @@ def pass_on(session: Session, ctx: Context, letter: Letter, node: Disposition, t
         targets=[node.holder],
         instruction=node.instruction or None,
         deadline=node.deadline,
-        text=f"{ctx.rules.office_code} {letter.agenda_number}",
+        facts={"office": ctx.rules.office_code, "agenda": letter.agenda_number},
     )
     head = target_of(rules, rules.head_position, today_in(there))
     root = new_node(
@@ -108,7 +108,7 @@ def pass_on(session: Session, ctx: Context, letter: Letter, node: Disposition, t
         actor=node.disposer,
         action="passed_on",
         targets=[node.holder],
-        text=f"{target.office} {received.agenda_number}",
+        facts={"office": target.office, "agenda": received.agenda_number},
     )
     return received
 
@@ -129,15 +129,14 @@ def report_back(session: Session, ctx: Context, letter: Letter) -> None:
         return
     origin = fetch(session, Letter, letter.origin_id)
     home = ctx.for_office(origin.office)
-    node.state, node.updated_at = State(root.state), utcnow()
-    session.add(node)
+    set_state(session, node, State(root.state))
     log_event(
         session,
         letter_id=origin.id,
         actor=node.holder,
         action="completed" if root.state == State.COMPLETED else "archived",
         targets=[node.holder],
-        text=f"{letter.office} {letter.agenda_number}",
+        facts={"office": letter.office, "agenda": letter.agenda_number},
     )
     settle_upwards(session, node)
     origin.status = letter_status(session, origin)

@@ -22,7 +22,7 @@ from mailflow.disposition.pass_on import pass_on, report_back
 from mailflow.disposition.request import send_request, today_in
 from mailflow.disposition.states import FINISHED, State
 from mailflow.disposition.status import send_status
-from mailflow.disposition.tree import letter_status, new_node, settle_upwards, tree_rows
+from mailflow.disposition.tree import letter_status, new_node, set_state, settle_upwards, tree_rows
 from mailflow.domain import Said
 from mailflow.language.confirm import is_confirmation
 from mailflow.language.statements import Kind, Problem, Proposal, Reading, Statement, read_answer
@@ -78,8 +78,7 @@ class Reply:
         )
 
     def set_state(self, state: State) -> None:
-        self.node.state, self.node.updated_at = state, utcnow()
-        self.session.add(self.node)
+        set_state(self.session, self.node, state)
 
     def tell(self, headline: Said, said: Said) -> None:
         """Record `said` for the sender's confirmation and the disposer's notice."""
@@ -209,8 +208,7 @@ def _undo(reply: Reply, st: Statement) -> None:
         "cancelled", st, targets=[c.holder for c in last], instruction=last[0].instruction, text=st.line
     )
     for child in last:
-        child.state, child.updated_at = State.CANCELLED, utcnow()
-        session.add(child)
+        set_state(session, child, State.CANCELLED)
         mail = reply.ctx.mailer(reply.box).to_official(
             reply.letter,
             child,

@@ -6,12 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from mailflow.disposition.states import FINISHED, LETTER_STATUS, OPEN, State
 from mailflow.office.targets import Target
 from mailflow.storage.events import log_event
-from mailflow.storage.models import Disposition, Letter, LetterStatus, fetch, utcnow
+from mailflow.storage.models import Disposition, Event, Letter, LetterStatus, fetch, utcnow
+
+# What a holder's reply logs (disposition/replies.py): their first one ends their wait.
+REPLIED = ("acknowledged", "progress", "disposed", "completed", "archived", "noted", "cancelled")
 
 
 def new_node(
@@ -42,7 +46,35 @@ def new_node(
     )
     session.add(node)
     session.flush()
+    keep_open_deadline(session, letter_id)
     return node
+
+
+def set_state(session: Session, node: Disposition, state: State) -> None:
+    """Every change of a node's state goes through here, so its letter's open deadline follows."""
+    node.state, node.updated_at = state, utcnow()
+    session.add(node)
+    session.flush()
+    keep_open_deadline(session, node.letter_id)
+
+
+def keep_open_deadline(session: Session, letter_id: int) -> None:
+    """The letter's `open_deadline`: the earliest deadline of its open nodes (None without one),
+    so the book's "overdue" reads one indexed column. Recomputed in the database, after the
+    changed node is flushed, in the transaction that changed it."""
+    earliest = (
+        select(func.min(Disposition.deadline))
+        .where(Disposition.letter_id == letter_id, col(Disposition.state).in_(OPEN))
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Letter)
+        .where(col(Letter.id) == letter_id)
+        .values(open_deadline=earliest)
+        .execution_options(synchronize_session=False)
+    )
+    if (letter := session.identity_map.get(session.identity_key(Letter, letter_id))) is not None:
+        session.expire(letter, ["open_deadline"])
 
 
 def settle_upwards(session: Session, node: Disposition) -> None:
@@ -58,8 +90,7 @@ def settle_upwards(session: Session, node: Disposition) -> None:
         ).all()
         if not all(c.state in FINISHED for c in children):
             return
-        parent.state, parent.updated_at = State.COMPLETED, utcnow()
-        session.add(parent)
+        set_state(session, parent, State.COMPLETED)
         log_event(
             session,
             letter_id=parent.letter_id,
@@ -85,12 +116,25 @@ class TreeRow:
     key: str  # the State; templates word it in the reader's language (catalogue "state.KEY")
     due: dt.date | None
     book: str = ""  # another office's book the branch goes on in: "DISDIK 004/SM/2026"
+    received_at: dt.datetime | None = None  # when the disposition reached its holder
+    answered_at: dt.datetime | None = None  # their first answer (None: none yet, still waiting)
+
+
+def first_answer(node: Disposition, replies: list[Event]) -> dt.datetime | None:
+    """When the holder first answered `node`: their first reply logged after it reached them
+    (`replies` in time order); one from another of their addresses is not told apart, so a node
+    whose state moved on without one answered at its last change."""
+    for event in replies:
+        if event.at >= node.created_at and event.actor == node.holder:
+            return event.at
+    return node.updated_at if node.state != State.PENDING else None
 
 
 def tree_rows(session: Session, letter: Letter, today: dt.date) -> list[TreeRow]:
-    """The tree as a status shows it. A branch passed to another office goes on with that
-    office's tree, read from its book: the sender sees the receiver's progress as it happens.
-    Two queries per book the tree runs through, not per node."""
+    """The tree as a status shows it, with when each node reached its holder and was first
+    answered. A branch passed to another office goes on with that office's tree, read from its
+    book: the sender sees the receiver's progress as it happens. Three queries per book the tree
+    runs through, not per node."""
     rows: list[TreeRow] = []
 
     def book(letter_id: int | None, under: int | None, depth: int) -> None:
@@ -101,6 +145,13 @@ def tree_rows(session: Session, letter: Letter, today: dt.date) -> list[TreeRow]
         passed = {
             p.origin_node_id: p for p in session.exec(select(Letter).where(Letter.origin_id == letter_id))
         }
+        replies = list(
+            session.exec(
+                select(Event)
+                .where(Event.letter_id == letter_id, col(Event.action).in_(REPLIED))
+                .order_by(col(Event.at), col(Event.id))
+            )
+        )
         children: dict[int | None, list[Disposition]] = {}
         for n in nodes:
             children.setdefault(n.parent_id, []).append(n)
@@ -122,6 +173,8 @@ def tree_rows(session: Session, letter: Letter, today: dt.date) -> list[TreeRow]
                         shown.state,
                         n.deadline,
                         where,
+                        n.created_at,
+                        first_answer(n, replies) if root is None else first_answer(root, []),
                     )
                 )
                 if root is not None:

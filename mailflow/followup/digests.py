@@ -115,6 +115,6 @@ def send_digest(session: Session, ctx: Context, person: Person, held: Holdings, 
             letter_id=letter_id,
             action="digested",
             targets=[person.email],
-            text=", ".join(dict.fromkeys(where)),  # the sections, as codes: the log's facts
+            facts={"sections": list(dict.fromkeys(where))},  # worded when shown
         )
     return True

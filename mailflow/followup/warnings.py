@@ -58,7 +58,7 @@ def send_warning_digests(session: Session, ctx: Context, now: dt.datetime) -> li
                 "agenda": letter.agenda_number,
                 "intruder": e.actor,
                 "at": office_moment(e.at, ctx.settings.zone),
-                "reason": mailer.say(owner, told_reason(reason_code(e.text))),
+                "reason": mailer.say(owner, told_reason(reason_code(e))),
             }
             for e, letter in untold
         ]

@@ -53,7 +53,7 @@ def handle_bounce(
             actor=failed,
             action="bounced",
             targets=[failed],
-            text=f"{row.kind} to {failed} could not be delivered",
+            facts={"kind": row.kind},
             message_id=message.message_id,
         )
     if ctx.admin and not reported:

@@ -54,7 +54,7 @@ def file_letter(
             letter_id=existing.id,
             actor=message.from_address,
             action="duplicate",
-            text=f"filed again in {message.message_id}",
+            facts={"message": message.message_id},
             message_id=message.message_id,
         )
         view = letter_view(existing, ctx.settings.zone)
@@ -95,7 +95,7 @@ def file_letter(
         letter_id=letter.id,
         actor=message.from_address,
         action="registered",
-        text=f"filed from {box.name}",
+        facts={"mailbox": box.name},
         message_id=message.message_id,
     )
     note_unread(session, letter, reading.unread)
@@ -159,9 +159,7 @@ def correct_letter(
             letter_id=letter.id,
             actor=message.from_address,
             action="corrected",
-            text="; ".join(
-                f"{name}: {old.display(name)} -> {new.display(name)}" for name, old, new in changes
-            ),
+            facts={"changes": [[name, old.display(name), new.display(name)] for name, old, new in changes]},
             message_id=message.message_id,
         )
     mail = ctx.mailer(box).reply(

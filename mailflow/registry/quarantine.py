@@ -15,7 +15,7 @@ from mailflow.outbound import caps, outbox
 from mailflow.outbound.compose import size_text
 from mailflow.registry.filing import file_letter
 from mailflow.storage.events import log_event
-from mailflow.storage.models import HeldStatus, Letter, OutboxMessage, QuarantineItem, utcnow
+from mailflow.storage.models import Event, HeldStatus, Letter, OutboxMessage, QuarantineItem, utcnow
 from mailflow.text.letter import LetterReading
 from mailflow.text.message import ParsedMessage
 
@@ -74,7 +74,7 @@ def reject(
             actor=message.from_address,
             action="rejected",
             targets=[owner] if owner else [],
-            text=rejected_text(reason, detail, item.id),
+            facts={"reason": reason, "detail": detail, "quarantine": item.id},
             message_id=message.message_id,
         )
     # At most one warning per official per hour: a spoofer cannot flood their inbox through us;
@@ -105,13 +105,11 @@ def _warning(ctx: Context, reason: str, sender: str, owner: str) -> str:
     return "impersonation"
 
 
-def rejected_text(reason: str, detail: str, item_id: int | None) -> str:
-    """A rejected reply in the letter's log; its reason code first (reason_code reads it back)."""
-    return f"{reason}: {detail} (quarantine {item_id})"
-
-
-def reason_code(rejected: str) -> str:
-    return rejected.partition(":")[0]
+def reason_code(rejected: Event) -> str:
+    """A rejected reply's reason code: in its facts, or first in the text of a row of before."""
+    if rejected.facts is not None:
+        return str(rejected.facts.get("reason", ""))
+    return rejected.text.partition(":")[0]
 
 
 def _backscatter_spent(session: Session, ctx: Context, address: str) -> bool:
@@ -221,5 +219,5 @@ def settle_release(session: Session, item: QuarantineItem, letter_id: int | None
             letter_id=letter_id,
             actor=by,
             action="released",
-            text=f"quarantine {item.id} ({item.reason}): {done}",
+            facts={"quarantine": item.id, "reason": item.reason},
         )

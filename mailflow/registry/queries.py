@@ -85,7 +85,8 @@ def letter_record(session: Session, letter: Letter, with_log: bool = True) -> di
                 "targets": list(e.targets),
                 "instruction": e.instruction,
                 "deadline": _iso(e.deadline),
-                "text": e.text,
+                "text": e.text,  # a person's own words (Mailflow's, in a row of before the facts)
+                "facts": e.facts,  # what Mailflow knows, worded when shown (registry/log_words.py)
             }
             for e in events
         ]

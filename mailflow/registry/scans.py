@@ -67,11 +67,14 @@ def apply_scan(session: Session, ctx: Context, letter: Letter, result: ScanResul
                 merged=True,
             )
         )
-    read = ", ".join(filled) or "nothing"
-    note = f"OCR: {result.pages} page(s), confidence {result.confidence}; read {read}"
-    if result.refused:
-        note += "; not read: " + "; ".join(result.refused)
-    log_event(session, letter_id=letter.id, action="scanned", text=note)
+    facts = {
+        "pages": result.pages,
+        "confidence": result.confidence,
+        "read": filled,
+        "refused": [r.partition(":")[0] for r in result.refused],  # the files, worded when shown
+        "why": list(result.refused),  # the reader's own reasons, for `letter show --json`
+    }
+    log_event(session, letter_id=letter.id, action="scanned", facts=facts)
     note_unread(session, letter, [Unread(name, reason) for name, reason in result.unread])
     session.add(letter)
     return filled

@@ -18,8 +18,7 @@ def note_unread(session: Session, letter: Letter, unread: Sequence[Unread]) -> N
             session,
             letter_id=letter.id,
             action="not_read",
-            targets=[item.filename, item.reason],
-            text=f"{item.filename}: not read ({item.reason})",
+            targets=[item.filename, item.reason],  # worded when shown (catalogue "unread")
         )
 
 

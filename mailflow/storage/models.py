@@ -174,6 +174,15 @@ class Letter(SQLModel, table=True):
             nullable=True,
         ),
     )
+    # The letter's spans and its open deadline, kept in the transaction that logs them or changes
+    # its tree (storage/spans.py, from the log's one writer storage/events.py and from
+    # disposition/tree.py): the dashboard's weekly medians walk an index in the spans' order
+    # instead of sorting every letter of its weeks, and the book's "overdue" is one indexed
+    # comparison instead of a search of each letter's tree.
+    received_week: dt.date | None = None  # the Monday (UTC) of its receipt, once it has a span
+    hours_to_disposition: float | None = None  # from receipt to the first "disposed" of its log
+    hours_to_finish: float | None = None  # from receipt to the last "completed"/"archived"
+    open_deadline: dt.date | None = None  # the earliest deadline of its open dispositions
 
     __table_args__ = (
         UniqueConstraint("office", "book", "year", "seq", name="uq_letter_office_book_year_seq"),
@@ -184,6 +193,13 @@ class Letter(SQLModel, table=True):
         Index("ix_letter_office_received_at", "office", "received_at", "id"),
         # The dashboard's letters by state: counted from the index alone.
         Index("ix_letter_office_status", "office", "status"),
+        # The dashboard's weeks: each week's spans in order, the middle one found by counting.
+        Index("ix_letter_office_week_disposition", "office", "received_week", "hours_to_disposition"),
+        Index("ix_letter_office_week_finish", "office", "received_week", "hours_to_finish"),
+        # The book's "overdue": an office's letters with an open disposition past its deadline.
+        Index("ix_letter_office_open_deadline", "office", "open_deadline"),
+        # The dashboard's confidential letters, left out of the counts of one outside their tree.
+        Index("ix_letter_office_security", "office", "security"),
     )
 
 
@@ -211,7 +227,11 @@ class Event(SQLModel, table=True):
     targets: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     instruction: str | None = None
     deadline: dt.date | None = None
-    text: str = ""
+    text: str = ""  # a person's own words (a note, the reply's line); never Mailflow's
+    # What Mailflow knows of the entry beyond the columns (a mailbox, a quarantine id, the changed
+    # fields): worded at display time in the reader's language (registry/log_words.py). None in
+    # the rows of before (migration 0015), whose `text` holds the words Mailflow wrote then.
+    facts: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     message_id: str | None = Field(default=None, index=True)
 
     # The dashboard's per-letter moments (the first "disposed", the last "completed"): read from
@@ -386,6 +406,19 @@ class WebLink(SQLModel, table=True):
     client: str = Field(default="", index=True)  # who asked on the sign-in page ("" in an email)
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
     used_at: dt.datetime | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser (mailflow/web): the signed cookie carries a random token whose hash is
+    the id here, so sign-out, expiry, the idle timeout and leaving the organisation chart end it
+    on every instance sharing the database, and a copy of the cookie dies with it."""
+
+    id: str = Field(primary_key=True)  # sha256 of the cookie's token: the table holds no token
+    address: str = Field(index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_seen_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime = Field(index=True)
+    revoked_at: dt.datetime | None = None
 
 
 class PendingProposal(SQLModel, table=True):

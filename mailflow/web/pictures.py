@@ -1,15 +1,41 @@
-"""The pictures drawn on the server (pure): a letter's disposition tree and the dashboard's chart
-over the weeks, as coordinates an SVG template draws. No script, no image library."""
+"""The pictures drawn on the server (pure): a letter's disposition tree (who, what, when, how long
+each waited) and the dashboard's chart over the weeks, as coordinates an SVG template draws. No
+script, no image library."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mailflow.disposition.tree import TreeRow
+from mailflow.domain import Said
 from mailflow.web.lists import Week
 
-ROW, INDENT, WIDTH, HEIGHT = 58, 22, 330, 50
+ROW, INDENT, WIDTH, HEIGHT = 74, 22, 330, 66
+
+
+def span(length: dt.timedelta) -> Said:
+    """A wait as people say it: "2 hari 3 jam", "5 jam", "40 menit" (the catalogue's `span`)."""
+    minutes = max(0, int(length.total_seconds() // 60))
+    days, hours = minutes // (24 * 60), minutes // 60 % 24
+    if days and hours:
+        whole, part = Said.of("span.days", n=days), Said.of("span.hours", n=hours)
+        return Said.of("span.days_hours", days=whole, hours=part)
+    if days:
+        return Said.of("span.days", n=days)
+    if hours:
+        return Said.of("span.hours", n=hours)
+    return Said.of("span.minutes", n=minutes)
+
+
+def waited(row: TreeRow, now: dt.datetime) -> Said | None:
+    """How long the node waited for its holder's first answer, or has waited so far."""
+    if row.received_at is None:
+        return None
+    if row.answered_at is None:
+        return Said.of("web.waiting", span=span(now - row.received_at))
+    return Said.of("web.answered_after", span=span(row.answered_at - row.received_at))
 
 
 @dataclass(frozen=True)
@@ -18,6 +44,7 @@ class Box:
     y: int
     row: TreeRow
     parent: tuple[int, int] | None  # where the line from its disposer starts
+    waited: Said | None = None
 
 
 @dataclass(frozen=True)
@@ -29,14 +56,15 @@ class TreePicture:
     box_height: int = HEIGHT
 
 
-def tree_picture(rows: Sequence[TreeRow]) -> TreePicture:
-    """One box per node, indented by depth, with a line from the box of the node above it."""
+def tree_picture(rows: Sequence[TreeRow], now: dt.datetime) -> TreePicture:
+    """One box per node, indented by depth, with a line from the box of the node above it, and
+    how long it waited (until `now` while it still waits)."""
     boxes: list[Box] = []
     last_at_depth: dict[int, Box] = {}
     for i, row in enumerate(rows):
         x, y = 8 + INDENT * row.depth, 8 + ROW * i
         parent = last_at_depth.get(row.depth - 1)
-        box = Box(x, y, row, (parent.x + 10, parent.y + HEIGHT) if parent else None)
+        box = Box(x, y, row, (parent.x + 10, parent.y + HEIGHT) if parent else None, waited(row, now))
         boxes.append(box)
         last_at_depth[row.depth] = box
     depth = max((r.depth for r in rows), default=0)

@@ -3,7 +3,7 @@ in SQL, for a list of them. Another office's letter is never in scope."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, true
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, true
 from sqlmodel import Session, col, select
 
 from mailflow.disposition.status import CONFIDENTIAL, may_see
@@ -26,30 +26,54 @@ def below(rules: Rules, held: frozenset[str]) -> set[str]:
     return found
 
 
-def visible(reader: Reader) -> ColumnElement[bool]:
-    """`may_see` as a WHERE clause on Letter: the reader's part in its tree (any node they hold or
-    gave, or one of a position they hold), the clerk who filed it; then, unless confidential,
-    a node below a position they hold, or any letter for a clerk of the office."""
+def _own(reader: Reader) -> ColumnElement[bool]:
+    """The reader's part in the letter's tree: a node they hold or gave, or one of a position they
+    hold; or they are the clerk who filed it. What lets one see a confidential letter."""
     node = col(Disposition.letter_id) == col(Letter.id)
-    own = exists().where(
+    in_tree = exists().where(
         node,
         or_(
             col(Disposition.holder).in_(reader.mine),
             col(Disposition.disposer).in_(reader.mine),
             col(Disposition.position_id).in_(reader.held) if reader.held else false(),
         ),
-    )
+    ).correlate(Letter)  # its own nodes, in a query over the dispositions too (the dashboard's)
+    return or_(in_tree, col(Letter.clerk) == reader.address)
+
+
+def _not_confidential() -> ColumnElement[bool]:
+    return or_(col(Letter.security).is_(None), col(Letter.security).not_in(CONFIDENTIAL))
+
+
+def visible(reader: Reader) -> ColumnElement[bool]:
+    """`may_see` as a WHERE clause on Letter: the reader's part in its tree (any node they hold or
+    gave, or one of a position they hold), the clerk who filed it; then, unless confidential,
+    a node below a position they hold, or any letter for a clerk of the office."""
+    node = col(Disposition.letter_id) == col(Letter.id)
     under = below(reader.rules, reader.held)
     supervised = exists().where(node, col(Disposition.position_id).in_(under)) if under else false()
-    open_letter = or_(col(Letter.security).is_(None), col(Letter.security).not_in(CONFIDENTIAL))
     return and_(
         col(Letter.office) == reader.office,
         or_(
-            own,
-            col(Letter.clerk) == reader.address,
-            and_(open_letter, or_(true() if reader.clerk else false(), supervised)),
+            _own(reader),
+            and_(_not_confidential(), or_(true() if reader.clerk else false(), supervised)),
         ),
     )
+
+
+def hidden_confidential(reader: Reader) -> ColumnElement[bool]:
+    """The office's confidential letters `may_see` does not show the reader (they are not in its
+    tree and did not file it): the dashboard does not count them. The other letters' counts
+    reveal nothing the head does not oversee (every position reports to them); found from the
+    (office, security) index, confidential letters being few."""
+    return and_(
+        col(Letter.office) == reader.office, col(Letter.security).in_(CONFIDENTIAL), not_(_own(reader))
+    )
+
+
+def counted(reader: Reader) -> ColumnElement[bool]:
+    """The letters of the office the dashboard counts for the reader: all but `hidden_confidential`."""
+    return and_(col(Letter.office) == reader.office, or_(_not_confidential(), _own(reader)))
 
 
 def letter_for(session: Session, reader: Reader, letter_id: int) -> Letter | None:

@@ -1,8 +1,10 @@
-"""The Starlette application: security headers, the signed session cookie, CSRF on every form,
-and the sign-in by emailed link. The pages themselves are in views.py."""
+"""The Starlette application: security headers, the signed session cookie naming a session kept
+on the server (web/sessions.py), CSRF on every form, and the sign-in by emailed link. The pages
+themselves are in views.py."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
@@ -26,9 +28,12 @@ from mailflow.config import WebSettings
 from mailflow.disposition.request import today_in
 from mailflow.domain import Said
 from mailflow.errors import ConfigError
+from mailflow.office.regency import Regency
+from mailflow.registry.log_words import Entry, entry_words
 from mailflow.resources import TEMPLATES
 from mailflow.text.links import LETTER, SIGN_IN, LinkError
 from mailflow.web.reader import Reader, reader_for
+from mailflow.web.sessions import open_session, revoke, revoke_unknown, session_address
 from mailflow.web.sign_in import ask_sign_in, follow
 
 HEADERS = [
@@ -93,12 +98,34 @@ class Web:
         self.pages = Environment(
             loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
         )
+        self.idle = dt.timedelta(minutes=self.settings.session_idle_minutes)
+        self._regency: Regency = app.rules.get()  # the rules last seen: a new set ends sessions
+
+    def _chart(self) -> Regency:
+        """The rules in force; when they changed since the last request, the sessions of those no
+        longer on any office's chart are revoked (each instance does it once; it is idempotent)."""
+        regency = self.app.rules.get()
+        if regency is not self._regency:
+            today = today_in(self.app.context())
+            settings = self.app.settings
+            revoke_unknown(self.app.engine, lambda a: reader_for(regency, settings, a, today) is not None)
+            self._regency = regency
+        return regency
 
     def reader(self, request: Request) -> Reader | None:
-        address = request.session.get("who")
-        if not isinstance(address, str):
+        """Who the session's cookie signs in: its server-side session live (not signed out,
+        expired or idle) and its address still on the chart, else nobody."""
+        regency = self._chart()
+        token = request.session.get("sid")
+        if not isinstance(token, str):
             return None
-        return reader_for(self.app.rules.get(), self.app.settings, address, today_in(self.app.context()))
+        address = session_address(self.app.engine, token, self.idle)
+        if address is None:
+            return None
+        reader = reader_for(regency, self.app.settings, address, today_in(self.app.context()))
+        if reader is None:
+            revoke(self.app.engine, token)  # they left the chart: coming back signs in anew
+        return reader
 
     def signed_in(self, request: Request) -> Reader:
         reader = self.reader(request)
@@ -143,10 +170,14 @@ class Web:
             key = f"{section}.{code}"
             return catalogue.say(language, Said.of(key)) if key in known else code
 
+        def say(said: Said) -> str:
+            return catalogue.say(language, said)
+
         html = self.pages.get_template(f"web/{name}.html.j2").render(
             word=lambda key, **v: catalogue.say(language, Said.of(key, **v)),
-            say=lambda said: catalogue.say(language, said),
+            say=say,
             coded=coded,
+            logged=lambda event: entry_words(Entry.of(event), say, known),
             local=lambda moment: f"{office_moment(moment, zone):%Y-%m-%d %H:%M}",
             language=language,
             reader=reader,
@@ -193,15 +224,23 @@ async def link_follow(web: Web, request: Request) -> Response:
     app = web.app
     if reader_for(app.rules.get(), app.settings, link.address, today_in(app.context())) is None:
         return web.page(request, "sign_in", None, status=400, refused=True, next="/")
+    old = request.session.get("sid")
+    if isinstance(old, str):
+        revoke(app.engine, old)  # a new sign-in in this browser ends the one before
     request.session.clear()
-    request.session["who"] = link.address
+    lifetime = dt.timedelta(hours=web.settings.session_hours)
+    request.session["sid"] = open_session(app.engine, link.address, lifetime)
     request.session["csrf"] = secrets.token_urlsafe(24)
     where = f"/letters/{link.letter_id}" if link.letter_id else safe_next(request.query_params.get("next"))
     return RedirectResponse(where, status_code=303)
 
 
 async def sign_out(web: Web, request: Request) -> Response:
+    """The session ends on the server: a copy of the cookie taken before signs nobody in."""
     await web.form(request)
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        revoke(web.app.engine, token)
     request.session.clear()
     return RedirectResponse("/sign-in", status_code=303)
 

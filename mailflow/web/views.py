@@ -17,7 +17,7 @@ from mailflow.office.regency import load_regency
 from mailflow.ops.health import snapshot, verdict
 from mailflow.outbound.compose import letter_view
 from mailflow.records.agenda_book import agenda_bytes, agenda_rows
-from mailflow.storage.models import Event, Letter, LetterFile, QuarantineItem
+from mailflow.storage.models import Event, Letter, LetterFile, QuarantineItem, utcnow
 from mailflow.web.acting import act, own_node
 from mailflow.web.lists import BookFilter, book_page, dashboard, waiting_for
 from mailflow.web.pictures import tree_picture, week_chart
@@ -137,7 +137,7 @@ async def letter_page(web: Web, request: Request, shown: dict | None = None) -> 
         view = letter_view(letter, app.settings.zone)
     return web.page(
         request, "letter", reader, letter=letter, view=view, scans=scans, reports=reports,
-        picture=tree_picture(tree), log=log, own=own,
+        picture=tree_picture(tree, utcnow()), log=log, own=own,
         **(shown or {}),
     )  # fmt: skip
 
