@@ -56,6 +56,7 @@ class IdleWatcher(threading.Thread):
         self.gate = gate or threading.Semaphore(1)
         self.connected = threading.Event()
         self.caught_up = threading.Event()  # the first catch-up poll is done
+        self.checked_at = 0.0  # when the server last answered on this connection (monotonic)
 
     def run(self) -> None:
         backoff = 1.0
@@ -70,6 +71,7 @@ class IdleWatcher(threading.Thread):
                     backoff = 1.0
                     self.connected.set()
                     self.poll(self.box)  # catch up on what arrived while we were away
+                    self.checked_at = time.monotonic()
                     self.caught_up.set()
                     self._watch(mailbox)
             except _ERRORS as exc:
@@ -109,8 +111,10 @@ class IdleWatcher(threading.Thread):
                 news = has_news(responses)
             news = has_news(client.idle_done()[1]) or news
             news = news or has_news(client.noop()[1])  # what the push missed, if anything
+            self.checked_at = time.monotonic()
             while news and not self.stop.is_set():
                 self.poll(self.box)
                 polled = True
                 # What arrived while we polled is told on this connection's next command.
                 news = has_news(client.noop()[1])
+                self.checked_at = time.monotonic()

@@ -34,10 +34,10 @@ from mailflow.app import App
 from mailflow.config import MailboxSettings, exposed_secret
 from mailflow.followup.run import FollowupReport, run_followups
 from mailflow.inbound import scan_jobs
-from mailflow.inbound.idle import IdleWatcher
+from mailflow.inbound.idle import AFTER_POLL, IdleWatcher
 from mailflow.inbound.loop import PollReport, poll_mailbox
 from mailflow.ops import heartbeat
-from mailflow.ops.health import alert_failing_mailboxes, log_health, snapshot
+from mailflow.ops.health import alert_failing_mailboxes, log_health, snapshot, watched
 from mailflow.ops.holdings import Holdings, period
 from mailflow.ops.readers import CLOSING, Readers
 from mailflow.outbound.outbox import flush_outbox
@@ -217,11 +217,17 @@ class Service:
         interval finds what a push missed; a failed poll is retried by the schedule)."""
         if box.name not in self.holdings.held:
             return False
+        return not self._watched_well(box) or time.monotonic() - self.clean[box.name] > box.idle_renew_seconds
+
+    def _watched_well(self, box: MailboxSettings) -> bool:
+        """Held, its watcher alive and answered within two poll intervals, its last poll clean."""
         watching = self.watchers.get(box.name)
-        if watching is None or not (watching[0].is_alive() and watching[0].connected.is_set()):
-            return True
-        clean = self.clean.get(box.name)
-        return clean is None or time.monotonic() - clean > box.idle_renew_seconds
+        if box.name not in self.holdings.held or watching is None or box.name not in self.clean:
+            return False
+        watcher = watching[0]
+        every = max(self.app.settings.poll_interval, AFTER_POLL)  # between two NOOPs, at most
+        recent = time.monotonic() - watcher.checked_at < 2 * every + 1
+        return watcher.is_alive() and watcher.connected.is_set() and recent
 
     def read_scans(self) -> None:
         """The scheduler's scan job: read what is due; the receipts it releases go out at once.
@@ -299,6 +305,7 @@ class Service:
         try:
             heartbeat.beat(self.app.engine, self.app.worker)
             self.holdings.round()
+            watched(self.app.engine, {b.name for b in self.app.settings.mailboxes if self._watched_well(b)})
         except DATABASE_ERRORS as exc:
             log.error("event=heartbeat_failed error=database unavailable: %s", getattr(exc, "orig", exc))
 
