@@ -96,10 +96,12 @@ class Province(Regency):
     def __init__(self, mailboxes: int, workers: int, before: bool) -> None:
         # Connections at once: one IDLE session per mailbox and per worker watching it (all of
         # them before held leases), the polls' (parallel_polls per worker), the bench's.
-        sessions = mailboxes * (workers if before else 1)
-        super().__init__(mailboxes // BOXES_PER_OFFICE, BOXES_PER_OFFICE, BOXES_PER_OFFICE, sessions + 500)
+        # An imap process lingers after its client logged out (until reused or killed idle), so
+        # the limit is twice the sessions: at 2,000 mailboxes 2,500 was reached and logins dropped.
+        limit = 2 * mailboxes * (workers if before else 1) + 500
+        super().__init__(mailboxes // BOXES_PER_OFFICE, BOXES_PER_OFFICE, BOXES_PER_OFFICE, limit)
         print(
-            f"dovecot: default_process_limit {sessions + 500}, default_client_limit {4 * (sessions + 500)}, "
+            f"dovecot: default_process_limit {limit}, default_client_limit {4 * limit}, "
             "mail_max_userip_connections 50 (one imap process per connection)",
             file=sys.stderr,
         )
