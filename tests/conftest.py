@@ -61,6 +61,7 @@ POSTGRES_LANE: dict[str, tuple[str, ...]] = {
     "test_regency_server.py": ("test_a_single_office_setup_is_upgraded_in_place",),
     # Workers, heartbeats and mailbox leases: row locks (FOR UPDATE) and several processes at once.
     "test_heartbeat.py": ("*",),
+    "test_leases.py": ("*",),  # held leases claimed with SKIP LOCKED, inserted ON CONFLICT DO NOTHING
     "test_workers_server.py": ("*",),
     "test_health_server.py": (
         "test_status_is_critical_once_the_service_stops_or_dies",

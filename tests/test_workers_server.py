@@ -3,6 +3,7 @@ time, a killed worker's mailboxes are taken over, and every letter is filed exac
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -11,6 +12,8 @@ import time
 
 from sqlmodel import Session, func, select
 
+from mailflow.ops import heartbeat
+from mailflow.ops.holdings import Holdings
 from mailflow.storage.models import InboundMessage, Letter, MailboxLease, MailboxState, QuarantineItem
 from tests.conftest import DOMAIN
 from tests.support.letters import gmail_forward, pdf_letter
@@ -47,6 +50,14 @@ def counts(office) -> tuple[int, dict[str, int]]:
     return letters, per_box
 
 
+def held(office, workers: list[subprocess.Popen]) -> dict[int, int]:
+    """How many of the test's mailboxes each worker (by pid) holds a lease on now."""
+    with Session(office.app.engine) as session:
+        owners = [lease.owner for lease in session.exec(select(MailboxLease)) if lease.mailbox in BOXES]
+    pids = [int(owner.split(":")[1]) for owner in owners if owner]
+    return {w.pid: pids.count(w.pid) for w in workers if w.pid in pids}
+
+
 def send_round(office, round_no: int) -> None:
     for box in BOXES:
         letter = gmail_forward(
@@ -74,11 +85,19 @@ def test_three_workers_twenty_mailboxes_one_killed(office):
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and counts(office)[0] < 2 * len(BOXES):
             time.sleep(0.3)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and sorted(held(office, workers).values())[:1] < [9]:
+            time.sleep(0.3)
+        shares = held(office, workers)
     finally:
         for worker in workers[1:]:
             os.killpg(worker.pid, signal.SIGTERM)
         for worker in workers:
             worker.wait(timeout=30)
+    # Every mailbox held by one worker: the living two about half each (21 with the office's own
+    # "surat": 11 and 10), the killed one none.
+    assert set(shares) == {workers[1].pid, workers[2].pid}, shares
+    assert sum(shares.values()) == len(BOXES) and min(shares.values()) >= 9, shares
     assert [w.returncode for w in workers[1:]] == [0, 0]  # SIGTERM: finish the message in hand, exit 0
     letters, per_box = counts(office)
     with Session(office.app.engine) as session:
@@ -101,3 +120,34 @@ def test_three_workers_twenty_mailboxes_one_killed(office):
     assert len(set(numbers)) == letters  # each letter once
     assert serials == list(range(1, letters + 1))  # gap-free under concurrency
     assert all(per_box.get(box) == 2 for box in BOXES)  # every mailbox kept being served
+
+
+def test_a_worker_joining_gets_its_share_and_one_stopping_lets_go_at_once(office):
+    """Rounds of two workers' holdings (ops/holdings.py) on one database: the first holds all;
+    a second one beating makes the first let go of what is above its share, which the second
+    claims; the first stopping frees its leases for the second's next round, not after expiry."""
+    office.config_path.write_text(office.config_path.read_text() + boxes_config(office.servers.imap.imap_port))
+    office._app = None
+    app = office.app
+    names = {box.name for box in app.settings.mailboxes}  # 21: the office's own and BOXES
+    let_go: list[str] = []
+
+    def stop_watching(name: str) -> bool:  # the service's: stop its watcher; no poll of it runs
+        let_go.append(name)
+        return True
+
+    first = Holdings(dataclasses.replace(app, worker="first"), lambda _names: None, stop_watching)
+    second = Holdings(dataclasses.replace(app, worker="second"), lambda _names: None, lambda _name: True)
+    heartbeat.start(app.engine, "first")
+    first.round()
+    assert first.held == names
+    heartbeat.start(app.engine, "second")
+    first.round()
+    second.round()
+    assert (len(first.held), len(second.held), len(let_go)) == (11, 10, 10)
+    assert first.held | second.held == names and not first.held & second.held
+    assert set(let_go) == set(second.held)  # what the first stopped watching is what the second took
+    first.release_all()
+    heartbeat.stop(app.engine, "first")
+    second.round()
+    assert second.held == names

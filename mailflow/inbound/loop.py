@@ -465,10 +465,13 @@ def poll_mailbox(
     box: MailboxSettings,
     stop: threading.Event | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    keep_lease: bool = False,
 ) -> PollReport:
     """One pass; a MailboxError (server gone, login refused) is recorded and returned, not raised.
 
     `progress(done, total)` is told after each message (the first poll of a big mailbox is long).
+    `keep_lease`: the worker holds the mailbox beyond this poll (ops.holdings), else it is let go.
     """
     report = PollReport(box.name)
     lease = Lease(app, box.name)
@@ -516,7 +519,8 @@ def poll_mailbox(
         log.error("event=poll_failed mailbox=%s error=%s", box.name, report.error)
     try:
         _record_health(app, box, report)
-        lease.release()
+        if not keep_lease:
+            lease.release()
     except DATABASE_ERRORS as exc:
         log.error("event=health_not_recorded mailbox=%s error=%s", box.name, getattr(exc, "orig", exc))
     return report

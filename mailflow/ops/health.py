@@ -9,9 +9,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mailflow.config import Settings
 from mailflow.domain import Said
@@ -158,3 +158,16 @@ def alert_failing_mailboxes(
             alerted.append(box.name)
             log.warning("event=mailbox_alert mailbox=%s failing_since=%s", box.name, state.failing_since)
     return alerted
+
+
+def watched(engine: Engine, mailboxes: set[str]) -> None:
+    """Mailboxes whose IDLE connection answered its NOOP within the poll interval, their last poll
+    having gone through: as good as a poll for `status` (a watched mailbox is no longer logged into
+    every interval). One statement per worker and round, not one per mailbox."""
+    if mailboxes:
+        with transaction(engine) as session:
+            session.execute(
+                update(MailboxState)
+                .where(col(MailboxState.mailbox).in_(mailboxes), col(MailboxState.failing_since).is_(None))
+                .values(last_success_at=utcnow())
+            )

@@ -10,7 +10,7 @@ import os
 import socket
 
 from sqlalchemy.engine import Engine
-from sqlmodel import col, delete
+from sqlmodel import Session, col, delete, func, select
 
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Heartbeat, utcnow
@@ -44,6 +44,18 @@ def beat(engine: Engine, worker: str) -> None:
             row = Heartbeat(worker=worker, host=socket.gethostname(), pid=os.getpid())
         row.beat_at, row.stopped_at = utcnow(), None
         session.add(row)
+
+
+def alive(engine: Engine, within: float) -> int:
+    """How many workers beat in the last `within` seconds and did not stop: the divisor of the
+    mailboxes' shares (ops.holdings)."""
+    since = utcnow() - dt.timedelta(seconds=within)
+    with Session(engine) as session:
+        return session.exec(
+            select(func.count())
+            .select_from(Heartbeat)
+            .where(col(Heartbeat.beat_at) >= since, col(Heartbeat.stopped_at).is_(None))
+        ).one()
 
 
 def stop(engine: Engine, worker: str) -> None:

@@ -34,10 +34,11 @@ from mailflow.app import App
 from mailflow.config import MailboxSettings, exposed_secret
 from mailflow.followup.run import FollowupReport, run_followups
 from mailflow.inbound import scan_jobs
-from mailflow.inbound.idle import IdleWatcher
+from mailflow.inbound.idle import AFTER_POLL, IdleWatcher
 from mailflow.inbound.loop import PollReport, poll_mailbox
 from mailflow.ops import heartbeat
-from mailflow.ops.health import alert_failing_mailboxes, log_health, snapshot
+from mailflow.ops.health import alert_failing_mailboxes, log_health, snapshot, watched
+from mailflow.ops.holdings import Holdings, period
 from mailflow.ops.readers import CLOSING, Readers
 from mailflow.outbound.outbox import flush_outbox
 from mailflow.scans.work import limit_reader
@@ -46,6 +47,7 @@ from mailflow.storage.db import DATABASE_ERRORS
 log = logging.getLogger(__name__)
 
 READER_NICENESS = 10
+START_SETTLE = 2.0  # seconds: see Service.start
 SCAN_INTERVAL = 2.0  # seconds between looks for scans to read (and for receipts waited too long)
 
 
@@ -53,7 +55,9 @@ def poll_all(
     app: App,
     stop: threading.Event | None = None,
     poll_one: Callable[[MailboxSettings], PollReport | None] | None = None,
+    due: Callable[[MailboxSettings], bool] | None = None,
 ) -> list[PollReport]:
+    """Every mailbox, or those `due` says (a worker's: held by it and not watched well)."""
     try:
         app.report_rules_problem()
     except OperationalError as exc:
@@ -62,6 +66,8 @@ def poll_all(
     for box in app.settings.mailboxes:
         if stop is not None and stop.is_set():
             break
+        if due is not None and not due(box):
+            continue
         report = poll_one(box) if poll_one else poll_mailbox(app, box, stop)
         if report is None:
             break
@@ -166,8 +172,12 @@ class Service:
         # Polls in parallel are bounded by the database connections: waiting here, a stop is
         # seen within a second; waiting for a pooled connection, it would not be.
         self.slots = threading.BoundedSemaphore(app.settings.parallel_polls)
+        # IDLE logins at once, as many: hundreds of watchers starting together time out otherwise.
+        self.logins = threading.BoundedSemaphore(app.settings.parallel_polls)
         self.scheduler = BackgroundScheduler(timezone=app.settings.zone)
-        self.watchers: list[IdleWatcher] = []
+        self.watchers: dict[str, tuple[IdleWatcher, threading.Event]] = {}
+        self.holdings = Holdings(app, self._gained, self._letting_go)
+        self.clean: dict[str, float] = {}  # mailbox -> when its last poll went through (monotonic)
         self.readers: Readers | None = None
 
     def poll_box(self, box: MailboxSettings, then: Callable[[], object] | None = None) -> PollReport | None:
@@ -176,7 +186,13 @@ class Service:
         with self._holding(self.locks[box.name]) as mine, self._holding(self.slots) as slot:
             if not (mine and slot):
                 return None
-            report = poll_mailbox(self.app, box, self.stop_event)
+            if box.name not in self.holdings.held:  # let go meanwhile: another worker's now
+                return PollReport(box.name, leased_elsewhere=True)
+            report = poll_mailbox(self.app, box, self.stop_event, keep_lease=True)
+            if report.error is None and not report.leased_elsewhere and not self.stop_event.is_set():
+                self.clean[box.name] = time.monotonic()
+            else:
+                self.clean.pop(box.name, None)
             if then is not None:
                 then()
             return report
@@ -193,7 +209,25 @@ class Service:
             lock.release()
 
     def poll_all(self) -> None:
-        poll_all(self.app, self.stop_event, self.poll_box)
+        poll_all(self.app, self.stop_event, self.poll_box, self._due)
+
+    def _due(self, box: MailboxSettings) -> bool:
+        """A scheduled poll of `box`: held here, and not watched by a connected IDLE whose
+        last full poll went through within `idle_renew_seconds` (the watcher's NOOP every poll
+        interval finds what a push missed; a failed poll is retried by the schedule)."""
+        if box.name not in self.holdings.held:
+            return False
+        return not self._watched_well(box) or time.monotonic() - self.clean[box.name] > box.idle_renew_seconds
+
+    def _watched_well(self, box: MailboxSettings) -> bool:
+        """Held, its watcher alive and answered within two poll intervals, its last poll clean."""
+        watching = self.watchers.get(box.name)
+        if box.name not in self.holdings.held or watching is None or box.name not in self.clean:
+            return False
+        watcher = watching[0]
+        every = max(self.app.settings.poll_interval, AFTER_POLL)  # between two NOOPs, at most
+        recent = time.monotonic() - watcher.checked_at < 2 * every + 1
+        return watcher.is_alive() and watcher.connected.is_set() and recent
 
     def read_scans(self) -> None:
         """The scheduler's scan job: read what is due; the receipts it releases go out at once.
@@ -248,33 +282,61 @@ class Service:
                 **defaults,
             )
         heartbeat.start(app.engine, app.worker)
+        every = period(app.settings.poll_interval, app.settings.lease_seconds)
+        # The first round waits a moment (a round at most) for the workers started beside this
+        # one to beat, so that a province's cold start divides the mailboxes at once.
+        settle = dt.timedelta(seconds=min(every, START_SETTLE))
         self.scheduler.add_job(
-            self.beat,
-            "interval",
-            seconds=heartbeat.period(app.settings.poll_interval),
-            id="heartbeat",
-            **defaults,
+            self.beat, "interval", seconds=every, id="heartbeat", next_run_time=_now(app) + settle, **defaults
         )
         self.scheduler.start()
-        for box in app.settings.mailboxes:
-            if box.idle:
-                watcher = IdleWatcher(app, box, self.stop_event, self._pushed)
-                watcher.start()
-                self.watchers.append(watcher)
         log.info(
-            "event=started worker=%s mailboxes=%d idle=%d poll_interval=%s",
+            "event=started worker=%s mailboxes=%d poll_interval=%s",
             app.worker,
             len(app.settings.mailboxes),
-            len(self.watchers),
             app.settings.poll_interval,
         )
 
     def beat(self) -> None:
-        """The scheduler's heartbeat job: this worker is alive and its scheduler runs."""
+        """The scheduler's heartbeat job: this worker is alive and its scheduler runs; then its
+        leases are renewed and its share claimed (ops.holdings)."""
+        if self.stop_event.is_set():
+            return
         try:
             heartbeat.beat(self.app.engine, self.app.worker)
+            self.holdings.round()
+            watched(self.app.engine, {b.name for b in self.app.settings.mailboxes if self._watched_well(b)})
         except DATABASE_ERRORS as exc:
             log.error("event=heartbeat_failed error=database unavailable: %s", getattr(exc, "orig", exc))
+
+    def _gained(self, names: set[str]) -> None:
+        """Newly held mailboxes: watched (the watcher polls once connected); one without IDLE
+        is polled by the next scheduled poll, brought forward to now."""
+        unwatched = False
+        for box in self.app.settings.mailboxes:
+            if box.name not in names or self.stop_event.is_set():
+                continue
+            if not box.idle:
+                unwatched = True
+                continue
+            stop = threading.Event()
+            watcher = IdleWatcher(
+                self.app, box, stop, self._pushed, self.app.settings.poll_interval, self.logins
+            )
+            self.watchers[box.name] = (watcher, stop)
+            watcher.start()
+        if unwatched:
+            self.scheduler.modify_job("poll", next_run_time=_now(self.app))
+
+    def _letting_go(self, name: str) -> bool:
+        """Stop watching `name`; True when no poll of it runs (none will start: it is no longer
+        held), False while one does."""
+        if (watching := self.watchers.pop(name, None)) is not None:
+            watching[1].set()
+        if not self.locks[name].acquire(blocking=False):
+            return False
+        self.locks[name].release()
+        return True
 
     def _pushed(self, box: MailboxSettings) -> None:
         self.poll_box(box, then=lambda: flush(self.app))  # the confirmation goes out now
@@ -289,12 +351,15 @@ class Service:
             self.readers.close()
         jobs = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, daemon=True)
         jobs.start()
-        for thread in (jobs, *self.watchers):
+        for _watcher, stop in self.watchers.values():
+            stop.set()
+        watchers = [w for w, _stop in self.watchers.values()]
+        for thread in (jobs, *watchers):
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
         if self.readers is not None:
             self.readers.wait(deadline)
         busy = [t for t in threading.enumerate() if t.is_alive() and t not in (threading.main_thread(), jobs)]
-        busy = [t for t in busy if t in self.watchers or t.name.startswith(("ThreadPoolExecutor", CLOSING))]
+        busy = [t for t in busy if t in watchers or t.name.startswith(("ThreadPoolExecutor", CLOSING))]
         if busy:
             frames = sys._current_frames()
             log.warning(
@@ -304,6 +369,8 @@ class Service:
                 ",".join(f"{t.name}@{_where(frames.get(t.ident or 0))}" for t in busy),
             )
         try:
+            if not busy:  # a poll still running keeps its lease until it expires
+                self.holdings.release_all()
             heartbeat.stop(self.app.engine, self.app.worker)
         except DATABASE_ERRORS as exc:
             log.error("event=heartbeat_failed error=database unavailable: %s", getattr(exc, "orig", exc))

@@ -77,9 +77,10 @@ service lmtp {{
 protocol imap {{
   mail_max_userip_connections = 50
 }}
-# One imap process per connection: the benchmarks watch 200 mailboxes at once (the default is 100).
-default_process_limit = 1000
-default_client_limit = 4000
+# One imap process per connection: the benchmarks watch 200 mailboxes at once (the default is 100);
+# bench/province.py raises it for its thousands.
+default_process_limit = {processes}
+default_client_limit = {clients}
 {capability}
 """
 
@@ -116,8 +117,10 @@ class Dovecot(ImapServer):
         separator: str | None = None,
         capabilities: str | None = None,
         oauth_url: str | None = None,
+        processes: int = 1000,
     ) -> None:
-        """`separator` None is Maildir++'s own "." (Debian's stock config names none)."""
+        """`separator` None is Maildir++'s own "." (Debian's stock config names none); `processes`:
+        the most imap processes (one per connection) and logins at once."""
         if shutil.which("dovecot") is None:
             raise RuntimeError("dovecot is not installed (run scripts/install-test-deps)")
         super().__init__(users)
@@ -141,6 +144,8 @@ class Dovecot(ImapServer):
                 passdb_oauth2=OAUTH2_PASSDB.format(dir=self.dir) if oauth_url else "",
                 capability=f"imap_capability = {capabilities}" if capabilities else "",
                 mechanisms="plain login xoauth2 oauthbearer" if oauth_url else "plain login",
+                processes=processes,
+                clients=4 * processes,
             )
         )
 
