@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from mailflow.inbound.loop import GROUP_BYTES, _groups
 from mailflow.net.imap import FetchedMessage
+from mailflow.raw import RawMessage
 
 
 def fetched(*sizes: int) -> list[FetchedMessage]:
-    return [FetchedMessage(uid, b"x" * size) for uid, size in enumerate(sizes, start=1)]
+    return [FetchedMessage(uid, RawMessage.of(b"x" * size)) for uid, size in enumerate(sizes, start=1)]
 
 
 def uids(groups: list[list[FetchedMessage]]) -> list[list[int]]:
