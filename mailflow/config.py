@@ -152,6 +152,9 @@ class MailboxSettings(ServerSettings):
     processed_folder: str = "Mailflow/Processed"
     quarantine_folder: str = "Mailflow/Quarantine"
     fetch_batch: int = Field(default=50, ge=1, le=1000)
+    # Group commit: up to this many messages of one fetch are decided in one transaction (README
+    # "Letters in"); 1 commits each message alone.
+    commit_batch: int = Field(default=20, ge=1, le=200)
     # Who is really the sender (README "Trust"): clerk letters, corrections, STATUS requests and
     # replies without their reply code act only for a verified sender. "auto": our receiving
     # server's Authentication-Results when authserv_id is set, else DKIM checked by Mailflow.

@@ -78,6 +78,8 @@ POSTGRES_LANE: dict[str, tuple[str, ...]] = {
         "test_a_message_that_kills_its_worker_twice_is_held_not_retried_forever",
     ),
     "test_intake_server.py": ("test_second_poll_and_restart_never_file_twice",),
+    # Group commit under SIGKILL: one transaction for several letters, the state row locked.
+    "test_group_commit_server.py": ("*",),
     "test_first_letter_server.py": ("test_a_release_is_logged_on_the_letter_and_its_mail_goes_through_the_outbox",),
     "test_trust_server.py": ("test_the_same_reply_delivered_twice_is_applied_once",),
     "test_outages_server.py": ("test_database_locked_for_a_while",),
@@ -101,6 +103,7 @@ POSTGRES_LANE: dict[str, tuple[str, ...]] = {
     # UPDATE, and the weekly medians read by LIMIT/OFFSET against the old window computation.
     "test_web_facts.py": ("*",),
     # Sessions kept in the database, shared by every instance: their moments compared in SQL's time.
+    "test_web_sessions.py": ("*",),
     "test_web_attack_server.py": ("test_session_cookie_copied_before_sign_out_is_refused_after",
                                   "test_session_cookie_reused_after_its_expiry_is_refused",
                                   "test_session_idle_longer_than_the_timeout_is_refused",

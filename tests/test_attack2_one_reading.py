@@ -172,8 +172,8 @@ def test_from_with_an_empty_group_has_no_single_reading(value: str) -> None:
     assert (verdict.action, verdict.check) == (Action.QUARANTINE, "one_reading"), verdict
 
 
-def test_large_message_read_through_detach_keeps_the_signed_from() -> None:
-    """Past DETACH_AT the parser reads a skeleton: its header is still the raw one."""
+def test_large_message_read_in_chunks_keeps_the_signed_from() -> None:
+    """A large base64 body is decoded in chunks: the header read is still the raw one."""
     lines = "\r\n".join(["QUFB" * 19] * 4000)
     raw = staff_mail(f"From: {STAFF}\r\nContent-Transfer-Encoding: base64\r\n", body=lines)
     message, verdict = decide(raw, reply=BY_SUBJECT)

@@ -11,7 +11,8 @@ import pytest
 from mailflow.language.confirm import is_confirmation
 from mailflow.language.statements import MAX_LINES, read_reply, reply_context
 from mailflow.office.load import load_rules
-from mailflow.text.parsing import MAX_PARENT_IDS, parse_message
+from mailflow.text.header_fields import MAX_PARENT_IDS
+from mailflow.text.parsing import parse_message
 from mailflow.text.quotes import extract_new_text
 from tests.support import REPO, clients
 

@@ -35,6 +35,7 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
     assert "001/SM/" in result.stdout and "Tanda terima" in result.stdout
     # Narrated in the admin's language (Indonesian by default): the log's actions too, no codes.
     assert "didisposisikan" in result.stdout and "tanda terima dikirim" in result.stdout
+    assert re.search(r"dari[\s│]+kotak[\s│]+surat", result.stdout) and "filed from" not in result.stdout  # facts
     assert not re.search(r"\b(receipt_sent|acknowledged|disposed|requested|registered)\b", result.stdout)
     assert "Siti, petugas agenda, meneruskan surat Menteri" in " ".join(result.stdout.split())
     assert (tmp_path / "mailflow.db").exists()
@@ -58,6 +59,7 @@ def test_demo_narrates_in_english_when_the_admin_asks(tmp_path):
     out = result.stdout
     assert "Siti, the records clerk, forwards the Minister's letter" in out
     assert "receipt sent" in out and "acknowledged" in out and "receipt_sent" not in out
+    assert "from mailbox" in out and "dari kotak surat" not in out
     assert "Petugas agenda" not in out and "meneruskan" not in out
 
 

@@ -41,7 +41,7 @@ def test_attachment_names_are_data():
         b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--b--\r\n"
     )
     [attachment] = parse_message(raw).attachments
-    assert attachment.filename == "../../etc/passwd" and attachment.payload == b"%PDF-"
+    assert attachment.filename == "../../etc/passwd" and attachment.read_bytes() == b"%PDF-"
 
 
 def test_broken_base64_still_yields_a_result():

@@ -207,8 +207,8 @@ def test_main_lists_use_indexes(database_url):
         assert "Index Scan Backward using ix_letter_office_received_at" in book, book
         assert "Sort" not in book, book
         assert "Index" in by_state, by_state
-        # on a tiny table walked newest first, either way a comparison of the letter's own column
-        assert "Index" in overdue and "open_deadline <" in overdue, overdue
+        assert "Index Scan Backward using ix_letter_office_received_at" in overdue and "Sort" not in overdue
+        assert "open_deadline <" in overdue, overdue  # a column of the letter walked
         for plan in (by_state, overdue):  # one column: the tree searched for the scope alone, as in the book
             assert plan.count("disposition") == book.count("disposition"), (plan, book)
         assert "ix_disposition_holder_state" in mine, mine
@@ -224,8 +224,8 @@ def test_main_lists_use_indexes(database_url):
         return
     assert "SEARCH letter USING INDEX ix_letter_office_received_at (office=?)" in book, book
     assert "TEMP B-TREE" not in book, book
-    assert "SEARCH letter USING INDEX" in by_state, by_state
-    assert "SEARCH letter USING INDEX ix_letter_office_open_deadline (office=? AND open_deadline<?)" in overdue, overdue
+    for plan in (by_state, overdue):  # walked newest first, never sorted, the page's 26 found
+        assert "SEARCH letter USING INDEX ix_letter_office_received_at (office=?)" in plan and "TEMP" not in plan
     for plan in (by_state, overdue):  # one column: the tree searched for the scope alone, as in the book
         assert plan.count("disposition") == book.count("disposition"), (plan, book)
     assert "SEARCH disposition USING INDEX ix_disposition_holder_state (holder=? AND state=?)" in mine, mine

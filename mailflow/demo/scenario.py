@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -37,6 +38,7 @@ from mailflow.ops import service
 from mailflow.outbound.catalogue import Catalogue, Words
 from mailflow.records.agenda_book import agenda_bytes, agenda_rows
 from mailflow.records.sheet import sheet_pdf
+from mailflow.registry.log_words import Entry, entry_words
 from mailflow.registry.queries import letter_record
 from mailflow.resources import EXAMPLE_RULES
 from mailflow.scans.ocr import unavailable
@@ -209,7 +211,8 @@ def run_demo(
 ) -> int:
     """`pages` (with `web`, the [web] settings): serves the web pages once the story is played and
     returns the link that signs Pak Budi in; the demo then stays, as with `keep`."""
-    say = Catalogue().words(language)  # the narration: the catalogue's [demo] and the CLI's words
+    catalogue = Catalogue()
+    say = catalogue.words(language)  # the narration: the catalogue's [demo] and the CLI's words
     started = time.monotonic()
     server = DevMailServer(imap_port=ports[0], smtp_port=ports[1]).start()
     try:
@@ -261,14 +264,15 @@ def run_demo(
         log.add_column(no_wrap=True)
         log.add_column(no_wrap=True)
         log.add_column(overflow="fold")
+        known = catalogue.keys(language)
         for e in record["log"]:
+            deadline = dt.date.fromisoformat(e["deadline"]) if e["deadline"] else None
+            entry = Entry(e["action"], e["targets"], e["instruction"], deadline, e["text"], e["facts"])
+            words = entry_words(entry, partial(catalogue.say, language), known)
             log.add_row(
                 f"{office_moment(e['at'], app.settings.zone):%H:%M:%S %Z}",
                 escape(say("action." + e["action"])),
-                escape(
-                    f"{e['actor']}{' -> ' + ', '.join(e['targets']) if e['targets'] else ''}"
-                    f"{'  ' + e['instruction'] if e['instruction'] else ''}"
-                ),
+                escape(e["actor"] + (f"  {'; '.join(words)}" if words else "")),
             )
         console.print(Panel(log, title=f"mailflow letter show {record['agenda_number']}"))
         console.print(f"[bold]6.[/bold] {escape(say('demo.reminder'))}")

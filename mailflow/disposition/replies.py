@@ -27,6 +27,7 @@ from mailflow.domain import Said
 from mailflow.language.confirm import is_confirmation
 from mailflow.language.statements import Kind, Problem, Proposal, Reading, Statement, read_answer
 from mailflow.outbound import outbox
+from mailflow.registry.filing import store_file
 from mailflow.storage.events import log_event
 from mailflow.storage.models import (
     Disposition,
@@ -161,7 +162,7 @@ def _finish(reply: Reply, st: Statement, state: State, action: str, summary: Sai
     event = reply.event(action, st)
     if state == State.COMPLETED:
         for f in reply.files:
-            digest = reply.ctx.archive.put_file(f.payload)
+            digest = store_file(reply.ctx.archive, f)
             reply.session.add(
                 LetterFile(
                     letter_id=id_of(reply.letter),

@@ -35,7 +35,11 @@ def scans_for(ctx: Context, session: Session, letter: Letter) -> tuple[tuple[Att
             f"{r.filename} ({FileView(r.filename, r.content_type, r.size).size_text})" for r in rows
         )
         return (), Said.of("scan.too_large", files=views)
-    files = tuple(Attachment(r.filename or "surat", r.content_type, ctx.archive.file(r.sha256)) for r in rows)
+    archive = ctx.archive
+    files = tuple(
+        Attachment.at(r.filename or "surat", r.content_type, archive.file_path(r.sha256), r.size, r.sha256)
+        for r in rows
+    )
     return files, Said.of("scan.attached")
 
 

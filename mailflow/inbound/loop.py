@@ -13,14 +13,24 @@ Order per message, the guarantee of "Letters in":
    events, outgoing mail;
 4. only after that commit, move (or tag) the message on the server, then mark it settled.
 A crash anywhere repeats at most step 4 on the next run, which is harmless.
+
+Group commit: the messages of one fetch (up to `commit_batch`, `GROUP_BYTES`) take each step
+together: their tries are counted in one transaction, and step 3 is one transaction for all of
+them, in UID order, so agenda numbers stay in order and gap-free and the cursor never passes an
+uncommitted message. A message that was in hand when a worker died goes alone (and so does
+each after it that was), so that a message that kills its worker is held as poison without
+taking its neighbours along; a group whose transaction fails on a bug is decided again one
+message at a time, where the message at fault is held.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -86,41 +96,125 @@ def process_one(
 
     `cursor=False` for a message ops.reconcile files again from where it was left (the processed
     folder, whose UIDs are its own, or tagged in the inbox): the poll's cursor stays where it is.
+    """
+    [row] = process_group(app, box, uidvalidity, [fetched], cursor=cursor)
+    return row
+
+
+def process_group(
+    app: App, box: MailboxSettings, uidvalidity: int, group: list[FetchedMessage], *, cursor: bool = True
+) -> list[InboundMessage]:
+    """Archive, decide and commit messages of one mailbox in UID order, as few transactions as
+    the guarantees allow (module docstring); their ledger rows, in the same order.
 
     Workers whose leases overlapped (one stalled past its lease) may both reach the same message:
     the mailbox's state row is locked first, so the second waits and then finds the first's ledger
     row. A unique-key race that still slips through (the first agenda counter of a year) is retried.
     """
-    sha = app.archive.put_raw(fetched.raw)
-    if _attempt(app, box, uidvalidity, fetched.uid) > MAX_TRIES:
-        detail = f"reading it stopped a worker {MAX_TRIES} times (killed, out of memory or stalled)"
-        return _quarantine_failure(
-            app, box, uidvalidity, fetched, sha, "poison", detail, cursor, check=LOOP_CHECK
-        )
-    reading = read(app, box, fetched.raw)
-    for attempt in (1, 2):
-        try:
-            return _decide(app, box, uidvalidity, fetched, sha, reading, cursor)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-            log.info("event=retry_after_race mailbox=%s uid=%s", box.name, fetched.uid)
-    raise AssertionError("unreachable")
+    shas = [app.archive.put_raw(fetched.raw) for fetched in group]
+    rows: list[InboundMessage] = []
+    while len(rows) < len(group):
+        todo = group[len(rows) :]
+        tries = _attempt(app, box, uidvalidity, [f.uid for f in todo])
+        taken = [
+            _Taken(fetched, sha, tried)
+            for fetched, sha, tried in zip(todo, shas[len(rows) :], tries, strict=False)
+        ]
+        for item in taken:
+            if item.tries > MAX_TRIES:
+                item.failure = (
+                    "poison",
+                    f"reading it stopped a worker {MAX_TRIES} times (killed, out of memory or stalled)",
+                )
+        _read_all(app, box, [item for item in taken if item.failure is None])
+        rows.extend(_decide_safely(app, box, uidvalidity, taken, cursor))
+    return rows
 
 
 MAX_TRIES = 2
+# A group's messages are read side by side: while one waits for its PDF child (another process,
+# on another core) or its DNS answer, the next is parsed.
+READERS = min(4, os.cpu_count() or 1)
 
 
-def _attempt(app: App, box: MailboxSettings, uidvalidity: int, uid: int) -> int:
-    """Count one more try at this message, committed before the try: a worker that dies reading
-    it leaves the count behind, and the ledger transaction of a try that ends removes it."""
+@dataclass
+class _Taken:
+    """One message of a group on its way to the transaction: archived, its try counted, read."""
+
+    fetched: FetchedMessage
+    sha: str
+    tries: int
+    reading: Read | None = None
+    failure: tuple[str, str] | None = None  # (reason, detail): held without deciding
+
+
+def _read_all(app: App, box: MailboxSettings, items: list[_Taken]) -> None:
+    if len(items) < 2 or READERS < 2:
+        for item in items:
+            _read(app, box, item)
+        return
+    with ThreadPoolExecutor(min(READERS, len(items)), thread_name_prefix="reading") as pool:
+        for done in [pool.submit(_read, app, box, item) for item in items]:
+            done.result()  # an edge error of any stops the poll, as it would one by one
+
+
+def _read(app: App, box: MailboxSettings, item: _Taken) -> None:
+    """Its reading, or its failure noted: a bug reading one message must not stop the mailbox
+    (the one per-message boundary); a failing edge stops the poll."""
+    try:
+        item.reading = read(app, box, item.fetched.raw)
+    except _EDGE_ERRORS:
+        raise
+    except Exception as exc:  # the per-message boundary: held as internal_error, the poll goes on
+        log.exception("event=message_failed mailbox=%s uid=%s", box.name, item.fetched.uid)
+        item.failure = ("internal_error", f"{type(exc).__name__}: {exc}")
+
+
+def _decide_safely(
+    app: App, box: MailboxSettings, uidvalidity: int, taken: list[_Taken], cursor: bool
+) -> list[InboundMessage]:
+    """One transaction for the group; a unique-key race is retried once, a bug sends the group
+    one message at a time, and a lone message that fails so is held as internal_error."""
+    races = 0
+    while True:
+        try:
+            return _decide(app, box, uidvalidity, taken, cursor)
+        except IntegrityError:
+            races += 1
+            if races == 2:
+                raise
+            log.info("event=retry_after_race mailbox=%s uid=%s", box.name, taken[0].fetched.uid)
+        except _EDGE_ERRORS:
+            raise
+        except Exception as exc:  # the per-message boundary: a bug must not stop the mailbox
+            if len(taken) > 1:
+                alone = [_decide_safely(app, box, uidvalidity, [item], cursor) for item in taken]
+                return [row for rows in alone for row in rows]
+            [item] = taken
+            if item.failure is not None:
+                raise  # holding it failed as well: not this message's fault
+            log.exception("event=message_failed mailbox=%s uid=%s", box.name, item.fetched.uid)
+            item.reading, item.failure = None, ("internal_error", f"{type(exc).__name__}: {exc}")
+
+
+def _attempt(app: App, box: MailboxSettings, uidvalidity: int, uids: list[int]) -> list[int]:
+    """Count one more try at the first messages of `uids`, committed before the try: a worker that
+    dies reading them leaves the count behind, and the ledger transaction of a try that ends
+    removes it. Counted together: the messages before the first that was tried already; that one
+    alone. Returns their counts, in order (as many as were taken)."""
     with transaction(app.engine) as session:
-        key = (box.name, uidvalidity, uid)
-        row = session.get(InboundAttempt, key, with_for_update=True)
-        row = row or InboundAttempt(mailbox=box.name, uidvalidity=uidvalidity, uid=uid)
-        row.attempts, row.last_at = row.attempts + 1, utcnow()
-        session.add(row)
-        return row.attempts
+        rows: list[InboundAttempt] = []
+        for uid in uids:
+            row = session.get(InboundAttempt, (box.name, uidvalidity, uid), with_for_update=True)
+            if row is not None and rows:
+                break  # tried before: it goes alone, after these
+            row = row or InboundAttempt(mailbox=box.name, uidvalidity=uidvalidity, uid=uid)
+            row.attempts, row.last_at = row.attempts + 1, utcnow()
+            session.add(row)
+            rows.append(row)
+            if row.attempts > 1:
+                break
+        return [row.attempts for row in rows]
 
 
 def _attempt_done(session: Session, box: MailboxSettings, uidvalidity: int, uid: int) -> None:
@@ -139,50 +233,93 @@ def _ledger_row(session: Session, box: MailboxSettings, uidvalidity: int, uid: i
 
 
 def _decide(
-    app: App,
-    box: MailboxSettings,
-    uidvalidity: int,
-    fetched: FetchedMessage,
-    sha: str,
-    reading: Read,
-    cursor: bool = True,
-) -> InboundMessage:
+    app: App, box: MailboxSettings, uidvalidity: int, taken: list[_Taken], cursor: bool = True
+) -> list[InboundMessage]:
+    """Decide the group in one transaction, in UID order; its ledger rows."""
     ctx = app.context(box)
+    rows: list[InboundMessage] = []
     with transaction(app.engine) as session:
         state = session.get(MailboxState, box.name, with_for_update=True) or MailboxState(mailbox=box.name)
-        _attempt_done(session, box, uidvalidity, fetched.uid)
-        existing = _ledger_row(session, box, uidvalidity, fetched.uid)
-        if existing is not None:  # an overlapping poll got here first
-            return existing
-        if cursor:
-            state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
-            session.add(state)
-        row = InboundMessage(
-            mailbox=box.name,
-            uidvalidity=uidvalidity,
-            uid=fetched.uid,
-            message_id="",
-            sha256=sha,
-            outcome=Outcome.UNDECIDED,
-        )
-        prior = session.exec(select(InboundMessage).where(InboundMessage.sha256 == sha)).first()
-        if prior is not None:
-            # The same bytes again (a UIDVALIDITY resync, or a copy in another folder).
-            row.message_id, row.outcome = prior.message_id, Outcome.SEEN_BEFORE
-            row.letter_id, row.quarantine_id = prior.letter_id, prior.quarantine_id
-            row.destination = prior.destination
-            row.decided_by, row.reason = SAME_BYTES_CHECK, "seen_before"
-        else:
-            apply(session, ctx, box, fetched.raw, sha, row, reading)
-        session.add(row)
-        filed = session.get(Letter, row.letter_id) if row.outcome == Outcome.LETTER else None
-    if filed is not None:  # after the commit: the number a clerk was given (storage/journal.py)
-        entry = journal.Entry(sha, filed.office, filed.agenda_number, filed.subject_tag)
+        filed: list[Letter] = []
+        for item in taken:
+            if (existing := _ledger_row(session, box, uidvalidity, item.fetched.uid)) is not None:
+                _attempt_done(session, box, uidvalidity, item.fetched.uid)
+                rows.append(existing)  # an overlapping poll got here first
+                continue
+            uid = item.fetched.uid
+            row = _ledger_entry(session, state if cursor else None, box, uidvalidity, uid, item.sha)
+            if item.failure is not None:
+                reason, detail = item.failure
+                _hold(session, app, box, row, None, reason, detail, check=LOOP_CHECK)
+            elif (prior := _same_bytes(session, item.sha)) is not None:
+                # The same bytes again (a UIDVALIDITY resync, or a copy in another folder).
+                row.message_id, row.outcome = prior.message_id, Outcome.SEEN_BEFORE
+                row.letter_id, row.quarantine_id = prior.letter_id, prior.quarantine_id
+                row.destination = prior.destination
+                row.decided_by, row.reason = SAME_BYTES_CHECK, "seen_before"
+            else:
+                apply(session, ctx, box, item.fetched.raw, item.sha, row, _reading(item))
+            session.add(row)  # flushed before the next message's same-bytes check (autoflush)
+            rows.append(row)
+            if row.outcome == Outcome.LETTER and (letter := session.get(Letter, row.letter_id)) is not None:
+                filed.append(letter)
+    if filed:  # after the commit: the numbers clerks were given (storage/journal.py)
+        entries = [journal.Entry(f.raw_sha256, f.office, f.agenda_number, f.subject_tag) for f in filed]
         try:
-            journal.note(app.settings.storage_dir, entry)
-        except OSError as exc:  # the letter is filed; only a restore's comparison would miss it
-            log.warning("event=journal_not_written agenda=%s error=%s", filed.agenda_number, exc)
-    return row
+            journal.note(app.settings.storage_dir, *entries)
+        except OSError as exc:  # the letters are filed; only a restore's comparison would miss them
+            agendas = ",".join(f.agenda_number for f in filed)
+            log.warning("event=journal_not_written agenda=%s error=%s", agendas, exc)
+    return rows
+
+
+def _reading(item: _Taken) -> Read:
+    if item.reading is None:
+        raise LookupError(f"UID {item.fetched.uid} reached its transaction unread")
+    return item.reading
+
+
+def _same_bytes(session: Session, sha: str) -> InboundMessage | None:
+    return session.exec(select(InboundMessage).where(InboundMessage.sha256 == sha)).first()
+
+
+def _ledger_entry(
+    session: Session, state: MailboxState | None, box: MailboxSettings, uidvalidity: int, uid: int, sha: str
+) -> InboundMessage:
+    """The ledger row of (mailbox, UIDVALIDITY, UID), still undecided, written in the transaction
+    that decides the message: its try is over, and the cursor (`state`; None leaves it, for
+    ops.reconcile) moves past it in the same commit."""
+    _attempt_done(session, box, uidvalidity, uid)
+    if state is not None:
+        state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, uid)
+        session.add(state)
+    return InboundMessage(
+        mailbox=box.name,
+        uidvalidity=uidvalidity,
+        uid=uid,
+        message_id="",
+        sha256=sha,
+        outcome=Outcome.UNDECIDED,
+    )
+
+
+def _hold(
+    session: Session,
+    app: App,
+    box: MailboxSettings,
+    row: InboundMessage,
+    told: ParsedMessage | None,
+    reason: str,
+    detail: str,
+    *,
+    check: str,
+) -> None:
+    """Hold the message of `row` without deciding it; the sender of `told` hears why."""
+    notify = told is not None
+    item = quarantine(session, app.context(box), box, told, row.sha256, reason, detail, notify_sender=notify)
+    row.outcome, row.quarantine_id, row.destination = Outcome.QUARANTINED, item.id, box.quarantine_folder
+    row.decided_by, row.reason = check, reason
+    log.warning("event=quarantined mailbox=%s uid=%s reason=%s detail=%r", box.name, row.uid, reason, detail)
 
 
 def _quarantine_failure(
@@ -198,33 +335,14 @@ def _quarantine_failure(
     *,
     check: str,
 ) -> InboundMessage:
-    """A message that broke its reading (a bug, or twice a dead worker): keep it, hold it, and let
-    the poll go on. `sha` names its raw bytes, already archived; the sender of `told` hears why;
-    `check` is what held it, for the ledger row."""
+    """A message held without being decided: keep it, hold it, and let the poll go on. `sha`
+    names its raw bytes, already archived; the sender of `told` hears why; `check` is what held
+    it, for the ledger row."""
     with transaction(app.engine) as session:
-        _attempt_done(session, box, uidvalidity, fetched.uid)
-        notify = told is not None
-        item = quarantine(session, app.context(box), box, told, sha, reason, detail, notify_sender=notify)
-        if cursor:
-            state = session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)
-            state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, fetched.uid)
-            session.add(state)
-        row = InboundMessage(
-            mailbox=box.name,
-            uidvalidity=uidvalidity,
-            uid=fetched.uid,
-            message_id="",
-            sha256=sha,
-            outcome=Outcome.QUARANTINED,
-            quarantine_id=item.id,
-            destination=box.quarantine_folder,
-            decided_by=check,
-            reason=reason,
-        )
+        state = (session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)) if cursor else None
+        row = _ledger_entry(session, state, box, uidvalidity, fetched.uid, sha)
+        _hold(session, app, box, row, told, reason, detail, check=check)
         session.add(row)
-    log.warning(
-        "event=quarantined mailbox=%s uid=%s reason=%s detail=%r", box.name, fetched.uid, reason, detail
-    )
     return row
 
 
@@ -355,29 +473,10 @@ def poll_mailbox(
                 uids = mailbox.uids_after(last_uid)
                 if progress:
                     progress(0, len(uids))
-                for fetched in mailbox.fetch(uids):
-                    if (stop is not None and stop.is_set()) or not lease.hold():
-                        break
-                    try:
-                        row = process_one(app, box, mailbox.uidvalidity, fetched)
-                    except _EDGE_ERRORS:
-                        raise  # not this message's fault: stop here, it is fetched again next run
-                    except Exception as exc:  # the one per-message boundary: a bug must not stop the mailbox
-                        log.exception("event=message_failed mailbox=%s uid=%s", box.name, fetched.uid)
-                        error = f"{type(exc).__name__}: {exc}"
-                        sha = app.archive.put_raw(fetched.raw)  # kept whole, whatever failed
-                        row = _quarantine_failure(
-                            app,
-                            box,
-                            mailbox.uidvalidity,
-                            fetched,
-                            sha,
-                            "internal_error",
-                            error,
-                            check=LOOP_CHECK,
-                        )
-                    report.count(row.outcome)
-                    done.append(row)
+                for group in _groups(mailbox.fetch(uids), box.commit_batch, lambda: _go_on(stop, lease)):
+                    for row in process_group(app, box, mailbox.uidvalidity, group):
+                        report.count(row.outcome)
+                        done.append(row)
                     if progress:
                         progress(report.seen, len(uids))
                     if len(done) >= box.fetch_batch:
@@ -401,6 +500,33 @@ def poll_mailbox(
     except DATABASE_ERRORS as exc:
         log.error("event=health_not_recorded mailbox=%s error=%s", box.name, getattr(exc, "orig", exc))
     return report
+
+
+# A group holds its messages (and their readings) at once: beyond this many bytes it is closed.
+GROUP_BYTES = 8 << 20
+
+
+def _groups(
+    fetched: Iterable[FetchedMessage], size: int, go_on: Callable[[], bool]
+) -> Iterator[list[FetchedMessage]]:
+    """The fetched messages in groups for one transaction each: what has arrived, up to `size`
+    messages and GROUP_BYTES; `go_on()` is asked before each message is taken."""
+    group: list[FetchedMessage] = []
+    held = 0
+    for message in fetched:
+        if not go_on():
+            break
+        if group and (len(group) >= size or held + len(message.raw) > GROUP_BYTES):
+            yield group
+            group, held = [], 0
+        group.append(message)
+        held += len(message.raw)
+    if group:
+        yield group
+
+
+def _go_on(stop: threading.Event | None, lease: Lease) -> bool:
+    return (stop is None or not stop.is_set()) and lease.hold()
 
 
 class Lease:

@@ -29,7 +29,6 @@ from mailflow.registry.filing import send_receipt
 from mailflow.registry.scans import apply_scan
 from mailflow.scans.files import StoredScan, scan_files
 from mailflow.scans.work import ScanResult, read_stored
-from mailflow.storage.archive import sha256_hex
 from mailflow.storage.db import transaction
 from mailflow.storage.models import Letter, LetterFile, ScanJob, ScanStatus, fetch, utcnow
 from mailflow.text.message import Attachment
@@ -137,11 +136,12 @@ def _files(app: App, letter_id: int) -> list[StoredScan]:
                 col(LetterFile.merged).is_(False),
             )
         ).all()
-    files = [Attachment(r.filename, r.content_type, app.archive.file(r.sha256)) for r in rows]
-    return [
-        StoredScan(s.filename, s.content_type, str(app.archive.file_path(sha256_hex(s.payload))))
-        for s in scan_files(files, read_pdfs(files).layers)
+    archive = app.archive
+    files = [
+        Attachment.at(r.filename, r.content_type, archive.file_path(r.sha256), r.size, r.sha256) for r in rows
     ]
+    scans = scan_files(files, read_pdfs(files).layers)
+    return [StoredScan(s.filename, s.content_type, s.path) for s in scans]
 
 
 def _complete(app: App, job_id: int, result: ScanResult | None, error: str | None) -> int:

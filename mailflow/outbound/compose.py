@@ -288,6 +288,33 @@ def build_message(
 
 
 def message_bytes(msg: Message) -> bytes:
-    """The bytes to send and keep: CRLF line ends, as SMTP wants them."""
-    return msg.as_bytes(policy=compat32.clone(linesep="\r\n"))
+    """The bytes to send and keep: CRLF line ends, as SMTP wants them.
+
+    The generator writes a part line by line (a 60 KB scan: ~1,100 calls, most of the cost of
+    composing a request): large base64 parts stand in as a marker while it runs and are spliced
+    in after, their line ends made CRLF in one pass. The bytes are the generator's own
+    (tests/test_compose.py compares them)."""
+    spliced: list[tuple[Message, str, str]] = []
+    for part in msg.walk():
+        payload = part.get_payload()
+        if (
+            isinstance(payload, str)
+            and len(payload) > SPLICED_BYTES
+            and "\r" not in payload
+            and part.get("Content-Transfer-Encoding") == "base64"
+        ):
+            marker = f"mailflow-part-{secrets.token_hex(16)}"
+            spliced.append((part, marker, payload))
+            part.set_payload(marker)
+    try:
+        flat = msg.as_bytes(policy=compat32.clone(linesep="\r\n"))
+    finally:
+        for part, _, payload in spliced:
+            part.set_payload(payload)
+    for _, marker, payload in spliced:
+        flat = flat.replace(marker.encode("ascii"), payload.replace("\n", "\r\n").encode("ascii"), 1)
+    return flat
+
+
+SPLICED_BYTES = 4096
 

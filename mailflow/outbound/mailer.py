@@ -115,7 +115,7 @@ class Mailer:
             in_reply_to=answering.message_id if answering else root,
             references=(root, *(answering.references if answering else ())),
             auto_submitted="auto-replied" if answering else "auto-generated",
-            files=[(f.filename, f.content_type, f.payload) for f in files],
+            files=[(f.filename, f.content_type, f.read_bytes()) for f in files],
         )
 
     def to_reader(

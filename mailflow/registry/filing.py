@@ -20,11 +20,20 @@ from mailflow.registry.agenda import book_entry
 from mailflow.registry.scans import wait_for_scans
 from mailflow.registry.unread import note_unread, unread_of
 from mailflow.scans.files import scan_files
+from mailflow.storage.archive import Archive
 from mailflow.storage.events import log_event
 from mailflow.storage.models import Letter, LetterFile, fetch, id_of, utcnow
 from mailflow.text.fields import fingerprint, letter_files
 from mailflow.text.letter import LetterReading
-from mailflow.text.message import ParsedMessage
+from mailflow.text.message import Attachment, ParsedMessage
+
+
+def store_file(archive: Archive, f: Attachment) -> str:
+    """Keep a message's file in the archive, copied from its spool file in chunks; its SHA-256."""
+    if f.data is not None:
+        return archive.put_file(f.data)
+    with f.open() as source:
+        return archive.put_file_from(source, f.sha256)
 
 
 def file_letter(
@@ -41,7 +50,7 @@ def file_letter(
     `reading` (text.letter.read_letter: fields, PDF text) is read by the caller before its
     transaction, which then only writes."""
     files = letter_files(message)
-    hashes = [ctx.archive.put_file(f.payload) for f in files]
+    hashes = [store_file(ctx.archive, f) for f in files]
     scans = ctx.settings.ocr and bool(scan_files(files, reading.pdf_texts))
     fields = reading.fields
     print_ = fingerprint(message, fields, hashes)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,11 +14,25 @@ _PHOTO_SUFFIX = re.compile(r"\.(jpe?g|png|tiff?|heic|heif|webp)$", re.I)
 
 @dataclass(frozen=True)
 class ScanFile:
-    """One file as the worker process gets it: picklable, no database row."""
+    """One file as the worker process gets it: picklable, no database row. Its bytes, or (for a
+    stored or spooled file) its path, which the readers open themselves: pdfium and Pillow read
+    a file by its path without a copy in Python."""
 
     filename: str
     content_type: str
-    payload: bytes
+    payload: bytes = b""
+    path: str = ""
+
+    @property
+    def source(self) -> str | bytes:
+        """What pdfium, Pillow and img2pdf open: the path, else the bytes."""
+        return self.path or self.payload
+
+    def head(self, size: int) -> bytes:
+        if not self.path:
+            return self.payload[:size]
+        with open(self.path, "rb") as f:
+            return f.read(size)
 
     @property
     def is_pdf(self) -> bool:
@@ -36,12 +49,12 @@ def scan_files(files: Sequence[Attachment], pdf_texts: Sequence[str | None]) -> 
     `pdf_texts` are the text layers text.pdf.letter_pdf_texts read: one per distinct PDF, in
     order, the first few only; a PDF past those, or refused (None), is not OCR'd either."""
     texts = iter(pdf_texts)
-    layers: dict[bytes, str | None] = {}
+    layers: dict[str, str | None] = {}
     found: list[ScanFile] = []
     for f in files:
-        scan = ScanFile(f.filename, f.content_type, f.payload)
+        scan = ScanFile(f.filename, f.content_type, f.data or b"", str(f.path or ""))
         if scan.is_pdf:
-            digest = hashlib.sha256(f.payload).digest()
+            digest = f.sha256
             if digest in layers:
                 continue  # the same file twice is one scan
             layers[digest] = next(texts, None)
@@ -68,5 +81,5 @@ class StoredScan:
     path: str
 
     def load(self) -> ScanFile:
-        with open(self.path, "rb") as f:
-            return ScanFile(self.filename, self.content_type, f.read())
+        """The scan for a reader, by its path: the reader's decoders open it, not this process."""
+        return ScanFile(self.filename, self.content_type, path=self.path)

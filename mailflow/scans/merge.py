@@ -16,10 +16,10 @@ def photos_pdf(photos: Sequence[ScanFile]) -> bytes:
     orientation as the page's rotation); other formats are converted to JPEG first."""
     layouts = []
     for photo in photos:
-        if photo.payload[:3] == b"\xff\xd8\xff":
-            layouts.append(photo.payload)
+        if photo.head(3) == b"\xff\xd8\xff":
+            layouts.append(photo.source)
         else:
             out = io.BytesIO()
-            open_photo(photo.payload).convert("RGB").save(out, "JPEG", quality=85)
+            open_photo(photo.source).convert("RGB").save(out, "JPEG", quality=85)
             layouts.append(out.getvalue())
     return img2pdf.convert(layouts, rotation=img2pdf.Rotation.ifvalid)

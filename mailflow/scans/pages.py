@@ -35,14 +35,15 @@ class ScanRefused(ValueError):
         self.reason = reason
 
 
-def check_photo(payload: bytes) -> Image.Image:
-    """A photo opened from its header only, refused when it holds too many pixels."""
+def check_photo(source: str | bytes) -> Image.Image:
+    """A photo (its path or its bytes) opened from its header only, refused when it holds too
+    many pixels."""
     try:
-        image = Image.open(io.BytesIO(payload))
+        image = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     except Image.DecompressionBombError as exc:
         raise ScanRefused(str(exc), "pixels") from exc
     except UnidentifiedImageError as exc:
-        if payload[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
+        if _head(source, 12)[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
             raise ScanRefused("HEIC photo and pillow-heif is not installed") from exc
         raise ScanRefused(f"not an image Pillow can open ({exc})") from exc
     except DECODER_ERRORS as exc:
@@ -52,9 +53,16 @@ def check_photo(payload: bytes) -> Image.Image:
     return image
 
 
-def open_photo(payload: bytes) -> Image.Image:
+def _head(source: str | bytes, size: int) -> bytes:
+    if isinstance(source, bytes):
+        return source[:size]
+    with open(source, "rb") as f:
+        return f.read(size)
+
+
+def open_photo(source: str | bytes) -> Image.Image:
     """A photo upright, as its EXIF orientation says; HEIC through pillow-heif where installed."""
-    image = check_photo(payload)
+    image = check_photo(source)
     try:
         image.load()
         return ImageOps.exif_transpose(image)
@@ -78,7 +86,7 @@ def pages(scan: ScanFile, limit: int) -> Iterator[Image.Image]:
         return
     if scan.is_pdf:
         try:
-            document = pypdfium2.PdfDocument(scan.payload)
+            document = pypdfium2.PdfDocument(scan.source)
         except pypdfium2.PdfiumError as exc:
             raise ScanRefused(f"damaged PDF ({exc})") from exc
         try:
@@ -91,7 +99,7 @@ def pages(scan: ScanFile, limit: int) -> Iterator[Image.Image]:
         finally:
             document.close()
     else:
-        photo = open_photo(scan.payload).convert("L")
+        photo = open_photo(scan.source).convert("L")
         if photo.width * photo.height > MAX_PIXELS:
             shrink = (MAX_PIXELS / (photo.width * photo.height)) ** 0.5
             photo = photo.resize((int(photo.width * shrink), int(photo.height * shrink)))

@@ -101,7 +101,7 @@ def _read_scans(files: Sequence[ScanFile], languages: str, seconds: float) -> Sc
                 if len(readable_photos) == MAX_PHOTOS:
                     raise ScanRefused(f"more than {MAX_PHOTOS} photos", "pages")
                 if len(texts) == before:
-                    check_photo(scan.payload)  # past MAX_PAGES: unread, but it must open to be merged
+                    check_photo(scan.source)  # past MAX_PAGES: unread, but it must open to be merged
                 readable_photos.append(scan)
             elif before == MAX_PAGES:
                 raise ScanRefused(f"more than {MAX_PAGES} pages", "pages")

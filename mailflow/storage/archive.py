@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
+from typing import BinaryIO
 
 
 def private_dirs(folder: Path) -> None:
@@ -61,6 +63,26 @@ class Archive:
 
     def put_file(self, data: bytes) -> str:
         return self._put("files", data)
+
+    def put_file_from(self, source: BinaryIO, digest: str) -> str:
+        """Keep a file read from `source` in chunks (a spooled attachment: never whole in memory);
+        `digest` is its SHA-256, known from reading it; returns it."""
+        path = self._path("files", digest)
+        if path.exists():
+            return digest
+        private_dirs(path.parent)
+        tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
+            shutil.copyfileobj(source, fh, 1 << 20)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return digest
 
     def raw(self, digest: str) -> bytes:
         return self._path("raw", digest).read_bytes()

@@ -27,15 +27,17 @@ class Entry:
     tag: str  # the subject tag replies carry, "SM 011/2026"
 
 
-def note(storage_dir: Path, entry: Entry) -> None:
+def note(storage_dir: Path, *entries: Entry) -> None:
+    """Append the entries of one commit (a group's letters) in one write and one fsync."""
     path = storage_dir / JOURNAL
     private_dirs(path.parent)
-    line = json.dumps(
-        {"sha256": entry.sha256, "office": entry.office, "agenda": entry.agenda_number, "tag": entry.tag}
+    lines = "".join(
+        json.dumps({"sha256": e.sha256, "office": e.office, "agenda": e.agenda_number, "tag": e.tag}) + "\n"
+        for e in entries
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
-        os.write(fd, (line + "\n").encode())
+        os.write(fd, lines.encode())
         os.fsync(fd)
     finally:
         os.close(fd)

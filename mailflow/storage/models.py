@@ -177,8 +177,10 @@ class Letter(SQLModel, table=True):
     # The letter's spans and its open deadline, kept in the transaction that logs them or changes
     # its tree (storage/spans.py, from the log's one writer storage/events.py and from
     # disposition/tree.py): the dashboard's weekly medians walk an index in the spans' order
-    # instead of sorting every letter of its weeks, and the book's "overdue" is one indexed
-    # comparison instead of a search of each letter's tree.
+    # instead of sorting every letter of its weeks, and the book's "overdue" compares a column of
+    # each letter it walks newest first (ix_letter_office_received_at) instead of searching its
+    # tree. (An index on the open deadline was slower: it fetches every overdue letter of the
+    # office to sort them, where the walk stops at the page's 26th.)
     received_week: dt.date | None = None  # the Monday (UTC) of its receipt, once it has a span
     hours_to_disposition: float | None = None  # from receipt to the first "disposed" of its log
     hours_to_finish: float | None = None  # from receipt to the last "completed"/"archived"
@@ -196,8 +198,6 @@ class Letter(SQLModel, table=True):
         # The dashboard's weeks: each week's spans in order, the middle one found by counting.
         Index("ix_letter_office_week_disposition", "office", "received_week", "hours_to_disposition"),
         Index("ix_letter_office_week_finish", "office", "received_week", "hours_to_finish"),
-        # The book's "overdue": an office's letters with an open disposition past its deadline.
-        Index("ix_letter_office_open_deadline", "office", "open_deadline"),
         # The dashboard's confidential letters, left out of the counts of one outside their tree.
         Index("ix_letter_office_security", "office", "security"),
     )

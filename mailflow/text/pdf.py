@@ -9,8 +9,6 @@ database, and leaves by os._exit, so nothing of the parent's (connections, files
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
 import os
 import resource
@@ -54,20 +52,19 @@ def read_pdfs(files: Sequence[Attachment]) -> PdfTexts:
     """The text layers of a letter's PDFs: each distinct file once, and the first few only, so a
     mail of a hundred copies of one inflating PDF costs what one copy costs. All of them share
     one child and its budget; a PDF past it counts as read with no text, named in `refused`."""
-    seen: set[bytes] = set()
+    seen: set[str] = set()
     chosen: list[Attachment] = []
     for f in files:
         if f.content_type != "application/pdf" and not f.filename.lower().endswith(".pdf"):
             continue
-        digest = hashlib.sha256(f.payload).digest()
-        if digest in seen:
+        if f.sha256 in seen:
             continue
-        seen.add(digest)
+        seen.add(f.sha256)
         chosen.append(f)
         if len(chosen) == MAX_FILES:
             break
     found = PdfTexts()
-    for f, (text, refused) in zip(chosen, bounded_pdf_texts([f.payload for f in chosen]), strict=True):
+    for f, (text, refused) in zip(chosen, bounded_pdf_texts(chosen), strict=True):
         found.texts.append(text)
         found.layers.append(None if refused else text)
         if refused:
@@ -75,14 +72,15 @@ def read_pdfs(files: Sequence[Attachment]) -> PdfTexts:
     return found
 
 
-def bounded_pdf_texts(payloads: Sequence[bytes], seconds: int = SECONDS) -> list[tuple[str, str | None]]:
+def bounded_pdf_texts(files: Sequence[Attachment], seconds: int = SECONDS) -> list[tuple[str, str | None]]:
     """For each PDF (text, None), or ("", why) once reading them passed the budget they share.
 
     The time is the child's CPU time, so a busy machine does not make a good PDF late. The child
     sends each text as it is done (its length, then the text); those after the one it died on
-    are refused for the same reason."""
-    pdfs = [i for i, p in enumerate(payloads) if b"%PDF-" in p[:1024]]  # else nothing to read
-    results: list[tuple[str, str | None]] = [("", None)] * len(payloads)
+    are refused for the same reason. A spooled file is opened by the child, by its path: the
+    service never holds its bytes."""
+    pdfs = [i for i, f in enumerate(files) if b"%PDF-" in f.head(1024)]  # else nothing to read
+    results: list[tuple[str, str | None]] = [("", None)] * len(files)
     if not pdfs:
         return results
     reader, writer = os.pipe()
@@ -93,7 +91,7 @@ def bounded_pdf_texts(payloads: Sequence[bytes], seconds: int = SECONDS) -> list
         try:
             _limit(seconds)
             for index in pdfs:
-                text = pdf_text(payloads[index])[:MAX_TEXT].encode("utf-8", "replace")
+                text = pdf_text(files[index])[:MAX_TEXT].encode("utf-8", "replace")
                 os.write(writer, len(text).to_bytes(8, "big") + text)
             code = 0
         except MemoryError:
@@ -139,16 +137,17 @@ def _limit(seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (size + MEMORY, size + MEMORY))
 
 
-def pdf_text(payload: bytes) -> str:
+def pdf_text(pdf: Attachment) -> str:
     """Text of the first pages, or "" for a picture-only scan or a damaged file."""
-    if b"%PDF-" not in payload[:1024]:
+    if b"%PDF-" not in pdf.head(1024):
         # Not a PDF at all: pypdf would search the whole file for a structure (a minute for 45 MB).
         return ""
     try:
-        reader = PdfReader(io.BytesIO(payload))
-        if reader.is_encrypted:
-            return ""
-        return "\n".join((page.extract_text() or "") for page in reader.pages[:MAX_PAGES])
+        with pdf.open() as stream:
+            reader = PdfReader(stream)
+            if reader.is_encrypted:
+                return ""
+            return "\n".join((page.extract_text() or "") for page in reader.pages[:MAX_PAGES])
     # pypdf raises NotImplementedError for filters it lacks and plain errors on damaged files.
     except (
         PdfReadError,

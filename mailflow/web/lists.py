@@ -66,7 +66,7 @@ def book_page(session: Session, reader: Reader, wanted: BookFilter) -> tuple[lis
     if wanted.urgency:
         query = query.where(Letter.urgency == wanted.urgency)
     if wanted.overdue:  # an open disposition past its deadline: the earliest open one is
-        query = query.where(col(Letter.open_deadline) < reader.today)
+        query = query.where(col(Letter.open_deadline) < reader.today)  # a column of the row walked
     # Newest first, by the (office, received_at) index: walked in order, never sorted.
     query = query.order_by(col(Letter.received_at).desc(), col(Letter.id).desc())
     rows = list(session.exec(query.offset((wanted.page - 1) * PAGE).limit(PAGE + 1)).all())

@@ -18,14 +18,14 @@ MAX_PAGES = 30
 
 
 def _scan(archive: Archive, row: LetterFile) -> ScanFile:
-    return ScanFile(row.filename, row.content_type, archive.file(row.sha256))
+    return ScanFile(row.filename, row.content_type, path=str(archive.file_path(row.sha256)))
 
 
 def page_count(archive: Archive, row: LetterFile) -> int:
     scan = _scan(archive, row)
     if scan.is_pdf:
         try:
-            document = pypdfium2.PdfDocument(scan.payload)
+            document = pypdfium2.PdfDocument(scan.source)
         except pypdfium2.PdfiumError:
             return 0
         try:
@@ -43,7 +43,7 @@ def page_png(archive: Archive, row: LetterFile, page: int) -> bytes | None:
     image: Image.Image
     if scan.is_pdf:
         try:
-            document = pypdfium2.PdfDocument(scan.payload)
+            document = pypdfium2.PdfDocument(scan.source)
         except pypdfium2.PdfiumError:
             return None
         try:
@@ -56,7 +56,7 @@ def page_png(archive: Archive, row: LetterFile, page: int) -> bytes | None:
             document.close()
     elif scan.is_photo and page == 1:
         try:
-            image = open_photo(scan.payload)
+            image = open_photo(scan.source)
         except ScanRefused:
             return None
         image.thumbnail((WIDTH, WIDTH * 2))

@@ -38,7 +38,7 @@ def _own(reader: Reader) -> ColumnElement[bool]:
             col(Disposition.position_id).in_(reader.held) if reader.held else false(),
         ),
     ).correlate(Letter)  # its own nodes, in a query over the dispositions too (the dashboard's)
-    return or_(in_tree, col(Letter.clerk) == reader.address)
+    return or_(col(Letter.clerk) == reader.address, in_tree)
 
 
 def _not_confidential() -> ColumnElement[bool]:
@@ -52,11 +52,14 @@ def visible(reader: Reader) -> ColumnElement[bool]:
     node = col(Disposition.letter_id) == col(Letter.id)
     under = below(reader.rules, reader.held)
     supervised = exists().where(node, col(Disposition.position_id).in_(under)) if under else false()
+    # The letter's own columns first: both databases try an OR's terms in order and stop at the
+    # first true one, so a clerk's book never searches the trees for a letter it may see anyway
+    # (PostgreSQL otherwise hashes every node of the office's trees first: 40-60 ms a page).
     return and_(
         col(Letter.office) == reader.office,
         or_(
-            _own(reader),
             and_(_not_confidential(), or_(true() if reader.clerk else false(), supervised)),
+            _own(reader),
         ),
     )
 

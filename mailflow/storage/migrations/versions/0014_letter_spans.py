@@ -1,6 +1,6 @@
 """each letter's spans stored on it (hours from receipt to its first disposition and to its
 finish, and the week they count in: the dashboard's weeks, read from an index in their order)
-and the earliest deadline of its open dispositions (the book's "overdue", indexed); all
+and the earliest deadline of its open dispositions (the book's "overdue", one column); all
 backfilled from the log and the trees
 
 Revision ID: 0014
@@ -56,11 +56,9 @@ def upgrade() -> None:
         "ix_letter_office_week_disposition", "letter", ["office", "received_week", "hours_to_disposition"]
     )
     op.create_index("ix_letter_office_week_finish", "letter", ["office", "received_week", "hours_to_finish"])
-    op.create_index("ix_letter_office_open_deadline", "letter", ["office", "open_deadline"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_letter_office_open_deadline", table_name="letter")
     op.drop_index("ix_letter_office_week_finish", table_name="letter")
     op.drop_index("ix_letter_office_week_disposition", table_name="letter")
     with op.batch_alter_table("letter") as batch:

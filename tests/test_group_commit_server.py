@@ -1,0 +1,114 @@
+"""Group commit under SIGKILL (issue 25): `mailflow poll` is killed at random points of its groups,
+again and again, against the real Dovecot and relay; afterwards every letter is filed once, with
+one receipt and one request, its agenda numbers gap-free and in UID order, and at no moment was a
+message moved on the server before the transaction that decided it had committed."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+from click.testing import CliRunner
+from sqlmodel import Session, select
+
+from mailflow.cli import cli
+from mailflow.storage.models import InboundAttempt, InboundMessage, Letter, OutboxMessage, QuarantineItem
+from tests.support.letters import MAILBOX, gmail_forward, pdf_letter
+
+KILLS = 6
+PER_KILL = 10  # new letters before each run: a backlog the poll takes in groups of 8
+LETTERS = KILLS * PER_KILL
+
+
+def committed_ids(office) -> set[str]:
+    with Session(office.app.engine) as session:
+        return set(session.exec(select(InboundMessage.message_id)).all())
+
+
+def in_hand(office) -> int:
+    """Messages whose try is counted and not yet decided: a group between its two commits."""
+    with Session(office.app.engine) as session:
+        return len(session.exec(select(InboundAttempt)).all())
+
+
+def letters_in(office) -> list[Letter]:
+    with Session(office.app.engine) as session:
+        return list(session.exec(select(Letter).order_by(Letter.seq)).all())
+
+
+def release_poison(office) -> int:
+    """A letter in hand at two kills is held as poison (a kill looks like a message that kills):
+    the admin releases it, as `bench/torture.py` does."""
+    with Session(office.app.engine) as session:
+        held = session.exec(
+            select(QuarantineItem.id).where(QuarantineItem.reason == "poison", QuarantineItem.status == "held")
+        ).all()
+    for item_id in held:
+        done = CliRunner().invoke(cli, ["--config", str(office.config_path), "quarantine", "release", str(item_id)])
+        assert done.exit_code == 0, done.output
+    return len(held)
+
+
+def test_group_commit_killed_at_random_loses_doubles_and_moves_nothing_early(office):
+    office.reconfigure(box_extra="commit_batch = 8")
+    numbers = [f"{n + 1}/GROUP/2026" for n in range(LETTERS)]
+    env = {**os.environ, "MAILFLOW_CONFIG": str(office.config_path)}
+    rng = random.Random(25)
+    released = mid_group = 0
+    for kill in range(KILLS):
+        for number in numbers[kill * PER_KILL : (kill + 1) * PER_KILL]:
+            letter = gmail_forward(pdf=pdf_letter(number=number), original_subject=f"Surat {number}")
+            office.mail.append(MAILBOX, letter)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mailflow", "poll", "--once"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        # After a random number of letters were filed, once a group is in hand (its tries counted),
+        # a random moment into its reading or deciding.
+        target = len(letters_in(office)) + rng.randint(0, PER_KILL // 2)
+        while time.monotonic() < deadline and proc.poll() is None:
+            if len(letters_in(office)) >= target and in_hand(office):
+                break
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.05))
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        mid_group += in_hand(office) > 0
+        # What the server moved was committed first; the numbers given so far have no gap.
+        moved = {m["Message-ID"].strip() for m in office.mail.messages(MAILBOX, "Mailflow/Processed")}
+        assert moved <= committed_ids(office), (kill, moved - committed_ids(office))
+        assert [letter.seq for letter in letters_in(office)] == list(range(1, len(letters_in(office)) + 1))
+        released += release_poison(office)
+        time.sleep(2.1)  # the dead worker's lease on the mailbox runs out (lease_seconds = 2 here)
+    office.poll()  # the last run finishes the work
+    released += release_poison(office)
+    office.poll()  # and sends what a release queued
+
+    filed = letters_in(office)
+    assert Counter(letter.letter_number for letter in filed) == Counter(numbers), released
+    assert [letter.seq for letter in filed] == list(range(1, LETTERS + 1))
+    with Session(office.app.engine) as session:
+        ledger = session.exec(select(InboundMessage).where(InboundMessage.outcome == "letter")).all()
+        outbox = session.exec(select(OutboxMessage)).all()
+    # Numbers follow the UIDs (a released poison letter, kept in the quarantine folder, is
+    # numbered when released: left out).
+    uid_of = {row.letter_id: row.uid for row in ledger if row.destination == "Mailflow/Processed"}
+    in_order = [uid_of[letter.id] for letter in filed if letter.id in uid_of]
+    assert in_order == sorted(in_order) and len(in_order) == LETTERS - released
+    for kind in ("receipt", "request"):
+        rows = [r for r in outbox if r.kind == kind]
+        assert sorted(r.letter_id for r in rows) == sorted(letter.id for letter in filed), kind
+        assert all(r.status == "sent" for r in rows), kind
+    assert office.mail.count(MAILBOX) == 0
+    assert office.mail.count(MAILBOX, "Mailflow/Processed") == LETTERS - released
+    assert mid_group >= 1  # the kills did land inside groups (each after its tries were counted)
+    print(f"\ngroup commit: {KILLS} kills, {mid_group} inside a group; {LETTERS} letters filed once, {released} released")
