@@ -81,6 +81,10 @@ protocol imap {{
 # bench/province.py raises it for its thousands.
 default_process_limit = {processes}
 default_client_limit = {clients}
+# The imap service has a default of its own (1024) that default_process_limit does not lift.
+service imap {{
+  process_limit = {processes}
+}}
 {capability}
 """
 
