@@ -100,9 +100,11 @@ def _field(fd: int, size: int) -> bytes:
 class Reader:
     """One reader process, used by one message at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory: int) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mailflow.text.pdf_reader"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, "-m", "mailflow.text.pdf_reader", str(memory)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self._input, self._output = self.process.stdin.fileno(), self.process.stdout.fileno()
@@ -153,10 +155,11 @@ class Reader:
 
 
 class Readers:
-    """Up to `size` readers, started as messages need them; a message waits for a free one."""
+    """Up to `size` readers, started as messages need them; a message waits for a free one.
+    Each may grow by `memory` bytes."""
 
-    def __init__(self, size: int) -> None:
-        self._size = size
+    def __init__(self, size: int, memory: int = MEMORY) -> None:
+        self._size, self._memory = size, memory
         self._idle: list[Reader] = []
         self._busy = 0
         self._changed = threading.Condition()
@@ -172,6 +175,12 @@ class Readers:
                 if reader.alive:
                     self._idle.append(reader)
                 self._changed.notify()
+
+    @property
+    def pids(self) -> list[int]:
+        """The process ids of the readers idle now."""
+        with self._changed:
+            return [reader.process.pid for reader in self._idle]
 
     def close(self) -> None:
         """Stop the idle readers; a busy one is given back when its message is read, and the
@@ -191,7 +200,7 @@ class Readers:
                     return reader
                 reader.stop()  # killed while idle (by hand, or the kernel's OOM killer)
         try:
-            return Reader()
+            return Reader(self._memory)
         except OSError:
             with self._changed:
                 self._busy -= 1

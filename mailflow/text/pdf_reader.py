@@ -2,10 +2,10 @@
 
 It reads requests on its standard input until that closes, and answers each PDF's text on the
 standard output it was started with. A PDF is a program (issue 20), so the process is bounded:
-its address space once, at start (MEMORY beyond what the interpreter and pypdf take), and each
-request by a CPU-time timer (ITIMER_PROF, user and system time like RLIMIT_CPU, but per request
-and to the millisecond); SIGPROF's default action ends the process, a MemoryError ends it with
-MEMORY_EXIT, and the pool replaces it either way.
+its address space once, at start (by the bytes given as its argument, beyond what the interpreter
+and pypdf take), and each request by a CPU-time timer (ITIMER_PROF: user and system time like
+RLIMIT_CPU, but per request and to the millisecond). SIGPROF's default action ends the process,
+a MemoryError ends it with MEMORY_EXIT, and the pool replaces it either way.
 """
 
 from __future__ import annotations
@@ -14,23 +14,24 @@ import gc
 import os
 import resource
 import signal
+import sys
 from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
-from mailflow.text.pdf_pool import MAX_TEXT, MEMORY, MEMORY_EXIT, Request, open_source, reply_frame, write_all
+from mailflow.text.pdf_pool import MAX_TEXT, MEMORY_EXIT, Request, open_source, reply_frame, write_all
 
 MAX_PAGES = 3  # letter fields are on the first page; later pages are enclosures
 
 
-def main() -> None:
+def main(memory: int) -> None:
     # Ctrl-C in a terminal reaches the whole process group: the service stops its readers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Replies go on a private copy of stdout: whatever a library prints goes to stderr instead.
     out = os.dup(1)
     os.dup2(2, 1)
-    _limit_memory()
+    _limit_memory(memory)
     while (request := Request.receive(0)) is not None:
         signal.setitimer(signal.ITIMER_PROF, request.seconds)
         try:
@@ -43,10 +44,10 @@ def main() -> None:
         gc.collect()  # pypdf's objects are cyclic: free them now, not at the next limit
 
 
-def _limit_memory() -> None:
+def _limit_memory(memory: int) -> None:
     with Path("/proc/self/statm").open() as statm:
         size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    resource.setrlimit(resource.RLIMIT_AS, (size + MEMORY, size + MEMORY))
+    resource.setrlimit(resource.RLIMIT_AS, (size + memory, size + memory))
 
 
 def pdf_text(source: bytes | Path) -> tuple[str, str]:
@@ -75,4 +76,4 @@ def pdf_text(source: bytes | Path) -> tuple[str, str]:
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]))
