@@ -10,7 +10,6 @@ a MemoryError ends it with MEMORY_EXIT, and the pool replaces it either way.
 
 from __future__ import annotations
 
-import gc
 import os
 import resource
 import signal
@@ -41,7 +40,6 @@ def main(memory: int) -> None:
         except MemoryError:
             os._exit(MEMORY_EXIT)
         signal.setitimer(signal.ITIMER_PROF, 0)
-        gc.collect()  # pypdf's objects are cyclic: free them now, not at the next limit
 
 
 def _limit_memory(memory: int) -> None:
