@@ -38,6 +38,8 @@ from mailflow.text.message import Attachment
 log = logging.getLogger(__name__)
 
 WALL_SECONDS = 10.0  # the wall clock's backstop, for a reader that waits instead of computing
+START_SECONDS = 120.0  # for a reader to start (an interpreter and pypdf): not the message's time
+READY = b"R"  # a reader's first byte: started, limited, waiting for requests
 MEMORY = 512 * 1024 * 1024  # bytes a reader may grow by beyond its interpreter and pypdf
 MAX_TEXT = 200_000  # characters: three pages of a letter are a few thousand
 MEMORY_EXIT = 3  # a reader's exit code after a MemoryError
@@ -108,10 +110,19 @@ class Reader:
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self._input, self._output = self.process.stdin.fileno(), self.process.stdout.fileno()
+        self._ready = False
 
     def read(self, request: Request) -> tuple[list[str], str | None]:
         """The texts read, in order, and None; or those read before the reader died and why the
-        rest were not ("pdf_time", "pdf_memory" or "pdf_damaged"): the reader is gone then."""
+        rest were not ("pdf_time", "pdf_memory" or "pdf_damaged"): the reader is gone then.
+        The message's wall clock starts once the reader has started: on a loaded machine an
+        interpreter takes seconds to start, which must not refuse the first message's PDFs."""
+        if not self._ready:
+            if not select.select([self._output], [], [], START_SECONDS)[0]:
+                return [], self._ended(killed=True)
+            if os.read(self._output, 1) != READY:
+                return [], self._ended(killed=False)
+            self._ready = True
         deadline = time.monotonic() + WALL_SECONDS
         try:
             write_all(self._input, request.encode())

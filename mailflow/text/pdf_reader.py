@@ -19,7 +19,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
-from mailflow.text.pdf_pool import MAX_TEXT, MEMORY_EXIT, Request, open_source, reply_frame, write_all
+from mailflow.text.pdf_pool import MAX_TEXT, MEMORY_EXIT, READY, Request, open_source, reply_frame, write_all
 
 MAX_PAGES = 3  # letter fields are on the first page; later pages are enclosures
 
@@ -31,6 +31,7 @@ def main(memory: int) -> None:
     out = os.dup(1)
     os.dup2(2, 1)
     _limit_memory(memory)
+    write_all(out, READY)
     while (request := Request.receive(0)) is not None:
         signal.setitimer(signal.ITIMER_PROF, request.seconds)
         try:
