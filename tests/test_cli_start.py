@@ -1,5 +1,5 @@
-"""`mailflow --help` and `reply explain` start without the database, the mail servers' clients or
-the scheduler: the command modules import those inside their commands. Checked by what a fresh
+"""`mailflow --help` and `reply explain` start without the database, the mail servers' clients,
+pypdf or the scheduler: the command modules import those inside their commands. Checked by what a fresh
 interpreter has imported, not by a timing (the start times are in bench/README.md)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.support import REPO, clients
 from tests.test_reply_corpus import _request
 
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "imapclient", "aiosmtplib", "apscheduler")
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "imapclient", "aiosmtplib", "apscheduler", "pypdf")
 
 RUN = """
 import json, sys

@@ -43,6 +43,7 @@ from mailflow.ops.readers import CLOSING, Readers
 from mailflow.outbound.outbox import flush_outbox
 from mailflow.scans.work import limit_reader
 from mailflow.storage.db import DATABASE_ERRORS
+from mailflow.text.pdf_pool import readers as pdf_readers
 
 log = logging.getLogger(__name__)
 
@@ -358,6 +359,7 @@ class Service:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
         if self.readers is not None:
             self.readers.wait(deadline)
+        pdf_readers().close()  # after the message in hand: its PDFs were read, or it was let go
         busy = [t for t in threading.enumerate() if t.is_alive() and t not in (threading.main_thread(), jobs)]
         busy = [t for t in busy if t in watchers or t.name.startswith(("ThreadPoolExecutor", CLOSING))]
         if busy:

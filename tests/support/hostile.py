@@ -306,3 +306,19 @@ def pixel_bomb_pdf(side: int = 46_000) -> bytes:
             b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
         ]
     )
+
+
+def inflating_text_pdf(inflated: int) -> bytes:
+    """A page with a font whose content stream inflates to `inflated` bytes: unlike
+    inflating_pdf's (no font, so no text to look for), pypdf inflates it all to read its text."""
+    import zlib
+
+    content = zlib.compress(b"BT /F1 12 Tf (x) Tj ET\n" * (inflated // 23), 9)
+    font = b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources %s /Contents 4 0 R >>" % font,
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    return _pdf(objects)
