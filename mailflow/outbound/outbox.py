@@ -152,7 +152,10 @@ class Sender:
         async with smtp:
             if s.username:
                 await self._sign_in(smtp, where)
-            await smtp.sendmail(s.from_address or _from_of(raw), [recipient], raw)
+            sender = s.from_address or _from_of(raw)
+            # An address beyond ASCII needs SMTPUTF8 (RFC 6531), which send_message asked for by itself.
+            options = [] if (sender + recipient).isascii() else ["SMTPUTF8"]
+            await smtp.sendmail(sender, [recipient], raw, mail_options=options)
 
     async def probe(self) -> tuple[str, str | None]:
         """Connect and sign in without sending (for `doctor`): the AUTH methods the server offered,
