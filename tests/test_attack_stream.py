@@ -14,6 +14,7 @@ import hashlib
 import io
 import random
 from email.message import EmailMessage
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,65 @@ def test_attachment_names_never_become_paths(tmp_path: Path) -> None:
         assert all(p is not None and len(p.name) < 64 and "\x00" not in p.name for p in paths)
     assert not outside.exists() and list((tmp_path / "spool").iterdir()) == []
     assert outcome(stdlib_reading, raw)[13:] == outcome(parse_message, raw)[13:]
+
+
+def _nested(nl: bytes, pad: int) -> bytes:
+    """An attached message whose own boundary is a prefix of the outer one, a duplicate
+    Content-Type (multipart, then text/plain) in the outer header, base64 padding in the middle of
+    a part, and the inner closing boundary at the 64 KB edge."""
+    inner = (
+        b"From: kadis@d.id" + nl + b'Content-Type: multipart/mixed; boundary="o"' + nl + nl
+        + b"--o" + nl + b"Content-Type: text/plain" + nl + nl + b"z" * pad + nl
+        + b"--o" + nl + b"Content-Type: application/pdf" + nl + b"Content-Transfer-Encoding: base64" + nl + nl
+        + b"QUJD==QUJD" + nl + b"--o--" + nl
+    )  # fmt: skip
+    return (
+        HEAD + b'Content-Type: multipart/mixed; boundary="ou"' + nl + b"Content-Type: text/plain" + nl + nl
+        + b"--ou" + nl + b"Content-Type: message/rfc822" + nl + nl + inner
+        + b"--ou" + nl + b"Content-Type: text/plain" + nl + nl + b"Ya" + nl + b"--ou--" + nl
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("nl", [b"\r\n", b"\n", b"\r"], ids=["crlf", "lf", "cr"])
+def test_nested_messages_and_duplicate_headers_at_the_edge_read_as_the_stdlib_reads_them(
+    nl: bytes, tmp_path: Path
+) -> None:
+    """Attack: message/rfc822 whose boundary is a prefix of the outer one, a duplicate
+    Content-Type, padding inside base64, the inner boundary on the 64 KB edge. Held: the same
+    reading as the stdlib's."""
+    with spooled(tmp_path) as spool:
+        for pad in (EDGE - 40, EDGE - 8, EDGE - 4, EDGE - 1, EDGE, EDGE + 3):
+            raw = _nested(nl, pad)
+            expected = outcome(stdlib_reading, raw)
+            assert outcome(parse_message, raw) == expected, pad
+            assert outcome(_streamed(spool), raw) == expected, pad
+
+
+class _Counted(RawMessage):
+    """A raw message that counts the bytes read from it (the reads are its own methods)."""
+
+    served: list[int]
+
+    def chunks(self, start: int = 0, size: int = 1 << 20) -> Iterator[bytes]:
+        for chunk in super().chunks(start, size):
+            self.served.append(len(chunk))
+            yield chunk
+
+    def head(self, size: int) -> bytes:
+        data = super().head(size)
+        self.served.append(len(data))
+        return data
+
+
+def test_a_header_of_megabytes_is_read_once_by_the_sender_check() -> None:
+    """Attack: a head's signed mail with 6 MB of extra header lines before its From (no blank line
+    for the DKIM reader to stop at). It was read again from its start every 256 KB and searched
+    again each time (quadratic: 3 s at 2 MB, 22 s at 8 MB, 264 s at 32 MB). Fixed: the header is
+    read and searched once, so the sender check reads the message about once."""
+    genuine = captured(KADIS, "Disposisi", "Setuju")
+    lines = 6 * (1 << 20) // 21
+    raw = genuine.replace(b"\r\nFrom:", b"\r\n" + b"X-Junk: 0123456789ab\r\n" * lines + b"From:", 1)
+    counted = _Counted(len(raw), hashlib.sha256(raw).hexdigest(), data=raw)
+    object.__setattr__(counted, "served", [])
+    assert from_dkim(counted, parse_message(genuine), BOX, LOOKUP).verified
+    assert sum(counted.served) < 2 * len(raw), sum(counted.served) / len(raw)
