@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import io
 import random
-from email.message import EmailMessage
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
