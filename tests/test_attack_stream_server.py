@@ -107,3 +107,24 @@ def test_a_large_message_past_the_size_limit_is_refused_and_leaves_no_spool_file
         reasons = session.exec(select(QuarantineItem.reason)).all()
     assert "oversize" in reasons
     assert _spool_left(office) == []
+
+
+def test_too_many_parts_late_in_a_sectioned_message_is_held_and_leaves_no_spool_file(office):
+    """Attack: a letter of more than SECTION bytes (fetched in sections, read from its spool file)
+    whose 501st MIME part comes after its large attachment, so the budget is passed late in the
+    stream, after a part was decoded into a spool file. Held: refused as malformed (held), the
+    letter after it filed, and the spool folder empty (the decoded part removed with it)."""
+    msg = gmail_forward(pdf=pdf_letter(number="10/ATK/2026"), original_subject="Surat banyak bagian")
+    attach(msg, os.urandom(SECTION + 4096), "lampiran.bin", "application/octet-stream")
+    for n in range(501):
+        attach(msg, b"x", f"b{n}.txt", "application/octet-stream")
+    raw = signed(msg)
+    assert len(raw) > SECTION
+    office.mail.append(MAILBOX, raw, sign=False)
+    office.mail.append(MAILBOX, _letter("11/ATK/2026"), sign=False)
+    report = office.poll()
+    assert [letter.letter_number for letter in _filed(office)] == ["11/ATK/2026"], report.outcomes
+    with Session(office.app.engine) as session:
+        reasons = session.exec(select(QuarantineItem.reason)).all()
+    assert reasons == ["malformed"], reasons
+    assert _spool_left(office) == []
