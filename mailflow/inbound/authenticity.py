@@ -215,14 +215,16 @@ class _Checker(dkim.DKIM):
     then verifies b= over the header, bh= included, as it always does."""
 
     def __init__(self, raw: RawMessage) -> None:
-        head = b""
+        head = bytearray()
         start = None
-        while start is None and len(head) < raw.size:
-            head = raw.head(len(head) + _HEAD_STEP)
-            start = body_start(head)
+        for step in raw.chunks(0, _HEAD_STEP):  # each step read and searched once: linear
+            searched = len(head)
+            head += step
+            if (start := body_start(head, searched)) is not None:
+                break
         self.raw, self.start = raw, start if start is not None else raw.size
         self._hashes: dict[tuple[bool, bytes, int | None], BodyHash] = {}
-        super().__init__(head[: self.start], minkey=1024)
+        super().__init__(bytes(head[: self.start]), minkey=1024)
 
     def body_hash(self, relaxed: bool, algorithm: bytes, limit: int | None) -> BodyHash:
         """The canonical body's hash (of its first `limit` bytes), once per kind of signature."""

@@ -542,7 +542,11 @@ def _groups(
             message.raw.discard()
             break
         if group and (len(group) >= size or held + message.raw.size > GROUP_BYTES):
-            yield group
+            try:
+                yield group
+            except GeneratorExit:  # the group's poll stopped: this one, fetched already, is not its
+                message.raw.discard()
+                raise
             group, held = [], 0
         group.append(message)
         held += message.raw.size

@@ -33,10 +33,11 @@ HASHES: dict[bytes, Callable[[], hashlib._Hash]] = {
 }
 
 
-def body_start(head: bytes) -> int | None:
+def body_start(head: bytes | bytearray, searched: int = 0) -> int | None:
     """Where the body begins in a message starting with `head` (after the empty line that ends
-    the header), as dkimpy splits it; None if `head` holds no empty line."""
-    found = _HEADER_END.search(head)
+    the header), as dkimpy splits it; None if `head` holds no empty line. `searched`: the length
+    of a shorter `head` already found to hold none (a header read in steps is searched once)."""
+    found = _HEADER_END.search(head, max(0, searched - 2))  # "\n\r\n" may end in the new bytes
     return found.end() if found else None
 
 
