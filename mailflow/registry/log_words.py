@@ -9,6 +9,7 @@ text of before is shown as it is."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Container, Mapping
@@ -32,10 +33,7 @@ class Entry:
     @classmethod
     def of(cls, event: Event) -> Entry:
         targets = [str(t) for t in event.targets]
-        facts, text = event.facts, event.text
-        if facts is None and (before := facts_before(event.action, text)) is not None:
-            facts, text = before, ""
-        return cls(event.action, targets, event.instruction, event.deadline, text, facts)
+        return cls(event.action, targets, event.instruction, event.deadline, event.text, event.facts)
 
 
 # The English texts the release before the facts (before migration 0015) wrote, each by its own
@@ -144,6 +142,8 @@ def entry_words(entry: Entry, say: Callable[[Said], str], known: Container[str])
     """The entry's details beyond its moment, actor and action, in `say`'s language: whom it
     went to, its facts, the instruction, the deadline, and the person's own words (quoted). A
     row of before the facts shows its targets and the words stored then."""
+    if entry.facts is None and (before := facts_before(entry.action, entry.text)) is not None:
+        entry = dataclasses.replace(entry, text="", facts=before)
     to = [Said.of("log.to", to=entry.targets)] if entry.targets and entry.action != "not_read" else []
     if entry.facts is None:
         return [say(w) for w in to] + ([entry.text] if entry.text else [])
