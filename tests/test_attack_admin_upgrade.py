@@ -19,6 +19,7 @@ from mailflow.storage.models import Disposition, Event, Letter
 from mailflow.storage.spans import monday_of
 from tests.support import REPO
 from tests.support.facts import assert_stored_facts_agree
+from tests.test_config_errors import mailflow
 
 RECEIVED = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # a Monday, 09:00 WIB
 CLERK = "agenda@probolinggokab.example"
@@ -108,3 +109,13 @@ def test_a_letter_received_early_monday_counts_in_the_offices_week(empty_databas
         dialect = session.get_bind().dialect.name
         week = session.exec(select(monday_of(dialect, Letter.received_at))).one()  # type: ignore[call-overload]
     assert str(week) == "2026-11-30"
+
+
+def test_before_the_upgrade_every_command_says_so_in_the_admins_words(old_office):
+    _, config = old_office
+    status = mailflow("--config", str(config), "status", cwd=config.parent)
+    assert status.returncode == 3 and "skema basis data pada revisi 0013, Mailflow ini memerlukan" in status.stdout
+    listed = mailflow("--config", str(config), "letters", cwd=config.parent)
+    assert listed.returncode == 2 and "lalu jalankan `mailflow db upgrade`" in listed.stderr, listed.stderr
+    for said in (status.stdout, listed.stderr):
+        assert "the database schema" not in said and "this Mailflow needs" not in said, said

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mailflow.cli.base import CliState, cli, console, in_words, json_option, local_time, pass_obj
-from mailflow.errors import MailflowError
+from mailflow.errors import MailflowError, SchemaError
 from mailflow.ops.verdict import STALE_POLLS, State, Verdict, age_text
 from mailflow.outbound.catalogue import Catalogue
 
@@ -39,6 +39,8 @@ def status(obj: CliState, as_json: bool) -> None:
         settings = obj.settings
         health = snapshot(status_engine(settings), settings)
     except MailflowError as exc:  # a config error in the words and language its text names
+        if isinstance(exc, SchemaError):
+            exc.language = settings.admin_language
         _unknown(obj, in_words(exc), as_json, getattr(exc, "language", None))
     except DATABASE_ERRORS as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
