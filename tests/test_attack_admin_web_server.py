@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import shutil
 
 import pytest
 from itsdangerous import TimestampSigner
@@ -16,6 +18,7 @@ from starlette.testclient import TestClient
 
 from mailflow.ops import service
 from mailflow.storage.models import Event, Letter
+from tests.support import REPO
 from tests.test_web_server import (
     KADIS,
     SECRET,
@@ -139,3 +142,23 @@ def test_entries_of_before_in_english_read_in_indonesian_on_the_page(web_office,
     assert "OCR 1 halaman, keyakinan 80; terbaca: tidak ada" in log, log
     for english in ("filed again", "could not be delivered", "page(s)", "read nothing"):
         assert english not in log, english
+
+
+def test_a_role_address_given_to_a_new_head_ends_the_old_heads_session(office, inbox, tmp_path):
+    """kadis@ is the head's address; the rules now name another person behind it. The browser of
+    the head who left is no longer signed in as the new head; the new head signs in anew."""
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    office.rules_dir = rules
+    office.reconfigure(extra=WEB)
+    request = filed_letter(office, inbox)
+    old_head = client_for(office)
+    assert follow(old_head, link_in(request)).status_code == 303
+    assert old_head.get("/surat", follow_redirects=False).status_code == 200
+    chart = rules / "organisation.toml"
+    chart.write_text(chart.read_text().replace('name = "Budi Santoso"', 'name = "Dewi Lestari"'))
+    stat = chart.stat()
+    os.utime(chart, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert old_head.get("/surat", follow_redirects=False).status_code == 303
+    new_head = sign_in(office, KADIS)
+    assert new_head.get("/surat", follow_redirects=False).status_code == 200
