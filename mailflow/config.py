@@ -208,6 +208,11 @@ class MailboxSettings(ServerSettings):
         return value.lower()
 
 
+YEAR_MINUTES = 366 * 24 * 60
+# Pydantic's refusals of a number out of its range, by the bound each names: said in the catalogue.
+RANGE = {"greater_than_equal": "ge", "greater_than": "gt", "less_than_equal": "le", "less_than": "lt"}
+
+
 class WebSettings(_Strict):
     """`[web]`: the pages (mailflow/web), behind the office's reverse proxy. The secret key signs
     sign-in links and session cookies; it is read from a file or the environment (or written
@@ -219,10 +224,11 @@ class WebSettings(_Strict):
     secret_key: SecretStr | None = None
     secret_key_file: Path | None = None
     secret_key_env: str | None = None
-    link_minutes: int = Field(default=60 * 24 * 3, ge=1)  # a letter's link in an email
-    sign_in_minutes: int = Field(default=20, ge=1)  # a link the sign-in page sends
-    session_hours: int = Field(default=12, ge=1)
-    session_idle_minutes: int = Field(default=120, ge=1)  # a session unused this long ends
+    # At most a year (a day for a sign-in link): a moment past year 9999 would fail every page.
+    link_minutes: int = Field(default=60 * 24 * 3, ge=1, le=YEAR_MINUTES)  # a letter's link in an email
+    sign_in_minutes: int = Field(default=20, ge=1, le=24 * 60)  # a link the sign-in page sends
+    session_hours: int = Field(default=12, ge=1, le=YEAR_MINUTES // 60)
+    session_idle_minutes: int = Field(default=120, ge=1, le=YEAR_MINUTES)  # a session unused this long ends
     # Sign-in links one address, and one client, may ask for per hour.
     sign_in_per_address: int = Field(default=5, ge=1)
     sign_in_per_client: int = Field(default=20, ge=1)
@@ -483,6 +489,9 @@ def _describe(exc: ValidationError, path: Path, text: str = "") -> tuple[str, tu
                 problem = Said.of("config.unknown_key_meant", meant=repr(meant[0]))
             else:
                 msg, problem = "unknown key", Said.of("config.unknown_key")
+        elif err["type"] in RANGE:  # a number out of its range: the bound in the admin's words
+            msg = err["msg"]
+            problem = Said.of(f"config.{err['type']}", limit=err["ctx"][RANGE[err["type"]]])
         elif err["type"] == "value_error":  # our validators' own words, without pydantic's "Value error, "
             refusal = err["ctx"]["error"]
             msg = str(refusal)

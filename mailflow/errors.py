@@ -35,7 +35,14 @@ class ConfigError(MailflowError):
 
 
 class SchemaError(MailflowError):
-    """The database was made by another version of Mailflow; upgrading it is an explicit step."""
+    """The database was made by another version of Mailflow; upgrading it is an explicit step.
+    `behind` names the revisions (the database's, the code's) when an upgrade is the answer: the
+    command line then says so in the admin's words, in `language`."""
+
+    def __init__(self, message: str, behind: tuple[str, str] | None = None, language: str = "id") -> None:
+        super().__init__(message)
+        self.behind = behind
+        self.language = language
 
 
 @dataclass(frozen=True)

@@ -89,8 +89,8 @@ def test_the_languages_say_it_each_their_way() -> None:
 
 
 def test_a_row_of_before_the_facts_shows_its_stored_words() -> None:
-    old = Entry("registered", [], None, None, "filed from surat", None)
-    assert words(old, "id") == "filed from surat"
+    old = Entry("acknowledged", [], None, None, "Siap", None)
+    assert words(old, "id") == "Siap"
     old_request = Entry("requested", [KADIS], "Pelajari", DAY, "aturan rute umum: ...", None)
     assert words(old_request, "id") == f"kepada {KADIS}; aturan rute umum: ..."
 

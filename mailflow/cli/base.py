@@ -16,7 +16,7 @@ from rich.padding import Padding
 from rich.table import Table
 
 from mailflow.clock import local_time as local_time  # the CLI's name for the one clock
-from mailflow.errors import ConfigError, MailflowError
+from mailflow.errors import ConfigError, MailflowError, SchemaError
 from mailflow.outbound.catalogue import Catalogue
 from mailflow.text.terminal import inert
 
@@ -158,7 +158,11 @@ class CliState:
         if self._app is None:
             from mailflow.app import App
 
-            self._app = App.build(self.settings)
+            try:
+                self._app = App.build(self.settings)
+            except SchemaError as exc:  # said in the admin's language (main() words it)
+                exc.language = self.settings.admin_language
+                raise
         return self._app
 
     @property
@@ -204,6 +208,9 @@ def in_words(exc: MailflowError) -> str:
     as it can be read; else Indonesian), in the catalogue's words where it has them."""
     from mailflow.domain import Said
 
+    if isinstance(exc, SchemaError) and exc.behind is not None:
+        before, after = exc.behind
+        return Catalogue().say(exc.language, Said.of("cli.schema_behind", before=before, after=after))
     said = getattr(exc, "said", None)
     lines = said if isinstance(said, tuple) else (said,)
     if not isinstance(exc, ConfigError) or not all(isinstance(line, Said | str) for line in lines):

@@ -17,8 +17,8 @@ from rich.console import Group
 from rich.markup import escape
 from rich.table import Table
 
-from mailflow.cli.base import CliState, cli, console, json_option, local_time, pass_obj
-from mailflow.errors import MailflowError
+from mailflow.cli.base import CliState, cli, console, in_words, json_option, local_time, pass_obj
+from mailflow.errors import MailflowError, SchemaError
 from mailflow.ops.verdict import STALE_POLLS, State, Verdict, age_text
 from mailflow.outbound.catalogue import Catalogue
 
@@ -38,8 +38,10 @@ def status(obj: CliState, as_json: bool) -> None:
     try:
         settings = obj.settings
         health = snapshot(status_engine(settings), settings)
-    except MailflowError as exc:
-        _unknown(obj, str(exc), as_json)
+    except MailflowError as exc:  # a config error in the words and language its text names
+        if isinstance(exc, SchemaError):
+            exc.language = settings.admin_language
+        _unknown(obj, in_words(exc), as_json, getattr(exc, "language", None))
     except DATABASE_ERRORS as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         _unknown(obj, obj.word("health.database_unreachable", error=reason), as_json)
@@ -93,15 +95,15 @@ def _exit(state: State, show: Callable[[], object]) -> NoReturn:
     sys.exit(int(state))
 
 
-def _unknown(obj: CliState, error: str, as_json: bool) -> NoReturn:
+def _unknown(obj: CliState, error: str, as_json: bool, language: str | None = None) -> NoReturn:
     """UNKNOWN (3): nothing can be said about the service; in the office's language if the
-    config could be read, Indonesian otherwise."""
+    config could be read, else the one its text names (`language`), else Indonesian."""
     from mailflow.domain import Said
 
     try:
         text = obj.word("health.unknown", error=error)
     except MailflowError:
-        text = Catalogue().say("id", Said.of("health.unknown", error=error))
+        text = Catalogue().say(language or "id", Said.of("health.unknown", error=error))
     if as_json:
         data = {"state": State.UNKNOWN.name, "exit_code": int(State.UNKNOWN), "summary": text}
         _exit(State.UNKNOWN, lambda: click.echo(_json(data)))

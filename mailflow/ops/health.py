@@ -96,7 +96,8 @@ def status_engine(settings: Settings) -> Engine:
     if current != head:
         raise SchemaError(
             f"the database schema is at revision {current or 'empty'}, this Mailflow needs {head}: "
-            "run `mailflow db upgrade`"
+            "run `mailflow db upgrade`",
+            behind=(current or "-", head),
         )
     return engine
 

@@ -3,11 +3,15 @@ and facts (targets, instruction, deadline, and the entry's `facts`), never Mailf
 so the web page and `letter show` say each entry in their reader's language.
 
 A row of before the facts (migration 0015: `facts` is None) has the words Mailflow wrote then in
-its `text`, shown as they are."""
+its `text`: those the previous release wrote in English are read back into facts by their exact
+form (`_BEFORE`), so an office that upgrades reads its old log in its own language too; any other
+text of before is shown as it is."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 
@@ -30,6 +34,46 @@ class Entry:
     def of(cls, event: Event) -> Entry:
         targets = [str(t) for t in event.targets]
         return cls(event.action, targets, event.instruction, event.deadline, event.text, event.facts)
+
+
+# The English texts the release before the facts (before migration 0015) wrote, each by its own
+# writer, in full: read back into the facts its writer now stores.
+_BEFORE: dict[str, re.Pattern[str]] = {
+    "registered": re.compile(r"filed from (?P<mailbox>\S+)"),
+    "duplicate": re.compile(r"filed again in (?P<message>\S+)"),
+    "received_from": re.compile(r"(?P<office>\S+) (?P<agenda>\S+)"),
+    "passed_on": re.compile(r"(?P<office>\S+) (?P<agenda>\S+)"),
+    "completed": re.compile(r"(?P<office>\S+) (?P<agenda>\S+)"),
+    "archived": re.compile(r"(?P<office>\S+) (?P<agenda>\S+)"),
+    "digested": re.compile(r"(?P<sections>[a-z_]+(?:, [a-z_]+)*)"),
+    "bounced": re.compile(r"(?P<kind>[a-z_]+) to \S+ could not be delivered"),
+    "rejected": re.compile(r"(?P<reason>[a-z_]+): .* \(quarantine (?P<quarantine>\d+|None)\)", re.S),
+    "released": re.compile(r"quarantine (?P<quarantine>\d+) \((?P<reason>[a-z_]+)\): .*", re.S),
+    "not_read": re.compile(r".+: not read \([a-z_]+\)", re.S),
+    "scanned": re.compile(
+        r"OCR: (?P<pages>\d+) page\(s\), confidence (?P<confidence>\d+); "
+        r"read (?P<read>nothing|[a-z_]+(?:, [a-z_]+)*)(?:; not read: (?P<refused>.*))?",
+        re.S,
+    ),
+}
+
+
+def facts_before(action: str, text: str) -> dict[str, object] | None:
+    """The facts of a row of before whose `text` is the English its writer wrote then, else None."""
+    pattern = _BEFORE.get(action)
+    found = pattern.fullmatch(text) if pattern else None
+    if found is None:
+        return None
+    facts: dict[str, object] = {k: v for k, v in found.groupdict().items() if v is not None}
+    if action == "digested":
+        facts["sections"] = str(facts["sections"]).split(", ")
+    if action == "scanned":
+        read = str(facts.pop("read"))
+        facts["read"] = [] if read == "nothing" else read.split(", ")
+        facts["pages"], facts["confidence"] = int(str(facts["pages"])), int(str(facts["confidence"]))
+        if "refused" in facts:  # each "NAME: why" of before: the file's name
+            facts["refused"] = [part.partition(":")[0] for part in str(facts["refused"]).split("; ")]
+    return facts
 
 
 def _coded(known: Container[str], section: str, code: object) -> Said | str:
@@ -85,8 +129,10 @@ def _facts_said(entry: Entry, known: Container[str]) -> Said | None:
                        reason=_coded(known, "held_reason", facts.get("reason", "")))  # fmt: skip
     if action in ("completed", "archived") and "office" in facts:
         return Said.of("log.finished_there", office=facts["office"], agenda=facts.get("agenda", ""))
+    if action == "bounced" and "kind" in facts:  # the kind of email, in words
+        return Said.of("log.bounced", kind=_coded(known, "log.kind", facts["kind"]))
     needed = {"registered": "mailbox", "duplicate": "message", "received_from": "office",
-              "passed_on": "office", "bounced": "kind"}  # fmt: skip
+              "passed_on": "office"}  # fmt: skip
     if action in needed and needed[action] in facts:
         return Said.of(f"log.{action}", **{k: v for k, v in facts.items() if isinstance(v, str | int)})
     return None
@@ -96,6 +142,8 @@ def entry_words(entry: Entry, say: Callable[[Said], str], known: Container[str])
     """The entry's details beyond its moment, actor and action, in `say`'s language: whom it
     went to, its facts, the instruction, the deadline, and the person's own words (quoted). A
     row of before the facts shows its targets and the words stored then."""
+    if entry.facts is None and (before := facts_before(entry.action, entry.text)) is not None:
+        entry = dataclasses.replace(entry, text="", facts=before)
     to = [Said.of("log.to", to=entry.targets)] if entry.targets and entry.action != "not_read" else []
     if entry.facts is None:
         return [say(w) for w in to] + ([entry.text] if entry.text else [])

@@ -135,7 +135,8 @@ def ensure_schema(engine: Engine) -> None:
         return
     raise SchemaError(
         f"the database schema is at revision {current or 'unversioned'}, this Mailflow needs {head}: "
-        "back up the database, then run `mailflow db upgrade`"
+        "back up the database, then run `mailflow db upgrade`",
+        behind=(current or "-", head),
     )
 
 

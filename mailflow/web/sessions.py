@@ -47,7 +47,7 @@ def session_address(engine: Engine, token: str, idle: dt.timedelta) -> str | Non
         if row.expires_at <= now or row.last_seen_at + idle <= now:
             return None
         address, seen = row.address, row.last_seen_at
-    if now - seen >= TOUCH:
+    if now - seen >= min(TOUCH, idle / 2):  # a short idle timeout is not outrun by the touch
         with transaction(engine) as session:
             session.execute(
                 update(WebSession)

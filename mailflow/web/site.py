@@ -103,12 +103,22 @@ class Web:
 
     def _chart(self) -> Regency:
         """The rules in force; when they changed since the last request, the sessions of those no
-        longer on any office's chart are revoked (each instance does it once; it is idempotent)."""
+        longer on any office's chart are revoked, and those of an address now given to another
+        person (a role address passed to a new head): whoever holds the old browser is not them
+        (each instance does it once; it is idempotent)."""
         regency = self.app.rules.get()
         if regency is not self._regency:
             today = today_in(self.app.context())
-            settings = self.app.settings
-            revoke_unknown(self.app.engine, lambda a: reader_for(regency, settings, a, today) is not None)
+            settings, before = self.app.settings, self._regency
+
+            def same_reader(address: str) -> bool:
+                now = reader_for(regency, settings, address, today)
+                then = reader_for(before, settings, address, today)
+                if now is None or then is None:
+                    return now is not None
+                return (now.name, now.office) == (then.name, then.office)
+
+            revoke_unknown(self.app.engine, same_reader)
             self._regency = regency
         return regency
 
