@@ -5,6 +5,7 @@ message moved on the server before the transaction that decided it had committed
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -80,7 +81,8 @@ def test_group_commit_killed_at_random_loses_doubles_and_moves_nothing_early(off
                 break
             time.sleep(0.01)
         time.sleep(rng.uniform(0.0, 0.05))
-        os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # on a quiet machine it may finish first
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         mid_group += in_hand(office) > 0
         # What the server moved was committed first; the numbers given so far have no gap.
