@@ -42,7 +42,17 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 from sqlmodel import Session, col, func, select  # noqa: E402
 
-from bench.regency import DOMAIN, Regency, _count, _polled, address, office_of, rss, wait_until  # noqa: E402
+from bench.regency import (  # noqa: E402
+    DOMAIN,
+    Regency,
+    _count,
+    _polled,
+    address,
+    office_of,
+    rss,
+    run_worker,
+    wait_until,
+)
 from bench.run import pct  # noqa: E402
 from mailflow.app import App  # noqa: E402
 from mailflow.config import load_settings  # noqa: E402
@@ -261,7 +271,7 @@ def measure(size: int, workers: int, replies: int, code: str | None, keep: bool)
     try:
         dovecot_before = dovecot_cpu(province)
         t0 = time.perf_counter()
-        procs = [_worker(config, n, env) for n in range(workers)]
+        procs = [run_worker(config, n, env) for n in range(workers)]
         pids = [p.pid for p in procs]
         polled = spread = beating = 0.0
         while not (polled and (spread or code)):
@@ -307,17 +317,6 @@ def measure(size: int, workers: int, replies: int, code: str | None, keep: bool)
         sampler.stop.set()
         province.close(keep)
     return figures
-
-
-def _worker(config: Path, n: int, env: dict[str, str] | None) -> subprocess.Popen:
-    log = (config.parent / f"worker-{n}.log").open("wb")
-    return subprocess.Popen(
-        [sys.executable, "-m", "mailflow", "--config", str(config), "run"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env=env,
-    )
 
 
 def rest(province: Province, figures: Figures, pids: list[int], owners: dict[str, int], sampler: Sampler) -> None:

@@ -125,7 +125,7 @@ def rss(pid: int, key: str = "VmRSS") -> float:
     return 0.0
 
 
-def run_worker(config: Path, n: int = 0) -> subprocess.Popen:
+def run_worker(config: Path, n: int = 0, env: dict[str, str] | None = None) -> subprocess.Popen:
     """`mailflow run` in its own session; its log goes beside the config (worker-N.log)."""
     log = (config.parent / f"worker-{n}.log").open("wb")
     return subprocess.Popen(
@@ -133,6 +133,7 @@ def run_worker(config: Path, n: int = 0) -> subprocess.Popen:
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        env=env,
     )
 
 
