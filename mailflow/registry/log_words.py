@@ -37,21 +37,22 @@ class Entry:
 
 
 # The English texts the release before the facts (before migration 0015) wrote, each by its own
-# writer, in full: read back into the facts its writer now stores.
+# writer, in full: read back into the facts its writer now stores. Anchored (`\A`), so a search
+# tries one start only and costs time linear in the text (tests/test_linear_patterns.py).
 _BEFORE: dict[str, re.Pattern[str]] = {
-    "registered": re.compile(r"filed from (?P<mailbox>\S+)"),
-    "duplicate": re.compile(r"filed again in (?P<message>\S+)"),
-    "received_from": re.compile(r"(?P<office>\S+) (?P<agenda>\S+)"),
-    "passed_on": re.compile(r"(?P<office>\S+) (?P<agenda>\S+)"),
-    "completed": re.compile(r"(?P<office>\S+) (?P<agenda>\S+)"),
-    "archived": re.compile(r"(?P<office>\S+) (?P<agenda>\S+)"),
-    "digested": re.compile(r"(?P<sections>[a-z_]+(?:, [a-z_]+)*)"),
-    "bounced": re.compile(r"(?P<kind>[a-z_]+) to \S+ could not be delivered"),
-    "rejected": re.compile(r"(?P<reason>[a-z_]+): .* \(quarantine (?P<quarantine>\d+|None)\)", re.S),
-    "released": re.compile(r"quarantine (?P<quarantine>\d+) \((?P<reason>[a-z_]+)\): .*", re.S),
-    "not_read": re.compile(r".+: not read \([a-z_]+\)", re.S),
+    "registered": re.compile(r"\Afiled from (?P<mailbox>\S+)"),
+    "duplicate": re.compile(r"\Afiled again in (?P<message>\S+)"),
+    "received_from": re.compile(r"\A(?P<office>\S+) (?P<agenda>\S+)"),
+    "passed_on": re.compile(r"\A(?P<office>\S+) (?P<agenda>\S+)"),
+    "completed": re.compile(r"\A(?P<office>\S+) (?P<agenda>\S+)"),
+    "archived": re.compile(r"\A(?P<office>\S+) (?P<agenda>\S+)"),
+    "digested": re.compile(r"\A(?P<sections>[a-z_]+(?:, [a-z_]+)*)"),
+    "bounced": re.compile(r"\A(?P<kind>[a-z_]+) to \S+ could not be delivered"),
+    "rejected": re.compile(r"\A(?P<reason>[a-z_]+): .* \(quarantine (?P<quarantine>\d+|None)\)", re.S),
+    "released": re.compile(r"\Aquarantine (?P<quarantine>\d+) \((?P<reason>[a-z_]+)\): .*", re.S),
+    "not_read": re.compile(r"\A.+: not read \([a-z_]+\)", re.S),
     "scanned": re.compile(
-        r"OCR: (?P<pages>\d+) page\(s\), confidence (?P<confidence>\d+); "
+        r"\AOCR: (?P<pages>\d+) page\(s\), confidence (?P<confidence>\d+); "
         r"read (?P<read>nothing|[a-z_]+(?:, [a-z_]+)*)(?:; not read: (?P<refused>.*))?",
         re.S,
     ),
