@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from mailflow.storage.models import Letter
 from tests.support.letters import gmail_forward, pdf_letter
+from tests.support.processes import alive, in_session
 
 STOP_WAIT = 60  # a slow, shared machine's margin for a stop (stop_timeout is 10 s by default)
 
@@ -40,8 +41,8 @@ def test_mailflow_run_stops_its_pdf_readers(office):
             os.killpg(run.pid, signal.SIGKILL)
             run.wait()
     assert run.returncode == 0
-    assert not [pid for pid in readers if _alive(pid)]
-    assert _session(run.pid) == []
+    assert not [pid for pid in readers if alive(pid)]
+    assert in_session(run.pid) == []
 
 
 def test_mailflow_poll_once_leaves_no_pdf_reader(office):
@@ -57,7 +58,7 @@ def test_mailflow_poll_once_leaves_no_pdf_reader(office):
     _, said = once.communicate(timeout=STOP_WAIT * 2)
     assert once.returncode == 0, said
     assert _letter_numbers(office.app) == ["32/PDF/2026"]
-    assert _session(once.pid) == []  # its readers ended with it
+    assert in_session(once.pid) == []  # its readers ended with it
 
 
 def _letter_numbers(app) -> list[str | None]:
@@ -73,26 +74,6 @@ def _pdf_readers(parent: int) -> list[int]:
         except OSError:  # not a process, or gone
             continue
         if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"mailflow.text.pdf_reader" in cmdline:
-            found.append(int(proc.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _session(sid: int) -> list[int]:
-    """The processes still in a session (the run and everything it started)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[4]) == sid:
             found.append(int(proc.name))
     return found
 

@@ -25,6 +25,7 @@ from mailflow.ops import service
 from mailflow.storage.models import ScanJob
 from tests.support.letters import CLERK, attach, photo_scan, scan_to_email
 from tests.support.mail import text_of
+from tests.support.processes import alive, in_session
 
 KADIS = "kadis@probolinggokab.example"
 
@@ -171,8 +172,8 @@ def test_a_stop_after_a_reader_was_killed_ends_within_stop_timeout_and_leaves_no
     assert run.returncode == 0, said
     assert took < STOP_TIMEOUT + MARGIN
     assert "Traceback" not in said and "event=stop_timeout" not in said and "event=stopped" in said
-    assert not [pid for pid in readers if _alive(pid)]
-    _wait(lambda: not _session(run.pid), timeout=MARGIN)  # a Tesseract page in hand ends too
+    assert not [pid for pid in readers if alive(pid)]
+    _wait(lambda: not in_session(run.pid), timeout=MARGIN)  # a Tesseract page in hand ends too
     job = _job(office.app)
     assert (job.status, job.claimed_by) == ("pending", None)  # let go: the next start reads it now
 
@@ -185,26 +186,6 @@ def _pages(*seeds: int) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _session(sid: int) -> list[int]:
-    """The processes still in a session (the run and everything it started)."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[4]) == sid:
-            found.append(int(proc.name))
-    return found
 
 
 def _reading_a_scan(office, seed: int, extra: str) -> tuple[subprocess.Popen, Truth, dict[str, str]]:
