@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 from sqlmodel import Session
@@ -28,6 +29,7 @@ from mailflow.config import load_settings  # noqa: E402
 from mailflow.disposition.tree import tree_rows  # noqa: E402
 from mailflow.storage.db import create_schema, make_engine  # noqa: E402
 from mailflow.storage.models import Disposition, Event, Letter  # noqa: E402
+from mailflow.storage.spans import week_of  # noqa: E402
 from mailflow.text.links import LETTER, make_link  # noqa: E402
 from mailflow.web.lists import BookFilter, book_page, dashboard, waiting_for  # noqa: E402
 from mailflow.web.reader import reader_for  # noqa: E402
@@ -39,6 +41,7 @@ D = "@probolinggokab.example"
 KADIS, CLERK = f"kadis{D}", f"agenda{D}"
 SECRET = "w" * 40
 POSITIONS = [("sekretaris", "sekretaris"), ("kabid_dikdas", "kabid.dikdas"), ("kabid_paud", "kabid.paud")]
+WIB = ZoneInfo("Asia/Jakarta")  # the bench office's zone (its config sets no `timezone`)
 WORDS = ["undangan", "rapat", "koordinasi", "laporan", "data", "guru", "sekolah", "anggaran", "kegiatan", "pelatihan"]
 
 
@@ -70,7 +73,7 @@ def fill(url: str, letters: int, today: dt.date) -> None:
                     "sources": {}, "confidence": {}, "ocr_text": f"KOP SURAT {words} nomor {n}",
                     "security": "rahasia" if n % 50 == 0 else None, "fields_pending": False, "fields_early": False,
                     # its spans and open deadline, as its log and open nodes below leave them
-                    "received_week": (received - dt.timedelta(days=received.weekday())).date(),
+                    "received_week": week_of(received, WIB),
                     "hours_to_disposition": 6.0, "hours_to_finish": 9.0, "open_deadline": late if recent else None,
                 })  # fmt: skip
                 root, child = 2 * n + 1, 2 * n + 2

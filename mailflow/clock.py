@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+DEFAULT_ZONE = "Asia/Jakarta"  # config `timezone` unless set: WIB
+
 
 def instant(moment: dt.datetime | str) -> dt.datetime:
     """A stored time as an aware instant; a stored time without a zone is UTC, never local."""

@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from mailflow.clock import DEFAULT_ZONE
 from mailflow.domain import Said
 from mailflow.errors import ConfigError
 from mailflow.providers import with_preset
@@ -263,7 +264,7 @@ class Settings(_Strict):
     # How often the service looks for an edited rules file (a regency's tree is 100+ files).
     rules_check_seconds: float = Field(default=2.0, ge=0)
     templates_dir: Path = TEMPLATES
-    timezone: str = "Asia/Jakarta"
+    timezone: str = DEFAULT_ZONE
     # The office's language: mail to people the rules give no language.
     language: Literal["id", "en"] = "id"
     # The admin's language: every word the command line and the demo print (default: `language`).

@@ -7,6 +7,7 @@ letter, and the old log is worded in Indonesian."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -16,10 +17,13 @@ from sqlmodel import Session, select
 from mailflow.cli import cli
 from mailflow.storage.db import current_revision, head_revision, make_engine, upgrade
 from mailflow.storage.models import Disposition, Event, Letter
-from mailflow.storage.spans import monday_of
+from mailflow.storage.spans import week_of
+from mailflow.web.lists import dashboard
+from mailflow.web.reader import reader_for
 from tests.support import REPO
 from tests.support.facts import assert_stored_facts_agree
 from tests.test_config_errors import mailflow
+from tests.test_web_scope import DOMAIN, REGENCY, SETTINGS
 
 RECEIVED = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # a Monday, 09:00 WIB
 CLERK = "agenda@probolinggokab.example"
@@ -72,7 +76,8 @@ def test_an_upgrade_over_odd_data_gives_every_letter_its_facts(old_office):
     assert_stored_facts_agree(engine)
     with Session(engine) as session:
         letters = {letter.id: letter for letter in session.exec(select(Letter)).all()}
-    assert letters[1].hours_to_disposition is None and letters[1].received_week is None  # no log: no span
+    assert letters[1].hours_to_disposition is None  # no log: no span
+    assert {letter.received_week for letter in letters.values()} == {dt.date(2026, 11, 23)}  # every letter's week
     assert letters[2].hours_to_disposition == pytest.approx(3) and letters[2].hours_to_finish == pytest.approx(40)
     assert letters[3].hours_to_disposition == pytest.approx(-1) and letters[3].open_deadline == dt.date(2026, 11, 25)
 
@@ -95,22 +100,41 @@ def test_every_letter_reads_after_the_upgrade_in_indonesian(old_office):
     assert "email permintaan disposisi tidak terkirim" in words and "OCR 2 halaman" in words, shown.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the dashboard's weeks are UTC Mondays (storage/spans.monday_of, migration 0014, as before it): "
-    "a letter received Monday 00:00-06:59 WIB counts in the week before; the office's own week needs "
-    "the zone in the stored week and a backfill",
-)
-def test_a_letter_received_early_monday_counts_in_the_offices_week(empty_database_url):
+def test_a_letter_received_early_monday_counts_in_the_offices_week(empty_database_url, tmp_path):
+    """A letter received Monday 01:30 WIB, whose week 0014 stored as the UTC one (the Monday
+    before), counts in the office's week once `mailflow db upgrade` (migration 0017) recomputes
+    the weeks in the configured zone; the dashboard read that Monday shows it in its own week."""
     engine = make_engine(empty_database_url)
-    upgrade(engine)
+    upgrade(engine, "0015")
     early = dt.datetime(2026, 11, 29, 18, 30, tzinfo=dt.UTC)  # Monday 30 November, 01:30 WIB
+    kept = {"received_week": dt.date(2026, 11, 23), "hours_to_disposition": 2.0}  # as 0014 and 0015 kept it
     with engine.begin() as connection:
-        connection.execute(insert(Letter), [_letter(1, early)])
+        connection.execute(insert(Letter), [_letter(1, early) | kept])
+    config = tmp_path / "config.toml"
+    config.write_text(f'database_url = "{empty_database_url}"\nstorage_dir = "{tmp_path}/storage"\n'
+                      f'rules_dir = "{REPO / "rules"}"\ntimezone = "WIB"\n')  # fmt: skip
+    done = CliRunner().invoke(cli, ["--config", str(config), "db", "upgrade"])
+    assert done.exit_code == 0 and current_revision(engine) == head_revision(), done.output
+    monday = dt.date(2026, 11, 30)
+    reader = reader_for(REGENCY, SETTINGS, f"kadis@{DOMAIN}", monday)
+    assert reader is not None
     with Session(engine) as session:
-        dialect = session.get_bind().dialect.name
-        week = session.exec(select(monday_of(dialect, Letter.received_at))).one()  # type: ignore[call-overload]
-    assert str(week) == "2026-11-30"
+        assert session.exec(select(Letter.received_week)).one() == monday
+        board = dashboard(session, reader, weeks=2)
+    assert [week.start for week in board.weeks] == [dt.date(2026, 11, 23), monday]
+    assert board.weeks[0].first_disposition_hours is None and board.weeks[1].first_disposition_hours == 2.0
+
+
+def test_a_letter_filed_early_monday_is_kept_in_the_offices_week():
+    """The week stored when a letter is filed (storage/spans.week_of) is the office zone's, from
+    the zone's own rules (no fixed offset): 01:30 WIB Monday, or 00:30 WIT, is that Monday."""
+    early = dt.datetime(2026, 11, 29, 18, 30, tzinfo=dt.UTC)
+    assert week_of(early, ZoneInfo("Asia/Jakarta")) == dt.date(2026, 11, 30)
+    assert week_of(early - dt.timedelta(hours=3), ZoneInfo("Asia/Jayapura")) == dt.date(2026, 11, 30)
+    assert week_of(early, ZoneInfo("UTC")) == dt.date(2026, 11, 23)
+    assert week_of(early.replace(tzinfo=None), ZoneInfo("Asia/Jakarta")) == dt.date(2026, 11, 30)  # stored: UTC
+    # a zone with summer time: 00:30 on the Monday after Europe's clocks went back is that Monday
+    assert week_of(dt.datetime(2026, 10, 25, 23, 30, tzinfo=dt.UTC), ZoneInfo("Europe/Berlin")) == dt.date(2026, 10, 26)
 
 
 def test_before_the_upgrade_every_command_says_so_in_the_admins_words(old_office):

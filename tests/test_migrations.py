@@ -3,6 +3,7 @@
 import datetime as dt
 import itertools
 import random
+from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -26,6 +27,7 @@ from mailflow.storage.db import (
     upgrade,
 )
 from mailflow.storage.models import AgendaCounter, Book, Disposition, Event, Letter
+from mailflow.storage.spans import week_of
 from mailflow.web.lists import BookFilter, book_page, dashboard
 from mailflow.web.reader import reader_for
 from tests.support import REPO
@@ -132,3 +134,42 @@ def test_letters_before_0014_get_the_facts_their_log_and_trees_say(empty_databas
             assert [letter.id for letter in book_page(session, reader, wanted)[0]] == old_book_ids(
                 session, reader, wanted
             )
+
+
+def test_letters_before_0017_count_in_the_offices_week(empty_database_url):
+    """0017: every letter, with a span or none, gets the Monday of its receipt in the zone the
+    upgrade is given (config `timezone`: here WIT, +9), whatever week 0014 stored (UTC); the
+    letters received in the first hours of a Monday there move to that week. Downgraded, the
+    weeks are 0014's again."""
+    engine = make_engine(empty_database_url)
+    upgrade(engine, "0015")
+    rng = random.Random(17)
+    monday = dt.datetime(2026, 11, 29, 15, tzinfo=dt.UTC)  # Monday 30 November, 00:00 WIT
+    letters = []
+    for n in range(1, 1201):  # more than one UPDATE's chunk in a week
+        received = monday + dt.timedelta(minutes=rng.randint(-3 * 24 * 60, 3 * 24 * 60))
+        span = 2.0 if n % 3 else None
+        letters.append({
+            "id": n, "office": "DISDIK", "book": "SM", "year": 2026, "seq": n, "agenda_number": f"{n:04d}/SM/2026",
+            "subject_tag": f"t{n}", "received_at": received, "status": "done", "mailbox": "surat",
+            "clerk": "agenda@probolinggokab.example", "message_id": f"<{n}@x>", "fingerprint": f"f{n}",
+            "raw_sha256": "0" * 64, "sources": {}, "confidence": {}, "fields_pending": False, "fields_early": False,
+            "hours_to_disposition": span,
+            "received_week": (received - dt.timedelta(days=received.weekday())).date() if span else None,
+        })  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(insert(Letter), letters)
+    upgrade(engine, zone="Asia/Jayapura")
+    wit = ZoneInfo("Asia/Jayapura")
+    with Session(engine) as session:
+        weeks = dict(session.exec(select(Letter.id, Letter.received_week)).all())
+    expected = {row["id"]: week_of(row["received_at"], wit) for row in letters}
+    assert weeks == expected
+    moved = [row for row in letters if row["received_at"] >= monday and row["received_at"].date() < dt.date(2026, 11, 30)]
+    assert moved and all(weeks[row["id"]] == dt.date(2026, 11, 30) for row in moved)  # Monday there, Sunday in UTC
+    with _migrating(engine) as connection:
+        command.downgrade(_alembic(connection), "0015")
+    with Session(engine) as session:
+        assert dict(session.exec(select(Letter.id, Letter.received_week)).all()) == {
+            row["id"]: row["received_week"] for row in letters
+        }

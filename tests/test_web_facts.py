@@ -20,6 +20,7 @@ from mailflow.office.targets import Target
 from mailflow.storage.db import make_engine
 from mailflow.storage.events import log_event
 from mailflow.storage.models import Disposition, DispositionState, Letter, LetterStatus
+from mailflow.storage.spans import week_of
 from mailflow.web.lists import BookFilter, book_page, dashboard
 from mailflow.web.reader import reader_for
 from tests.support.facts import assert_stored_facts_agree, old_book_ids, old_week_medians
@@ -48,7 +49,8 @@ def test_stored_facts_read_as_the_log_and_trees_did(database_url, seed):
             )
             letter = Letter(
                 office=rng.choice(OFFICES), year=2026, seq=n, agenda_number=f"{n:03d}/SM/2026", subject_tag=f"t{n}",
-                received_at=received, status=rng.choice(list(LetterStatus)), urgency=rng.choice(URGENCIES),
+                received_at=received, received_week=week_of(received, SETTINGS.zone),
+                status=rng.choice(list(LetterStatus)), urgency=rng.choice(URGENCIES),
                 mailbox="surat", clerk=f"agenda@{DOMAIN}", message_id=f"<{n}@x>", fingerprint=f"f{n}",
                 raw_sha256="0" * 64,
             )  # fmt: skip

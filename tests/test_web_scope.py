@@ -19,7 +19,7 @@ from mailflow.disposition.tree import keep_open_deadline
 from mailflow.office.regency import load_regency
 from mailflow.storage.db import create_schema, make_engine
 from mailflow.storage.models import Disposition, Event, Letter
-from mailflow.storage.spans import keep_span
+from mailflow.storage.spans import keep_span, week_of
 from mailflow.web.lists import BookFilter, book_page, dashboard, waiting_for
 from mailflow.web.reader import reader_for
 from mailflow.web.scope import visible
@@ -43,7 +43,8 @@ READERS = [*HOLDERS.values(), "agenda", "admin"]
 def _letter(session: Session, n: int, security: str | None, clerk: str, office: str = "DISDIK") -> Letter:
     letter = Letter(
         office=office, year=2026, seq=n, agenda_number=f"{n:03d}/SM/2026", subject_tag=f"t{n}",
-        received_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC), subject=f"Surat {n}", security=security,
+        received_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC), received_week=dt.date(2026, 10, 26),
+        subject=f"Surat {n}", security=security,
         mailbox="surat", clerk=clerk, message_id=f"<{n}@x>", fingerprint=f"f{n}", raw_sha256="0" * 64,
     )  # fmt: skip
     session.add(letter)
@@ -191,7 +192,7 @@ def test_main_lists_use_indexes(database_url):
     with Session(engine) as session:  # spans in this week and the last
         for n, letter in enumerate(session.exec(select(Letter).where(Letter.office == "DISDIK")).all()):
             received = dt.datetime.combine(TODAY, dt.time(8), dt.UTC) - dt.timedelta(days=n % 10)
-            letter.received_at = received
+            letter.received_at, letter.received_week = received, week_of(received, SETTINGS.zone)
             _log(session, letter, "disposed", received + dt.timedelta(hours=n % 7))
             _log(session, letter, "completed", received + dt.timedelta(hours=n % 11 + 7))
         session.commit()
@@ -261,7 +262,7 @@ def test_dashboard_weeks_are_the_medians_of_their_letters(database_url):
         for n, (days, firsts, done) in enumerate(shapes, start=1):
             received = dt.datetime.combine(monday, dt.time(8), dt.UTC) - dt.timedelta(days=days)
             letter = _letter(session, n, None, f"agenda@{DOMAIN}")
-            letter.received_at = received
+            letter.received_at, letter.received_week = received, week_of(received, SETTINGS.zone)
             for hours in firsts:
                 _log(session, letter, "disposed", received + dt.timedelta(hours=hours))
             if done is not None:

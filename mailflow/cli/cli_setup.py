@@ -125,7 +125,7 @@ def db_upgrade(obj: CliState) -> None:
     """Apply the schema migrations this Mailflow needs (back up the database first)."""
     from mailflow.storage.db import make_engine, upgrade
 
-    before, after = upgrade(make_engine(obj.settings.database_url))
+    before, after = upgrade(make_engine(obj.settings.database_url), zone=obj.settings.timezone)
     click.echo(
         f"database schema: {before or 'empty'} -> {after}"
         if before != after

@@ -25,6 +25,7 @@ from mailflow.outbound import outbox
 from mailflow.registry.agenda import book_entry
 from mailflow.storage.events import log_event
 from mailflow.storage.models import Disposition, Letter, LetterFile, LetterStatus, fetch, id_of, utcnow
+from mailflow.storage.spans import week_of
 
 # What the receiving office's book takes over from the sending office's: the letter as filed.
 COPIED = {
@@ -53,6 +54,7 @@ def pass_on(session: Session, ctx: Context, letter: Letter, node: Disposition, t
         **letter.model_dump(include=COPIED - FROM_THE_SCAN if confidential else COPIED),
         **entry,
         received_at=now,
+        received_week=week_of(now, ctx.settings.zone),
         status=LetterStatus.AWAITING,
         mailbox=box.name,
         clerk=rules.clerks[0].email if rules.clerks else letter.clerk,

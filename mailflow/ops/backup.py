@@ -173,7 +173,7 @@ def restore(settings: Settings, source: Path, force: bool) -> RestoreReport:
     try:
         before = current_revision(engine)
         if before != head_revision():
-            upgrade(engine)  # what `mailflow db upgrade` does
+            upgrade(engine, zone=settings.timezone)  # what `mailflow db upgrade` does
         after = current_revision(engine)
     finally:
         engine.dispose()

@@ -23,6 +23,7 @@ from mailflow.scans.files import scan_files
 from mailflow.storage.archive import Archive
 from mailflow.storage.events import log_event
 from mailflow.storage.models import Letter, LetterFile, fetch, id_of, utcnow
+from mailflow.storage.spans import week_of
 from mailflow.text.fields import fingerprint, letter_files
 from mailflow.text.letter import LetterReading
 from mailflow.text.message import Attachment, ParsedMessage
@@ -79,6 +80,7 @@ def file_letter(
     letter = Letter(
         **entry,
         received_at=now,
+        received_week=week_of(now, ctx.settings.zone),
         mailbox=box.name,
         clerk=clerk,
         message_id=message.message_id,

@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
+from mailflow.clock import DEFAULT_ZONE
 from mailflow.errors import SchemaError
 from mailflow.storage import models  # noqa: F401  (registers the tables)
 
@@ -97,11 +98,15 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
-    """Apply the migrations not yet applied, up to `target`; returns (before, after)."""
+def upgrade(engine: Engine, target: str = "head", zone: str = DEFAULT_ZONE) -> tuple[str | None, str | None]:
+    """Apply the migrations not yet applied, up to `target`; returns (before, after). `zone`:
+    the offices' time zone (config `timezone`), in which a migration recomputes the weeks the
+    letters count in (0017); `mailflow db upgrade` and a restore pass the configured one."""
     before = current_revision(engine)
     with _migrating(engine) as connection:
-        command.upgrade(_alembic(connection), target)
+        config = _alembic(connection)
+        config.attributes["zone"] = zone
+        command.upgrade(config, target)
     return before, current_revision(engine)
 
 

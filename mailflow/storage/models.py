@@ -176,11 +176,13 @@ class Letter(SQLModel, table=True):
     )
     # The letter's spans and its open deadline, kept in the transaction that logs them or changes
     # its tree (storage/spans.py, from the log's one writer storage/events.py and from
-    # disposition/tree.py): the dashboard's weekly medians walk an index in the spans' order
-    # instead of sorting every letter of its weeks; the book's "overdue" compares a column instead
-    # of searching each letter's tree, and the dashboard's overdue by official reads the trees of
+    # disposition/tree.py), and the week they count in, stored when the letter is filed: the
+    # dashboard's weekly medians walk an index in the spans' order instead of sorting every
+    # letter of its weeks; the book's "overdue" compares a column instead of searching each
+    # letter's tree, and the dashboard's overdue by official reads the trees of
     # the office's overdue letters alone.
-    received_week: dt.date | None = None  # the Monday (UTC) of its receipt, once it has a span
+    # the Monday of its receipt in the office's zone (storage/spans.week_of), stored when filed
+    received_week: dt.date | None = None
     hours_to_disposition: float | None = None  # from receipt to the first "disposed" of its log
     hours_to_finish: float | None = None  # from receipt to the last "completed"/"archived"
     open_deadline: dt.date | None = None  # the earliest deadline of its open dispositions

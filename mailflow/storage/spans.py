@@ -1,5 +1,6 @@
 """A letter's spans: the hours from its receipt to its first disposition and to its finish, kept
-on the letter as its log records them, with the week of its receipt they count in. The dashboard
+on the letter as its log records them; and the week of its receipt they count in, the office's
+week (Monday in the office's zone), stored when the letter is filed (`week_of`). The dashboard
 reads each week's median from an index in the spans' order (web/lists.py) instead of computing
 every letter's spans from the log and sorting them on each view.
 
@@ -10,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, cast, func, literal, or_, update
+from sqlalchemy import ColumnElement, func, literal, or_, update
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 from sqlmodel.sql.sqltypes import UTCDateTime
@@ -39,11 +41,11 @@ def keep_span(session: Session, letter_id: int, action: str, at: dt.datetime) ->
     session.execute(
         update(Letter)
         .where(col(Letter.id) == letter_id, or_(span.is_(None), span > hours if first else span < hours))
-        .values({span: hours, col(Letter.received_week): monday_of(dialect, received)})
+        .values({span: hours})
         .execution_options(synchronize_session=False)
     )
     if (letter := session.identity_map.get(session.identity_key(Letter, letter_id))) is not None:
-        session.expire(letter, ["received_week", "hours_to_disposition", "hours_to_finish"])
+        session.expire(letter, ["hours_to_disposition", "hours_to_finish"])
 
 
 def hours_between(
@@ -55,8 +57,11 @@ def hours_between(
     return (func.julianday(later) - func.julianday(earlier)) * 24.0
 
 
-def monday_of(dialect: str, moment: ColumnElement[Any] | Mapped[Any]) -> ColumnElement[Any]:
-    """The Monday (UTC) of the week of `moment`: the dashboard's weeks start there."""
-    if dialect == "postgresql":
-        return cast(func.date_trunc("week", func.timezone("UTC", moment)), Date)
-    return func.date(moment, "-6 days", "weekday 1")
+def week_of(received_at: dt.datetime, zone: ZoneInfo) -> dt.date:
+    """The Monday of the office's week `received_at` falls in, in the office's zone `zone`: a
+    letter received Monday 01:30 WIB counts in that week, not in the week before as its UTC
+    moment would. Stored on the letter when it is filed (the filer knows the zone; the log's
+    writer does not need it); a stored time without a zone is UTC."""
+    moment = received_at if received_at.tzinfo else received_at.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(zone).date()
+    return local - dt.timedelta(days=local.weekday())

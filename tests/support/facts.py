@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, case, exists, func, literal, union_all
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
-from mailflow.clock import instant
+from mailflow.clock import DEFAULT_ZONE, instant
 from mailflow.registry.queries import OPEN_STATES
 from mailflow.storage.models import Disposition, Event, Letter
 from mailflow.web.lists import BookFilter
@@ -29,9 +30,13 @@ class Facts:
     open_deadline: dt.date | None
 
 
-def from_the_log(session: Session) -> dict[int, Facts]:
+ZONE = ZoneInfo(DEFAULT_ZONE)  # the tests' offices' zone (config `timezone` unset)
+
+
+def from_the_log(session: Session, zone: ZoneInfo = ZONE) -> dict[int, Facts]:
     """Each letter's facts from its log (the first "disposed", the last "completed"/"archived")
-    and its tree (the earliest deadline of its open nodes), in Python."""
+    and its tree (the earliest deadline of its open nodes), in Python; its week is the Monday
+    of its receipt in the office's zone, whatever its log."""
     facts = {}
     for letter in session.exec(select(Letter)).all():
         events = session.exec(select(Event).where(Event.letter_id == letter.id)).all()
@@ -40,9 +45,9 @@ def from_the_log(session: Session) -> dict[int, Facts]:
         first = min((instant(e.at) for e in events if e.action == "disposed"), default=None)
         last = max((instant(e.at) for e in events if e.action in ("completed", "archived")), default=None)
         deadlines = [n.deadline for n in nodes if n.state in OPEN_STATES and n.deadline is not None]
-        monday = (received - dt.timedelta(days=received.weekday())).date()
+        local = received.astimezone(zone).date()
         facts[letter.id or 0] = Facts(
-            monday if first or last else None,
+            local - dt.timedelta(days=local.weekday()),
             (first - received).total_seconds() / 3600 if first else None,
             (last - received).total_seconds() / 3600 if last else None,
             min(deadlines, default=None),
@@ -59,10 +64,10 @@ def stored(session: Session) -> dict[int, Facts]:
     }
 
 
-def assert_stored_facts_agree(engine: Engine) -> None:
+def assert_stored_facts_agree(engine: Engine, zone: ZoneInfo = ZONE) -> None:
     """Every letter's stored facts are what its log and tree say (hours to the microsecond)."""
     with Session(engine) as session:
-        expected, kept = from_the_log(session), stored(session)
+        expected, kept = from_the_log(session, zone), stored(session)
     assert kept.keys() == expected.keys()
     for letter_id, facts in expected.items():
         got = kept[letter_id]
@@ -93,10 +98,15 @@ def old_book_ids(session: Session, reader: Reader, wanted: BookFilter, page: int
     return [n or 0 for n in session.exec(query.offset((wanted.page - 1) * page).limit(page)).all()]
 
 
-def old_week_medians(session: Session, office: str, start: dt.date, weeks: int) -> dict[tuple[str, int], float]:
-    """The dashboard's weekly medians as the pages computed them before 0014, verbatim: each
-    letter's two moments looked up in the log, its week by a CASE, the median by window."""
-    since = dt.datetime.combine(start, dt.time(), dt.UTC)
+def old_week_medians(
+    session: Session, office: str, start: dt.date, weeks: int, zone: ZoneInfo = ZONE
+) -> dict[tuple[str, int], float]:
+    """The dashboard's weekly medians as the pages computed them before 0014 (but for the weeks,
+    the office's since 0017): each letter's two moments looked up in the log, its week by a
+    CASE over the moments the office's Mondays begin, the median by window."""
+    mondays = [dt.datetime.combine(start + dt.timedelta(days=7 * n), dt.time(), zone).astimezone(dt.UTC)
+               for n in range(weeks + 1)]  # fmt: skip
+    since = mondays[0]
     dialect = session.get_bind().dialect.name
     received = col(Letter.received_at)
     first = (
@@ -110,7 +120,7 @@ def old_week_medians(session: Session, office: str, start: dt.date, weeks: int) 
         .scalar_subquery()
     )
     week = case(
-        *((received < since + dt.timedelta(days=7 * (n + 1)), n) for n in range(weeks - 1)), else_=weeks - 1
+        *((received < mondays[n + 1], n) for n in range(weeks - 1)), else_=weeks - 1
     )
     spans = (
         select(
