@@ -255,6 +255,16 @@ def test_admin_releases_a_held_message_like_the_command(web_office, inbox):
     assert kadis_page.status_code == 303  # signed out: to the sign-in page
 
 
+def test_the_dashboard_is_the_heads_alone(web_office):
+    """The head has the dashboard and its link; the office's admin (neither head nor clerk) has
+    the admin page and neither: they open no letter from the book, so they count none."""
+    head, admin = sign_in(web_office, KADIS), sign_in(web_office, ADMIN)
+    assert head.get("/dashboard").status_code == 200 and 'href="/dashboard"' in head.get("/surat").text
+    assert admin.get("/dashboard").status_code == 404
+    page = admin.get("/admin")
+    assert page.status_code == 200 and 'href="/dashboard"' not in page.text and 'href="/admin"' in page.text
+
+
 def test_the_tree_shows_how_long_each_node_waited_in_the_readers_words(web_office, inbox):
     """Each node: from the disposition reaching its holder to their first answer, or until now
     while they have not answered; in Indonesian, the office's language."""

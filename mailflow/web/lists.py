@@ -15,7 +15,7 @@ from sqlmodel import Session, col, or_, select
 from mailflow.registry.queries import _SEARCHED, OPEN_STATES
 from mailflow.storage.models import Disposition, Letter
 from mailflow.web.reader import Reader
-from mailflow.web.scope import counted, hidden_confidential, visible
+from mailflow.web.scope import hidden_confidential, unseen_open, visible
 
 PAGE = 25
 MINE = 100  # the most "Surat saya" lists; overdue and soonest due come first
@@ -88,22 +88,27 @@ class Dashboard:
 
 
 def dashboard(session: Session, reader: Reader, weeks: int = 12) -> Dashboard:
-    """The office's numbers; a confidential letter the reader may not see (STATUS's scope) is
-    neither counted nor named under its late official. The weeks' medians are the office's
-    whole: a median of a week's letters tells no letter's count, official or content."""
+    """The office's numbers as its reader may open its letters from the book (STATUS's scope):
+    a letter they cannot open is neither counted nor named under its late official. The
+    weeks' medians are the office's whole: a median of a week's letters tells no letter's
+    count, official or content."""
     office = Letter.office == reader.office
     by_state = session.exec(select(Letter.status, func.count()).where(office).group_by(col(Letter.status)))
     counts = Counter({str(status): n for status, n in by_state.all()})
-    # The confidential letters kept from the reader, few: each by the (office, security) index.
-    hidden = session.exec(select(Letter.status).where(hidden_confidential(reader))).all()
-    counts.subtract(str(status) for status in hidden)
+    # The letters kept from the reader, few: the confidential ones by the (office, security)
+    # index, the others among the letters without a tree yet (web/scope.unseen_open).
+    kept = union_all(
+        select(Letter.status).where(hidden_confidential(reader)),
+        select(Letter.status).where(unseen_open(reader)),
+    )
+    counts.subtract(str(status) for (status,) in session.execute(kept).all())
     late = session.exec(
         select(Disposition.holder_title, Disposition.holder_name, func.count())
         .join(Letter, col(Letter.id) == col(Disposition.letter_id))
         .where(office, col(Disposition.state).in_(OPEN_STATES), col(Disposition.deadline) < reader.today)
         # only the letters with an open node past its deadline, from their index (not every letter)
         .where(col(Letter.open_deadline) < reader.today)
-        .where(counted(reader))
+        .where(visible(reader))
         .group_by(col(Disposition.holder_title), col(Disposition.holder_name))
         .order_by(func.count().desc())
     ).all()
