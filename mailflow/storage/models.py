@@ -270,7 +270,12 @@ class Disposition(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
     # "Surat saya" (mailflow/web): one holder's open dispositions, found without reading the rest.
-    __table_args__ = (Index("ix_disposition_holder_state", "holder", "state"),)
+    __table_args__ = (
+        Index("ix_disposition_holder_state", "holder", "state"),
+        # The dashboard's letters a reader may not open: the nodes at positions they do not
+        # oversee, found by ranges between the ones they do (web/scope.unseen_open).
+        Index("ix_disposition_position_letter", "position_id", "letter_id"),
+    )
 
 
 class MailboxState(SQLModel, table=True):

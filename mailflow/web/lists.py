@@ -15,7 +15,7 @@ from sqlmodel import Session, col, or_, select
 from mailflow.registry.queries import _SEARCHED, OPEN_STATES
 from mailflow.storage.models import Disposition, Letter
 from mailflow.web.reader import Reader
-from mailflow.web.scope import hidden_confidential, unseen_open, visible
+from mailflow.web.scope import hidden_confidential, unseen_open, visible, visible_with_node
 
 PAGE = 25
 MINE = 100  # the most "Surat saya" lists; overdue and soonest due come first
@@ -108,7 +108,7 @@ def dashboard(session: Session, reader: Reader, weeks: int = 12) -> Dashboard:
         .where(office, col(Disposition.state).in_(OPEN_STATES), col(Disposition.deadline) < reader.today)
         # only the letters with an open node past its deadline, from their index (not every letter)
         .where(col(Letter.open_deadline) < reader.today)
-        .where(visible(reader))
+        .where(visible_with_node(reader))
         .group_by(col(Disposition.holder_title), col(Disposition.holder_name))
         .order_by(func.count().desc())
     ).all()

@@ -2,7 +2,8 @@
 zone), not the UTC one 0014 stored: a letter received Monday 00:00-06:59 WIB counted in the week
 before. Every letter gets it now (it is a fact of the receipt, stored when a letter is filed),
 recomputed in Python in the zone `mailflow db upgrade` passes (config `timezone`; SQLite has no
-zone database)
+zone database); and an index of the dispositions by position, where the dashboard finds the
+nodes at positions its reader does not oversee
 
 Revision ID: 0017
 Revises: 0015
@@ -44,6 +45,7 @@ def _monday(received: dt.datetime, zone: ZoneInfo) -> dt.date:
 
 
 def upgrade() -> None:
+    op.create_index("ix_disposition_position_letter", "disposition", ["position_id", "letter_id"])
     zone = ZoneInfo(op.get_context().config.attributes.get("zone", "Asia/Jakarta"))
     connection = op.get_bind()
     weeks: dict[dt.date, list[int]] = defaultdict(list)
@@ -57,6 +59,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_disposition_position_letter", table_name="disposition")
     dialect = op.get_bind().dialect.name
     op.execute(
         f"UPDATE letter SET received_week = CASE WHEN hours_to_disposition IS NOT NULL"
