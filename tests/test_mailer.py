@@ -7,6 +7,8 @@ import datetime as dt
 from email.message import Message
 
 from mailflow.config import load_settings
+from mailflow.disposition.tree import TreeRow
+from mailflow.disposition.waits import waited
 from mailflow.domain import Said
 from mailflow.office.load import load_rules
 from mailflow.outbound.compose import Composer
@@ -77,3 +79,24 @@ def test_a_notice_is_machine_sent_and_not_threaded() -> None:
     assert "Dinas Pendidikan Kabupaten Probolinggo" in body(msg)  # `office` is the office's name unless given
     assert "Kantor Lain" in body(MAILER.notice(f"admin{D}", "bounced", office="Kantor Lain", address="a",
                                                kind="request", agenda="-"))  # fmt: skip
+
+
+def test_the_status_reply_says_how_long_each_node_waited_as_the_letters_page_does() -> None:
+    """STATUS's tree: each node's wait for its holder's first answer, or until now, in the words of
+    the web tree (disposition/waits.py), in the reader's language."""
+    now = dt.datetime(2026, 12, 2, 9, tzinfo=dt.UTC)
+    rows = [
+        TreeRow(0, "Kepala Dinas", "Budi", "", False, "disposed", None, "", now - dt.timedelta(days=3),
+                now - dt.timedelta(days=3) + dt.timedelta(days=2, hours=3)),
+        TreeRow(1, "Kabid PAUD", "Dewi Lestari", "hadiri", False, "pending", None, "", now - dt.timedelta(hours=5),
+                None),
+        TreeRow(1, "Sekretaris", "Sri", "", False, "pending", None, ""),  # a node of before: no moments
+    ]  # fmt: skip
+    values = {"status_key": "in_progress", "tree": rows, "waits": [waited(row, now) for row in rows]}
+    to_head = body(MAILER.to_reader(LETTER, f"kadis{D}", "status", answering=ASKED, holder_name="Budi", **values))
+    assert "- Kepala Dinas (Budi): " in to_head and "; dijawab setelah 2 hari 3 jam" in to_head
+    assert '"hadiri"; menunggu 5 jam' in to_head
+    sri = [line for line in to_head.splitlines() if "(Sri)" in line]  # the text and the HTML part
+    assert sri and not any("menunggu" in line or "setelah" in line for line in sri)  # no moments, nothing said
+    to_paud = body(MAILER.to_official(LETTER, PAUD, "status", answering=ASKED, **values))
+    assert "answered after 2 days 3 hours" in to_paud and "waiting 5 hours" in to_paud  # Dewi reads English

@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 
 from mailflow.disposition.tree import TreeRow
+from mailflow.disposition.waits import span, waited
 from mailflow.outbound.catalogue import Catalogue
-from mailflow.web.pictures import span, tree_picture, waited
+from mailflow.web.pictures import tree_picture
 
 NOW = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)
 CATALOGUE = Catalogue()

@@ -13,11 +13,12 @@ from mailflow.context import Context
 from mailflow.disposition.request import today_in
 from mailflow.disposition.states import State
 from mailflow.disposition.tree import letter_status, tree_rows
+from mailflow.disposition.waits import waited
 from mailflow.domain import Said
 from mailflow.office.model import Rules
 from mailflow.outbound import outbox
 from mailflow.registry.queries import find_letter
-from mailflow.storage.models import Disposition, Letter
+from mailflow.storage.models import Disposition, Letter, utcnow
 from mailflow.text.message import ParsedMessage
 
 CONFIDENTIAL = frozenset({"rahasia", "sangat rahasia"})
@@ -54,9 +55,12 @@ def send_status(
     """The status, answerable with the reader's own reply code when they hold `node`; otherwise
     (a supervisor or clerk without a part in the letter) a notice without a code."""
     key = letter_status(session, letter)
+    tree = tree_rows(session, letter, today_in(ctx))
+    now = utcnow()
     values: dict[str, Any] = {
         "status_key": key,
-        "tree": tree_rows(session, letter, today_in(ctx)),
+        "tree": tree,
+        "waits": [waited(row, now) for row in tree],  # each node's wait, as the letter's page says it
     }
     mailer = ctx.mailer(box)
     if node is not None:
