@@ -203,7 +203,7 @@ def test_main_lists_use_indexes(database_url):
     (by_state,) = plans(lambda session: book_page(session, clerk, BookFilter(state="awaiting", overdue=True)))
     (overdue,) = plans(lambda session: book_page(session, clerk, BookFilter(overdue=True)))
     (mine,) = plans(lambda session: waiting_for(session, kadis))
-    counts, hidden, late, counted, middles = plans(lambda session: dashboard(session, kadis))
+    counts, _order, hidden, late, counted, middles = plans(lambda session: dashboard(session, kadis))
     every = (book, by_state, overdue, mine, counts, hidden, late, counted, middles)
     spans = ("ix_letter_office_week_disposition", "ix_letter_office_week_finish")
     if postgres:
@@ -221,6 +221,9 @@ def test_main_lists_use_indexes(database_url):
         assert middles.count("Scan using ix_letter_office_week_") == 24, middles
         assert middles.count("Sort Key") == 2, middles
         assert "ix_letter_office_security" in hidden, hidden
+        # the letters kept from the head: those without a tree (here every letter: whichever index
+        # of the office serves), and those with a node elsewhere, from ranges of the position index
+        assert "ix_disposition_position_letter" in hidden, hidden
         for plan in every:
             assert "Seq Scan" not in plan, plan
         return
@@ -240,6 +243,8 @@ def test_main_lists_use_indexes(database_url):
         assert middles.count(f"SEARCH letter USING COVERING INDEX {index} (office=? AND received_week>?)") == 1
     assert middles.count("TEMP B-TREE") == 2, middles  # the last week's, which holds any later too
     assert "SEARCH letter USING INDEX ix_letter_office_security (office=? AND security=?)" in hidden, hidden
+    assert "ix_letter_office_status (office=? AND status=?)" in hidden, hidden  # the letters without a tree
+    assert "SEARCH disposition USING COVERING INDEX ix_disposition_position_letter (position_id<?)" in hidden, hidden
     for plan in every:  # no table scanned whole
         assert not any(line.split()[:2] in (["SCAN", "letter"], ["SCAN", "event"], ["SCAN", "disposition"])
                        for line in plan.splitlines()), plan  # fmt: skip

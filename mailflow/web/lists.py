@@ -15,7 +15,7 @@ from sqlmodel import Session, col, or_, select
 from mailflow.registry.queries import _SEARCHED, OPEN_STATES
 from mailflow.storage.models import Disposition, Letter
 from mailflow.web.reader import Reader
-from mailflow.web.scope import hidden_confidential, unseen_open, visible, visible_with_node
+from mailflow.web.scope import hidden_confidential, overseen, unseen_open, visible, visible_with_node
 
 PAGE = 25
 MINE = 100  # the most "Surat saya" lists; overdue and soonest due come first
@@ -99,7 +99,7 @@ def dashboard(session: Session, reader: Reader, weeks: int = 12) -> Dashboard:
     # index, the others among the letters without a tree yet (web/scope.unseen_open).
     kept = union_all(
         select(Letter.status).where(hidden_confidential(reader)),
-        select(Letter.status).where(unseen_open(reader)),
+        select(Letter.status).where(unseen_open(reader, overseen(session, reader))),
     )
     counts.subtract(str(status) for (status,) in session.execute(kept).all())
     late = session.exec(
