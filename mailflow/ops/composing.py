@@ -39,14 +39,14 @@ BATCH = 20
 def compose_waiting(app: App, limit: int = BATCH) -> int:
     """Compose every pending row that has a recipe and no bytes; how many were composed."""
     composed = 0
-    while rows := _compose_batch(app, limit):
+    while rows := compose_batch(app, limit):
         composed += rows
         if rows < limit:
             break
     return composed
 
 
-def _compose_batch(app: App, limit: int) -> int:
+def compose_batch(app: App, limit: int) -> int:
     with transaction(app.engine) as session:
         rows = session.exec(
             select(OutboxMessage)
