@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable
 from email.message import Message
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, update
+from sqlmodel import Session, SQLModel, col, select
 
 from mailflow.app import App
 from mailflow.context import Context
@@ -24,7 +24,7 @@ from mailflow.outbound.outbox import MAX_ATTEMPTS, backoff
 from mailflow.outbound.recipe import Recipe
 from mailflow.registry.filing import receipt_mail
 from mailflow.storage.db import transaction
-from mailflow.storage.models import OutboxMessage, OutboxStatus, utcnow
+from mailflow.storage.models import Disposition, Letter, OutboxMessage, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,12 @@ def compose_batch(app: App, limit: int) -> int:
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
+        # The batch's letters and dispositions in one query each: composing finds them in the session.
+        nodes = {r.disposition_id for r in rows}
+        session.exec(select(Letter).where(col(Letter.id).in_({r.letter_id for r in rows}))).all()
+        session.exec(select(Disposition).where(col(Disposition.id).in_(nodes))).all()
         contexts: dict[str, Context] = {}
+        written = []
         for row in rows:
             office = Recipe.from_json(row.recipe or {}).office
             ctx = contexts.get(office) or contexts.setdefault(office, app.context(office))
@@ -69,10 +74,14 @@ def compose_batch(app: App, limit: int) -> int:
             except (LookupError, OSError, ValueError) as exc:  # a scan gone from the archive, a bad recipe
                 _failed(row, exc)
                 continue
-            session.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == row.id, col(OutboxMessage.raw).is_(None))
-                .values(raw=message_bytes(mail), subject=str(mail["Subject"]))
+            written.append({"row": row.id, "raw": message_bytes(mail), "subject": str(mail["Subject"])})
+        if written:  # one statement for the batch; never over bytes already written
+            table = SQLModel.metadata.tables["outboxmessage"]
+            session.connection().execute(
+                update(table)
+                .where(table.c.id == bindparam("row"), table.c.raw.is_(None))
+                .values(raw=bindparam("raw"), subject=bindparam("subject")),
+                written,
             )
         return len(rows)
 
