@@ -60,10 +60,11 @@ def compose_batch(app: App, limit: int) -> int:
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
-        # The batch's letters and dispositions in one query each: composing finds them in the session.
+        # The batch's letters and dispositions in one query each, held while it composes: composing
+        # finds them in the session (which holds its rows weakly).
         nodes = {r.disposition_id for r in rows}
-        session.exec(select(Letter).where(col(Letter.id).in_({r.letter_id for r in rows}))).all()
-        session.exec(select(Disposition).where(col(Disposition.id).in_(nodes))).all()
+        letters = session.exec(select(Letter).where(col(Letter.id).in_({r.letter_id for r in rows}))).all()
+        held = [*letters, *session.exec(select(Disposition).where(col(Disposition.id).in_(nodes))).all()]
         contexts: dict[str, Context] = {}
         written = []
         for row in rows:
@@ -83,6 +84,7 @@ def compose_batch(app: App, limit: int) -> int:
                 .values(raw=bindparam("raw"), subject=bindparam("subject")),
                 written,
             )
+        del held
         return len(rows)
 
 
