@@ -56,8 +56,13 @@ def send_request(
 ) -> None:
     """The request to the holder of `node`, queued as its recipe: request_mail composes it after
     the commit. `passed_from`: who passed the letter on from another office, said above all else."""
-    office, today, title = ctx.rules.office_code, today_in(ctx), disposer_title
-    recipe = Recipe.written(office, box.address, today, disposer_title=title, passed_from=passed_from)
+    recipe = Recipe.written(
+        ctx.rules.office_code,
+        box.address,
+        today_in(ctx),
+        disposer_title=disposer_title,
+        passed_from=passed_from,
+    )
     outbox.enqueue_recipe(session, recipe, "request", node.holder, letter.id, node.id)
 
 

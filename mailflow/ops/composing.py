@@ -37,7 +37,7 @@ BATCH = 20
 
 
 def compose_waiting(app: App, limit: int = BATCH) -> int:
-    """Compose every pending row that has a recipe and no bytes; how many were composed."""
+    """Compose every pending row that has a recipe and no bytes, and is due; how many were taken."""
     composed = 0
     while rows := compose_batch(app, limit):
         composed += rows
@@ -47,6 +47,8 @@ def compose_waiting(app: App, limit: int = BATCH) -> int:
 
 
 def compose_batch(app: App, limit: int) -> int:
+    """Up to `limit` waiting rows in one transaction; how many it took (composed, or put off
+    when they could not be)."""
     with transaction(app.engine) as session:
         rows = session.exec(
             select(OutboxMessage)
