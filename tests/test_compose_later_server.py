@@ -39,8 +39,8 @@ from mailflow.text.parsing import parse_message
 from tests.support.letters import CLERK, MAILBOX, gmail_forward, pdf_letter
 
 BOUNDARY = re.compile(rb"=+\d+==")
-# A child `mailflow` that files what is in the mailbox, composes `batches` batches of `size`
-# rows, and is killed (SIGKILL) before it composes or sends anything more.
+# A child `mailflow` that files what is in the mailbox, composes that many rows one at a time
+# (argv[2]), and is killed (SIGKILL) before it composes or sends anything more.
 CHILD = """
 import os, signal, sys
 from pathlib import Path
