@@ -39,10 +39,11 @@ class Context:
         composer = self.composers.get(code, base)
         return dataclasses.replace(self, rules=self.regency.office(code), composer=composer)
 
-    def mailer(self, box: MailboxSettings | None = None) -> Mailer:
-        """The office's email, sent from `box`: the mailbox a letter came through, else the
-        service's first mailbox (where follow-ups and notices without a letter come from)."""
-        address = (box or self.settings.mailboxes[0]).address
+    def mailer(self, box: MailboxSettings | str | None = None) -> Mailer:
+        """The office's email, sent from `box` (or that address): the mailbox a letter came
+        through, else the service's first mailbox (where follow-ups and notices without a letter
+        come from)."""
+        address = box if isinstance(box, str) else (box or self.settings.mailboxes[0]).address
         return Mailer(self.composer, self.rules, self.settings, self.signer, address)
 
     def keyed(self, name: str) -> str:

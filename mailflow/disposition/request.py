@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from email.message import Message
 
 from sqlmodel import Session, col, select
 
@@ -11,8 +12,9 @@ from mailflow.context import Context
 from mailflow.domain import Said
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FileView, date_id
+from mailflow.outbound.recipe import Recipe
 from mailflow.scans.files import ScanFile
-from mailflow.storage.models import Disposition, Letter, LetterFile
+from mailflow.storage.models import Disposition, Letter, LetterFile, OutboxMessage, fetch
 from mailflow.text.message import Attachment
 
 
@@ -52,17 +54,34 @@ def send_request(
     disposer_title: str,
     passed_from: str = "",
 ) -> None:
-    """`passed_from`: who passed the letter on from another office, said above all else."""
+    """The request to the holder of `node`, queued as its recipe: request_mail composes it after
+    the commit. `passed_from`: who passed the letter on from another office, said above all else."""
+    recipe = Recipe.written(
+        ctx.rules.office_code,
+        box.address,
+        today_in(ctx),
+        disposer_title=disposer_title,
+        passed_from=passed_from,
+    )
+    outbox.enqueue_recipe(session, recipe, "request", node.holder, letter.id, node.id)
+
+
+def request_mail(session: Session, ctx: Context, row: OutboxMessage) -> Message:
+    """The request `row` holds the recipe of, with the letter's scans attached as they are now."""
+    recipe = Recipe.from_json(row.recipe or {})
+    letter = fetch(session, Letter, row.letter_id)
+    node = fetch(session, Disposition, row.disposition_id)
     files, note = scans_for(ctx, session, letter)
-    mail = ctx.mailer(box).to_official(
+    return ctx.mailer(recipe.sender).to_official(
         letter,
         node,
         "request",
         files=files,
+        today=recipe.day,
+        stamp=recipe.stamp(row.message_id),
         attachment_note=note,
         instruction=node.instruction,
-        disposer_title=disposer_title,
+        disposer_title=recipe.disposer_title,
         deadline_text=date_id(node.deadline),
-        passed_from=passed_from,
+        passed_from=recipe.passed_from,
     )
-    outbox.enqueue(session, mail, "request", letter.id, node.id)

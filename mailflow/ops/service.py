@@ -37,6 +37,7 @@ from mailflow.inbound import scan_jobs
 from mailflow.inbound.idle import AFTER_POLL, IdleWatcher
 from mailflow.inbound.loop import PollReport, poll_mailbox
 from mailflow.ops import heartbeat
+from mailflow.ops.composing import compose_waiting
 from mailflow.ops.health import alert_failing_mailboxes, log_health, snapshot, watched
 from mailflow.ops.holdings import Holdings, period
 from mailflow.ops.readers import CLOSING, Readers
@@ -98,6 +99,7 @@ def flush(app: App) -> tuple[int, int]:
                 *(c.email for c in rules.clerks),
             )
         }
+        compose_waiting(app)  # receipts and requests written since the last flush
         return asyncio.run(flush_outbox(app.engine, app.sender, exempt=frozenset(people), owner=app.worker))
     except OperationalError as exc:
         log.error("event=outbox_failed error=%s (retried next run)", f"database unavailable: {exc.orig}")

@@ -32,7 +32,7 @@ from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, formataddr
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, nodes, select_autoescape
@@ -237,6 +237,31 @@ def message_id(domain: str) -> str:
     return f"<{time.time_ns() // 1_000_000}.{secrets.token_hex(10)}.mailflow@{domain}>"
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """What an email is given the moment it is written: its Message-ID (replies, bounces and
+    threads find it by that) and its Date. An email composed after its commit is given the
+    ones its outbox row fixed (outbound/recipe.py)."""
+
+    message_id: str
+    date: str
+
+    @classmethod
+    def now(cls, sender: str) -> Stamp:
+        domain = sender.rpartition("@")[2] or "mailflow.invalid"
+        return cls(message_id(domain), format_datetime(dt.datetime.now(dt.UTC)))
+
+
+class Answered(Protocol):
+    """What an email that answers another takes from it: a ParsedMessage, or the thread a recipe kept."""
+
+    @property
+    def message_id(self) -> str: ...
+
+    @property
+    def references(self) -> tuple[str, ...]: ...
+
+
 def build_message(
     rendered: Rendered,
     *,
@@ -249,8 +274,10 @@ def build_message(
     auto_submitted: str = "auto-replied",
     attach_messages: Sequence[bytes] = (),
     files: Sequence[tuple[str, str, bytes]] = (),
+    stamp: Stamp | None = None,
 ) -> Message:
-    """A ready-to-send message; its Message-ID is fixed now so a retry is never a new email.
+    """A ready-to-send message; its Message-ID is fixed now (or was, in `stamp`) so a retry is
+    never a new email.
 
     Built with the compat32 MIME classes: the modern EmailMessage API re-parses every header it
     is given and cost about 10x more per message, on the ingest path. Every value that comes from
@@ -273,9 +300,9 @@ def build_message(
             name = one_line(filename) or "lampiran"
             part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", name))
             msg.attach(part)
-    domain = sender.rpartition("@")[2] or "mailflow.invalid"
-    msg["Message-ID"] = message_id(domain)
-    msg["Date"] = format_datetime(dt.datetime.now(dt.UTC))
+    stamp = stamp or Stamp.now(sender)
+    msg["Message-ID"] = stamp.message_id
+    msg["Date"] = stamp.date
     msg["From"] = formataddr((one_line(sender_name), sender), charset="utf-8")
     msg["To"] = to
     if reply_to:

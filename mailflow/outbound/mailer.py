@@ -31,7 +31,15 @@ from mailflow.domain import Said
 from mailflow.office.model import Rules
 from mailflow.office.regency import short_name
 from mailflow.office.targets import target_of
-from mailflow.outbound.compose import Composer, Rendered, build_message, letter_view, thread_root
+from mailflow.outbound.compose import (
+    Answered,
+    Composer,
+    Rendered,
+    Stamp,
+    build_message,
+    letter_view,
+    thread_root,
+)
 from mailflow.storage.models import Disposition, Letter, id_of
 from mailflow.text.links import LETTER, link_url, make_link
 from mailflow.text.message import Attachment, ParsedMessage
@@ -67,12 +75,14 @@ class Mailer:
         to: str,
         template: str,
         *,
-        answering: ParsedMessage | None = None,
+        answering: Answered | None = None,
         attach: Sequence[bytes] = (),
+        stamp: Stamp | None = None,
         **values: Any,
     ) -> Message:
         """A plain email from the mailbox, unsigned (nobody disposes by answering it), in the
-        thread of `answering` when it answers a message; `attach`: raw messages, byte-exact."""
+        thread of `answering` when it answers a message; `attach`: raw messages, byte-exact;
+        `stamp`: the Message-ID and Date its outbox row fixed when it was written."""
         return self._build(
             self._render(to, template, values),
             to,
@@ -80,6 +90,7 @@ class Mailer:
             in_reply_to=answering.message_id if answering else None,
             references=answering.references if answering else (),
             attach_messages=attach,
+            stamp=stamp,
         )
 
     def to_official(
@@ -90,11 +101,14 @@ class Mailer:
         *,
         answering: ParsedMessage | None = None,
         files: Sequence[Attachment] = (),
+        today: dt.date | None = None,
+        stamp: Stamp | None = None,
         **values: Any,
     ) -> Message:
         """An email to the holder of `node`, answerable only by them: its Reply-To carries their
-        signed reply code; with the officials they may dispose to and the standard instructions."""
-        today = self._today()
+        signed reply code; with the officials they may dispose to and the standard instructions.
+        `today` and `stamp`: the day, Message-ID and Date of when it was written, if before now."""
+        today = today or self._today()
         token = self.signer.make(id_of(node), node.holder, self.code_expires(today))
         targets = [target_of(self.rules, p.id, today) for p in self.rules.dispose_targets(node.position_id)]
         shared = {
@@ -116,6 +130,7 @@ class Mailer:
             references=(root, *(answering.references if answering else ())),
             auto_submitted="auto-replied" if answering else "auto-generated",
             files=[(f.filename, f.content_type, f.read_bytes()) for f in files],
+            stamp=stamp,
         )
 
     def to_reader(

@@ -1,7 +1,9 @@
 """The outbox: emails are rows first, written with the event that causes them, sent later.
 
 A row's Message-ID and bytes are fixed when it is written, so a retry after a crash or an SMTP
-failure delivers the same email again, never a second distinct one. Failures back off
+failure delivers the same email again, never a second distinct one. A receipt or a request is
+written as its recipe (outbound/recipe.py) and its bytes once, when composed after the commit
+(ops/composing.py); a row is claimed for sending only once it has them. Failures back off
 exponentially; a row that keeps failing is marked `failed` for the admin after MAX_ATTEMPTS.
 """
 
@@ -30,7 +32,8 @@ from mailflow.net.misdial import misdial
 from mailflow.net.tls import tls_context
 from mailflow.oauth.tokens import TokenBroker
 from mailflow.outbound.catalogue import words_for
-from mailflow.outbound.compose import message_bytes
+from mailflow.outbound.compose import Stamp, message_bytes
+from mailflow.outbound.recipe import Recipe
 from mailflow.storage.db import transaction
 from mailflow.storage.events import log_event
 from mailflow.storage.models import Letter, OutboxMessage, OutboxStatus, fetch, id_of, utcnow
@@ -71,6 +74,29 @@ def enqueue(
         letter_id=letter_id,
         disposition_id=disposition_id,
         dedupe_key=dedupe_key,
+    )
+    session.add(row)
+    return row
+
+
+def enqueue_recipe(
+    session: Session,
+    recipe: Recipe,
+    kind: str,
+    recipient: str,
+    letter_id: int | None = None,
+    disposition_id: int | None = None,
+) -> OutboxMessage:
+    """Add an email to the outbox as what composes it (outbound/recipe.py), inside the caller's
+    transaction; its Message-ID fixed now, its subject and bytes written when composed."""
+    row = OutboxMessage(
+        message_id=Stamp.now(recipe.sender).message_id,
+        kind=kind,
+        recipient=recipient,
+        subject="",
+        recipe=recipe.to_json(),
+        letter_id=letter_id,
+        disposition_id=disposition_id,
     )
     session.add(row)
     return row
@@ -236,6 +262,7 @@ def _claim(engine: Engine, owner: str, limit: int, lapse: dt.timedelta) -> list[
             select(OutboxMessage)
             .where(
                 OutboxMessage.status == OutboxStatus.PENDING,
+                col(OutboxMessage.raw).is_not(None),  # composed (ops/composing.py)
                 OutboxMessage.next_attempt_at <= now,
                 or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
             )
@@ -330,8 +357,8 @@ async def _send_rows(
 ) -> tuple[int, int]:
     sent = failed = 0
     for row, agenda in rows:
-        if _over_cap(engine, row, sender.settings.daily_cap_per_address, exempt):
-            continue
+        if row.raw is None or _over_cap(engine, row, sender.settings.daily_cap_per_address, exempt):
+            continue  # (a row not composed yet is never claimed)
         try:
             await sender.send(row.raw, row.recipient)
         except (TimeoutError, aiosmtplib.SMTPException, OSError, SignInError) as exc:

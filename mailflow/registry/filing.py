@@ -7,6 +7,8 @@ agenda number without its letter.
 
 from __future__ import annotations
 
+import datetime as dt
+from email.message import Message
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -16,13 +18,14 @@ from mailflow.context import Context
 from mailflow.domain import FIELD_NAMES, LetterFields, Source, stored
 from mailflow.outbound import outbox
 from mailflow.outbound.compose import FIELD_ORDER, FileView, LetterView, letter_view
+from mailflow.outbound.recipe import Recipe, Thread
 from mailflow.registry.agenda import book_entry
 from mailflow.registry.scans import wait_for_scans
 from mailflow.registry.unread import note_unread, unread_of
 from mailflow.scans.files import scan_files
 from mailflow.storage.archive import Archive
 from mailflow.storage.events import log_event
-from mailflow.storage.models import Letter, LetterFile, fetch, id_of, utcnow
+from mailflow.storage.models import Letter, LetterFile, OutboxMessage, fetch, id_of, utcnow
 from mailflow.storage.spans import week_of
 from mailflow.text.fields import fingerprint, letter_files
 from mailflow.text.letter import LetterReading
@@ -120,24 +123,34 @@ def file_letter(
 def send_receipt(
     session: Session, ctx: Context, box: MailboxSettings, letter: Letter, message: ParsedMessage | None
 ) -> None:
-    """The clerk's receipt: the fields as known, those OCR read marked for checking.
+    """The clerk's receipt, queued as its recipe: receipt_mail composes it after the commit.
 
     `message` is the filing message when the clerk sent it (the receipt answers in its thread)."""
-    rows = session.exec(
+    answering = message if message is not None and letter.clerk == message.from_address else None
+    thread = Thread(answering.message_id, answering.references) if answering else None
+    today = dt.datetime.now(ctx.settings.zone).date()
+    recipe = Recipe.written(ctx.rules.office_code, box.address, today, thread)
+    outbox.enqueue_recipe(session, recipe, "receipt", letter.clerk, letter.id)
+
+
+def receipt_mail(session: Session, ctx: Context, row: OutboxMessage) -> Message:
+    """The receipt `row` holds the recipe of: the fields as known, those OCR read marked for checking."""
+    recipe = Recipe.from_json(row.recipe or {})
+    letter = fetch(session, Letter, row.letter_id)
+    files = session.exec(
         select(LetterFile).where(LetterFile.letter_id == letter.id, col(LetterFile.event_id).is_(None))
     ).all()
-    views = [FileView(f.filename, f.content_type, f.size) for f in rows]
-    answering = message if message is not None and letter.clerk == message.from_address else None
-    mail = ctx.mailer(box).reply(
-        letter.clerk,
+    views = [FileView(f.filename, f.content_type, f.size) for f in files]
+    return ctx.mailer(recipe.sender).reply(
+        row.recipient,
         "receipt",
-        answering=answering,
+        answering=recipe.answering,
+        stamp=recipe.stamp(row.message_id),
         letter=letter_view(letter, ctx.settings.zone),
         names=FIELD_ORDER,
         files=views,
         unread=unread_of(session, letter),
     )
-    outbox.enqueue(session, mail, "receipt", letter.id)
 
 
 def correct_letter(

@@ -388,8 +388,12 @@ class OutboxMessage(SQLModel, table=True):
     message_id: str = Field(unique=True, index=True)
     kind: str
     recipient: str = Field(index=True)
-    subject: str
-    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    subject: str  # "" until composed
+    # The bytes to send, fixed once written. A receipt or request is written in the filing
+    # transaction as a recipe (outbound/recipe.py) and composed after the commit: raw is NULL
+    # until then, and the sender composes it before its first try.
+    raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    recipe: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     letter_id: int | None = Field(default=None, foreign_key="letter.id", index=True)
     disposition_id: int | None = Field(default=None, foreign_key="disposition.id", index=True)
     created_at: dt.datetime = Field(default_factory=utcnow)

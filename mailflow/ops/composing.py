@@ -1,0 +1,101 @@
+"""Receipts and requests composed after the commit that wrote them (outbound/recipe.py).
+
+The sender's step before each flush of the outbox (and the next run's, after a crash between a
+commit and its composing): the rows with a recipe and no bytes yet, a batch per transaction,
+claimed so that two workers never compose the same row (FOR UPDATE SKIP LOCKED on PostgreSQL;
+SQLite has one writer). The bytes are written only where there are none yet, so composing can
+never replace the bytes of an email once written: a retry sends those, as for every other row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from email.message import Message
+
+from sqlalchemy import bindparam, update
+from sqlmodel import Session, SQLModel, col, select
+
+from mailflow.app import App
+from mailflow.context import Context
+from mailflow.disposition.request import request_mail
+from mailflow.outbound.compose import message_bytes
+from mailflow.outbound.outbox import MAX_ATTEMPTS, backoff
+from mailflow.outbound.recipe import Recipe
+from mailflow.registry.filing import receipt_mail
+from mailflow.storage.db import transaction
+from mailflow.storage.models import Disposition, Letter, OutboxMessage, OutboxStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+# The outbox kinds written as recipes, and what composes each.
+COMPOSERS: dict[str, Callable[[Session, Context, OutboxMessage], Message]] = {
+    "receipt": receipt_mail,
+    "request": request_mail,
+}
+BATCH = 20
+
+
+def compose_waiting(app: App, limit: int = BATCH) -> int:
+    """Compose every pending row that has a recipe and no bytes, and is due; how many were taken."""
+    composed = 0
+    while rows := compose_batch(app, limit):
+        composed += rows
+        if rows < limit:
+            break
+    return composed
+
+
+def compose_batch(app: App, limit: int) -> int:
+    """Up to `limit` waiting rows in one transaction; how many it took (composed, or put off
+    when they could not be)."""
+    with transaction(app.engine) as session:
+        rows = session.exec(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                col(OutboxMessage.raw).is_(None),
+                col(OutboxMessage.recipe).is_not(None),
+                OutboxMessage.next_attempt_at <= utcnow(),
+            )
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        # The batch's letters and dispositions in one query each, held while it composes: composing
+        # finds them in the session (which holds its rows weakly).
+        nodes = {r.disposition_id for r in rows}
+        letters = session.exec(select(Letter).where(col(Letter.id).in_({r.letter_id for r in rows}))).all()
+        held = [*letters, *session.exec(select(Disposition).where(col(Disposition.id).in_(nodes))).all()]
+        contexts: dict[str, Context] = {}
+        written = []
+        for row in rows:
+            office = Recipe.from_json(row.recipe or {}).office
+            ctx = contexts.get(office) or contexts.setdefault(office, app.context(office))
+            try:
+                mail = COMPOSERS[row.kind](session, ctx, row)
+            except (LookupError, OSError, ValueError) as exc:  # a scan gone from the archive, a bad recipe
+                _failed(row, exc)
+                continue
+            written.append({"row": row.id, "raw": message_bytes(mail), "subject": str(mail["Subject"])})
+        if written:  # one statement for the batch; never over bytes already written
+            table = SQLModel.metadata.tables["outboxmessage"]
+            session.connection().execute(
+                update(table)
+                .where(table.c.id == bindparam("row"), table.c.raw.is_(None))
+                .values(raw=bindparam("raw"), subject=bindparam("subject")),
+                written,
+            )
+        del held
+        return len(rows)
+
+
+def _failed(row: OutboxMessage, exc: BaseException) -> None:
+    """A row that cannot be composed waits like one that cannot be sent, and fails in the end
+    for the admin (`health`), without holding up the rows behind it."""
+    row.attempts += 1
+    row.last_error = f"compose: {type(exc).__name__}: {exc}"[:500]
+    row.next_attempt_at = utcnow() + backoff(row.attempts)
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = OutboxStatus.FAILED
+    log.error("event=compose_failed outbox=%s kind=%s error=%r", row.id, row.kind, row.last_error)
