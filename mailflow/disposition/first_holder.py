@@ -39,6 +39,8 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         else rules.calendar.default_deadline(today, letter.urgency)
     )
     known = rules.instruction(chosen.instruction) if chosen.instruction else None
+    letter.status = LetterStatus.AWAITING  # flushed with the entry, whose id the node needs
+    session.add(letter)
     event = log_event(
         session,
         letter_id=letter.id,
@@ -57,9 +59,6 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         deadline=deadline,
         event_id=event.id,
     )
-    letter.status = LetterStatus.AWAITING
-    session.add(letter)
-    session.flush()
     send_request(session, ctx, box, letter, node, disposer_title="Mailflow")
     for copy in chosen.copies:
         target = target_of(rules, copy, today)

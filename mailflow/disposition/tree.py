@@ -61,17 +61,15 @@ def set_state(session: Session, node: Disposition, state: State) -> None:
 def keep_open_deadline(session: Session, letter_id: int) -> None:
     """The letter's `open_deadline`: the earliest deadline of its open nodes (None without one),
     so the book's "overdue" reads one indexed column. Recomputed in the database, after the
-    changed node is flushed, in the transaction that changed it."""
+    changed node is flushed (so on the session's connection, past the ORM's autoflush), in the
+    transaction that changed it."""
     earliest = (
         select(func.min(Disposition.deadline))
         .where(Disposition.letter_id == letter_id, col(Disposition.state).in_(OPEN))
         .scalar_subquery()
     )
-    session.execute(
-        update(Letter)
-        .where(col(Letter.id) == letter_id)
-        .values(open_deadline=earliest)
-        .execution_options(synchronize_session=False)
+    session.connection().execute(
+        update(Letter).where(col(Letter.id) == letter_id).values(open_deadline=earliest)
     )
     if (letter := session.identity_map.get(session.identity_key(Letter, letter_id))) is not None:
         session.expire(letter, ["open_deadline"])

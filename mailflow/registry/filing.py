@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
@@ -88,16 +89,20 @@ def file_letter(
         **field_values,
     )
     session.add(letter)
-    session.flush()
-    for f, digest in zip(files, hashes, strict=True):
-        session.add(
-            LetterFile(
-                letter_id=id_of(letter),
-                filename=f.filename,
-                content_type=f.content_type,
-                size=f.size,
-                sha256=digest,
-            )
+    session.flush()  # the one flush filing needs: its id, which the rows below point to
+    if files:  # one INSERT for them all, of values read and stored here: no object is needed
+        session.connection().execute(
+            insert(LetterFile),
+            [
+                {
+                    "letter_id": id_of(letter),
+                    "filename": f.filename,
+                    "content_type": f.content_type,
+                    "size": f.size,
+                    "sha256": digest,
+                }
+                for f, digest in zip(files, hashes, strict=True)
+            ],
         )
     log_event(
         session,
@@ -106,6 +111,7 @@ def file_letter(
         action="registered",
         facts={"mailbox": box.name},
         message_id=message.message_id,
+        flush=False,
     )
     note_unread(session, letter, reading.unread)
     if scans:

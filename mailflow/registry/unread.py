@@ -19,6 +19,7 @@ def note_unread(session: Session, letter: Letter, unread: Sequence[Unread]) -> N
             letter_id=letter.id,
             action="not_read",
             targets=[item.filename, item.reason],  # worded when shown (catalogue "unread")
+            flush=False,
         )
 
 

@@ -38,10 +38,12 @@ def log_event(
     deadline: dt.date | None = None,
     message_id: str | None = None,
     facts: Mapping[str, object] | None = None,
+    flush: bool = True,
 ) -> Event:
-    """Add an entry to the log of letter `letter_id`; flushed, so its id is known. `text` is a
-    person's own words only; what Mailflow knows goes in `facts` (plain values, or lists of
-    them) and is worded when shown, in the reader's language."""
+    """Add an entry to the log of letter `letter_id`; flushed, so its id is known (`flush=False`:
+    an entry nobody points to goes with the transaction's next flush, with the others then
+    pending, in one batch). `text` is a person's own words only; what Mailflow knows goes in
+    `facts` (plain values, or lists of them) and is worded when shown, in the reader's language."""
     if letter_id is None:
         raise ValueError("a log entry needs a stored letter")
     if action not in ACTIONS:
@@ -58,6 +60,7 @@ def log_event(
         facts=dict(facts or {}),
     )
     session.add(event)
-    session.flush()
+    if flush:
+        session.flush()
     keep_span(session, letter_id, action, event.at)
     return event
