@@ -12,7 +12,7 @@ from mailflow.disposition.tree import new_node
 from mailflow.domain import Said
 from mailflow.office.routing import LetterFacts, route
 from mailflow.office.targets import target_of
-from mailflow.storage.events import MAILFLOW, log_event
+from mailflow.storage.events import MAILFLOW, log_entry
 from mailflow.storage.models import Disposition, Letter, LetterStatus, id_of
 
 
@@ -39,9 +39,9 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         else rules.calendar.default_deadline(today, letter.urgency)
     )
     known = rules.instruction(chosen.instruction) if chosen.instruction else None
-    letter.status = LetterStatus.AWAITING  # flushed with the entry, whose id the node needs
+    letter.status = LetterStatus.AWAITING  # flushed with the node
     session.add(letter)
-    event = log_event(
+    event_id = log_entry(
         session,
         letter_id=letter.id,
         action="requested",
@@ -57,7 +57,7 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         disposer=MAILFLOW,
         instruction=known.text if known else "",
         deadline=deadline,
-        event_id=event.id,
+        event_id=event_id,
     )
     send_request(session, ctx, box, letter, node, disposer_title="Mailflow")
     for copy in chosen.copies:
@@ -71,7 +71,7 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
             parent_id=node.id,
             instruction=mailer.say(target.email, Said.of("event.copy_instruction")),
             state=State.ARCHIVED,
-            event_id=event.id,
+            event_id=event_id,
         )
         disposer = mailer.say(target.email, Said.of("event.copy_disposer"))
         send_request(session, ctx, box, letter, fyi, disposer_title=disposer)

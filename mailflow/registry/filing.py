@@ -22,7 +22,7 @@ from mailflow.registry.scans import wait_for_scans
 from mailflow.registry.unread import note_unread, unread_of
 from mailflow.scans.files import scan_files
 from mailflow.storage.archive import Archive
-from mailflow.storage.events import log_event
+from mailflow.storage.events import log_entry, log_event
 from mailflow.storage.models import Letter, LetterFile, fetch, id_of, utcnow
 from mailflow.text.fields import fingerprint, letter_files
 from mailflow.text.letter import LetterReading
@@ -55,9 +55,10 @@ def file_letter(
     scans = ctx.settings.ocr and bool(scan_files(files, reading.pdf_texts))
     fields = reading.fields
     print_ = fingerprint(message, fields, hashes)
-    existing = session.exec(
-        select(Letter).where(Letter.fingerprint == print_, Letter.office == ctx.rules.office_code)
-    ).first()
+    with session.no_autoflush:  # every letter is stored when filed: what is pending is no letter
+        existing = session.exec(
+            select(Letter).where(Letter.fingerprint == print_, Letter.office == ctx.rules.office_code)
+        ).first()
     if existing is not None:
         log_event(
             session,
@@ -104,14 +105,13 @@ def file_letter(
                 for f, digest in zip(files, hashes, strict=True)
             ],
         )
-    log_event(
+    log_entry(
         session,
         letter_id=letter.id,
         actor=message.from_address,
         action="registered",
         facts={"mailbox": box.name},
         message_id=message.message_id,
-        flush=False,
     )
     note_unread(session, letter, reading.unread)
     if scans:
