@@ -17,7 +17,8 @@ from mailflow.storage.models import Disposition, Letter, LetterStatus, id_of
 
 
 def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: Letter) -> Disposition:
-    """Send a newly filed letter to its first holder, as the routing rules say."""
+    """Send a newly filed letter (no tree yet: its first node is its root) to its first holder, as
+    the routing rules say."""
     rules = ctx.rules
     unit = (
         rules.unit_for_mailbox(box.address) or rules.units.get(box.unit) or next(iter(rules.units.values()))
@@ -39,8 +40,7 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         else rules.calendar.default_deadline(today, letter.urgency)
     )
     known = rules.instruction(chosen.instruction) if chosen.instruction else None
-    letter.status = LetterStatus.AWAITING  # flushed with the node
-    session.add(letter)
+    letter.status = LetterStatus.AWAITING
     event_id = log_entry(
         session,
         letter_id=letter.id,
@@ -58,6 +58,7 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         instruction=known.text if known else "",
         deadline=deadline,
         event_id=event_id,
+        letter=letter,  # its first node: the letter's status and open deadline go in the same flush
     )
     send_request(session, ctx, box, letter, node, disposer_title="Mailflow")
     for copy in chosen.copies:

@@ -29,8 +29,12 @@ def new_node(
     instruction: str = "",
     deadline: dt.date | None = None,
     state: State = State.PENDING,
+    letter: Letter | None = None,
 ) -> Disposition:
-    """A disposition for whoever holds `target`'s position today, stored (its id is known)."""
+    """A disposition for whoever holds `target`'s position today, stored (its id is known).
+
+    `letter`: the node is the root of this new letter's tree, so the letter's open deadline is
+    the node's own, set in the same flush (no other node of it exists to read)."""
     node = Disposition(
         letter_id=letter_id,
         parent_id=parent_id,
@@ -45,8 +49,14 @@ def new_node(
         event_id=event_id,
     )
     session.add(node)
+    if letter is not None:
+        letter.open_deadline = deadline if state in OPEN else None
+        session.add(letter)
+        session.flush()
+        return node
     session.flush()
-    keep_open_deadline(session, letter_id)
+    if state in OPEN:  # a finished node changes no open deadline
+        keep_open_deadline(session, letter_id)
     return node
 
 
