@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -219,29 +219,37 @@ def _attempt(app: App, box: MailboxSettings, uidvalidity: int, uids: list[int]) 
     dies reading them leaves the count behind, and the ledger transaction of a try that ends
     removes it. Counted together: the messages before the first that was tried already; that one
     alone. Returns their counts, in order (as many as were taken). The group's rows are read in
-    one locking query."""
+    one locking query and written in one INSERT (and one UPDATE for a message tried before):
+    counters of our own, no object needed."""
+    this_box = (col(InboundAttempt.mailbox) == box.name, col(InboundAttempt.uidvalidity) == uidvalidity)
     with transaction(app.engine) as session:
-        tried = {
-            row.uid: row
-            for row in session.exec(
-                select(InboundAttempt)
-                .where(InboundAttempt.mailbox == box.name, InboundAttempt.uidvalidity == uidvalidity)
-                .where(col(InboundAttempt.uid).in_(uids))
-                .with_for_update()
-            )
-        }
-        rows: list[InboundAttempt] = []
+        connection = session.connection()
+        found = connection.execute(
+            sa.select(col(InboundAttempt.uid), col(InboundAttempt.attempts))
+            .where(*this_box, col(InboundAttempt.uid).in_(uids))
+            .with_for_update()
+        )
+        tried = {uid: attempts for uid, attempts in found}
+        counts: list[int] = []
         for uid in uids:
-            row = tried.get(uid)
-            if row is not None and rows:
+            if uid in tried and counts:
                 break  # tried before: it goes alone, after these
-            row = row or InboundAttempt(mailbox=box.name, uidvalidity=uidvalidity, uid=uid)
-            row.attempts, row.last_at = row.attempts + 1, utcnow()
-            session.add(row)
-            rows.append(row)
-            if row.attempts > 1:
+            counts.append(tried.get(uid, 0) + 1)
+            if counts[-1] > 1:
                 break
-        return [row.attempts for row in rows]
+        now = utcnow()
+        taken = uids[: len(counts)]
+        if first := [uid for uid in taken if uid not in tried]:
+            row = {"mailbox": box.name, "uidvalidity": uidvalidity, "attempts": 1, "last_at": now}
+            connection.execute(insert(InboundAttempt), [{**row, "uid": uid} for uid in first])
+        for uid, count in zip(taken, counts, strict=True):
+            if uid in tried:
+                connection.execute(
+                    update(InboundAttempt)
+                    .where(*this_box, col(InboundAttempt.uid) == uid)
+                    .values(attempts=count, last_at=now)
+                )
+        return counts
 
 
 def _attempts_done(session: Session, box: MailboxSettings, uidvalidity: int, uids: list[int]) -> None:
