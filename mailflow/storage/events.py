@@ -52,6 +52,10 @@ def log_event(
     return event
 
 
+# One statement for every entry, its values bound: built and compiled once.
+_INSERT = insert(Event).returning(col(Event.id))
+
+
 def log_entry(
     session: Session,
     *,
@@ -71,8 +75,7 @@ def log_entry(
     `log_event` stores, the letter it points to is stored, and nothing in the session holds it."""
     values = _entry(letter_id, action, actor, text, targets, instruction, deadline, message_id, facts)
     values["at"] = at = utcnow()
-    stored = insert(Event).values(values).returning(col(Event.id))
-    ident = session.connection().execute(stored).scalar_one()
+    ident = session.connection().execute(_INSERT, values).scalar_one()
     if ident is None:  # a primary key is never NULL; the column's type says Optional for the ORM
         raise LookupError("the database stored a log entry without an id")
     keep_span(session, values["letter_id"], action, at)
