@@ -52,10 +52,8 @@ def new_node(
     if letter is not None:
         letter.open_deadline = deadline if state in OPEN else None
         session.add(letter)
-        session.flush()
-        return node
     session.flush()
-    if state in OPEN:  # a finished node changes no open deadline
+    if letter is None and state in OPEN:  # a finished node changes no open deadline
         keep_open_deadline(session, letter_id)
     return node
 
