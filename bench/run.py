@@ -1,7 +1,8 @@
 """Mailflow's benchmarks: `.venv/bin/python bench/run.py [--letters 1000] [--replies 100] [--boxes 200]`.
 
 `--database-url URL` files benchmark 1 on a fresh database of that PostgreSQL server instead of
-SQLite; `--profile N` prints cProfile's top N entries of benchmark 1's filing.
+SQLite; `--profile N` prints cProfile's top N entries of benchmark 1's filing (and saves the
+whole profile to the file `MAILFLOW_BENCH_PROFILE` names, for pstats' callers and callees).
 
 Each benchmark starts its own loopback Dovecot and SMTP relay (as the tests do) and prints its
 figure next to a baseline measured in the same run, because absolute times mean little on a
@@ -269,6 +270,8 @@ class Bench:
                 out.write("\ncomposing after the commits:\n")
                 pstats.Stats(composer, stream=out).sort_stats("cumulative").print_stats(self.profile)
             print(out.getvalue(), file=sys.stderr)
+            if dump := os.environ.get("MAILFLOW_BENCH_PROFILE"):  # for pstats' callers and callees
+                profiler.dump_stats(dump)
         database = app.engine.dialect.name
         ms = 1000 / count
         return [

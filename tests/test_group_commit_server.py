@@ -15,11 +15,19 @@ import time
 from collections import Counter
 
 from click.testing import CliRunner
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from mailflow.cli import cli
-from mailflow.storage.models import InboundAttempt, InboundMessage, Letter, OutboxMessage, QuarantineItem
+from mailflow.storage.models import (
+    Disposition,
+    InboundAttempt,
+    InboundMessage,
+    Letter,
+    OutboxMessage,
+    QuarantineItem,
+)
 from tests.support.letters import MAILBOX, gmail_forward, pdf_letter
+from tests.support.mail import signed
 
 KILLS = 6
 PER_KILL = 10  # new letters before each run: a backlog the poll takes in groups of 8
@@ -114,3 +122,32 @@ def test_group_commit_killed_at_random_loses_doubles_and_moves_nothing_early(off
     assert office.mail.count(MAILBOX, "Mailflow/Processed") == LETTERS - released
     assert mid_group >= 1  # the kills did land inside groups (each after its tries were counted)
     print(f"\ngroup commit: {KILLS} kills, {mid_group} inside a group; {LETTERS} letters filed once, {released} released")
+
+
+def test_one_group_files_the_same_bytes_once_and_reads_its_ledger_in_hand(office):
+    """What one group reads of the ledger in one query each (inbound.loop._decide): the second copy
+    of the same bytes finds the first's row, decided in the same transaction; the tries of the
+    group are removed with it; a new letter's open deadline is its first node's."""
+    twice = signed(gmail_forward(pdf=pdf_letter(number="1/TWICE/2026"), original_subject="Surat dua kali"))
+    for raw in (twice, twice, signed(gmail_forward(pdf=pdf_letter(number="2/ONCE/2026")))):
+        office.mail.append(MAILBOX, raw, sign=False)
+    report = office.poll()
+    assert report.outcomes == {"letter": 2, "seen_before": 1}, report
+    filed = letters_in(office)
+    assert [(letter.seq, letter.letter_number) for letter in filed] == [(1, "1/TWICE/2026"), (2, "2/ONCE/2026")]
+    with Session(office.app.engine) as session:
+        ledger = session.exec(select(InboundMessage).order_by(InboundMessage.uid)).all()
+        roots = {
+            node.letter_id: node
+            for node in session.exec(select(Disposition).where(col(Disposition.parent_id).is_(None)))
+        }
+        receipts = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "receipt")).all()
+        tries = session.exec(select(InboundAttempt)).all()
+    assert [row.outcome for row in ledger] == ["letter", "seen_before", "letter"]
+    assert ledger[1].letter_id == ledger[0].letter_id == filed[0].id
+    assert ledger[1].sha256 == ledger[0].sha256 and all(row.settled for row in ledger)
+    assert tries == []
+    assert sorted(r.letter_id for r in receipts) == [filed[0].id, filed[1].id]  # one each
+    for letter in filed:
+        assert letter.status == "awaiting" and letter.open_deadline == roots[letter.id].deadline is not None
+    assert office.mail.count(MAILBOX) == 0 and office.mail.count(MAILBOX, "Mailflow/Processed") == 3

@@ -9,7 +9,9 @@ import base64
 import binascii
 import inspect
 import io
+import itertools
 import os
+import re
 import tracemalloc
 from email._encoded_words import decode_b  # the stdlib's own base64 payload decoder
 from email.message import EmailMessage
@@ -24,7 +26,7 @@ from mailflow.errors import MessageError
 from mailflow.scans.files import ScanFile, StoredScan, scan_files
 from mailflow.scans.pages import pages
 from mailflow.text.message import Attachment
-from mailflow.text.mime_stream import Budget
+from mailflow.text.mime_stream import CLOSES, OPENS, Budget, _boundary
 from mailflow.text.parsing import parse_message, read_message, spooled
 from mailflow.text.pdf import read_pdfs
 from mailflow.text.transfer import Base64, Output, QuotedPrintable
@@ -205,6 +207,25 @@ def _read_until_refused(raw: bytes, budget: Budget | None = None) -> tuple[Messa
     with pytest.raises(MessageError) as refused:
         read_message(source, None, budget)
     return refused.value, source.tell()
+
+
+def test_boundary_lines_are_found_as_feedparsers_pattern_finds_them() -> None:
+    """The hand-written boundary matcher against the stdlib's own pattern (email.feedparser), on
+    every line of up to five pieces after the separator, a cut one and a shifted one."""
+    pieces = [b"-", b" ", b"\t", b"\r", b"\n", b"x", b"--"]
+    for boundary in ("b", "==x.y==", "b--"):
+        separator = ("--" + boundary).encode()
+        stdlib = re.compile(
+            b"(?P<sep>" + re.escape(separator) + rb")(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$"
+        ).match
+        ours = _boundary(boundary)
+        for count in range(6):
+            for tail in itertools.product(pieces, repeat=count):
+                for start in (separator, separator[:-1], b" " + separator):
+                    line = start + b"".join(tail)
+                    found = stdlib(line)
+                    expected = None if found is None else CLOSES if found.group("end") else OPENS
+                    assert ours(line) == ours(bytearray(line)) == expected, line
 
 
 def test_too_many_parts_are_refused_at_the_limit_not_after_the_message() -> None:

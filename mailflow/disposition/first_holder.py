@@ -12,12 +12,13 @@ from mailflow.disposition.tree import new_node
 from mailflow.domain import Said
 from mailflow.office.routing import LetterFacts, route
 from mailflow.office.targets import target_of
-from mailflow.storage.events import MAILFLOW, log_event
+from mailflow.storage.events import MAILFLOW, log_entry
 from mailflow.storage.models import Disposition, Letter, LetterStatus, id_of
 
 
 def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: Letter) -> Disposition:
-    """Send a newly filed letter to its first holder, as the routing rules say."""
+    """Send a newly filed letter (no tree yet: its first node is its root) to its first holder, as
+    the routing rules say."""
     rules = ctx.rules
     unit = (
         rules.unit_for_mailbox(box.address) or rules.units.get(box.unit) or next(iter(rules.units.values()))
@@ -39,7 +40,8 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         else rules.calendar.default_deadline(today, letter.urgency)
     )
     known = rules.instruction(chosen.instruction) if chosen.instruction else None
-    event = log_event(
+    letter.status = LetterStatus.AWAITING
+    event_id = log_entry(
         session,
         letter_id=letter.id,
         action="requested",
@@ -55,11 +57,9 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
         disposer=MAILFLOW,
         instruction=known.text if known else "",
         deadline=deadline,
-        event_id=event.id,
+        event_id=event_id,
+        letter=letter,  # its first node: the letter's status and open deadline go in the same flush
     )
-    letter.status = LetterStatus.AWAITING
-    session.add(letter)
-    session.flush()
     send_request(session, ctx, box, letter, node, disposer_title="Mailflow")
     for copy in chosen.copies:
         target = target_of(rules, copy, today)
@@ -72,7 +72,7 @@ def route_letter(session: Session, ctx: Context, box: MailboxSettings, letter: L
             parent_id=node.id,
             instruction=mailer.say(target.email, Said.of("event.copy_instruction")),
             state=State.ARCHIVED,
-            event_id=event.id,
+            event_id=event_id,
         )
         disposer = mailer.say(target.email, Said.of("event.copy_disposer"))
         send_request(session, ctx, box, letter, fyi, disposer_title=disposer)

@@ -29,8 +29,12 @@ def new_node(
     instruction: str = "",
     deadline: dt.date | None = None,
     state: State = State.PENDING,
+    letter: Letter | None = None,
 ) -> Disposition:
-    """A disposition for whoever holds `target`'s position today, stored (its id is known)."""
+    """A disposition for whoever holds `target`'s position today, stored (its id is known).
+
+    `letter`: the node is the root of this new letter's tree, so the letter's open deadline is
+    the node's own, set in the same flush (no other node of it exists to read)."""
     node = Disposition(
         letter_id=letter_id,
         parent_id=parent_id,
@@ -45,8 +49,12 @@ def new_node(
         event_id=event_id,
     )
     session.add(node)
+    if letter is not None:
+        letter.open_deadline = deadline if state in OPEN else None
+        session.add(letter)
     session.flush()
-    keep_open_deadline(session, letter_id)
+    if letter is None and state in OPEN:  # a finished node changes no open deadline
+        keep_open_deadline(session, letter_id)
     return node
 
 
@@ -61,17 +69,15 @@ def set_state(session: Session, node: Disposition, state: State) -> None:
 def keep_open_deadline(session: Session, letter_id: int) -> None:
     """The letter's `open_deadline`: the earliest deadline of its open nodes (None without one),
     so the book's "overdue" reads one indexed column. Recomputed in the database, after the
-    changed node is flushed, in the transaction that changed it."""
+    changed node is flushed (so on the session's connection, past the ORM's autoflush), in the
+    transaction that changed it."""
     earliest = (
         select(func.min(Disposition.deadline))
         .where(Disposition.letter_id == letter_id, col(Disposition.state).in_(OPEN))
         .scalar_subquery()
     )
-    session.execute(
-        update(Letter)
-        .where(col(Letter.id) == letter_id)
-        .values(open_deadline=earliest)
-        .execution_options(synchronize_session=False)
+    session.connection().execute(
+        update(Letter).where(col(Letter.id) == letter_id).values(open_deadline=earliest)
     )
     if (letter := session.identity_map.get(session.identity_key(Letter, letter_id))) is not None:
         session.expire(letter, ["open_deadline"])

@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -216,57 +218,88 @@ def _attempt(app: App, box: MailboxSettings, uidvalidity: int, uids: list[int]) 
     """Count one more try at the first messages of `uids`, committed before the try: a worker that
     dies reading them leaves the count behind, and the ledger transaction of a try that ends
     removes it. Counted together: the messages before the first that was tried already; that one
-    alone. Returns their counts, in order (as many as were taken)."""
+    alone. Returns their counts, in order (as many as were taken). The group's rows are read in
+    one locking query and written in one INSERT (and one UPDATE for a message tried before):
+    counters of our own, no object needed."""
+    this_box = (col(InboundAttempt.mailbox) == box.name, col(InboundAttempt.uidvalidity) == uidvalidity)
     with transaction(app.engine) as session:
-        rows: list[InboundAttempt] = []
-        for uid in uids:
-            row = session.get(InboundAttempt, (box.name, uidvalidity, uid), with_for_update=True)
-            if row is not None and rows:
-                break  # tried before: it goes alone, after these
-            row = row or InboundAttempt(mailbox=box.name, uidvalidity=uidvalidity, uid=uid)
-            row.attempts, row.last_at = row.attempts + 1, utcnow()
-            session.add(row)
-            rows.append(row)
-            if row.attempts > 1:
-                break
-        return [row.attempts for row in rows]
-
-
-def _attempt_done(session: Session, box: MailboxSettings, uidvalidity: int, uid: int) -> None:
-    if (row := session.get(InboundAttempt, (box.name, uidvalidity, uid))) is not None:
-        session.delete(row)
-
-
-def _ledger_row(session: Session, box: MailboxSettings, uidvalidity: int, uid: int) -> InboundMessage | None:
-    return session.exec(
-        select(InboundMessage).where(
-            InboundMessage.mailbox == box.name,
-            InboundMessage.uidvalidity == uidvalidity,
-            InboundMessage.uid == uid,
+        connection = session.connection()
+        found = connection.execute(
+            sa.select(col(InboundAttempt.uid), col(InboundAttempt.attempts))
+            .where(*this_box, col(InboundAttempt.uid).in_(uids))
+            .with_for_update()
         )
-    ).first()
+        tried = {uid: attempts for uid, attempts in found}
+        counts: list[int] = []
+        for uid in uids:
+            if uid in tried and counts:
+                break  # tried before: it goes alone, after these
+            counts.append(tried.get(uid, 0) + 1)
+            if counts[-1] > 1:
+                break
+        now = utcnow()
+        taken = uids[: len(counts)]
+        if first := [uid for uid in taken if uid not in tried]:
+            row = {"mailbox": box.name, "uidvalidity": uidvalidity, "attempts": 1, "last_at": now}
+            connection.execute(insert(InboundAttempt), [{**row, "uid": uid} for uid in first])
+        for uid, count in zip(taken, counts, strict=True):
+            if uid in tried:
+                connection.execute(
+                    update(InboundAttempt)
+                    .where(*this_box, col(InboundAttempt.uid) == uid)
+                    .values(attempts=count, last_at=now)
+                )
+        return counts
+
+
+def _attempts_done(session: Session, box: MailboxSettings, uidvalidity: int, uids: list[int]) -> None:
+    """The tries of `uids` are over (in the transaction that decides them): one DELETE."""
+    session.connection().execute(
+        delete(InboundAttempt)
+        .where(col(InboundAttempt.mailbox) == box.name, col(InboundAttempt.uidvalidity) == uidvalidity)
+        .where(col(InboundAttempt.uid).in_(uids))
+    )
+
+
+def _ledger_rows(
+    session: Session, box: MailboxSettings, uidvalidity: int, uids: list[int]
+) -> dict[int, InboundMessage]:
+    """The ledger rows some of `uids` have already (an overlapping poll decided them), by UID."""
+    found = session.exec(
+        select(InboundMessage)
+        .where(InboundMessage.mailbox == box.name, InboundMessage.uidvalidity == uidvalidity)
+        .where(col(InboundMessage.uid).in_(uids))
+    )
+    return {row.uid: row for row in found}
 
 
 def _decide(
     app: App, box: MailboxSettings, uidvalidity: int, taken: list[_Taken], cursor: bool = True
 ) -> list[InboundMessage]:
-    """Decide the group in one transaction, in UID order; its ledger rows."""
+    """Decide the group in one transaction, in UID order; its ledger rows.
+
+    What the group needs of the ledger (rows of its UIDs already there, rows of the same bytes)
+    is read in one query each, after the mailbox's row is locked; a message of the same bytes as
+    an earlier one of the group finds that one's row in hand."""
     ctx = app.context(box)
     rows: list[InboundMessage] = []
+    uids = [item.fetched.uid for item in taken]
     with transaction(app.engine) as session:
         state = session.get(MailboxState, box.name, with_for_update=True) or MailboxState(mailbox=box.name)
-        filed: list[Letter] = []
+        _attempts_done(session, box, uidvalidity, uids)
+        decided = _ledger_rows(session, box, uidvalidity, uids)
+        priors = _same_bytes(session, {item.sha for item in taken})
+        filed: list[int] = []
         for item in taken:
-            if (existing := _ledger_row(session, box, uidvalidity, item.fetched.uid)) is not None:
-                _attempt_done(session, box, uidvalidity, item.fetched.uid)
+            if (existing := decided.get(item.fetched.uid)) is not None:
                 rows.append(existing)  # an overlapping poll got here first
                 continue
             uid = item.fetched.uid
-            row = _ledger_entry(session, state if cursor else None, box, uidvalidity, uid, item.sha)
+            row = _ledger_entry(state if cursor else None, box, uidvalidity, uid, item.sha)
             if item.failure is not None:
                 reason, detail = item.failure
                 _hold(session, app, box, row, None, reason, detail, check=LOOP_CHECK)
-            elif (prior := _same_bytes(session, item.sha)) is not None:
+            elif (prior := priors.get(item.sha)) is not None:
                 # The same bytes again (a UIDVALIDITY resync, or a copy in another folder).
                 row.message_id, row.outcome = prior.message_id, Outcome.SEEN_BEFORE
                 row.letter_id, row.quarantine_id = prior.letter_id, prior.quarantine_id
@@ -274,18 +307,34 @@ def _decide(
                 row.decided_by, row.reason = SAME_BYTES_CHECK, "seen_before"
             else:
                 apply(session, ctx, box, item.fetched.raw, item.sha, row, _reading(item))
-            session.add(row)  # flushed before the next message's same-bytes check (autoflush)
+            session.add(row)
+            priors.setdefault(item.sha, row)
             rows.append(row)
-            if row.outcome == Outcome.LETTER and (letter := session.get(Letter, row.letter_id)) is not None:
-                filed.append(letter)
-    if filed:  # after the commit: the numbers clerks were given (storage/journal.py)
-        entries = [journal.Entry(f.raw_sha256, f.office, f.agenda_number, f.subject_tag) for f in filed]
+            if row.outcome == Outcome.LETTER and row.letter_id is not None:
+                filed.append(row.letter_id)
+        if cursor:
+            session.add(state)
+        entries = _journal_entries(session, filed)
+    if entries:  # after the commit: the numbers clerks were given (storage/journal.py)
         try:
             journal.note(app.settings.storage_dir, *entries)
         except OSError as exc:  # the letters are filed; only a restore's comparison would miss them
-            agendas = ",".join(f.agenda_number for f in filed)
+            agendas = ",".join(e.agenda_number for e in entries)
             log.warning("event=journal_not_written agenda=%s error=%s", agendas, exc)
     return rows
+
+
+def _journal_entries(session: Session, letter_ids: list[int]) -> list[journal.Entry]:
+    """The journal's lines of the letters `letter_ids` filed, in their order: one query."""
+    if not letter_ids:
+        return []
+    found = session.connection().execute(
+        sa.select(col(Letter.id), col(Letter.raw_sha256), col(Letter.office))
+        .add_columns(col(Letter.agenda_number), col(Letter.subject_tag))
+        .where(col(Letter.id).in_(letter_ids))
+    )
+    by_id = {ident: journal.Entry(sha, office, agenda, tag) for ident, sha, office, agenda, tag in found}
+    return [by_id[ident] for ident in letter_ids]
 
 
 def _reading(item: _Taken) -> Read:
@@ -294,20 +343,23 @@ def _reading(item: _Taken) -> Read:
     return item.reading
 
 
-def _same_bytes(session: Session, sha: str) -> InboundMessage | None:
-    return session.exec(select(InboundMessage).where(InboundMessage.sha256 == sha)).first()
+def _same_bytes(session: Session, shas: set[str]) -> dict[str, InboundMessage]:
+    """A ledger row of each of these raw messages seen before, by SHA-256: one query."""
+    found = session.exec(select(InboundMessage).where(col(InboundMessage.sha256).in_(shas)))
+    priors: dict[str, InboundMessage] = {}
+    for row in found:
+        priors.setdefault(row.sha256, row)
+    return priors
 
 
 def _ledger_entry(
-    session: Session, state: MailboxState | None, box: MailboxSettings, uidvalidity: int, uid: int, sha: str
+    state: MailboxState | None, box: MailboxSettings, uidvalidity: int, uid: int, sha: str
 ) -> InboundMessage:
     """The ledger row of (mailbox, UIDVALIDITY, UID), still undecided, written in the transaction
-    that decides the message: its try is over, and the cursor (`state`; None leaves it, for
-    ops.reconcile) moves past it in the same commit."""
-    _attempt_done(session, box, uidvalidity, uid)
+    that decides the message (which removes its try: `_attempts_done`), and the cursor (`state`;
+    None leaves it, for ops.reconcile) moves past it in the same commit."""
     if state is not None:
         state.uidvalidity, state.last_uid = uidvalidity, max(state.last_uid, uid)
-        session.add(state)
     return InboundMessage(
         mailbox=box.name,
         uidvalidity=uidvalidity,
@@ -355,8 +407,11 @@ def _quarantine_failure(
     it, for the ledger row."""
     with transaction(app.engine) as session:
         state = (session.get(MailboxState, box.name) or MailboxState(mailbox=box.name)) if cursor else None
-        row = _ledger_entry(session, state, box, uidvalidity, fetched.uid, sha)
+        _attempts_done(session, box, uidvalidity, [fetched.uid])
+        row = _ledger_entry(state, box, uidvalidity, fetched.uid, sha)
         _hold(session, app, box, row, told, reason, detail, check=check)
+        if state is not None:
+            session.add(state)
         session.add(row)
     return row
 
@@ -425,10 +480,10 @@ def _settle(app: App, mailbox: Mailbox, rows: list[InboundMessage]) -> None:
     for (folder, keyword), uids in by_target.items():
         mailbox.settle(uids, folder, keyword)
     with transaction(app.engine) as session:
-        for row in rows:
-            fresh = fetch(session, InboundMessage, row.id)
-            fresh.settled = True
-            session.add(fresh)
+        ids = [row.id for row in rows]
+        session.connection().execute(
+            update(InboundMessage).where(col(InboundMessage.id).in_(ids)).values(settled=True)
+        )
 
 
 def _cursor(app: App, box: MailboxSettings, uidvalidity: int) -> int:

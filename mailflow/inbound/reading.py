@@ -51,11 +51,13 @@ def read(
     if raw.size > limit:
         return Read(None, MessageError("oversize", f"{raw.size} bytes, limit {limit}"), UNCHECKED, None)
     try:
-        # The sender is checked on the header (its body hash computed in chunks) before the body
-        # is decoded.
-        head = parse_message(header_part(raw.head(HEAD_BYTES)))
-        sender, clerk = _checked(app, box, raw, head)
-        message = _whole(raw)
+        if raw.path is None:  # in memory, small: one parse, the whole, and the check on it
+            message = head = parse_message(raw.read_bytes())
+            sender, clerk = _checked(app, box, raw, message)
+        else:  # the sender is checked on the header (its body hash in chunks), then the body decoded
+            head = parse_message(header_part(raw.head(HEAD_BYTES)))
+            sender, clerk = _checked(app, box, raw, head)
+            message = _whole(raw)
     except MessageError as exc:
         return Read(None, exc, UNCHECKED, None)
     if message.from_address != head.from_address:  # a header past 64 KB: decide on the whole
@@ -66,8 +68,7 @@ def read(
 
 def _whole(raw: RawMessage) -> ParsedMessage:
     """The message read in one pass from its spool file, its large parts decoded into the folder
-    beside it (removed with it when the message is done: RawMessage.discard); a small message
-    from memory."""
+    beside it (removed with it when the message is done: RawMessage.discard)."""
     if raw.path is None or raw.parts is None:
         return parse_message(raw.read_bytes())
     raw.parts.mkdir(mode=0o700, exist_ok=True)

@@ -24,8 +24,9 @@ def format_agenda(template: str, seq: int, year: int, month: int, unit: str) -> 
 
 
 def next_serial(session: Session, office: str, year: int, book: Book = Book.INCOMING) -> int:
-    """Take the next serial; the row lock (or SQLite's write lock) serialises concurrent filers."""
-    result = session.execute(
+    """Take the next serial; the row lock (or SQLite's write lock) serialises concurrent filers.
+    One UPDATE on the session's connection: the counter is never an object of the session."""
+    result = session.connection().execute(
         update(AgendaCounter)
         .where(col(AgendaCounter.office) == office, col(AgendaCounter.year) == year)
         .where(col(AgendaCounter.book) == book)

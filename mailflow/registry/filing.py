@@ -11,6 +11,7 @@ import datetime as dt
 from email.message import Message
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
@@ -24,7 +25,7 @@ from mailflow.registry.scans import wait_for_scans
 from mailflow.registry.unread import note_unread, unread_of
 from mailflow.scans.files import scan_files
 from mailflow.storage.archive import Archive
-from mailflow.storage.events import log_event
+from mailflow.storage.events import log_entry, log_event
 from mailflow.storage.models import Letter, LetterFile, OutboxMessage, fetch, id_of, utcnow
 from mailflow.storage.spans import week_of
 from mailflow.text.fields import fingerprint, letter_files
@@ -58,9 +59,10 @@ def file_letter(
     scans = ctx.settings.ocr and bool(scan_files(files, reading.pdf_texts))
     fields = reading.fields
     print_ = fingerprint(message, fields, hashes)
-    existing = session.exec(
-        select(Letter).where(Letter.fingerprint == print_, Letter.office == ctx.rules.office_code)
-    ).first()
+    with session.no_autoflush:  # every letter is stored when filed: what is pending is no letter
+        existing = session.exec(
+            select(Letter).where(Letter.fingerprint == print_, Letter.office == ctx.rules.office_code)
+        ).first()
     if existing is not None:
         log_event(
             session,
@@ -93,18 +95,22 @@ def file_letter(
         **field_values,
     )
     session.add(letter)
-    session.flush()
-    for f, digest in zip(files, hashes, strict=True):
-        session.add(
-            LetterFile(
-                letter_id=id_of(letter),
-                filename=f.filename,
-                content_type=f.content_type,
-                size=f.size,
-                sha256=digest,
-            )
+    session.flush()  # the one flush filing needs: its id, which the rows below point to
+    if files:  # one INSERT for them all, of values read and stored here: no object is needed
+        session.connection().execute(
+            insert(LetterFile),
+            [
+                {
+                    "letter_id": id_of(letter),
+                    "filename": f.filename,
+                    "content_type": f.content_type,
+                    "size": f.size,
+                    "sha256": digest,
+                }
+                for f, digest in zip(files, hashes, strict=True)
+            ],
         )
-    log_event(
+    log_entry(
         session,
         letter_id=letter.id,
         actor=message.from_address,

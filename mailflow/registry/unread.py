@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from mailflow.storage.events import log_event
+from mailflow.storage.events import log_entry
 from mailflow.storage.models import Event, Letter
 from mailflow.text.letter import Unread
 
@@ -14,7 +14,7 @@ from mailflow.text.letter import Unread
 def note_unread(session: Session, letter: Letter, unread: Sequence[Unread]) -> None:
     """Log each file not read past a limit; the receipt names them (whenever it is sent)."""
     for item in unread:
-        log_event(
+        log_entry(
             session,
             letter_id=letter.id,
             action="not_read",

@@ -28,7 +28,8 @@ def keep_span(session: Session, letter_id: int, action: str, at: dt.datetime) ->
     """The log of letter `letter_id` got `action` at `at`: lengthen or shorten its span if this
     entry is the first "disposed" or the last "completed"/"archived" so far. One conditional
     UPDATE in the caller's transaction: of two transactions logging at once, the second
-    re-checks the row it waited for, so each keeps the true extreme (no read-then-write)."""
+    re-checks the row it waited for, so each keeps the true extreme (no read-then-write). Sent on
+    the session's connection, past the ORM: it reads only the stored letter's own row."""
     if action == FIRST_DISPOSED:
         span, first = col(Letter.hours_to_disposition), True
     elif action in FINISHED:
@@ -38,11 +39,10 @@ def keep_span(session: Session, letter_id: int, action: str, at: dt.datetime) ->
     dialect = session.get_bind().dialect.name
     received = col(Letter.received_at)
     hours = hours_between(dialect, literal(at, UTCDateTime()), received)
-    session.execute(
+    session.connection().execute(
         update(Letter)
         .where(col(Letter.id) == letter_id, or_(span.is_(None), span > hours if first else span < hours))
         .values({span: hours})
-        .execution_options(synchronize_session=False)
     )
     if (letter := session.identity_map.get(session.identity_key(Letter, letter_id))) is not None:
         session.expire(letter, ["hours_to_disposition", "hours_to_finish"])

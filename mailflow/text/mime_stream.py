@@ -199,14 +199,30 @@ def _blank(line: bytes | bytearray) -> bool:
     return line[:1] in (b"\r", b"\n")
 
 
-def _boundary(boundary: str) -> Callable[[bytes | bytearray], object]:
-    """feedparser's boundary line: the separator, "--" if it closes, blanks, a line end."""
+OPENS, CLOSES = "opens", "closes"  # what a boundary line does
+
+
+def _boundary(boundary: str) -> Callable[[bytes | bytearray], str | None]:
+    """feedparser's boundary line (its pattern `--boundary(--)?[ \t]*(\r\n|\r|\n)?$`): the
+    separator, "--" if it closes, blanks, a line end; OPENS, CLOSES or None. Matched by hand:
+    each message's boundary is new, and compiling its pattern cost more than all its matching."""
     try:
         separator = ("--" + boundary).encode("ascii", "surrogateescape")
     except UnicodeEncodeError:  # an RFC 2231 boundary of real non-ASCII: no line is 8-bit text
         return lambda line: None
-    pattern = rb"(?P<sep>" + re.escape(separator) + rb")(?P<end>--)?(?P<ws>[ \t]*)(\r\n|\r|\n)?$"
-    return re.compile(pattern).match
+    size = len(separator)
+
+    def at_boundary(line: bytes | bytearray) -> str | None:
+        if not line.startswith(separator):
+            return None
+        rest = bytes(line[size:])
+        rest = rest[:-1] if rest.endswith(b"\n") else rest  # `$` matches before a last line feed
+        rest = rest[:-2] if rest.endswith(b"\r\n") else rest[:-1] if rest.endswith((b"\r", b"\n")) else rest
+        if rest.startswith(b"--") and not rest[2:].strip(b" \t"):
+            return CLOSES
+        return None if rest.strip(b" \t") else OPENS
+
+    return at_boundary
 
 
 # --- the parts ---------------------------------------------------------------------------------
@@ -460,7 +476,7 @@ class _Reader:
                 if preamble is not None:
                     preamble.write(line, self.input.start)
                 continue
-            if found.group("end"):  # type: ignore[attr-defined]
+            if found == CLOSES:
                 closed = True
                 break
             if preamble is not None:
