@@ -70,11 +70,13 @@ def compose_batch(app: App, limit: int) -> int:
         contexts: dict[str, Context] = {}
         written = []
         for row in rows:
-            office = Recipe.from_json(row.recipe or {}).office
-            ctx = contexts.get(office) or contexts.setdefault(office, app.context(office))
+            # A scan gone from the archive, an office the rules no longer have, a recipe this
+            # version cannot read: that row waits and fails alone, the others are composed.
             try:
+                office = Recipe.from_json(row.recipe or {}).office
+                ctx = contexts.get(office) or contexts.setdefault(office, app.context(office))
                 mail = COMPOSERS[row.kind](session, ctx, row)
-            except (LookupError, OSError, ValueError) as exc:  # a scan gone from the archive, a bad recipe
+            except (LookupError, OSError, ValueError, TypeError) as exc:
                 _failed(row, exc)
                 continue
             written.append({"row": row.id, "raw": message_bytes(mail), "subject": str(mail["Subject"])})

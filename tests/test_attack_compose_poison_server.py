@@ -1,0 +1,54 @@
+"""Attacks on composing after the commit (ops/composing.py): a row that can no longer be composed
+must wait and fail on its own, for the admin, never stop the outbox of every office."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from sqlmodel import Session, col, select
+
+from mailflow.ops import service
+from mailflow.storage.models import Letter, OutboxMessage
+from tests.conftest import REPO
+from tests.support.letters import gmail_forward, pdf_letter
+
+
+def rows(office) -> list[OutboxMessage]:
+    with Session(office.app.engine) as session:
+        return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
+
+
+def test_a_row_of_an_office_the_rules_no_longer_have_waits_and_the_rest_are_sent(office, tmp_path):
+    """The admin renames the office's code (office.toml: "Short code used in the agenda number")
+    while a receipt and a request of a letter filed under the old code wait to be composed (the
+    service stopped between the commit and the composing). Those two rows name an office the
+    rules tree no longer has; every other email, of every office, must still go out."""
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    office.rules_dir = rules
+    office.reconfigure()
+    office.mail.send(gmail_forward(pdf=pdf_letter(number="1/OLD/2026"), original_subject="Surat lama"))
+    service.poll_all(office.app)  # filed; the service stops before its outbox step
+    old = [r.id for r in rows(office)]
+    assert len(old) == 2 and all(r.raw is None for r in rows(office))
+
+    card = rules / "office.toml"
+    card.write_text(card.read_text().replace('code = "DISDIK"', 'code = "DIKBUD"'))
+    stat = card.stat()
+    os.utime(card, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    office.mail.send(gmail_forward(pdf=pdf_letter(number="2/NEW/2026"), original_subject="Surat baru"))
+    service.poll_all(office.app)
+    with Session(office.app.engine) as session:
+        assert {x.office for x in session.exec(select(Letter)).all()} == {"DISDIK", "DIKBUD"}
+
+    service.flush(office.app)  # must not raise: one office's rows never hold up the outbox
+    after = {r.id: r for r in rows(office)}
+    new = [r for i, r in after.items() if i not in old]
+    assert sorted(r.kind for r in new) == ["receipt", "request"]
+    assert all(r.status == "sent" for r in new)  # the new letter's mail went out
+    for i in old:  # the old rows wait, backing off, with the reason for the admin
+        row = after[i]
+        assert row.status == "pending" and row.raw is None and row.attempts == 1
+        assert "DISDIK" in (row.last_error or "") and (row.last_error or "").startswith("compose: ")
+        assert row.next_attempt_at > row.created_at
