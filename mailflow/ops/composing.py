@@ -34,6 +34,9 @@ COMPOSERS: dict[str, Callable[[Session, Context, OutboxMessage], Message]] = {
     "request": request_mail,
 }
 BATCH = 20
+# Composed bytes held before they are written: a batch of small receipts goes in one statement,
+# while requests carrying large scans are written as they come (20 of 10 MB would be 280 MB held).
+HELD_BYTES = 4 << 20
 
 
 def compose_waiting(app: App, limit: int = BATCH) -> int:
@@ -68,7 +71,8 @@ def compose_batch(app: App, limit: int) -> int:
         letters = session.exec(select(Letter).where(col(Letter.id).in_({r.letter_id for r in rows}))).all()
         held = [*letters, *session.exec(select(Disposition).where(col(Disposition.id).in_(nodes))).all()]
         contexts: dict[str, Context] = {}
-        written = []
+        written: list[dict[str, object]] = []
+        held_bytes = 0
         for row in rows:
             # A scan gone from the archive, an office the rules no longer have, a recipe this
             # version cannot read: that row waits and fails alone, the others are composed.
@@ -79,17 +83,28 @@ def compose_batch(app: App, limit: int) -> int:
             except (LookupError, OSError, ValueError, TypeError) as exc:
                 _failed(row, exc)
                 continue
-            written.append({"row": row.id, "raw": message_bytes(mail), "subject": str(mail["Subject"])})
-        if written:  # one statement for the batch; never over bytes already written
-            table = SQLModel.metadata.tables["outboxmessage"]
-            session.connection().execute(
-                update(table)
-                .where(table.c.id == bindparam("row"), table.c.raw.is_(None))
-                .values(raw=bindparam("raw"), subject=bindparam("subject")),
-                written,
-            )
+            raw, subject = message_bytes(mail), str(mail["Subject"])
+            del mail  # its scan, before the next row's is read
+            written.append({"row": row.id, "raw": raw, "subject": subject})
+            held_bytes += len(raw)
+            if held_bytes >= HELD_BYTES:
+                _write(session, written)
+                written, held_bytes = [], 0
+        _write(session, written)
         del held
         return len(rows)
+
+
+def _write(session: Session, written: list[dict[str, object]]) -> None:
+    """Composed rows' bytes and subjects in one statement; never over bytes already written."""
+    if written:
+        table = SQLModel.metadata.tables["outboxmessage"]
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("row"), table.c.raw.is_(None))
+            .values(raw=bindparam("raw"), subject=bindparam("subject")),
+            written,
+        )
 
 
 def _failed(row: OutboxMessage, exc: BaseException) -> None:
