@@ -1,10 +1,15 @@
 """Attacks on composing after the commit (ops/composing.py): a row that can no longer be composed
-must wait and fail on its own, for the admin, never stop the outbox of every office."""
+must wait and fail on its own, for the admin, never stop the outbox of every office; two workers
+composing at once send each email once."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+import time
+from email.parser import BytesHeaderParser
 
 from sqlmodel import Session, col, select
 
@@ -52,3 +57,43 @@ def test_a_row_of_an_office_the_rules_no_longer_have_waits_and_the_rest_are_sent
         assert row.status == "pending" and row.raw is None and row.attempts == 1
         assert "DISDIK" in (row.last_error or "") and (row.last_error or "").startswith("compose: ")
         assert row.next_attempt_at > row.created_at
+
+
+# A worker's outbox step, started by the test at the same moment as another's (argv[2]: a file
+# both wait for, so neither is done composing before the other begins).
+FLUSHER = """
+import sys, time
+from pathlib import Path
+from mailflow.app import App
+from mailflow.config import load_settings
+from mailflow.ops import service
+app = App.build(load_settings(Path(sys.argv[1])))
+while not Path(sys.argv[2]).exists():
+    time.sleep(0.01)
+service.flush(app)
+"""
+
+
+def test_two_workers_composing_and_sending_at_once_send_each_email_once(office, tmp_path):
+    """Two `mailflow run` processes reach their outbox step together while letters' receipts and
+    requests wait to be composed (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer)."""
+    sent_before = len(office.servers.relay.accepted)
+    for n in range(6):
+        office.mail.send(gmail_forward(pdf=pdf_letter(number=f"{n}/TWO/2026"), original_subject=f"Surat {n}"))
+    service.poll_all(office.app)
+    waiting = rows(office)
+    assert len(waiting) == 12 and all(r.raw is None for r in waiting)
+    go = tmp_path / "go"
+    workers = [
+        subprocess.Popen([sys.executable, "-c", FLUSHER, str(office.config_path), str(go)]) for _ in range(2)
+    ]
+    time.sleep(1.5)  # both built and waiting (not a timing assertion: the check below is on rows)
+    go.touch()
+    assert [w.wait(timeout=120) for w in workers] == [0, 0]
+    service.flush(office.app)  # what a worker put off (SQLite: the database was busy) goes now
+    sent = [
+        data for _, _, data in office.servers.relay.accepted[sent_before:] if b"\r\nX-Mailflow: 1\r\n" in data
+    ]
+    ids = [str(BytesHeaderParser().parsebytes(data)["Message-ID"]).strip() for data in sent]
+    assert sorted(ids) == sorted(r.message_id for r in waiting)  # each once
+    assert all(r.status == "sent" for r in rows(office))
