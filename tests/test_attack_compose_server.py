@@ -4,6 +4,7 @@ composing at once send each email once."""
 
 from __future__ import annotations
 
+import email
 import os
 import shutil
 import subprocess
@@ -97,3 +98,36 @@ def test_two_workers_composing_and_sending_at_once_send_each_email_once(office, 
     ids = [str(BytesHeaderParser().parsebytes(data)["Message-ID"]).strip() for data in sent]
     assert sorted(ids) == sorted(r.message_id for r in waiting)  # each once
     assert all(r.status == "sent" for r in rows(office))
+
+
+def test_a_request_composed_while_the_web_key_file_is_unreadable_waits_and_the_rest_are_sent(office, tmp_path):
+    """Requests carry a signed link to the letter's page ([web]); the key is read from its file
+    when used, so a rotation (the file briefly gone, or half-written) happens between the filing
+    commit and the composing. The request waits for the key; the receipt beside it goes."""
+    key = tmp_path / "web.key"
+    key.write_text("k" * 40)
+    office.reconfigure(extra=f'[web]\npublic_url = "https://surat.example"\nsecret_key_file = "{key}"\n')
+    office.mail.send(gmail_forward(pdf=pdf_letter(number="3/KEY/2026"), original_subject="Surat kunci"))
+    service.poll_all(office.app)
+    key.unlink()  # the rotation's moment
+
+    service.flush(office.app)  # must not raise
+    kinds = {r.kind: r for r in rows(office)}
+    assert kinds["receipt"].status == "sent"
+    request = kinds["request"]
+    assert request.status == "pending" and request.raw is None and request.attempts == 1
+    assert "secret_key_file" in (request.last_error or "")
+    assert "k" * 40 not in (request.last_error or "")
+
+    key.write_text("n" * 40)  # the new key; the row's wait is over
+    with Session(office.app.engine) as session:
+        row = session.get(OutboxMessage, request.id)
+        assert row is not None
+        row.next_attempt_at = row.created_at
+        session.add(row)
+        session.commit()
+    service.flush(office.app)
+    request = {r.kind: r for r in rows(office)}["request"]
+    assert request.status == "sent"
+    text = email.message_from_bytes(request.raw or b"").get_payload(0).get_payload(0).get_payload(decode=True)
+    assert b"https://surat.example/" in text  # the link, signed with the new key

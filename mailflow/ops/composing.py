@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel, col, select
 from mailflow.app import App
 from mailflow.context import Context
 from mailflow.disposition.request import request_mail
+from mailflow.errors import ConfigError
 from mailflow.outbound.compose import message_bytes
 from mailflow.outbound.outbox import MAX_ATTEMPTS, backoff
 from mailflow.outbound.recipe import Recipe
@@ -74,13 +75,14 @@ def compose_batch(app: App, limit: int) -> int:
         written: list[dict[str, object]] = []
         held_bytes = 0
         for row in rows:
-            # A scan gone from the archive, an office the rules no longer have, a recipe this
-            # version cannot read: that row waits and fails alone, the others are composed.
+            # A scan gone from the archive, an office the rules no longer have, the web key's
+            # file unreadable (a request's signed link), a recipe this version cannot read: that
+            # row waits and fails alone, the others are composed.
             try:
                 office = Recipe.from_json(row.recipe or {}).office
                 ctx = contexts.get(office) or contexts.setdefault(office, app.context(office))
                 mail = COMPOSERS[row.kind](session, ctx, row)
-            except (LookupError, OSError, ValueError, TypeError) as exc:
+            except (LookupError, OSError, ValueError, TypeError, ConfigError) as exc:
                 _failed(row, exc)
                 continue
             raw, subject = message_bytes(mail), str(mail["Subject"])
