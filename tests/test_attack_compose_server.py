@@ -15,6 +15,7 @@ from email.parser import BytesHeaderParser
 from sqlmodel import Session, col, select
 
 from mailflow.ops import service
+from mailflow.outbound.outbox import MAX_ATTEMPTS
 from mailflow.storage.models import Letter, OutboxMessage
 from tests.conftest import REPO
 from tests.support.letters import gmail_forward, pdf_letter
@@ -68,6 +69,7 @@ from pathlib import Path
 from mailflow.app import App
 from mailflow.config import load_settings
 from mailflow.ops import service
+from mailflow.outbound.outbox import MAX_ATTEMPTS
 app = App.build(load_settings(Path(sys.argv[1])))
 while not Path(sys.argv[2]).exists():
     time.sleep(0.01)
@@ -119,13 +121,21 @@ def test_a_request_composed_while_the_web_key_file_is_unreadable_waits_and_the_r
     assert "secret_key_file" in (request.last_error or "")
     assert "k" * 40 not in (request.last_error or "")
 
+    def due(attempts: int) -> None:
+        with Session(office.app.engine) as session:
+            row = session.get(OutboxMessage, request.id)
+            assert row is not None
+            row.next_attempt_at, row.attempts = row.created_at, attempts
+            session.add(row)
+            session.commit()
+
+    due(MAX_ATTEMPTS - 1)  # the admin is away for the night: every try spent, the key still gone
+    service.flush(office.app)
+    request = {r.kind: r for r in rows(office)}["request"]
+    assert request.status == "pending" and request.attempts == MAX_ATTEMPTS  # waits, never failed
+
     key.write_text("n" * 40)  # the new key; the row's wait is over
-    with Session(office.app.engine) as session:
-        row = session.get(OutboxMessage, request.id)
-        assert row is not None
-        row.next_attempt_at = row.created_at
-        session.add(row)
-        session.commit()
+    due(request.attempts)
     service.flush(office.app)
     request = {r.kind: r for r in rows(office)}["request"]
     assert request.status == "sent"

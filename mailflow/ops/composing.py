@@ -111,10 +111,12 @@ def _write(session: Session, written: list[dict[str, object]]) -> None:
 
 def _failed(row: OutboxMessage, exc: BaseException) -> None:
     """A row that cannot be composed waits like one that cannot be sent, and fails in the end
-    for the admin (`health`), without holding up the rows behind it."""
+    for the admin (`health`), without holding up the rows behind it. One the office's own
+    configuration stops (the web key's file unreadable) never fails: it waits for the admin's
+    fix, as the filing of its letter did when it composed the request inside the transaction."""
     row.attempts += 1
     row.last_error = f"compose: {type(exc).__name__}: {exc}"[:500]
     row.next_attempt_at = utcnow() + backoff(row.attempts)
-    if row.attempts >= MAX_ATTEMPTS:
+    if row.attempts >= MAX_ATTEMPTS and not isinstance(exc, ConfigError):
         row.status = OutboxStatus.FAILED
     log.error("event=compose_failed outbox=%s kind=%s error=%r", row.id, row.kind, row.last_error)
