@@ -80,6 +80,8 @@ POSTGRES_LANE: dict[str, tuple[str, ...]] = {
     "test_intake_server.py": ("test_second_poll_and_restart_never_file_twice",),
     # Receipts and requests composed after the commit: rows claimed with FOR UPDATE SKIP LOCKED.
     "test_compose_later_server.py": ("*",),
+    "test_attack_compose_server.py": ("test_two_workers_composing_and_sending_at_once_send_each_email_once",),
+    "test_attack_compose_upgrade_server.py": ("*",),  # db upgrade and a refused downgrade, in place
     # Group commit under SIGKILL: one transaction for several letters, the state row locked.
     "test_group_commit_server.py": ("*",),
     "test_first_letter_server.py": ("test_a_release_is_logged_on_the_letter_and_its_mail_goes_through_the_outbox",),

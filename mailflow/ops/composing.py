@@ -19,6 +19,7 @@ from sqlmodel import Session, SQLModel, col, select
 from mailflow.app import App
 from mailflow.context import Context
 from mailflow.disposition.request import request_mail
+from mailflow.errors import ConfigError
 from mailflow.outbound.compose import message_bytes
 from mailflow.outbound.outbox import MAX_ATTEMPTS, backoff
 from mailflow.outbound.recipe import Recipe
@@ -34,6 +35,9 @@ COMPOSERS: dict[str, Callable[[Session, Context, OutboxMessage], Message]] = {
     "request": request_mail,
 }
 BATCH = 20
+# Composed bytes held before they are written: a batch of small receipts goes in one statement,
+# while requests carrying large scans are written as they come (20 of 10 MB would be 280 MB held).
+HELD_BYTES = 4 << 20
 
 
 def compose_waiting(app: App, limit: int = BATCH) -> int:
@@ -68,34 +72,51 @@ def compose_batch(app: App, limit: int) -> int:
         letters = session.exec(select(Letter).where(col(Letter.id).in_({r.letter_id for r in rows}))).all()
         held = [*letters, *session.exec(select(Disposition).where(col(Disposition.id).in_(nodes))).all()]
         contexts: dict[str, Context] = {}
-        written = []
+        written: list[dict[str, object]] = []
+        held_bytes = 0
         for row in rows:
-            office = Recipe.from_json(row.recipe or {}).office
-            ctx = contexts.get(office) or contexts.setdefault(office, app.context(office))
+            # A scan gone from the archive, an office the rules no longer have, the web key's
+            # file unreadable (a request's signed link), a recipe this version cannot read: that
+            # row waits and fails alone, the others are composed.
             try:
+                office = Recipe.from_json(row.recipe or {}).office
+                ctx = contexts.get(office) or contexts.setdefault(office, app.context(office))
                 mail = COMPOSERS[row.kind](session, ctx, row)
-            except (LookupError, OSError, ValueError) as exc:  # a scan gone from the archive, a bad recipe
+            except (LookupError, OSError, ValueError, TypeError, ConfigError) as exc:
                 _failed(row, exc)
                 continue
-            written.append({"row": row.id, "raw": message_bytes(mail), "subject": str(mail["Subject"])})
-        if written:  # one statement for the batch; never over bytes already written
-            table = SQLModel.metadata.tables["outboxmessage"]
-            session.connection().execute(
-                update(table)
-                .where(table.c.id == bindparam("row"), table.c.raw.is_(None))
-                .values(raw=bindparam("raw"), subject=bindparam("subject")),
-                written,
-            )
+            raw, subject = message_bytes(mail), str(mail["Subject"])
+            del mail  # its scan, before the next row's is read
+            written.append({"row": row.id, "raw": raw, "subject": subject})
+            held_bytes += len(raw)
+            if held_bytes >= HELD_BYTES:
+                _write(session, written)
+                written, held_bytes = [], 0
+        _write(session, written)
         del held
         return len(rows)
 
 
+def _write(session: Session, written: list[dict[str, object]]) -> None:
+    """Composed rows' bytes and subjects in one statement; never over bytes already written."""
+    if written:
+        table = SQLModel.metadata.tables["outboxmessage"]
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("row"), table.c.raw.is_(None))
+            .values(raw=bindparam("raw"), subject=bindparam("subject")),
+            written,
+        )
+
+
 def _failed(row: OutboxMessage, exc: BaseException) -> None:
     """A row that cannot be composed waits like one that cannot be sent, and fails in the end
-    for the admin (`health`), without holding up the rows behind it."""
+    for the admin (`health`), without holding up the rows behind it. One the office's own
+    configuration stops (the web key's file unreadable) never fails: it waits for the admin's
+    fix, as the filing of its letter did when it composed the request inside the transaction."""
     row.attempts += 1
     row.last_error = f"compose: {type(exc).__name__}: {exc}"[:500]
     row.next_attempt_at = utcnow() + backoff(row.attempts)
-    if row.attempts >= MAX_ATTEMPTS:
+    if row.attempts >= MAX_ATTEMPTS and not isinstance(exc, ConfigError):
         row.status = OutboxStatus.FAILED
     log.error("event=compose_failed outbox=%s kind=%s error=%r", row.id, row.kind, row.last_error)

@@ -393,7 +393,8 @@ class OutboxMessage(SQLModel, table=True):
     # transaction as a recipe (outbound/recipe.py) and composed after the commit: raw is NULL
     # until then, and the sender composes it before its first try.
     raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    recipe: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # SQL NULL for every other row (none_as_null: JSON would write None as the text 'null').
+    recipe: dict | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     letter_id: int | None = Field(default=None, foreign_key="letter.id", index=True)
     disposition_id: int | None = Field(default=None, foreign_key="disposition.id", index=True)
     created_at: dt.datetime = Field(default_factory=utcnow)
