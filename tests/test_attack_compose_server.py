@@ -14,7 +14,9 @@ from email.parser import BytesHeaderParser
 
 from sqlmodel import Session, col, select
 
+from mailflow.disposition.request import request_mail
 from mailflow.ops import service
+from mailflow.ops.composing import compose_waiting
 from mailflow.outbound.outbox import MAX_ATTEMPTS
 from mailflow.storage.models import Letter, OutboxMessage
 from tests.conftest import REPO
@@ -68,7 +70,9 @@ import sys, time
 from pathlib import Path
 from mailflow.app import App
 from mailflow.config import load_settings
+from mailflow.disposition.request import request_mail
 from mailflow.ops import service
+from mailflow.ops.composing import compose_waiting
 from mailflow.outbound.outbox import MAX_ATTEMPTS
 app = App.build(load_settings(Path(sys.argv[1])))
 while not Path(sys.argv[2]).exists():
@@ -141,3 +145,23 @@ def test_a_request_composed_while_the_web_key_file_is_unreadable_waits_and_the_r
     assert request.status == "sent"
     text = email.message_from_bytes(request.raw or b"").get_payload(0).get_payload(0).get_payload(decode=True)
     assert b"https://surat.example/" in text  # the link, signed with the new key
+
+
+def test_a_bug_composing_one_email_fails_that_row_alone(office):
+    """A composer that raises what no one foresaw (a bug, here a RuntimeError in the receipt's)
+    is the per-row boundary's: that row waits with the reason for the admin, the request of the
+    same letter is composed and sent, and the flush does not raise."""
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug in the receipt")
+
+    office.mail.send(gmail_forward(pdf=pdf_letter(number="3/BUG/2026"), original_subject="Surat 3"))
+    service.poll_all(office.app)
+    assert compose_waiting(office.app, composers={"receipt": broken, "request": request_mail}) == 2
+    by_kind = {r.kind: r for r in rows(office)}
+    assert by_kind["request"].raw is not None
+    receipt = by_kind["receipt"]
+    assert receipt.raw is None and receipt.status == "pending" and receipt.attempts == 1
+    assert receipt.last_error == "compose: RuntimeError: a bug in the receipt"
+    service.flush(office.app)  # the next flush sends the request; the receipt waits its backoff
+    by_kind = {r.kind: r for r in rows(office)}
+    assert by_kind["request"].status == "sent" and by_kind["receipt"].raw is None

@@ -10,10 +10,11 @@ never replace the bytes of an email once written: a retry sends those, as for ev
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from email.message import Message
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, select
 
 from mailflow.app import App
@@ -40,17 +41,20 @@ BATCH = 20
 HELD_BYTES = 4 << 20
 
 
-def compose_waiting(app: App, limit: int = BATCH) -> int:
+Composers = Mapping[str, Callable[[Session, Context, OutboxMessage], Message]]
+
+
+def compose_waiting(app: App, limit: int = BATCH, composers: Composers = COMPOSERS) -> int:
     """Compose every pending row that has a recipe and no bytes, and is due; how many were taken."""
     composed = 0
-    while rows := compose_batch(app, limit):
+    while rows := compose_batch(app, limit, composers):
         composed += rows
         if rows < limit:
             break
     return composed
 
 
-def compose_batch(app: App, limit: int) -> int:
+def compose_batch(app: App, limit: int, composers: Composers = COMPOSERS) -> int:
     """Up to `limit` waiting rows in one transaction; how many it took (composed, or put off
     when they could not be)."""
     with transaction(app.engine) as session:
@@ -81,8 +85,14 @@ def compose_batch(app: App, limit: int) -> int:
             try:
                 office = Recipe.from_json(row.recipe or {}).office
                 ctx = contexts.get(office) or contexts.setdefault(office, app.context(office))
-                mail = COMPOSERS[row.kind](session, ctx, row)
+                mail = composers[row.kind](session, ctx, row)
             except (LookupError, OSError, ValueError, TypeError, ConfigError) as exc:
+                _failed(row, exc)
+                continue
+            except SQLAlchemyError:
+                raise  # the database, not the row: the whole batch waits for the next flush
+            except Exception as exc:  # the per-row boundary: a bug in one email must not stop the outbox
+                log.exception("event=compose_bug outbox=%s kind=%s", row.id, row.kind)
                 _failed(row, exc)
                 continue
             raw, subject = message_bytes(mail), str(mail["Subject"])
