@@ -310,28 +310,29 @@ def run_demo(
         if keep or pages is not None:
             running = service.Service(app)  # IDLE and polling: your replies are handled live
             running.start()
-            console.print(
-                escape(
-                    say(
-                        "demo.keep",
-                        imap=server.imap_port,
-                        smtp=server.smtp_port,
-                        domain=DOMAIN,
-                        password=server.password,
-                        config=workdir / "config.toml",
-                        account=KADIS,
-                    )
-                )
-            )
-            if pages is not None:
-                console.print(escape(say("demo.web", url=pages(app), account=KADIS)), soft_wrap=True)
             # Ctrl-C and SIGTERM end it, even when started with SIGINT ignored (a background
-            # job of a script, a CI runner): the exit is as clean as a Ctrl-C's.
+            # job of a script, a CI runner): the exit is as clean as a Ctrl-C's. Set before the
+            # words that say so are shown, so a signal sent on reading them is never missed.
             signal.signal(signal.SIGINT, signal.default_int_handler)
             signal.signal(signal.SIGTERM, signal.default_int_handler)
             try:
+                console.print(
+                    escape(
+                        say(
+                            "demo.keep",
+                            imap=server.imap_port,
+                            smtp=server.smtp_port,
+                            domain=DOMAIN,
+                            password=server.password,
+                            config=workdir / "config.toml",
+                            account=KADIS,
+                        )
+                    )
+                )
+                if pages is not None:
+                    console.print(escape(say("demo.web", url=pages(app), account=KADIS)), soft_wrap=True)
                 while True:
-                    time.sleep(3600)
+                    time.sleep(service.SIGNAL_SLICE)  # woken in time, whichever thread got the signal
             finally:
                 running.stop()
         return 0

@@ -382,6 +382,12 @@ class Service:
         return not busy
 
 
+# The kernel may hand a signal to any thread, and then nothing wakes the main thread, blocked in an
+# endless wait, to run the Python handler (a SIGTERM at high load was ignored until SIGKILL): it
+# waits in slices, so a stop signal is acted on within one.
+SIGNAL_SLICE = 0.5
+
+
 def run(app: App) -> None:
     """Until SIGTERM/SIGINT; then the message in hand is finished and the process exits."""
     if (exposed := exposed_secret(app.settings)) is not None:
@@ -397,7 +403,8 @@ def run(app: App) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     service.start()
-    done.wait()
+    while not done.wait(SIGNAL_SLICE):
+        pass  # Python runs a handler only between the main thread's steps: see SIGNAL_SLICE
     if not service.stop():
         logging.shutdown()
         os._exit(1)  # a thread stuck past stop_timeout; the database rolls its transaction back
