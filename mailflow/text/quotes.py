@@ -273,7 +273,7 @@ def strip_signature(text: str, sender_name: str = "") -> str:
 
 def extract_new_text(text: str, html: str = "", sender_name: str = "") -> str:
     """The text the sender wrote in this message, without what they replied to."""
-    if not text.strip() and html:
+    if (not text or text.isspace()) and html:
         text = html_new_text(html)
     if _SOFT_BREAK.search(text) and _QP_ESCAPE.search(text):
         # A body pasted still quoted-printable ("w=\nrote:"): undo it so markers are whole again.

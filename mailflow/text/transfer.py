@@ -14,6 +14,7 @@ import base64
 import binascii
 import codecs
 import hashlib
+import mmap
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -264,6 +265,10 @@ def decoded_text(data: bytes | Path, charset: str, limit: int) -> str:
 
 
 def _incremental(path: Path, charset: str, limit: int) -> str:
+    """The whole part is decoded chunk by chunk to learn that it decodes (and its length); the
+    kept text is then decoded once from the file's mapped pages, so it is built once and the
+    part's bytes are never a Python object beside it. A part longer than `limit` characters keeps
+    its first `limit`, joined from the chunks (at most `limit` characters twice, for a moment)."""
     b"".decode(charset)  # the name as bytes.decode takes it: text encodings only
     decoder = codecs.getincrementaldecoder(charset)("strict")
     kept: list[str] = []
@@ -273,8 +278,13 @@ def _incremental(path: Path, charset: str, limit: int) -> str:
             text = decoder.decode(chunk)
             if size < limit:
                 kept.append(text[: limit - size])
-                size += len(kept[-1])
+            size += len(text)
         text = decoder.decode(b"", final=True)
         if size < limit:
             kept.append(text[: limit - size])
-    return "".join(kept)
+        size += len(text)
+        if size > limit or not size:
+            return "".join(kept)
+        kept.clear()
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as pages:
+            return str(pages, charset)
