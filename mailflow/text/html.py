@@ -19,6 +19,7 @@ from __future__ import annotations
 import mmap
 import re
 import tempfile
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import BinaryIO
 
@@ -111,6 +112,7 @@ class _Reader(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.text = _Text(spool_at)
         self.new_only = new_only  # leave out the quoted original
+        self.left_out = False  # something quoted was met: the new text is not all the text
         self.hidden = 0
         self.cut = False
         self.quote: str | None = None  # the tag name of the open quote container
@@ -121,8 +123,11 @@ class _Reader(HTMLParser):
         return self.cut or self.quote is not None
 
     def _put(self, text: str) -> None:
-        if not (self.new_only and self.quoted):
-            self.text.add(text)
+        if self.quoted:
+            self.left_out = True
+            if self.new_only:
+                return
+        self.text.add(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HIDDEN:
@@ -168,23 +173,30 @@ def _chunks(html: str, size: int) -> list[int]:
     return [*cuts, len(html)]
 
 
-def _read(html: str, new_only: bool, chunk: int = CHUNK, spool_at: int = SPOOL_AT) -> str:
-    """The text of `html`; `chunk` and `spool_at` change where it is cut and kept, never what it
-    reads (tests/test_html_memory.py)."""
+def _read(html: str, new_only: bool, chunk: int = CHUNK, spool_at: int = SPOOL_AT) -> tuple[str, bool]:
+    """The text of `html`, and whether any of it was quoted; `chunk` and `spool_at` change where
+    the HTML is cut and the text kept, never what is read (tests/test_html_memory.py)."""
     reader = _Reader(new_only, spool_at)
     start = 0
     for end in _chunks(html, chunk):
         reader.feed(html[start:end])
         start = end
     reader.close()
-    return reader.text.value()
+    return reader.text.value(), reader.left_out
+
+
+@lru_cache(maxsize=1)  # the body text, then the new text of the same message
+def _all(html: str) -> tuple[str, bool]:
+    return _read(html, new_only=False)
 
 
 def html_to_text(html: str) -> str:
     """Visible text with one line per block; scripts and styles never reach the text."""
-    return _read(html, new_only=False)
+    return _all(html)[0]
 
 
 def html_new_text(html: str) -> str:
-    """The visible text without the quoted original."""
-    return _read(html, new_only=True)
+    """The visible text without the quoted original: the body text itself (no second parse, no
+    second copy) when nothing in it is quoted."""
+    text, quoted = _all(html)
+    return _read(html, new_only=True)[0] if quoted else text

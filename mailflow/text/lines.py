@@ -9,10 +9,38 @@ however its lines are shaped. Nobody writes a field, a date or a statement longe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 MAX_LINE = 2000
 _BLANKS = re.compile(r"[^\S\n]+")
+LF = re.compile(r"\r?\n")  # what tidy ends a line at
+ANY_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def tidy(text: str, max_line: int = MAX_LINE) -> str:
     return "\n".join(line[:max_line] for line in _BLANKS.sub(" ", text.replace("\r\n", "\n")).split("\n"))
+
+
+def tidy_lines(text: str, breaks: re.Pattern[str] = LF, max_line: int = MAX_LINE) -> Iterator[str]:
+    """The lines of `tidy(text)` one at a time (`breaks`: ANY_BREAK ends a line at a lone CR too),
+    each read from `text` where it stands: a megabyte of text is never copied whole, and a long
+    line costs its first `max_line` characters, not its length."""
+    start, size = 0, len(text)
+    while start <= size:
+        end = breaks.search(text, start)
+        stop = end.start() if end else size
+        parts: list[str] = []
+        kept = 0
+        at = start
+        while at < stop and kept < max_line:
+            blank = _BLANKS.search(text, at, stop)
+            cut = blank.start() if blank else stop
+            parts.append(text[at : min(cut, at + max_line - kept)])
+            kept += len(parts[-1])
+            if blank is None or kept >= max_line:
+                break
+            parts.append(" ")
+            kept += 1
+            at = blank.end()
+        yield "".join(parts)[:max_line]
+        start = end.end() if end else size + 1

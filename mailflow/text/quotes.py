@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import quopri
 import re
+from itertools import islice
 
 from mailflow.text.html import html_new_text
-from mailflow.text.lines import tidy
+from mailflow.text.lines import ANY_BREAK, tidy_lines
 
 _VERBS = (
     r"wrote|writes|sent|menulis|a écrit|a ecrit|schrieb|escribió|escribio|escreveu|skrev|"
@@ -278,6 +279,6 @@ def extract_new_text(text: str, html: str = "", sender_name: str = "") -> str:
     if _SOFT_BREAK.search(text) and _QP_ESCAPE.search(text):
         # A body pasted still quoted-printable ("w=\nrote:"): undo it so markers are whole again.
         text = quopri.decodestring(text.encode("utf-8", "replace")).decode("utf-8", "replace")
-    raw_lines = tidy(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")[:READ_LINES]
+    raw_lines = islice(tidy_lines(text, ANY_BREAK), READ_LINES)
     lines = [part for line in raw_lines for part in _split_shared_line(line)]
     return strip_signature("\n".join(_drop_quotes(lines)).strip(), sender_name)

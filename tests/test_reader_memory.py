@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailflow.text.html import _read, html_to_text
+from mailflow.text.lines import ANY_BREAK, LF, tidy, tidy_lines
 from tests.support.hostile import html_blocks
 from tests.support.reading_inputs import _PIECES, _TAGS
 
@@ -29,6 +30,8 @@ _HTML = st.lists(
 def test_the_text_does_not_depend_on_the_cuts(html: str, chunk: int, spool_at: int, new_only: bool) -> None:
     whole = _read(html, new_only, chunk=len(html) + 1, spool_at=1 << 40)
     assert _read(html, new_only, chunk=chunk, spool_at=spool_at) == whole
+    if not whole[1]:  # nothing quoted: the new text is all the text
+        assert _read(html, not new_only, chunk=chunk, spool_at=spool_at) == whole
 
 
 def test_a_megabyte_of_html_costs_about_its_text() -> None:
@@ -41,3 +44,17 @@ def test_a_megabyte_of_html_costs_about_its_text() -> None:
         tracemalloc.stop()
     assert text.count("Mohon segera ditindaklanjuti.") == html.count("<div>")
     assert peak < 1.3 * len(text) + 300_000  # the text once, a chunk and the parser's state (11 MB before)
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(st.sampled_from(("a", " ", "\t", "\r", "\n", "\r\n", "\x0b", "\xa0", "x y", "\u2028")), max_size=60).map("".join),
+    st.integers(1, 12),
+    st.booleans(),
+)
+def test_tidy_lines_are_the_lines_of_tidy(text: str, max_line: int, any_break: bool) -> None:
+    if any_break:
+        whole = tidy(text.replace("\r\n", "\n").replace("\r", "\n"), max_line).split("\n")
+        assert list(tidy_lines(text, ANY_BREAK, max_line)) == whole
+    else:
+        assert list(tidy_lines(text, LF, max_line)) == tidy(text, max_line).split("\n")
