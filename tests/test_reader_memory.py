@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from mailflow.text.html import _read, html_to_text
 from mailflow.text.lines import ANY_BREAK, LF, tidy, tidy_lines
+from mailflow.text.quotes import _stripped
 from tests.support.hostile import html_blocks
 from tests.support.reading_inputs import _PIECES, _TAGS
 
@@ -58,3 +59,8 @@ def test_tidy_lines_are_the_lines_of_tidy(text: str, max_line: int, any_break: b
         assert list(tidy_lines(text, ANY_BREAK, max_line)) == whole
     else:
         assert list(tidy_lines(text, LF, max_line)) == tidy(text, max_line).split("\n")
+
+
+@given(st.lists(st.sampled_from(("", " ", "a", " a ", "b  ", "  c")), max_size=8))
+def test_stripped_lines_are_those_of_the_stripped_text(lines: list[str]) -> None:
+    assert _stripped(list(lines)) == "\n".join(lines).strip().split("\n")
