@@ -40,14 +40,16 @@ _LABEL_LINE = re.compile(
     re.I,
 )
 _FORWARD_PREFIX = re.compile(r"^\s*+((fwd?|fw|tr|trs|wg|i)\s*:\s*)+", re.I)
+# Matched where a line stands in the text (match(text, start, end)), so no "^": the match is
+# anchored at the line's start, and "$" is its end.
 _FORWARD_MARKERS = re.compile(
-    r"^\s*+(-{2,}\s*(forwarded message|pesan yang diteruskan|pesan diteruskan|original message|"
+    r"\s*+(-{2,}\s*(forwarded message|pesan yang diteruskan|pesan diteruskan|original message|"
     r"pesan asli|pesan orisinal)\s*-{2,}|begin forwarded message:|awal pesan yang diteruskan:|"
     r"_{10,})\s*$",
     re.I,
 )
 _HEADER_LINE = re.compile(
-    r"^\s*+\*?(from|dari|date|sent|dikirim|terkirim|tanggal|subject|subjek|perihal|to|kepada|cc)\*?"
+    r"\s*+\*?(from|dari|date|sent|dikirim|terkirim|tanggal|subject|subjek|perihal|to|kepada|cc)\*?"
     r"\s*:\s*(.*)$",
     re.I,
 )
@@ -162,25 +164,28 @@ def _targets(name: str) -> tuple[str, ...]:
 _LINE_END = re.compile("\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
-def _line_at(text: str, at: int) -> tuple[str, int]:
-    """The line starting at offset `at`, and where the next one starts."""
+def _line_at(text: str, at: int) -> tuple[int, int]:
+    """Where the line starting at offset `at` ends, and where the next one starts."""
     end = _LINE_END.search(text, at)
-    return (text[at : end.start()], end.end()) if end else (text[at:], len(text))
+    return (end.start(), end.end()) if end else (len(text), len(text))
+
+
+_BLANK = re.compile(r"\s*")
 
 
 def _header_block(text: str, start: int) -> tuple[dict[str, str], int]:
     headers: dict[str, str] = {}
     at = start
     while at < len(text) and (len(headers) < 6):
-        line, after = _line_at(text, at)
-        if not line.strip():
+        end, after = _line_at(text, at)
+        if _BLANK.fullmatch(text, at, end):
             if headers:
                 break
             at = after
             continue
-        m = _HEADER_LINE.match(line)
+        m = _HEADER_LINE.match(text, at, end)
         if not m:
-            if headers and not line.startswith((" ", "\t")):
+            if headers and not text.startswith((" ", "\t"), at, end):
                 break
             at = after
             continue
@@ -202,10 +207,10 @@ def find_forwards(text: str) -> list[Forward]:
     found: list[Forward] = []
     at = 0
     while at < len(text):
-        line, after = _line_at(text, at)
-        marker = bool(_FORWARD_MARKERS.match(line))
+        end, after = _line_at(text, at)
+        marker = bool(_FORWARD_MARKERS.match(text, at, end))
         start = after if marker else at
-        if marker or _HEADER_LINE.match(line):
+        if marker or _HEADER_LINE.match(text, at, end):
             headers, end = _header_block(text, start)
             if _looks_like_headers(headers) or (marker and "from" in headers):
                 own = _LINE_END.sub("\n", text[:at]).strip()

@@ -289,11 +289,12 @@ def extract_new_text(text: str, html: str = "", sender_name: str = "") -> str:
 def _stripped(lines: list[str]) -> list[str]:
     """The lines of `"\n".join(lines).strip()`, made from the same strings rather than a copy of
     them all (a reply's 20,000 short lines cost more as strings than as text)."""
-    blank = [not line.strip() for line in lines]
-    if all(blank):
+    first = next((i for i, line in enumerate(lines) if line.strip()), -1)
+    if first < 0:
         return [""]
-    first, last = blank.index(False), len(lines) - 1 - blank[::-1].index(False)
-    out = lines[first : last + 1]
-    out[0] = out[0].lstrip()
-    out[-1] = out[-1].rstrip()
-    return out
+    last = next(i for i in range(len(lines) - 1, -1, -1) if lines[i].strip())
+    if first or last < len(lines) - 1:
+        lines = lines[first : last + 1]
+    lines[0] = lines[0].lstrip()
+    lines[-1] = lines[-1].rstrip()
+    return lines
