@@ -47,18 +47,19 @@ def test_a_megabyte_of_html_costs_about_its_text() -> None:
     assert peak < 1.3 * len(text) + 300_000  # the text once, a chunk and the parser's state (11 MB before)
 
 
-@settings(max_examples=400)
+@settings(max_examples=1500)
 @given(
     st.lists(st.sampled_from(("a", " ", "\t", "\r", "\n", "\r\n", "\x0b", "\xa0", "x y", "\u2028")), max_size=60).map("".join),
     st.integers(1, 12),
     st.booleans(),
+    st.integers(1, 20),
 )
-def test_tidy_lines_are_the_lines_of_tidy(text: str, max_line: int, any_break: bool) -> None:
+def test_tidy_lines_are_the_lines_of_tidy(text: str, max_line: int, any_break: bool, block: int) -> None:
     if any_break:
         whole = tidy(text.replace("\r\n", "\n").replace("\r", "\n"), max_line).split("\n")
-        assert list(tidy_lines(text, ANY_BREAK, max_line)) == whole
+        assert list(tidy_lines(text, ANY_BREAK, max_line, block)) == whole
     else:
-        assert list(tidy_lines(text, LF, max_line)) == tidy(text, max_line).split("\n")
+        assert list(tidy_lines(text, LF, max_line, block)) == tidy(text, max_line).split("\n")
 
 
 @given(st.lists(st.sampled_from(("", " ", "a", " a ", "b  ", "  c")), max_size=8))
