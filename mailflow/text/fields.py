@@ -51,7 +51,8 @@ _FORWARD_MARKERS = re.compile(
     re.I,
 )
 _HEADER_LINE = re.compile(
-    _LINE_START + r"\s*+\*?(from|dari|date|sent|dikirim|terkirim|tanggal|subject|subjek|perihal|to|kepada|cc)\*?"
+    _LINE_START
+    + r"\s*+\*?(from|dari|date|sent|dikirim|terkirim|tanggal|subject|subjek|perihal|to|kepada|cc)\*?"
     r"\s*:\s*(.*)$",
     re.I,
 )

@@ -282,13 +282,15 @@ def extract_new_text(text: str, html: str = "", sender_name: str = "") -> str:
     if _SOFT_BREAK.search(text) and _QP_ESCAPE.search(text):
         # A body pasted still quoted-printable ("w=\nrote:"): undo it so markers are whole again.
         text = quopri.decodestring(text.encode("utf-8", "replace")).decode("utf-8", "replace")
-    lines = [part for line in islice(tidy_lines(text, ANY_BREAK), READ_LINES) for part in _split_shared_line(line)]
+    read = islice(tidy_lines(text, ANY_BREAK), READ_LINES)
+    lines = [part for line in read for part in _split_shared_line(line)]
     return _unsigned(_stripped(_drop_quotes(lines)), sender_name)
 
 
 def _stripped(lines: list[str]) -> list[str]:
     """The lines of `"\n".join(lines).strip()`, made from the same strings rather than a copy of
-    them all (a reply's 20,000 short lines cost more as strings than as text)."""
+    them all (a reply's 20,000 short lines cost more as strings than as text); `lines` may be
+    changed."""
     first = next((i for i, line in enumerate(lines) if line.strip()), -1)
     if first < 0:
         return [""]

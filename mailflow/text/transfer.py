@@ -282,9 +282,12 @@ def _incremental(path: Path, charset: str, limit: int) -> str:
         size += len(decoder.decode(b"", final=True))
         if not size:
             return ""
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as pages, memoryview(pages) as view:
-            with view[: end if end >= 0 else at] as kept:
-                return str(kept, charset)[:limit]
+        with (
+            mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as pages,
+            memoryview(pages) as view,
+            view[: end if end >= 0 else at] as kept,
+        ):
+            return str(kept, charset)[:limit]
 
 
 def _bytes_for(charset: str, state: tuple[bytes, int], chunk: bytes, need: int) -> int:
