@@ -41,18 +41,19 @@ _LABEL_LINE = re.compile(
 )
 _FORWARD_PREFIX = re.compile(r"^\s*+((fwd?|fw|tr|trs|wg|i)\s*:\s*)+", re.I)
 # Matched where a line stands in the text (match(text, start, end)), so no "^" (it would hold at
-# the text's start only): a line's start is where no blank within a line stands before it, which
-# also keeps a search from starting inside every run of blanks.
-_LINE_START = "(?<![^\\S\\n\\r\\v\\f\\x1c-\\x1e\\x85\\u2028\\u2029])"
+# the text's start only): a line's start is where no blank within a line stands before it, and
+# its leading blanks stay within the line, which keeps a search linear too.
+_IN_LINE_BLANK = "[^\\S\\n\\r\\v\\f\\x1c-\\x1e\\x85\\u2028\\u2029]"
+_LINE_START = f"(?<!{_IN_LINE_BLANK}){_IN_LINE_BLANK}*+"
 _FORWARD_MARKERS = re.compile(
-    _LINE_START + r"\s*+(-{2,}\s*(forwarded message|pesan yang diteruskan|pesan diteruskan|original message|"
+    _LINE_START + r"(-{2,}\s*(forwarded message|pesan yang diteruskan|pesan diteruskan|original message|"
     r"pesan asli|pesan orisinal)\s*-{2,}|begin forwarded message:|awal pesan yang diteruskan:|"
     r"_{10,})\s*$",
     re.I,
 )
 _HEADER_LINE = re.compile(
     _LINE_START
-    + r"\s*+\*?(from|dari|date|sent|dikirim|terkirim|tanggal|subject|subjek|perihal|to|kepada|cc)\*?"
+    + r"\*?(from|dari|date|sent|dikirim|terkirim|tanggal|subject|subjek|perihal|to|kepada|cc)\*?"
     r"\s*:\s*(.*)$",
     re.I,
 )
