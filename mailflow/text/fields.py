@@ -41,10 +41,11 @@ _LABEL_LINE = re.compile(
 )
 _FORWARD_PREFIX = re.compile(r"^\s*+((fwd?|fw|tr|trs|wg|i)\s*:\s*)+", re.I)
 # Matched where a line stands in the text (match(text, start, end)), so no "^" (it would hold at
-# the text's start only): a line's start is where no blank within a line stands before it, and
-# its leading blanks stay within the line, which keeps a search linear too.
-_IN_LINE_BLANK = "[^\\S\\n\\r\\v\\f\\x1c-\\x1e\\x85\\u2028\\u2029]"
-_LINE_START = f"(?<!{_IN_LINE_BLANK}){_IN_LINE_BLANK}*+"
+# the text's start only): a line starts at the text's start or after a line break (str.splitlines'),
+# and its leading blanks stay within it, so a search, too, tries each line once.
+_LINE_START = (
+    "(?<![^\\n\\r\\v\\f\\x1c-\\x1e\\x85\\u2028\\u2029])[^\\S\\n\\r\\v\\f\\x1c-\\x1e\\x85\\u2028\\u2029]*+"
+)
 _FORWARD_MARKERS = re.compile(
     _LINE_START + r"(-{2,}\s*(forwarded message|pesan yang diteruskan|pesan diteruskan|original message|"
     r"pesan asli|pesan orisinal)\s*-{2,}|begin forwarded message:|awal pesan yang diteruskan:|"
