@@ -28,7 +28,7 @@ from mailflow.language.readings import Kind, Problem, Proposal, Reading, Stateme
 from mailflow.office.calendar import Calendar
 from mailflow.office.model import Instruction, Rules
 from mailflow.office.targets import Target, office_target, target_of
-from mailflow.text.lines import tidy
+from mailflow.text.lines import tidy_lines
 from mailflow.text.message import ParsedMessage
 from mailflow.text.quotes import extract_new_text
 
@@ -382,7 +382,7 @@ def read_reply(text: str, ctx: ReplyContext) -> Reading:
     asked_outside_contacts = False
     sender = squash(phrases.NAME_TITLES.sub("", ctx.sender_name))
     read = 0
-    for raw in tidy(text).splitlines():
+    for raw in tidy_lines(text):  # one at a time: reading stops after MAX_LINES
         line = raw.strip().strip("*_").strip()
         if (
             not squash(line)

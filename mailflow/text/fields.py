@@ -15,7 +15,7 @@ from typing import Any
 
 from mailflow.domain import LetterFields, Security, Source, Urgency
 from mailflow.text.dates import parse_date
-from mailflow.text.lines import tidy
+from mailflow.text.lines import tidy_lines
 from mailflow.text.message import ParsedMessage
 
 # Label words (lower case) -> registry field, Indonesian and English (reply-language.md).
@@ -40,14 +40,21 @@ _LABEL_LINE = re.compile(
     re.I,
 )
 _FORWARD_PREFIX = re.compile(r"^\s*+((fwd?|fw|tr|trs|wg|i)\s*:\s*)+", re.I)
+# Matched where a line stands in the text (match(text, start, end)), so no "^" (it would hold at
+# the text's start only): a line starts at the text's start or after a line break (str.splitlines'),
+# and its leading blanks stay within it, so a search, too, tries each line once.
+_LINE_START = (
+    "(?<![^\\n\\r\\v\\f\\x1c-\\x1e\\x85\\u2028\\u2029])[^\\S\\n\\r\\v\\f\\x1c-\\x1e\\x85\\u2028\\u2029]*+"
+)
 _FORWARD_MARKERS = re.compile(
-    r"^\s*+(-{2,}\s*(forwarded message|pesan yang diteruskan|pesan diteruskan|original message|"
+    _LINE_START + r"(-{2,}\s*(forwarded message|pesan yang diteruskan|pesan diteruskan|original message|"
     r"pesan asli|pesan orisinal)\s*-{2,}|begin forwarded message:|awal pesan yang diteruskan:|"
     r"_{10,})\s*$",
     re.I,
 )
 _HEADER_LINE = re.compile(
-    r"^\s*+\*?(from|dari|date|sent|dikirim|terkirim|tanggal|subject|subjek|perihal|to|kepada|cc)\*?"
+    _LINE_START
+    + r"\*?(from|dari|date|sent|dikirim|terkirim|tanggal|subject|subjek|perihal|to|kepada|cc)\*?"
     r"\s*:\s*(.*)$",
     re.I,
 )
@@ -141,10 +148,9 @@ def _set(values: dict, name: str, raw: str) -> None:
 
 
 def label_fields(text: str, source: Source = Source.CLERK) -> LetterFields:
-    text = tidy(text)
     """Fields from `Label: value` lines; the first line with a label wins."""
     values: dict[str, Any] = {}
-    for line in text.splitlines():
+    for line in tidy_lines(text):
         m = _LABEL_LINE.match(line)
         if not m:
             continue
@@ -158,25 +164,39 @@ def _targets(name: str) -> tuple[str, ...]:
     return ("urgency", "security") if name == "sifat" else (name,)
 
 
-def _header_block(lines: list[str], start: int) -> tuple[dict[str, str], int]:
+# Where str.splitlines ends a line: the lines are read where they stand in the text, one at a
+# time, so a megabyte of one-character lines is not a list of half a million strings.
+_LINE_END = re.compile("\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _line_at(text: str, at: int) -> tuple[int, int]:
+    """Where the line starting at offset `at` ends, and where the next one starts."""
+    end = _LINE_END.search(text, at)
+    return (end.start(), end.end()) if end else (len(text), len(text))
+
+
+_BLANK = re.compile(r"\s*")
+
+
+def _header_block(text: str, start: int) -> tuple[dict[str, str], int]:
     headers: dict[str, str] = {}
-    i = start
-    while i < len(lines) and (len(headers) < 6):
-        line = lines[i]
-        if not line.strip():
+    at = start
+    while at < len(text) and (len(headers) < 6):
+        end, after = _line_at(text, at)
+        if _BLANK.fullmatch(text, at, end):
             if headers:
                 break
-            i += 1
+            at = after
             continue
-        m = _HEADER_LINE.match(line)
+        m = _HEADER_LINE.match(text, at, end)
         if not m:
-            if headers and not line.startswith((" ", "\t")):
+            if headers and not text.startswith((" ", "\t"), at, end):
                 break
-            i += 1
+            at = after
             continue
         headers.setdefault(_HEADER_KEY[m[1].lower()], m[2].strip())
-        i += 1
-    return headers, i
+        at = after
+    return headers, at
 
 
 def _looks_like_headers(headers: dict[str, str]) -> bool:
@@ -189,21 +209,21 @@ def _looks_like_headers(headers: dict[str, str]) -> bool:
 
 def find_forwards(text: str) -> list[Forward]:
     """Every forwarded header block in `text`, outermost first."""
-    lines = text.splitlines()
     found: list[Forward] = []
-    i = 0
-    while i < len(lines):
-        marker = bool(_FORWARD_MARKERS.match(lines[i]))
-        start = i + 1 if marker else i
-        if marker or _HEADER_LINE.match(lines[i]):
-            headers, end = _header_block(lines, start)
+    at = 0
+    while at < len(text):
+        end, after = _line_at(text, at)
+        marker = bool(_FORWARD_MARKERS.match(text, at, end))
+        start = after if marker else at
+        if marker or _HEADER_LINE.match(text, at, end):
+            headers, end = _header_block(text, start)
             if _looks_like_headers(headers) or (marker and "from" in headers):
-                own = "\n".join(lines[:i]).strip()
-                body = "\n".join(lines[end:]).strip()
+                own = _LINE_END.sub("\n", text[:at]).strip()
+                body = _LINE_END.sub("\n", text[end:]).strip()
                 found.append(Forward(own, headers, body))
-                i = end
+                at = end
                 continue
-        i += 1
+        at = after
     return found
 
 

@@ -105,7 +105,7 @@ class ParsedMessage:
     def body_text(self) -> str:
         """The plain text, or the HTML rendered as text when the sender wrote only HTML (once:
         triage, fields and threads all read it)."""
-        if self.text.strip():
+        if self.text and not self.text.isspace():  # strip() would copy a megabyte to learn this
             return self.text
         if self.html:
             return html_to_text(self.html)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import quopri
 import re
+from itertools import islice
 
 from mailflow.text.html import html_new_text
-from mailflow.text.lines import tidy
+from mailflow.text.lines import ANY_BREAK, tidy_lines
 
 _VERBS = (
     r"wrote|writes|sent|menulis|a écrit|a ecrit|schrieb|escribió|escribio|escreveu|skrev|"
@@ -163,20 +164,20 @@ def _split_shared_line(line: str) -> list[str]:
 
 def _between_quotes(lines: list[str]) -> list[bool]:
     """For each line, whether the nearest non-blank lines above and below it are quoted; one
-    pass each way, so a mail of many lines costs its length, not its length squared."""
-    above: list[bool] = []
-    last = False
-    for line in lines:
-        above.append(last)
-        if line.strip():
-            last = is_quoted(line)
-    below: list[bool] = [False] * len(lines)
+    pass each way, so a mail of many lines costs its length, not its length squared (and one
+    list of its length)."""
+    between: list[bool] = [False] * len(lines)
     last = False
     for i in range(len(lines) - 1, -1, -1):
-        below[i] = last
+        between[i] = last  # below
         if lines[i].strip():
             last = is_quoted(lines[i])
-    return [a and b for a, b in zip(above, below, strict=True)]
+    last = False
+    for i, line in enumerate(lines):
+        between[i] = between[i] and last  # and above
+        if line.strip():
+            last = is_quoted(line)
+    return between
 
 
 def _drop_quotes(lines: list[str]) -> list[str]:
@@ -243,7 +244,10 @@ def strip_signature(text: str, sender_name: str = "") -> str:
     """Remove the signature: from a delimiter or a phone's "Sent from" line, a trailing block
     that opens with the sender's own name, and a trailing sign-off block ("Salam,\\nBudi"); a
     sign-off in the middle of real text stays. A postscript below it stays (`_postscript`)."""
-    lines = text.split("\n")
+    return _unsigned(text.split("\n"), sender_name)
+
+
+def _unsigned(lines: list[str], sender_name: str) -> str:
     removed: list[str] = []
     for i, line in enumerate(lines):
         if (_SIG_DELIMITER.match(line) and i > 0) or _MOBILE_SIGNATURE.match(line):
@@ -273,11 +277,26 @@ def strip_signature(text: str, sender_name: str = "") -> str:
 
 def extract_new_text(text: str, html: str = "", sender_name: str = "") -> str:
     """The text the sender wrote in this message, without what they replied to."""
-    if not text.strip() and html:
+    if (not text or text.isspace()) and html:
         text = html_new_text(html)
     if _SOFT_BREAK.search(text) and _QP_ESCAPE.search(text):
         # A body pasted still quoted-printable ("w=\nrote:"): undo it so markers are whole again.
         text = quopri.decodestring(text.encode("utf-8", "replace")).decode("utf-8", "replace")
-    raw_lines = tidy(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")[:READ_LINES]
-    lines = [part for line in raw_lines for part in _split_shared_line(line)]
-    return strip_signature("\n".join(_drop_quotes(lines)).strip(), sender_name)
+    read = islice(tidy_lines(text, ANY_BREAK), READ_LINES)
+    lines = [part for line in read for part in _split_shared_line(line)]
+    return _unsigned(_stripped(_drop_quotes(lines)), sender_name)
+
+
+def _stripped(lines: list[str]) -> list[str]:
+    """The lines of `"\n".join(lines).strip()`, made from the same strings rather than a copy of
+    them all (a reply's 20,000 short lines cost more as strings than as text); `lines` may be
+    changed."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), -1)
+    if first < 0:
+        return [""]
+    last = next(i for i in range(len(lines) - 1, -1, -1) if lines[i].strip())
+    if first or last < len(lines) - 1:
+        lines = lines[first : last + 1]
+    lines[0] = lines[0].lstrip()
+    lines[-1] = lines[-1].rstrip()
+    return lines

@@ -14,6 +14,7 @@ import base64
 import binascii
 import codecs
 import hashlib
+import mmap
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -264,17 +265,40 @@ def decoded_text(data: bytes | Path, charset: str, limit: int) -> str:
 
 
 def _incremental(path: Path, charset: str, limit: int) -> str:
+    """The whole part is decoded chunk by chunk to learn that it decodes, and where its first
+    `limit` characters end; the kept text is then decoded once from the file's mapped pages, so
+    it is built once and the part's bytes are never a Python object beside it."""
     b"".decode(charset)  # the name as bytes.decode takes it: text encodings only
     decoder = codecs.getincrementaldecoder(charset)("strict")
-    kept: list[str] = []
-    size = 0
+    size = at = 0  # characters decoded, bytes read
+    end = -1  # bytes holding the first `limit` characters
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
-            text = decoder.decode(chunk)
-            if size < limit:
-                kept.append(text[: limit - size])
-                size += len(kept[-1])
-        text = decoder.decode(b"", final=True)
-        if size < limit:
-            kept.append(text[: limit - size])
-    return "".join(kept)
+            state = decoder.getstate()
+            got = len(decoder.decode(chunk))
+            if end < 0 and size + got >= limit:
+                end = at + _bytes_for(charset, state, chunk, limit - size)
+            size, at = size + got, at + len(chunk)
+        size += len(decoder.decode(b"", final=True))
+        if not size:
+            return ""
+        with (
+            mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as pages,
+            memoryview(pages) as view,
+            view[: end if end >= 0 else at] as kept,
+        ):
+            return str(kept, charset)[:limit]
+
+
+def _bytes_for(charset: str, state: tuple[bytes, int], chunk: bytes, need: int) -> int:
+    """The fewest bytes of `chunk` that decode, after `state`, to at least `need` characters."""
+    low, high = 0, len(chunk)
+    while low < high:
+        middle = (low + high) // 2
+        decoder = codecs.getincrementaldecoder(charset)("strict")
+        decoder.setstate(state)
+        if len(decoder.decode(chunk[:middle])) >= need:
+            high = middle
+        else:
+            low = middle + 1
+    return low
