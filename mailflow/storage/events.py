@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import insert
 from sqlmodel import Session, col
@@ -29,23 +29,23 @@ ACTIONS = frozenset({
 })  # fmt: skip
 
 
-def log_event(
-    session: Session,
-    *,
-    letter_id: int | None,
-    action: str,
-    actor: str = MAILFLOW,
-    text: str = "",
-    targets: Sequence[str] = (),
-    instruction: str | None = None,
-    deadline: dt.date | None = None,
-    message_id: str | None = None,
-    facts: Mapping[str, object] | None = None,
-) -> Event:
+class Details(TypedDict, total=False):
+    """What an entry may say besides its letter and action (both writers take the same)."""
+
+    actor: str  # MAILFLOW when not given
+    text: str  # a person's own words only
+    targets: Sequence[str]
+    instruction: str | None
+    deadline: dt.date | None
+    message_id: str | None
+    facts: Mapping[str, object] | None  # what Mailflow knows: plain values, or lists of them
+
+
+def log_event(session: Session, *, letter_id: int | None, action: str, **details: Unpack[Details]) -> Event:
     """Add an entry to the log of letter `letter_id`; flushed, so its id is known. `text` is a
-    person's own words only; what Mailflow knows goes in `facts` (plain values, or lists of
-    them) and is worded when shown, in the reader's language."""
-    event = Event(**_entry(letter_id, action, actor, text, targets, instruction, deadline, message_id, facts))
+    person's own words only; what Mailflow knows goes in `facts` and is worded when shown, in
+    the reader's language."""
+    event = Event(**_entry(letter_id, action, details))
     session.add(event)
     session.flush()
     keep_span(session, event.letter_id, action, event.at)
@@ -56,24 +56,12 @@ def log_event(
 _INSERT = insert(Event).returning(col(Event.id))
 
 
-def log_entry(
-    session: Session,
-    *,
-    letter_id: int | None,
-    action: str,
-    actor: str = MAILFLOW,
-    text: str = "",
-    targets: Sequence[str] = (),
-    instruction: str | None = None,
-    deadline: dt.date | None = None,
-    message_id: str | None = None,
-    facts: Mapping[str, object] | None = None,
-) -> int:
+def log_entry(session: Session, *, letter_id: int | None, action: str, **details: Unpack[Details]) -> int:
     """`log_event` for a writer that needs only the entry's id (filing, routing: a letter's
     every entry at once): one INSERT on the session's connection, no object and no flush of
     whatever else the session holds. Safe past the ORM: the row is the same checked values
     `log_event` stores, the letter it points to is stored, and nothing in the session holds it."""
-    values = _entry(letter_id, action, actor, text, targets, instruction, deadline, message_id, facts)
+    values = _entry(letter_id, action, details)
     values["at"] = at = utcnow()
     ident = session.connection().execute(_INSERT, values).scalar_one()
     if ident is None:  # a primary key is never NULL; the column's type says Optional for the ORM
@@ -82,17 +70,7 @@ def log_entry(
     return ident
 
 
-def _entry(
-    letter_id: int | None,
-    action: str,
-    actor: str,
-    text: str,
-    targets: Sequence[str],
-    instruction: str | None,
-    deadline: dt.date | None,
-    message_id: str | None,
-    facts: Mapping[str, object] | None,
-) -> dict[str, Any]:
+def _entry(letter_id: int | None, action: str, details: Details) -> dict[str, Any]:
     """An entry's columns, checked: a stored letter, an action of ACTIONS."""
     if letter_id is None:
         raise ValueError("a log entry needs a stored letter")
@@ -100,12 +78,12 @@ def _entry(
         raise ValueError(f"{action!r} is not a log action (storage.events.ACTIONS)")
     return {
         "letter_id": letter_id,
-        "actor": actor,
+        "actor": details.get("actor", MAILFLOW),
         "action": action,
-        "text": text,
-        "targets": list(targets),
-        "instruction": instruction,
-        "deadline": deadline,
-        "message_id": message_id,
-        "facts": dict(facts or {}),
+        "text": details.get("text", ""),
+        "targets": list(details.get("targets", ())),
+        "instruction": details.get("instruction"),
+        "deadline": details.get("deadline"),
+        "message_id": details.get("message_id"),
+        "facts": dict(details.get("facts") or {}),
     }
