@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -17,7 +18,7 @@ from sqlmodel import Session, select
 from mailflow.disposition.status import may_see
 from mailflow.disposition.tree import keep_open_deadline
 from mailflow.storage.db import create_schema, make_engine
-from mailflow.storage.models import Disposition, Letter
+from mailflow.storage.models import Disposition, DispositionState, Letter, LetterStatus
 from mailflow.web.lists import dashboard
 from mailflow.web.reader import reader_for
 from mailflow.web.scope import overseen, visible
@@ -29,7 +30,7 @@ GONE = ["Kadis", "KABID_PAUD", "kabid-paud", "kabid_paudx", "kabid_pa", "kábid_
         "_kadis", "a", "zz", "sekretaris2", "Sekretaris", "kasubbag umum", "kabiddikdas"]  # fmt: skip
 
 
-def _collated_database(tmp_path) -> str:
+def _collated_database(tmp_path: Path) -> str:
     """SQLite (binary order, Python's); on PostgreSQL a database whose text order is ICU's
     English with punctuation shifted: '_' and '-' ignored first, case after the letters."""
     base = os.environ.get("MAILFLOW_TEST_DATABASE_URL")
@@ -54,14 +55,14 @@ def _node(session: Session, letter: Letter, position: str, holder: str, parent: 
     node = Disposition(
         letter_id=letter.id or 0, parent_id=parent.id if parent else None, position_id=position,
         holder=holder, holder_name=position, holder_title=position, disposer="mailflow",
-        deadline=TODAY - dt.timedelta(days=1), state="pending",
+        deadline=TODAY - dt.timedelta(days=1), state=DispositionState.PENDING,
     )  # fmt: skip
     session.add(node)
     session.flush()
     keep_open_deadline(session, node.letter_id)
 
 
-def test_dashboard_counts_letters_at_positions_gone_from_the_chart_in_any_collation(tmp_path):
+def test_dashboard_counts_letters_at_positions_gone_from_the_chart_in_any_collation(tmp_path: Path) -> None:
     engine = make_engine(_collated_database(tmp_path))
     create_schema(engine)
     n = 1
@@ -71,15 +72,15 @@ def test_dashboard_counts_letters_at_positions_gone_from_the_chart_in_any_collat
                 # only at the gone position (its holder a person of the chart, or no one now)
                 for holder in (f"rina@{DOMAIN}", f"nobody@{DOMAIN}", f"kabid.dikdas@{DOMAIN}"):
                     letter = _letter(session, n, security, f"agenda@{DOMAIN}")
-                    letter.status = "awaiting"
+                    letter.status = LetterStatus.AWAITING
                     _node(session, letter, gone, holder)
                     n += 1
                 # below an overseen one, and beneath it the gone one
                 letter = _letter(session, n, security, f"agenda@{DOMAIN}")
-                letter.status = "in_progress"
+                letter.status = LetterStatus.IN_PROGRESS
                 root = Disposition(
                     letter_id=letter.id or 0, position_id="sekretaris", holder=f"sekretaris@{DOMAIN}",
-                    holder_name="s", holder_title="s", disposer="mailflow", state="disposed",
+                    holder_name="s", holder_title="s", disposer="mailflow", state=DispositionState.DISPOSED,
                 )  # fmt: skip
                 session.add(root)
                 session.flush()
