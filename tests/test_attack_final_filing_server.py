@@ -106,3 +106,37 @@ def test_a_group_with_messages_tried_before_and_the_same_bytes_files_each_letter
     # the same bytes again are the ledger's alone: no "duplicate" entry in the first letter's log
     assert "duplicate" not in [e.action for e in logs[letters[0].id]]
     assert office.mail.count(MAILBOX) == 0
+
+
+def test_the_same_letter_forwarded_twice_in_one_group_is_filed_once_and_logged_as_a_duplicate(office) -> None:
+    """Two forwards of one scan (other bytes, the same fingerprint) in one group: the second finds
+    the first, filed in the same transaction a moment before, and is its duplicate: one letter,
+    one receipt and one request, a "duplicate" entry after its own in the letter's log."""
+    office.reconfigure(box_extra="commit_batch = 8")
+    scan = pdf_letter(number="7/TWICE/2026")
+    first = signed(gmail_forward(pdf=scan, original_subject="Surat tujuh"))
+    again = signed(gmail_forward(pdf=scan, original_subject="Surat tujuh (lagi)", body="Mohon maaf, terkirim ulang."))
+    other = signed(gmail_forward(pdf=pdf_letter(number="8/ONCE/2026"), original_subject="Surat delapan"))
+    for raw in (first, again, other):
+        office.mail.append(MAILBOX, raw, sign=False)
+    report = office.poll()
+    assert report.outcomes == {"letter": 2, "duplicate": 1}, report
+    with Session(office.app.engine) as session:
+        ledger = session.exec(select(InboundMessage).order_by(col(InboundMessage.uid))).all()
+        letters = session.exec(select(Letter).order_by(col(Letter.seq))).all()
+        outbox = session.exec(select(OutboxMessage)).all()
+        log = session.exec(
+            select(Event).where(Event.letter_id == letters[0].id).order_by(col(Event.at), col(Event.id))
+        ).all()
+    assert [(letter.seq, letter.letter_number) for letter in letters] == [(1, "7/TWICE/2026"), (2, "8/ONCE/2026")]
+    assert [row.outcome for row in ledger] == ["letter", "duplicate", "letter"]
+    assert ledger[1].letter_id == ledger[0].letter_id == letters[0].id and ledger[2].letter_id == letters[1].id
+    kinds = sorted((r.kind, r.letter_id or 0) for r in outbox if r.kind in ("receipt", "request", "duplicate"))
+    ids = [id_of(letter) for letter in letters]
+    assert kinds == sorted([("receipt", ids[0]), ("receipt", ids[1]), ("request", ids[0]), ("request", ids[1]),
+                            ("duplicate", ids[0])])  # fmt: skip
+    actions = [e.action for e in log]
+    assert actions[0] == "registered" and actions.count("duplicate") == 1 and actions.count("registered") == 1
+    duplicate = next(e for e in log if e.action == "duplicate")
+    assert duplicate.facts == {"message": ledger[1].message_id} and duplicate.message_id == ledger[1].message_id
+    assert actions.index("duplicate") > actions.index("registered")
