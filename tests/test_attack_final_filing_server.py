@@ -140,3 +140,32 @@ def test_the_same_letter_forwarded_twice_in_one_group_is_filed_once_and_logged_a
     duplicate = next(e for e in log if e.action == "duplicate")
     assert duplicate.facts == {"message": ledger[1].message_id} and duplicate.message_id == ledger[1].message_id
     assert actions.index("duplicate") > actions.index("registered")
+
+
+def test_a_message_with_a_nul_in_its_fields_amid_a_group_leaves_the_numbers_gap_free_in_uid_order(office) -> None:
+    """A NUL in a forwarded letter's subject and body (PostgreSQL refuses it in text) amid a group:
+    whatever becomes of it (the server's copy no longer matches its DKIM signature, so it is held
+    as sender_unverified before any field is stored; were it read, filed or held), the others
+    are filed once each, numbered gap-free in UID order, and nothing is left in hand."""
+    office.reconfigure(box_extra="commit_batch = 8")
+    raws = [
+        signed(gmail_forward(pdf=pdf_letter(number="1/NUL/2026"), original_subject="Surat satu")),
+        signed(gmail_forward(original_subject="Surat\x00racun", body="Nomor: 2/NUL/2026\x00")),
+        signed(gmail_forward(pdf=pdf_letter(number="3/NUL/2026"), original_subject="Surat tiga")),
+    ]
+    for raw in raws:
+        office.mail.append(MAILBOX, raw, sign=False)
+    report = office.poll()
+    with Session(office.app.engine) as session:
+        ledger = session.exec(select(InboundMessage).order_by(col(InboundMessage.uid))).all()
+        letters = session.exec(select(Letter).order_by(col(Letter.seq))).all()
+        tries = session.exec(select(InboundAttempt)).all()
+    assert len(ledger) == 3 and tries == [], report
+    assert [letter.seq for letter in letters] == list(range(1, len(letters) + 1))
+    by_id = {letter.id: letter for letter in letters}
+    filed = [by_id[row.letter_id] for row in ledger if row.outcome == "letter"]
+    assert [letter.seq for letter in filed] == sorted(letter.seq for letter in filed) == [lt.seq for lt in letters]
+    assert ledger[0].outcome == ledger[2].outcome == "letter", report
+    assert ledger[1].outcome in ("letter", "quarantined"), report
+    print(f"\nNUL amid a group on {office.app.engine.dialect.name}: {[(row.outcome, row.reason) for row in ledger]}")
+    assert office.mail.count(MAILBOX) == 0
