@@ -104,6 +104,8 @@ POSTGRES_LANE: dict[str, tuple[str, ...]] = {
     "test_web_scope.py": ("test_main_lists_use_indexes", "test_dashboard_weeks_are_the_medians_of_their_letters",
                           "test_dashboard_counts_no_letter_outside_the_readers_scope"),
     "test_attack_admin_dashboard.py": ("*",),  # the letters a reader cannot open, found per dialect
+    "test_attack_final_dashboard.py": ("*",),  # positions gone from the chart, in a non-C collation
+    "test_attack_final_weeks.py": ("*",),  # a restore before 0017 recomputing the weeks in place
     # 0017's weeks, recomputed in the office's zone, and the dashboard's weeks over them.
     "test_attack_admin_upgrade.py": ("test_a_letter_received_early_monday_counts_in_the_offices_week",),
     # The letters' stored spans (each dialect's date arithmetic and week), the open deadline's
