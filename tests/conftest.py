@@ -92,6 +92,7 @@ POSTGRES_LANE: dict[str, tuple[str, ...]] = {
         "test_a_sigkill_mid_ocr_repeats_the_job_never_loses_or_doubles_it",
         "test_a_reader_killed_alone_is_replaced_and_its_scan_read_at_once",
     ),
+    "test_scan_overdue_race_server.py": ("*",),  # a scan job and the overdue check holding one letter
     # The whole flow once, and the registry's queries (search, holder, overdue, the agenda book,
     # follow-up's date arithmetic): SQL the dialects may read differently.
     "test_disposition_server.py": ("test_the_probolinggo_scenario", "test_letters_by_holder_and_overdue"),

@@ -149,7 +149,11 @@ def _complete(app: App, job_id: int, result: ScanResult | None, error: str | Non
         job = session.get(ScanJob, job_id, with_for_update=True)
         if job is None or job.status != ScanStatus.PENDING:
             return 0  # finished by a worker whose lease we took over
-        letter = fetch(session, Letter, job.letter_id)
+        # Locked, and read after the lock: `send_overdue` may be sending this letter's receipt and
+        # request at this moment; once it commits, `fields_early` says so and no second request goes.
+        letter = session.get(Letter, job.letter_id, with_for_update=True)
+        if letter is None:
+            raise LookupError(f"Letter {job.letter_id} does not exist")
         ctx = app.context(letter.office)
         filled = apply_scan(session, ctx, letter, result) if result is not None else []
         job.status = ScanStatus.DONE if error is None else ScanStatus.FAILED
@@ -199,6 +203,8 @@ def send_overdue(app: App, now: Callable[[], dt.datetime] = utcnow) -> int:
                 col(Letter.fields_early).is_(False),
                 Letter.received_at <= cutoff,
             )
+            # A letter whose scan job is completing (`_complete` holds it) is left to that job.
+            .with_for_update(skip_locked=True)
         ).all()
         for letter in late:
             letter.fields_early = True
