@@ -17,21 +17,15 @@ from mailflow.storage.models import Disposition, Letter
 from mailflow.web.lists import dashboard
 from mailflow.web.reader import reader_for
 from mailflow.web.scope import visible
-from tests.support.regency import letter_for
-from tests.test_web_regency_server import PLT_KADIS, SEKDA, D, inbox  # noqa: F401  (the fixture)
+from tests.test_web_regency_server import PLT_KADIS, SEKDA, D, inbox, sekda_on_a_letter  # noqa: F401  (the fixture)
 from tests.test_web_scope import _letter
-from tests.test_web_server import client_for, csrf, follow, link_in
 
 pytestmark = pytest.mark.server
 
 
 def test_a_letter_passed_to_another_office_counts_on_each_heads_dashboard_as_may_see(regency_office, inbox):  # noqa: F811
     office = regency_office
-    office.mail.send(letter_for("SETDA"))
-    office.poll()
-    sekda = client_for(office)
-    home = follow(sekda, link_in(inbox.next(SEKDA, "Mohon disposisi"))).headers["location"]
-    token = csrf(sekda.get(home).text)
+    sekda, home, token = sekda_on_a_letter(office, inbox)
     sekda.post(f"{home}/act", data={"csrf": token, "text": "Dinas Pendidikan: untuk ditindaklanjuti", "step": "apply"})
     service.flush(office.app)
     inbox.next(PLT_KADIS, "Disposisi dari Sekretaris Daerah")

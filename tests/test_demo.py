@@ -17,6 +17,7 @@ from imapclient import IMAPClient
 
 from mailflow.domain import Said
 from mailflow.outbound.catalogue import Catalogue
+from tests.support.processes import demo_keeping
 
 
 def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
@@ -164,20 +165,8 @@ def test_demo_keep_stops_cleanly_on_ctrl_c_even_started_with_sigint_ignored_and_
     for signum in (signal.SIGINT, signal.SIGTERM):
         temp = tmp_path / signum.name
         temp.mkdir()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "mailflow", "demo", "--keep"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "TMPDIR": str(temp), "COLUMNS": "200"},
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-        )
-        out = ""
+        proc, out = demo_keeping(temp, sigint_ignored=True)
         try:
-            while "Ctrl-C" not in out:
-                line = proc.stdout.readline()
-                assert line, out
-                out += line
             assert any(p.name.startswith("mailflow-demo-") for p in temp.iterdir())
             time.sleep(1)  # Mailflow's IDLE watcher is in IDLE on the demo server
             proc.send_signal(signum)

@@ -11,12 +11,12 @@ import ctypes
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.support.processes import demo_keeping
 from tests.test_workers_server import start_worker
 
 pytestmark = pytest.mark.server
@@ -44,18 +44,7 @@ def stops_within(proc: subprocess.Popen, seconds: float) -> bool:
 
 
 def test_demo_keep_stops_on_sigterm_to_a_worker_thread(tmp_path: Path):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mailflow", "demo", "--keep"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "TMPDIR": str(tmp_path), "COLUMNS": "200"},
-    )
-    out = ""
-    while "Ctrl-C" not in out:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert line, out
-        out += line
+    proc, out = demo_keeping(tmp_path)
     time.sleep(1)  # its IDLE watcher and the scheduler's threads are waiting
     to_a_worker_thread(proc.pid, signal.SIGTERM)
     assert stops_within(proc, 20), out

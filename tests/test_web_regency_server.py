@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlmodel import Session, select
+from starlette.testclient import TestClient
 
 from mailflow.ops import service
 from mailflow.storage.models import Letter, LetterFile
@@ -26,13 +27,19 @@ def inbox(regency_office) -> Inbox:
     return Inbox(regency_office)
 
 
-def test_each_office_sees_its_own_and_the_sekda_the_path(regency_office, inbox):
-    office = regency_office
+def sekda_on_a_letter(office, inbox) -> tuple[TestClient, str, str]:
+    """A letter filed at SETDA; the Sekda signed in by its request's link, on its page: the
+    Sekda's client, the page's path and its form's CSRF token."""
     office.mail.send(letter_for("SETDA"))
     office.poll()
     sekda = client_for(office)
     home = follow(sekda, link_in(inbox.next(SEKDA, "Mohon disposisi"))).headers["location"]
-    token = csrf(sekda.get(home).text)
+    return sekda, home, csrf(sekda.get(home).text)
+
+
+def test_each_office_sees_its_own_and_the_sekda_the_path(regency_office, inbox):
+    office = regency_office
+    sekda, home, token = sekda_on_a_letter(office, inbox)
     said = "Dinas Pendidikan: untuk ditindaklanjuti"
     preview = sekda.post(f"{home}/act", data={"csrf": token, "text": said, "step": "explain"})
     assert 'id="apply"' in preview.text

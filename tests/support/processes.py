@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 
@@ -23,3 +27,25 @@ def in_session(sid: int) -> list[int]:
         if fields[0] != "Z" and int(fields[4]) == sid:
             found.append(int(proc.name))
     return found
+
+
+def demo_keeping(temp: Path, sigint_ignored: bool = False) -> tuple[subprocess.Popen[str], str]:
+    """`mailflow demo --keep` started with its temporary folder in `temp` (and SIGINT ignored, as
+    a shell does for `cmd &`), once it says Ctrl-C ends it; and what it printed until then."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mailflow", "demo", "--keep"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temp), "COLUMNS": "200"},
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None,
+    )
+    assert proc.stdout is not None
+    out = ""
+    while "Ctrl-C" not in out:
+        if not (line := proc.stdout.readline()):
+            proc.kill()
+            proc.wait()
+            raise AssertionError(f"the demo ended before it kept running:\n{out}")
+        out += line
+    return proc, out
