@@ -229,7 +229,7 @@ rules_dir = "{rules}"
 poll_interval = {interval}
 outbox_interval = {interval}
 lease_seconds = 2
-rules_check_seconds = 0
+rules_check_seconds = {rules_check}
 admin_email = "admin@{domain}"
 {extra}
 
@@ -272,6 +272,8 @@ class Office:
     box_tables: str = ""
     interval: float = 1
     database_url: str = ""
+    # Tests change rules files and expect the next poll to see them; the product's default is 2 s.
+    rules_check: float = 0
 
     def __post_init__(self) -> None:
         self.write_config()
@@ -291,6 +293,7 @@ class Office:
                 box_tables=self.box_tables,
                 smtp_extra=self.smtp_extra,
                 interval=self.interval,
+                rules_check=self.rules_check,
                 database_url=self.database_url or f"sqlite:///{self.dir}/mailflow.db",
                 dkim_name=dkim.RECORD_NAME,
                 dkim_record=dkim.RECORD,
