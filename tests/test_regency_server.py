@@ -9,13 +9,14 @@ import shutil
 import pytest
 from alembic import command
 from click.testing import CliRunner
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from mailflow.cli import cli
 from mailflow.demo.sample_scans import copier_scan
 from mailflow.ops import heartbeat
 from mailflow.storage.db import _alembic, _migrating, head_revision
-from mailflow.storage.models import Letter
+from mailflow.storage.models import InboundMessage, Letter
 from tests.support import clients
 from tests.support.facts import assert_stored_facts_agree
 from tests.support.inbox import Inbox
@@ -252,3 +253,29 @@ def test_a_single_office_setup_is_upgraded_in_place(office):
         ("DISDIK", "001/SM/2026", "in_progress"),
         ("DISDIK", "002/SM/2026", "awaiting"),
     ]
+
+
+def test_one_email_to_two_offices_is_held_in_each_and_the_same_bytes_again_in_one_are_seen(regency_office):
+    """A stranger writes to two offices at once, and the server adds nothing per recipient: both
+    mailboxes hold the same bytes. Each office holds its own copy for its clerks (it was one
+    office's alone, the other's copy "seen before"); the same bytes again in one office's mailbox
+    are that office's "seen before"."""
+    office = regency_office
+    letter = _base(
+        "Undangan Rapat Evaluasi", "Mohon hadir.", "stranger@elsewhere.example", mailbox_of("SETDA")
+    )
+    letter["Cc"] = mailbox_of("DINKES")
+    raw = letter.as_bytes()
+    for mailbox in (mailbox_of("SETDA"), mailbox_of("DINKES"), mailbox_of("SETDA")):
+        office.mail.append(mailbox, raw, sign=False)
+    assert office.poll().outcomes == {"quarantined": 2, "seen_before": 1}
+    for code in ("SETDA", "DINKES"):
+        held = json.loads(run(office, "quarantine", "list", "--office", code, "--json").output)
+        assert [(i["office"], i["subject"]) for i in held] == [(code, "Undangan Rapat Evaluasi")]
+    # A mailbox since renamed in the config: what it served cannot be told, so its rows still count.
+    with office.app.engine.begin() as connection:
+        connection.execute(
+            update(InboundMessage).values(mailbox="retired").where(col(InboundMessage.mailbox) == "setda")
+        )
+    office.mail.append(mailbox_of("SETDA"), raw, sign=False)
+    assert office.poll().outcomes == {"seen_before": 1}

@@ -288,7 +288,7 @@ def _decide(
         state = session.get(MailboxState, box.name, with_for_update=True) or MailboxState(mailbox=box.name)
         _attempts_done(session, box, uidvalidity, uids)
         decided = _ledger_rows(session, box, uidvalidity, uids)
-        priors = _same_bytes(session, {item.sha for item in taken})
+        priors = _same_bytes(session, app, box, {item.sha for item in taken})
         filed: list[int] = []
         for item in taken:
             if (existing := decided.get(item.fetched.uid)) is not None:
@@ -343,12 +343,24 @@ def _reading(item: _Taken) -> Read:
     return item.reading
 
 
-def _same_bytes(session: Session, shas: set[str]) -> dict[str, InboundMessage]:
-    """A ledger row of each of these raw messages seen before, by SHA-256: one query."""
+def _same_bytes(
+    session: Session, app: App, box: MailboxSettings, shas: set[str]
+) -> dict[str, InboundMessage]:
+    """A ledger row of each of these raw messages seen before in the office `box` serves, by
+    SHA-256: one query.
+
+    The office's alone: one email to several offices' addresses can reach each mailbox byte for
+    byte (a server that adds no header per recipient), and each office files or holds its own
+    copy. A row of a mailbox no longer configured counts, since what it served cannot be told:
+    a renamed mailbox does not file its history again."""
+    regency = app.rules.get()
+    ours = regency.office_of_mailbox(box.address, box.office)
+    configured = {b.name: regency.office_of_mailbox(b.address, b.office) for b in app.settings.mailboxes}
     found = session.exec(select(InboundMessage).where(col(InboundMessage.sha256).in_(shas)))
     priors: dict[str, InboundMessage] = {}
     for row in found:
-        priors.setdefault(row.sha256, row)
+        if row.mailbox == box.name or configured.get(row.mailbox, ours) == ours:
+            priors.setdefault(row.sha256, row)
     return priors
 
 
