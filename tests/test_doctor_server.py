@@ -41,12 +41,25 @@ def test_doctor_on_a_working_office(office):
     assert "awalan namespace (tidak ada), pemisah '.'" in said  # Debian's stock Maildir++
     assert "Mailflow/Processed -> Mailflow.Processed" in said and "masuk dengan kata sandi" in said
     assert "model Tesseract ind+eng di /" in said
+    # Stock Dovecot announces no APPENDLIMIT; the relay (aiosmtpd) announces SIZE 33554432.
+    assert "ok imap surat pesan terbesar 32.0 MB, sebagaimana diumumkan server SMTP (SIZE)" in said
     assert not foreign_words(result.output, "id"), result.output
+
+
+def test_doctor_says_where_the_largest_message_comes_from(office):
+    """The figure the poll holds larger messages by (App.message_limit), and its source."""
+    office.reconfigure(extra="max_message_bytes = 20000000")
+    said = " ".join(doctor(office, "--no-probe").output.split())
+    assert "ok imap surat pesan terbesar 19.1 MB, diatur oleh max_message_bytes" in said, said
+    office.config_path.write_text('admin_language = "en"\n' + office.config_path.read_text())
+    said = " ".join(doctor(office, "--no-probe").output.split())
+    assert "ok imap surat largest message 19.1 MB, set by max_message_bytes" in said, said
 
 
 ENGLISH_DOCTOR = ["signed in by", "namespace prefix", "push supported", "polling every", "schema", "fix:",
                   "FAIL", "rules", "database", "senders", "check host", "Tesseract models", "messages stay",
-                  "SPECIAL-USE yes", "SPECIAL-USE no", "plus-addressing", "arrives in", "AUTH offered"]  # fmt: skip
+                  "SPECIAL-USE yes", "SPECIAL-USE no", "plus-addressing", "arrives in", "AUTH offered",
+                  "largest message", "announces"]  # fmt: skip
 
 
 def test_doctor_speaks_one_language(office):
@@ -64,6 +77,7 @@ def test_doctor_speaks_one_language(office):
         assert english not in said.replace("Mailflow", ""), (english, result.output)
     assert "GAGAL smtp" in said and "perbaiki: periksa host, port, security (465: tls, 587: starttls)" in said
     assert "ok imap surat masuk dengan kata sandi, INBOX dipilih" in said
+    assert "ok imap surat pesan terbesar 57.2 MB untuk sementara: server IMAP tidak mengumumkan" in said
     assert "pengirim surat diverifikasi lewat tanda tangan DKIM" in said
     column = result.output.splitlines()[0].index("/")  # where each detail starts (the config's path)
     for line in result.output.splitlines():

@@ -25,6 +25,7 @@ from mailflow.net.misdial import explained
 from mailflow.office.regency import load_regency
 from mailflow.ops.survey import LATEST, survey
 from mailflow.outbound.catalogue import Catalogue, Words
+from mailflow.outbound.compose import size_text
 from mailflow.outbound.outbox import Sender
 from mailflow.resources import TEMPLATES
 from mailflow.scans.ocr import OcrUnavailable, tessdata, tesseract_command
@@ -103,7 +104,17 @@ def _senders(box: MailboxSettings, say: Words) -> Check:
     return Check(item, True, say("doctor.senders_by_dkim"))
 
 
-def _mailbox(box: MailboxSettings, settings: Settings, say: Words, probe: bool) -> Iterator[Check]:
+@dataclass(frozen=True)
+class _Relay:
+    """What the SMTP check learned that a mailbox's checks use."""
+
+    answered: bool
+    size: int | None  # the SIZE it announced
+
+
+def _mailbox(
+    box: MailboxSettings, settings: Settings, say: Words, probe: bool, relay: _Relay
+) -> Iterator[Check]:
     item = say("doctor.item.imap", name=box.name)
     yield _senders(box, say)
     try:
@@ -120,6 +131,7 @@ def _mailbox(box: MailboxSettings, settings: Settings, say: Words, probe: bool) 
         )
         yield Check(item, True, signed_in)
         yield from _server_facts(box, settings, say, mailbox)
+        yield _message_limit(box, settings, say, mailbox, relay)
         if probe:
             yield _plus_addressing(box, settings, say, mailbox)
         yield from _senders_seen(box, settings, say, mailbox)  # last: it leaves the folder read-only
@@ -174,6 +186,24 @@ def _server_facts(box: MailboxSettings, settings: Settings, say: Words, mailbox:
     )
 
 
+def _message_limit(
+    box: MailboxSettings, settings: Settings, say: Words, mailbox: Mailbox, relay: _Relay
+) -> Check:
+    """The largest message the poll takes from this mailbox, and where that figure comes from, as
+    App.message_limit chooses it (a larger one is held as too large, its sender told)."""
+    imap = mailbox.append_limit
+    size = settings.message_limit(imap, relay.size)
+    if settings.max_message_bytes is not None:
+        source = "doctor.size_config"
+    elif imap:
+        source = "doctor.size_imap"
+    elif relay.size:
+        source = "doctor.size_smtp"
+    else:
+        source = "doctor.size_default" if relay.answered else "doctor.size_unasked"
+    return Check(say("doctor.item.size", name=box.name), True, say(source, size=size_text(size)))
+
+
 PROBE_WAIT = 20  # seconds a plus-addressed probe may take to arrive
 
 
@@ -208,18 +238,20 @@ def _plus_addressing(box: MailboxSettings, settings: Settings, say: Words, mailb
     )
 
 
-def _smtp(settings: Settings, say: Words) -> Check:
+def _smtp(settings: Settings, say: Words) -> tuple[Check, int | None]:
+    """The relay's check, and the SIZE it announced (None: none, or it did not answer)."""
     s, sender = settings.smtp, Sender.of(settings)
     try:
-        offered, signed_in = asyncio.run(sender.probe())
+        offered, signed_in, size = asyncio.run(sender.probe())
     except SignInError as exc:
-        return Check("smtp", False, str(exc), say("doctor.login_fix", name=s.oauth_mailbox or "smtp"))
+        return Check("smtp", False, str(exc), say("doctor.login_fix", name=s.oauth_mailbox or "smtp")), None
     except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
-        return Check("smtp", False, f"{s.host}:{s.port}: {sender.failure(exc)}", say("doctor.smtp_fix"))
+        return Check("smtp", False, f"{s.host}:{s.port}: {sender.failure(exc)}", say("doctor.smtp_fix")), None
     tls = {"none": say("doctor.smtp_no_tls"), "starttls": "STARTTLS", "tls": "TLS"}[s.security]
     if signed_in is not None:
         offered = say("doctor.smtp_signed_in", offered=offered, how=_sign_in(signed_in, say))
-    return Check("smtp", True, say("doctor.smtp_ok", host=s.host, port=s.port, tls=tls, offered=offered))
+    ok = Check("smtp", True, say("doctor.smtp_ok", host=s.host, port=s.port, tls=tls, offered=offered))
+    return ok, size
 
 
 OCR_PACKAGES = "tesseract-ocr-ind tesseract-ocr-eng tesseract-ocr-osd"
@@ -309,6 +341,7 @@ def diagnose(settings: Settings, probe: bool = True) -> list[Check]:
     say = Catalogue(None if own == TEMPLATES else own).words(settings.admin_language)
     path, item = settings.config_path, say("doctor.item.config")
     exposed = exposed_mode(settings)
+    smtp, smtp_size = _smtp(settings, say)
     checks = [
         Check(item, True, str(path))
         if exposed is None
@@ -320,11 +353,11 @@ def diagnose(settings: Settings, probe: bool = True) -> list[Check]:
         ),
         _rules(settings, say),
         _database(settings, say),
-        _smtp(settings, say),
+        smtp,
         _ocr(settings, say),
     ]
     for box in settings.mailboxes:
-        checks.extend(_mailbox(box, settings, say, probe))
+        checks.extend(_mailbox(box, settings, say, probe, _Relay(smtp.ok, smtp_size)))
     if not settings.mailboxes:
         checks.append(
             Check(

@@ -183,17 +183,19 @@ class Sender:
             options = [] if (sender + recipient).isascii() else ["SMTPUTF8"]
             await smtp.sendmail(sender, [recipient], raw, mail_options=options)
 
-    async def probe(self) -> tuple[str, str | None]:
+    async def probe(self) -> tuple[str, str | None, int | None]:
         """Connect and sign in without sending (for `doctor`): the AUTH methods the server offered,
-        and how Mailflow signed in ("password", "xoauth2"; None when it has no username)."""
+        how Mailflow signed in ("password", "xoauth2"; None when it has no username), and the SIZE
+        it announced (`announced_size`)."""
         s, where = self.settings, self.where
         smtp = self._client()
         async with smtp:
             await smtp.ehlo()
+            size = _size(smtp.esmtp_extensions.get("size"))
             if s.username:
                 await self._sign_in(smtp, where)
             offered = " ".join(smtp.server_auth_methods).upper() or "-"
-        return offered, ("xoauth2" if self.oauth else "password") if s.username else None
+        return offered, ("xoauth2" if self.oauth else "password") if s.username else None, size
 
     def announced_size(self) -> int | None:
         """The SIZE the server announces in its EHLO (RFC 1870), the largest message it takes;
@@ -206,13 +208,10 @@ class Sender:
                 return smtp.esmtp_extensions.get("size")
 
         try:
-            value = asyncio.run(ask())
+            return _size(asyncio.run(ask()))
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
             log.warning("event=smtp_size_unknown where=%s error=%s", self.where, self.failure(exc))
             return None
-        if not value or not value.strip().isdigit():
-            return None
-        return int(value) or None
 
     async def _sign_in(self, smtp: aiosmtplib.SMTP, where: str) -> None:
         s = self.settings
@@ -385,3 +384,10 @@ async def _send_rows(
         )
         _record(engine, id_of(row), None)
     return sent, failed
+
+
+def _size(value: str | None) -> int | None:
+    """An EHLO SIZE parameter (RFC 1870) as a limit: None for none, 0 (no fixed limit) or garbage."""
+    if not value or not value.strip().isdigit():
+        return None
+    return int(value) or None
