@@ -40,6 +40,9 @@ from mailflow.text.reply_tokens import Signer
 log = logging.getLogger(__name__)
 
 
+RELAY_ASK_AGAIN = 300  # seconds before a relay that did not tell its SIZE is asked again
+
+
 class RulesHolder:
     """The rules tree in force; reloaded when a file changes, keeping the last good set on error."""
 
@@ -116,7 +119,8 @@ class App:
     worker: str = field(default_factory=worker_id)
     templates: Path | None = None  # the service's own templates over the built-in ones
     _composers: tuple[Regency | None, dict[str, Composer]] = field(default=(None, {}), init=False, repr=False)
-    _smtp_size: list[int | None] = field(default_factory=list, init=False, repr=False)  # asked once
+    _smtp_size: list[int | None] = field(default_factory=list, init=False, repr=False)  # once answered
+    _smtp_silent_since: float | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, **edges) -> App:
@@ -142,10 +146,23 @@ class App:
 
     def message_limit(self, imap_limit: int | None = None) -> int:
         """The `max_message_bytes` in force (Settings.message_limit): the config's, else the
-        mailbox's APPENDLIMIT, else the SMTP relay's SIZE (asked once per process)."""
-        if self.settings.max_message_bytes is None and not imap_limit and not self._smtp_size:
-            self._smtp_size.append(self.sender.announced_size())
-        return self.settings.message_limit(imap_limit, *self._smtp_size)
+        mailbox's APPENDLIMIT, else the SMTP relay's SIZE."""
+        asks = self.settings.max_message_bytes is None and not imap_limit
+        return self.settings.message_limit(imap_limit, self.relay_size() if asks else None)
+
+    def relay_size(self, ask: bool = True) -> int | None:
+        """The SIZE the SMTP relay announces (None: none, or not known yet), asked until it
+        answers once in the process (a relay that did not answer is asked again after
+        RELAY_ASK_AGAIN seconds, not at every poll); `ask=False` only tells what is known, for a
+        caller inside a transaction (no network there)."""
+        silent = self._smtp_silent_since
+        if ask and not self._smtp_size and (silent is None or time.monotonic() - silent > RELAY_ASK_AGAIN):
+            answered, size = self.sender.announced_size()
+            if answered:
+                self._smtp_size.append(size)
+            else:
+                self._smtp_silent_since = time.monotonic()
+        return self._smtp_size[0] if self._smtp_size else None
 
     def say(self, said: Said) -> str:
         """Words for the admin, in the admin's language (config `admin_language`)."""
@@ -199,7 +216,15 @@ class App:
         composers = self.composers(regency)
         composer = composers.get(rules.office_code, self.composer)
         return Context(
-            self.settings, rules, composer, self.archive, self.signer, regency, composers, self.composer
+            self.settings,
+            rules,
+            composer,
+            self.archive,
+            self.signer,
+            regency,
+            composers,
+            self.composer,
+            self.relay_size(ask=False),
         )
 
     def composers(self, regency: Regency) -> dict[str, Composer]:

@@ -44,6 +44,8 @@ INDONESIAN_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia
 # The message limit when the config sets none and the office's servers announce none: the
 # largest message bench/run.py measures (60 MB scans, README "Benchmarks").
 UNANNOUNCED_LIMIT = 60_000_000
+# What a disposition request holds besides its scans: headers, text and HTML (Settings.attach_limit).
+REQUEST_HEADROOM = 256 * 1024
 
 
 class Refused(ValueError):
@@ -386,6 +388,15 @@ class Settings(_Strict):
         if self.max_message_bytes is not None:
             return self.max_message_bytes
         return next((size for size in announced if size), UNANNOUNCED_LIMIT)
+
+    def attach_limit(self, relay_size: int | None) -> int:
+        """The scans a disposition request carries at most: `attach_max_bytes`, less where the
+        relay's SIZE (RFC 1870) would refuse the request (it would fail at every try, and the
+        head never get it): base64 grows a file by 78/57 with its line ends (a last line short),
+        and the request's text, headers and part headers take REQUEST_HEADROOM."""
+        if not relay_size:
+            return self.attach_max_bytes
+        return max(0, min(self.attach_max_bytes, (relay_size - REQUEST_HEADROOM - 78) * 57 // 78))
 
     def mailbox(self, name: str) -> MailboxSettings:
         for box in self.mailboxes:

@@ -29,6 +29,7 @@ class Context:
     # The offices of the regency with templates of their own; `base` is everyone else's composer.
     composers: Mapping[str, Composer] = field(default_factory=dict)
     base: Composer | None = None
+    relay_size: int | None = None  # the SMTP relay's SIZE, when known (App.relay_size)
 
     def for_office(self, code: str) -> Context:
         """The same context with the rules (and templates) of office `code`: a letter of another
@@ -50,6 +51,11 @@ class Context:
         """`name` in an outbox key, made the office's own in a regency (offices share unit ids,
         and a person may sit in two offices' charts); one office alone keeps its old keys."""
         return name if self.regency.single else f"{self.rules.office_code}.{name}"
+
+    @property
+    def attach_limit(self) -> int:
+        """The scans a disposition request carries at most (Settings.attach_limit)."""
+        return self.settings.attach_limit(self.relay_size)
 
     @property
     def admin(self) -> str:

@@ -1,17 +1,22 @@
 """SMTP as offices have it: submission on 465 (TLS) and 587 (STARTTLS) with AUTH, a server that
-offers no AUTH although a login is configured, and the server's own words in every failure log."""
+offers no AUTH although a login is configured, a server that takes small messages only, and the
+server's own words in every failure log."""
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
+from fpdf import FPDF
 from sqlmodel import Session, select
 
 from mailflow.outbound import outbox
 from mailflow.storage.models import OutboxMessage
 from tests.support.dovecot import free_port
-from tests.support.letters import CLERK, gmail_forward, pdf_letter
+from tests.support.inbox import Inbox
+from tests.support.letters import CLERK, gmail_forward, jpeg_scan, pdf_letter
+from tests.support.mail import text_of
 from tests.support.relay import start_relay
 from tests.support.tls import self_signed, server_context
 
@@ -95,5 +100,41 @@ def test_a_wrong_password_names_the_reply_not_the_password(office, servers, capl
             office.poll()
         assert "535" in caplog.text and "Wr0ng-pw" not in caplog.text
         assert outbox.MAX_ATTEMPTS > _rows(office)[0].attempts >= 1
+    finally:
+        controller.stop()
+
+
+def _photographed_letter() -> bytes:
+    """A born-digital letter with a photograph in it: a text layer (no OCR) and ~580 KB."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.multi_cell(0, 8, "Nomor: 12/FOTO/2026\nHal: Dokumentasi Kegiatan\n\nBersama ini kami sampaikan foto.")
+    pdf.image(io.BytesIO(jpeg_scan(size=(1600, 2200))), w=150)
+    return bytes(pdf.output())
+
+
+def test_a_request_fits_what_the_relay_takes(office, servers):
+    """Postfix takes 10 MB by default; a scan under `attach_max_bytes` can still make a request
+    past the relay's SIZE once base64 grows it by a third, and the relay would refuse it at every
+    try: the head would never hear of the letter. The request goes without the scan, saying so."""
+    port = free_port()
+    controller, _relay = start_relay(servers.imap, port, size=700_000)
+    try:
+        office.reconfigure(extra="max_message_bytes = 5000000")  # what comes in is not the relay's to say
+        text = office.config_path.read_text()
+        office.config_path.write_text(text.replace(f"port = {servers.submission_port}", f"port = {port}", 1))
+        office._app = None
+        scan = _photographed_letter()
+        assert 500_000 < len(scan) < office.app.settings.attach_max_bytes
+        office.mail.send(gmail_forward(pdf=scan, original_subject="Dokumentasi Kegiatan"))
+        assert office.poll().outcomes == {"letter": 1}
+        rows = _rows(office)
+        assert {(r.kind, r.status) for r in rows} == {("receipt", "sent"), ("request", "sent")}, [
+            (r.kind, r.status, r.last_error) for r in rows
+        ]
+        request = Inbox(office).next(f"kadis@{CLERK.partition('@')[2]}", "Mohon disposisi")
+        assert not [p for p in request.walk() if p.get_filename()]
+        assert "Pindaian terlalu besar untuk dilampirkan" in text_of(request)
     finally:
         controller.stop()

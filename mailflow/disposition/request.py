@@ -32,7 +32,7 @@ def scans_for(ctx: Context, session: Session, letter: Letter) -> tuple[tuple[Att
         return (), Said.of("scan.none")
     if letter.security in ("rahasia", "sangat rahasia"):
         return (), Said.of("scan.confidential")
-    if sum(r.size for r in rows) > ctx.settings.attach_max_bytes:
+    if sum(r.size for r in rows) > ctx.attach_limit:
         views = ", ".join(
             f"{r.filename} ({FileView(r.filename, r.content_type, r.size).size_text})" for r in rows
         )

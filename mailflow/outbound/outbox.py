@@ -197,9 +197,9 @@ class Sender:
             offered = " ".join(smtp.server_auth_methods).upper() or "-"
         return offered, ("xoauth2" if self.oauth else "password") if s.username else None, size
 
-    def announced_size(self) -> int | None:
-        """The SIZE the server announces in its EHLO (RFC 1870), the largest message it takes;
-        None when it announces none (or 0, no fixed limit) or cannot be asked now."""
+    def announced_size(self) -> tuple[bool, int | None]:
+        """Whether the server answered now, and the SIZE it announces in its EHLO (RFC 1870), the
+        largest message it takes; None when it announces none (or 0, no fixed limit)."""
 
         async def ask() -> str | None:
             smtp = self._client()
@@ -208,10 +208,10 @@ class Sender:
                 return smtp.esmtp_extensions.get("size")
 
         try:
-            return _size(asyncio.run(ask()))
+            return True, _size(asyncio.run(ask()))
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
             log.warning("event=smtp_size_unknown where=%s error=%s", self.where, self.failure(exc))
-            return None
+            return False, None
 
     async def _sign_in(self, smtp: aiosmtplib.SMTP, where: str) -> None:
         s = self.settings

@@ -80,10 +80,15 @@ def start_relay(
     tls: ssl.SSLContext | None = None,
     starttls: ssl.SSLContext | None = None,
     offer_auth: bool = True,
+    size: int | None = None,
 ) -> tuple[Controller, Delivery]:
-    """`offer_auth=False`: no AUTH in EHLO (AUTH is offered only after TLS, and there is none)."""
+    """`offer_auth=False`: no AUTH in EHLO (AUTH is offered only after TLS, and there is none).
+    `size`: the SIZE announced in EHLO, and a larger message refused (552), as Postfix's
+    `message_size_limit` does; aiosmtpd's own 32 MiB otherwise."""
     handler = Delivery(server, grants)
     kwargs: dict = {"auth_require_tls": not offer_auth}
+    if size is not None:
+        kwargs["data_size_limit"] = size
     if auth:
         kwargs.update(auth_required=True, authenticator=_check_password)
         if grants is None:
