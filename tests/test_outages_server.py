@@ -3,6 +3,7 @@ mailbox alerting the admin, and `mailflow status` telling the truth."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import sqlite3
@@ -10,12 +11,13 @@ import threading
 import time
 
 from click.testing import CliRunner
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from mailflow.cli import cli
 from mailflow.net.imap import Mailbox
 from mailflow.ops import heartbeat, service
-from mailflow.storage.models import Letter, MailboxState
+from mailflow.storage.models import Letter, MailboxState, utcnow
 from tests.support.letters import MAILBOX, gmail_forward, pdf_letter
 
 
@@ -107,6 +109,26 @@ def test_a_mailbox_failing_too_long_alerts_the_admin_once(office):
     alert = office.mail.wait_for("admin@probolinggokab.example", lambda m: "gagal sejak" in str(m["Subject"]))
     assert "Connection refused" in alert.get_body(("plain",)).get_content()
     assert office.mail.count("admin@probolinggokab.example") == 1
+
+
+def test_a_mailbox_taken_out_of_the_config_while_failing_stops_no_alert(office):
+    """An admin removes (or renames) a mailbox that was failing: its state row stays behind. The
+    alerts of the mailboxes still configured go on, and the health is logged."""
+    office.reconfigure(extra="mailbox_alert_after = 0")
+    with office.app.engine.begin() as connection:
+        long_ago = utcnow() - dt.timedelta(days=2)
+        connection.execute(
+            insert(MailboxState).values(mailbox="retired", failing_since=long_ago, last_error="gone")
+        )
+    broken = office.config_path.read_text().replace(f"port = {office.servers.imap.imap_port}", "port = 9")
+    office.config_path.write_text(broken)
+    office._app = None
+    assert office.poll().error is not None
+    with Session(office.app.engine) as session:
+        assert session.get(MailboxState, "surat").alerted
+        assert not session.get(MailboxState, "retired").alerted  # nobody to tell about it now
+    alert = office.mail.wait_for("admin@probolinggokab.example", lambda m: "gagal sejak" in str(m["Subject"]))
+    assert "surat" in str(alert["Subject"])
 
 
 def test_a_stuck_job_cannot_hold_up_a_stop_past_stop_timeout(office, caplog):

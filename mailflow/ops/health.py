@@ -122,14 +122,15 @@ def alert_failing_mailboxes(
     once when its OAuth2 sign-in was refused (that does not heal by waiting). In a regency, the
     admin of the office the mailbox serves, where the office names one."""
     limit = dt.timedelta(seconds=settings.mailbox_alert_after)
+    boxes = {box.name: box for box in settings.mailboxes}  # a state row outlives its mailbox's config
     alerted = []
     with transaction(engine) as session:
         for state in session.exec(select(MailboxState)).all():
-            if state.failing_since is None or state.alerted:
+            box = boxes.get(state.mailbox)
+            if box is None or state.failing_since is None or state.alerted:
                 continue
             if not state.sign_in_refused and utcnow() - state.failing_since < limit:
                 continue
-            box = settings.mailbox(state.mailbox)
             code = regency.office_of_mailbox(box.address, box.office) or next(iter(regency.offices))
             rules = regency.office(code)
             admin = rules.admin or settings.admin_email
