@@ -74,6 +74,7 @@ class Context:
         )
 
     def mailbox_of(self, letter: Letter) -> MailboxSettings:
-        """The mailbox a letter came through, which its follow-up mail is sent from."""
+        """The mailbox a letter came through, which its follow-up mail is sent from; for one since
+        renamed or taken out of the config, its office's first mailbox (else the service's)."""
         names = {b.name: b for b in self.settings.mailboxes}
-        return names.get(letter.mailbox) or self.settings.mailboxes[0]
+        return names.get(letter.mailbox) or self.mailbox_for(letter.office) or self.settings.mailboxes[0]

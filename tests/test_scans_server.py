@@ -91,6 +91,26 @@ def test_fields_wait_sends_the_receipt_first_and_the_fields_after(office, inbox)
     assert f"Nomor surat       : {truth.letter_number}  [mohon periksa]" in note
 
 
+def test_a_scan_filed_through_a_mailbox_since_renamed_still_gets_its_receipt_and_request(office, inbox):
+    """The admin renames the intake mailbox while a scan waits for OCR: the receipt and request go
+    from the office's mailbox when `fields_wait` runs out, and the fields follow when read."""
+    office.reconfigure(extra="fields_wait = 0")
+    pdf, truth = copier_scan(6)
+    office.mail.send(scan_to_email(pdf))
+    service.poll_all(office.app)  # filed; its scan not read yet
+    office.config_path.write_text(
+        office.config_path.read_text().replace('name = "surat"', 'name = "masuk"', 1)
+    )
+    office._app = None
+    assert scan_jobs.send_overdue(office.app) == 1
+    service.flush(office.app)
+    assert "(belum diketahui)" in text_of(inbox.next(CLERK, "Tanda terima"))
+    inbox.next(KADIS, "disposisi")
+    service.read_scans_now(office.app)
+    service.flush(office.app)
+    assert truth.letter_number in text_of(inbox.next(CLERK, "Data surat dilengkapi"))
+
+
 def test_a_sigkill_mid_ocr_repeats_the_job_never_loses_or_doubles_it(office, inbox):
     """`mailflow run` is killed (its readers with it) while a scan is being read; the next run
     takes the job over when the dead claim lapses, and the clerk gets one receipt."""

@@ -169,7 +169,7 @@ def _fields_in(session: Session, ctx: Context, letter: Letter, filled: list[str]
     """The fields are as complete as they get: the receipt and request, or the completion note."""
     letter.fields_pending = False
     session.add(letter)
-    box = ctx.settings.mailbox(letter.mailbox)
+    box = ctx.mailbox_of(letter)
     if not letter.fields_early:
         send_receipt(session, ctx, box, letter, _filing_message(ctx, letter))
         route_letter(session, ctx, box, letter)
@@ -209,7 +209,7 @@ def send_overdue(app: App, now: Callable[[], dt.datetime] = utcnow) -> int:
         for letter in late:
             letter.fields_early = True
             ctx = base.for_office(letter.office)
-            box = ctx.settings.mailbox(letter.mailbox)
+            box = ctx.mailbox_of(letter)
             send_receipt(session, ctx, box, letter, _filing_message(ctx, letter))
             route_letter(session, ctx, box, letter)
             session.add(letter)

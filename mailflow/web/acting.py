@@ -68,7 +68,7 @@ def act(app: App, reader: Reader, letter_id: int, text: str, apply: bool) -> Act
         node = own_node(session, reader, letter_id)
     if node is None or not text.strip():
         return Acted(None, nothing_to_answer=node is None)
-    box = app.settings.mailbox(letter.mailbox)
+    box = ctx.mailbox_of(letter)
     message = as_reply(reader, letter, box.address, text)
     explained = explain_reply(
         message, ctx.rules, node.position_id, reader.today, letter.urgency, ctx.composer.catalogue,
