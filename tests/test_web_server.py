@@ -72,9 +72,7 @@ def web_office(office):
 def filed_letter(office, inbox, subject: str = "Pembentukan Cabang Dinas dan UPTD", sender: str = ""):
     office.mail.send(
         gmail_forward(
-            pdf=pdf_letter(),
-            original_subject=subject,
-            original_from=sender or "Biro Umum <umum@kemendagri.go.id>",
+            pdf=pdf_letter(), original_subject=subject, original_from=sender or "Biro Umum <umum@kemendagri.go.id>"
         )
     )
     office.poll()
@@ -87,9 +85,7 @@ def sign_in(office, address: str) -> TestClient:
     page = client.get("/sign-in")
     client.post("/sign-in", data={"csrf": csrf(page.text), "email": address})
     service.flush(office.app)
-    msg = office.mail.wait_for(
-        address, lambda m: "Mailflow" in str(m["Subject"]) and "/sign-in/" in body(m), 10
-    )
+    msg = office.mail.wait_for(address, lambda m: "Mailflow" in str(m["Subject"]) and "/sign-in/" in body(m), 10)
     assert follow(client, link_in(msg, "sign-in")).status_code == 303
     return client
 
@@ -121,9 +117,7 @@ def test_expired_and_forged_links_are_refused(web_office, inbox):
     token = old.dumps({"a": KADIS, "n": "x" * 24, "l": None})
     client = client_for(web_office)
     assert follow(client, f"/sign-in/{token}").status_code == 400
-    forged = URLSafeTimedSerializer("f" * 40, salt="mailflow-web-letter").dumps(
-        {"a": KADIS, "n": "y", "l": 1}
-    )
+    forged = URLSafeTimedSerializer("f" * 40, salt="mailflow-web-letter").dumps({"a": KADIS, "n": "y", "l": 1})
     assert follow(client, f"/link/{forged}").status_code == 400
     assert client.get("/surat", follow_redirects=False).status_code == 303  # still signed out
 
@@ -154,24 +148,13 @@ def test_forms_without_their_csrf_token_are_refused(web_office, inbox):
     answer = follow(client, link_in(request))
     letter = answer.headers["location"]
     assert client.post(f"{letter}/act", data={"text": "Siap", "step": "apply"}).status_code == 403
-    assert (
-        client.post(f"{letter}/act", data={"text": "Siap", "step": "apply", "csrf": "wrong"}).status_code
-        == 403
-    )
+    assert client.post(f"{letter}/act", data={"text": "Siap", "step": "apply", "csrf": "wrong"}).status_code == 403
     assert client.post("/sign-out", data={}).status_code == 403
 
 
 @pytest.mark.parametrize(
     "target",
-    [
-        "//evil.example/x",
-        "https://evil.example",
-        "/\\evil.example",
-        "javascript:alert(1)",
-        "/\r\nX: y",
-        "evil",
-        "",
-    ],
+    ["//evil.example/x", "https://evil.example", "/\\evil.example", "javascript:alert(1)", "/\r\nX: y", "evil", ""],
 )
 def test_next_never_leaves_the_site(target):
     assert safe_next(target) == "/"
@@ -188,9 +171,7 @@ def test_follow_with_next_elsewhere_stays_here(web_office, inbox):
     service.flush(web_office.app)
     path = link_in(web_office.mail.wait_for(PAUD, lambda m: "/sign-in/" in body(m), 10), "sign-in")
     page = client.get(path)
-    answer = client.post(
-        f"{path}?next=//evil.example/", data={"csrf": csrf(page.text)}, follow_redirects=False
-    )
+    answer = client.post(f"{path}?next=//evil.example/", data={"csrf": csrf(page.text)}, follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/"
 
 
@@ -214,9 +195,7 @@ def test_another_trees_letter_is_not_found_page_and_files(web_office, inbox):
 
 def test_script_in_subject_and_sender_is_escaped(web_office, inbox):
     evil = "<script>alert('x')</script>"
-    request = filed_letter(
-        web_office, inbox, subject=f"Undangan {evil}", sender=f"Evil {evil} <umum@kemendagri.go.id>"
-    )
+    request = filed_letter(web_office, inbox, subject=f"Undangan {evil}", sender=f"Evil {evil} <umum@kemendagri.go.id>")
     client = client_for(web_office)
     letter_path = follow(client, link_in(request)).headers["location"]
     for path in (letter_path, "/surat", "/book"):
@@ -244,15 +223,11 @@ def test_acting_from_the_box_explains_then_applies_like_a_reply(web_office, inbo
     letter_path = follow(client, link_in(request)).headers["location"]
     page = client.get(letter_path)
     token = csrf(page.text)
-    preview = client.post(
-        f"{letter_path}/act", data={"csrf": token, "text": "Sekretaris: pelajari", "step": "explain"}
-    )
+    preview = client.post(f"{letter_path}/act", data={"csrf": token, "text": "Sekretaris: pelajari", "step": "explain"})
     assert preview.status_code == 200 and 'id="apply"' in preview.text
     with Session(web_office.app.engine) as session:
         assert not session.exec(select(Event).where(Event.action == "disposed")).all()  # nothing yet
-    applied = client.post(
-        f"{letter_path}/act", data={"csrf": token, "text": "Sekretaris: pelajari", "step": "apply"}
-    )
+    applied = client.post(f"{letter_path}/act", data={"csrf": token, "text": "Sekretaris: pelajari", "step": "apply"})
     assert applied.status_code == 200
     with Session(web_office.app.engine) as session:
         event = session.exec(select(Event).where(Event.action == "disposed")).one()
