@@ -11,7 +11,7 @@ import datetime as dt
 from email.message import Message
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
@@ -41,6 +41,14 @@ def store_file(archive: Archive, f: Attachment) -> str:
         return archive.put_file_from(source, f.sha256)
 
 
+# The letter a new one would duplicate: one statement, its values bound, built and compiled once.
+_SAME = (
+    select(col(Letter.id))
+    .where(col(Letter.fingerprint) == bindparam("print"), col(Letter.office) == bindparam("of_office"))
+    .limit(1)
+)
+
+
 def file_letter(
     session: Session,
     ctx: Context,
@@ -59,11 +67,10 @@ def file_letter(
     scans = ctx.settings.ocr and bool(scan_files(files, reading.pdf_texts))
     fields = reading.fields
     print_ = fingerprint(message, fields, hashes)
-    with session.no_autoflush:  # every letter is stored when filed: what is pending is no letter
-        existing = session.exec(
-            select(Letter).where(Letter.fingerprint == print_, Letter.office == ctx.rules.office_code)
-        ).first()
-    if existing is not None:
+    # On the session's connection, so no autoflush: every letter is stored when filed.
+    same = session.connection().execute(_SAME, {"print": print_, "of_office": ctx.rules.office_code})
+    if (existing_id := same.scalar()) is not None:
+        existing = fetch(session, Letter, existing_id)
         log_event(
             session,
             letter_id=existing.id,
