@@ -11,7 +11,9 @@ import datetime as dt
 from email.message import Message
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import bindparam, insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
@@ -101,8 +103,7 @@ def file_letter(
         sources={k: str(v) for k, v in fields.sources.items()},
         **field_values,
     )
-    session.add(letter)
-    session.flush()  # the one flush filing needs: its id, which the rows below point to
+    _store(session, letter)  # its id, which the rows below point to
     if files:  # one INSERT for them all, of values read and stored here: no object is needed
         session.connection().execute(
             insert(LetterFile),
@@ -131,6 +132,23 @@ def file_letter(
     else:
         send_receipt(session, ctx, box, letter, message)
     return letter, True
+
+
+# A new letter's row: one statement, its values bound, built and compiled once.
+_LETTER_INSERT = insert(Letter).returning(col(Letter.id))
+_LETTER_COLUMNS = tuple(column.key for column in sa.inspect(Letter).columns if not column.primary_key)
+
+
+def _store(session: Session, letter: Letter) -> None:
+    """Write the new `letter`'s row and keep it in the session as stored, as if read back: one
+    INSERT on the session's connection instead of a flush, which would also write everything the
+    group has pending (its ledger rows go in one flush at the commit). Safe past the ORM: the
+    row is the object's own values, every column of it (its defaults were set when it was built),
+    and the object is then what the row holds, so the ORM has nothing of it left to write."""
+    values = {key: getattr(letter, key) for key in _LETTER_COLUMNS}
+    letter.id = session.connection().execute(_LETTER_INSERT, values).scalar_one()
+    make_transient_to_detached(letter)
+    session.add(letter)
 
 
 def send_receipt(
