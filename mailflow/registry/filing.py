@@ -43,7 +43,11 @@ def store_file(archive: Archive, f: Attachment) -> str:
         return archive.put_file_from(source, f.sha256)
 
 
-# The letter a new one would duplicate: one statement, its values bound, built and compiled once.
+# Filing's statements, their values bound: built and compiled once. A new letter's row (every
+# column but its id), its files in one INSERT, and the letter a new one would duplicate.
+_LETTER_INSERT = insert(Letter).returning(col(Letter.id))
+_LETTER_COLUMNS = tuple(column.key for column in sa.inspect(Letter).columns if not column.primary_key)
+_FILES_INSERT = insert(LetterFile)
 _SAME = (
     select(col(Letter.id))
     .where(col(Letter.fingerprint) == bindparam("print"), col(Letter.office) == bindparam("of_office"))
@@ -106,7 +110,7 @@ def file_letter(
     _store(session, letter)  # its id, which the rows below point to
     if files:  # one INSERT for them all, of values read and stored here: no object is needed
         session.connection().execute(
-            insert(LetterFile),
+            _FILES_INSERT,
             [
                 {
                     "letter_id": id_of(letter),
@@ -132,11 +136,6 @@ def file_letter(
     else:
         send_receipt(session, ctx, box, letter, message)
     return letter, True
-
-
-# A new letter's row: one statement, its values bound, built and compiled once.
-_LETTER_INSERT = insert(Letter).returning(col(Letter.id))
-_LETTER_COLUMNS = tuple(column.key for column in sa.inspect(Letter).columns if not column.primary_key)
 
 
 def _store(session: Session, letter: Letter) -> None:
