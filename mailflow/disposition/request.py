@@ -14,7 +14,7 @@ from mailflow.outbound import outbox
 from mailflow.outbound.compose import FileView, date_id
 from mailflow.outbound.recipe import Recipe
 from mailflow.scans.files import ScanFile
-from mailflow.storage.models import Disposition, Letter, LetterFile, OutboxMessage, fetch
+from mailflow.storage.models import Disposition, Letter, LetterFile, OutboxMessage, fetch, id_of
 from mailflow.text.message import Attachment
 
 
@@ -56,6 +56,20 @@ def send_request(
 ) -> None:
     """The request to the holder of `node`, queued as its recipe: request_mail composes it after
     the commit. `passed_from`: who passed the letter on from another office, said above all else."""
+    queue_request(session, ctx, box, id_of(letter), node.holder, id_of(node), disposer_title, passed_from)
+
+
+def queue_request(
+    session: Session,
+    ctx: Context,
+    box: MailboxSettings,
+    letter_id: int,
+    holder: str,
+    node_id: int,
+    disposer_title: str,
+    passed_from: str = "",
+) -> None:
+    """`send_request` for a node known by its id and holder (routing writes its nodes as rows)."""
     recipe = Recipe.written(
         ctx.rules.office_code,
         box.address,
@@ -63,7 +77,7 @@ def send_request(
         disposer_title=disposer_title,
         passed_from=passed_from,
     )
-    outbox.enqueue_recipe(session, recipe, "request", node.holder, letter.id, node.id)
+    outbox.enqueue_recipe(session, recipe, "request", holder, letter_id, node_id)
 
 
 def request_mail(session: Session, ctx: Context, row: OutboxMessage) -> Message:

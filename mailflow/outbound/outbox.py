@@ -21,7 +21,7 @@ from email.policy import compat32
 from email.utils import parseaddr
 
 import aiosmtplib
-from sqlalchemy import event, or_
+from sqlalchemy import event, insert, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -79,6 +79,10 @@ def enqueue(
     return row
 
 
+# One statement for every recipe row, its values bound: built and compiled once.
+_RECIPE_INSERT = insert(OutboxMessage)
+
+
 def enqueue_recipe(
     session: Session,
     recipe: Recipe,
@@ -86,25 +90,39 @@ def enqueue_recipe(
     recipient: str,
     letter_id: int | None = None,
     disposition_id: int | None = None,
-) -> OutboxMessage:
+) -> str:
     """Add an email to the outbox as what composes it (outbound/recipe.py), inside the caller's
-    transaction; its Message-ID fixed now, its subject and bytes written when composed."""
-    row = OutboxMessage(
-        message_id=Stamp.now(recipe.sender).message_id,
-        kind=kind,
-        recipient=recipient,
-        subject="",
-        recipe=recipe.to_json(),
-        letter_id=letter_id,
-        disposition_id=disposition_id,
+    transaction; its Message-ID (returned) fixed now, its subject and bytes written when composed.
+
+    One INSERT on the session's connection, no object (filing writes two a letter): the row is
+    values Mailflow made here, the rows it points to are stored, and nothing in the session
+    holds it (the composer reads it back with a query after the commit)."""
+    now = utcnow()
+    message_id = Stamp.now(recipe.sender).message_id
+    session.connection().execute(
+        _RECIPE_INSERT,
+        {
+            "message_id": message_id,
+            "kind": kind,
+            "recipient": recipient,
+            "subject": "",
+            "raw": None,
+            "recipe": recipe.to_json(),
+            "letter_id": letter_id,
+            "disposition_id": disposition_id,
+            "created_at": now,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+        },
     )
-    session.add(row)
-    return row
+    return message_id
 
 
 @contextmanager
 def enqueued_in(session: Session) -> Iterator[list[OutboxMessage]]:
-    """The outbox rows added in `session` while inside, in order: what a dry run would send."""
+    """The outbox rows added in `session` while inside, in order: what a dry run would send.
+    (Only rows added as objects: the follow-ups queue no recipe, `enqueue_recipe`'s rows.)"""
     rows: list[OutboxMessage] = []
 
     def collect(flushing: Session, _context: object, _instances: object) -> None:

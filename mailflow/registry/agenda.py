@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col
 
 from mailflow.storage.models import AgendaCounter, Book
@@ -23,16 +23,20 @@ def format_agenda(template: str, seq: int, year: int, month: int, unit: str) -> 
     return template.format(seq=seq, year=year, month=month, roman_month=ROMAN[month - 1], unit=unit)
 
 
+# The counter's next serial: one statement, its values bound, built and compiled once.
+_NEXT = (
+    update(AgendaCounter)
+    .where(col(AgendaCounter.office) == bindparam("of_office"), col(AgendaCounter.year) == bindparam("on"))
+    .where(col(AgendaCounter.book) == bindparam("in_book"))
+    .values(seq=col(AgendaCounter.seq) + 1)
+    .returning(col(AgendaCounter.seq))
+)
+
+
 def next_serial(session: Session, office: str, year: int, book: Book = Book.INCOMING) -> int:
     """Take the next serial; the row lock (or SQLite's write lock) serialises concurrent filers.
     One UPDATE on the session's connection: the counter is never an object of the session."""
-    result = session.connection().execute(
-        update(AgendaCounter)
-        .where(col(AgendaCounter.office) == office, col(AgendaCounter.year) == year)
-        .where(col(AgendaCounter.book) == book)
-        .values(seq=col(AgendaCounter.seq) + 1)
-        .returning(col(AgendaCounter.seq))
-    )
+    result = session.connection().execute(_NEXT, {"of_office": office, "on": year, "in_book": book})
     seq = result.scalar_one_or_none()
     if seq is not None:
         return seq

@@ -11,7 +11,9 @@ import datetime as dt
 from email.message import Message
 from typing import Any
 
-from sqlalchemy import insert
+import sqlalchemy as sa
+from sqlalchemy import bindparam, insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from mailflow.config import MailboxSettings
@@ -41,6 +43,18 @@ def store_file(archive: Archive, f: Attachment) -> str:
         return archive.put_file_from(source, f.sha256)
 
 
+# Filing's statements, their values bound: built and compiled once. A new letter's row (every
+# column but its id), its files in one INSERT, and the letter a new one would duplicate.
+_LETTER_INSERT = insert(Letter).returning(col(Letter.id))
+_LETTER_COLUMNS = tuple(column.key for column in sa.inspect(Letter).columns if not column.primary_key)
+_FILES_INSERT = insert(LetterFile)
+_SAME = (
+    select(col(Letter.id))
+    .where(col(Letter.fingerprint) == bindparam("print"), col(Letter.office) == bindparam("of_office"))
+    .limit(1)
+)
+
+
 def file_letter(
     session: Session,
     ctx: Context,
@@ -59,11 +73,10 @@ def file_letter(
     scans = ctx.settings.ocr and bool(scan_files(files, reading.pdf_texts))
     fields = reading.fields
     print_ = fingerprint(message, fields, hashes)
-    with session.no_autoflush:  # every letter is stored when filed: what is pending is no letter
-        existing = session.exec(
-            select(Letter).where(Letter.fingerprint == print_, Letter.office == ctx.rules.office_code)
-        ).first()
-    if existing is not None:
+    # On the session's connection, so no autoflush: every letter is stored when filed.
+    same = session.connection().execute(_SAME, {"print": print_, "of_office": ctx.rules.office_code})
+    if (existing_id := same.scalar()) is not None:
+        existing = fetch(session, Letter, existing_id)
         log_event(
             session,
             letter_id=existing.id,
@@ -94,11 +107,10 @@ def file_letter(
         sources={k: str(v) for k, v in fields.sources.items()},
         **field_values,
     )
-    session.add(letter)
-    session.flush()  # the one flush filing needs: its id, which the rows below point to
+    _store(session, letter)  # its id, which the rows below point to
     if files:  # one INSERT for them all, of values read and stored here: no object is needed
         session.connection().execute(
-            insert(LetterFile),
+            _FILES_INSERT,
             [
                 {
                     "letter_id": id_of(letter),
@@ -124,6 +136,18 @@ def file_letter(
     else:
         send_receipt(session, ctx, box, letter, message)
     return letter, True
+
+
+def _store(session: Session, letter: Letter) -> None:
+    """Write the new `letter`'s row and keep it in the session as stored, as if read back: one
+    INSERT on the session's connection instead of a flush, which would also write everything the
+    group has pending (its ledger rows go in one flush at the commit). Safe past the ORM: the
+    row is the object's own values, every column of it (its defaults were set when it was built),
+    and the object is then what the row holds, so the ORM has nothing of it left to write."""
+    values = {key: getattr(letter, key) for key in _LETTER_COLUMNS}
+    letter.id = session.connection().execute(_LETTER_INSERT, values).scalar_one()
+    make_transient_to_detached(letter)
+    session.add(letter)
 
 
 def send_receipt(
