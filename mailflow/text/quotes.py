@@ -128,18 +128,19 @@ def _is_header_block(lines: _Indexed, i: int) -> int:
     return end - i if len(headers) >= 2 and evidence else 0
 
 
-def _intro_span(lines: _Indexed, i: int) -> int:
+def _intro_span(lines: _Lines, i: int) -> int:
     """How many lines starting at i introduce an original (attribution, separator, headers)."""
-    line = lines[i].strip()
-    if not line:
+    kinds = lines.kinds
+    if kinds[i] == _BLANK:
         return 0
+    line = lines[i].strip()
     if _SEPARATOR.match(line):
         return 1
     if span := _is_header_block(lines, i):
         return span
     joined = ""
     for k in range(3):
-        if i + k >= len(lines) or (k and not lines[i + k].strip()) or is_quoted(lines[i + k]):
+        if i + k >= len(kinds) or (k and kinds[i + k] == _BLANK) or kinds[i + k] == _QUOTED:
             break
         if k == 1 and not _ATTRIBUTION_START.search(line):
             break  # "Lorem" above "Den 14 september ... skrev:" is text, not half an attribution
@@ -151,49 +152,54 @@ def _intro_span(lines: _Indexed, i: int) -> int:
     return 0
 
 
-def _followed_by_quote(lines: _Indexed, j: int) -> bool:
-    while j < len(lines) and not lines[j].strip():
+def _followed_by_quote(lines: _Lines, j: int) -> bool:
+    kinds = lines.kinds
+    while j < len(kinds) and kinds[j] == _BLANK:
         j += 1
-    return j < len(lines) and is_quoted(lines[j])
+    return j < len(kinds) and kinds[j] == _QUOTED
+
+
+_SHARED = re.compile(r"\s(on|pada|le|am|el|op)\s", re.I)
 
 
 def _split_shared_line(line: str) -> list[str]:
     """'reply On Wed, ... wrote:' -> ['reply', 'On Wed, ... wrote:']."""
-    m = re.search(r"\s(on|pada|le|am|el|op)\s", line, re.I)
+    m = _SHARED.search(line)
     if m and m.start() > 0 and _ATTRIBUTION.match(line[m.start() :].strip()):
         return [line[: m.start()].rstrip().rstrip("-").rstrip(), line[m.start() :].strip()]
     return [line]
 
 
-def _between_quotes(lines: _Indexed) -> bytearray:
+def _between_quotes(lines: _Lines) -> bytearray:
     """For each line, whether the nearest non-blank lines above and below it are quoted; one
     pass each way, so a mail of many lines costs its length, not its length squared (and one
     byte a line)."""
-    between = bytearray(len(lines))
+    kinds = lines.kinds
+    between = bytearray(len(kinds))
     last = False
-    for i in range(len(lines) - 1, -1, -1):
+    for i in range(len(kinds) - 1, -1, -1):
         between[i] = last  # below
-        if (line := lines[i]).strip():
-            last = is_quoted(line)
+        if kinds[i] != _BLANK:
+            last = kinds[i] == _QUOTED
     last = False
-    for i in range(len(lines)):
+    for i in range(len(kinds)):
         between[i] = between[i] and last  # and above
-        if (line := lines[i]).strip():
-            last = is_quoted(line)
+        if kinds[i] != _BLANK:
+            last = kinds[i] == _QUOTED
     return between
 
 
-def _drop_quotes(lines: _Indexed) -> array[int]:
+def _drop_quotes(lines: _Lines) -> array[int]:
     """The positions of the lines kept: not quoted, not introducing a quote, above an original."""
     kept = array("I")
     between = _between_quotes(lines)
     i = 0
     while i < len(lines):
-        line = lines[i]
         # A link a client wrapped out of a quoted block: '(http://...) >' between two '>' lines.
-        if is_quoted(line) or (between[i] and _LINK_LINE.match(line)):
+        if lines.kinds[i] == _QUOTED or (between[i] and _LINK_LINE.match(lines[i])):
             i += 1
             continue
+        line = lines[i]
         span = _intro_span(lines, i)
         if span == 0 and _DATE_EMAIL.match(line) and _followed_by_quote(lines, i + 1):
             span = 1
@@ -317,6 +323,9 @@ class _Indexed(Protocol):
     def __getitem__(self, i: int, /) -> str: ...
 
 
+_BLANK, _QUOTED, _TEXT = 0, 1, 2
+
+
 class _Lines:
     """The first READ_LINES lines of a text, tidied (text.lines.tidy_line), a reply sharing a line
     with an attribution split in two: held as where they stand in the text, so a line is made
@@ -327,6 +336,7 @@ class _Lines:
         self.text = text
         self.starts, self.ends = array("I"), array("I")
         self.made: dict[int, str] = {}
+        self.kinds = bytearray()  # each line _BLANK, _QUOTED or _TEXT: read often, made once
         for start, stop in islice(_spans(text), READ_LINES):
             line = tidy_line(text, start, stop)
             parts = _split_shared_line(line)
@@ -338,6 +348,7 @@ class _Lines:
                     self.made[len(self.starts)] = part
                 self.starts.append(start)
                 self.ends.append(stop)
+                self.kinds.append(_QUOTED if is_quoted(part) else _TEXT if part.strip() else _BLANK)
 
     def __len__(self) -> int:
         return len(self.starts)
