@@ -372,14 +372,16 @@ def _spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 class _Kept:
-    """The lines of `source` at `index[lo:hi]`, the first one's leading blanks and the last one's
-    trailing blanks stripped (what stripping the text they make would strip)."""
+    """The lines of `source` at `index[lo:hi]`; `strip_ends` strips the first one's leading and the
+    last one's trailing blanks (what stripping the text they make would strip)."""
 
     def __init__(self, source: _Indexed, index: Sequence[int], lo: int, hi: int) -> None:
         self.source, self.index, self.lo, self.hi = source, index, lo, hi
         self.edges: dict[int, str] = {}  # a line stripped at the text's start or end
-        if (count := hi - lo) == 0:
-            return
+
+    def strip_ends(self) -> _Kept:
+        if (count := self.hi - self.lo) == 0:
+            return self
         first, last = self[0].lstrip(), self[count - 1].rstrip()
         if count == 1:
             first = last = first.rstrip()
@@ -387,6 +389,7 @@ class _Kept:
             self.edges[count - 1] = last
         if first != self[0]:
             self.edges[0] = first
+        return self
 
     def __len__(self) -> int:
         return self.hi - self.lo
@@ -434,8 +437,8 @@ class _Kept:
 
 def _stripped(lines: _Lines, kept: array[int]) -> _Kept:
     """The kept lines of `"\n".join(kept lines).strip()`, without joining them."""
-    first = next((k for k in range(len(kept)) if lines[kept[k]].strip()), -1)
+    first = next((k for k in range(len(kept)) if lines.kinds[kept[k]] != _BLANK), -1)
     if first < 0:
         return _Kept([""], [0], 0, 1)
-    last = next(k for k in range(len(kept) - 1, -1, -1) if lines[kept[k]].strip())
-    return _Kept(lines, kept, first, last + 1)
+    last = next(k for k in range(len(kept) - 1, -1, -1) if lines.kinds[kept[k]] != _BLANK)
+    return _Kept(lines, kept, first, last + 1).strip_ends()
