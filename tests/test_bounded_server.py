@@ -9,6 +9,8 @@ import json
 from sqlmodel import Session, select
 
 from mailflow.storage.models import Event, Letter, QuarantineItem, ScanJob
+from mailflow.text.fields import CUT
+from mailflow.text.lines import MAX_LINE
 from tests.support.hostile import (
     MAILBOX,
     broken_png,
@@ -31,6 +33,11 @@ def test_a_forward_with_a_long_from_line_is_filed(office, inbox):
     assert report.error is None and report.outcomes == {"letter": 2}
     letters = json.loads(run_cli(office, "letters", "--json"))
     assert {row["subject"] for row in letters} == {"Undangan rapat", "Pembentukan Cabang Dinas dan UPTD"}
+    # The sender is the From line's first MAX_LINE characters, and the receipt asks to check it.
+    receipts = [text_of(inbox.next(CLERK, "Tanda terima")) for _ in letters]
+    receipt = next(r for r in receipts if "Undangan rapat" in r)
+    assert f"Asal surat        : {'a.' * (MAX_LINE // 2)}{CUT}  [mohon periksa]" in receipt
+    assert "terlalu panjang dan dipotong: mohon periksa" in receipt
 
 
 def test_a_message_of_many_parts_is_held_before_its_tree_is_built(office):

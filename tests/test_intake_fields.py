@@ -6,6 +6,7 @@ import pytest
 
 from mailflow.domain import Security, Source, Urgency
 from mailflow.text.fields import (
+    CUT,
     classification_of,
     extract_fields,
     find_forwards,
@@ -15,7 +16,9 @@ from mailflow.text.fields import (
     pdf_fields,
     strip_forward_prefix,
 )
+from mailflow.text.lines import MAX_LINE
 from mailflow.text.parsing import parse_message
+from tests.support.hostile import long_from_forward
 from tests.support.letters import apple_forward, outlook_forward
 
 
@@ -142,3 +145,14 @@ def test_pdf_text_fields_and_unknowns():
         "security",
         "classification",
     ]
+
+
+def test_a_forwarded_header_is_read_to_the_bound_of_a_line_and_a_cut_is_marked():
+    """A From line of 30,000 address characters names no sender: its first MAX_LINE characters
+    are kept, marked as cut (the receipt asks the clerk to check it); the rest of the block is
+    read as before."""
+    fields = extract_fields(parse_message(long_from_forward(60_000)), [])
+    assert fields.sender == "a." * (MAX_LINE // 2) + CUT
+    assert (fields.subject, fields.letter_date) == ("Undangan rapat", dt.date(2026, 11, 30))
+    whole = extract_fields(parse_message(long_from_forward(MAX_LINE)), [])  # a From of MAX_LINE characters
+    assert whole.sender == "a." * (MAX_LINE // 2)

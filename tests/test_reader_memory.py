@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from mailflow.text.html import _read, html_to_text
 from mailflow.text.lines import ANY_BREAK, LF, tidy, tidy_lines
-from mailflow.text.quotes import _stripped
+from mailflow.text.quotes import _drop_quotes, _Lines, _made, _stripped
 from tests.support.hostile import html_blocks
 from tests.support.reading_inputs import _PIECES, _TAGS
 
@@ -62,6 +62,12 @@ def test_tidy_lines_are_the_lines_of_tidy(text: str, max_line: int, any_break: b
         assert list(tidy_lines(text, LF, max_line, block)) == tidy(text, max_line).split("\n")
 
 
-@given(st.lists(st.sampled_from(("", " ", "a", " a ", "b  ", "  c")), max_size=8))
-def test_stripped_lines_are_those_of_the_stripped_text(lines: list[str]) -> None:
-    assert _stripped(list(lines)) == "\n".join(lines).strip().split("\n")
+@given(st.lists(st.sampled_from(("", " ", "a", " a ", "b  ", "  c", "\r", "\r\n", "\n", "> q")), max_size=12))
+def test_stripped_lines_are_those_of_the_stripped_text(pieces: list[str]) -> None:
+    text = "\n".join(pieces)
+    lines = _Lines(text)
+    kept = _drop_quotes(lines)
+    stripped = _stripped(lines, kept)
+    whole = "\n".join(lines[i] for i in kept).strip()
+    assert [stripped[i] for i in range(len(stripped))] == whole.split("\n")
+    assert _made(text, stripped.pieces(range(len(stripped)), [])) == whole

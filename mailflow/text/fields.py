@@ -15,7 +15,7 @@ from typing import Any
 
 from mailflow.domain import LetterFields, Security, Source, Urgency
 from mailflow.text.dates import parse_date
-from mailflow.text.lines import tidy_lines
+from mailflow.text.lines import MAX_LINE, tidy_lines
 from mailflow.text.message import ParsedMessage
 
 # Label words (lower case) -> registry field, Indonesian and English (reply-language.md).
@@ -194,9 +194,23 @@ def _header_block(text: str, start: int) -> tuple[dict[str, str], int]:
                 break
             at = after
             continue
-        headers.setdefault(_HEADER_KEY[m[1].lower()], m[2].strip())
+        headers.setdefault(_HEADER_KEY[m[1].lower()], _header_value(text, m))
         at = after
     return headers, at
+
+
+# What ends a forwarded header's value cut at MAX_LINE characters, for the clerk to see.
+CUT = " …"
+
+
+def _header_value(text: str, m: re.Match[str]) -> str:
+    """A forwarded header's value, at most its first MAX_LINE characters: the bound of every line
+    the readers read (text.lines). A From line of a megabyte names no sender, and would be a
+    second megabyte beside the text (issue 25); a value cut ends in CUT."""
+    start, end = m.span(2)
+    if end - start <= MAX_LINE:
+        return m[2].strip()
+    return text[start : start + MAX_LINE].strip() + CUT
 
 
 def _looks_like_headers(headers: dict[str, str]) -> bool:

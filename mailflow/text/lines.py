@@ -21,8 +21,13 @@ def tidy(text: str, max_line: int = MAX_LINE) -> str:
     return "\n".join(line[:max_line] for line in _BLANKS.sub(" ", text.replace("\r\n", "\n")).split("\n"))
 
 
+# Characters of whole lines tidied at a time: a block costs a few copies of itself and its lines
+# as strings (each some 50 bytes more than its characters), held while its lines are read.
+BLOCK = 4 * 1024
+
+
 def tidy_lines(
-    text: str, breaks: re.Pattern[str] = LF, max_line: int = MAX_LINE, block: int = 64 * 1024
+    text: str, breaks: re.Pattern[str] = LF, max_line: int = MAX_LINE, block: int = BLOCK
 ) -> Iterator[str]:
     """The lines of `tidy(text)` one at a time (`breaks`: ANY_BREAK ends a line at a lone CR too),
     read from `text` a block of whole lines at a time: a megabyte of text is never copied whole,
@@ -44,16 +49,25 @@ def tidy_lines(
 
 
 def _tidied(text: str, breaks: re.Pattern[str], max_line: int) -> list[str]:
+    """`tidy(text, max_line).split("\n")`, without joining the lines and splitting them again."""
+    text = text.replace("\r\n", "\n")
     if breaks is ANY_BREAK:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return tidy(text, max_line).split("\n")
+        text = text.replace("\r", "\n")
+    return [line[:max_line] for line in _BLANKS.sub(" ", text).split("\n")]
 
 
 def _long_line(text: str, start: int, breaks: re.Pattern[str], max_line: int) -> tuple[str, int]:
-    """The tidied line at `start`, built from its first `max_line` characters after blanks are
-    squeezed (the line is never copied whole), and where the next line starts."""
+    """The tidied line at `start` (tidy_line) and where the next line starts."""
     end = breaks.search(text, start)
     stop = end.start() if end else len(text)
+    return tidy_line(text, start, stop, max_line), end.end() if end else len(text) + 1
+
+
+def tidy_line(text: str, start: int, stop: int, max_line: int = MAX_LINE) -> str:
+    """The tidied line `text[start:stop]` (it holds no line break), built from its first
+    `max_line` characters after blanks are squeezed: a long line is never copied whole."""
+    if stop - start <= max_line:
+        return _BLANKS.sub(" ", text[start:stop])
     parts: list[str] = []
     kept = 0
     at = start
@@ -67,4 +81,4 @@ def _long_line(text: str, start: int, breaks: re.Pattern[str], max_line: int) ->
         parts.append(" ")
         kept += 1
         at = blank.end()
-    return "".join(parts)[:max_line], end.end() if end else len(text) + 1
+    return "".join(parts)[:max_line]

@@ -5,10 +5,10 @@ a CPU budget per message and a memory bound. Forking the whole service for each 
 at 20 ms of CPU and 130 ms of wall at load, ten times the text itself (issue 25); so readers are
 started once, lazily, from a clean interpreter (no thread, connection or file of the service is
 copied into them), and are handed each message's PDFs by path (or as bytes, for a small part
-held in memory) over a pipe. A reader past its budget or its memory dies; the message's PDFs not
-read by then are refused, and the next message gets a fresh reader. Readers are stopped by
-`close()` (the service's stop, and at exit); one whose service is gone sees its input close and
-exits.
+held in memory, written to the pipe as it is, not copied) over a pipe. A reader past its budget
+or its memory dies; the message's PDFs not read by then are refused, and the next message gets a
+fresh reader. Readers are stopped by `close()` (the service's stop, and at exit); one whose
+service is gone sees its input close and exits.
 
 The protocol: a request is the CPU budget in milliseconds and the count of PDFs (4 bytes each),
 then per PDF its kind (b"p" a path, b"d" bytes), its length (8 bytes) and the path or bytes. The
@@ -28,7 +28,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -42,6 +42,9 @@ START_SECONDS = 120.0  # for a reader to start (an interpreter and pypdf): not t
 READY = b"R"  # a reader's first byte: started, limited, waiting for requests
 MEMORY = 512 * 1024 * 1024  # bytes a reader may grow by beyond its interpreter and pypdf
 MAX_TEXT = 200_000  # characters: three pages of a letter are a few thousand
+# Bytes asked of the pipe at a time: os.read allocates what it is asked for before the pipe
+# answers, so a megabyte asked for a reply of a few KB held a megabyte for nothing.
+REPLY_CHUNK = 64 * 1024
 MEMORY_EXIT = 3  # a reader's exit code after a MemoryError
 _WHY = {MEMORY_EXIT: "pdf_memory", -signal.SIGPROF: "pdf_time", -signal.SIGKILL: "pdf_time"}
 
@@ -53,12 +56,14 @@ class Request:
     seconds: float
     files: Sequence[bytes | Path]
 
-    def encode(self) -> bytes:
-        parts = [int(self.seconds * 1000).to_bytes(4, "big"), len(self.files).to_bytes(4, "big")]
+    def frames(self) -> Iterator[bytes]:
+        """The request in pieces, to be written one after another: a PDF held as bytes goes to
+        the pipe as it is, not joined into a second copy of all of them."""
+        yield int(self.seconds * 1000).to_bytes(4, "big") + len(self.files).to_bytes(4, "big")
         for source in self.files:
             kind, payload = (b"d", source) if isinstance(source, bytes) else (b"p", os.fsencode(source))
-            parts += [kind, len(payload).to_bytes(8, "big"), payload]
-        return b"".join(parts)
+            yield kind + len(payload).to_bytes(8, "big")
+            yield payload
 
     @classmethod
     def receive(cls, fd: int) -> Request | None:
@@ -125,7 +130,8 @@ class Reader:
             self._ready = True
         deadline = time.monotonic() + WALL_SECONDS
         try:
-            write_all(self._input, request.encode())
+            for frame in request.frames():
+                write_all(self._input, frame)
         except BrokenPipeError:
             return [], self._ended(killed=False)
         texts: list[str] = []
@@ -134,7 +140,7 @@ class Reader:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self._output], [], [], left)[0]:
                 return texts, self._ended(killed=True)
-            if not (chunk := os.read(self._output, 1 << 20)):
+            if not (chunk := os.read(self._output, REPLY_CHUNK)):
                 return texts, self._ended(killed=False)
             received += chunk
             while len(received) >= 9 and len(received) >= (

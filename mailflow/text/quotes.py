@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import quopri
 import re
+from array import array
+from collections.abc import Iterator, Sequence
 from itertools import islice
+from typing import Protocol
 
 from mailflow.text.html import html_new_text
-from mailflow.text.lines import ANY_BREAK, tidy_lines
+from mailflow.text.lines import ANY_BREAK, tidy_line
 
 _VERBS = (
     r"wrote|writes|sent|menulis|a écrit|a ecrit|schrieb|escribió|escribio|escreveu|skrev|"
@@ -103,7 +106,7 @@ def is_quoted(line: str) -> bool:
     return line.lstrip().startswith(">")
 
 
-def _is_header_block(lines: list[str], i: int) -> int:
+def _is_header_block(lines: _Indexed, i: int) -> int:
     """Length of an unprefixed header block (an original's From/Date/To/Subject) at i, or 0.
 
     Rendered HTML puts blank lines between the headers, so blanks inside the block are allowed.
@@ -125,18 +128,19 @@ def _is_header_block(lines: list[str], i: int) -> int:
     return end - i if len(headers) >= 2 and evidence else 0
 
 
-def _intro_span(lines: list[str], i: int) -> int:
+def _intro_span(lines: _Lines, i: int) -> int:
     """How many lines starting at i introduce an original (attribution, separator, headers)."""
-    line = lines[i].strip()
-    if not line:
+    kinds = lines.kinds
+    if kinds[i] == _BLANK:
         return 0
+    line = lines[i].strip()
     if _SEPARATOR.match(line):
         return 1
     if span := _is_header_block(lines, i):
         return span
     joined = ""
     for k in range(3):
-        if i + k >= len(lines) or (k and not lines[i + k].strip()) or is_quoted(lines[i + k]):
+        if i + k >= len(kinds) or (k and kinds[i + k] == _BLANK) or kinds[i + k] == _QUOTED:
             break
         if k == 1 and not _ATTRIBUTION_START.search(line):
             break  # "Lorem" above "Den 14 september ... skrev:" is text, not half an attribution
@@ -148,56 +152,63 @@ def _intro_span(lines: list[str], i: int) -> int:
     return 0
 
 
-def _followed_by_quote(lines: list[str], j: int) -> bool:
-    while j < len(lines) and not lines[j].strip():
+def _followed_by_quote(lines: _Lines, j: int) -> bool:
+    kinds = lines.kinds
+    while j < len(kinds) and kinds[j] == _BLANK:
         j += 1
-    return j < len(lines) and is_quoted(lines[j])
+    return j < len(kinds) and kinds[j] == _QUOTED
+
+
+_SHARED = re.compile(r"\s(on|pada|le|am|el|op)\s", re.I)
 
 
 def _split_shared_line(line: str) -> list[str]:
     """'reply On Wed, ... wrote:' -> ['reply', 'On Wed, ... wrote:']."""
-    m = re.search(r"\s(on|pada|le|am|el|op)\s", line, re.I)
+    m = _SHARED.search(line)
     if m and m.start() > 0 and _ATTRIBUTION.match(line[m.start() :].strip()):
         return [line[: m.start()].rstrip().rstrip("-").rstrip(), line[m.start() :].strip()]
     return [line]
 
 
-def _between_quotes(lines: list[str]) -> list[bool]:
+def _between_quotes(lines: _Lines) -> bytearray:
     """For each line, whether the nearest non-blank lines above and below it are quoted; one
     pass each way, so a mail of many lines costs its length, not its length squared (and one
-    list of its length)."""
-    between: list[bool] = [False] * len(lines)
+    byte a line)."""
+    kinds = lines.kinds
+    between = bytearray(len(kinds))
     last = False
-    for i in range(len(lines) - 1, -1, -1):
+    for i in range(len(kinds) - 1, -1, -1):
         between[i] = last  # below
-        if lines[i].strip():
-            last = is_quoted(lines[i])
+        if kinds[i] != _BLANK:
+            last = kinds[i] == _QUOTED
     last = False
-    for i, line in enumerate(lines):
+    for i in range(len(kinds)):
         between[i] = between[i] and last  # and above
-        if line.strip():
-            last = is_quoted(line)
+        if kinds[i] != _BLANK:
+            last = kinds[i] == _QUOTED
     return between
 
 
-def _drop_quotes(lines: list[str]) -> list[str]:
-    kept: list[str] = []
+def _drop_quotes(lines: _Lines) -> array[int]:
+    """The positions of the lines kept: not quoted, not introducing a quote, above an original."""
+    kept = array("I")
     between = _between_quotes(lines)
     i = 0
     while i < len(lines):
         # A link a client wrapped out of a quoted block: '(http://...) >' between two '>' lines.
-        if is_quoted(lines[i]) or (between[i] and _LINK_LINE.match(lines[i])):
+        if lines.kinds[i] == _QUOTED or (between[i] and _LINK_LINE.match(lines[i])):
             i += 1
             continue
+        line = lines[i]
         span = _intro_span(lines, i)
-        if span == 0 and _DATE_EMAIL.match(lines[i]) and _followed_by_quote(lines, i + 1):
+        if span == 0 and _DATE_EMAIL.match(line) and _followed_by_quote(lines, i + 1):
             span = 1
         if span:
             if _followed_by_quote(lines, i + span):
                 i += span
                 continue
             break
-        kept.append(lines[i])
+        kept.append(i)
         i += 1
     return kept
 
@@ -207,16 +218,17 @@ def is_signature_line(line: str) -> bool:
     return bool(_SIG_DELIMITER.match(line) or _MOBILE_SIGNATURE.match(line) or _SIGN_OFF.match(line))
 
 
-def _sender_block(lines: list[str], sender_name: str) -> int:
-    """Index where a trailing block opening with the sender's own name begins, or -1."""
+def _sender_block(lines: _Indexed, end: int, sender_name: str) -> int:
+    """Index where a trailing block of `lines[:end]` opening with the sender's own name begins,
+    or -1."""
     names = (
         {sender_name.strip().lower(), sender_name.strip().split()[0].lower()}
         if sender_name.strip()
         else set()
     )
     names.discard("")
-    for back in range(1, min(7, len(lines)) + 1):
-        i = len(lines) - back
+    for back in range(1, min(7, end) + 1):
+        i = end - back
         line = lines[i].strip().lower()
         if (
             i > 0
@@ -228,15 +240,19 @@ def _sender_block(lines: list[str], sender_name: str) -> int:
     return -1
 
 
-def _postscript(removed: list[str]) -> list[str]:
-    """What the sender wrote below their signature: from a postscript ("PS:", "NB:") or a line
-    that takes something back ("tapi ...", "Eh jangan dulu", "Kecuali Kabid PAUD") to the end.
-    A signature never holds such a line, and dropping it would let the yes above it act alone."""
-    for i, line in enumerate(removed):
-        if _POSTSCRIPT.match(line) or (
-            set(line.lower().replace(",", " ").split()[:3]) & _RESERVATION and not _PRINT_NOTICE.search(line)
-        ):
-            return removed[i:]
+def _postscript(lines: _Indexed, removed: list[range]) -> list[range]:
+    """What the sender wrote below their signature (of the lines `removed`): from a postscript
+    ("PS:", "NB:") or a line that takes something back ("tapi ...", "Eh jangan dulu", "Kecuali
+    Kabid PAUD") to the end. A signature never holds such a line, and dropping it would let the
+    yes above it act alone."""
+    for n, lines_removed in enumerate(removed):
+        for i in lines_removed:
+            line = lines[i]
+            if _POSTSCRIPT.match(line) or (
+                set(line.lower().replace(",", " ").split()[:3]) & _RESERVATION
+                and not _PRINT_NOTICE.search(line)
+            ):
+                return [range(i, lines_removed.stop), *removed[n + 1 :]]
     return []
 
 
@@ -244,24 +260,28 @@ def strip_signature(text: str, sender_name: str = "") -> str:
     """Remove the signature: from a delimiter or a phone's "Sent from" line, a trailing block
     that opens with the sender's own name, and a trailing sign-off block ("Salam,\\nBudi"); a
     sign-off in the middle of real text stays. A postscript below it stays (`_postscript`)."""
-    return _unsigned(text.split("\n"), sender_name)
+    lines = text.split("\n")
+    return _made(text, _Kept(lines, range(len(lines)), 0, len(lines)).pieces(*_unsigned(lines, sender_name)))
 
 
-def _unsigned(lines: list[str], sender_name: str) -> str:
-    removed: list[str] = []
-    for i, line in enumerate(lines):
+def _unsigned(lines: _Indexed, sender_name: str) -> tuple[range, list[range]]:
+    """The lines left once the signature is removed, and those of a postscript below it."""
+    end = len(lines)
+    removed: list[range] = []
+    for i in range(end):
+        line = lines[i]
         if (_SIG_DELIMITER.match(line) and i > 0) or _MOBILE_SIGNATURE.match(line):
-            lines, removed = lines[:i], lines[i:]
+            end, removed = i, [range(i, len(lines))]
             break
-    while lines and not lines[-1].strip():
-        lines.pop()
-    if (cut := _sender_block(lines, sender_name)) > 0:
-        lines, removed = lines[:cut], lines[cut:] + removed
-        while lines and not lines[-1].strip():
-            lines.pop()
+    while end and not lines[end - 1].strip():
+        end -= 1
+    if (cut := _sender_block(lines, end, sender_name)) > 0:
+        end, removed = cut, [range(cut, end), *removed]
+        while end and not lines[end - 1].strip():
+            end -= 1
     tail = 0
-    for back in range(1, min(5, len(lines)) + 1):
-        line = lines[-back]
+    for back in range(1, min(5, end) + 1):
+        line = lines[end - back]
         if not line.strip():
             continue
         if _SIGN_OFF.match(line):
@@ -269,10 +289,10 @@ def _unsigned(lines: list[str], sender_name: str) -> str:
         elif len(line.strip()) > 40 or len(line.split()) > 5:
             break
     if tail:
-        lines, removed = lines[:-tail], lines[-tail:] + removed
-    elif lines and _SLASH_NAME.match(lines[-1]) and len(lines) > 1:
-        lines, removed = lines[:-1], lines[-1:] + removed
-    return "\n".join([*lines, "", *_postscript(removed)]).strip()
+        end, removed = end - tail, [range(end - tail, end), *removed]
+    elif end > 1 and _SLASH_NAME.match(lines[end - 1]):
+        end, removed = end - 1, [range(end - 1, end), *removed]
+    return range(end), _postscript(lines, removed)
 
 
 def extract_new_text(text: str, html: str = "", sender_name: str = "") -> str:
@@ -282,21 +302,143 @@ def extract_new_text(text: str, html: str = "", sender_name: str = "") -> str:
     if _SOFT_BREAK.search(text) and _QP_ESCAPE.search(text):
         # A body pasted still quoted-printable ("w=\nrote:"): undo it so markers are whole again.
         text = quopri.decodestring(text.encode("utf-8", "replace")).decode("utf-8", "replace")
-    read = islice(tidy_lines(text, ANY_BREAK), READ_LINES)
-    lines = [part for line in read for part in _split_shared_line(line)]
-    return _unsigned(_stripped(_drop_quotes(lines)), sender_name)
+    return _made(text, _new_text_pieces(text, sender_name))
 
 
-def _stripped(lines: list[str]) -> list[str]:
-    """The lines of `"\n".join(lines).strip()`, made from the same strings rather than a copy of
-    them all (a reply's 20,000 short lines cost more as strings than as text); `lines` may be
-    changed."""
-    first = next((i for i, line in enumerate(lines) if line.strip()), -1)
+def _new_text_pieces(text: str, sender_name: str) -> list[str | tuple[int, int]]:
+    """What the new text is made of; its lines are gone when it is made (_made)."""
+    lines = _Lines(text)
+    kept = _stripped(lines, _drop_quotes(lines))
+    return kept.pieces(*_unsigned(kept, sender_name))
+
+
+def _made(text: str, pieces: list[str | tuple[int, int]]) -> str:
+    """The text of `pieces` (a line, or lines where they stand in `text`), a line break between
+    two, stripped: a new text that stands whole in `text` is one copy of it."""
+    return "\n".join([text[p[0] : p[1]] if isinstance(p, tuple) else p for p in pieces]).strip()
+
+
+class _Indexed(Protocol):
+    def __len__(self) -> int: ...
+    def __getitem__(self, i: int, /) -> str: ...
+
+
+_BLANK, _QUOTED, _TEXT = 0, 1, 2
+
+
+class _Lines:
+    """The first READ_LINES lines of a text, tidied (text.lines.tidy_line), a reply sharing a line
+    with an attribution split in two: held as where they stand in the text, so a line is made
+    when it is read. 20,000 short lines as strings cost three times the text they are (issue 25);
+    only a line that differs from its text as it stands is kept as a string."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts, self.ends = array("I"), array("I")
+        self.made: dict[int, str] = {}
+        self.kinds = bytearray()  # each line _BLANK, _QUOTED or _TEXT: read often, made once
+        for start, stop in islice(_spans(text), READ_LINES):
+            line = tidy_line(text, start, stop)
+            parts = _split_shared_line(line)
+            as_it_stands = (
+                len(parts) == 1 and stop - start == len(line) and text.startswith(line, start, stop)
+            )
+            for part in parts:
+                if not as_it_stands:
+                    self.made[len(self.starts)] = part
+                self.starts.append(start)
+                self.ends.append(stop)
+                self.kinds.append(_QUOTED if is_quoted(part) else _TEXT if part.strip() else _BLANK)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i: int) -> str:
+        made = self.made.get(i)
+        return made if made is not None else self.text[self.starts[i] : self.ends[i]]
+
+    def span(self, i: int) -> tuple[int, int] | None:
+        """Where line `i` stands in the text, when it is the text as it stands."""
+        return None if i in self.made else (self.starts[i], self.ends[i])
+
+
+def _spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where each line of `text` starts and ends (a line break of any kind ends a line)."""
+    start = 0
+    for end in ANY_BREAK.finditer(text):
+        yield start, end.start()
+        start = end.end()
+    yield start, len(text)
+
+
+class _Kept:
+    """The lines of `source` at `index[lo:hi]`; `strip_ends` strips the first one's leading and the
+    last one's trailing blanks (what stripping the text they make would strip)."""
+
+    def __init__(self, source: _Indexed, index: Sequence[int], lo: int, hi: int) -> None:
+        self.source, self.index, self.lo, self.hi = source, index, lo, hi
+        self.edges: dict[int, str] = {}  # a line stripped at the text's start or end
+
+    def strip_ends(self) -> _Kept:
+        if (count := self.hi - self.lo) == 0:
+            return self
+        first, last = self[0].lstrip(), self[count - 1].rstrip()
+        if count == 1:
+            first = last = first.rstrip()
+        if last != self[count - 1]:
+            self.edges[count - 1] = last
+        if first != self[0]:
+            self.edges[0] = first
+        return self
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+    def __getitem__(self, i: int) -> str:
+        edge = self.edges.get(i)
+        return edge if edge is not None else self.source[self.index[self.lo + i]]
+
+    def pieces(self, lines: range, postscript: list[range]) -> list[str | tuple[int, int]]:
+        """The pieces of `lines`, then of a blank line and the postscript's (for _made): lines that
+        follow each other in the text as they stand are one piece."""
+        pieces: list[str | tuple[int, int]] = []
+        run: tuple[int, int] | None = None  # lines that follow each other in the text as they stand
+        for positions in [lines, range(-1, 0), *postscript] if postscript else [lines]:
+            for i in positions:
+                span = self._span(i)
+                if run is not None and span is not None and self._follows(run, span):
+                    run = (run[0], span[1])
+                    continue
+                if run is not None:
+                    pieces.append(self._piece(run))
+                run = span
+                if span is None:
+                    pieces.append(self[i] if i >= 0 else "")  # -1: the blank line above a postscript
+        if run is not None:
+            pieces.append(self._piece(run))
+        return pieces
+
+    def _piece(self, run: tuple[int, int]) -> str | tuple[int, int]:
+        """A run of lines as where it stands; one line as itself (smaller than a pair of offsets)."""
+        assert isinstance(self.source, _Lines)
+        text = self.source.text
+        return run if text.find("\n", run[0], run[1]) >= 0 else text[run[0] : run[1]]
+
+    def _span(self, i: int) -> tuple[int, int] | None:
+        if i < 0 or i in self.edges or not isinstance(self.source, _Lines):
+            return None
+        return self.source.span(self.index[self.lo + i])
+
+    def _follows(self, above: tuple[int, int], span: tuple[int, int]) -> bool:
+        """Whether the line at `span` stands in the text right below the lines at `above`."""
+        assert isinstance(self.source, _Lines)
+        return span[0] == above[1] + 1 and self.source.text[above[1]] == "\n"
+
+
+def _stripped(lines: _Lines, kept: array[int]) -> _Kept:
+    """The kept lines of `"\n".join(kept lines).strip()`, without joining them."""
+    first = next((k for k in range(len(kept)) if lines.kinds[kept[k]] != _BLANK), -1)
     if first < 0:
-        return [""]
-    last = next(i for i in range(len(lines) - 1, -1, -1) if lines[i].strip())
-    if first or last < len(lines) - 1:
-        lines = lines[first : last + 1]
-    lines[0] = lines[0].lstrip()
-    lines[-1] = lines[-1].rstrip()
-    return lines
+        return _Kept([""], [0], 0, 1)
+    last = next(k for k in range(len(kept) - 1, -1, -1) if lines.kinds[kept[k]] != _BLANK)
+    return _Kept(lines, kept, first, last + 1).strip_ends()
