@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tracemalloc
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailflow.text.html import _read, html_to_text
@@ -26,7 +26,7 @@ _HTML = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_HTML, st.integers(1, 40), st.integers(0, 60), st.booleans())
 def test_the_text_does_not_depend_on_the_cuts(html: str, chunk: int, spool_at: int, new_only: bool) -> None:
     whole = _read(html, new_only, chunk=len(html) + 1, spool_at=1 << 40)
@@ -47,7 +47,7 @@ def test_a_megabyte_of_html_costs_about_its_text() -> None:
     assert peak < 1.3 * len(text) + 300_000  # the text once, a chunk and the parser's state (11 MB before)
 
 
-@settings(max_examples=1500)
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.sampled_from(("a", " ", "\t", "\r", "\n", "\r\n", "\x0b", "\xa0", "x y", "\u2028")), max_size=60).map("".join),
     st.integers(1, 12),
