@@ -11,6 +11,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 
@@ -19,6 +20,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, col, select
 
 from mailflow.cli import cli
+from mailflow.inbound.loop import poll_mailbox
 from mailflow.storage.models import (
     Disposition,
     InboundAttempt,
@@ -188,6 +190,32 @@ def test_a_worker_killed_while_the_next_group_is_read_ahead_loses_and_doubles_no
     assert [by_id[row.letter_id] for row in ledger] == list(range(1, 13))  # numbers follow the UIDs
     assert sorted(r.letter_id for r in receipts) == sorted(by_id)  # one receipt each
     assert office.mail.count(MAILBOX) == 0 and office.mail.count(MAILBOX, "Mailflow/Processed") == 12
+
+
+def test_a_poll_stopped_lets_the_group_read_ahead_go_and_the_next_poll_files_it(office):
+    """A stop asked once the first group is decided (a service shutting down): the group in hand is
+    decided, the one read ahead is let go (its tries taken back, not moved), and the next poll files
+    the rest as first tries, numbers gap-free."""
+    office.reconfigure(box_extra="commit_batch = 4")
+    numbers = [f"{n + 1}/STOP/2026" for n in range(12)]
+    for number in numbers:
+        office.mail.append(MAILBOX, gmail_forward(pdf=pdf_letter(number=number), original_subject=f"Surat {number}"))
+    stop = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if done >= 4:
+            stop.set()
+
+    box = office.app.settings.mailboxes[0]
+    report = poll_mailbox(office.app, box, stop, progress)
+    assert report.error is None and report.outcomes == {"letter": 8}, report
+    with Session(office.app.engine) as session:
+        assert session.exec(select(InboundAttempt)).all() == []  # no try left counted: none goes alone
+    assert office.mail.count(MAILBOX) == 4 and office.mail.count(MAILBOX, "Mailflow/Processed") == 8
+    assert office.poll().outcomes == {"letter": 4}
+    filed = letters_in(office)
+    assert [letter.letter_number for letter in filed] == numbers
+    assert [letter.seq for letter in filed] == list(range(1, 13))
 
 
 def test_one_group_files_the_same_bytes_once_and_reads_its_ledger_in_hand(office):
