@@ -24,16 +24,17 @@ taking its neighbours along; a group whose transaction fails on a bug is decided
 message at a time, where the message at fault is held.
 
 Pipelining (`_Filing`): while the main thread decides group N in its transaction, the reading
-threads already read group N+1. The order is: archive N+1's raw messages, count N+1's tries and
-commit (before N's transaction opens: SQLite has one writer), start N+1's reading, then wait for
-N's reading and decide N. So each step above still comes before the next for every message, and
-groups are still decided one at a time in UID order. Reading uses no session of the main thread;
-it archives a letter's files (step 2, content-addressed and idempotent like the raw bytes), so the
-transaction only writes rows. Two groups are in hand at once only when both are first tries: a
-message tried before is taken when nothing else is in hand, and decided before anything after it
-is taken, so a message that kills its worker still takes no neighbour to poison. A poll that stops
-(stop asked, lease lost) lets the group read ahead go: its tries are taken back and its spool files
-removed, and the next poll fetches it again.
+threads already read group N+1. The order is: archive N+1's raw messages (side by side, each
+waiting for its own fsyncs), count N+1's tries and commit (before N's transaction opens: SQLite
+has one writer), start N+1's reading, then wait for N's reading and decide N. So each step above
+still comes before the next for every message, and groups are still decided one at a time in UID
+order. Reading uses no session of the main thread; it archives a letter's files (step 2,
+content-addressed and idempotent like the raw bytes), so the transaction only writes rows. Two
+groups are in hand at once only when both are first tries: a message tried before is taken when
+nothing else is in hand, and decided before anything after it is taken, so a message that kills
+its worker still takes no neighbour to poison. A poll that stops (stop asked, lease lost) lets
+the group read ahead go: its tries are taken back and its spool files removed, and the next poll
+fetches it again.
 
 What a crash (SIGKILL, OOM) now leaves: the tries of up to two groups counted once, N+1's as well
 as N's when it died before N's commit; each of those messages goes alone next run, read and filed
@@ -159,6 +160,8 @@ MAX_TRIES = 2
 # A group's messages are read side by side: while one waits for its PDF child (another process,
 # on another core) or its DNS answer, the next is parsed.
 READERS = min(4, os.cpu_count() or 1)
+# A group's raw messages are archived side by side: the time is the disk's (fsync), not the CPU's.
+ARCHIVERS = 4
 
 
 @dataclass
@@ -206,6 +209,7 @@ class _Filing:
         self.app, self.box, self.uidvalidity, self.limit = app, box, uidvalidity, limit
         self.cursor, self.discard = cursor, discard
         self.pool = ThreadPoolExecutor(READERS, thread_name_prefix="reading") if READERS > 1 else None
+        self.archiving = ThreadPoolExecutor(ARCHIVERS, thread_name_prefix="archiving")
         self.ahead: _Batch | None = None
         self.held: list[FetchedMessage] = []  # taken, not yet decided: their spool files
 
@@ -213,6 +217,7 @@ class _Filing:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.archiving.shutdown(wait=True, cancel_futures=True)
         if self.pool is not None:  # no reading may outlive its spool file
             self.pool.shutdown(wait=True, cancel_futures=True)
         self._done(self.held)
@@ -226,7 +231,8 @@ class _Filing:
         in hand (`_attempt`'s `ahead`), and is decided before anything after it is taken: it goes
         alone, as the poison count needs."""
         self.held.extend(group)
-        shas = [self.app.archive.put_raw(fetched.raw) for fetched in group]
+        # Side by side: each waits for its fsyncs, not for the other's (all before any try is counted).
+        shas = list(self.archiving.map(self.app.archive.put_raw, [fetched.raw for fetched in group]))
         todo = list(zip(group, shas, strict=True))
         rows: list[InboundMessage] = []
         while todo:
