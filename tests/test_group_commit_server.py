@@ -11,13 +11,16 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 
+import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, col, select
 
 from mailflow.cli import cli
+from mailflow.inbound.loop import poll_mailbox
 from mailflow.storage.models import (
     Disposition,
     InboundAttempt,
@@ -122,6 +125,97 @@ def test_group_commit_killed_at_random_loses_doubles_and_moves_nothing_early(off
     assert office.mail.count(MAILBOX, "Mailflow/Processed") == LETTERS - released
     assert mid_group >= 1  # the kills did land inside groups (each after its tries were counted)
     print(f"\ngroup commit: {KILLS} kills, {mid_group} inside a group; {LETTERS} letters filed once, {released} released")
+
+
+# `mailflow poll --once` that SIGKILLs itself at the second group's transaction (inbound.loop._decide),
+# when the third group is read ahead: its tries committed and its reading under way.
+AHEAD_KILLER = """
+import os, signal, sys
+from mailflow.inbound import loop
+decide, calls = loop._decide, []
+def dying(*args, **kwargs):
+    calls.append(args)
+    if len(calls) == 2 and {moment!r} == "before_commit":
+        os.kill(os.getpid(), signal.SIGKILL)
+    rows = decide(*args, **kwargs)
+    if len(calls) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return rows
+loop._decide = dying
+from mailflow.cli import main
+sys.argv = ["mailflow", "poll", "--once"]
+main()
+"""
+
+
+@pytest.mark.parametrize("moment", ["before_commit", "after_commit"])
+def test_a_worker_killed_while_the_next_group_is_read_ahead_loses_and_doubles_nothing(office, moment):
+    """Pipelining (inbound.loop._Filing): killed at the second group's transaction, before or after
+    its commit, while the third is read ahead. The read-ahead letters were in hand (tries counted)
+    and nothing undecided was moved; the next run files every letter once, the read-ahead ones
+    alone, none held as poison, the numbers gap-free in UID order."""
+    office.reconfigure(box_extra="commit_batch = 4")
+    numbers = [f"{n + 1}/AHEAD/2026" for n in range(12)]
+    for number in numbers:
+        office.mail.append(
+            MAILBOX, gmail_forward(pdf=pdf_letter(number=number), original_subject=f"Surat {number}")
+        )
+    env = {**os.environ, "MAILFLOW_CONFIG": str(office.config_path)}
+    script = AHEAD_KILLER.format(moment=moment)
+    died = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=120)
+    assert died.returncode == -signal.SIGKILL, died.stderr.decode()[-2000:]
+
+    decided = 4 if moment == "before_commit" else 8
+    assert [letter.letter_number for letter in letters_in(office)] == numbers[:decided]
+    with Session(office.app.engine) as session:
+        tried = sorted(session.exec(select(InboundAttempt.uid)).all())
+        uid_of = {row.message_id: row.uid for row in session.exec(select(InboundMessage))}
+    assert len(uid_of) == decided
+    assert len(tried) == 12 - decided and min(tried) > max(uid_of.values())  # group 3 was in hand
+    moved = {m["Message-ID"].strip() for m in office.mail.messages(MAILBOX, "Mailflow/Processed")}
+    assert moved <= committed_ids(office)
+
+    time.sleep(2.1)  # the dead worker's lease on the mailbox runs out (lease_seconds = 2 here)
+    report = office.poll()
+    assert report.outcomes == {"letter": 12 - decided}, report
+    filed = letters_in(office)
+    assert [letter.letter_number for letter in filed] == numbers
+    assert [letter.seq for letter in filed] == list(range(1, 13))
+    with Session(office.app.engine) as session:
+        ledger = session.exec(select(InboundMessage).order_by(InboundMessage.uid)).all()
+        receipts = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "receipt")).all()
+        assert session.exec(select(InboundAttempt)).all() == []
+        assert session.exec(select(QuarantineItem)).all() == []
+    by_id = {letter.id: letter.seq for letter in filed}
+    assert [by_id[row.letter_id] for row in ledger] == list(range(1, 13))  # numbers follow the UIDs
+    assert sorted(r.letter_id for r in receipts) == sorted(by_id)  # one receipt each
+    assert office.mail.count(MAILBOX) == 0 and office.mail.count(MAILBOX, "Mailflow/Processed") == 12
+
+
+def test_a_poll_stopped_lets_the_group_read_ahead_go_and_the_next_poll_files_it(office):
+    """A stop asked once the first group is decided (a service shutting down): the group in hand is
+    decided, the one read ahead is let go (its tries taken back, not moved), and the next poll files
+    the rest as first tries, numbers gap-free."""
+    office.reconfigure(box_extra="commit_batch = 4")
+    numbers = [f"{n + 1}/STOP/2026" for n in range(12)]
+    for number in numbers:
+        office.mail.append(MAILBOX, gmail_forward(pdf=pdf_letter(number=number), original_subject=f"Surat {number}"))
+    stop = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if done >= 4:
+            stop.set()
+
+    box = office.app.settings.mailboxes[0]
+    report = poll_mailbox(office.app, box, stop, progress)
+    assert report.error is None and report.outcomes == {"letter": 8}, report
+    with Session(office.app.engine) as session:
+        assert session.exec(select(InboundAttempt)).all() == []  # no try left counted: none goes alone
+    assert office.mail.count(MAILBOX) == 4 and office.mail.count(MAILBOX, "Mailflow/Processed") == 8
+    assert office.poll().outcomes == {"letter": 4}
+    filed = letters_in(office)
+    assert [letter.letter_number for letter in filed] == numbers
+    assert [letter.seq for letter in filed] == list(range(1, 13))
 
 
 def test_one_group_files_the_same_bytes_once_and_reads_its_ledger_in_hand(office):

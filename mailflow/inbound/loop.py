@@ -7,8 +7,8 @@ Order per message, the guarantee of "Letters in":
 1. archive the raw bytes (content-addressed, atomic; a large message is fetched into a spool
    file, linked into the archive and removed when its group is done) and count the try (a message that stopped
    its worker twice is held as poison instead);
-2. read it (inbound.reading: parse, PDF text, registry fields, sender check) before any
-   transaction, which then only writes;
+2. read it (inbound.reading: parse, PDF text, registry fields, sender check) and archive the
+   files of a letter before any transaction, which then only writes;
 3. decide (inbound.pipeline) and record in ONE transaction: ledger row keyed (mailbox,
    UIDVALIDITY, UID) with the deciding check, cursor, letter / correction / quarantine entry,
    events, outgoing mail;
@@ -22,16 +22,38 @@ uncommitted message. A message that was in hand when a worker died goes alone (a
 each after it that was), so that a message that kills its worker is held as poison without
 taking its neighbours along; a group whose transaction fails on a bug is decided again one
 message at a time, where the message at fault is held.
+
+Pipelining (`_Filing`): while the main thread decides group N in its transaction, the reading
+threads already read group N+1. The order is: archive N+1's raw messages (side by side, each
+waiting for its own fsyncs), count N+1's tries and commit (before N's transaction opens: SQLite
+has one writer), start N+1's reading, then wait for N's reading and decide N. So each step above
+still comes before the next for every message, and groups are still decided one at a time in UID
+order. Reading uses no session of the main thread; it archives a letter's files (step 2,
+content-addressed and idempotent like the raw bytes), so the transaction only writes rows. Two
+groups are in hand at once only when both are first tries: a message tried before is taken when
+nothing else is in hand, and decided before anything after it is taken, so a message that kills
+its worker still takes no neighbour to poison. A poll that stops (stop asked, lease lost) lets
+the group read ahead go: its tries are taken back and its spool files removed, and the next poll
+fetches it again.
+
+What a crash (SIGKILL, OOM) now leaves: the tries of up to two groups counted once, N+1's as well
+as N's when it died before N's commit; each of those messages goes alone next run, read and filed
+once (nothing lost, nothing doubled, numbers gap-free, the cursor never past an uncommitted
+message); at worst slower. Files archived for a letter whose transaction never committed (or that
+was not filed: a duplicate, a reply) stay in the archive named by nobody, harmless as the raw
+bytes a crash leaves; backups copy them, nothing checks for them, and they are never read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -48,6 +70,7 @@ from mailflow.inbound.reading import Read, read
 from mailflow.net.imap import FetchedMessage, Mailbox
 from mailflow.net.misdial import explained
 from mailflow.raw import RawMessage
+from mailflow.registry.filing import store_file
 from mailflow.registry.quarantine import quarantine, settle_release
 from mailflow.storage import journal
 from mailflow.storage.db import DATABASE_ERRORS, transaction
@@ -62,6 +85,7 @@ from mailflow.storage.models import (
     fetch,
     utcnow,
 )
+from mailflow.text.fields import letter_files
 from mailflow.text.message import ParsedMessage
 
 log = logging.getLogger(__name__)
@@ -128,30 +152,16 @@ def process_group(
     the mailbox's state row is locked first, so the second waits and then finds the first's ledger
     row. A unique-key race that still slips through (the first agenda counter of a year) is retried.
     """
-    shas = [app.archive.put_raw(fetched.raw) for fetched in group]
-    rows: list[InboundMessage] = []
-    while len(rows) < len(group):
-        todo = group[len(rows) :]
-        tries = _attempt(app, box, uidvalidity, [f.uid for f in todo])
-        taken = [
-            _Taken(fetched, sha, tried)
-            for fetched, sha, tried in zip(todo, shas[len(rows) :], tries, strict=False)
-        ]
-        for item in taken:
-            if item.tries > MAX_TRIES:
-                item.failure = (
-                    "poison",
-                    f"reading it stopped a worker {MAX_TRIES} times (killed, out of memory or stalled)",
-                )
-        _read_all(app, box, [item for item in taken if item.failure is None], limit)
-        rows.extend(_decide_safely(app, box, uidvalidity, taken, cursor))
-    return rows
+    with _Filing(app, box, uidvalidity, limit, cursor=cursor) as filing:
+        return filing.add(group) + filing.finish()
 
 
 MAX_TRIES = 2
 # A group's messages are read side by side: while one waits for its PDF child (another process,
 # on another core) or its DNS answer, the next is parsed.
 READERS = min(4, os.cpu_count() or 1)
+# A group's raw messages are archived side by side: the time is the disk's (fsync), not the CPU's.
+ARCHIVERS = 4
 
 
 @dataclass
@@ -165,26 +175,152 @@ class _Taken:
     failure: tuple[str, str] | None = None  # (reason, detail): held without deciding
 
 
-def _read_all(app: App, box: MailboxSettings, items: list[_Taken], limit: int | None) -> None:
-    if len(items) < 2 or READERS < 2:
-        for item in items:
-            _read(app, box, item, limit)
-        return
-    with ThreadPoolExecutor(min(READERS, len(items)), thread_name_prefix="reading") as pool:
-        for done in [pool.submit(_read, app, box, item, limit) for item in items]:
-            done.result()  # an edge error of any stops the poll, as it would one by one
+@dataclass
+class _Batch:
+    """Messages taken together (one transaction of tries, one of decisions), their reading under way."""
+
+    taken: list[_Taken]
+    reads: list[Future[None]]
+
+    @property
+    def retried(self) -> bool:
+        """In hand when a worker died: nothing else may be in hand with it (it goes alone)."""
+        return any(item.tries > 1 for item in self.taken)
+
+
+class _Filing:
+    """The groups of one poll on their way, two at a time: while the main thread decides one in
+    its transaction, the reading threads read the next (module docstring, "Pipelining").
+
+    `add` takes a group (archive, count its tries, start its reading) and then decides the one
+    before; `finish` decides the last; leaving the block waits for every reading and, with
+    `discard`, removes the spool files of what it took (a group not decided is fetched again)."""
+
+    def __init__(
+        self,
+        app: App,
+        box: MailboxSettings,
+        uidvalidity: int,
+        limit: int | None,
+        *,
+        cursor: bool = True,
+        discard: bool = False,
+    ) -> None:
+        self.app, self.box, self.uidvalidity, self.limit = app, box, uidvalidity, limit
+        self.cursor, self.discard = cursor, discard
+        self.pool = ThreadPoolExecutor(READERS, thread_name_prefix="reading") if READERS > 1 else None
+        self.archiving = ThreadPoolExecutor(ARCHIVERS, thread_name_prefix="archiving")
+        self.ahead: _Batch | None = None
+        self.held: list[FetchedMessage] = []  # taken, not yet decided: their spool files
+
+    def __enter__(self) -> _Filing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.archiving.shutdown(wait=True, cancel_futures=True)
+        if self.pool is not None:  # no reading may outlive its spool file
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        self._done(self.held)
+
+    def add(self, group: list[FetchedMessage]) -> list[InboundMessage]:
+        """Take `group` in UID order; the rows decided meanwhile, in UID order: the group before,
+        and what of this one a retry made go first.
+
+        The tries of what is taken commit before the transaction of the group before opens (SQLite
+        has one writer). A message in hand when a worker died is never taken while another group is
+        in hand (`_attempt`'s `ahead`), and is decided before anything after it is taken: it goes
+        alone, as the poison count needs."""
+        self.held.extend(group)
+        # Side by side: each waits for its fsyncs, not for the other's (all before any try is counted).
+        shas = list(self.archiving.map(self.app.archive.put_raw, [fetched.raw for fetched in group]))
+        todo = list(zip(group, shas, strict=True))
+        rows: list[InboundMessage] = []
+        while todo:
+            uids = [fetched.uid for fetched, _ in todo]
+            tries = _attempt(self.app, self.box, self.uidvalidity, uids, self.ahead is not None)
+            if not tries:  # its first was in hand when a worker died: it waits until nothing else is
+                rows += self._decide_ahead()
+                continue
+            batch = self._read([_Taken(f, sha, n) for (f, sha), n in zip(todo, tries, strict=False)])
+            todo = todo[len(tries) :]
+            rows += self._decide_ahead()
+            self.ahead = batch
+            if batch.retried:
+                rows += self._decide_ahead()
+        return rows
+
+    def finish(self) -> list[InboundMessage]:
+        """Decide what is still in hand; its rows."""
+        return self._decide_ahead()
+
+    def release(self) -> None:
+        """The poll stops: what was taken ahead is not decided, and its tries are taken back (it
+        was read ahead only if it was a first try, and no worker died with it), so that the next
+        poll fetches it again as if it had never been taken."""
+        if (batch := self.ahead) is None:
+            return
+        self.ahead = None
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        with transaction(self.app.engine) as session:
+            _attempts_done(session, self.box, self.uidvalidity, [item.fetched.uid for item in batch.taken])
+
+    def _read(self, taken: list[_Taken]) -> _Batch:
+        """Hold who tried too often; start the reading of the others (in the pool, or here)."""
+        for item in taken:
+            if item.tries > MAX_TRIES:
+                item.failure = (
+                    "poison",
+                    f"reading it stopped a worker {MAX_TRIES} times (killed, out of memory or stalled)",
+                )
+        reads: list[Future[None]] = []
+        for item in taken:
+            if item.failure is not None:
+                continue
+            if self.pool is None:
+                _read(self.app, self.box, item, self.limit)
+            else:
+                reads.append(self.pool.submit(_read, self.app, self.box, item, self.limit))
+        return _Batch(taken, reads)
+
+    def _decide_ahead(self) -> list[InboundMessage]:
+        """Decide the batch in hand once its reading is done (an edge error of any stops the poll,
+        as it would one by one); its rows, and its spool files removed."""
+        if (batch := self.ahead) is None:
+            return []
+        self.ahead = None
+        for done in batch.reads:
+            done.result()
+        rows = _decide_safely(self.app, self.box, self.uidvalidity, batch.taken, self.cursor)
+        decided = {id(item.fetched) for item in batch.taken}
+        self._done([fetched for fetched in self.held if id(fetched) in decided])
+        self.held = [fetched for fetched in self.held if id(fetched) not in decided]
+        return rows
+
+    def _done(self, messages: list[FetchedMessage]) -> None:
+        if self.discard:  # archived (or fetched again next run): done
+            for message in messages:
+                message.raw.discard()
 
 
 def _read(app: App, box: MailboxSettings, item: _Taken, limit: int | None) -> None:
     """Its reading, or its failure noted: a bug reading one message must not stop the mailbox
-    (the one per-message boundary); a failing edge stops the poll."""
+    (the one per-message boundary); a failing edge stops the poll.
+
+    The files of a message that may be filed are archived here, in the reading thread, so that
+    the transaction only writes rows (registry.filing.store_file finds them there); a file of a
+    message that turns out not to be filed, or whose transaction never commits, stays in the
+    archive unnamed, harmless as a raw message archived before a crash (content-addressed)."""
     try:
         item.reading = read(app, box, item.fetched.raw, item.fetched.declared, limit)
+        if item.reading.letter is not None and item.reading.message is not None:
+            for f in letter_files(item.reading.message):
+                store_file(app.archive, f)
     except _EDGE_ERRORS:
         raise
     except Exception as exc:  # the per-message boundary: held as internal_error, the poll goes on
         log.exception("event=message_failed mailbox=%s uid=%s", box.name, item.fetched.uid)
-        item.failure = ("internal_error", f"{type(exc).__name__}: {exc}")
+        item.reading, item.failure = None, ("internal_error", f"{type(exc).__name__}: {exc}")
 
 
 def _decide_safely(
@@ -214,11 +350,14 @@ def _decide_safely(
             item.reading, item.failure = None, ("internal_error", f"{type(exc).__name__}: {exc}")
 
 
-def _attempt(app: App, box: MailboxSettings, uidvalidity: int, uids: list[int]) -> list[int]:
+def _attempt(
+    app: App, box: MailboxSettings, uidvalidity: int, uids: list[int], ahead: bool = False
+) -> list[int]:
     """Count one more try at the first messages of `uids`, committed before the try: a worker that
     dies reading them leaves the count behind, and the ledger transaction of a try that ends
     removes it. Counted together: the messages before the first that was tried already; that one
-    alone. Returns their counts, in order (as many as were taken). The group's rows are read in
+    alone, and only when nothing else is in hand (`ahead`: a group is, and then none is taken).
+    Returns their counts, in order (as many as were taken). The group's rows are read in
     one locking query and written in one INSERT (and one UPDATE for a message tried before):
     counters of our own, no object needed."""
     this_box = (col(InboundAttempt.mailbox) == box.name, col(InboundAttempt.uidvalidity) == uidvalidity)
@@ -232,7 +371,7 @@ def _attempt(app: App, box: MailboxSettings, uidvalidity: int, uids: list[int]) 
         tried = {uid: attempts for uid, attempts in found}
         counts: list[int] = []
         for uid in uids:
-            if uid in tried and counts:
+            if uid in tried and (counts or ahead):
                 break  # tried before: it goes alone, after these
             counts.append(tried.get(uid, 0) + 1)
             if counts[-1] > 1:
@@ -554,25 +693,30 @@ def poll_mailbox(
             last_uid = _cursor(app, box, mailbox.uidvalidity)
             limit = app.message_limit(mailbox.append_limit)
             done: list[InboundMessage] = []
+            go_on = functools.partial(_go_on, stop, lease)
             try:
                 uids = mailbox.uids_after(last_uid)
                 if progress:
                     progress(0, len(uids))
                 fetched = mailbox.fetch(uids, spool)
-                for group in _groups(fetched, box.commit_batch, lambda: _go_on(stop, lease)):
-                    try:
-                        rows = process_group(app, box, mailbox.uidvalidity, group, limit=limit)
-                    finally:
-                        for message in group:  # archived (or fetched again next run): done
-                            message.raw.discard()
-                    for row in rows:
-                        report.count(row.outcome)
-                        done.append(row)
-                    if progress:
-                        progress(report.seen, len(uids))
-                    if len(done) >= box.fetch_batch:
-                        _settle(app, mailbox, done)
-                        done = []
+                with _Filing(app, box, mailbox.uidvalidity, limit, discard=True) as filing:
+                    # None after the last group: what is still in hand is decided, or let go
+                    for group in itertools.chain(_groups(fetched, box.commit_batch, go_on), [None]):
+                        if group is not None:
+                            rows = filing.add(group)
+                        elif go_on():
+                            rows = filing.finish()
+                        else:  # stopped: the group read ahead is fetched again next poll
+                            filing.release()
+                            rows = []
+                        for row in rows:
+                            report.count(row.outcome)
+                            done.append(row)
+                        if progress and rows:
+                            progress(report.seen, len(uids))
+                        if len(done) >= box.fetch_batch:
+                            _settle(app, mailbox, done)
+                            done = []
             finally:
                 if done:
                     _settle(app, mailbox, done)

@@ -1,8 +1,8 @@
 """The registry's write side: each function runs inside the caller's transaction.
 
-Whatever a step writes (letter, files, events, quarantine entry, outgoing mail) commits
-together or not at all, so a crash never leaves a letter without its receipt in the outbox or an
-agenda number without its letter.
+Whatever a step writes (letter, file rows, events, quarantine entry, outgoing mail) commits
+together or not at all (a file's bytes are in the archive before that commit), so a crash never
+leaves a letter without its receipt in the outbox or an agenda number without its letter.
 """
 
 from __future__ import annotations
@@ -36,7 +36,14 @@ from mailflow.text.message import Attachment, ParsedMessage
 
 
 def store_file(archive: Archive, f: Attachment) -> str:
-    """Keep a message's file in the archive, copied from its spool file in chunks; its SHA-256."""
+    """Keep a message's file in the archive, copied from its spool file in chunks; its SHA-256.
+
+    The poll archives a letter's files while reading it (inbound.loop._read), before its
+    transaction: there this finds them by name, and the transaction only writes rows. What did
+    not come that way (an admin's release, a reply's files) is archived here, still before the
+    commit that names it."""
+    if f.sha256 and archive.file_path(f.sha256).exists():
+        return f.sha256
     if f.data is not None:
         return archive.put_file(f.data)
     with f.open() as source:

@@ -12,6 +12,7 @@ import errno
 import hashlib
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import BinaryIO
 
@@ -55,7 +56,7 @@ class Archive:
         if path.exists():
             return digest
         private_dirs(path.parent)
-        tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
+        tmp = _temp(path)
         with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -79,7 +80,7 @@ class Archive:
         except OSError as exc:
             if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
                 raise
-            tmp = path.with_name(f".{raw.sha256}.{os.getpid()}.tmp")
+            tmp = _temp(path)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with raw.open() as source, open(fd, "wb") as fh:
                 shutil.copyfileobj(source, fh, 1 << 20)
@@ -99,7 +100,7 @@ class Archive:
         if path.exists():
             return digest
         private_dirs(path.parent)
-        tmp = path.with_name(f".{digest}.{os.getpid()}.tmp")
+        tmp = _temp(path)
         with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
             shutil.copyfileobj(source, fh, 1 << 20)
             fh.flush()
@@ -126,6 +127,12 @@ class Archive:
     def file_path(self, digest: str) -> Path:
         """Where a stored file is, for a reader process that opens it itself."""
         return self._path("files", digest)
+
+
+def _temp(path: Path) -> Path:
+    """Where `path` is written before its rename: one of its own per process and thread, since
+    the poll's reading threads may archive the same file at once (`.*.tmp`: left out of backups)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_native_id()}.tmp")
 
 
 def _sync_dir(folder: Path) -> None:
