@@ -113,6 +113,7 @@ class _Input:
         self._mbox_from = False
         self._watching = True
         self._lf = False  # the last line ended with a line feed
+        self._run = CHUNK  # what readrun reads next
 
     def _raw(self) -> tuple[bytes | bytearray, int]:
         if self.cut:
@@ -181,6 +182,34 @@ class _Input:
                     return b""
         return line
 
+    def readrun(self, also: _Boundary | None = None) -> bytes:
+        """Whole lines at once, up to the first that must be read alone: one that may be a
+        boundary of the eofstack's (or `also`), one longer than the read, or the header block's.
+        The bytes are the lines' bytes whatever their ends (a base64 part's thousand lines are
+        a few reads and finds); b"" when the next line must go through readline. Each call
+        reads at most twice what the last one took (and 1 KB), so short runs cost little."""
+        if self.back or self.cut or self._watching:
+            return b""
+        needles: list[bytes] = []
+        for ateof in [*self.eofstack, also] if also is not None else self.eofstack:
+            if not isinstance(ateof, _Boundary) or ateof.needles is None:
+                return b""  # a blank line ends it (delivery-status): line by line
+            needles.extend(ateof.needles)
+        chunk = self.source.read(self._run)
+        end = chunk.rfind(b"\n") + 1
+        for needle in needles:
+            if chunk.startswith(needle[1:]):
+                end = 0
+                break
+            if (at := chunk.find(needle, 0, end)) >= 0:
+                end = at + 1 if needle[0] == 10 else chunk.rfind(b"\n", 0, at) + 1  # "\n" or a lone "\r"
+        self._run = min(CHUNK, max(1024, 2 * end))
+        self.source.seek(self.at + end)
+        if not end:
+            return b""
+        self.start, self.at = self.at, self.at + end
+        return chunk if end == len(chunk) else chunk[:end]
+
     def unreadline(self, line: bytes | bytearray, start: int | None = None) -> None:
         self.back.append((line, self.start if start is None else start))
 
@@ -202,27 +231,33 @@ def _blank(line: bytes | bytearray) -> bool:
 OPENS, CLOSES = "opens", "closes"  # what a boundary line does
 
 
-def _boundary(boundary: str) -> Callable[[bytes | bytearray], str | None]:
+class _Boundary:
     """feedparser's boundary line (its pattern `--boundary(--)?[ \t]*(\r\n|\r|\n)?$`): the
     separator, "--" if it closes, blanks, a line end; OPENS, CLOSES or None. Matched by hand:
-    each message's boundary is new, and compiling its pattern cost more than all its matching."""
-    try:
-        separator = ("--" + boundary).encode("ascii", "surrogateescape")
-    except UnicodeEncodeError:  # an RFC 2231 boundary of real non-ASCII: no line is 8-bit text
-        return lambda line: None
-    size = len(separator)
+    each message's boundary is new, and compiling its pattern cost more than all its matching.
+    `needles`: what starts every line that can be one, with the line end before it (a line feed,
+    or a lone carriage return), for _Input.readrun's bytes.find; None if they cannot be told
+    (a line end inside the separator)."""
 
-    def at_boundary(line: bytes | bytearray) -> str | None:
-        if not line.startswith(separator):
+    def __init__(self, boundary: str) -> None:
+        try:
+            self.separator: bytes | None = ("--" + boundary).encode("ascii", "surrogateescape")
+        except UnicodeEncodeError:  # an RFC 2231 boundary of real non-ASCII: no line is 8-bit text
+            self.separator = None
+        self.needles: tuple[bytes, ...] | None = ()
+        if self.separator is not None:
+            split = b"\r" in self.separator or b"\n" in self.separator
+            self.needles = None if split else (b"\n" + self.separator, b"\r" + self.separator)
+
+    def __call__(self, line: bytes | bytearray) -> str | None:
+        if self.separator is None or not line.startswith(self.separator):
             return None
-        rest = bytes(line[size:])
+        rest = bytes(line[len(self.separator) :])
         rest = rest[:-1] if rest.endswith(b"\n") else rest  # `$` matches before a last line feed
         rest = rest[:-2] if rest.endswith(b"\r\n") else rest[:-1] if rest.endswith((b"\r", b"\n")) else rest
         if rest.startswith(b"--") and not rest[2:].strip(b" \t"):
             return CLOSES
         return None if rest.strip(b" \t") else OPENS
-
-    return at_boundary
 
 
 # --- the parts ---------------------------------------------------------------------------------
@@ -454,7 +489,7 @@ class _Reader:
 
     def _leaf_body(self, node: _Node, leaf: _Leaf) -> None:
         node.leaf = leaf
-        while line := self.input.readline():
+        while line := self.input.readrun() or self.input.readline():
             leaf.write(line, self.input.start)
         self.pending = leaf
 
@@ -467,10 +502,10 @@ class _Reader:
             return
         if str(msg.get("content-transfer-encoding", "8bit")).lower() not in ("7bit", "8bit", "binary"):
             msg.defects.append(errors.InvalidMultipartContentTransferEncodingDefect())
-        at_boundary = _boundary(boundary)
+        at_boundary = _Boundary(boundary)
         preamble: _Leaf | None = self._leaf(node, counted=False)  # the body, if no part starts
         closed = False
-        while line := self.input.readline():
+        while line := self.input.readrun(at_boundary) or self.input.readline():
             found = at_boundary(line)
             if not found:
                 if preamble is not None:
@@ -504,13 +539,13 @@ class _Reader:
             if preamble.counted and preamble.out is not None:
                 preamble.out.count = self.budget.decode
                 self.budget.decode(preamble.out.size)
-            while self.input.readline():
+            while self.input.readrun() or self.input.readline():
                 pass
             return
         if not closed:
             msg.defects.append(errors.CloseBoundaryNotFoundDefect())
             return
-        while self.input.readline():  # the epilogue: read by nobody
+        while self.input.readrun() or self.input.readline():  # the epilogue: read by nobody
             pass
 
     def done(self, leaf: _Leaf, out: Output) -> None:
