@@ -338,7 +338,8 @@ class _Leaf:
     def _stream(self) -> None:
         msg = self.node.msg
         cte = str(msg.get("content-transfer-encoding", "")).lower()
-        self.out = Output(self.reader.spool, self.reader.budget.decode if self.counted else None)
+        count = self.reader.budget.decode if self.counted else None
+        self.out = Output(self.reader.spool, count, hashed=self.kind == "file")
         self.flush_at = max(self.flush_at, CHUNK)
         if cte == "base64":
             self.decoder = Base64(self.out, lambda: self.reader.input.span(self.start, self.end))
@@ -369,7 +370,7 @@ class _Leaf:
             msg.set_payload("")
             assert isinstance(decoded, bytes)  # a str payload always decodes to bytes
             self.raw = bytearray()
-            out = Output(self.reader.spool)
+            out = Output(self.reader.spool, hashed=self.kind == "file")
             out.write(decoded)
             if self.counted:
                 budget.decode(len(decoded))
@@ -575,6 +576,6 @@ class _Reader:
             return
         name, ctype = filename_of(msg), msg.get_content_type()
         if isinstance(value, bytes):
-            into.attachments.append(Attachment(name, ctype, value))
+            into.attachments.append(Attachment(name, ctype, value, sha256=out.sha256))
         else:
             into.attachments.append(Attachment.at(name, ctype, value, out.size, out.sha256))

@@ -30,11 +30,15 @@ _NOT_BASE64 = bytes(sorted(set(range(256)) - set(_ALPHABET) - {ord("=")}))
 
 class Output:
     """The decoded bytes of one part: in memory, or in a file of `spool` once past SPOOL_AT.
-    `count` is told each write as it happens (the message's decode budget)."""
+    `count` is told each write as it happens (the message's decode budget); `hashed`: their
+    sha256 is computed as they come (a file's; text and inner messages need none)."""
 
-    def __init__(self, spool: Path | None, count: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self, spool: Path | None, count: Callable[[int], None] | None = None, *, hashed: bool = True
+    ) -> None:
         self.spool = spool
         self.count = count
+        self.hashed = hashed
         self.size = 0
         self.digest = hashlib.sha256()
         self.memory = bytearray()
@@ -47,7 +51,8 @@ class Output:
         if self.count is not None:
             self.count(len(data))
         self.size += len(data)
-        self.digest.update(data)
+        if self.hashed:
+            self.digest.update(data)
         if self.file is None and self.spool is not None and len(self.memory) + len(data) > SPOOL_AT:
             handle, name = tempfile.mkstemp(dir=self.spool, prefix="part-")
             self.path = Path(name)
@@ -73,6 +78,7 @@ class Output:
 
     @property
     def sha256(self) -> str:
+        assert self.hashed, "a part's sha256 asked of an Output made without it"
         return self.digest.hexdigest()
 
     def value(self) -> bytes | Path:
