@@ -163,6 +163,11 @@ class Base64:
 
     def _take(self, data: bytes) -> None:
         data = data.replace(b"\r", b"").replace(b"\n", b"")
+        pad = data.find(b"=")
+        if pad != 0 and data and not self.done and self._valid(data if pad < 0 else data[:pad]):
+            if pad < 0:
+                return
+            data = data[pad:]
         self.length += len(data)
         clean = data.translate(None, _NOT_BASE64)
         self.invalid = self.invalid or len(clean) != len(data)
@@ -177,6 +182,26 @@ class Base64:
         self.seen_pad = self.seen_pad or len(stripped) != len(clean) or b"=" in stripped
         if not self.done:
             self._decode(clean)
+
+    def _valid(self, data: bytes) -> bool:
+        """`data` (no line break, no "=", not empty) decoded in one call if it is all base64, as
+        it nearly always is: binascii's strict decode says so. Else nothing is done."""
+        quads = self.carry + data
+        whole = len(quads) - len(quads) % 4
+        tail = quads[whole:]
+        if len(tail.translate(None, _NOT_BASE64)) != len(tail):
+            return False
+        try:
+            with memoryview(quads) as view:
+                decoded = binascii.a2b_base64(view[:whole], strict_mode=True)
+        except binascii.Error:
+            return False
+        self.length += len(data)
+        self.padding_then_data = self.padding_then_data or self.seen_pad
+        self.trailing = self.pads = 0
+        self.carry = tail
+        self.out.write(decoded)
+        return True
 
     def _decode(self, clean: bytes) -> None:
         at = 0
