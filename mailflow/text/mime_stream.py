@@ -187,7 +187,7 @@ class _Input:
         boundary of the eofstack's (or `also`), one longer than the read, or the header block's.
         The bytes are the lines' bytes whatever their ends (a base64 part's thousand lines are
         a few reads and finds); b"" when the next line must go through readline. Each call
-        reads at most twice what the last one took (and 1 KB), so short runs cost little."""
+        reads at most eight times what the last one took (or 4 KB): short runs cost little."""
         if self.back or self.cut or self._watching:
             return b""
         needles: list[bytes] = []
@@ -203,7 +203,7 @@ class _Input:
                 break
             if (at := chunk.find(needle, 0, end)) >= 0:
                 end = at + 1 if needle[0] == 10 else chunk.rfind(b"\n", 0, at) + 1  # "\n" or a lone "\r"
-        self._run = min(CHUNK, max(1024, 2 * end))
+        self._run = min(CHUNK, max(4096, 8 * end))
         self.source.seek(self.at + end)
         if not end:
             return b""
