@@ -202,7 +202,7 @@ class _Input:
                 end = 0
                 break
             if (at := chunk.find(needle, 0, end)) >= 0:
-                end = at + 1 if needle[0] == 10 else chunk.rfind(b"\n", 0, at) + 1  # "\n" or a lone "\r"
+                end = at + 1  # after the line feed or the lone carriage return that ends a line
         self._run = min(CHUNK, max(4096, 8 * end))
         self.source.seek(self.at + end)
         if not end:
