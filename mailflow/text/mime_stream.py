@@ -289,9 +289,9 @@ class _Node:
 
 
 class _Leaf:
-    """One leaf's body as it is read: its raw lines while small (the stdlib decodes them whole),
-    then decoded as they come. The last line's end is held back: the boundary after it may claim
-    it (feedparser)."""
+    """One leaf's body as it is read (lines, or runs of them): its raw bytes while small (the
+    stdlib decodes them whole), then decoded as they come. The last line's end is held back: the
+    boundary after it may claim it (feedparser)."""
 
     def __init__(self, reader: _Reader, node: _Node, kind: str, *, counted: bool = True) -> None:
         self.reader = reader
@@ -310,7 +310,8 @@ class _Leaf:
         if self.start < 0:
             self.start = start
         self.end = start + len(line)
-        if len(line) > CHUNK:  # a long line is not copied: it goes to the decoder as it is
+        if len(line) > 2 and len(self.raw) + len(line) >= self.flush_at:
+            # a run of lines or a long line is not copied: it goes to the decoder as it is
             if self.decoder is None and not self.whole:
                 self._stream()
             if self.decoder is not None:
