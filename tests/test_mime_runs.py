@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mailflow.text.mime_stream import _RUN, _RUN_MAX
 from mailflow.text.parsing import parse_message, read_message, spooled
 from tests.support.stdlib_reading import outcome, stdlib_reading
 
@@ -58,15 +59,16 @@ def _same(raw: bytes, spool: Path) -> None:
 @pytest.mark.parametrize("nl", [b"\r\n", b"\n"], ids=["crlf", "lf"])
 @pytest.mark.parametrize("cte", [b"base64", b"quoted-printable", b"7bit"])
 def test_a_boundary_on_every_byte_about_the_reads_edges(nl: bytes, cte: bytes, tmp_path: Path) -> None:
-    """A leaf's first read is 4 KB; the next is eight times the run it gave (the whole lines
-    of it), then 64 KB; the decoders take 64 KB at a time. The body grows byte by byte so that
+    """A leaf's first read is _RUN (4 KB); the next is eight times the run it gave (its whole
+    lines), then _RUN_MAX; the decoders take 64 KB at a time. The body grows byte by byte so that
     its closing boundary, and the line end before it, fall on every offset about each edge."""
     line = 76 + len(nl)
-    first = 4096 // line * line
+    first = _RUN // line * line
+    assert 8 * first <= _RUN_MAX
     payload = random.Random(1).randbytes(90_000)
     lines = _encoded(cte, payload, 76, nl)
     with spooled(tmp_path) as spool:
-        for edge in (4096, 9 * first, 9 * first + 65_536, 65_536):
+        for edge in (_RUN, 9 * first, 9 * first + _RUN_MAX, 9 * first + 2 * _RUN_MAX, 65_536):
             for size in range(edge - 45, edge + 45):
                 body = lines[:size] + (b"" if lines[:size].endswith(nl) else nl)
                 _same(_letter(nl, cte, body, b"--=_b.1--"), spool)

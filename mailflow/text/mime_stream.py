@@ -40,6 +40,8 @@ MAX_DEPTH = 12
 MAX_TEXT = 1_000_000
 SMALL = 64 * 1024  # a leaf's raw bytes decoded whole by the stdlib (exactly its reading)
 _LINE = 64 * 1024  # read at a time; a longer line is joined in a bytearray
+_RUN = 4 * 1024  # the least a run of lines is read by; one this long goes straight to its decoder
+_RUN_MAX = 32 * 1024  # the most (a run in memory beside a part's 256 KB and its decoder's chunk)
 _HEADER = re.compile(rb"(From |[\041-\071\073-\176]*:|[\t ])")  # feedparser.headerRE
 _UU = ("x-uuencode", "uuencode", "uue", "x-uue")
 
@@ -113,7 +115,7 @@ class _Input:
         self._mbox_from = False
         self._watching = True
         self._lf = False  # the last line ended with a line feed
-        self._run = CHUNK  # what readrun reads next
+        self._run = _RUN_MAX  # what readrun reads next
 
     def _raw(self) -> tuple[bytes | bytearray, int]:
         if self.cut:
@@ -182,20 +184,21 @@ class _Input:
                     return b""
         return line
 
-    def readrun(self, also: _Boundary | None = None) -> bytes:
+    def readrun(self, also: _Boundary | None = None) -> bytearray:
         """Whole lines at once, up to the first that must be read alone: one that may be a
         boundary of the eofstack's (or `also`), one longer than the read, or the header block's.
         The bytes are the lines' bytes whatever their ends (a base64 part's thousand lines are
-        a few reads and finds); b"" when the next line must go through readline. Each call
-        reads at most eight times what the last one took (or 4 KB): short runs cost little."""
+        a few reads and finds); empty when the next line must go through readline. Each call
+        reads at most eight times what the last one took (or _RUN): short runs cost little."""
         if self.back or self.cut or self._watching:
-            return b""
+            return bytearray()
         needles: list[bytes] = []
         for ateof in [*self.eofstack, also] if also is not None else self.eofstack:
             if not isinstance(ateof, _Boundary) or ateof.needles is None:
-                return b""  # a blank line ends it (delivery-status): line by line
+                return bytearray()  # a blank line ends it (delivery-status): line by line
             needles.extend(ateof.needles)
-        chunk = self.source.read(self._run)
+        chunk = bytearray(self._run)  # read into, and cut in place: the run is never copied
+        del chunk[self.source.readinto(chunk) :]  # type: ignore[attr-defined]  # binary files have it
         end = chunk.rfind(b"\n") + 1
         for needle in needles:
             if chunk.startswith(needle[1:]):
@@ -203,12 +206,13 @@ class _Input:
                 break
             if (at := chunk.find(needle, 0, end)) >= 0:
                 end = at + 1  # after the line feed or the lone carriage return that ends a line
-        self._run = min(CHUNK, max(4096, 8 * end))
+        self._run = min(_RUN_MAX, max(_RUN, 8 * end))
         self.source.seek(self.at + end)
         if not end:
-            return b""
+            return bytearray()
         self.start, self.at = self.at, self.at + end
-        return chunk if end == len(chunk) else chunk[:end]
+        del chunk[end:]
+        return chunk
 
     def unreadline(self, line: bytes | bytearray, start: int | None = None) -> None:
         self.back.append((line, self.start if start is None else start))
@@ -310,8 +314,9 @@ class _Leaf:
         if self.start < 0:
             self.start = start
         self.end = start + len(line)
-        if len(line) > 2 and len(self.raw) + len(line) >= self.flush_at:
-            # a run of lines or a long line is not copied: it goes to the decoder as it is
+        # a run of lines or a long line is not copied: it goes to the decoder as it is
+        big = len(self.raw) + len(line) >= self.flush_at or (self.decoder is not None and len(line) >= _RUN)
+        if big and len(line) > 2:
             if self.decoder is None and not self.whole:
                 self._stream()
             if self.decoder is not None:
