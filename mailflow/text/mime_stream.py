@@ -3,7 +3,8 @@
 The standard library's parser holds a message several times over (a str per line, the joined
 payload, its bytes, the decoded bytes) and counts nothing until it is done: 800,000 parts took
 64 s and 0.48 GB before they could be refused. Here the message is read line by line from a
-seekable file, following the stdlib's FeedParser step by step (its line ends, its boundaries and
+seekable file (a part's body in runs of whole lines, up to the next line that may be a boundary:
+_Input.readrun), following the stdlib's FeedParser step by step (its line ends, its boundaries and
 their quirks, its defects, which part's last line end belongs to the boundary), so the parts,
 their bytes and the header are the ones the stdlib reads, and tests/test_mime_stream.py holds it
 to that on the test corpus and on mutated messages. What differs is where things go:
