@@ -59,8 +59,9 @@ def _same(raw: bytes, spool: Path) -> None:
 @pytest.mark.parametrize("nl", [b"\r\n", b"\n"], ids=["crlf", "lf"])
 @pytest.mark.parametrize("cte", [b"base64", b"quoted-printable", b"7bit"])
 def test_a_boundary_on_every_byte_about_the_reads_edges(nl: bytes, cte: bytes, tmp_path: Path) -> None:
-    """A leaf's first read is _RUN (4 KB); the next is eight times the run it gave (its whole
-    lines), then _RUN_MAX; the decoders take 64 KB at a time. The body grows byte by byte so that
+    """The file part's first line is read alone (readrun backs off after the text part's short
+    run), then a read of _RUN (4 KB), one of eight times the run it gave (its whole lines), then
+    _RUN_MAX at a time; the decoders take 64 KB at a time. The body grows byte by byte so that
     its closing boundary, and the line end before it, fall on every offset about each edge."""
     line = 76 + len(nl)
     first = _RUN // line * line
@@ -68,7 +69,8 @@ def test_a_boundary_on_every_byte_about_the_reads_edges(nl: bytes, cte: bytes, t
     payload = random.Random(1).randbytes(90_000)
     lines = _encoded(cte, payload, 76, nl)
     with spooled(tmp_path) as spool:
-        for edge in (_RUN, 9 * first, 9 * first + _RUN_MAX, 9 * first + 2 * _RUN_MAX, 65_536):
+        reads = (line + _RUN, line + 9 * first, line + 9 * first + _RUN_MAX, line + 9 * first + 2 * _RUN_MAX)
+        for edge in (*reads, 65_536):
             for size in range(edge - 45, edge + 45):
                 body = lines[:size] + (b"" if lines[:size].endswith(nl) else nl)
                 _same(_letter(nl, cte, body, b"--=_b.1--"), spool)

@@ -43,6 +43,7 @@ SMALL = 64 * 1024  # a leaf's raw bytes decoded whole by the stdlib (exactly its
 _LINE = 64 * 1024  # read at a time; a longer line is joined in a bytearray
 _RUN = 4 * 1024  # the least a run of lines is read by; one this long goes straight to its decoder
 _RUN_MAX = 32 * 1024  # the most (a run in memory beside a part's 256 KB and its decoder's chunk)
+_SHORT = 256  # a run shorter than this makes readrun back off
 _HEADER = re.compile(rb"(From |[\041-\071\073-\176]*:|[\t ])")  # feedparser.headerRE
 _UU = ("x-uuencode", "uuencode", "uue", "x-uue")
 
@@ -117,6 +118,7 @@ class _Input:
         self._watching = True
         self._lf = False  # the last line ended with a line feed
         self._run = _RUN_MAX  # what readrun reads next
+        self._backoff = self._skip = 0  # readrun calls to answer at once (after short runs)
 
     def _raw(self) -> tuple[bytes | bytearray, int]:
         if self.cut:
@@ -193,6 +195,9 @@ class _Input:
         reads at most eight times what the last one took (or _RUN): short runs cost little."""
         if self.back or self.cut or self._watching:
             return bytearray()
+        if self._skip:
+            self._skip -= 1
+            return bytearray()
         needles: list[bytes] = []
         for ateof in [*self.eofstack, also] if also is not None else self.eofstack:
             if not isinstance(ateof, _Boundary) or ateof.needles is None:
@@ -208,6 +213,11 @@ class _Input:
             if (at := chunk.find(needle, 0, end)) >= 0:
                 end = at + 1  # after the line feed or the lone carriage return that ends a line
         self._run = min(_RUN_MAX, max(_RUN, 8 * end))
+        # A run of a line or none: lines that may be boundaries come close together here (a
+        # hostile part of them), so the next 1, 2, 4 ... 64 calls answer at once and readline
+        # takes those lines, as cheaply as before runs.
+        self._backoff = min(2 * self._backoff or 1, 64) if end < _SHORT else 0
+        self._skip = self._backoff
         self.source.seek(self.at + end)
         if not end:
             return bytearray()
