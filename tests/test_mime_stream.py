@@ -26,7 +26,7 @@ from mailflow.errors import MessageError
 from mailflow.scans.files import ScanFile, StoredScan, scan_files
 from mailflow.scans.pages import pages
 from mailflow.text.message import Attachment
-from mailflow.text.mime_stream import CLOSES, OPENS, Budget, _boundary
+from mailflow.text.mime_stream import CLOSES, OPENS, Budget, _Boundary
 from mailflow.text.parsing import parse_message, read_message, spooled
 from mailflow.text.pdf import read_pdfs
 from mailflow.text.transfer import Base64, Output, QuotedPrintable
@@ -218,7 +218,7 @@ def test_boundary_lines_are_found_as_feedparsers_pattern_finds_them() -> None:
         stdlib = re.compile(
             b"(?P<sep>" + re.escape(separator) + rb")(?P<end>--)?(?P<ws>[ \t]*)(?P<linesep>\r\n|\r|\n)?$"
         ).match
-        ours = _boundary(boundary)
+        ours = _Boundary(boundary)
         for count in range(6):
             for tail in itertools.product(pieces, repeat=count):
                 for start in (separator, separator[:-1], b" " + separator):

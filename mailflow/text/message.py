@@ -30,12 +30,13 @@ class Attachment:
     data: bytes | None = None
     path: Path | None = None
     size: int = 0
-    sha256: str = ""  # hex, of the bytes
+    sha256: str = ""  # hex, of the bytes: computed from `data` unless its maker hashed them as they came
 
     def __post_init__(self) -> None:
         if self.data is not None:
             object.__setattr__(self, "size", len(self.data))
-            object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
+            if not self.sha256:
+                object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
         elif self.path is None:
             raise ValueError("an attachment has its bytes or a path")
 

@@ -3,7 +3,8 @@
 The standard library's parser holds a message several times over (a str per line, the joined
 payload, its bytes, the decoded bytes) and counts nothing until it is done: 800,000 parts took
 64 s and 0.48 GB before they could be refused. Here the message is read line by line from a
-seekable file, following the stdlib's FeedParser step by step (its line ends, its boundaries and
+seekable file (a part's body in runs of whole lines, up to the next line that may be a boundary:
+_Input.readrun), following the stdlib's FeedParser step by step (its line ends, its boundaries and
 their quirks, its defects, which part's last line end belongs to the boundary), so the parts,
 their bytes and the header are the ones the stdlib reads, and tests/test_mime_stream.py holds it
 to that on the test corpus and on mutated messages. What differs is where things go:
@@ -40,6 +41,9 @@ MAX_DEPTH = 12
 MAX_TEXT = 1_000_000
 SMALL = 64 * 1024  # a leaf's raw bytes decoded whole by the stdlib (exactly its reading)
 _LINE = 64 * 1024  # read at a time; a longer line is joined in a bytearray
+_RUN = 4 * 1024  # the least a run of lines is read by; one this long goes straight to its decoder
+_RUN_MAX = 32 * 1024  # the most (a run in memory beside a part's 256 KB and its decoder's chunk)
+_SHORT = 256  # a run shorter than this makes readrun back off
 _HEADER = re.compile(rb"(From |[\041-\071\073-\176]*:|[\t ])")  # feedparser.headerRE
 _UU = ("x-uuencode", "uuencode", "uue", "x-uue")
 
@@ -113,6 +117,8 @@ class _Input:
         self._mbox_from = False
         self._watching = True
         self._lf = False  # the last line ended with a line feed
+        self._run = _RUN_MAX  # what readrun reads next
+        self._backoff = self._skip = 0  # readrun calls to answer at once (after short runs)
 
     def _raw(self) -> tuple[bytes | bytearray, int]:
         if self.cut:
@@ -181,6 +187,44 @@ class _Input:
                     return b""
         return line
 
+    def readrun(self, also: _Boundary | None = None) -> bytearray:
+        """Whole lines at once, up to the first that must be read alone: one that may be a
+        boundary of the eofstack's (or `also`), one longer than the read, or the header block's.
+        The bytes are the lines' bytes whatever their ends (a base64 part's thousand lines are
+        a few reads and finds); empty when the next line must go through readline. Each call
+        reads at most eight times what the last one took (or _RUN): short runs cost little."""
+        if self.back or self.cut or self._watching:
+            return bytearray()
+        if self._skip:
+            self._skip -= 1
+            return bytearray()
+        needles: list[bytes] = []
+        for ateof in [*self.eofstack, also] if also is not None else self.eofstack:
+            if not isinstance(ateof, _Boundary) or ateof.needles is None:
+                return bytearray()  # a blank line ends it (delivery-status): line by line
+            needles.extend(ateof.needles)
+        chunk = bytearray(self._run)  # read into, and cut in place: the run is never copied
+        del chunk[self.source.readinto(chunk) :]  # type: ignore[attr-defined]  # binary files have it
+        end = chunk.rfind(b"\n") + 1
+        for needle in needles:
+            if chunk.startswith(needle[1:]):
+                end = 0
+                break
+            if (at := chunk.find(needle, 0, end)) >= 0:
+                end = at + 1  # after the line feed or the lone carriage return that ends a line
+        self._run = min(_RUN_MAX, max(_RUN, 8 * end))
+        # A run of a line or none: lines that may be boundaries come close together here (a
+        # hostile part of them), so the next 1, 2, 4 ... 64 calls answer at once and readline
+        # takes those lines, as cheaply as before runs.
+        self._backoff = min(2 * self._backoff or 1, 64) if end < _SHORT else 0
+        self._skip = self._backoff
+        self.source.seek(self.at + end)
+        if not end:
+            return bytearray()
+        self.start, self.at = self.at, self.at + end
+        del chunk[end:]
+        return chunk
+
     def unreadline(self, line: bytes | bytearray, start: int | None = None) -> None:
         self.back.append((line, self.start if start is None else start))
 
@@ -202,27 +246,33 @@ def _blank(line: bytes | bytearray) -> bool:
 OPENS, CLOSES = "opens", "closes"  # what a boundary line does
 
 
-def _boundary(boundary: str) -> Callable[[bytes | bytearray], str | None]:
+class _Boundary:
     """feedparser's boundary line (its pattern `--boundary(--)?[ \t]*(\r\n|\r|\n)?$`): the
     separator, "--" if it closes, blanks, a line end; OPENS, CLOSES or None. Matched by hand:
-    each message's boundary is new, and compiling its pattern cost more than all its matching."""
-    try:
-        separator = ("--" + boundary).encode("ascii", "surrogateescape")
-    except UnicodeEncodeError:  # an RFC 2231 boundary of real non-ASCII: no line is 8-bit text
-        return lambda line: None
-    size = len(separator)
+    each message's boundary is new, and compiling its pattern cost more than all its matching.
+    `needles`: what starts every line that can be one, with the line end before it (a line feed,
+    or a lone carriage return), for _Input.readrun's bytes.find; None if they cannot be told
+    (a line end inside the separator)."""
 
-    def at_boundary(line: bytes | bytearray) -> str | None:
-        if not line.startswith(separator):
+    def __init__(self, boundary: str) -> None:
+        try:
+            self.separator: bytes | None = ("--" + boundary).encode("ascii", "surrogateescape")
+        except UnicodeEncodeError:  # an RFC 2231 boundary of real non-ASCII: no line is 8-bit text
+            self.separator = None
+        self.needles: tuple[bytes, ...] | None = ()
+        if self.separator is not None:
+            split = b"\r" in self.separator or b"\n" in self.separator
+            self.needles = None if split else (b"\n" + self.separator, b"\r" + self.separator)
+
+    def __call__(self, line: bytes | bytearray) -> str | None:
+        if self.separator is None or not line.startswith(self.separator):
             return None
-        rest = bytes(line[size:])
+        rest = bytes(line[len(self.separator) :])
         rest = rest[:-1] if rest.endswith(b"\n") else rest  # `$` matches before a last line feed
         rest = rest[:-2] if rest.endswith(b"\r\n") else rest[:-1] if rest.endswith((b"\r", b"\n")) else rest
         if rest.startswith(b"--") and not rest[2:].strip(b" \t"):
             return CLOSES
         return None if rest.strip(b" \t") else OPENS
-
-    return at_boundary
 
 
 # --- the parts ---------------------------------------------------------------------------------
@@ -254,9 +304,9 @@ class _Node:
 
 
 class _Leaf:
-    """One leaf's body as it is read: its raw lines while small (the stdlib decodes them whole),
-    then decoded as they come. The last line's end is held back: the boundary after it may claim
-    it (feedparser)."""
+    """One leaf's body as it is read (lines, or runs of them): its raw bytes while small (the
+    stdlib decodes them whole), then decoded as they come. The last line's end is held back: the
+    boundary after it may claim it (feedparser)."""
 
     def __init__(self, reader: _Reader, node: _Node, kind: str, *, counted: bool = True) -> None:
         self.reader = reader
@@ -275,7 +325,9 @@ class _Leaf:
         if self.start < 0:
             self.start = start
         self.end = start + len(line)
-        if len(line) > CHUNK:  # a long line is not copied: it goes to the decoder as it is
+        # a run of lines or a long line is not copied: it goes to the decoder as it is
+        big = len(self.raw) + len(line) >= self.flush_at or (self.decoder is not None and len(line) >= _RUN)
+        if big and len(line) > 2:
             if self.decoder is None and not self.whole:
                 self._stream()
             if self.decoder is not None:
@@ -303,7 +355,8 @@ class _Leaf:
     def _stream(self) -> None:
         msg = self.node.msg
         cte = str(msg.get("content-transfer-encoding", "")).lower()
-        self.out = Output(self.reader.spool, self.reader.budget.decode if self.counted else None)
+        count = self.reader.budget.decode if self.counted else None
+        self.out = Output(self.reader.spool, count, hashed=self.kind == "file")
         self.flush_at = max(self.flush_at, CHUNK)
         if cte == "base64":
             self.decoder = Base64(self.out, lambda: self.reader.input.span(self.start, self.end))
@@ -334,7 +387,7 @@ class _Leaf:
             msg.set_payload("")
             assert isinstance(decoded, bytes)  # a str payload always decodes to bytes
             self.raw = bytearray()
-            out = Output(self.reader.spool)
+            out = Output(self.reader.spool, hashed=self.kind == "file")
             out.write(decoded)
             if self.counted:
                 budget.decode(len(decoded))
@@ -454,7 +507,7 @@ class _Reader:
 
     def _leaf_body(self, node: _Node, leaf: _Leaf) -> None:
         node.leaf = leaf
-        while line := self.input.readline():
+        while line := self.input.readrun() or self.input.readline():
             leaf.write(line, self.input.start)
         self.pending = leaf
 
@@ -467,10 +520,10 @@ class _Reader:
             return
         if str(msg.get("content-transfer-encoding", "8bit")).lower() not in ("7bit", "8bit", "binary"):
             msg.defects.append(errors.InvalidMultipartContentTransferEncodingDefect())
-        at_boundary = _boundary(boundary)
+        at_boundary = _Boundary(boundary)
         preamble: _Leaf | None = self._leaf(node, counted=False)  # the body, if no part starts
         closed = False
-        while line := self.input.readline():
+        while line := self.input.readrun(at_boundary) or self.input.readline():
             found = at_boundary(line)
             if not found:
                 if preamble is not None:
@@ -504,13 +557,13 @@ class _Reader:
             if preamble.counted and preamble.out is not None:
                 preamble.out.count = self.budget.decode
                 self.budget.decode(preamble.out.size)
-            while self.input.readline():
+            while self.input.readrun() or self.input.readline():
                 pass
             return
         if not closed:
             msg.defects.append(errors.CloseBoundaryNotFoundDefect())
             return
-        while self.input.readline():  # the epilogue: read by nobody
+        while self.input.readrun() or self.input.readline():  # the epilogue: read by nobody
             pass
 
     def done(self, leaf: _Leaf, out: Output) -> None:
@@ -540,6 +593,6 @@ class _Reader:
             return
         name, ctype = filename_of(msg), msg.get_content_type()
         if isinstance(value, bytes):
-            into.attachments.append(Attachment(name, ctype, value))
+            into.attachments.append(Attachment(name, ctype, value, sha256=out.sha256))
         else:
             into.attachments.append(Attachment.at(name, ctype, value, out.size, out.sha256))

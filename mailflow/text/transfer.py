@@ -30,11 +30,15 @@ _NOT_BASE64 = bytes(sorted(set(range(256)) - set(_ALPHABET) - {ord("=")}))
 
 class Output:
     """The decoded bytes of one part: in memory, or in a file of `spool` once past SPOOL_AT.
-    `count` is told each write as it happens (the message's decode budget)."""
+    `count` is told each write as it happens (the message's decode budget); `hashed`: their
+    sha256 is computed as they come (a file's; text and inner messages need none)."""
 
-    def __init__(self, spool: Path | None, count: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self, spool: Path | None, count: Callable[[int], None] | None = None, *, hashed: bool = True
+    ) -> None:
         self.spool = spool
         self.count = count
+        self.hashed = hashed
         self.size = 0
         self.digest = hashlib.sha256()
         self.memory = bytearray()
@@ -47,7 +51,8 @@ class Output:
         if self.count is not None:
             self.count(len(data))
         self.size += len(data)
-        self.digest.update(data)
+        if self.hashed:
+            self.digest.update(data)
         if self.file is None and self.spool is not None and len(self.memory) + len(data) > SPOOL_AT:
             handle, name = tempfile.mkstemp(dir=self.spool, prefix="part-")
             self.path = Path(name)
@@ -73,6 +78,7 @@ class Output:
 
     @property
     def sha256(self) -> str:
+        assert self.hashed, "a part's sha256 asked of an Output made without it"
         return self.digest.hexdigest()
 
     def value(self) -> bytes | Path:
@@ -157,6 +163,11 @@ class Base64:
 
     def _take(self, data: bytes) -> None:
         data = data.replace(b"\r", b"").replace(b"\n", b"")
+        pad = data.find(b"=")
+        if pad != 0 and data and not self.done and self._valid(data if pad < 0 else data[:pad]):
+            if pad < 0:
+                return
+            data = data[pad:]
         self.length += len(data)
         clean = data.translate(None, _NOT_BASE64)
         self.invalid = self.invalid or len(clean) != len(data)
@@ -171,6 +182,26 @@ class Base64:
         self.seen_pad = self.seen_pad or len(stripped) != len(clean) or b"=" in stripped
         if not self.done:
             self._decode(clean)
+
+    def _valid(self, data: bytes) -> bool:
+        """`data` (no line break, no "=", not empty) decoded in one call if it is all base64, as
+        it nearly always is: binascii's strict decode says so. Else nothing is done."""
+        quads = self.carry + data
+        whole = len(quads) - len(quads) % 4
+        tail = quads[whole:]
+        if len(tail.translate(None, _NOT_BASE64)) != len(tail):
+            return False
+        try:
+            with memoryview(quads) as view:
+                decoded = binascii.a2b_base64(view[:whole], strict_mode=True)
+        except binascii.Error:
+            return False
+        self.length += len(data)
+        self.padding_then_data = self.padding_then_data or self.seen_pad
+        self.trailing = self.pads = 0
+        self.carry = tail
+        self.out.write(decoded)
+        return True
 
     def _decode(self, clean: bytes) -> None:
         at = 0
