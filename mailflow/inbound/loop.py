@@ -67,6 +67,7 @@ from mailflow.errors import MailboxError, SignInError
 from mailflow.inbound import leases
 from mailflow.inbound.pipeline import apply, headers_of
 from mailflow.inbound.reading import Read, read
+from mailflow.inbound.triage import oversized
 from mailflow.net.imap import FetchedMessage, Mailbox
 from mailflow.net.misdial import explained
 from mailflow.raw import RawMessage
@@ -313,8 +314,10 @@ def _read(app: App, box: MailboxSettings, item: _Taken, limit: int | None) -> No
     archive unnamed, harmless as a raw message archived before a crash (content-addressed)."""
     try:
         item.reading = read(app, box, item.fetched.raw, item.fetched.declared, limit)
-        if item.reading.letter is not None and item.reading.message is not None:
-            for f in letter_files(item.reading.message):
+        message = item.reading.message
+        limit_bytes = app.settings.max_attachment_bytes
+        if item.reading.letter is not None and message is not None and not oversized(message, limit_bytes):
+            for f in letter_files(message):  # (an oversized one is held, and nothing of it stored)
                 store_file(app.archive, f)
     except _EDGE_ERRORS:
         raise

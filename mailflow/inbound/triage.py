@@ -18,7 +18,7 @@ from mailflow.domain import ReplyMatch
 from mailflow.inbound.authenticity import UNCHECKED, Authenticity
 from mailflow.office.model import Rules
 from mailflow.text.machine import auto_signals, bounce_kind
-from mailflow.text.message import ParsedMessage
+from mailflow.text.message import Attachment, ParsedMessage
 
 
 class Action(StrEnum):
@@ -200,10 +200,16 @@ def status_request(inbound: Inbound) -> Verdict | None:
     return None
 
 
+def oversized(message: ParsedMessage, limit: int) -> list[Attachment]:
+    """Its decoded attachments over `limit`: the message is held, and none of its files stored
+    (inbound.loop archives a letter's files before its transaction, and asks this first)."""
+    return [a for a in message.attachments if a.size > limit]
+
+
 def oversize_attachment(inbound: Inbound) -> Verdict | None:
     """A decoded attachment over the limit (a zip bomb, a video) is never stored."""
     limit = inbound.max_attachment_bytes
-    big = [a for a in inbound.message.attachments if a.size > limit]
+    big = oversized(inbound.message, limit)
     if big:
         return Verdict(
             Action.QUARANTINE,
