@@ -106,3 +106,42 @@ def test_mixed_line_ends_in_nested_parts_read_as_the_stdlib_reads(
         raw = raw[: int(cut * len(raw))]
     with spooled(tmp_path_factory.mktemp("spool")) as spool:
         _same(raw, spool)
+
+
+class _Counting(io.BytesIO):
+    """A message file that counts the bytes the reader asks of it (reads, not time)."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.read_bytes = 0
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        n = super().readinto(buffer)
+        self.read_bytes += n
+        return n
+
+    def readline(self, size: int | None = -1) -> bytes:  # type: ignore[override]
+        line = super().readline(size)
+        self.read_bytes += len(line)
+        return line
+
+
+def _near_misses(size: int, every: int) -> bytes:
+    """A file part whose lines every `every` bytes look like the outer boundaries' start
+    ("--a…", "--b…": each a needle readrun must stop at, none a boundary)."""
+    unit = b"QUJD" * ((every - 8) // 4) + b"\n--ax\n"
+    return _nested(unit * (size // len(unit)), b"\n", cte=b"7bit")
+
+
+@pytest.mark.parametrize("every", [64, 250, 300, 2_000])
+def test_near_miss_lines_cost_reads_linear_in_the_size(every: int, tmp_path: Path) -> None:
+    """readrun reads at least _RUN (4 KB) and stops at the first near miss: how many bytes it
+    reads per byte of message stays the same from 1 MB to 4 MB (linear, a bounded over-read)."""
+    ratios = []
+    with spooled(tmp_path) as spool:
+        for size in (1_000_000, 4_000_000):
+            source = _Counting(_near_misses(size, every))
+            read_message(source, spool)
+            ratios.append(source.read_bytes / size)
+    print(f"\nnear miss every {every} B: bytes read per byte {ratios[0]:.1f} (1 MB), {ratios[1]:.1f} (4 MB)")
+    assert ratios[1] < 1.1 * ratios[0] and ratios[1] < 40
