@@ -115,12 +115,12 @@ class _Counting(io.BytesIO):
         super().__init__(data)
         self.read_bytes = 0
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         n = super().readinto(buffer)
         self.read_bytes += n
         return n
 
-    def readline(self, size: int | None = -1) -> bytes:  # type: ignore[override]
+    def readline(self, size: int | None = -1) -> bytes:
         line = super().readline(size)
         self.read_bytes += len(line)
         return line
