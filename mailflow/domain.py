@@ -35,6 +35,7 @@ class Source(StrEnum):
     OCR = "ocr"
     LETTER_NUMBER = "letter number"
     EMAIL = "email"
+    CUT = "cut"  # a forwarded header past the readers' bound, kept to its first MAX_LINE characters
 
 
 FIELD_NAMES = (

@@ -44,7 +44,6 @@ from mailflow.outbound.catalogue import LANGUAGES, Catalogue, load_messages, uns
 from mailflow.outbound.date_words import date_en, date_id
 from mailflow.outbound.html_part import html_part
 from mailflow.resources import TEMPLATES
-from mailflow.text.fields import CUT
 
 if TYPE_CHECKING:
     from mailflow.storage.models import Letter
@@ -121,7 +120,7 @@ def letter_view(letter: Letter, zone: ZoneInfo) -> LetterView:
     06:30 WIB was received that day, not the UTC day before)."""
     values = {name: getattr(letter, name) for name in FIELD_NAMES}
     check = frozenset(name for name, source in letter.sources.items() if source == Source.OCR)
-    cut = frozenset(name for name, value in values.items() if isinstance(value, str) and value.endswith(CUT))
+    cut = frozenset(name for name, source in letter.sources.items() if source == Source.CUT)
     received = office_moment(letter.received_at, zone)
     return LetterView(letter.agenda_number, letter.subject_tag, received, values, check, cut)
 

@@ -81,6 +81,7 @@ class Forward:
     own_text: str
     headers: dict[str, str]
     body: str
+    cut: frozenset[str] = frozenset()  # the headers whose value was cut (_header_value)
 
 
 def strip_forward_prefix(subject: str) -> str:
@@ -176,10 +177,13 @@ def _line_at(text: str, at: int) -> tuple[int, int]:
 
 
 _BLANK = re.compile(r"\s*")
+_SOMETHING = re.compile(r"\S")
 
 
-def _header_block(text: str, start: int) -> tuple[dict[str, str], int]:
+def _header_block(text: str, start: int) -> tuple[dict[str, str], int, frozenset[str]]:
+    """The headers from `start`, where they end, and which of them were cut."""
     headers: dict[str, str] = {}
+    cut: set[str] = set()
     at = start
     while at < len(text) and (len(headers) < 6):
         end, after = _line_at(text, at)
@@ -194,23 +198,29 @@ def _header_block(text: str, start: int) -> tuple[dict[str, str], int]:
                 break
             at = after
             continue
-        headers.setdefault(_HEADER_KEY[m[1].lower()], _header_value(text, m))
+        key = _HEADER_KEY[m[1].lower()]
+        if key not in headers:
+            headers[key], whole = _header_value(text, m)
+            if not whole:
+                cut.add(key)
         at = after
-    return headers, at
+    return headers, at, frozenset(cut)
 
 
 # What ends a forwarded header's value cut at MAX_LINE characters, for the clerk to see.
 CUT = " …"
 
 
-def _header_value(text: str, m: re.Match[str]) -> str:
-    """A forwarded header's value, at most its first MAX_LINE characters: the bound of every line
-    the readers read (text.lines). A From line of a megabyte names no sender, and would be a
-    second megabyte beside the text (issue 25); a value cut ends in CUT."""
+def _header_value(text: str, m: re.Match[str]) -> tuple[str, bool]:
+    """A forwarded header's value, at most its first MAX_LINE characters (the bound of every line
+    the readers read, text.lines), and whether it is whole. A From line of a megabyte names no
+    sender, and would be a second megabyte beside the text (issue 25); a value cut ends in CUT.
+    Blanks around it do not count: an address padded with spaces is whole."""
     start, end = m.span(2)
-    if end - start <= MAX_LINE:
-        return m[2].strip()
-    return text[start : start + MAX_LINE].strip() + CUT
+    start = _BLANK.match(text, start, end).end()  # type: ignore[union-attr]  # \s* always matches
+    if end - start <= MAX_LINE or not _SOMETHING.search(text, start + MAX_LINE, end):
+        return text[start : min(end, start + MAX_LINE)].strip(), True
+    return text[start : start + MAX_LINE].strip() + CUT, False
 
 
 def _looks_like_headers(headers: dict[str, str]) -> bool:
@@ -230,11 +240,11 @@ def find_forwards(text: str) -> list[Forward]:
         marker = bool(_FORWARD_MARKERS.match(text, at, end))
         start = after if marker else at
         if marker or _HEADER_LINE.match(text, at, end):
-            headers, end = _header_block(text, start)
+            headers, end, cut = _header_block(text, start)
             if _looks_like_headers(headers) or (marker and "from" in headers):
                 own = _LINE_END.sub("\n", text[:at]).strip()
                 body = _LINE_END.sub("\n", text[end:]).strip()
-                found.append(Forward(own, headers, body))
+                found.append(Forward(own, headers, body, cut))
                 at = end
                 continue
         at = after
@@ -248,7 +258,8 @@ def _sender(value: str) -> str:
     return value.strip().strip("<>")
 
 
-def forward_fields(headers: dict[str, str], body: str) -> LetterFields:
+def forward_fields(headers: dict[str, str], body: str, cut: frozenset[str] = frozenset()) -> LetterFields:
+    """The fields a forwarded header block gives; one read from a header that was cut is CUT."""
     values: dict[str, Any] = {}
     if headers.get("from"):
         values["sender"] = _sender(headers["from"])
@@ -256,7 +267,9 @@ def forward_fields(headers: dict[str, str], body: str) -> LetterFields:
         values["letter_date"] = d
     if subject := strip_forward_prefix(headers.get("subject", "")):
         values["subject"] = subject
-    fields = LetterFields(**values, sources={k: Source.FORWARD for k in values})
+    whence = {"sender": "from", "letter_date": "date", "subject": "subject"}
+    sources = {k: Source.CUT if whence[k] in cut else Source.FORWARD for k in values}
+    fields = LetterFields(**values, sources=sources)
     return fields.merged_under(label_fields(body, Source.FORWARD))
 
 
@@ -266,7 +279,7 @@ def embedded_fields(message: ParsedMessage) -> LetterFields:
         return embedded_fields(message.embedded[0])
     forwards = find_forwards(message.body_text)
     if forwards:
-        return forward_fields(forwards[-1].headers, forwards[-1].body)
+        return forward_fields(forwards[-1].headers, forwards[-1].body, forwards[-1].cut)
     values: dict[str, Any] = {}
     if message.from_address:
         name = message.from_name
@@ -341,7 +354,7 @@ def extract_fields(message: ParsedMessage, pdf_texts: list[str], direct: bool = 
     fields = label_fields(own_text)
     if forwards:
         innermost = forwards[-1]
-        fields = fields.merged_under(forward_fields(innermost.headers, innermost.body))
+        fields = fields.merged_under(forward_fields(innermost.headers, innermost.body, innermost.cut))
     elif message.embedded:
         fields = fields.merged_under(embedded_fields(message.embedded[0]))
     for pdf_text in pdf_texts:
