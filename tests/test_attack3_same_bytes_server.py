@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
 from sqlmodel import col
@@ -43,13 +42,6 @@ def test_same_bytes_in_two_offices_polled_in_one_pass_are_held_by_each(regency_o
         assert _held(office, code) == [(code, "Undangan Rapat Evaluasi")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole: _same_bytes counts a row of an unconfigured mailbox for EVERY office "
-    "(configured.get(row.mailbox, ours) == ours), though the row's quarantine entry/letter names "
-    "its office: after DINKES's mailbox is renamed, SETDA's own copy of a mail to both is "
-    "'seen_before', linked to DINKES's entry, and SETDA's clerks never see it",
-)
 def test_a_renamed_mailbox_of_one_office_does_not_swallow_another_offices_copy(regency_office):
     office = regency_office
     raw = _to_both("Undangan Rapat Koordinasi")

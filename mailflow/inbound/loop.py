@@ -489,21 +489,44 @@ def _same_bytes(
     session: Session, app: App, box: MailboxSettings, shas: set[str]
 ) -> dict[str, InboundMessage]:
     """A ledger row of each of these raw messages seen before in the office `box` serves, by
-    SHA-256: one query.
+    SHA-256: one query (and one more for rows of mailboxes no longer configured).
 
     The office's alone: one email to several offices' addresses can reach each mailbox byte for
     byte (a server that adds no header per recipient), and each office files or holds its own
-    copy. A row of a mailbox no longer configured counts, since what it served cannot be told:
-    a renamed mailbox does not file its history again."""
+    copy. A row of a mailbox since renamed or removed is the office of the letter it filed or the
+    quarantine entry it made; one that made neither (a reply, ignored mail) counts, since what it
+    served cannot be told: a renamed mailbox does not file its history again."""
     regency = app.rules.get()
     ours = regency.office_of_mailbox(box.address, box.office)
     configured = {b.name: regency.office_of_mailbox(b.address, b.office) for b in app.settings.mailboxes}
-    found = session.exec(select(InboundMessage).where(col(InboundMessage.sha256).in_(shas)))
+    found = list(session.exec(select(InboundMessage).where(col(InboundMessage.sha256).in_(shas))))
+    gone = [row for row in found if row.mailbox not in configured]
+    letters = _offices(session, Letter, {row.letter_id for row in gone})
+    held = _offices(session, QuarantineItem, {row.quarantine_id for row in gone})
+
+    def office_of(row: InboundMessage) -> str | None:
+        if row.mailbox in configured:
+            return configured[row.mailbox]
+        return letters.get(row.letter_id) or held.get(row.quarantine_id) or ours
+
     priors: dict[str, InboundMessage] = {}
     for row in found:
-        if row.mailbox == box.name or configured.get(row.mailbox, ours) == ours:
+        if row.mailbox == box.name or office_of(row) == ours:
             priors.setdefault(row.sha256, row)
     return priors
+
+
+def _offices(
+    session: Session, table: type[Letter] | type[QuarantineItem], ids: set[int | None]
+) -> dict[int | None, str | None]:
+    """The office of each of these letters (or quarantine entries), by id."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    found = session.connection().execute(
+        sa.select(col(table.id), col(table.office)).where(col(table.id).in_(wanted))
+    )
+    return {ident: office for ident, office in found}
 
 
 def _ledger_entry(
