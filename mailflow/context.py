@@ -74,7 +74,11 @@ class Context:
         )
 
     def mailbox_of(self, letter: Letter) -> MailboxSettings:
-        """The mailbox a letter came through, which its follow-up mail is sent from; for one since
-        renamed or taken out of the config, its office's first mailbox (else the service's)."""
+        """The mailbox a letter came through, which its follow-up mail is sent from."""
+        return self.mailbox_named(letter.mailbox, letter.office)
+
+    def mailbox_named(self, name: str, office: str | None) -> MailboxSettings:
+        """The mailbox `name` of a letter or held message of `office`; for one since renamed or
+        taken out of the config, the office's first mailbox (else the service's)."""
         names = {b.name: b for b in self.settings.mailboxes}
-        return names.get(letter.mailbox) or self.mailbox_for(letter.office) or self.settings.mailboxes[0]
+        return names.get(name) or (office and self.mailbox_for(office)) or self.settings.mailboxes[0]

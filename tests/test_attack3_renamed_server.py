@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from mailflow.cli import cli
@@ -34,13 +33,6 @@ def test_a_held_message_is_still_listed_after_its_mailbox_is_renamed(office):
     assert item["id"] == ident and item["reason"] == "direct_letter"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole: inbound/release.py looks the held item's mailbox up by name "
-    "(app.settings.mailbox(item.mailbox)); after the mailbox is renamed in the config, releasing "
-    "a held letter fails with \"no mailbox named 'surat' in the config\" instead of filing it "
-    "from the office's mailbox as Context.mailbox_of does for letters",
-)
 def test_a_message_held_from_a_mailbox_since_renamed_can_be_released(office):
     ident = _held_then_renamed(office)
     result = _cli(office, "quarantine", "release", str(ident))

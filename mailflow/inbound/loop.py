@@ -627,7 +627,7 @@ def read_again(app: App, item: QuarantineItem, by: str) -> InboundMessage:
         row = session.exec(select(InboundMessage).where(InboundMessage.quarantine_id == item.id)).first()
     if row is None:
         raise LookupError(f"quarantine item {item.id} has no ledger row to read again")
-    box = app.settings.mailbox(row.mailbox)
+    box = app.context().mailbox_named(row.mailbox, item.office)
     reading = read(app, box, raw)
     with transaction(app.engine) as session:
         held = session.get(QuarantineItem, item.id, with_for_update=True)

@@ -49,7 +49,7 @@ def release_held(app: App, item: QuarantineItem, by: str) -> Released:
             f"item {item.id} still cannot be read ({inert(str(exc))}); "
             f"inspect it with `mailflow quarantine show {item.id} --raw`"
         ) from exc
-    ctx = app.context(app.settings.mailbox(item.mailbox))
+    ctx = app.context(app.context().mailbox_named(item.mailbox, item.office))
     reading = read_letter(message, direct=ctx.rules.clerk(message.from_address) is None)
     with transaction(app.engine) as session:
         held = session.get(QuarantineItem, item.id, with_for_update=True)
@@ -57,5 +57,5 @@ def release_held(app: App, item: QuarantineItem, by: str) -> Released:
             raise ReleaseRefused(f"no held quarantine item {item.id}")
         letter, new = release(session, ctx, held, message, reading, by)
         if new and not letter.fields_pending:  # a letter with scans goes when they are read
-            route_letter(session, ctx, ctx.settings.mailbox(held.mailbox), letter)
+            route_letter(session, ctx, ctx.mailbox_named(held.mailbox, held.office), letter)
         return Released(id_of(letter), letter.agenda_number, None)

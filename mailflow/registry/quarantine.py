@@ -199,7 +199,7 @@ def release(
 
     `reading` (text.letter.read_letter) is read by the caller before its transaction. A clerk's
     own letter (held as unverified) stays theirs: their receipt answers in its thread."""
-    box = ctx.settings.mailbox(item.mailbox)
+    box = ctx.mailbox_named(item.mailbox, item.office)
     if ctx.rules.clerk(message.from_address) is not None:
         clerk = message.from_address
     else:
