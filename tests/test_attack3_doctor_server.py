@@ -5,7 +5,6 @@ wrong SMTP password hides a SIZE the poll does use."""
 
 from __future__ import annotations
 
-import pytest
 from click.testing import CliRunner
 
 from mailflow.cli import cli
@@ -42,12 +41,6 @@ def test_doctor_names_the_relays_size_the_poll_uses(office):
         controller.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole: with a wrong SMTP password doctor's SMTP check fails after the EHLO that "
-    "announced SIZE, so doctor says the relay 'did not answer' and shows 57.2 MB (the default), "
-    "while the poll (announced_size: EHLO only) holds messages above the relay's 683.6 KB",
-)
 def test_doctor_names_the_relays_size_even_when_signing_in_to_it_fails(office):
     port = free_port()
     controller, _relay = start_relay(office.servers.imap, port, auth=True, size=700_000)

@@ -244,9 +244,12 @@ def _smtp(settings: Settings, say: Words) -> tuple[Check, int | None]:
     try:
         offered, signed_in, size = asyncio.run(sender.probe())
     except SignInError as exc:
-        return Check("smtp", False, str(exc), say("doctor.login_fix", name=s.oauth_mailbox or "smtp")), None
+        fix = say("doctor.login_fix", name=s.oauth_mailbox or "smtp")
+        return Check("smtp", False, str(exc), fix), sender.announced_size()[1]
     except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
-        return Check("smtp", False, f"{s.host}:{s.port}: {sender.failure(exc)}", say("doctor.smtp_fix")), None
+        # A server that answered (a login refused) still told its SIZE, which the poll reads unsigned.
+        size = sender.announced_size()[1] if isinstance(exc, aiosmtplib.SMTPResponseException) else None
+        return Check("smtp", False, f"{s.host}:{s.port}: {sender.failure(exc)}", say("doctor.smtp_fix")), size
     tls = {"none": say("doctor.smtp_no_tls"), "starttls": "STARTTLS", "tls": "TLS"}[s.security]
     if signed_in is not None:
         offered = say("doctor.smtp_signed_in", offered=offered, how=_sign_in(signed_in, say))
