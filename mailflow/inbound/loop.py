@@ -263,8 +263,20 @@ class _Filing:
         self.ahead = None
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        uids = [item.fetched.uid for item in batch.taken]
         with transaction(self.app.engine) as session:
-            _attempts_done(session, self.box, self.uidvalidity, [item.fetched.uid for item in batch.taken])
+            # Our one try each, not the row: a worker that took the mailbox over since (this one's
+            # lease lapsed) may have counted its own, which must stay.
+            this_box = (
+                col(InboundAttempt.mailbox) == self.box.name,
+                col(InboundAttempt.uidvalidity) == self.uidvalidity,
+                col(InboundAttempt.uid).in_(uids),
+            )
+            connection = session.connection()
+            connection.execute(
+                update(InboundAttempt).where(*this_box).values(attempts=col(InboundAttempt.attempts) - 1)
+            )
+            connection.execute(delete(InboundAttempt).where(*this_box, col(InboundAttempt.attempts) <= 0))
 
     def _read(self, taken: list[_Taken]) -> _Batch:
         """Hold who tried too often; start the reading of the others (in the pool, or here)."""
