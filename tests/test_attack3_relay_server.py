@@ -6,9 +6,7 @@ at every try: the head never hears of the letter."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 
-from fpdf import FPDF
 from sqlalchemy import update
 from sqlmodel import Session, select
 
@@ -17,20 +15,12 @@ from mailflow.outbound.outbox import _size
 from mailflow.storage.models import OutboxMessage
 from tests.support.dovecot import free_port
 from tests.support.inbox import Inbox
-from tests.support.letters import CLERK, gmail_forward, jpeg_scan
+from tests.support.letters import CLERK, gmail_forward, photographed_pdf
 from tests.support.mail import text_of
 from tests.support.relay import start_relay
 
 KADIS = f"kadis@{CLERK.partition('@')[2]}"
 
-
-def _photographed_letter() -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.multi_cell(0, 8, "Nomor: 12/FOTO/2026\nHal: Dokumentasi Kegiatan\n\nBersama ini kami sampaikan foto.")
-    pdf.image(io.BytesIO(jpeg_scan(size=(1600, 2200))), w=150)
-    return bytes(pdf.output())
 
 
 def _rows(office) -> list[OutboxMessage]:
@@ -50,7 +40,7 @@ def _through(office, port: int) -> None:
 def test_a_request_composed_while_the_relay_is_down_still_fits_it_when_it_is_back(office):
     port = free_port()
     _through(office, port)  # nothing listens there yet: an outage of the relay
-    office.mail.send(gmail_forward(pdf=_photographed_letter(), original_subject="Dokumentasi Kegiatan"))
+    office.mail.send(gmail_forward(pdf=photographed_pdf(), original_subject="Dokumentasi Kegiatan"))
     assert office.poll().outcomes == {"letter": 1}
     assert {r.status for r in _rows(office)} == {"pending"}
     controller, _relay = start_relay(office.servers.imap, port, size=700_000)
@@ -76,7 +66,7 @@ def test_a_relay_with_a_size_below_the_headroom_gets_the_request_without_the_sca
     controller, _relay = start_relay(office.servers.imap, port, size=300_000)
     try:
         _through(office, port)
-        office.mail.send(gmail_forward(pdf=_photographed_letter(), original_subject="Dokumentasi Kegiatan"))
+        office.mail.send(gmail_forward(pdf=photographed_pdf(), original_subject="Dokumentasi Kegiatan"))
         assert office.poll().outcomes == {"letter": 1}
         rows = _rows(office)
         assert {(r.kind, r.status) for r in rows} == {("receipt", "sent"), ("request", "sent")}, [

@@ -4,18 +4,16 @@ server's own words in every failure log."""
 
 from __future__ import annotations
 
-import io
 import logging
 
 import pytest
-from fpdf import FPDF
 from sqlmodel import Session, select
 
 from mailflow.outbound import outbox
 from mailflow.storage.models import OutboxMessage
 from tests.support.dovecot import free_port
 from tests.support.inbox import Inbox
-from tests.support.letters import CLERK, gmail_forward, jpeg_scan, pdf_letter
+from tests.support.letters import CLERK, gmail_forward, pdf_letter, photographed_pdf
 from tests.support.mail import text_of
 from tests.support.relay import start_relay
 from tests.support.tls import self_signed, server_context
@@ -104,15 +102,6 @@ def test_a_wrong_password_names_the_reply_not_the_password(office, servers, capl
         controller.stop()
 
 
-def _photographed_letter() -> bytes:
-    """A born-digital letter with a photograph in it: a text layer (no OCR) and ~580 KB."""
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.multi_cell(0, 8, "Nomor: 12/FOTO/2026\nHal: Dokumentasi Kegiatan\n\nBersama ini kami sampaikan foto.")
-    pdf.image(io.BytesIO(jpeg_scan(size=(1600, 2200))), w=150)
-    return bytes(pdf.output())
-
 
 def test_a_request_fits_what_the_relay_takes(office, servers):
     """Postfix takes 10 MB by default; a scan under `attach_max_bytes` can still make a request
@@ -125,7 +114,7 @@ def test_a_request_fits_what_the_relay_takes(office, servers):
         text = office.config_path.read_text()
         office.config_path.write_text(text.replace(f"port = {servers.submission_port}", f"port = {port}", 1))
         office._app = None
-        scan = _photographed_letter()
+        scan = photographed_pdf()
         assert 500_000 < len(scan) < office.app.settings.attach_max_bytes
         office.mail.send(gmail_forward(pdf=scan, original_subject="Dokumentasi Kegiatan"))
         assert office.poll().outcomes == {"letter": 1}

@@ -8,6 +8,7 @@ import io
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from fpdf import FPDF
 from PIL import Image
 
 from mailflow.demo.samples import letter_pdf
@@ -115,3 +116,14 @@ def scan_to_email(pdf: bytes) -> EmailMessage:
     msg = _base("Scanned document", "")
     attach(msg, pdf, "SCAN0001.pdf", "application/pdf")
     return msg
+
+
+def photographed_pdf() -> bytes:
+    """A born-digital letter with a photograph in it: a text layer (no OCR) and ~580 KB."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.multi_cell(0, 8, "Nomor: 12/FOTO/2026\nHal: Dokumentasi Kegiatan\n\nBersama ini kami sampaikan foto.")
+    pdf.image(io.BytesIO(jpeg_scan(size=(1600, 2200))), w=150)
+    return bytes(pdf.output())
+
