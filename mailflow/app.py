@@ -150,24 +150,19 @@ class App:
         asks = self.settings.max_message_bytes is None and not imap_limit
         return self.settings.message_limit(imap_limit, self.relay_size() if asks else None)
 
-    def relay_size(self, ask: bool = True, again_after: float = RELAY_ASK_AGAIN) -> int | None:
+    def relay_size(self, ask: bool = True) -> int | None:
         """The SIZE the SMTP relay announces (None: none, or not known yet), asked until it
-        answers once in the process (a relay that did not answer is asked again `again_after`
-        seconds later, not at every poll); `ask=False` only tells what is known, for a caller
-        inside a transaction (no network there)."""
+        answers once in the process (a relay that did not answer is asked again after
+        RELAY_ASK_AGAIN seconds, not at every poll); `ask=False` only tells what is known, for a
+        caller inside a transaction (no network there)."""
         silent = self._smtp_silent_since
-        if ask and not self._smtp_size and (silent is None or time.monotonic() - silent >= again_after):
+        if ask and not self._smtp_size and (silent is None or time.monotonic() - silent > RELAY_ASK_AGAIN):
             answered, size = self.sender.announced_size()
             if answered:
                 self._smtp_size.append(size)
             else:
                 self._smtp_silent_since = time.monotonic()
         return self._smtp_size[0] if self._smtp_size else None
-
-    @property
-    def relay_answered(self) -> bool:
-        """The relay has told its SIZE (or that it names none) in this process."""
-        return bool(self._smtp_size)
 
     def say(self, said: Said) -> str:
         """Words for the admin, in the admin's language (config `admin_language`)."""

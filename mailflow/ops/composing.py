@@ -46,9 +46,7 @@ Composers = Mapping[str, Callable[[Session, Context, OutboxMessage], Message]]
 
 def compose_waiting(app: App, limit: int = BATCH, composers: Composers = COMPOSERS) -> int:
     """Compose every pending row that has a recipe and no bytes, and is due; how many were taken."""
-    app.relay_size(again_after=0)  # before the transactions: a request carries no more than it takes
-    if not app.relay_answered:  # nothing could be sent now, and what it takes is not known: wait
-        return 0
+    app.relay_size()  # asked before the transactions: a request carries no more than it takes
     composed = 0
     while rows := compose_batch(app, limit, composers):
         composed += rows
