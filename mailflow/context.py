@@ -80,5 +80,7 @@ class Context:
     def mailbox_named(self, name: str, office: str | None) -> MailboxSettings:
         """The mailbox `name` of a letter or held message of `office`; for one since renamed or
         taken out of the config, the office's first mailbox (else the service's)."""
-        names = {b.name: b for b in self.settings.mailboxes}
-        return names.get(name) or (office and self.mailbox_for(office)) or self.settings.mailboxes[0]
+        named = next((b for b in self.settings.mailboxes if b.name == name), None)
+        if named is None and office:
+            named = self.mailbox_for(office)
+        return named or self.settings.mailboxes[0]
