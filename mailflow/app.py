@@ -119,7 +119,6 @@ class App:
     worker: str = field(default_factory=worker_id)
     templates: Path | None = None  # the service's own templates over the built-in ones
     _composers: tuple[Regency | None, dict[str, Composer]] = field(default=(None, {}), init=False, repr=False)
-    _smtp_size: list[int | None] = field(default_factory=list, init=False, repr=False)  # once answered
     _smtp_silent_since: float | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -151,18 +150,19 @@ class App:
         return self.settings.message_limit(imap_limit, self.relay_size() if asks else None)
 
     def relay_size(self, ask: bool = True) -> int | None:
-        """The SIZE the SMTP relay announces (None: none, or not known yet), asked until it
-        answers once in the process (a relay that did not answer is asked again after
-        RELAY_ASK_AGAIN seconds, not at every poll); `ask=False` only tells what is known, for a
-        caller inside a transaction (no network there)."""
+        """The SIZE the SMTP relay announces (None: none, or not known yet): the one it announced
+        last, asking it, or sending through it (Sender.heard), so a relay that was down when a
+        request was composed is known as soon as it answers. Asked until it answers once in the
+        process (a relay that did not answer is asked again after RELAY_ASK_AGAIN seconds, not at
+        every poll); `ask=False` only tells what is known, for a caller inside a transaction (no
+        network there)."""
         silent = self._smtp_silent_since
-        if ask and not self._smtp_size and (silent is None or time.monotonic() - silent > RELAY_ASK_AGAIN):
-            answered, size = self.sender.announced_size()
-            if answered:
-                self._smtp_size.append(size)
-            else:
+        due = silent is None or time.monotonic() - silent > RELAY_ASK_AGAIN
+        if ask and self.sender.heard is None and due:
+            answered, _announced = self.sender.announced_size()
+            if not answered:
                 self._smtp_silent_since = time.monotonic()
-        return self._smtp_size[0] if self._smtp_size else None
+        return self.sender.heard[0] if self.sender.heard else None
 
     def say(self, said: Said) -> str:
         """Words for the admin, in the admin's language (config `admin_language`)."""

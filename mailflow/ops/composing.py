@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 from email.message import Message
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -46,13 +46,41 @@ Composers = Mapping[str, Callable[[Session, Context, OutboxMessage], Message]]
 
 def compose_waiting(app: App, limit: int = BATCH, composers: Composers = COMPOSERS) -> int:
     """Compose every pending row that has a recipe and no bytes, and is due; how many were taken."""
-    app.relay_size()  # asked before the transactions: a request carries no more than it takes
+    size = app.relay_size()  # asked before the transactions: a request carries no more than it takes
+    if size is not None:
+        refit(app, size)
     composed = 0
     while rows := compose_batch(app, limit, composers):
         composed += rows
         if rows < limit:
             break
     return composed
+
+
+def refit(app: App, size: int) -> list[int]:
+    """Rows composed larger than the relay's SIZE are composed again; their ids.
+
+    A request composed while the relay was down (its SIZE unknown) carries the whole scan, and
+    the relay, back, refuses it (552) at every try: the head would never hear of the letter.
+    Such a row was never sent (no relay took it), so its bytes may be replaced, unlike those of
+    an email that went: its recipe composes the same email, Message-ID and all, with no more
+    scan than the relay takes. A row being sent (claimed) is left to its sender."""
+    now = utcnow()
+    with transaction(app.engine) as session:
+        found = session.connection().execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                col(OutboxMessage.recipe).is_not(None),
+                func.length(OutboxMessage.raw) > size,
+                or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+            )
+            .values(raw=None)
+            .returning(col(OutboxMessage.id), col(OutboxMessage.kind))
+        ).all()
+    for ident, kind in found:
+        log.info("event=recompose outbox=%s kind=%s relay_size=%d (composed larger)", ident, kind, size)
+    return [ident for ident, _kind in found]
 
 
 def compose_batch(app: App, limit: int, composers: Composers = COMPOSERS) -> int:

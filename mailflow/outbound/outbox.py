@@ -160,6 +160,9 @@ class Sender:
         self.oauth = oauth
         self.tokens = tokens or TokenBroker()
         self.say = say
+        # The SIZE (RFC 1870) of the last EHLO the server answered, asked (announced_size) or
+        # while sending; None until one is: the composer's limit for the scans a request carries.
+        self.heard: tuple[int | None] | None = None
 
     @classmethod
     def of(cls, settings: Settings, tokens: TokenBroker | None = None) -> Sender:
@@ -199,7 +202,10 @@ class Sender:
             sender = s.from_address or _from_of(raw)
             # An address beyond ASCII needs SMTPUTF8 (RFC 6531), which send_message asked for by itself.
             options = [] if (sender + recipient).isascii() else ["SMTPUTF8"]
-            await smtp.sendmail(sender, [recipient], raw, mail_options=options)
+            try:
+                await smtp.sendmail(sender, [recipient], raw, mail_options=options)
+            finally:  # a refusal too (552: too large) tells the SIZE in force
+                self._heard(smtp)
 
     async def probe(self) -> tuple[str, str | None, int | None]:
         """Connect and sign in without sending (for `doctor`): the AUTH methods the server offered,
@@ -219,17 +225,25 @@ class Sender:
         """Whether the server answered now, and the SIZE it announces in its EHLO (RFC 1870), the
         largest message it takes; None when it announces none (or 0, no fixed limit)."""
 
-        async def ask() -> str | None:
+        async def ask() -> int | None:
             smtp = self._client()
             async with smtp:
                 await smtp.ehlo()
-                return smtp.esmtp_extensions.get("size")
+                return self._heard(smtp)
 
         try:
-            return True, _size(asyncio.run(ask()))
+            return True, asyncio.run(ask())
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
             log.warning("event=smtp_size_unknown where=%s error=%s", self.where, self.failure(exc))
             return False, None
+
+    def _heard(self, smtp: aiosmtplib.SMTP) -> int | None:
+        """The SIZE of `smtp`'s EHLO, kept as the last heard (when it answered one)."""
+        if smtp.last_ehlo_response is None:
+            return None
+        size = _size(smtp.esmtp_extensions.get("size"))
+        self.heard = (size,)
+        return size
 
     async def _sign_in(self, smtp: aiosmtplib.SMTP, where: str) -> None:
         s = self.settings
