@@ -57,8 +57,8 @@ def compose_waiting(app: App, limit: int = BATCH, composers: Composers = COMPOSE
     return composed
 
 
-def refit(app: App, size: int) -> list[int]:
-    """Rows composed larger than the relay's SIZE are composed again; their ids.
+def refit(app: App, size: int) -> int:
+    """Rows composed larger than the relay's SIZE are composed again; how many.
 
     A request composed while the relay was down (its SIZE unknown) carries the whole scan, and
     the relay, back, refuses it (552) at every try: the head would never hear of the letter.
@@ -70,7 +70,7 @@ def refit(app: App, size: int) -> list[int]:
         found = session.connection().execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.status == OutboxStatus.PENDING,
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
                 col(OutboxMessage.recipe).is_not(None),
                 func.length(OutboxMessage.raw) > size,
                 or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
@@ -80,7 +80,7 @@ def refit(app: App, size: int) -> list[int]:
         ).all()
     for ident, kind in found:
         log.info("event=recompose outbox=%s kind=%s relay_size=%d (composed larger)", ident, kind, size)
-    return [ident for ident, _kind in found]
+    return len(found)
 
 
 def compose_batch(app: App, limit: int, composers: Composers = COMPOSERS) -> int:
