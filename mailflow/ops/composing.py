@@ -62,22 +62,20 @@ def refit(app: App, size: int) -> int:
 
     A request composed while the relay was down (its SIZE unknown) carries the whole scan, and
     the relay, back, refuses it (552) at every try: the head would never hear of the letter.
-    Such a row was never sent (no relay took it), so its bytes may be replaced, unlike those of
-    an email that went: its recipe composes the same email, Message-ID and all, with no more
-    scan than the relay takes. A row being sent (claimed) is left to its sender."""
+    Such a row was never sent: every try was refused or never reached the relay (a try the
+    relay may have taken, its answer lost, took the row's recipe: outbound.outbox._record). So
+    its bytes may be replaced: its recipe composes the same email, Message-ID and all, with no
+    more scan than the relay takes. A row being sent (claimed) is left to its sender."""
     now = utcnow()
+    larger = update(OutboxMessage).where(
+        col(OutboxMessage.status) == OutboxStatus.PENDING,
+        col(OutboxMessage.recipe).is_not(None),
+        func.length(OutboxMessage.raw) > size,
+        or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+    )
     with transaction(app.engine) as session:
-        found = session.connection().execute(
-            update(OutboxMessage)
-            .where(
-                col(OutboxMessage.status) == OutboxStatus.PENDING,
-                col(OutboxMessage.recipe).is_not(None),
-                func.length(OutboxMessage.raw) > size,
-                or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
-            )
-            .values(raw=None)
-            .returning(col(OutboxMessage.id), col(OutboxMessage.kind))
-        ).all()
+        returned = larger.values(raw=None).returning(col(OutboxMessage.id), col(OutboxMessage.kind))
+        found = session.connection().execute(returned).all()
     for ident, kind in found:
         log.info("event=recompose outbox=%s kind=%s relay_size=%d (composed larger)", ident, kind, size)
     return len(found)

@@ -312,7 +312,17 @@ def _claim(engine: Engine, owner: str, limit: int, lapse: dt.timedelta) -> list[
         return [(row, agendas.get(row.letter_id, "-")) for row in rows]
 
 
-def _record(engine: Engine, row_id: int, error: str | None) -> None:
+def _maybe_taken(exc: BaseException) -> bool:
+    """A failed try the relay may have taken all the same: a timeout or a lost connection, not an
+    answer refusing it nor a connection never made (its 250 may be what was lost)."""
+    if isinstance(exc, aiosmtplib.SMTPConnectError | aiosmtplib.SMTPResponseException):
+        return False
+    return isinstance(exc, TimeoutError | aiosmtplib.SMTPServerDisconnected)
+
+
+def _record(engine: Engine, row_id: int, error: str | None, maybe_taken: bool = False) -> None:
+    """A try's end. One the relay may have taken loses its recipe: its bytes may be what went,
+    so they are never composed again (ops.composing.refit)."""
     with transaction(engine) as session:
         row = session.get(OutboxMessage, row_id)
         if row is None or row.status != OutboxStatus.PENDING:
@@ -332,6 +342,8 @@ def _record(engine: Engine, row_id: int, error: str | None) -> None:
         else:
             row.last_error = error[:500]
             row.next_attempt_at = utcnow() + backoff(row.attempts)
+            if maybe_taken:
+                row.recipe = None
             if row.attempts >= MAX_ATTEMPTS:
                 row.status = OutboxStatus.FAILED
         session.add(row)
@@ -403,7 +415,7 @@ async def _send_rows(
                 row.message_id,
                 error,
             )
-            _record(engine, id_of(row), error)
+            _record(engine, id_of(row), error, _maybe_taken(exc))
             continue
         sent += 1
         log.info(
