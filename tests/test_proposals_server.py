@@ -99,7 +99,8 @@ def test_ya_after_the_proposal_expired_acts_never_and_says_so(office, inbox, req
     asked = _proposed(office, inbox, request_to_kadis)
     with Session(office.app.engine) as session:
         proposal = session.exec(select(PendingProposal)).one()
-        assert proposal.expires_on == dt.date.today() + dt.timedelta(days=office.app.settings.token_days)
+        today = dt.datetime.now(office.app.settings.zone).date()  # the office's day (WIB), not UTC's
+        assert proposal.expires_on == today + dt.timedelta(days=office.app.settings.token_days)
         proposal.expires_on = dt.date.today() - dt.timedelta(days=1)  # as its reply code, days ago
         session.add(proposal)
         session.commit()

@@ -24,7 +24,7 @@ def in_session(sid: int) -> list[int]:
             fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if fields[0] != "Z" and int(fields[4]) == sid:
+        if fields[0] != "Z" and int(fields[3]) == sid:  # (state, ppid, pgrp, session)
             found.append(int(proc.name))
     return found
 
