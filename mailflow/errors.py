@@ -90,3 +90,7 @@ class MessageError(MailflowError):
         self.reason = reason
         self.detail = detail
         super().__init__(f"{reason}: {detail}")
+
+    def __reduce__(self) -> tuple[type[MessageError], tuple[str, str]]:
+        """Pickled as its two fields: a reading process sends it back (inbound.reading_apart)."""
+        return type(self), (self.reason, self.detail)

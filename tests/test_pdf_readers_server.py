@@ -66,16 +66,24 @@ def _letter_numbers(app) -> list[str | None]:
         return [letter.letter_number for letter in session.exec(select(Letter))]
 
 
-def _pdf_readers(parent: int) -> list[int]:
-    found = []
+def _pdf_readers(ancestor: int) -> list[int]:
+    """The PDF readers under `ancestor`: its own, and those of its reading processes."""
+    parents, commands = {}, {}
     for proc in Path("/proc").iterdir():
         try:
             stat, cmdline = (proc / "stat").read_text(), (proc / "cmdline").read_bytes()
         except OSError:  # not a process, or gone
             continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent and b"mailflow.text.pdf_reader" in cmdline:
-            found.append(int(proc.name))
-    return found
+        if not proc.name.isdigit():  # /proc/self
+            continue
+        parents[int(proc.name)], commands[int(proc.name)] = int(stat.rsplit(")", 1)[1].split()[1]), cmdline
+
+    def under(pid: int) -> bool:
+        while pid in parents and pid != ancestor:
+            pid = parents[pid]
+        return pid == ancestor
+
+    return [pid for pid, cmdline in commands.items() if b"mailflow.text.pdf_reader" in cmdline and under(pid)]
 
 
 def _wait(condition, timeout: float = 120) -> None:

@@ -66,7 +66,8 @@ from mailflow.config import MailboxSettings
 from mailflow.errors import MailboxError, SignInError
 from mailflow.inbound import leases
 from mailflow.inbound.pipeline import apply, headers_of
-from mailflow.inbound.reading import Read, read
+from mailflow.inbound.reading import read
+from mailflow.inbound.reading_apart import Read, reading_processes
 from mailflow.inbound.triage import oversized
 from mailflow.net.imap import FetchedMessage, Mailbox
 from mailflow.net.misdial import explained
@@ -158,9 +159,10 @@ def process_group(
 
 
 MAX_TRIES = 2
-# A group's messages are read side by side: while one waits for its PDF child (another process,
-# on another core) or its DNS answer, the next is parsed.
-READERS = min(4, os.cpu_count() or 1)
+# A group's messages are read side by side, four at a time: each thread mostly waits for its
+# reading process (inbound.reading_apart), which reads the next while one waits for its PDF child or
+# its DNS answer. On one core there is no reading process, and no thread: one reads at a time.
+READERS = 4 if (os.cpu_count() or 1) > 1 else 1
 # A group's raw messages are archived side by side: the time is the disk's (fsync), not the CPU's.
 ARCHIVERS = 4
 
@@ -325,7 +327,7 @@ def _read(app: App, box: MailboxSettings, item: _Taken, limit: int | None) -> No
     message that turns out not to be filed, or whose transaction never commits, stays in the
     archive unnamed, harmless as a raw message archived before a crash (content-addressed)."""
     try:
-        item.reading = read(app, box, item.fetched.raw, item.fetched.declared, limit)
+        item.reading = read(app, box, item.fetched.raw, item.fetched.declared, limit, reading_processes())
         message = item.reading.message
         limit_bytes = app.settings.max_attachment_bytes
         if item.reading.letter is not None and message is not None and not oversized(message, limit_bytes):

@@ -24,7 +24,8 @@ from mailflow.disposition.status import request_status
 from mailflow.domain import ReplyMatch
 from mailflow.errors import MessageError
 from mailflow.inbound.bounces import handle_bounce
-from mailflow.inbound.reading import HEAD_BYTES, Read
+from mailflow.inbound.reading import HEAD_BYTES
+from mailflow.inbound.reading_apart import Read
 from mailflow.inbound.threads import match_reply
 from mailflow.inbound.triage import Action, Inbound, Verdict, auto_generated, triage
 from mailflow.raw import RawMessage

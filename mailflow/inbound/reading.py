@@ -11,53 +11,49 @@ which decodes its large parts into a folder beside it; a small one is read from 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mailflow.app import App
 from mailflow.config import MailboxSettings
 from mailflow.errors import MessageError
-from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
+from mailflow.inbound.authenticity import UNCHECKED, Authenticity
+from mailflow.inbound.reading_apart import Read, ReadingProcesses, Senders, SmallMessage, checked, read_small
 from mailflow.raw import RawMessage
-from mailflow.text.letter import LetterReading, read_letter
+from mailflow.text.letter import read_letter
 from mailflow.text.message import ParsedMessage
 from mailflow.text.parsing import header_part, parse_message, read_message
-
-
-@dataclass(frozen=True)
-class Read:
-    """What the transaction needs of a message, or why it cannot be read."""
-
-    message: ParsedMessage | None
-    problem: MessageError | None  # unreadable or too big: held
-    sender: Authenticity
-    letter: LetterReading | None  # what filing needs, for a message that may be filed
-
 
 # The header is read from this much of the message's start (header_part keeps 64 KB of it).
 HEAD_BYTES = 128 * 1024
 
 
 def read(
-    app: App, box: MailboxSettings, raw: RawMessage, declared: int | None = None, limit: int | None = None
+    app: App,
+    box: MailboxSettings,
+    raw: RawMessage,
+    declared: int | None = None,
+    limit: int | None = None,
+    apart: ReadingProcesses | None = None,
 ) -> Read:
     """`declared`: the size the server announced for a message fetched in sections; one whose
     sections do not add up to it changed while it was read, or the server misstates it: held,
     never filed as a truncated letter. `limit`: the message size limit in force for the mailbox
-    (App.message_limit; the service's own without it)."""
+    (App.message_limit; the service's own without it). `apart`: the reading processes a message
+    in memory may be read in (inbound.reading_apart), else here."""
     if declared is not None and declared != raw.size:
         detail = f"the server announced {declared} bytes and sent {raw.size}"
         return Read(None, MessageError("changed_in_fetch", detail), UNCHECKED, None)
     limit = limit or app.message_limit()
     if raw.size > limit:
         return Read(None, MessageError("oversize", f"{raw.size} bytes, limit {limit}"), UNCHECKED, None)
-    try:
-        if raw.path is None:  # in memory, small: one parse, the whole, and the check on it
-            message = head = parse_message(raw.read_bytes())
-            sender, clerk = _checked(app, box, raw, message)
-        else:  # the sender is checked on the header (its body hash in chunks), then the body decoded
-            head = parse_message(header_part(raw.head(HEAD_BYTES)))
-            sender, clerk = _checked(app, box, raw, head)
-            message = _whole(raw)
+    if raw.path is None:  # in memory, small: read whole, here or in a reading process
+        rules = app.office_rules(app.office_of(box))
+        small = SmallMessage(raw, box, Senders.of(rules), app.settings.dkim_keys)
+        if apart is not None and (done := apart.read(small)) is not None:
+            return done
+        return read_small(small, app.txt_lookup)
+    try:  # a spool file: the sender is checked on the header (its body hash in chunks), then the body decoded
+        head = parse_message(header_part(raw.head(HEAD_BYTES)))
+        sender, clerk = _checked(app, box, raw, head)
+        message = _whole(raw)
     except MessageError as exc:
         return Read(None, exc, UNCHECKED, None)
     if message.from_address != head.from_address:  # a header past 64 KB: decide on the whole
@@ -79,9 +75,6 @@ def _whole(raw: RawMessage) -> ParsedMessage:
 def _checked(
     app: App, box: MailboxSettings, raw: RawMessage, message: ParsedMessage
 ) -> tuple[Authenticity, bool]:
-    """The sender check (for people the rules know), and whether the sender is a clerk."""
-    rules = app.office_rules(app.office_of(box))
-    clerk = rules.clerk(message.from_address) is not None
-    known = clerk or rules.person_by_address(message.from_address) is not None
-    known = known and message.header_problem is None  # held by triage whoever it names
-    return (check_sender(raw, message, box, app.txt_lookup) if known else UNCHECKED), clerk
+    """inbound.reading_apart.checked, with the office's senders and the service's DNS cache."""
+    senders = Senders.of(app.office_rules(app.office_of(box)))
+    return checked(raw, message, box, senders, app.txt_lookup)

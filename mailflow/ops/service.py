@@ -36,6 +36,7 @@ from mailflow.followup.run import FollowupReport, run_followups
 from mailflow.inbound import scan_jobs
 from mailflow.inbound.idle import AFTER_POLL, IdleWatcher
 from mailflow.inbound.loop import PollReport, poll_mailbox
+from mailflow.inbound.reading_apart import reading_processes
 from mailflow.ops import heartbeat
 from mailflow.ops.composing import compose_waiting
 from mailflow.ops.health import alert_failing_mailboxes, log_health, snapshot, watched
@@ -362,6 +363,8 @@ class Service:
         if self.readers is not None:
             self.readers.wait(deadline)
         pdf_readers().close()  # after the message in hand: its PDFs were read, or it was let go
+        if (apart := reading_processes()) is not None:  # (a busy one ends when its message is read)
+            apart.close()
         busy = [t for t in threading.enumerate() if t.is_alive() and t not in (threading.main_thread(), jobs)]
         busy = [t for t in busy if t in watchers or t.name.startswith(("ThreadPoolExecutor", CLOSING))]
         if busy:

@@ -68,7 +68,7 @@ class Request:
     @classmethod
     def receive(cls, fd: int) -> Request | None:
         """The next request on `fd`, or None once it is closed."""
-        if (head := _exactly(fd, 8)) is None:
+        if (head := read_exactly(fd, 8)) is None:
             return None
         files: list[bytes | Path] = []
         for _ in range(int.from_bytes(head[4:], "big")):
@@ -87,7 +87,7 @@ def reply_frame(text: str, error: str) -> bytes:
     return len(data).to_bytes(8, "big") + len(name).to_bytes(1, "big") + name + data
 
 
-def _exactly(fd: int, size: int) -> bytes | None:
+def read_exactly(fd: int, size: int) -> bytes | None:
     """`size` bytes from `fd`, or None if it closed first."""
     chunks: list[bytes] = []
     while size:
@@ -99,7 +99,7 @@ def _exactly(fd: int, size: int) -> bytes | None:
 
 
 def _field(fd: int, size: int) -> bytes:
-    if (data := _exactly(fd, size)) is None:
+    if (data := read_exactly(fd, size)) is None:
         raise EOFError("a request cut short")
     return data
 

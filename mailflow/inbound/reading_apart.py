@@ -1,0 +1,324 @@
+"""Reading processes: a message held in memory is read on another core.
+
+A poll reads a group's messages (parse, sender check, PDF text, registry fields) while its main
+thread writes the group before. In threads of one process both halves share one interpreter
+lock: issue 25's profile showed them taking turns on one core, the transaction waiting for the
+lock after each statement. So a message in memory up to APART_BYTES (replies and born-digital
+letters; a larger one is read where it was fetched, in a thread) is read in a reading process:
+`python -m mailflow.inbound.reading_apart`, started once from a clean interpreter (no thread,
+connection or file of the service is copied into it), as the PDF readers are (text.pdf_pool).
+It gets the raw bytes and what the reading needs of the office (`Senders`, the mailbox's
+settings, the pinned DKIM keys) as a pickle on its input, and answers with the `Read` (pure
+data, the files as bytes, as they were in memory) and the log records its reading made. The
+reading is `read_small` there or in a thread (one core, a large message): one code path.
+
+Nothing acts in a reading process: no database, no mail, no rules beyond `Senders`. One that
+dies (the kernel's OOM killer, a crash in a parser) is replaced and the message read once more;
+a message that kills it twice is read in the service's thread, as on one core, where the poll's
+count of tries holds one that stops the worker (inbound.loop). A reading process ends when its
+input closes: the service's stop, or the service gone however it went.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import pickle
+import select
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import cast
+
+from mailflow.config import MailboxSettings
+from mailflow.errors import MessageError
+from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
+from mailflow.net.dkim_keys import TxtLookup, pinned
+from mailflow.net.dns import CachedTxt
+from mailflow.office.model import Rules
+from mailflow.raw import RawMessage
+from mailflow.text.letter import LetterReading, read_letter
+from mailflow.text.message import ParsedMessage
+from mailflow.text.parsing import parse_message
+from mailflow.text.pdf_pool import read_exactly, write_all
+
+log = logging.getLogger(__name__)
+
+
+# A message in memory up to this size is read in a reading process; a larger one in the service's
+# thread: its copies there and back (the raw bytes, the text and files read) would cost more
+# memory than the process saves time, and its reading is what bench/hostile.py measures.
+APART_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class Read:
+    """What the transaction needs of a message, or why it cannot be read."""
+
+    message: ParsedMessage | None
+    problem: MessageError | None  # unreadable or too big: held
+    sender: Authenticity
+    letter: LetterReading | None  # what filing needs, for a message that may be filed
+
+
+@dataclass(frozen=True)
+class Senders:
+    """Whom an office's rules know, as the reading asks (office.model.Rules.clerk and
+    person_by_address: lowercase addresses), small enough to send to a reading process."""
+
+    clerks: frozenset[str]
+    people: frozenset[str]
+
+    @classmethod
+    def of(cls, rules: Rules) -> Senders:
+        people = frozenset(a for p in rules.people.values() for a in p.addresses)
+        return cls(frozenset(c.email for c in rules.clerks), people)
+
+
+@dataclass(frozen=True)
+class SmallMessage:
+    """A message in memory and what its reading needs: all of it sent to a reading process."""
+
+    raw: RawMessage
+    box: MailboxSettings
+    senders: Senders
+    dkim_keys: dict[str, str]  # Settings.dkim_keys: pinned before DNS, as App.txt_lookup
+
+
+def read_small(small: SmallMessage, lookup: TxtLookup) -> Read:
+    """Parse the whole message, check its sender on that parse (for people the rules know), and
+    read its letter when it may be filed (a clerk's, or anyone's where the mailbox files direct
+    letters)."""
+    try:
+        message = parse_message(small.raw.read_bytes())
+    except MessageError as exc:
+        return Read(None, exc, UNCHECKED, None)
+    sender, clerk = checked(small.raw, message, small.box, small.senders, lookup)
+    files = clerk or small.box.direct_letters == "register"
+    return Read(message, None, sender, read_letter(message, direct=not clerk) if files else None)
+
+
+def checked(
+    raw: RawMessage, message: ParsedMessage, box: MailboxSettings, senders: Senders, lookup: TxtLookup
+) -> tuple[Authenticity, bool]:
+    """The sender check (for people the rules know), and whether the sender is a clerk."""
+    address = message.from_address.lower()
+    clerk = address in senders.clerks
+    known = (clerk or address in senders.people) and message.header_problem is None
+    return (check_sender(raw, message, box, lookup) if known else UNCHECKED), clerk
+
+
+@cache
+def _lookup(keys: tuple[tuple[str, str], ...]) -> TxtLookup:
+    """A reading process's DKIM keys: the pinned ones, then DNS with its own cache (App.txt_lookup)."""
+    return pinned(dict(keys), CachedTxt())
+
+
+# The protocol, both ways: a frame is 8 bytes of length, then a pickle. A request is a
+# SmallMessage; a reply is the Read and the log records the reading made (their dicts).
+READY = b"R"  # a reading process's first byte: started, waiting for messages
+START_SECONDS = 120.0  # for an interpreter to start on a loaded machine
+
+
+def _frame(value: object) -> bytes:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(data).to_bytes(8, "big") + data
+
+
+def _received(fd: int) -> object | None:
+    """The next frame's value, or None once `fd` is closed (a frame cut short: EOFError)."""
+    if (head := read_exactly(fd, 8)) is None:
+        return None
+    if (data := read_exactly(fd, int.from_bytes(head, "big"))) is None:
+        raise EOFError("a frame cut short")
+    return pickle.loads(data)
+
+
+class _Kept(logging.Handler):
+    """A reading process's log records, kept to go back with the message's reading."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[dict[str, object]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.msg, record.args, record.exc_info, record.exc_text = record.getMessage(), None, None, None
+        self.records.append(dict(record.__dict__))
+
+    def take(self) -> list[dict[str, object]]:
+        taken, self.records = self.records, []
+        return taken
+
+
+def serve(level: int) -> None:
+    """A reading process (`python -m mailflow.inbound.reading_apart LEVEL`): messages from its
+    input, readings to its output, until its input closes (the service stopped, or is gone)."""
+    # Ctrl-C in a terminal reaches the whole process group: the service stops its readers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Replies go on a private copy of stdout: whatever a library prints goes to stderr instead.
+    out = os.dup(1)
+    os.dup2(2, 1)
+    kept = _Kept()
+    logging.getLogger().handlers[:] = [kept]
+    logging.getLogger().setLevel(level)
+    write_all(out, READY)
+    while (small := _received(0)) is not None:
+        if not isinstance(small, SmallMessage):
+            raise TypeError(f"a reading process was sent {type(small).__name__}")
+        done = read_small(small, _lookup(tuple(sorted(small.dkim_keys.items()))))
+        write_all(out, _frame((done, kept.take())))
+
+
+class _Process:
+    """One reading process, reading one message at a time."""
+
+    def __init__(self, python: str, level: int) -> None:
+        self.process = subprocess.Popen(
+            [python, "-m", "mailflow.inbound.reading_apart", str(level)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self._input, self._output = self.process.stdin.fileno(), self.process.stdout.fileno()
+        started = select.select([self._output], [], [], START_SECONDS)[0]
+        if not started or os.read(self._output, 1) != READY:
+            self.stop()
+            raise OSError("a reading process did not start")
+
+    def read(self, small: SmallMessage) -> Read:
+        """The reading; EOFError (or BrokenPipeError) when the process died with the message."""
+        write_all(self._input, _frame(small))
+        if (reply := _received(self._output)) is None:
+            raise EOFError("the reading process ended")
+        done, records = cast(tuple[Read, list[dict[str, object]]], reply)
+        for fields in records:
+            record = logging.makeLogRecord(fields)
+            logging.getLogger(record.name).handle(record)
+        return done
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        """Its input closed: it ends after the message in hand (killed after a wait)."""
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+        try:
+            self.process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+STOP_SECONDS = 10.0
+# How long a message waits for a free reading process before it is read in the service's thread:
+# a reading takes milliseconds, but one whose PDFs take their whole budget takes seconds.
+WAIT_SECONDS = 1.0
+
+
+class ReadingProcesses:
+    """Up to `size` reading processes, started as messages need them (or by `start`); a message
+    waits for a free one."""
+
+    def __init__(self, size: int, python: str = sys.executable) -> None:
+        self.size, self.python = size, python
+        self.off = False  # none would start: the service reads in its own threads
+        self._idle: list[_Process] = []
+        self._busy = 0
+        self._changed = threading.Condition()
+
+    def read(self, small: SmallMessage) -> Read | None:
+        """read_small in a reading process; None when none could or should read it (the caller
+        reads it itself, as on one core): one larger than APART_BYTES is not sent, nor one that
+        found no process free within WAIT_SECONDS. One that died
+        is replaced and the message read once more; when one cannot be started (a Python that
+        cannot run them), none is tried again (logged once)."""
+        if small.raw.size > APART_BYTES or self.off:
+            return None
+        for _ in range(2):  # (None from _take: none free in time, or none starts)
+            if (process := self._take()) is None:
+                return None
+            broken = True  # (anything but a reading ends it: no message is sent after a half)
+            try:
+                done, broken = process.read(small), False
+                return done
+            except (EOFError, BrokenPipeError):
+                log.warning("event=reading_process_died pid=%s (read again)", process.process.pid)
+            finally:
+                self._give_back(process, broken)
+        return None
+
+    def start(self) -> list[int]:
+        """All `size` processes started now, not at the first messages (a benchmark, a test);
+        their ids."""
+        taken = [process for _ in range(self.size) if (process := self._take()) is not None]
+        for process in taken:
+            self._give_back(process)
+        return sorted(process.process.pid for process in taken)
+
+    def close(self) -> None:
+        """Stop the idle processes and wait for them; a busy one is stopped when its message is
+        read, and the next message starts new ones."""
+        with self._changed:
+            idle, self._idle = self._idle, []
+        for process in idle:
+            process.stop()
+
+    def _take(self) -> _Process | None:
+        """A free process; None when none is free within WAIT_SECONDS (the caller reads the
+        message itself: a slow letter in one process holds no other office's mail) or none
+        can be started."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._idle or self._busy < self.size, WAIT_SECONDS):
+                return None
+            self._busy += 1
+            while self._idle:
+                if (process := self._idle.pop()).alive:
+                    return process
+                process.stop()  # killed while idle (by hand, or the kernel's OOM killer)
+        try:
+            return _Process(self.python, logging.getLogger().getEffectiveLevel())
+        except OSError as exc:
+            with self._changed:
+                self._busy -= 1
+                self._changed.notify()
+                if not self.off:
+                    self.off = True
+                    log.error("event=reading_processes_off error=%s (read in the service's threads)", exc)
+            return None
+
+    def _give_back(self, process: _Process, broken: bool = False) -> None:
+        """A process done with its message: idle again, or stopped (its output may end before
+        the kernel says it has: `alive` is not asked of one whose reading broke)."""
+        with self._changed:
+            self._busy -= 1
+            kept = not broken and process.alive
+            if kept:
+                self._idle.append(process)
+            self._changed.notify()
+        if not kept:
+            process.stop()
+
+
+# One process fewer than the cores (the service's main thread writes on one); none on one core,
+# where a process would only add the copying.
+_CORES = os.cpu_count() or 1
+_processes = ReadingProcesses(_CORES - 1) if _CORES > 1 else None
+atexit.register(lambda: _processes.close() if _processes else None)
+
+
+def reading_processes() -> ReadingProcesses | None:
+    """The service's reading processes; None on one core."""
+    return _processes
+
+
+if __name__ == "__main__":  # (the module's own functions, not this copy's: their pickles name it)
+    from mailflow.inbound.reading_apart import serve as _serve
+
+    _serve(int(sys.argv[1]))
