@@ -346,13 +346,13 @@ def test_senders_answer_as_the_rules_do_for_every_address_of_the_regency():
     person_by_address) name the same clerks and known people, whatever the case of the From,
     for people's second addresses, acting officials (people of the rules), unit mailboxes and
     admins (neither clerks nor people)."""
-    from mailflow.inbound.reading_apart import Senders, checked
+    from mailflow.inbound.reading_apart import checked
     from mailflow.text.parsing import parse_message
     from tests.support.regency import EXAMPLE, addresses
     from tests.test_one_reading import BOX, raw_from
 
     for rules in EXAMPLE.offices.values():
-        senders = Senders.of(rules)
+        senders = rules.senders
         for address in addresses():
             for written in (address, address.upper(), address.title()):
                 raw = raw_from(written)

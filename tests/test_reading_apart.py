@@ -17,7 +17,6 @@ from mailflow.inbound.reading_apart import (
     APART_BYTES,
     Read,
     ReadingProcesses,
-    Senders,
     SmallMessage,
     _Process,
     read_small,
@@ -46,7 +45,7 @@ def processes():
 
 
 def small(raw: bytes) -> SmallMessage:
-    return SmallMessage(RawMessage.of(raw), BOX, Senders.of(RULES), KEYS)
+    return SmallMessage(RawMessage.of(raw), BOX, RULES.senders, KEYS)
 
 
 @pytest.mark.parametrize("name", MESSAGES)

@@ -15,7 +15,7 @@ from mailflow.app import App
 from mailflow.config import MailboxSettings
 from mailflow.errors import MessageError
 from mailflow.inbound.authenticity import UNCHECKED, Authenticity
-from mailflow.inbound.reading_apart import Read, ReadingProcesses, Senders, SmallMessage, checked, read_small
+from mailflow.inbound.reading_apart import Read, ReadingProcesses, SmallMessage, checked, read_small
 from mailflow.raw import RawMessage
 from mailflow.text.letter import read_letter
 from mailflow.text.message import ParsedMessage
@@ -46,7 +46,7 @@ def read(
         return Read(None, MessageError("oversize", f"{raw.size} bytes, limit {limit}"), UNCHECKED, None)
     if raw.path is None:  # in memory, small: read whole, here or in a reading process
         rules = app.office_rules(app.office_of(box))
-        small = SmallMessage(raw, box, Senders.of(rules), app.settings.dkim_keys)
+        small = SmallMessage(raw, box, rules.senders, app.settings.dkim_keys)
         if apart is not None and (done := apart.read(small)) is not None:
             return done
         return read_small(small, app.txt_lookup)
@@ -76,5 +76,5 @@ def _checked(
     app: App, box: MailboxSettings, raw: RawMessage, message: ParsedMessage
 ) -> tuple[Authenticity, bool]:
     """inbound.reading_apart.checked, with the office's senders and the service's DNS cache."""
-    senders = Senders.of(app.office_rules(app.office_of(box)))
+    senders = app.office_rules(app.office_of(box)).senders
     return checked(raw, message, box, senders, app.txt_lookup)

@@ -39,7 +39,7 @@ from mailflow.errors import MessageError
 from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
 from mailflow.net.dkim_keys import TxtLookup, pinned
 from mailflow.net.dns import CachedTxt
-from mailflow.office.model import Rules
+from mailflow.office.model import Senders
 from mailflow.raw import RawMessage
 from mailflow.text.letter import LetterReading, read_letter
 from mailflow.text.message import ParsedMessage
@@ -63,20 +63,6 @@ class Read:
     problem: MessageError | None  # unreadable or too big: held
     sender: Authenticity
     letter: LetterReading | None  # what filing needs, for a message that may be filed
-
-
-@dataclass(frozen=True)
-class Senders:
-    """Whom an office's rules know, as the reading asks (office.model.Rules.clerk and
-    person_by_address: lowercase addresses), small enough to send to a reading process."""
-
-    clerks: frozenset[str]
-    people: frozenset[str]
-
-    @classmethod
-    def of(cls, rules: Rules) -> Senders:
-        people = frozenset(a for p in rules.people.values() for a in p.addresses)
-        return cls(frozenset(c.email for c in rules.clerks), people)
 
 
 @dataclass(frozen=True)
@@ -122,6 +108,10 @@ def _lookup(keys: tuple[tuple[str, str], ...]) -> TxtLookup:
 # SmallMessage; a reply is the Read and the log records the reading made (their dicts).
 READY = b"R"  # a reading process's first byte: started, waiting for messages
 START_SECONDS = 120.0  # for an interpreter to start on a loaded machine
+STOP_SECONDS = 10.0  # for one to end once its input is closed (its message in hand read)
+# How long a message waits for a free reading process before it is read in the service's thread:
+# a reading takes milliseconds, but one whose PDFs take their whole budget takes seconds.
+WAIT_SECONDS = 1.0
 
 
 def _frame(value: object) -> bytes:
@@ -214,12 +204,6 @@ class _Process:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-
-
-STOP_SECONDS = 10.0
-# How long a message waits for a free reading process before it is read in the service's thread:
-# a reading takes milliseconds, but one whose PDFs take their whole budget takes seconds.
-WAIT_SECONDS = 1.0
 
 
 class ReadingProcesses:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from mailflow.office.calendar import Calendar
@@ -92,6 +93,15 @@ class Neighbour:
 
 
 @dataclass(frozen=True)
+class Senders:
+    """Whom an office's rules know, as the reading asks (Rules.clerk and person_by_address:
+    lowercase addresses), small enough to send to a reading process (inbound.reading_apart)."""
+
+    clerks: frozenset[str]
+    people: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Rules:
     office_name: str
     office_code: str
@@ -123,6 +133,12 @@ class Rules:
 
     def instruction(self, code: int) -> Instruction | None:
         return next((i for i in self.instructions if i.code == code), None)
+
+    @cached_property
+    def senders(self) -> Senders:
+        """Computed once per rules load: the reading asks it of every message."""
+        people = frozenset(a for p in self.people.values() for a in p.addresses)
+        return Senders(frozenset(c.email for c in self.clerks), people)
 
     def clerk(self, address: str) -> Clerk | None:
         address = address.lower()
