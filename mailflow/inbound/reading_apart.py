@@ -168,12 +168,14 @@ class _Process:
 
     def __init__(self, python: str, level: int) -> None:
         self.process = subprocess.Popen(
-            [python, "-m", "mailflow.inbound.reading_apart", str(level)],
+            # -P: not the working directory first on its path: only the installed code reads mail.
+            [python, "-P", "-m", "mailflow.inbound.reading_apart", str(level)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self._input, self._output = self.process.stdin.fileno(), self.process.stdout.fileno()
+        self.taken_in = 0  # ReadingProcesses' closes before it was last taken
         started = select.select([self._output], [], [], START_SECONDS)[0]
         if not started or os.read(self._output, 1) != READY:
             self.stop()
@@ -215,6 +217,7 @@ class ReadingProcesses:
         self.off = False  # none would start: the service reads in its own threads
         self._idle: list[_Process] = []
         self._busy = 0
+        self._closes = 0  # a process taken before the last close is stopped when given back
         self._changed = threading.Condition()
 
     def read(self, small: SmallMessage) -> Read | None:
@@ -251,6 +254,7 @@ class ReadingProcesses:
         read, and the next message starts new ones."""
         with self._changed:
             idle, self._idle = self._idle, []
+            self._closes += 1
         for process in idle:
             process.stop()
 
@@ -262,12 +266,16 @@ class ReadingProcesses:
             if not self._changed.wait_for(lambda: self._idle or self._busy < self.size, WAIT_SECONDS):
                 return None
             self._busy += 1
+            taken_in = self._closes
             while self._idle:
                 if (process := self._idle.pop()).alive:
+                    process.taken_in = taken_in
                     return process
                 process.stop()  # killed while idle (by hand, or the kernel's OOM killer)
         try:
-            return _Process(self.python, logging.getLogger().getEffectiveLevel())
+            process = _Process(self.python, logging.getLogger().getEffectiveLevel())
+            process.taken_in = taken_in
+            return process
         except OSError as exc:
             with self._changed:
                 self._busy -= 1
@@ -282,7 +290,7 @@ class ReadingProcesses:
         the kernel says it has: `alive` is not asked of one whose reading broke)."""
         with self._changed:
             self._busy -= 1
-            kept = not broken and process.alive
+            kept = not broken and process.taken_in == self._closes and process.alive
             if kept:
                 self._idle.append(process)
             self._changed.notify()

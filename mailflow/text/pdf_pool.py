@@ -109,7 +109,7 @@ class Reader:
 
     def __init__(self, memory: int) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mailflow.text.pdf_reader", str(memory)],
+            [sys.executable, "-P", "-m", "mailflow.text.pdf_reader", str(memory)],  # (-P: no cwd on its path)
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
