@@ -14,6 +14,7 @@ import pytest
 
 from mailflow.demo import dkim
 from mailflow.inbound.reading_apart import (
+    ANSWER_SECONDS,
     APART_BYTES,
     Read,
     ReadingProcesses,
@@ -92,11 +93,11 @@ def test_a_message_past_apart_bytes_is_read_in_the_service(processes):
 
 
 def test_a_dead_reading_process_says_so_to_its_reader():
-    process = _Process(sys.executable, logging.INFO)
+    process = _Process(sys.executable)
     os.kill(process.process.pid, signal.SIGKILL)
     process.process.wait()
     with pytest.raises((EOFError, BrokenPipeError)):
-        process.read(small(MESSAGES["the head's signed reply"]))
+        process.read(small(MESSAGES["the head's signed reply"]), ANSWER_SECONDS)
     process.stop()
 
 

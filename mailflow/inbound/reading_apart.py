@@ -36,7 +36,7 @@ from typing import cast
 
 from mailflow.config import MailboxSettings
 from mailflow.errors import MessageError
-from mailflow.inbound.authenticity import UNCHECKED, Authenticity, check_sender
+from mailflow.inbound.authenticity import BUDGET_SECONDS, UNCHECKED, Authenticity, check_sender
 from mailflow.net.dkim_keys import TxtLookup, pinned
 from mailflow.net.dns import CachedTxt
 from mailflow.office.model import Senders
@@ -44,7 +44,7 @@ from mailflow.raw import RawMessage
 from mailflow.text.letter import LetterReading, read_letter
 from mailflow.text.message import ParsedMessage
 from mailflow.text.parsing import parse_message
-from mailflow.text.pdf_pool import read_exactly, write_all
+from mailflow.text.pdf_pool import WALL_SECONDS, read_exactly, write_all
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +105,15 @@ def _lookup(keys: tuple[tuple[str, str], ...]) -> TxtLookup:
 
 
 # The protocol, both ways: a frame is 8 bytes of length, then a pickle. A request is a
-# SmallMessage; a reply is the Read and the log records the reading made (their dicts).
+# SmallMessage and the service's log level at the time; a reply is the Read and the log records
+# the reading made (their dicts).
 READY = b"R"  # a reading process's first byte: started, waiting for messages
 START_SECONDS = 120.0  # for an interpreter to start on a loaded machine
 STOP_SECONDS = 10.0  # for one to end once its input is closed (its message in hand read)
+# For a reading's answer: the sender check's budget, the PDFs' wall clock and a margin. One that
+# does not answer in time (stopped, frozen, hung in a parser) is killed and its message read in
+# the service's thread, as on one core: a poll is never held by a process it cannot see.
+ANSWER_SECONDS = BUDGET_SECONDS + WALL_SECONDS + 10.0
 # How long a message waits for a free reading process before it is read in the service's thread:
 # a reading takes milliseconds, but one whose PDFs take their whole budget takes seconds.
 WAIT_SECONDS = 1.0
@@ -119,8 +124,11 @@ def _frame(value: object) -> bytes:
     return len(data).to_bytes(8, "big") + data
 
 
-def _received(fd: int) -> object | None:
-    """The next frame's value, or None once `fd` is closed (a frame cut short: EOFError)."""
+def _received(fd: int, seconds: float | None = None) -> object | None:
+    """The next frame's value, or None once `fd` is closed (a frame cut short: EOFError);
+    TimeoutError when its first byte has not come within `seconds`."""
+    if seconds is not None and not select.select([fd], [], [], seconds)[0]:
+        raise TimeoutError(f"no answer within {seconds:.0f} s")
     if (head := read_exactly(fd, 8)) is None:
         return None
     if (data := read_exactly(fd, int.from_bytes(head, "big"))) is None:
@@ -144,9 +152,9 @@ class _Kept(logging.Handler):
         return taken
 
 
-def serve(level: int) -> None:
-    """A reading process (`python -m mailflow.inbound.reading_apart LEVEL`): messages from its
-    input, readings to its output, until its input closes (the service stopped, or is gone)."""
+def serve() -> None:
+    """A reading process (`python -m mailflow.inbound.reading_apart`): messages from its input,
+    readings to its output, until its input closes (the service stopped, or is gone)."""
     # Ctrl-C in a terminal reaches the whole process group: the service stops its readers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Replies go on a private copy of stdout: whatever a library prints goes to stderr instead.
@@ -154,11 +162,12 @@ def serve(level: int) -> None:
     os.dup2(2, 1)
     kept = _Kept()
     logging.getLogger().handlers[:] = [kept]
-    logging.getLogger().setLevel(level)
     write_all(out, READY)
-    while (small := _received(0)) is not None:
+    while (request := _received(0)) is not None:
+        small, level = cast(tuple[SmallMessage, int], request)
         if not isinstance(small, SmallMessage):
             raise TypeError(f"a reading process was sent {type(small).__name__}")
+        logging.getLogger().setLevel(level)
         done = read_small(small, _lookup(tuple(sorted(small.dkim_keys.items()))))
         write_all(out, _frame((done, kept.take())))
 
@@ -166,10 +175,10 @@ def serve(level: int) -> None:
 class _Process:
     """One reading process, reading one message at a time."""
 
-    def __init__(self, python: str, level: int) -> None:
+    def __init__(self, python: str) -> None:
         self.process = subprocess.Popen(
             # -P: not the working directory first on its path: only the installed code reads mail.
-            [python, "-P", "-m", "mailflow.inbound.reading_apart", str(level)],
+            [python, "-P", "-m", "mailflow.inbound.reading_apart"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
@@ -181,15 +190,18 @@ class _Process:
             self.stop()
             raise OSError("a reading process did not start")
 
-    def read(self, small: SmallMessage) -> Read:
-        """The reading; EOFError (or BrokenPipeError) when the process died with the message."""
-        write_all(self._input, _frame(small))
-        if (reply := _received(self._output)) is None:
+    def read(self, small: SmallMessage, seconds: float) -> Read:
+        """The reading; EOFError (or BrokenPipeError) when the process died with the message,
+        TimeoutError when it did not answer within `seconds`. It reads at the service's log level
+        of the moment; its records are logged where the service's loggers would log them."""
+        write_all(self._input, _frame((small, logging.getLogger().getEffectiveLevel())))
+        if (reply := _received(self._output, seconds)) is None:
             raise EOFError("the reading process ended")
         done, records = cast(tuple[Read, list[dict[str, object]]], reply)
         for fields in records:
             record = logging.makeLogRecord(fields)
-            logging.getLogger(record.name).handle(record)
+            if (logger := logging.getLogger(record.name)).isEnabledFor(record.levelno):
+                logger.handle(record)
         return done
 
     @property
@@ -212,8 +224,10 @@ class ReadingProcesses:
     """Up to `size` reading processes, started as messages need them (or by `start`); a message
     waits for a free one."""
 
-    def __init__(self, size: int, python: str = sys.executable) -> None:
-        self.size, self.python = size, python
+    def __init__(
+        self, size: int, python: str = sys.executable, answer_seconds: float = ANSWER_SECONDS
+    ) -> None:
+        self.size, self.python, self.answer_seconds = size, python, answer_seconds
         self.off = False  # none would start: the service reads in its own threads
         self._idle: list[_Process] = []
         self._busy = 0
@@ -223,9 +237,10 @@ class ReadingProcesses:
     def read(self, small: SmallMessage) -> Read | None:
         """read_small in a reading process; None when none could or should read it (the caller
         reads it itself, as on one core): one larger than APART_BYTES is not sent, nor one that
-        found no process free within WAIT_SECONDS. One that died
-        is replaced and the message read once more; when one cannot be started (a Python that
-        cannot run them), none is tried again (logged once)."""
+        found no process free within WAIT_SECONDS, nor one whose process did not answer within
+        `answer_seconds` (killed). One that died is replaced and the message read once more;
+        when one cannot be started (a Python that cannot run them), none is tried again (logged
+        once)."""
         if small.raw.size > APART_BYTES or self.off:
             return None
         for _ in range(2):  # (None from _take: none free in time, or none starts)
@@ -233,8 +248,12 @@ class ReadingProcesses:
                 return None
             broken = True  # (anything but a reading ends it: no message is sent after a half)
             try:
-                done, broken = process.read(small), False
+                done, broken = process.read(small, self.answer_seconds), False
                 return done
+            except TimeoutError:
+                log.warning("event=reading_process_silent pid=%s (killed; read here)", process.process.pid)
+                process.process.kill()
+                return None
             except (EOFError, BrokenPipeError):
                 log.warning("event=reading_process_died pid=%s (read again)", process.process.pid)
             finally:
@@ -273,7 +292,7 @@ class ReadingProcesses:
                     return process
                 process.stop()  # killed while idle (by hand, or the kernel's OOM killer)
         try:
-            process = _Process(self.python, logging.getLogger().getEffectiveLevel())
+            process = _Process(self.python)
             process.taken_in = taken_in
             return process
         except OSError as exc:
@@ -313,4 +332,4 @@ def reading_processes() -> ReadingProcesses | None:
 if __name__ == "__main__":  # (the module's own functions, not this copy's: their pickles name it)
     from mailflow.inbound.reading_apart import serve as _serve
 
-    _serve(int(sys.argv[1]))
+    _serve()
