@@ -11,7 +11,8 @@ Measured, each next to a baseline of the same run:
   (`doveadm who` pids, each imap process's peer port matched to a worker's socket);
 - idle cost: CPU of the workers and of Dovecot, PostgreSQL commits per second, with no mail;
 - reply -> log latency (p50, p99) against a bare IDLE client's delivery time;
-- memory per worker (RSS), database connections (pg_stat_activity, peak and at rest);
+- memory per worker (RSS; and PSS with its reading and PDF processes), database connections
+  (pg_stat_activity, peak and at rest);
 - a worker SIGKILLed: until its mailboxes are held and polled by the others, and until a letter
   sent to one of them at the kill is filed.
 `--code DIR`: the workers run the mailflow package of DIR (a checkout of another commit: the
@@ -94,6 +95,9 @@ class Figures:
     bare_idle_p50: float = 0.0
     rss_mb: list[float] = field(default_factory=list)
     rss_peak_mb: list[float] = field(default_factory=list)
+    # A worker with its reading process and PDF readers (their PSS summed: shared pages divided)
+    family_pss_mb: list[float] = field(default_factory=list)
+    family_processes: list[int] = field(default_factory=list)
     db_connections_peak: int = 0
     db_connections_rest: int = 0
     killed_boxes: int = 0
@@ -181,6 +185,22 @@ def pss(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (a worker's reading process and its PDF readers), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        found += (children := parents.get(todo.pop(), []))
+        todo += children
+    return found
 
 
 def cpu_seconds(pid: int, children: bool = False) -> float:
@@ -304,6 +324,9 @@ def measure(size: int, workers: int, replies: int, code: str | None, keep: bool)
         figures.latency_p50, figures.latency_p99 = pct(latencies, 0.5), pct(latencies, 0.99)
         figures.rss_mb = [round(rss(p), 1) for p in pids]
         figures.rss_peak_mb = [round(rss(p, "VmHWM"), 1) for p in pids]
+        families = [[p, *descendants(p)] for p in pids]
+        figures.family_pss_mb = [round(sum(map(pss, family)), 1) for family in families]
+        figures.family_processes = [len(family) for family in families]
         figures.db_connections_rest = sampler.connections()
         figures.db_connections_peak = sampler.peak
         takeover(province, app, procs, figures, code is not None)
@@ -413,6 +436,7 @@ def _polled_since(app: App, boxes: list[str], since: dt.datetime) -> int:
 
 def row(f: Figures) -> str:
     mean = sum(f.rss_mb) / max(len(f.rss_mb), 1)
+    family = sum(f.family_pss_mb) / max(len(f.family_pss_mb), 1)
     return (
         f"| {f.mailboxes} | {f.start_beating_s:.0f} s / {f.start_spread_s:.0f} s / {f.start_polled_s:.0f} s "
         f"(CPU {f.start_worker_cpu_s:.0f} s + Dovecot {f.start_dovecot_cpu_s:.0f} s) | "
@@ -421,7 +445,9 @@ def row(f: Figures) -> str:
         f"lease = Dovecot {f.lease_matches_dovecot} | {f.idle_sessions} ({f.imap_processes_mb:.0f} MB) | "
         f"{f.idle_worker_cpu:.2f} + {f.idle_dovecot_cpu:.2f} cores, {f.idle_commits_per_s:.0f} commits/s | "
         f"p50 {f.latency_p50:.2f} s, p99 {f.latency_p99:.2f} s ({f.replies}; bare IDLE {f.bare_idle_p50:.2f} s) | "
-        f"{mean:.0f} MB (max {max(f.rss_mb, default=0):.0f}, peak {max(f.rss_peak_mb, default=0):.0f}) | "
+        f"{mean:.0f} MB (max {max(f.rss_mb, default=0):.0f}, peak {max(f.rss_peak_mb, default=0):.0f}); "
+        f"with its {min(f.family_processes, default=1) - 1}-{max(f.family_processes, default=1) - 1} "
+        f"reading and PDF processes {family:.0f} MB PSS (max {max(f.family_pss_mb, default=0):.0f}) | "
         f"{f.db_connections_peak} peak, {f.db_connections_rest} at rest | "
         f"{f.killed_boxes} boxes: held {f.takeover_held_s:.0f} s, polled {f.takeover_polled_s:.0f} s, "
         f"letter {f.takeover_letter_s:.0f} s | {f.load} |"
@@ -430,7 +456,7 @@ def row(f: Figures) -> str:
 
 HEADER = (
     "| mailboxes | cold start: workers up / leases spread / all polled | held per worker | Dovecot: each mailbox's connections | "
-    "IMAP sessions at rest | idle cost | reply -> log | RSS per worker | DB connections | "
+    "IMAP sessions at rest | idle cost | reply -> log | memory per worker | DB connections | "
     "SIGKILL takeover | load |\n|" + "---|" * 11
 )
 

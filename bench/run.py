@@ -42,6 +42,7 @@ from sqlmodel import Session, select  # noqa: E402
 from mailflow.config import Settings  # noqa: E402
 from mailflow.inbound.reading_apart import reading_processes  # noqa: E402
 from mailflow.language.statements import read_reply, reply_context  # noqa: E402
+from mailflow.net.folders import namespace_from, server_name  # noqa: E402
 from mailflow.ops import service  # noqa: E402
 from mailflow.ops.composing import compose_waiting  # noqa: E402
 from mailflow.raw import RawMessage  # noqa: E402
@@ -158,12 +159,13 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _fetched(bench: Bench) -> Iterator[tuple[int, bytes]]:
-    """Every message of the intake mailbox, fetched 50 at a time as the poll fetches them."""
+def _fetched(bench: Bench, folder: str = "INBOX") -> Iterator[tuple[int, bytes]]:
+    """Every message of the intake mailbox's `folder`, fetched 50 at a time as the poll fetches them."""
     with IMAPClient("127.0.0.1", port=bench.dovecot.imap_port, ssl=False) as client:
         client._imap.debug = 0
         client.login(MAILBOX, PASSWORD)
-        client.select_folder("INBOX", readonly=True)
+        namespace = namespace_from(client.namespace().personal, client.list_folders())
+        client.select_folder(server_name(folder, namespace), readonly=True)
         uids = client.search("ALL")
         for i in range(0, len(uids), 50):
             for uid, item in client.fetch(uids[i : i + 50], ["BODY.PEEK[]"]).items():
@@ -180,20 +182,22 @@ def floor_seconds(bench: Bench, folder: Path) -> float:
     return time.perf_counter() - started
 
 
-def honest_floor_seconds(bench: Bench, engine: Engine, archive: Archive) -> float:
+def honest_floor_seconds(
+    bench: Bench, engine: Engine, archive: Archive, table: str, folder: str = "INBOX"
+) -> float:
     """What filing cannot avoid (issue 25): fetch each message, parse it, archive it with fsync
     (the archive's own atomic write) and commit one transaction for it on the same database."""
     with engine.begin() as connection:
         connection.execute(
-            sql("CREATE TABLE bench_floor (uid INTEGER PRIMARY KEY, sha256 VARCHAR(64), size INTEGER)")
+            sql(f"CREATE TABLE {table} (uid INTEGER PRIMARY KEY, sha256 VARCHAR(64), size INTEGER)")
         )
     started = time.perf_counter()
-    for uid, raw in _fetched(bench):
+    for uid, raw in _fetched(bench, folder):
         email.message_from_bytes(raw)
         sha = archive.put_raw(RawMessage.of(raw))
         with transaction(engine) as session:
             session.connection().execute(
-                sql("INSERT INTO bench_floor VALUES (:uid, :sha, :size)"),
+                sql(f"INSERT INTO {table} VALUES (:uid, :sha, :size)"),
                 {"uid": uid, "sha": sha, "size": len(raw)},
             )
     return time.perf_counter() - started
@@ -238,8 +242,12 @@ class Bench:
         cpu = cpu_seconds()
         floor = floor_seconds(self, Path(self.tmp.name) / "floor")
         floor_cpu, cpu = cpu_seconds() - cpu, cpu_seconds()
-        # The same database and the same file system as filing, its own archive folder.
-        honest = honest_floor_seconds(self, app.engine, Archive(Path(self.tmp.name) / "floor-archive"))
+        # The same database and the same file system as filing, its own archive folder; measured
+        # before and after filing (this machine's fsync time drifts by 2x between minutes): the
+        # ratio is to their mean, and both are printed.
+        honest = honest_floor_seconds(
+            self, app.engine, Archive(Path(self.tmp.name) / "floor-archive"), "floor1"
+        )
         honest_cpu = cpu_seconds() - cpu
         # The reading process is started before the clock, as a running service has it; its start
         # (an interpreter and its imports, once per service) is measured apart and still counted.
@@ -263,6 +271,14 @@ class Bench:
             processes.close()
         readers().close()  # the PDF readers are waited for, so that their CPU counts in `ours_cpu`
         ours_cpu = cpu_seconds() - cpu
+        cpu = cpu_seconds()
+        # (the same messages, where filing moved them)
+        filed_folder = app.settings.mailboxes[0].processed_folder
+        honest_after = honest_floor_seconds(
+            self, app.engine, Archive(Path(self.tmp.name) / "floor-after"), "floor2", filed_folder
+        )
+        honest_cpu, honest_before = (honest_cpu + cpu_seconds() - cpu) / 2, honest
+        honest = (honest_before + honest_after) / 2
         # The receipts and requests are composed after the filing's commits, by the sender's step
         # before it sends (ops/composing.py): timed apart, so nothing is hidden, and added back in
         # the last row.
@@ -303,7 +319,8 @@ class Bench:
                 f"1. the same, against the honest floor ({database})",
                 f"{count / ours:.1f} letters/s",
                 f"fetch, parse, archive (fsync), one commit each: {count / honest:.0f} msg/s "
-                f"({honest_cpu * ms:.1f} ms CPU)",
+                f"({honest_cpu * ms:.1f} ms CPU; {count / honest_before:.0f} before filing, "
+                f"{count / honest_after:.0f} after)",
                 f"{ours / honest:.2f}x floor time ({ours_cpu / honest_cpu:.1f}x CPU)",
                 "<= 2x",
             ),

@@ -13,8 +13,9 @@ reply code. A domain on the Public Suffix List (`go.id`, `co.id`) is never a sig
 
 The From address checked here is the one the pipeline acts on (text.headers reads it once, split
 before decoded). Verification is bounded: at most MAX_SIGNATURES signatures whose domain could
-count are verified, in order, until one passes, within BUDGET_SECONDS. The DNS lookup is an edge
-passed in (net/dns.py caches answers for their TTL), so tests serve their own keys.
+count are verified, in order, until one passes, within BUDGET_SECONDS: a signature is begun only
+while its key's lookup (up to LOOKUP_SECONDS) still fits. The DNS lookup is an edge passed in
+(net/dns.py caches answers for their TTL), so tests serve their own keys.
 
 dkimpy gets the header alone and verifies the header signature (b=); the body hash is ours,
 computed in chunks over the message as it lies in memory or in its spool file (text/dkim_body.py),
@@ -38,7 +39,7 @@ from dkim.util import InvalidTagValueList, parse_tag_value
 from publicsuffixlist import PublicSuffixList
 
 from mailflow.config import MailboxSettings
-from mailflow.net.dkim_keys import TxtLookup
+from mailflow.net.dkim_keys import LOOKUP_SECONDS, TxtLookup
 from mailflow.raw import RawMessage
 from mailflow.text.dkim_body import BodyHash, body_hash, body_start
 from mailflow.text.message import ParsedMessage
@@ -157,7 +158,7 @@ def from_dkim(
 
     for index, tags in candidates[:MAX_SIGNATURES]:
         domain = tags[b"d"].decode("ascii", "replace")
-        if clock() > deadline:
+        if clock() > deadline - LOOKUP_SECONDS:
             found.append(f"{domain}: not checked, the time for this message ran out")
             break
         try:

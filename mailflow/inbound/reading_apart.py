@@ -22,6 +22,7 @@ input closes: the service's stop, or the service gone however it went.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import pickle
@@ -30,6 +31,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from functools import cache
 from typing import cast
@@ -110,9 +112,12 @@ def _lookup(keys: tuple[tuple[str, str], ...]) -> TxtLookup:
 READY = b"R"  # a reading process's first byte: started, waiting for messages
 START_SECONDS = 120.0  # for an interpreter to start on a loaded machine
 STOP_SECONDS = 10.0  # for one to end once its input is closed (its message in hand read)
-# For a reading's answer: the sender check's budget, the PDFs' wall clock and a margin. One that
-# does not answer in time (stopped, frozen, hung in a parser) is killed and its message read in
-# the service's thread, as on one core: a poll is never held by a process it cannot see.
+# For a request and its whole answer: the sender check's budget, the PDFs' wall clock and a
+# margin. One that does not answer in time (stopped, frozen, hung in a parser) is killed with its
+# PDF readers and its message read in the service's thread, as on one core: a poll is never held
+# by a process it cannot see. (A PDF reader's start, which pdf_pool allows START_SECONDS, is not
+# in it: on a machine that loaded, a fresh process's first PDF letter may be read twice, the
+# second time here; its reading is the same.)
 ANSWER_SECONDS = BUDGET_SECONDS + WALL_SECONDS + 10.0
 # How long a message waits for a free reading process before it is read in the service's thread:
 # a reading takes milliseconds, but one whose PDFs take their whole budget takes seconds.
@@ -124,16 +129,46 @@ def _frame(value: object) -> bytes:
     return len(data).to_bytes(8, "big") + data
 
 
-def _received(fd: int, seconds: float | None = None) -> object | None:
+def _received(fd: int, deadline: float | None = None) -> object | None:
     """The next frame's value, or None once `fd` is closed (a frame cut short: EOFError);
-    TimeoutError when its first byte has not come within `seconds`."""
-    if seconds is not None and not select.select([fd], [], [], seconds)[0]:
-        raise TimeoutError(f"no answer within {seconds:.0f} s")
-    if (head := read_exactly(fd, 8)) is None:
+    TimeoutError when it has not all come by `deadline` (time.monotonic)."""
+    if (head := _read(fd, 8, deadline)) is None:
         return None
-    if (data := read_exactly(fd, int.from_bytes(head, "big"))) is None:
+    if (data := _read(fd, int.from_bytes(head, "big"), deadline)) is None:
         raise EOFError("a frame cut short")
     return pickle.loads(data)
+
+
+def _read(fd: int, size: int, deadline: float | None) -> bytes | None:
+    """`size` bytes from `fd`, or None if it closed first; each chunk waited for until `deadline`."""
+    if deadline is None:
+        return read_exactly(fd, size)
+    chunks: list[bytes] = []
+    while size:
+        _ready(fd, select.POLLIN, deadline)
+        if not (chunk := os.read(fd, min(size, 1 << 20))):
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _send(fd: int, data: bytes, deadline: float) -> None:
+    """All of `data` to the non-blocking `fd` by `deadline` (a frozen reader takes no more than
+    the pipe's buffer: a blocking write would wait for it for ever); BrokenPipeError if it is gone."""
+    view = memoryview(data)
+    while view:
+        _ready(fd, select.POLLOUT, deadline)
+        with contextlib.suppress(BlockingIOError):
+            view = view[os.write(fd, view) :]
+
+
+def _ready(fd: int, event: int, deadline: float) -> None:
+    """Wait for `fd` to be ready for `event` (or closed at its other end); TimeoutError at `deadline`."""
+    poller = select.poll()
+    poller.register(fd, event)
+    if (left := deadline - time.monotonic()) <= 0 or not poller.poll(left * 1000):
+        raise TimeoutError("a reading process did not answer in time")
 
 
 class _Kept(logging.Handler):
@@ -155,21 +190,22 @@ class _Kept(logging.Handler):
 def serve() -> None:
     """A reading process (`python -m mailflow.inbound.reading_apart`): messages from its input,
     readings to its output, until its input closes (the service stopped, or is gone)."""
-    # Ctrl-C in a terminal reaches the whole process group: the service stops its readers itself.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Replies go on a private copy of stdout: whatever a library prints goes to stderr instead.
     out = os.dup(1)
     os.dup2(2, 1)
     kept = _Kept()
     logging.getLogger().handlers[:] = [kept]
-    write_all(out, READY)
-    while (request := _received(0)) is not None:
-        small, level = cast(tuple[SmallMessage, int], request)
-        if not isinstance(small, SmallMessage):
-            raise TypeError(f"a reading process was sent {type(small).__name__}")
-        logging.getLogger().setLevel(level)
-        done = read_small(small, _lookup(tuple(sorted(small.dkim_keys.items()))))
-        write_all(out, _frame((done, kept.take())))
+    try:
+        write_all(out, READY)
+        while (request := _received(0)) is not None:
+            small, level = cast(tuple[SmallMessage, int], request)
+            if not isinstance(small, SmallMessage):
+                raise TypeError(f"a reading process was sent {type(small).__name__}")
+            logging.getLogger().setLevel(level)
+            done = read_small(small, _lookup(tuple(sorted(small.dkim_keys.items()))))
+            write_all(out, _frame((done, kept.take())))
+    except (BrokenPipeError, EOFError):
+        return  # the service gave up on it (its answer's time ran out) or is gone: nothing to tell
 
 
 class _Process:
@@ -181,21 +217,30 @@ class _Process:
             [python, "-P", "-m", "mailflow.inbound.reading_apart"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            # Its own process group, its PDF readers in it: a kill (`kill`) reaches them too.
+            start_new_session=True,
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self._input, self._output = self.process.stdin.fileno(), self.process.stdout.fileno()
+        os.set_blocking(self._input, False)  # (_send: a request is written against its deadline)
         self.taken_in = 0  # ReadingProcesses' closes before it was last taken
-        started = select.select([self._output], [], [], START_SECONDS)[0]
-        if not started or os.read(self._output, 1) != READY:
+        try:
+            _ready(self._output, select.POLLIN, time.monotonic() + START_SECONDS)
+            started = os.read(self._output, 1) == READY
+        except TimeoutError:
+            started = False
+        if not started:
             self.stop()
             raise OSError("a reading process did not start")
 
     def read(self, small: SmallMessage, seconds: float) -> Read:
         """The reading; EOFError (or BrokenPipeError) when the process died with the message,
-        TimeoutError when it did not answer within `seconds`. It reads at the service's log level
-        of the moment; its records are logged where the service's loggers would log them."""
-        write_all(self._input, _frame((small, logging.getLogger().getEffectiveLevel())))
-        if (reply := _received(self._output, seconds)) is None:
+        TimeoutError when the request and its whole answer did not pass within `seconds`. It
+        reads at the service's log level of the moment; its records are logged where the
+        service's loggers would log them."""
+        deadline = time.monotonic() + seconds
+        _send(self._input, _frame((small, logging.getLogger().getEffectiveLevel())), deadline)
+        if (reply := _received(self._output, deadline)) is None:
             raise EOFError("the reading process ended")
         done, records = cast(tuple[Read, list[dict[str, object]]], reply)
         for fields in records:
@@ -203,6 +248,12 @@ class _Process:
             if (logger := logging.getLogger(record.name)).isEnabledFor(record.levelno):
                 logger.handle(record)
         return done
+
+    def kill(self) -> None:
+        """It and its PDF readers, at once (stopped, frozen or hung: no answer to wait for)."""
+        if self.process.returncode is None:  # (not reaped: its group is still its own)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
 
     @property
     def alive(self) -> bool:
@@ -252,7 +303,7 @@ class ReadingProcesses:
                 return done
             except TimeoutError:
                 log.warning("event=reading_process_silent pid=%s (killed; read here)", process.process.pid)
-                process.process.kill()
+                process.kill()
                 return None
             except (EOFError, BrokenPipeError):
                 log.warning("event=reading_process_died pid=%s (read again)", process.process.pid)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-# name -> TXT record, or None when there is none (a lookup that fails is also None).
+# name -> TXT record, or None when there is none (a lookup that fails is also None), within
+# LOOKUP_SECONDS (dns.py's resolver is given it as its lifetime, retries included).
 TxtLookup = Callable[[str], str | None]
+LOOKUP_SECONDS = 5.0
 
 
 def pinned(keys: dict[str, str], fallback: TxtLookup) -> TxtLookup:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 import dns.exception
 import dns.resolver
 
+from mailflow.net.dkim_keys import LOOKUP_SECONDS
+
 MAX_TTL = 3600.0
 MISSING_TTL = 60.0
 MAX_ENTRIES = 4096
@@ -22,7 +24,7 @@ MAX_ENTRIES = 4096
 def txt_answer(name: str) -> tuple[str | None, float]:
     """The TXT record at `name` and how long it may be kept; (None, ...) when there is none."""
     try:
-        answer = dns.resolver.resolve(name, "TXT", lifetime=5)
+        answer = dns.resolver.resolve(name, "TXT", lifetime=LOOKUP_SECONDS)
     except dns.exception.DNSException:
         return None, MISSING_TTL
     text = "".join(part.decode("ascii", "replace") for record in answer for part in record.strings)

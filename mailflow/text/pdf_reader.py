@@ -31,16 +31,19 @@ def main(memory: int) -> None:
     out = os.dup(1)
     os.dup2(2, 1)
     _limit_memory(memory)
-    write_all(out, READY)
-    while (request := Request.receive(0)) is not None:
-        signal.setitimer(signal.ITIMER_PROF, request.seconds)
-        try:
-            for pdf in request.files:
-                text, error = pdf_text(pdf)
-                write_all(out, reply_frame(text[:MAX_TEXT], error))
-        except MemoryError:
-            os._exit(MEMORY_EXIT)
-        signal.setitimer(signal.ITIMER_PROF, 0)
+    try:
+        write_all(out, READY)
+        while (request := Request.receive(0)) is not None:
+            signal.setitimer(signal.ITIMER_PROF, request.seconds)
+            try:
+                for pdf in request.files:
+                    text, error = pdf_text(pdf)
+                    write_all(out, reply_frame(text[:MAX_TEXT], error))
+            except MemoryError:
+                os._exit(MEMORY_EXIT)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+    except (BrokenPipeError, EOFError):
+        return  # the one it read for is gone (killed, stopped mid-request): nothing to tell anyone
 
 
 def _limit_memory(memory: int) -> None:
