@@ -19,7 +19,7 @@ from mailflow.storage.models import InboundMessage, Letter, QuarantineItem
 from tests.support import REPO
 from tests.support.hostile import nested_forms_pdf
 from tests.support.letters import gmail_forward
-from tests.support.processes import in_session
+from tests.support.processes import of_office
 from tests.test_attack4_readers import _children, _reading_a_pdf
 
 pytestmark = pytest.mark.server
@@ -143,30 +143,31 @@ def test_mailflow_run_told_to_stop_leaves_no_reading_process_nor_its_pdf_reader(
         while not _letters(office):
             assert run.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
             time.sleep(0.1)
-        session = in_session(run.pid)
+        family = of_office(office.config_path)
         readers = [
-            pid for pid in session if b"mailflow.text.pdf_reader" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            pid for pid in family if b"mailflow.text.pdf_reader" in Path(f"/proc/{pid}/cmdline").read_bytes()
         ]
-        assert _reading_processes(run.pid) and readers, session  # the PDF was read in a reading process
+        assert _reading_processes(run.pid) and readers, family  # the PDF was read in a reading process
         os.kill(run.pid, signal.SIGTERM)
         run.wait(timeout=WAIT)
     finally:
         _ended(run)
     assert run.returncode == 0, log.read_text()[-3000:]
     deadline = time.monotonic() + WAIT  # (one busy at the stop ends once its input closes)
-    while in_session(run.pid):
-        assert time.monotonic() < deadline, in_session(run.pid)
+    while of_office(office.config_path):
+        assert time.monotonic() < deadline, of_office(office.config_path)
         time.sleep(0.1)
 
 
 # Found by the attack on the first version, closed since: tests.support.processes.in_session
-# compares the sixth field of /proc/PID/stat after the name (tty_nr) with the session id, not the
-# fourth (session): it returns [] for every process without a terminal, so the `in_session(...) ==
-# []` checks of test_pdf_readers_server and test_scans_server pass whatever is left running
-def test_in_session_finds_a_process_left_in_the_session():
-    left = subprocess.Popen(["sleep", "30"], start_new_session=True)
+# compared the wrong field of /proc/PID/stat and returned [] for every process without a terminal.
+# Its successor finds a process by the office it was started for, whatever session it leads.
+def test_of_office_finds_a_process_left_in_a_session_of_its_own(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    left = subprocess.Popen(["sleep", "30"], env={**os.environ, "MAILFLOW_CONFIG": str(config)}, start_new_session=True)
     try:
-        assert in_session(left.pid) == [left.pid]
+        assert of_office(config) == [left.pid]
     finally:
         left.kill()
         left.wait()
+    assert of_office(config) == []

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from mailflow.storage.models import Letter
 from tests.support.letters import gmail_forward, pdf_letter
-from tests.support.processes import alive, in_session
+from tests.support.processes import alive, of_office
 
 STOP_WAIT = 60  # a slow, shared machine's margin for a stop (stop_timeout is 10 s by default)
 
@@ -43,7 +43,7 @@ def test_mailflow_run_stops_its_pdf_readers(office):
     assert run.returncode == 0
     assert not [pid for pid in readers if alive(pid)]
     # Every process of the run ends: one busy at the stop (a reading process) once its input closes.
-    _wait(lambda: not in_session(run.pid), timeout=STOP_WAIT)
+    _wait(lambda: not of_office(office.config_path), timeout=STOP_WAIT)
 
 
 def test_mailflow_poll_once_leaves_no_pdf_reader(office):
@@ -59,7 +59,7 @@ def test_mailflow_poll_once_leaves_no_pdf_reader(office):
     _, said = once.communicate(timeout=STOP_WAIT * 2)
     assert once.returncode == 0, said
     assert _letter_numbers(office.app) == ["32/PDF/2026"]
-    _wait(lambda: not in_session(once.pid), timeout=STOP_WAIT)  # its readers ended with it
+    _wait(lambda: not of_office(office.config_path), timeout=STOP_WAIT)  # its readers ended with it
 
 
 def _letter_numbers(app) -> list[str | None]:

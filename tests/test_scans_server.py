@@ -25,7 +25,7 @@ from mailflow.ops import service
 from mailflow.storage.models import ScanJob
 from tests.support.letters import CLERK, attach, photo_scan, scan_to_email
 from tests.support.mail import text_of
-from tests.support.processes import alive, in_session
+from tests.support.processes import alive, of_office
 
 KADIS = "kadis@probolinggokab.example"
 
@@ -193,7 +193,7 @@ def test_a_stop_after_a_reader_was_killed_ends_within_stop_timeout_and_leaves_no
     assert took < STOP_TIMEOUT + MARGIN
     assert "Traceback" not in said and "event=stop_timeout" not in said and "event=stopped" in said
     assert not [pid for pid in readers if alive(pid)]
-    _wait(lambda: not in_session(run.pid), timeout=MARGIN)  # a Tesseract page in hand ends too
+    _wait(lambda: not of_office(office.config_path), timeout=MARGIN)  # a Tesseract page in hand ends too
     job = _job(office.app)
     assert (job.status, job.claimed_by) == ("pending", None)  # let go: the next start reads it now
 

@@ -16,15 +16,20 @@ def alive(pid: int) -> bool:
         return False
 
 
-def in_session(sid: int) -> list[int]:
-    """The processes still in a session (the run and everything it started)."""
+def of_office(config: Path) -> list[int]:
+    """The live processes started for an office, found by the MAILFLOW_CONFIG they inherit: the
+    run, its reading processes (each in a session of its own), their PDF readers and the scan
+    readers, orphaned or not."""
+    mark = f"MAILFLOW_CONFIG={config}".encode()
     found = []
     for proc in Path("/proc").iterdir():
-        try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+        if not proc.name.isdigit():
             continue
-        if fields[0] != "Z" and int(fields[3]) == sid:  # (state, ppid, pgrp, session)
+        try:
+            carried = mark in (proc / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone, or not ours
+            continue
+        if carried and alive(int(proc.name)):
             found.append(int(proc.name))
     return found
 
