@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from mailflow.demo.samples import letter_pdf
-from mailflow.inbound.reading_apart import ReadingProcesses, SmallMessage, read_small
+from mailflow.inbound.reading_apart import ReadingProcesses, SmallMessage, process_count, read_small
 from mailflow.raw import RawMessage
 from tests.support import REPO
 from tests.support.hostile import _with_attachment, nested_forms_pdf
@@ -74,12 +74,12 @@ def test_a_reading_process_killed_before_its_first_message_is_replaced():
 
 
 # Found by the attack on the first version, closed since: one pool of cores-1 reading processes
-# (one on the 2-core machine) serves every mailbox and every reading thread of the worker, one
+# (one on the 2-core machine then) serves every mailbox and every reading thread of the worker, one
 # message per process at a time: a few messages whose PDFs take their CPU budget (From: the clerk,
 # forged) hold every other office's mail behind them; read in threads, a small reply was read at
 # once
 def test_a_slow_message_in_one_mailbox_does_not_hold_another_mailboxs_reply():
-    size = max(1, (os.cpu_count() or 1) - 1)  # as the service's reading_processes()
+    size = process_count(os.cpu_count() or 1) or 1  # as the service's reading_processes()
     processes = ReadingProcesses(size)
     finished: list[str] = []
     lock = threading.Lock()

@@ -20,6 +20,7 @@ from mailflow.inbound.reading_apart import (
     ReadingProcesses,
     SmallMessage,
     _Process,
+    process_count,
     read_small,
 )
 from mailflow.raw import RawMessage
@@ -110,3 +111,9 @@ def test_a_reading_process_s_log_records_reach_the_service_s_loggers(caplog):
     assert apart.read(small(damaged)) is not None
     apart.close()
     assert [r for r in caplog.records if r.name.startswith("mailflow.text") and "event=pdf_" in r.message]
+
+
+def test_none_on_one_core_and_two_at_least_on_more():
+    """One core: read in the service's threads. Two: two processes, as one waits for its PDF
+    reader for a good part of a letter. More: one per core but one (the main thread writes)."""
+    assert [process_count(cores) for cores in (1, 2, 3, 4, 8)] == [0, 2, 2, 3, 7]

@@ -368,10 +368,16 @@ class ReadingProcesses:
             process.stop()
 
 
-# One process fewer than the cores (the service's main thread writes on one); none on one core,
-# where a process would only add the copying.
-_CORES = os.cpu_count() or 1
-_processes = ReadingProcesses(_CORES - 1) if _CORES > 1 else None
+def process_count(cores: int) -> int:
+    """One fewer than the cores (the service's main thread writes on one), and two at least: a
+    reading process waits for its PDF reader for a good part of a letter, and one alone kept the
+    second core of two half idle (issue 25's timeline: it was busy 90% of a filing and the
+    bottleneck; two filed 13-27% faster, at about 40 MB more per worker). None on one core, where
+    a process would only add the copying."""
+    return 0 if cores < 2 else max(2, cores - 1)
+
+
+_processes = ReadingProcesses(count) if (count := process_count(os.cpu_count() or 1)) else None
 atexit.register(lambda: _processes.close() if _processes else None)
 
 
