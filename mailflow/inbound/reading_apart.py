@@ -372,7 +372,7 @@ def process_count(cores: int) -> int:
     """One fewer than the cores (the service's main thread writes on one), and two at least: a
     reading process waits for its PDF reader for a good part of a letter, and one alone kept the
     second core of two half idle (issue 25's timeline: it was busy 90% of a filing and the
-    bottleneck; two filed 13-27% faster, at about 40 MB more per worker). None on one core, where
+    bottleneck; two filed 5-27% faster, at about 40 MB more per worker). None on one core, where
     a process would only add the copying."""
     return 0 if cores < 2 else max(2, cores - 1)
 
